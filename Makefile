@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PREFIX ?= /usr/local
+MLP := .build/release/mlp
+APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev tmux
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build demo test test-golden test-repl fuzz bench-interp install clean
+
+# Installs the Debian packages that are missing (apt-get only when needed).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+build: deps
+	swift build -c release
+
+# A short tour: the language, then the examples.
+demo: build
+	@for f in examples/*.mlp; do echo "== $$f"; $(MLP) --seed 0 $$f || exit 1; done
+
+# Unit tests, golden tests (release binary), the fuzzer and the terminal REPL test, all from XCTest.
+test: build
+	swift test
+
+test-golden: build
+	$(MLP) test Tests/golden examples
+
+test-repl: build
+	bash Tests/repl/run.sh
+
+fuzz: build
+	.build/release/mlp-fuzz --count 100000 --seed 1
+
+bench-interp: build
+	bash bench/interp/run.sh
+
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/stdlib
+	install -m 755 $(MLP) $(PREFIX)/bin/mlp
+	cp -r stdlib/. $(PREFIX)/share/mlp/stdlib/
+
+clean:
+	rm -rf .build

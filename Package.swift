@@ -1,0 +1,22 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Module layout: ../shared/design/ARCHITECTURE.md. Arrows point down only:
+// mlp -> MLPREPL -> MLPRuntime -> MLPLang, MLPTensor.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "mlp",
+    platforms: [.macOS(.v15)],
+    products: [.executable(name: "mlp", targets: ["mlp"])],
+    targets: [
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .target(name: "MLPTensor", swiftSettings: optimize),
+        .target(name: "MLPLang", swiftSettings: optimize),
+        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor"], swiftSettings: optimize),
+        .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
+        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"]),
+        .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
+        .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
+    ]
+)

@@ -1,0 +1,61 @@
+// The few C library calls the language core needs (no Foundation: it costs start-up time).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@inline(__always) func cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+
+public func fileExists(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+}
+
+public func directoryExists(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// The whole file as UTF-8 text (invalid bytes replaced), nil when unreadable.
+public func readFile(_ path: String) -> String? {
+    guard let bytes = readFileBytes(path) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+public func readFileBytes(_ path: String) -> [UInt8]? {
+    guard directoryExists(path) == false, let fp = fopen(path, "rb") else { return nil }
+    defer { fclose(fp) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = fread(&buf, 1, buf.count, fp)
+        if n > 0 { out.append(contentsOf: buf[0..<n]) }
+        if n < buf.count { break }
+    }
+    return ferror(fp) == 0 ? out : nil
+}
+
+/// Writes atomically: a temporary file in the same folder, flushed, then renamed over `path`.
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) -> String? {
+    let tmp = "\(path).tmp-\(getpid())"
+    guard let fp = fopen(tmp, "wb") else { return String(cString: strerror(errno)) }
+    let written = bytes.isEmpty ? 0 : fwrite(bytes, 1, bytes.count, fp)
+    let ok = written == bytes.count && fflush(fp) == 0 && fsync(fileno(fp)) == 0
+    let err = ok ? nil : String(cString: strerror(errno))
+    fclose(fp)
+    if !ok { unlink(tmp); return err ?? "write failed" }
+    if rename(tmp, path) != 0 { let e = String(cString: strerror(errno)); unlink(tmp); return e }
+    return nil
+}
+
+/// printf-style formatting of one double, e.g. cFormat("%.4f", x).
+func cFormat(_ format: String, _ x: Double) -> String {
+    var buf = [CChar](repeating: 0, count: 512)
+    let n = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
+    if n >= buf.count {
+        buf = [CChar](repeating: 0, count: Int(n) + 1)
+        _ = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
+    }
+    return String(cString: buf)
+}

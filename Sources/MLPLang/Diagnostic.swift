@@ -1,0 +1,167 @@
+// Errors and their rendering: `file:line:col: error: message`, the source line,
+// a caret, and the call trace innermost first (LANGUAGE.md, "Errors").
+
+/// One source text (a script, a `-e` string, a REPL entry) with its line table.
+public final class SourceFile: @unchecked Sendable {
+    public let name: String
+    public let bytes: [UInt8]
+    /// Byte offset where each line starts.
+    let lineStarts: [Int]
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.bytes = Array(text.utf8)
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        self.lineStarts = starts
+    }
+
+    /// The text of 1-based line `n`, without its newline.
+    public func line(_ n: Int) -> String {
+        guard n >= 1, n <= lineStarts.count else { return "" }
+        let start = lineStarts[n - 1]
+        var end = n < lineStarts.count ? lineStarts[n] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+}
+
+/// A position in a source: 1-based line and column (columns count characters, not bytes).
+public struct SourceLoc: Sendable {
+    public let file: SourceFile
+    public let line: Int32
+    public let col: Int32
+    public init(file: SourceFile, line: Int, col: Int) {
+        self.file = file; self.line = Int32(line); self.col = Int32(col)
+    }
+}
+
+public enum ErrorKind: Sendable {
+    case syntax, resolve, runtime, interrupt
+    /// Exit status of the `mlp` command for this kind (sysexits).
+    public var exitCode: Int32 {
+        switch self {
+        case .syntax, .resolve: return 65
+        case .runtime: return 70
+        case .interrupt: return 130
+        }
+    }
+}
+
+/// Every error mlp reports. A class so that `throws(MLPError)` moves one pointer.
+public final class MLPError: Error, @unchecked Sendable {
+    public let kind: ErrorKind
+    public let message: String
+    public var loc: SourceLoc?
+    /// Extra lines after the caret (e.g. "did you mean 'lstm'?").
+    public var hint: String?
+    /// Function frames the error passed through, innermost first.
+    public var trace: [(name: String, loc: SourceLoc)] = []
+    /// Where the error is in the frame being unwound now (the next trace entry's line).
+    var frameLoc: SourceLoc?
+    /// A syntax error at the end of the input: the REPL reads another line instead.
+    public var atEnd = false
+    /// Further errors found in the same parse (syntax and resolve errors are all reported).
+    public var more: [MLPError] = []
+
+    public init(_ kind: ErrorKind, _ message: String, at loc: SourceLoc? = nil, hint: String? = nil) {
+        self.kind = kind; self.message = message; self.loc = loc; self.hint = hint; self.frameLoc = loc
+    }
+
+    public static func runtime(_ message: String, at loc: SourceLoc? = nil) -> MLPError {
+        MLPError(.runtime, message, at: loc)
+    }
+
+    /// Gives a location to an error raised where none was known (e.g. inside a builtin).
+    @discardableResult
+    public func located(_ at: SourceLoc) -> MLPError {
+        if loc == nil { loc = at; frameLoc = at }
+        return self
+    }
+
+    /// Records that the error left function `name`; `callSite` is where that function was called.
+    func leaving(_ name: String, callSite: SourceLoc) {
+        if loc == nil { loc = callSite; frameLoc = callSite }
+        if let at = frameLoc { trace.append((name, at)) }
+        frameLoc = callSite
+    }
+
+    /// Closes the trace at the top level of a script.
+    func leavingScript() {
+        if let at = frameLoc, !trace.isEmpty { trace.append(("<script>", at)) }
+        frameLoc = nil
+    }
+
+    /// The full report, as printed on stderr.
+    public func render(color: Bool = false) -> String {
+        var out = ""
+        for (i, e) in ([self] + more).enumerated() {
+            if i > 0 { out += "\n" }
+            out += e.renderOne(color: color)
+        }
+        return out
+    }
+
+    private func renderOne(color: Bool) -> String {
+        let red = color ? "\u{1B}[1;31m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
+        let label = kind == .interrupt ? "interrupted" : "error"
+        guard let loc else { return "\(bold)mlp: \(red)\(label):\(reset)\(bold) \(message)\(reset)\n" }
+        var out = "\(bold)\(loc.file.name):\(loc.line):\(loc.col): \(red)\(label):\(reset)\(bold) \(message)\(reset)\n"
+        let text = loc.file.line(Int(loc.line))
+        if !text.isEmpty {
+            let num = String(loc.line)
+            let pad = String(repeating: " ", count: num.count)
+            out += "    \(num) | \(text)\n"
+            // The caret goes under column `col`; tabs are kept so it lines up.
+            var prefix = ""
+            for (i, ch) in text.enumerated() where i < Int(loc.col) - 1 { prefix.append(ch == "\t" ? "\t" : " ") }
+            out += "    \(pad) | \(prefix)\(red)^\(reset)\n"
+        }
+        if let hint { out += "    \(hint)\n" }
+        // runs of one frame (deep recursion) are shown three times, then counted
+        var i = 0
+        while i < trace.count {
+            let t = trace[i]
+            var j = i + 1
+            while j < trace.count, trace[j].name == t.name, trace[j].loc.line == t.loc.line, trace[j].loc.file === t.loc.file { j += 1 }
+            for _ in 0..<min(j - i, 3) { out += "  at \(t.name) (\(t.loc.file.name):\(t.loc.line))\n" }
+            if j - i > 3 { out += "  ... the frame above repeated \(j - i - 3) more times\n" }
+            i = j
+        }
+        return out
+    }
+
+    /// `file:line:col: message` lines, one per error (the golden runner compares these).
+    public var summaryLines: [String] {
+        ([self] + more).map { e in
+            guard let l = e.loc else { return e.message }
+            return "\(l.file.name):\(l.line):\(l.col): \(e.message)"
+        }
+    }
+}
+
+/// Edit distance for "did you mean" hints.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}
+
+/// The closest name within edit distance 2, for "did you mean 'x'?".
+public func closestName(to name: String, in candidates: [String]) -> String? {
+    var best: (String, Int)?
+    for c in candidates where c != name && abs(c.count - name.count) <= 2 {
+        let d = editDistance(name, c)
+        if d <= 2, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
+    }
+    return best?.0
+}

@@ -1,0 +1,282 @@
+// Expression nodes. The resolver fills in bindings; `eval` runs them.
+// Node classes are final and dispatch by vtable: no name lookups at run time.
+
+public class Expr {
+    let loc: SourceLoc
+    init(_ loc: SourceLoc) { self.loc = loc }
+    func eval(_ f: Frame) throws(MLPError) -> Value { fatalError("eval of abstract Expr") }
+}
+
+final class Literal: Expr {
+    let value: Value
+    init(_ value: Value, _ loc: SourceLoc) { self.value = value; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value { value }
+}
+
+/// Where a name lives, decided by the resolver.
+enum Binding {
+    case unresolved
+    case local(Int)
+    case cell(Int)
+    case capture(Int)
+    case global(GlobalStore, Int)
+    case builtin(Value)
+}
+
+final class NameExpr: Expr {
+    let name: String
+    var binding: Binding = .unresolved
+    init(_ name: String, _ loc: SourceLoc) { self.name = name; super.init(loc) }
+
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        switch binding {
+        case .local(let i): return f.slots[i]
+        case .cell(let i): return f.cell(i).value
+        case .capture(let i): return f.captures[i].value
+        case .global(let g, let i):
+            if let v = g.values[i] { return v }
+            throw MLPError.runtime("'\(name)' is used before it is assigned.", at: loc)
+        case .builtin(let v): return v
+        case .unresolved: throw MLPError.runtime("internal: unresolved name '\(name)'.", at: loc)
+        }
+    }
+
+    @inline(__always) func assign(_ v: Value, _ f: Frame) {
+        switch binding {
+        case .local(let i): f.slots[i] = v
+        case .cell(let i): f.cell(i).value = v
+        case .capture(let i): f.captures[i].value = v
+        case .global(let g, let i): g.values[i] = v
+        case .builtin, .unresolved: break   // the resolver rejects these
+        }
+    }
+}
+
+final class StringInterp: Expr {
+    let parts: [Expr]
+    /// Format spec per part; nil for literal text and plain `{x}`.
+    let specs: [String?]
+    init(_ parts: [Expr], _ specs: [String?], _ loc: SourceLoc) { self.parts = parts; self.specs = specs; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        var s = ""
+        for (i, p) in parts.enumerated() {
+            let v = try p.eval(f)
+            if let spec = specs[i] {
+                do { s += try formatValue(v, spec: spec, f.interp) } catch { throw error.located(p.loc) }
+            } else if case .string(let str) = v { s += str.s } else { s += f.interp.str(v) }
+        }
+        return .str(s)
+    }
+}
+
+final class ListExpr: Expr {
+    let items: [Expr]
+    init(_ items: [Expr], _ loc: SourceLoc) { self.items = items; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        var out: [Value] = []
+        out.reserveCapacity(items.count)
+        for e in items { out.append(try e.eval(f)) }
+        return .list(ListObj(out))
+    }
+}
+
+final class DictExpr: Expr {
+    let keys: [Expr], values: [Expr]
+    init(_ keys: [Expr], _ values: [Expr], _ loc: SourceLoc) { self.keys = keys; self.values = values; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let d = DictObj()
+        for (k, v) in zip(keys, values) {
+            let kv = try k.eval(f)
+            guard let key = DictKey(kv) else { throw .runtime("dict keys must be strings, numbers or bools, got \(describeForError(kv)).", at: k.loc) }
+            d[key] = try v.eval(f)
+        }
+        return .dict(d)
+    }
+}
+
+final class BinaryExpr: Expr {
+    let op: BinaryOp
+    let lhs: Expr, rhs: Expr
+    init(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let a = try lhs.eval(f)
+        let b = try rhs.eval(f)
+        if case .number(let x) = a, case .number(let y) = b {
+            switch op {
+            case .add: return .number(x + y)
+            case .sub: return .number(x - y)
+            case .mul: return .number(x * y)
+            case .div: return .number(x / y)
+            case .lt: return .bool(x < y)
+            case .le: return .bool(x <= y)
+            case .gt: return .bool(x > y)
+            case .ge: return .bool(x >= y)
+            case .eq: return .bool(x == y)
+            case .ne: return .bool(x != y)
+            default: break
+            }
+        }
+        return try f.interp.binary(op, a, b, at: loc)
+    }
+}
+
+final class NegateExpr: Expr {
+    let operand: Expr
+    init(_ operand: Expr, _ loc: SourceLoc) { self.operand = operand; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let v = try operand.eval(f)
+        if case .number(let x) = v { return .number(-x) }
+        if case .object(let o) = v, let r = try o.negate(f.interp) { return r }
+        throw .runtime("unary '-' needs a number, got \(describeForError(v)).", at: loc)
+    }
+}
+
+final class NotExpr: Expr {
+    let operand: Expr
+    init(_ operand: Expr, _ loc: SourceLoc) { self.operand = operand; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        .bool(!(try truth(operand, f, "not")))
+    }
+}
+
+/// `and` / `or`: short-circuit, operands must be bools.
+final class LogicExpr: Expr {
+    let isAnd: Bool
+    let lhs: Expr, rhs: Expr
+    init(isAnd: Bool, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.isAnd = isAnd; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let word = isAnd ? "and" : "or"
+        let a = try truth(lhs, f, word)
+        if a != isAnd { return .bool(a) }
+        return .bool(try truth(rhs, f, word))
+    }
+}
+
+/// Evaluates a condition; only bools are accepted (no truthiness).
+@inline(__always) func truth(_ e: Expr, _ f: Frame, _ context: String) throws(MLPError) -> Bool {
+    let v = try e.eval(f)
+    if case .bool(let b) = v { return b }
+    throw .runtime("'\(context)' needs a bool, got \(describeForError(v)).", at: e.loc)
+}
+
+final class RangeExpr: Expr {
+    let lo: Expr, hi: Expr
+    init(_ lo: Expr, _ hi: Expr, _ loc: SourceLoc) { self.lo = lo; self.hi = hi; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let a = try lo.eval(f), b = try hi.eval(f)
+        guard case .number(let x) = a else { throw .runtime("range start must be a number, got \(describeForError(a)).", at: lo.loc) }
+        guard case .number(let y) = b else { throw .runtime("range end must be a number, got \(describeForError(b)).", at: hi.loc) }
+        return .range(RangeObj(x, y))
+    }
+}
+
+final class FieldExpr: Expr {
+    let object: Expr
+    let name: String
+    init(_ object: Expr, _ name: String, _ loc: SourceLoc) { self.object = object; self.name = name; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        try f.interp.field(try object.eval(f), name, at: loc)
+    }
+}
+
+/// One entry of `a[...]`: an expression or a slice `lo:hi:step`.
+enum IndexItem {
+    case expr(Expr)
+    case slice(Expr?, Expr?, Expr?)
+}
+
+final class IndexExpr: Expr {
+    let object: Expr
+    let items: [IndexItem]
+    init(_ object: Expr, _ items: [IndexItem], _ loc: SourceLoc) { self.object = object; self.items = items; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let o = try object.eval(f)
+        // fast path: list[number]
+        if items.count == 1, case .expr(let e) = items[0], case .list(let l) = o {
+            let iv = try e.eval(f)
+            if case .number(let d) = iv, let i = Int(exactly: d) {
+                let j = i < 0 ? i + l.items.count : i
+                if j >= 0 && j < l.items.count { return l.items[j] }
+            }
+            return try f.interp.index(o, [.value(iv)], at: loc)
+        }
+        return try f.interp.index(o, try evalItems(items, f), at: loc)
+    }
+}
+
+func evalItems(_ items: [IndexItem], _ f: Frame) throws(MLPError) -> [IndexValue] {
+    var out: [IndexValue] = []
+    out.reserveCapacity(items.count)
+    for item in items {
+        switch item {
+        case .expr(let e): out.append(.value(try e.eval(f)))
+        case .slice(let a, let b, let c):
+            func bound(_ e: Expr?) throws(MLPError) -> Double? {
+                guard let e else { return nil }
+                let v = try e.eval(f)
+                if case .nil = v { return nil }
+                guard case .number(let d) = v else { throw .runtime("slice bounds must be numbers, got \(describeForError(v)).", at: e.loc) }
+                return d
+            }
+            out.append(.slice(try bound(a), try bound(b), try bound(c)))
+        }
+    }
+    return out
+}
+
+final class CallExpr: Expr {
+    let callee: Expr
+    let args: [Expr]
+    let kwNames: [String]
+    let kwArgs: [Expr]
+    init(_ callee: Expr, _ args: [Expr], _ kwNames: [String], _ kwArgs: [Expr], _ loc: SourceLoc) {
+        self.callee = callee; self.args = args; self.kwNames = kwNames; self.kwArgs = kwArgs; super.init(loc)
+    }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        let fn = try callee.eval(f)
+        return try f.interp.callExpr(fn, self, f)
+    }
+}
+
+final class FunctionExpr: Expr {
+    let decl: FunctionDecl
+    init(_ decl: FunctionDecl, _ loc: SourceLoc) { self.decl = decl; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value { .function(makeClosure(decl, f)) }
+}
+
+/// Captures the cells a function needs from the frame that creates it.
+@inline(__always) func makeClosure(_ decl: FunctionDecl, _ f: Frame) -> Closure {
+    var cells: [Cell] = []
+    cells.reserveCapacity(decl.captureSources.count)
+    for src in decl.captureSources {
+        switch src {
+        case .local(let i): cells.append(f.cell(i))
+        case .capture(let i): cells.append(f.captures[i])
+        }
+    }
+    return Closure(decl, cells)
+}
+
+/// `if` used as an expression: the value of the branch taken (nil without `else`).
+final class IfExpr: Expr {
+    let cond: Expr
+    let then: [Stmt]
+    let otherwise: [Stmt]?
+    init(_ cond: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ loc: SourceLoc) {
+        self.cond = cond; self.then = then; self.otherwise = otherwise; super.init(loc)
+    }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        if try truth(cond, f, "if") { return try blockValue(then, f) }
+        guard let otherwise else { return .nil }
+        return try blockValue(otherwise, f)
+    }
+}
+
+/// Runs a block and returns the value of its last statement when that is an expression.
+func blockValue(_ body: [Stmt], _ f: Frame) throws(MLPError) -> Value {
+    guard let last = body.last else { return .nil }
+    for s in body.dropLast() { _ = try s.exec(f) }
+    if let e = last as? ExprStmt { return try e.expr.eval(f) }
+    _ = try last.exec(f)
+    return .nil
+}

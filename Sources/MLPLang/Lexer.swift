@@ -1,0 +1,261 @@
+// The lexer works on UTF-8 bytes (LANGUAGE.md, "Lexical"). Non-ASCII bytes are
+// identifier characters, so `α`, `ħ`, `θ₀` are names.
+
+struct Lexer {
+    let file: SourceFile
+    let src: [UInt8]
+    var pos: Int
+    let end: Int
+    var line: Int
+    var lineStart: Int
+    /// Open brackets: `(`/`[` make newlines insignificant, `{` makes them significant again.
+    var brackets: [UInt8] = []
+    var last: TokenKind = .newline
+
+    /// Column of `firstLineStart` (sub-lexers for `{expr}` in strings start mid-line).
+    let baseCol: Int
+    let firstLineStart: Int
+
+    init(file: SourceFile, start: Int = 0, end: Int? = nil, line: Int = 1, col: Int = 1) {
+        self.file = file; self.src = file.bytes; self.pos = start
+        self.end = end ?? file.bytes.count
+        self.line = line; self.lineStart = start
+        self.baseCol = col; self.firstLineStart = start
+    }
+
+    /// Column of byte offset `p` on the current line, counting characters (UTF-8 lead bytes).
+    func column(_ p: Int) -> Int {
+        var c = lineStart == firstLineStart ? baseCol : 1, i = lineStart
+        while i < p { if src[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        return c
+    }
+
+    mutating func tokenize() -> [Token] {
+        var out: [Token] = []
+        while true {
+            let t = next()
+            out.append(t)
+            if t.kind == .eof { break }
+        }
+        return out
+    }
+
+    private func peek(_ k: Int = 0) -> UInt8 { pos + k < end ? src[pos + k] : 0 }
+
+    private func make(_ kind: TokenKind, _ start: Int) -> Token {
+        Token(kind: kind, start: start, end: pos, line: line, col: column(start))
+    }
+
+    mutating func next() -> Token {
+        let t = scan()
+        if t.kind != .newline { last = t.kind }
+        return t
+    }
+
+    private var newlinesSignificant: Bool {
+        guard let top = brackets.last else { return true }
+        return top == UInt8(ascii: "{")
+    }
+
+    private mutating func scan() -> Token {
+        while true {
+            // skip spaces, comments, and newlines that do not end a statement
+            while pos < end {
+                let c = src[pos]
+                if c == 32 || c == 9 || c == 13 { pos += 1; continue }
+                if c == UInt8(ascii: "#") {
+                    while pos < end && src[pos] != 10 { pos += 1 }
+                    continue
+                }
+                if c == UInt8(ascii: "\\") && peek(1) == 10 { pos += 2; line += 1; lineStart = pos; continue }
+                if c == 10 {
+                    if newlinesSignificant && !last.continuesLine && last != .newline {
+                        let t = make(.newline, pos)
+                        pos += 1; line += 1; lineStart = pos
+                        last = .newline
+                        return t
+                    }
+                    pos += 1; line += 1; lineStart = pos
+                    continue
+                }
+                break
+            }
+            if pos >= end { return make(.eof, pos) }
+            let start = pos
+            let c = src[pos]
+            if isDigit(c) || (c == UInt8(ascii: ".") && isDigit(peek(1)) && last != .dot) { return number(start) }
+            if isIdentStart(c) { return identifier(start) }
+            if c == UInt8(ascii: "\"") { return string(start) }
+            pos += 1
+            switch c {
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
+                brackets.append(c)
+                return make(c == UInt8(ascii: "(") ? .lparen : c == UInt8(ascii: "[") ? .lbracket : .lbrace, start)
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
+                if !brackets.isEmpty { brackets.removeLast() }
+                return make(c == UInt8(ascii: ")") ? .rparen : c == UInt8(ascii: "]") ? .rbracket : .rbrace, start)
+            case UInt8(ascii: ","): return make(.comma, start)
+            case UInt8(ascii: ";"): return make(.semicolon, start)
+            case UInt8(ascii: ":"): return make(.colon, start)
+            case UInt8(ascii: "."):
+                if peek() == UInt8(ascii: ".") { pos += 1; return make(.dotdot, start) }
+                return make(.dot, start)
+            case UInt8(ascii: "+"): return op(start, .plus, .plusAssign)
+            case UInt8(ascii: "-"):
+                if peek() == UInt8(ascii: ">") { pos += 1; return make(.arrow, start) }
+                return op(start, .minus, .minusAssign)
+            case UInt8(ascii: "*"): return op(start, .star, .starAssign)
+            case UInt8(ascii: "/"): return op(start, .slash, .slashAssign)
+            case UInt8(ascii: "%"): return make(.percent, start)
+            case UInt8(ascii: "@"): return make(.at, start)
+            case UInt8(ascii: "^"): return make(.caret, start)
+            case UInt8(ascii: "="): return op(start, .assign, .eq)
+            case UInt8(ascii: "!"):
+                if peek() == UInt8(ascii: "=") { pos += 1; return make(.ne, start) }
+                return error(start, "unexpected character '!' (use 'not' for negation).")
+            case UInt8(ascii: "<"): return op(start, .lt, .le)
+            case UInt8(ascii: ">"):
+                if peek() == UInt8(ascii: ">") { pos += 1; return make(.compose, start) }
+                return op(start, .gt, .ge)
+            case UInt8(ascii: "'"):
+                return error(start, "strings are written with double quotes: \"...\".")
+            default:
+                // skip the rest of a multi-byte character so it is reported once
+                while pos < end && src[pos] & 0xC0 == 0x80 { pos += 1 }
+                let ch = String(decoding: src[start..<pos], as: UTF8.self)
+                return error(start, "unexpected character '\(ch)'.")
+            }
+        }
+    }
+
+    /// `x` or `x=` (e.g. `+` / `+=`).
+    private mutating func op(_ start: Int, _ plain: TokenKind, _ withEq: TokenKind) -> Token {
+        if peek() == UInt8(ascii: "=") { pos += 1; return make(withEq, start) }
+        return make(plain, start)
+    }
+
+    private func error(_ start: Int, _ message: String) -> Token {
+        var t = make(.error, start); t.message = message; return t
+    }
+
+    private mutating func identifier(_ start: Int) -> Token {
+        while pos < end, isIdentPart(src[pos]) { pos += 1 }
+        let text = String(decoding: src[start..<pos], as: UTF8.self)
+        return make(TokenKind.keywords[text] ?? .identifier, start)
+    }
+
+    private mutating func number(_ start: Int) -> Token {
+        var text: [UInt8] = []
+        func digits(_ lexer: inout Lexer) {
+            while lexer.pos < lexer.end {
+                let c = lexer.src[lexer.pos]
+                if isDigit(c) { text.append(c) } else if c == UInt8(ascii: "_") && lexer.pos + 1 < lexer.end && isDigit(lexer.src[lexer.pos + 1]) && !text.isEmpty {} else { break }
+                lexer.pos += 1
+            }
+        }
+        digits(&self)
+        if peek() == UInt8(ascii: "."), isDigit(peek(1)) {
+            text.append(UInt8(ascii: ".")); pos += 1; digits(&self)
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            var k = 1
+            if peek(1) == UInt8(ascii: "+") || peek(1) == UInt8(ascii: "-") { k = 2 }
+            if isDigit(peek(k)) {
+                text.append(UInt8(ascii: "e"))
+                if k == 2 { text.append(peek(1)) }
+                pos += k; digits(&self)
+            } else {
+                pos += k
+                return error(start, "malformed number: exponent has no digits.")
+            }
+        }
+        if pos < end, isIdentStart(src[pos]) {
+            while pos < end, isIdentPart(src[pos]) { pos += 1 }
+            let bad = String(decoding: src[start..<pos], as: UTF8.self)
+            return error(start, "malformed number '\(bad)'.")
+        }
+        if text.first == UInt8(ascii: ".") { text.insert(UInt8(ascii: "0"), at: 0) }
+        var t = make(.number, start)
+        t.number = Double(String(decoding: text, as: UTF8.self)) ?? .nan
+        return t
+    }
+
+    private mutating func string(_ start: Int) -> Token {
+        let startLine = line, startCol = column(start)
+        pos += 1
+        var parts: [StringPart] = []
+        var buf: [UInt8] = []
+        func flush() { if !buf.isEmpty { parts.append(.text(String(decoding: buf, as: UTF8.self))); buf = [] } }
+        while true {
+            guard pos < end else {
+                var t = Token(kind: .error, start: start, end: pos, line: startLine, col: startCol)
+                t.message = "unterminated string."
+                return t
+            }
+            let c = src[pos]
+            if c == UInt8(ascii: "\"") { pos += 1; break }
+            if c == 10 { line += 1; lineStart = pos + 1 }
+            if c == UInt8(ascii: "\\") {
+                let e = peek(1)
+                pos += 2
+                switch e {
+                case UInt8(ascii: "n"): buf.append(10)
+                case UInt8(ascii: "t"): buf.append(9)
+                case UInt8(ascii: "r"): buf.append(13)
+                case UInt8(ascii: "0"): buf.append(0)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "{"), UInt8(ascii: "}"): buf.append(e)
+                default:
+                    let ch = e == 0 ? "end of input" : String(decoding: [e], as: UTF8.self)
+                    var t = Token(kind: .error, start: pos - 2, end: pos, line: line, col: column(pos - 2))
+                    t.message = "unknown escape '\\\(ch)' in string (use \\n \\t \\\" \\\\ \\{)."
+                    // skip the rest of the string so the error is reported once
+                    while pos < end && src[pos] != UInt8(ascii: "\"") && src[pos] != 10 { pos += 1 }
+                    if pos < end && src[pos] == UInt8(ascii: "\"") { pos += 1 }
+                    return t
+                }
+                continue
+            }
+            if c == UInt8(ascii: "{") {
+                flush()
+                let exprStart = pos + 1, exprLine = line, exprCol = column(pos + 1)
+                var depth = 0, i = exprStart, colon: Int? = nil
+                scan: while i < end {
+                    switch src[i] {
+                    case UInt8(ascii: "{"), UInt8(ascii: "("), UInt8(ascii: "["): depth += 1
+                    case UInt8(ascii: ")"), UInt8(ascii: "]"): depth -= 1
+                    case UInt8(ascii: "}"):
+                        if depth == 0 { break scan }
+                        depth -= 1
+                    case UInt8(ascii: ":") where depth == 0: colon = i
+                    case UInt8(ascii: "\""), 10: break scan
+                    default: break
+                    }
+                    i += 1
+                }
+                guard i < end, src[i] == UInt8(ascii: "}") else {
+                    var t = Token(kind: .error, start: pos, end: pos + 1, line: line, col: column(pos))
+                    t.message = "unclosed '{' in string interpolation (write \\{ for a literal brace)."
+                    while pos < end && src[pos] != UInt8(ascii: "\"") && src[pos] != 10 { pos += 1 }
+                    if pos < end && src[pos] == UInt8(ascii: "\"") { pos += 1 }
+                    return t
+                }
+                let exprEnd = colon ?? i
+                let spec = colon.map { String(decoding: src[($0 + 1)..<i], as: UTF8.self) }
+                parts.append(.expr(start: exprStart, end: exprEnd, line: exprLine, col: exprCol, spec: spec))
+                pos = i + 1
+                continue
+            }
+            buf.append(c); pos += 1
+        }
+        flush()
+        var t = Token(kind: .string, start: start, end: pos, line: startLine, col: startCol)
+        t.parts = parts
+        return t
+    }
+}
+
+@inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+@inline(__always) func isIdentStart(_ c: UInt8) -> Bool {
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95 || c >= 0x80
+}
+@inline(__always) func isIdentPart(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }

@@ -1,0 +1,84 @@
+// How values print (LANGUAGE.md, "Printing"): integral numbers below 1e15
+// without a decimal point, others as the shortest text that reads back.
+
+public func formatNumber(_ d: Double) -> String {
+    if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+    return d.description
+}
+
+extension Interpreter {
+    /// The text `print` and `str` show: strings bare, everything else as `repr`.
+    public func str(_ v: Value) -> String {
+        if case .string(let s) = v { return s.s }
+        return repr(v)
+    }
+
+    /// The text of a value inside a list or dict (strings quoted).
+    public func repr(_ v: Value) -> String {
+        var out = ""
+        var visiting: Set<ObjectIdentifier> = []
+        repr(v, into: &out, &visiting)
+        return out
+    }
+
+    func repr(_ v: Value, into out: inout String, _ visiting: inout Set<ObjectIdentifier>) {
+        switch v {
+        case .number(let d): out += formatNumber(d)
+        case .bool(let b): out += b ? "true" : "false"
+        case .nil: out += "nil"
+        case .string(let s): out += quoted(s.s)
+        case .list(let l):
+            guard visiting.insert(ObjectIdentifier(l)).inserted else { out += "[...]"; return }
+            out += "["
+            for (i, x) in l.items.enumerated() {
+                if i > 0 { out += ", " }
+                repr(x, into: &out, &visiting)
+            }
+            out += "]"
+            visiting.remove(ObjectIdentifier(l))
+        case .dict(let d):
+            guard visiting.insert(ObjectIdentifier(d)).inserted else { out += "{...}"; return }
+            out += "{"
+            for (i, (k, x)) in zip(d.keys, d.values).enumerated() {
+                if i > 0 { out += ", " }
+                switch k {
+                case .string(let s): out += isIdentifier(s) ? s : quoted(s)
+                case .number(let n): out += formatNumber(n)
+                case .bool(let b): out += b ? "true" : "false"
+                }
+                out += ": "
+                repr(x, into: &out, &visiting)
+            }
+            out += "}"
+            visiting.remove(ObjectIdentifier(d))
+        case .range(let r):
+            out += r.step == 1 ? "\(formatNumber(r.start))..\(formatNumber(r.stop))"
+                : "range(\(formatNumber(r.start)), \(formatNumber(r.stop)), \(formatNumber(r.step)))"
+        case .function(let c): out += "<fn \(c.name)>"
+        case .builtin(let b): out += "<builtin \(b.name)>"
+        case .object(let o): out += o.description(self)
+        }
+    }
+}
+
+func quoted(_ s: String) -> String {
+    var out = "\""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        case "{": out += "\\{"
+        default: out.unicodeScalars.append(ch)
+        }
+    }
+    return out + "\""
+}
+
+func isIdentifier(_ s: String) -> Bool {
+    let b = Array(s.utf8)
+    guard let first = b.first, isIdentStart(first) else { return false }
+    return b.allSatisfy(isIdentPart) && TokenKind.keywords[s] == nil
+}

@@ -1,0 +1,248 @@
+// Statement nodes. `exec` returns how control leaves the statement; loops and
+// calls consume `break`/`continue`/`return` (no thrown control flow).
+
+enum Flow { case normal, breakLoop, continueLoop, returned }
+
+public class Stmt {
+    let loc: SourceLoc
+    init(_ loc: SourceLoc) { self.loc = loc }
+    func exec(_ f: Frame) throws(MLPError) -> Flow { fatalError("exec of abstract Stmt") }
+}
+
+@inline(__always) func execBlock(_ body: [Stmt], _ f: Frame) throws(MLPError) -> Flow {
+    for s in body {
+        let flow = try s.exec(f)
+        if case .normal = flow { continue }
+        return flow
+    }
+    return .normal
+}
+
+final class ExprStmt: Stmt {
+    let expr: Expr
+    init(_ expr: Expr) { self.expr = expr; super.init(expr.loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow { _ = try expr.eval(f); return .normal }
+}
+
+/// Assignment targets: a name, `a[i, j]`, or `obj.field`.
+enum Target {
+    case name(NameExpr)
+    case index(Expr, [IndexItem])
+    case field(Expr, String)
+}
+
+final class AssignStmt: Stmt {
+    let target: Target
+    let value: Expr
+    /// `+=` and friends: the operator, nil for plain `=`.
+    let op: BinaryOp?
+    init(_ target: Target, _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
+        self.target = target; self.value = value; self.op = op; super.init(loc)
+    }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        switch target {
+        case .name(let n):
+            var v = try value.eval(f)
+            if let op {
+                let old = try n.eval(f)
+                if case .number(let x) = old, case .number(let y) = v, op != .mod, op != .pow {
+                    switch op {
+                    case .add: v = .number(x + y)
+                    case .sub: v = .number(x - y)
+                    case .mul: v = .number(x * y)
+                    default: v = .number(x / y)
+                    }
+                } else {
+                    v = try f.interp.binary(op, old, v, at: loc)
+                }
+            }
+            n.assign(v, f)
+        case .index(let objExpr, let items):
+            let obj = try objExpr.eval(f)
+            let idx = try evalItems(items, f)
+            var v = try value.eval(f)
+            if let op { v = try f.interp.binary(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
+            // tensors are values: an updated copy is written back to the variable
+            if let updated = try f.interp.setIndex(obj, idx, v, at: loc), let n = objExpr as? NameExpr { n.assign(updated, f) }
+        case .field(let objExpr, let name):
+            let obj = try objExpr.eval(f)
+            var v = try value.eval(f)
+            if let op { v = try f.interp.binary(op, try f.interp.field(obj, name, at: loc), v, at: loc) }
+            try f.interp.setField(obj, name, v, at: loc)
+        }
+        return .normal
+    }
+}
+
+/// `x, y = pair`
+final class DestructureStmt: Stmt {
+    let names: [NameExpr]
+    let value: Expr
+    init(_ names: [NameExpr], _ value: Expr, _ loc: SourceLoc) { self.names = names; self.value = value; super.init(loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        try destructure(names, try value.eval(f), f, at: value.loc)
+        return .normal
+    }
+}
+
+func destructure(_ names: [NameExpr], _ v: Value, _ f: Frame, at loc: SourceLoc) throws(MLPError) {
+    let items: [Value]
+    if case .list(let l) = v { items = l.items } else {
+        do { items = try f.interp.elements(of: v) } catch {
+            throw .runtime("cannot unpack \(describeForError(v)) into \(names.count) names.", at: loc)
+        }
+    }
+    guard items.count == names.count else {
+        throw .runtime("cannot unpack a sequence of \(items.count) into \(names.count) names.", at: loc)
+    }
+    for (n, x) in zip(names, items) { n.assign(x, f) }
+}
+
+final class IfStmt: Stmt {
+    let cond: Expr
+    var then: [Stmt]
+    var otherwise: [Stmt]?
+    init(_ cond: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ loc: SourceLoc) {
+        self.cond = cond; self.then = then; self.otherwise = otherwise; super.init(loc)
+    }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        if try truth(cond, f, "if") { return try execBlock(then, f) }
+        if let otherwise { return try execBlock(otherwise, f) }
+        return .normal
+    }
+}
+
+final class WhileStmt: Stmt {
+    let cond: Expr
+    let body: [Stmt]
+    init(_ cond: Expr, _ body: [Stmt], _ loc: SourceLoc) { self.cond = cond; self.body = body; super.init(loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        let interp = f.interp
+        while try truth(cond, f, "while") {
+            try interp.tick(loc)
+            switch try execBlock(body, f) {
+            case .normal, .continueLoop: continue
+            case .breakLoop: return .normal
+            case .returned: return .returned
+            }
+        }
+        return .normal
+    }
+}
+
+final class ForStmt: Stmt {
+    let names: [NameExpr]
+    let iterable: Expr
+    let body: [Stmt]
+    init(_ names: [NameExpr], _ iterable: Expr, _ body: [Stmt], _ loc: SourceLoc) {
+        self.names = names; self.iterable = iterable; self.body = body; super.init(loc)
+    }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        let interp = f.interp
+        let seq = try iterable.eval(f)
+        // ranges run without building a list
+        if case .range(let r) = seq, names.count == 1 {
+            let n = r.count, name = names[0]
+            var i = 0
+            while i < n {
+                name.assign(.number(r.at(i)), f)
+                try interp.tick(loc)
+                switch try execBlock(body, f) {
+                case .normal, .continueLoop: break
+                case .breakLoop: return .normal
+                case .returned: return .returned
+                }
+                i += 1
+            }
+            return .normal
+        }
+        let items: [Value]
+        do { items = try interp.elements(of: seq) } catch {
+            throw .runtime("cannot loop over \(describeForError(seq)).", at: iterable.loc)
+        }
+        for x in items {
+            if names.count == 1 { names[0].assign(x, f) } else { try destructure(names, x, f, at: iterable.loc) }
+            try interp.tick(loc)
+            switch try execBlock(body, f) {
+            case .normal, .continueLoop: break
+            case .breakLoop: return .normal
+            case .returned: return .returned
+            }
+        }
+        return .normal
+    }
+}
+
+final class BreakStmt: Stmt {
+    override func exec(_ f: Frame) throws(MLPError) -> Flow { .breakLoop }
+}
+
+final class ContinueStmt: Stmt {
+    override func exec(_ f: Frame) throws(MLPError) -> Flow { .continueLoop }
+}
+
+final class ReturnStmt: Stmt {
+    let value: Expr?
+    /// Made by the parser from a block's last expression (not written `return`).
+    let implicit: Bool
+    init(_ value: Expr?, implicit: Bool, _ loc: SourceLoc) { self.value = value; self.implicit = implicit; super.init(loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        f.ret = try value?.eval(f) ?? .nil
+        return .returned
+    }
+}
+
+/// `fn name(...) { ... }` as a statement: binds the closure to `name`.
+final class FnStmt: Stmt {
+    let name: NameExpr
+    let decl: FunctionDecl
+    init(_ name: NameExpr, _ decl: FunctionDecl, _ loc: SourceLoc) { self.name = name; self.decl = decl; super.init(loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        name.assign(.function(makeClosure(decl, f)), f)
+        return .normal
+    }
+}
+
+final class ImportStmt: Stmt {
+    let name: NameExpr
+    init(_ name: NameExpr, _ loc: SourceLoc) { self.name = name; super.init(loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        name.assign(try f.interp.importModule(name.name, from: loc), f)
+        return .normal
+    }
+}
+
+/// `global x, y`: only the resolver acts on it.
+final class GlobalStmt: Stmt {
+    let names: [String]
+    init(_ names: [String], _ loc: SourceLoc) { self.names = names; super.init(loc) }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow { .normal }
+}
+
+/// Where a closure finds each captured cell when it is created.
+enum CaptureSource { case local(Int), capture(Int) }
+
+/// A function's code: parameters, body, and what the resolver found.
+public final class FunctionDecl {
+    let name: String
+    let params: [String]
+    let defaults: [Expr?]
+    var body: [Stmt]
+    let loc: SourceLoc
+    // filled by the resolver
+    var slotCount = 0
+    var cellSlots: [Int] = []
+    var cellParams: [Int] = []
+    var captureSources: [CaptureSource] = []
+
+    init(name: String, params: [String], defaults: [Expr?], body: [Stmt], loc: SourceLoc) {
+        self.name = name; self.params = params; self.defaults = defaults; self.body = body; self.loc = loc
+    }
+}
+
+/// A parsed and resolved unit: a script, a `-e` string, one REPL entry.
+public final class Program {
+    let body: [Stmt]
+    let slotCount: Int
+    init(body: [Stmt], slotCount: Int) { self.body = body; self.slotCount = slotCount }
+}

@@ -1,0 +1,161 @@
+// Runtime values. Every payload is one word, so a Value is 9 bytes (stride 16);
+// a test asserts it.
+
+public enum Value {
+    case number(Double)
+    case bool(Bool)
+    case `nil`
+    case string(StrObj)
+    case list(ListObj)
+    case dict(DictObj)
+    case range(RangeObj)
+    case function(Closure)
+    case builtin(Builtin)
+    case object(MLPObject)
+
+    public static func str(_ s: String) -> Value { .string(StrObj(s)) }
+    public static func list(_ items: [Value]) -> Value { .list(ListObj(items)) }
+
+    /// The name `type(x)` returns.
+    public var typeName: String {
+        switch self {
+        case .number: return "number"
+        case .bool: return "bool"
+        case .nil: return "nil"
+        case .string: return "string"
+        case .list: return "list"
+        case .dict: return "dict"
+        case .range: return "range"
+        case .function, .builtin: return "function"
+        case .object(let o): return o.typeName
+        }
+    }
+
+    public var isNil: Bool { if case .nil = self { return true }; return false }
+}
+
+/// Strings are immutable and boxed to keep `Value` one word wide.
+public final class StrObj {
+    public let s: String
+    public init(_ s: String) { self.s = s }
+    /// Characters, computed once for indexing and slicing.
+    lazy var chars: [Character] = Array(s)
+}
+
+/// Lists are mutable and shared by reference, as in Python.
+public final class ListObj {
+    public var items: [Value]
+    public init(_ items: [Value]) { self.items = items }
+}
+
+/// Keys of dicts: strings, numbers and bools.
+public enum DictKey: Hashable {
+    case string(String), number(Double), bool(Bool)
+
+    public init?(_ v: Value) {
+        switch v {
+        case .string(let s): self = .string(s.s)
+        case .number(let d): self = .number(d == 0 ? 0 : d)   // -0 and 0 are one key
+        case .bool(let b): self = .bool(b)
+        default: return nil
+        }
+    }
+
+    public var value: Value {
+        switch self {
+        case .string(let s): return .str(s)
+        case .number(let d): return .number(d)
+        case .bool(let b): return .bool(b)
+        }
+    }
+}
+
+/// Dicts keep insertion order.
+public final class DictObj {
+    public private(set) var keys: [DictKey] = []
+    public private(set) var values: [Value] = []
+    private var index: [DictKey: Int] = [:]
+
+    public init() {}
+
+    public var count: Int { keys.count }
+    public subscript(key: DictKey) -> Value? {
+        get { index[key].map { values[$0] } }
+        set {
+            if let v = newValue {
+                if let i = index[key] { values[i] = v } else { index[key] = keys.count; keys.append(key); values.append(v) }
+            } else if let i = index.removeValue(forKey: key) {
+                keys.remove(at: i); values.remove(at: i)
+                for j in i..<keys.count { index[keys[j]] = j }
+            }
+        }
+    }
+    public subscript(name: String) -> Value? {
+        get { self[.string(name)] }
+        set { self[.string(name)] = newValue }
+    }
+}
+
+/// `a..b` and `range(a, b, step)`: a lazy arithmetic sequence.
+public final class RangeObj {
+    public let start: Double, stop: Double, step: Double
+    public init(_ start: Double, _ stop: Double, _ step: Double = 1) {
+        self.start = start; self.stop = stop; self.step = step
+    }
+    public var count: Int {
+        let n = ((stop - start) / step).rounded(.up)
+        return n > 0 && n.isFinite ? Int(min(n, Double(Int32.max) * 1024)) : 0
+    }
+    public func at(_ i: Int) -> Double { start + Double(i) * step }
+}
+
+/// A value shared between a function and the closures that capture it.
+public final class Cell {
+    public var value: Value
+    init(_ v: Value) { value = v }
+}
+
+/// A user function: its code and the cells it captured.
+public final class Closure {
+    let proto: FunctionDecl
+    let captures: [Cell]
+    init(_ proto: FunctionDecl, _ captures: [Cell]) { self.proto = proto; self.captures = captures }
+    public var name: String { proto.name }
+    public var parameterNames: [String] { proto.params }
+}
+
+/// Native objects (modules now; tensors, layers, models later) subclass this
+/// and override what they support. `nil` from an operator hook means "not supported".
+open class MLPObject {
+    public init() {}
+    open var typeName: String { "object" }
+    open func description(_ interp: Interpreter) -> String { "<\(typeName)>" }
+    open var fieldNames: [String] { [] }
+    open func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    open func setField(_ name: String, _ value: Value, _ interp: Interpreter) throws(MLPError) -> Bool { false }
+    /// `self op other` (or `other op self` when `reversed`).
+    open func binary(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    open func negate(_ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    open func index(_ items: [IndexValue], _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    /// Returns the updated object (objects with value semantics return a copy), nil when unsupported.
+    open func setIndex(_ items: [IndexValue], _ value: Value, _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    open func call(_ args: [Value], _ kwargs: [(String, Value)], _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    /// Elements for `for x in obj`, nil when not iterable.
+    open func elements(_ interp: Interpreter) throws(MLPError) -> [Value]? { nil }
+    open var length: Int? { nil }
+    /// An element-wise math function (`exp(t)`, `sqrt(t)`), nil when unsupported.
+    open func map(_ name: String, _ f: (Double) -> Double, _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    open func equals(_ other: MLPObject) -> Bool { self === other }
+}
+
+/// An index or slice inside `a[...]`, evaluated.
+public enum IndexValue {
+    case value(Value)
+    case slice(Double?, Double?, Double?)
+}
+
+public enum BinaryOp: String, Sendable {
+    case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", matmul = "@"
+    case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+    case compose = ">>"
+}

@@ -1,0 +1,97 @@
+// Core builtins: printing, conversion, types, assertions, time.
+import MLPLang
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum BaseLib {
+    static func register(_ r: inout Registry) {
+        r.fn("print", [Param("sep", .string(" "), keywordOnly: true), Param("end", .string("\n"), keywordOnly: true)], rest: "values",
+             doc: "Writes the values separated by spaces (or sep) and a newline (or end).",
+             example: "print(\"loss\", 0.25)   # loss 0.25") { a throws(MLPError) in
+            let sep = try a.string(0), end = try a.string(1)
+            a.interp.write(a.rest.map { a.interp.str($0) }.joined(separator: sep) + end)
+            return .nil
+        }
+        r.fn("len", [p("x")], doc: "Number of items of a list, string (characters), dict, range or tensor.",
+             example: "len([1, 2, 3])   # 3") { a throws(MLPError) in
+            switch a[0] {
+            case .list(let l): return .number(Double(l.items.count))
+            case .string(let s): return .number(Double(s.s.count))
+            case .dict(let d): return .number(Double(d.count))
+            case .range(let rg): return .number(Double(rg.count))
+            case .object(let o): if let n = o.length { return .number(Double(n)) }
+            default: break
+            }
+            throw a.typeError(0, "a list, string, dict, range or tensor")
+        }
+        r.fn("type", [p("x")], doc: "The kind of a value as a string: number, bool, nil, string, list, dict, range, function, ...",
+             example: "type(3)   # \"number\"") { a throws(MLPError) in .str(a[0].typeName) }
+        r.fn("str", [p("x")], doc: "The text of a value, as print shows it.",
+             example: "str(1.5) + \"!\"   # \"1.5!\"") { a throws(MLPError) in .str(a.interp.str(a[0])) }
+        r.fn("num", [p("x")], doc: "Converts a string (e.g. \"1e-3\") or bool to a number.",
+             example: "num(\"2.5\") * 2   # 5") { a throws(MLPError) in
+            switch a[0] {
+            case .number: return a[0]
+            case .bool(let b): return .number(b ? 1 : 0)
+            case .string(let s):
+                let t = s.s.trimmingWhitespace()
+                if let d = Double(t.replacingUnderscores()), !t.isEmpty { return .number(d) }
+                throw a.error("cannot read a number from \(describeForError(a[0])).", at: 0)
+            default: throw a.typeError(0, "a string, number or bool")
+            }
+        }
+        r.fn("bool", [p("x")], doc: "Converts \"true\"/\"false\" or a number (nonzero is true) to a bool.",
+             example: "bool(1)   # true") { a throws(MLPError) in
+            switch a[0] {
+            case .bool: return a[0]
+            case .number(let d): return .bool(d != 0)
+            case .string(let s) where s.s == "true" || s.s == "false": return .bool(s.s == "true")
+            default: throw a.typeError(0, "a number, bool, or the string \"true\" or \"false\"")
+            }
+        }
+        r.fn("range", [p("start"), opt("stop"), p("step", 1)],
+             doc: "Numbers from start up to (not including) stop by step; range(n) is 0..n.",
+             example: "range(0, 10, 2)   # 0, 2, 4, 6, 8") { a throws(MLPError) in
+            var lo = try a.number(0), hi: Double
+            if a.isNil(1) { hi = lo; lo = 0 } else { hi = try a.number(1) }
+            let step = try a.number(2)
+            if step == 0 || !step.isFinite { throw a.error("step must be a nonzero number, got \(formatNumber(step)).", at: 2) }
+            return .range(RangeObj(lo, hi, step))
+        }
+        r.fn("assert", [p("condition"), p("message", "assertion failed")],
+             doc: "Stops with an error carrying message when condition is false.",
+             example: "assert(len(xs) > 0, \"no data\")") { a throws(MLPError) in
+            if try a.bool(0) { return .nil }
+            throw MLPError.runtime("assertion failed: \(a.interp.str(a[1]))", at: a.callLoc)
+        }
+        r.fn("error", [p("message")], doc: "Stops the program with a runtime error carrying message.",
+             example: "error(\"learning rate must be positive\")") { a throws(MLPError) in
+            throw MLPError.runtime(a.interp.str(a[0]), at: a.callLoc)
+        }
+        r.fn("time", doc: "Seconds since 1970 (wall clock).", example: "t0 = time()") { _ throws(MLPError) in
+            .number(clockSeconds(CLOCK_REALTIME))
+        }
+        r.fn("clock", doc: "Seconds on a monotonic clock, for measuring durations.",
+             example: "t = clock(); work(); print(clock() - t)") { _ throws(MLPError) in
+            .number(clockSeconds(CLOCK_MONOTONIC))
+        }
+    }
+}
+
+func clockSeconds(_ id: clockid_t) -> Double {
+    var ts = timespec()
+    clock_gettime(id, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let lo = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let hi = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[lo...hi])
+    }
+    /// `1_000` reads as 1000, as in source code.
+    func replacingUnderscores() -> String { contains("_") ? String(filter { $0 != "_" }) : self }
+}

@@ -1,0 +1,200 @@
+// `mlp test [PATHS...]`: runs scripts and checks the expectations written in
+// them (LANGUAGE.md, "Golden tests"), or compares an example's whole output
+// with its `.out` file. Users test their own scripts the same way.
+import MLPLang
+import MLPTensor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct GoldenRunner {
+    /// Rewrite `.out` files instead of comparing (MLP_RECORD=1).
+    public var record = false
+    /// Loop iterations and calls allowed per file, so a runaway test fails instead of hanging.
+    public var stepBudget = 2_000_000_000
+    public var failures: [String] = []
+    public var passed = 0
+
+    public init() {}
+
+    /// Runs every `.mlp` file under `paths`; returns the exit status (0 when all pass).
+    public mutating func run(_ paths: [String]) -> Int32 {
+        var files: [String] = []
+        for p in paths {
+            if directoryExists(p) { files += mlpFiles(under: p) }
+            else if fileExists(p) { files.append(p) }
+            else { writeStderr("mlp test: no such file or directory '\(p)'\n"); return 64 }
+        }
+        if files.isEmpty { writeStderr("mlp test: no .mlp files found\n"); return 64 }
+        for f in files { check(f) }
+        for line in failures { writeStderr(line + "\n") }
+        print("\(passed) passed, \(failures.isEmpty ? 0 : files.count - passed) failed")
+        return passed == files.count ? 0 : 1
+    }
+
+    struct Expectation {
+        enum Kind { case output, approx, error, runtimeError, hint }
+        let kind: Kind
+        let text: String
+        let line: Int
+    }
+
+    static let markers: [(String, Expectation.Kind)] = [
+        ("# expect approx:", .approx), ("# expect runtime error:", .runtimeError),
+        ("# expect error:", .error), ("# expect hint:", .hint), ("# expect:", .output),
+    ]
+
+    func expectations(_ source: String) -> (items: [Expectation], tolerance: Double) {
+        var out: [Expectation] = [], tol = 1e-6
+        for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if let r = line.firstRange(of: "# tolerance:") {
+                tol = Double(String(line[r.upperBound...]).trimmingWhitespace()) ?? tol
+                continue
+            }
+            for (marker, kind) in GoldenRunner.markers {
+                if let r = line.firstRange(of: marker) {
+                    var text = String(line[r.upperBound...])
+                    if text.hasPrefix(" ") { text.removeFirst() }
+                    out.append(Expectation(kind: kind, text: text, line: i + 1))
+                    break
+                }
+            }
+        }
+        return (out, tol)
+    }
+
+    mutating func check(_ path: String) {
+        guard let source = readFile(path) else { failures.append("\(path): cannot read"); return }
+        let (out, err) = execute(source, path)
+        let outPath = String(path.dropLast(4)) + ".out"
+        let (items, tol) = expectations(source)
+        if items.isEmpty {
+            guard fileExists(outPath) || record else {
+                failures.append("\(path): no expectations (add '# expect:' comments or record a .out with MLP_RECORD=1)")
+                return
+            }
+            let whole = out + (err.map { $0.render(color: false) } ?? "")
+            if record {
+                if let e = writeFileAtomically(outPath, Array(whole.utf8)) { failures.append("\(outPath): \(e)"); return }
+                passed += 1; return
+            }
+            let want = readFile(outPath) ?? ""
+            if whole == want { passed += 1; return }
+            failures.append(firstDifference(path, want, whole))
+            return
+        }
+        let before = failures.count
+        var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        var k = 0
+        var wantError: Expectation?
+        var hints: [Expectation] = []
+        for e in items {
+            switch e.kind {
+            case .output, .approx:
+                guard k < lines.count else {
+                    failures.append("\(path):\(e.line): expected '\(e.text)', got no more output\(err.map { " (stopped by: \($0.summaryLines[0]))" } ?? "")")
+                    continue
+                }
+                let got = lines[k]; k += 1
+                let ok = e.kind == .output ? got == e.text : approxEqual(got, e.text, tol)
+                if !ok { failures.append("\(path):\(e.line): expected '\(e.text)', got '\(got)'") }
+            case .error, .runtimeError:
+                if wantError == nil || e.kind == .error { wantError = e }
+                checkError(path, e, err)
+            case .hint: hints.append(e)
+            }
+        }
+        if k < lines.count { failures.append("\(path): unexpected output line \(k + 1): '\(lines[k])'") }
+        if wantError == nil, let err { failures.append("\(path): unexpected error: \(err.summaryLines.joined(separator: "; "))") }
+        for h in hints {
+            let all = err.map { [$0] + $0.more } ?? []
+            if !all.contains(where: { $0.hint == h.text }) {
+                failures.append("\(path):\(h.line): expected hint '\(h.text)', got '\(all.compactMap(\.hint).joined(separator: "; "))'")
+            }
+        }
+        if failures.count == before { passed += 1 }
+    }
+
+    mutating func checkError(_ path: String, _ e: Expectation, _ err: MLPError?) {
+        guard let err else { failures.append("\(path):\(e.line): expected error '\(e.text)', got none"); return }
+        let wantKinds: [ErrorKind] = e.kind == .error ? [.syntax, .resolve] : [.runtime]
+        let all = [err] + err.more
+        if all.contains(where: { Int($0.loc?.line ?? 0) == e.line && $0.message == e.text && wantKinds.contains($0.kind) }) { return }
+        let got = all.map { x in "\(x.kind == .runtime ? "runtime error" : "error") at line \(x.loc.map { String($0.line) } ?? "?"): \(x.message)" }
+        failures.append("\(path):\(e.line): expected \(e.kind == .error ? "error" : "runtime error") '\(e.text)', got \(got.joined(separator: "; "))")
+    }
+
+    /// Runs one script in a fresh session with the generator seeded to 0.
+    func execute(_ source: String, _ path: String) -> (String, MLPError?) {
+        let out = Output(capturing: ())
+        let session = Session(argv: [], file: path, out: out)
+        session.interp.stepBudget = stepBudget
+        GlobalRandom.seed(0)
+        do {
+            _ = try session.interp.run(source: source, name: path)
+            return (out.captured, nil)
+        } catch {
+            return (out.captured, error)
+        }
+    }
+
+    func firstDifference(_ path: String, _ want: String, _ got: String) -> String {
+        let a = want.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = got.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(a.count, b.count) {
+            let x = i < a.count ? String(a[i]) : "<end>", y = i < b.count ? String(b[i]) : "<end>"
+            if x != y { return "\(path):\(i + 1): expected '\(x)', got '\(y)' (whole output differs from the .out file; MLP_RECORD=1 re-records)" }
+        }
+        return "\(path): output differs from the .out file"
+    }
+
+    func mlpFiles(under dir: String) -> [String] {
+        var out: [String] = []
+        guard let d = opendir(dir) else { return [] }
+        var names: [String] = []
+        while let ent = readdir(d) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name.hasPrefix(".") { continue }
+            names.append(name)
+        }
+        closedir(d)
+        for name in names.sorted() {
+            let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+            if directoryExists(full) { out += mlpFiles(under: full) }
+            else if name.hasSuffix(".mlp") { out.append(full) }
+        }
+        return out
+    }
+}
+
+/// Lines equal up to relative tolerance on the numbers in them.
+func approxEqual(_ got: String, _ want: String, _ tol: Double) -> Bool {
+    let g = numberTokens(got), w = numberTokens(want)
+    guard g.text == w.text, g.numbers.count == w.numbers.count else { return false }
+    for (x, y) in zip(g.numbers, w.numbers) {
+        if x.isNaN && y.isNaN { continue }
+        if x == y { continue }
+        if abs(x - y) > tol * max(abs(x), abs(y)) { return false }
+    }
+    return true
+}
+
+/// Splits text into its non-number skeleton and the numbers in it.
+func numberTokens(_ s: String) -> (text: String, numbers: [Double]) {
+    var text = "", nums: [Double] = []
+    let chars = Array(s)
+    var i = 0
+    while i < chars.count {
+        let c = chars[i]
+        let startsNumber = c.isNumber || ((c == "-" || c == ".") && i + 1 < chars.count && (chars[i + 1].isNumber || chars[i + 1] == "."))
+        if startsNumber && c.isASCII {
+            var j = i + 1
+            while j < chars.count, chars[j].isASCII, chars[j].isNumber || chars[j] == "." || chars[j] == "e" || chars[j] == "E"
+                    || ((chars[j] == "-" || chars[j] == "+") && (chars[j - 1] == "e" || chars[j - 1] == "E")) { j += 1 }
+            if let d = Double(String(chars[i..<j])) { nums.append(d); text += "#"; i = j; continue }
+        }
+        text.append(c); i += 1
+    }
+    return (text, nums)
+}

@@ -1,0 +1,64 @@
+// The builtin table: every builtin has a name, parameters with defaults, a
+// one-line doc and an example. `?name`, completion and docs/builtins.md are all
+// generated from it. Each library file adds its entries through `Registry`.
+import MLPLang
+
+public struct BuiltinEntry {
+    public let name: String
+    public let library: String
+    /// `name(a, b=1)` for functions, just `name` for constants.
+    public let signature: String
+    public let doc: String
+    public let example: String
+    public let value: Value
+}
+
+public struct Registry {
+    public private(set) var entries: [BuiltinEntry] = []
+    var library = ""
+
+    /// Adds a function.
+    mutating func fn(_ name: String, _ params: [Param] = [], rest: String? = nil,
+                     doc: String, example: String, _ body: @escaping BuiltinBody) {
+        let b = Builtin(name, params, rest: rest, body)
+        entries.append(BuiltinEntry(name: name, library: library, signature: b.signature, doc: doc, example: example, value: .builtin(b)))
+    }
+
+    /// Adds a constant such as `pi`.
+    mutating func constant(_ name: String, _ value: Value, doc: String, example: String) {
+        entries.append(BuiltinEntry(name: name, library: library, signature: name, doc: doc, example: example, value: value))
+    }
+
+    /// The whole table, every library in order.
+    public static func standard(argv: [String]) -> Registry {
+        var r = Registry()
+        r.library = "base"; BaseLib.register(&r)
+        r.library = "math"; MathLib.register(&r)
+        r.library = "random"; RandomLib.register(&r)
+        r.library = "string"; StringLib.register(&r)
+        r.library = "list"; ListLib.register(&r)
+        r.library = "io"; IOLib.register(&r, argv: argv)
+        return r
+    }
+
+    public var values: [String: Value] {
+        var d: [String: Value] = [:]
+        for e in entries { d[e.name] = e.value }
+        return d
+    }
+
+    public func entry(_ name: String) -> BuiltinEntry? { entries.first { $0.name == name } }
+
+    /// The `?name` text.
+    public func help(_ name: String) -> String? {
+        guard let e = entry(name) else { return nil }
+        return "\(e.signature)\n  \(e.doc)\n  example: \(e.example)"
+    }
+}
+
+/// `p("x")`, `p("n", 1)`: shorthand for parameter lists in the library files.
+func p(_ name: String) -> Param { Param(name) }
+func p(_ name: String, _ d: Double) -> Param { Param(name, .number(d)) }
+func p(_ name: String, _ d: Bool) -> Param { Param(name, .bool(d)) }
+func p(_ name: String, _ d: String) -> Param { Param(name, .string(d)) }
+func opt(_ name: String) -> Param { Param(name, DefaultValue.none) }

@@ -1,0 +1,55 @@
+// Text builtins.
+import MLPLang
+
+enum StringLib {
+    static func register(_ r: inout Registry) {
+        r.fn("split", [p("s"), opt("sep")], doc: "Splits s at sep (at runs of whitespace when sep is omitted).",
+             example: "split(\"a,b,c\", \",\")   # [\"a\", \"b\", \"c\"]") { a throws(MLPError) in
+            let s = try a.string(0)
+            if a.isNil(1) {
+                return .list(s.split(whereSeparator: { $0.isWhitespace }).map { .str(String($0)) })
+            }
+            let sep = try a.string(1)
+            if sep.isEmpty { throw a.error("separator must not be empty.", at: 1) }
+            return .list(s.split(separator: sep, omittingEmptySubsequences: false).map { .str(String($0)) })
+        }
+        r.fn("join", [p("xs"), p("sep", "")], doc: "Joins the items of a list (converted with str) with sep between them.",
+             example: "join([\"a\", \"b\"], \"-\")   # \"a-b\"") { a throws(MLPError) in
+            let xs = try a.sequence(0), sep = try a.string(1)
+            return .str(xs.map { a.interp.str($0) }.joined(separator: sep))
+        }
+        r.fn("upper", [p("s")], doc: "The string in upper case.", example: "upper(\"mlp\")   # \"MLP\"") { a throws(MLPError) in
+            .str(try a.string(0).uppercased())
+        }
+        r.fn("lower", [p("s")], doc: "The string in lower case.", example: "lower(\"MLP\")   # \"mlp\"") { a throws(MLPError) in
+            .str(try a.string(0).lowercased())
+        }
+        r.fn("replace", [p("s"), p("old"), p("new")], doc: "s with every occurrence of old replaced by new.",
+             example: "replace(\"a-b-c\", \"-\", \"+\")   # \"a+b+c\"") { a throws(MLPError) in
+            let s = try a.string(0), old = try a.string(1), new = try a.string(2)
+            if old.isEmpty { throw a.error("'old' must not be empty.", at: 1) }
+            return .str(s.split(separator: old, omittingEmptySubsequences: false).joined(separator: new))
+        }
+        r.fn("strip", [p("s"), opt("chars")], doc: "s without leading and trailing whitespace (or the given characters).",
+             example: "strip(\"  hi \")   # \"hi\"") { a throws(MLPError) in
+            let s = try a.string(0)
+            if a.isNil(1) { return .str(s.trimmingWhitespace()) }
+            let set = Set(try a.string(1))
+            let t = s.drop { set.contains($0) }
+            return .str(String(t.reversed().drop { set.contains($0) }.reversed()))
+        }
+        r.fn("startswith", [p("s"), p("prefix")], doc: "True when s begins with prefix.",
+             example: "startswith(\"lstm_1\", \"lstm\")   # true") { a throws(MLPError) in
+            .bool(try a.string(0).hasPrefix(try a.string(1)))
+        }
+        r.fn("endswith", [p("s"), p("suffix")], doc: "True when s ends with suffix.",
+             example: "endswith(\"net.npz\", \".npz\")   # true") { a throws(MLPError) in
+            .bool(try a.string(0).hasSuffix(try a.string(1)))
+        }
+        r.fn("format", [p("x"), p("spec", "")], doc: "Formats x with a Python-style spec ([[fill]align][sign][0][width][,][.precision][type], type f e g d s %).",
+             example: "format(3.14159, \".2f\")   # \"3.14\"") { a throws(MLPError) in
+            do throws(MLPError) { return .str(try formatValue(a[0], spec: try a.string(1), a.interp)) }
+            catch { throw a.error(error.message, at: 1) }
+        }
+    }
+}

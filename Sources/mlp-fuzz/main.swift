@@ -1,0 +1,2 @@
+// placeholder; the fuzzer is being written
+print("fuzz: not yet")

@@ -1,0 +1,81 @@
+// The `mlp` command: argv, then a file, `-e` code, stdin, `mlp test`, or the REPL.
+import MLPLang
+import MLPRuntime
+import MLPREPL
+import MLPTensor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Session: REPLHost {}
+
+let version = "mlp 0.1.0"
+let usage = """
+usage: mlp [--seed N] [FILE.mlp [ARGS...] | -e CODE [ARGS...]]
+       mlp test [PATHS...]     run golden tests (# expect: comments, or NAME.out files)
+       mlp --help | --version
+
+With no FILE, mlp starts the REPL on a terminal and reads the program from stdin otherwise.
+Exit codes: 0 success, 64 usage error, 65 syntax error, 70 runtime error, 130 interrupted.
+
+"""
+
+func fail(_ message: String) -> Never {
+    writeStderr("mlp: \(message)\n\(usage)")
+    exit(64)
+}
+
+func main() -> Int32 {
+    var args = Array(CommandLine.arguments.dropFirst())
+    var seeded = false
+    while let first = args.first, first.hasPrefix("-"), first != "-e" {
+        args.removeFirst()
+        switch first {
+        case "--help", "-h": print(usage, terminator: ""); return 0
+        case "--version", "-v": print(version); return 0
+        case "--seed":
+            guard let s = args.first, let n = UInt64(s) else { fail("--seed needs a non-negative integer") }
+            args.removeFirst()
+            GlobalRandom.seed(n); seeded = true
+        case "--": break
+        default: fail("unknown option '\(first)'")
+        }
+    }
+    if !seeded {
+        var ts = timespec(); clock_gettime(CLOCK_REALTIME, &ts)
+        GlobalRandom.seed(UInt64(ts.tv_nsec) ^ UInt64(ts.tv_sec) &* 0x9E37_79B9 ^ UInt64(getpid()))
+    }
+    installInterruptHandler()
+
+    if args.first == "test" {
+        var runner = GoldenRunner()
+        runner.record = getenv("MLP_RECORD").map { String(cString: $0) == "1" } ?? false
+        let paths = Array(args.dropFirst())
+        return runner.run(paths.isEmpty ? ["."] : paths)
+    }
+    if args.first == "-e" {
+        guard args.count >= 2 else { fail("-e needs code to run") }
+        let session = Session(argv: Array(args.dropFirst(2)), file: "<string>")
+        return session.runScript(source: args[1], name: "<string>")
+    }
+    if let path = args.first {
+        guard !directoryExists(path), let text = readFile(path) else { fail("cannot read '\(path)'") }
+        let session = Session(argv: Array(args.dropFirst()), file: path)
+        return session.runScript(source: text, name: path)
+    }
+    if isatty(0) == 1 {
+        let session = Session(argv: [], file: "<repl>")
+        print("\(version), type :help for help, Ctrl-D to quit")
+        let home = getenv("HOME").map { String(cString: $0) } ?? "."
+        runREPL(host: session, historyPath: home + "/.mlp_history")
+        return 0
+    }
+    var lines: [String] = []
+    while let line = readLine(strippingNewline: false) { lines.append(line) }
+    let session = Session(argv: [], file: "<stdin>")
+    return session.runScript(source: lines.joined(), name: "<stdin>")
+}
+
+var status: Int32 = 0
+runOnBigStack { status = main() }
+exit(status)

@@ -1,0 +1,59 @@
+// Runs the release binary over the golden tests and the examples, the fuzzer,
+// and the terminal REPL test, so `swift test` checks the product as users run it.
+import Foundation
+import XCTest
+
+final class ProductTests: XCTestCase {
+    /// The package root (this file is Tests/MLPLangTests/GoldenTests.swift).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run(_ executable: String, _ args: [String]) throws -> (Int32, String) {
+        let exe = ProductTests.root.appendingPathComponent(".build/release/\(executable)")
+        guard FileManager.default.fileExists(atPath: exe.path) else {
+            throw XCTSkip("\(exe.path) is missing: run `swift build -c release` first (make test does)")
+        }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        p.currentDirectoryURL = ProductTests.root
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testGoldenFiles() throws {
+        let (status, out) = try run("mlp", ["test", "Tests/golden"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+    }
+
+    func testExamples() throws {
+        let (status, out) = try run("mlp", ["test", "examples"])
+        XCTAssertEqual(status, 0, out)
+    }
+
+    func testFuzzer() throws {
+        let (status, out) = try run("mlp-fuzz", ["--count", "100000", "--seed", "1"])
+        XCTAssertEqual(status, 0, out)
+    }
+
+    func testREPLInTerminal() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["Tests/repl/run.sh"]
+        p.currentDirectoryURL = ProductTests.root
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let out = String(decoding: data, as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, out)
+    }
+}
