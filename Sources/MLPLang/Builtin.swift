@@ -49,7 +49,7 @@ public final class Builtin {
             switch d {
             case .number(let x): return "\(p.name)=\(formatNumber(x))"
             case .bool(let b): return "\(p.name)=\(b)"
-            case .string(let s): return "\(p.name)=\"\(s)\""
+            case .string(let s): return "\(p.name)=\(quoted(s))"
             case .none: return "\(p.name)=nil"
             }
         }

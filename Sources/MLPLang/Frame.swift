@@ -1,24 +1,34 @@
 // Activation records. Locals live in a fixed array sized by the resolver;
 // captured locals hold a `Cell` object in their slot.
 
-public final class Frame {
-    let slots: UnsafeMutablePointer<Value>
+public struct FrameHeader {
     let count: Int
     let captures: [Cell]
-    var ret: Value = .nil
+    var ret: Value
     unowned let interp: Interpreter
+}
 
-    init(_ interp: Interpreter, count: Int, captures: [Cell]) {
-        self.interp = interp
-        self.count = count
-        self.captures = captures
-        slots = .allocate(capacity: max(count, 1))
-        slots.initialize(repeating: .nil, count: count)
+/// One allocation per call: the header and the slots live in one object.
+public final class Frame: ManagedBuffer<FrameHeader, Value> {
+    static func make(_ interp: Interpreter, count: Int, captures: [Cell]) -> Frame {
+        let b = Frame.create(minimumCapacity: count) { _ in
+            FrameHeader(count: count, captures: captures, ret: .nil, interp: interp)
+        }
+        let f = unsafeDowncast(b, to: Frame.self)
+        f.withUnsafeMutablePointerToElements { $0.initialize(repeating: .nil, count: count) }
+        return f
     }
 
     deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
+        withUnsafeMutablePointers { h, e in _ = e.deinitialize(count: h.pointee.count) }
+    }
+
+    @inline(__always) var slots: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
+    @inline(__always) var captures: [Cell] { header.captures }
+    @inline(__always) var interp: Interpreter { header.interp }
+    @inline(__always) var ret: Value {
+        get { header.ret }
+        set { header.ret = newValue }
     }
 
     @inline(__always) func cell(_ i: Int) -> Cell {

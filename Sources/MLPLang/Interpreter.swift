@@ -45,7 +45,7 @@ public final class Interpreter {
 
     /// Runs a compiled program; returns the value of its last expression for REPL entries.
     public func run(_ program: Program) throws(MLPError) -> Value {
-        let frame = Frame(self, count: program.slotCount, captures: [])
+        let frame = Frame.make(self, count: program.slotCount, captures: [])
         depth = 0
         do {
             if case .returned = try execBlock(program.body, frame) { return frame.ret }
@@ -99,7 +99,7 @@ public final class Interpreter {
             if n > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(n).", at: node.loc)
             }
-            let frame = Frame(self, count: decl.slotCount, captures: c.captures)
+            let frame = Frame.make(self, count: decl.slotCount, captures: c.captures)
             for i in 0..<n { frame.slots[i] = try node.args[i].eval(f) }
             if node.kwNames.isEmpty {
                 if n < decl.params.count { try fillDefaults(decl, frame, given: n, set: nil, at: node.loc) }
@@ -175,7 +175,7 @@ public final class Interpreter {
             if args.count > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(args.count).", at: loc)
             }
-            let frame = Frame(self, count: decl.slotCount, captures: c.captures)
+            let frame = Frame.make(self, count: decl.slotCount, captures: c.captures)
             for (i, a) in args.enumerated() { frame.slots[i] = a }
             var set = [Bool](repeating: false, count: decl.params.count)
             for i in 0..<args.count { set[i] = true }
@@ -249,7 +249,7 @@ public final class Interpreter {
         let module = Value.object(ModuleObject(name: name, globals: store))
         modules[path] = module   // set first so an import cycle ends
         let program = try compile(SourceFile(name: path, text: text), into: store, tailValue: false)
-        let frame = Frame(self, count: program.slotCount, captures: [])
+        let frame = Frame.make(self, count: program.slotCount, captures: [])
         do { _ = try execBlock(program.body, frame) } catch {
             modules[path] = nil
             error.leaving("import \(name)", callSite: loc)

@@ -155,7 +155,8 @@ public struct GoldenRunner {
         var names: [String] = []
         while let ent = readdir(d) {
             let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name.hasPrefix(".") { continue }
+            // folders starting with `_` hold modules that tests import, not tests
+            if name.hasPrefix(".") || name.hasPrefix("_") { continue }
             names.append(name)
         }
         closedir(d)

@@ -13,6 +13,7 @@ let version = "mlp 0.1.0"
 let usage = """
 usage: mlp [--seed N] [FILE.mlp [ARGS...] | -e CODE [ARGS...]]
        mlp test [PATHS...]     run golden tests (# expect: comments, or NAME.out files)
+       mlp doc builtins        print the builtin reference (docs/builtins.md)
        mlp --help | --version
 
 With no FILE, mlp starts the REPL on a terminal and reads the program from stdin otherwise.
@@ -52,6 +53,11 @@ func main() -> Int32 {
         runner.record = getenv("MLP_RECORD").map { String(cString: $0) == "1" } ?? false
         let paths = Array(args.dropFirst())
         return runner.run(paths.isEmpty ? ["."] : paths)
+    }
+    if args.first == "doc" {
+        guard args.count == 2, args[1] == "builtins" else { fail("usage: mlp doc builtins") }
+        print(Registry.standard(argv: []).markdown(), terminator: "")
+        return 0
     }
     if args.first == "-e" {
         guard args.count >= 2 else { fail("-e needs code to run") }

@@ -36,6 +36,14 @@ final class ProductTests: XCTestCase {
         XCTAssertEqual(status, 0, out)
     }
 
+    /// docs/builtins.md is generated from the table; a stale copy fails here.
+    func testBuiltinDocsAreCurrent() throws {
+        let (status, out) = try run("mlp", ["doc", "builtins"])
+        XCTAssertEqual(status, 0)
+        let file = try String(contentsOf: ProductTests.root.appendingPathComponent("docs/builtins.md"), encoding: .utf8)
+        XCTAssertEqual(out, file, "docs/builtins.md is stale: run `.build/release/mlp doc builtins > docs/builtins.md`")
+    }
+
     func testFuzzer() throws {
         let (status, out) = try run("mlp-fuzz", ["--count", "100000", "--seed", "1"])
         XCTAssertEqual(status, 0, out)

@@ -15,7 +15,8 @@ final class ValueTests: XCTestCase {
         XCTAssertEqual(formatNumber(0.1), "0.1")
         XCTAssertEqual(formatNumber(1e-5), "1e-05")
         XCTAssertEqual(formatNumber(2.5e20), "2.5e+20")
-        XCTAssertEqual(formatNumber(1e15), "1e+15")
+        XCTAssertEqual(formatNumber(1e15), "1000000000000000.0")   // as Python's repr
+        XCTAssertEqual(formatNumber(1e16), "1e+16")
         XCTAssertEqual(formatNumber(.nan), "nan")
         XCTAssertEqual(formatNumber(-.infinity), "-inf")
     }
