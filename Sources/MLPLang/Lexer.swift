@@ -92,7 +92,9 @@ struct Lexer {
                 brackets.append(c)
                 return make(c == UInt8(ascii: "(") ? .lparen : c == UInt8(ascii: "[") ? .lbracket : .lbrace, start)
             case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
-                if !brackets.isEmpty { brackets.removeLast() }
+                // pop to the matching opener, so one unclosed '(' cannot swallow every later newline
+                let opener: UInt8 = c == UInt8(ascii: ")") ? UInt8(ascii: "(") : c == UInt8(ascii: "]") ? UInt8(ascii: "[") : UInt8(ascii: "{")
+                if let k = brackets.lastIndex(of: opener) { brackets.removeSubrange(k...) }
                 return make(c == UInt8(ascii: ")") ? .rparen : c == UInt8(ascii: "]") ? .rbracket : .rbrace, start)
             case UInt8(ascii: ","): return make(.comma, start)
             case UInt8(ascii: ";"): return make(.semicolon, start)
@@ -227,7 +229,13 @@ struct Lexer {
                         if depth == 0 { break scan }
                         depth -= 1
                     case UInt8(ascii: ":") where depth == 0: colon = i
-                    case UInt8(ascii: "\""), 10: break scan
+                    case UInt8(ascii: "\""):
+                        // a string inside the interpolation, e.g. "{d["key"]}"
+                        var j = i + 1
+                        while j < end, src[j] != UInt8(ascii: "\""), src[j] != 10 { j += src[j] == UInt8(ascii: "\\") ? 2 : 1 }
+                        if j >= end || src[j] != UInt8(ascii: "\"") { break scan }
+                        i = j
+                    case 10: break scan
                     default: break
                     }
                     i += 1

@@ -9,9 +9,15 @@ struct Parser {
     var errors: [MLPError] = []
     /// Nesting depth of expressions and blocks: deep input gets an error, not a stack overflow.
     var depth = 0
+    /// Blocks open around the current statement (for `relex`).
+    var blockDepth = 0
+    /// End of the source range being parsed.
+    let lexEnd: Int
     static let maxDepth = 200
 
-    init(file: SourceFile, tokens: [Token]) { self.file = file; self.tokens = tokens }
+    init(file: SourceFile, tokens: [Token], end: Int? = nil) {
+        self.file = file; self.tokens = tokens; self.lexEnd = end ?? file.bytes.count
+    }
 
     /// Parses a whole source. `tailValue`: the last expression statement becomes
     /// the program's value (REPL entries).
@@ -66,6 +72,17 @@ struct Parser {
         return e
     }
 
+    /// Expects a closing bracket; at the end of the input the error points at the opener.
+    mutating func close(_ k: TokenKind, _ what: String, opener: SourceLoc) throws(MLPError) -> Token {
+        if at(.eof) {
+            let ch = k == .rparen ? "(" : k == .rbracket ? "[" : "{"
+            let e = MLPError(.syntax, "'\(ch)' is never closed (expected \(what) before the end of the input).", at: opener)
+            e.atEnd = true
+            throw e
+        }
+        return try expect(k, what)
+    }
+
     mutating func expect(_ k: TokenKind, _ what: String) throws(MLPError) -> Token {
         if at(k) { return advance() }
         throw error("expected \(what), got \(describe(tok)).")
@@ -85,11 +102,23 @@ struct Parser {
                 }
             } catch {
                 errors.append(error)
+                relex()
                 synchronize()
                 if errors.count >= 10 { while !at(.eof) { _ = advance() } }
             }
         }
         return out
+    }
+
+    /// After an error, lexes the rest again as if only the enclosing blocks were
+    /// open: an unclosed '(' must not hide the newlines that end later statements.
+    mutating func relex() {
+        let t = tokens[pos]
+        guard t.kind != .eof, t.start < lexEnd else { return }
+        var lx = Lexer(file: file, start: t.start, end: lexEnd, line: t.line, col: t.col)
+        lx.brackets = Array(repeating: UInt8(ascii: "{"), count: blockDepth)
+        lx.last = pos > 0 ? tokens[pos - 1].kind : .newline
+        tokens.replaceSubrange(pos..., with: lx.tokenize())
     }
 
     /// Skips to the start of the next statement, stepping over whole blocks.
@@ -110,13 +139,19 @@ struct Parser {
     }
 
     mutating func block() throws(MLPError) -> [Stmt] {
-        _ = try expect(.lbrace, "'{'")
-        depth += 1
-        defer { depth -= 1 }
+        let open = try expect(.lbrace, "'{'")
+        depth += 1; blockDepth += 1
+        defer { depth -= 1; blockDepth -= 1 }
         if depth > Parser.maxDepth { throw error("blocks nested too deeply (more than \(Parser.maxDepth) levels).") }
         let before = errors.count
         let body = statements(until: .rbrace)
         if errors.count > before, !at(.rbrace) { throw errors.removeLast() }
+        if at(.eof) {
+            // point at the brace that was left open, not at the end of the file
+            let e = MLPError(.syntax, "'{' is never closed (expected '}' before the end of the input).", at: loc(open))
+            e.atEnd = true
+            throw e
+        }
         _ = try expect(.rbrace, "'}'")
         return body
     }
@@ -223,7 +258,7 @@ struct Parser {
     // MARK: functions
 
     mutating func functionRest(name: String, at start: SourceLoc) throws(MLPError) -> FunctionDecl {
-        _ = try expect(.lparen, "'(' after the function name")
+        let open = loc(try expect(.lparen, "'(' after the function name"))
         var params: [String] = [], defaults: [Expr?] = []
         if !at(.rparen) {
             repeat {
@@ -238,7 +273,7 @@ struct Parser {
                 }
             } while match(.comma)
         }
-        _ = try expect(.rparen, "')' after the parameters")
+        _ = try close(.rparen, "')' after the parameters", opener: open)
         var body = try block()
         makeTailReturn(&body)
         return FunctionDecl(name: name, params: params, defaults: defaults, body: body, loc: start)
@@ -363,7 +398,7 @@ struct Parser {
                 let l = loc(advance())
                 var items: [IndexItem] = []
                 repeat { items.append(try indexItem()) } while match(.comma)
-                _ = try expect(.rbracket, "']' after the index")
+                _ = try close(.rbracket, "']' after the index", opener: l)
                 e = IndexExpr(e, items, l)
             case .dot:
                 _ = advance()
@@ -408,7 +443,7 @@ struct Parser {
                 }
             } while match(.comma)
         }
-        _ = try expect(.rparen, "')' after the arguments")
+        _ = try close(.rparen, "')' after the arguments", opener: l)
         return CallExpr(callee, args, kwNames, kwArgs, l)
     }
 
@@ -435,7 +470,7 @@ struct Parser {
             }
             _ = advance()
             let e = try expression()
-            _ = try expect(.rparen, "')'")
+            _ = try close(.rparen, "')'", opener: l)
             return e
         case .lbracket:
             _ = advance()
@@ -444,7 +479,7 @@ struct Parser {
                 items.append(try expression())
                 if !match(.comma) { break }
             }
-            _ = try expect(.rbracket, "']' or ',' in the list")
+            _ = try close(.rbracket, "']' or ',' in the list", opener: l)
             return ListExpr(items, l)
         case .lbrace: return try dict()
         case .kwFn:
@@ -507,7 +542,7 @@ struct Parser {
             if !match(.comma) { break }
             skipNewlines()
         }
-        _ = try expect(.rbrace, "'}' or ',' in the dict")
+        _ = try close(.rbrace, "'}' or ',' in the dict", opener: l)
         return DictExpr(keys, values, l)
     }
 
@@ -520,7 +555,7 @@ struct Parser {
             case .text(let s): parts.append(Literal(.str(s), l)); specs.append(nil)
             case .expr(let start, let end, let line, let col, let spec):
                 var lexer = Lexer(file: file, start: start, end: end, line: line, col: col)
-                var sub = Parser(file: file, tokens: lexer.tokenize())
+                var sub = Parser(file: file, tokens: lexer.tokenize(), end: end)
                 sub.depth = depth
                 while sub.at(.newline) { _ = sub.advance() }
                 if sub.at(.eof) { throw MLPError(.syntax, "empty '{}' in string (write \\{ for a literal brace).", at: sub.here) }
