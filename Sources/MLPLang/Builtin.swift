@@ -94,7 +94,8 @@ public struct Args {
     /// An integral number (indices, sizes, counts).
     public func int(_ i: Int) throws(MLPError) -> Int {
         guard case .number(let d) = values[i] else { throw typeError(i, "an integer") }
-        guard let n = Int(exactly: d), abs(d) < 9.0e15 else { throw typeError(i, "an integer") }
+        guard d == d.rounded(), d.isFinite else { throw typeError(i, "an integer") }
+        guard abs(d) < 9_007_199_254_740_992, let n = Int(exactly: d) else { throw typeError(i, "an integer below 2^53 in magnitude") }
         return n
     }
 

@@ -30,9 +30,18 @@ final class NameExpr: Expr {
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         switch binding {
-        case .local(let i): return f.slots[i]
-        case .cell(let i): return f.cell(i).value
-        case .capture(let i): return f.captures[i].value
+        case .local(let i):
+            let v = f.slots[i]
+            if isUnassigned(v) { throw unassignedError() }
+            return v
+        case .cell(let i):
+            let v = f.cell(i).value
+            if isUnassigned(v) { throw unassignedError() }
+            return v
+        case .capture(let i):
+            let v = f.captures[i].value
+            if isUnassigned(v) { throw unassignedError() }
+            return v
         case .global(let g, let i):
             if let v = g.values[i] { return v }
             throw MLPError.runtime("'\(name)' is used before it is assigned.", at: loc)
@@ -40,6 +49,8 @@ final class NameExpr: Expr {
         case .unresolved: throw MLPError.runtime("internal: unresolved name '\(name)'.", at: loc)
         }
     }
+
+    func unassignedError() -> MLPError { .runtime("'\(name)' is used before it is assigned.", at: loc) }
 
     @inline(__always) func assign(_ v: Value, _ f: Frame) {
         switch binding {
@@ -117,6 +128,27 @@ final class BinaryExpr: Expr {
             }
         }
         return try f.interp.binary(op, a, b, at: loc)
+    }
+}
+
+/// `a < b < c`: each comparison must hold; stops at the first that fails.
+final class ChainCompareExpr: Expr {
+    let ops: [BinaryOp]
+    let operands: [Expr]
+    let locs: [SourceLoc]
+    init(_ ops: [BinaryOp], _ operands: [Expr], _ locs: [SourceLoc]) {
+        self.ops = ops; self.operands = operands; self.locs = locs; super.init(locs[0])
+    }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        var a = try operands[0].eval(f)
+        for (i, op) in ops.enumerated() {
+            let b = try operands[i + 1].eval(f)
+            let r = try f.interp.binary(op, a, b, at: locs[i])
+            guard case .bool(let holds) = r else { return r }   // tensors compare element-wise: no chaining
+            if !holds { return .bool(false) }
+            a = b
+        }
+        return .bool(true)
     }
 }
 

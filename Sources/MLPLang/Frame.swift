@@ -15,7 +15,7 @@ public final class Frame: ManagedBuffer<FrameHeader, Value> {
             FrameHeader(count: count, captures: captures, ret: .nil, interp: interp)
         }
         let f = unsafeDowncast(b, to: Frame.self)
-        f.withUnsafeMutablePointerToElements { $0.initialize(repeating: .nil, count: count) }
+        f.withUnsafeMutablePointerToElements { $0.initialize(repeating: unassigned, count: count) }
         return f
     }
 
@@ -35,6 +35,16 @@ public final class Frame: ManagedBuffer<FrameHeader, Value> {
         guard case .object(let o) = slots[i] else { fatalError("slot \(i) holds no cell") }
         return unsafeDowncast(o, to: CellBox.self).cell
     }
+}
+
+/// What a local holds before its first assignment; reading it is an error.
+final class UnassignedMarker: MLPObject {}
+nonisolated(unsafe) let unassignedMarker = UnassignedMarker()
+nonisolated(unsafe) let unassigned = Value.object(unassignedMarker)
+
+@inline(__always) func isUnassigned(_ v: Value) -> Bool {
+    if case .object(let o) = v { return o === unassignedMarker }
+    return false
 }
 
 /// The slot form of a `Cell`. Never escapes the frame.

@@ -94,6 +94,10 @@ public final class Interpreter {
     func callExpr(_ fn: Value, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
         switch fn {
         case .function(let c):
+            // counted before the arguments' defaults run: they may call functions too
+            depth += 1
+            defer { depth -= 1 }
+            if depth > maxDepth { throw stackOverflow(node.loc) }
             let decl = c.proto
             let n = node.args.count
             if n > decl.params.count {
@@ -133,6 +137,10 @@ public final class Interpreter {
         }
     }
 
+    func stackOverflow(_ loc: SourceLoc) -> MLPError {
+        .runtime("stack overflow (more than \(maxDepth) nested calls).", at: loc)
+    }
+
     func paramHint(_ name: String, _ params: [String]) -> String {
         closestName(to: name, in: params).map { " (did you mean '\($0)'?)" } ?? ""
     }
@@ -151,12 +159,7 @@ public final class Interpreter {
     func invoke(_ c: Closure, _ frame: Frame, at loc: SourceLoc) throws(MLPError) -> Value {
         let decl = c.proto
         for i in decl.cellParams { frame.slots[i] = .object(CellBox(Cell(frame.slots[i]))) }
-        for i in decl.cellSlots { frame.slots[i] = .object(CellBox(Cell(.nil))) }
-        depth += 1
-        defer { depth -= 1 }
-        if depth > maxDepth {
-            throw .runtime("stack overflow (more than \(maxDepth) nested calls).", at: loc)
-        }
+        for i in decl.cellSlots { frame.slots[i] = .object(CellBox(Cell(unassigned))) }
         try tick(loc)
         do {
             _ = try execBlock(decl.body, frame)
@@ -171,6 +174,9 @@ public final class Interpreter {
     public func call(_ fn: Value, _ args: [Value], _ kwargs: [(String, Value)] = [], at loc: SourceLoc, calleeExpr: Expr? = nil) throws(MLPError) -> Value {
         switch fn {
         case .function(let c):
+            depth += 1
+            defer { depth -= 1 }
+            if depth > maxDepth { throw stackOverflow(loc) }
             let decl = c.proto
             if args.count > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(args.count).", at: loc)
@@ -196,8 +202,9 @@ public final class Interpreter {
             } catch { throw error.located(loc) }
             throw .runtime("a \(o.typeName) cannot be called.", at: loc)
         default:
-            let what = (calleeExpr as? NameExpr).map { "'\($0.name)' is \(describeForError(fn))" } ?? "\(describeForError(fn))"
-            throw .runtime("\(what), not a function.", at: calleeExpr?.loc ?? loc)
+            let message = (calleeExpr as? NameExpr).map { "'\($0.name)' is \(describeForError(fn)), not a function." }
+                ?? "\(describeForError(fn)) is not a function."
+            throw .runtime(message, at: calleeExpr?.loc ?? loc)
         }
     }
 
@@ -241,7 +248,7 @@ public final class Interpreter {
         var candidates = [dir.isEmpty ? "\(name).mlp" : "\(dir)/\(name).mlp"]
         if let s = stdlibPath { candidates.append("\(s)/\(name).mlp") }
         guard let path = candidates.first(where: { fileExists($0) }) else {
-            throw .runtime("import: no module '\(name)' (looked for \(candidates.joined(separator: " and "))).", at: loc)
+            throw .runtime("import: no module '\(name)' (no \(name).mlp next to this script or in the stdlib).", at: loc)
         }
         if let m = modules[path] { return m }
         guard let text = readFile(path) else { throw .runtime("import: cannot read '\(path)'.", at: loc) }

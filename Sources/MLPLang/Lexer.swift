@@ -84,7 +84,7 @@ struct Lexer {
             let start = pos
             let c = src[pos]
             if isDigit(c) || (c == UInt8(ascii: ".") && isDigit(peek(1)) && last != .dot) { return number(start) }
-            if isIdentStart(c) { return identifier(start) }
+            if c < 0x80 ? isIdentStart(c) : unicodeIdentifierLength(at: pos, first: true) > 0 { return identifier(start) }
             if c == UInt8(ascii: "\"") { return string(start) }
             pos += 1
             switch c {
@@ -141,7 +141,16 @@ struct Lexer {
     }
 
     private mutating func identifier(_ start: Int) -> Token {
-        while pos < end, isIdentPart(src[pos]) { pos += 1 }
+        while pos < end {
+            if src[pos] < 0x80 {
+                guard isIdentPart(src[pos]) else { break }
+                pos += 1
+            } else {
+                let n = unicodeIdentifierLength(at: pos, first: pos == start)
+                if n == 0 { break }
+                pos += n
+            }
+        }
         let text = String(decoding: src[start..<pos], as: UTF8.self)
         return make(TokenKind.keywords[text] ?? .identifier, start)
     }
@@ -259,6 +268,26 @@ struct Lexer {
         var t = Token(kind: .string, start: start, end: pos, line: startLine, col: startCol)
         t.parts = parts
         return t
+    }
+}
+
+/// Byte length of the non-ASCII character at `p` if it may be part of a name
+/// (letters such as α and ħ; after the first character also marks, digits,
+/// sub/superscripts such as ₀ and ², and primes), else 0.
+extension Lexer {
+    func unicodeIdentifierLength(at p: Int, first: Bool) -> Int {
+        let b = src[p]
+        let n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+        guard p + n <= end else { return 0 }
+        var it = src[p..<(p + n)].makeIterator()
+        var decoder = UTF8()
+        guard case .scalarValue(let s) = decoder.decode(&it) else { return 0 }
+        let props = s.properties
+        if props.isAlphabetic { return n }
+        if first { return 0 }
+        if props.numericType != nil || props.generalCategory == .nonspacingMark || props.generalCategory == .spacingMark { return n }
+        if (0x2032...0x2037).contains(s.value) { return n }   // primes
+        return 0
     }
 }
 

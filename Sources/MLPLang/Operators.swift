@@ -35,10 +35,10 @@ extension Interpreter {
         case (.add, .string(let x), .string(let y)): return .str(x.s + y.s)
         case (.add, .list(let x), .list(let y)): return .list(x.items + y.items)
         case (.mul, .string(let s), .number(let n)), (.mul, .number(let n), .string(let s)):
-            let k = try repeatCount(n, loc)
+            let k = try repeatCount(n, itemCount: s.s.utf8.count, loc)
             return .str(String(repeating: s.s, count: k))
         case (.mul, .list(let l), .number(let n)), (.mul, .number(let n), .list(let l)):
-            let k = try repeatCount(n, loc)
+            let k = try repeatCount(n, itemCount: l.items.count, loc)
             var out: [Value] = []
             out.reserveCapacity(l.items.count * k)
             for _ in 0..<k { out += l.items }
@@ -59,17 +59,32 @@ extension Interpreter {
         throw .runtime("operator '\(op.rawValue)' is not defined for \(a.typeName) and \(b.typeName)\(opHint(op, a, b)).", at: loc)
     }
 
+    /// `x op= y`: as `x = x op y`, except that `xs += ys` extends the list in place (as Python does).
+    func compound(_ op: BinaryOp, _ a: Value, _ b: Value, at loc: SourceLoc) throws(MLPError) -> Value {
+        if op == .add, case .list(let l) = a, case .list(let r) = b {
+            l.items += r.items
+            return a
+        }
+        return try binary(op, a, b, at: loc)
+    }
+
     func opHint(_ op: BinaryOp, _ a: Value, _ b: Value) -> String {
         if op == .add, case .string = a { return " (use \"{x}\" interpolation or str(x) to join text and values)" }
         if op == .add, case .string = b { return " (use \"{x}\" interpolation or str(x) to join text and values)" }
         return ""
     }
 
-    func repeatCount(_ n: Double, _ loc: SourceLoc) throws(MLPError) -> Int {
-        guard let k = Int(exactly: n), k >= 0, k < 1 << 32 else {
+    /// A repetition count for `s * n` / `xs * n`, refusing results too large to hold.
+    func repeatCount(_ n: Double, itemCount: Int, _ loc: SourceLoc) throws(MLPError) -> Int {
+        guard n >= 0, n == n.rounded(), n.isFinite else {
             throw .runtime("repetition count must be a non-negative integer, got \(formatNumber(n)).", at: loc)
         }
-        return k
+        if n * Double(itemCount) > Double(maxSequence) { throw tooLong(Int(min(n * Double(itemCount), 9e15)), at: loc) }
+        return Int(n)
+    }
+
+    func tooLong(_ n: Int, at loc: SourceLoc? = nil) -> MLPError {
+        .runtime("the result would have \(n) items, more than the limit of \(maxSequence).", at: loc)
     }
 
     func isCallable(_ v: Value) -> Bool {
@@ -161,8 +176,10 @@ extension Interpreter {
     public func elements(of v: Value) throws(MLPError) -> [Value] {
         switch v {
         case .list(let l): return l.items
-        case .range(let r): return (0..<r.count).map { .number(r.at($0)) }
-        case .string(let s): return s.chars.map { .str(String($0)) }
+        case .range(let r):
+            guard r.count <= maxSequence else { throw tooLong(r.count) }
+            return (0..<r.count).map { .number(r.at($0)) }
+        case .string(let s): return s.chars.map { .str(String(Character($0))) }
         case .dict(let d): return d.keys.map(\.value)
         case .object(let o): if let e = try o.elements(self) { return e }
         default: break
@@ -170,6 +187,10 @@ extension Interpreter {
         throw .runtime("cannot iterate over \(describeForError(v)).")
     }
 }
+
+/// The most items a list or string built in one operation may have (2^28), so
+/// that a typo like `[0] * 4e9` is an error rather than an exhausted memory.
+public let maxSequence = 1 << 28
 
 /// `%` with the sign of the divisor, as in Python.
 @inlinable public func flooredMod(_ x: Double, _ y: Double) -> Double {

@@ -14,6 +14,7 @@ struct Parser {
     /// End of the source range being parsed.
     let lexEnd: Int
     static let maxDepth = 200
+    static let tooDeep = "code nested too deeply (more than \(maxDepth) levels of brackets and blocks)." 
 
     init(file: SourceFile, tokens: [Token], end: Int? = nil) {
         self.file = file; self.tokens = tokens; self.lexEnd = end ?? file.bytes.count
@@ -74,11 +75,16 @@ struct Parser {
 
     /// Expects a closing bracket; at the end of the input the error points at the opener.
     mutating func close(_ k: TokenKind, _ what: String, opener: SourceLoc) throws(MLPError) -> Token {
+        if at(k) { return advance() }
+        let ch = k == .rparen ? "(" : k == .rbracket ? "[" : "{"
         if at(.eof) {
-            let ch = k == .rparen ? "(" : k == .rbracket ? "[" : "{"
             let e = MLPError(.syntax, "'\(ch)' is never closed (expected \(what) before the end of the input).", at: opener)
             e.atEnd = true
             throw e
+        }
+        // a bracket left open on an earlier line: point at it
+        if tok.line > Int(opener.line) && tok.kind != .error {
+            throw MLPError(.syntax, "'\(ch)' is never closed (expected \(what), got \(describe(tok))).", at: opener)
         }
         return try expect(k, what)
     }
@@ -95,6 +101,12 @@ struct Parser {
         while true {
             while at(.newline) || at(.semicolon) { _ = advance() }
             if at(end) || at(.eof) { break }
+            if at(.rbrace) {
+                // a '}' with no block open: report it once and go on after it
+                errors.append(error("unexpected '}' (no block is open here)."))
+                _ = advance()
+                continue
+            }
             do throws(MLPError) {
                 out.append(try statement())
                 if !(at(.newline) || at(.semicolon) || at(end) || at(.eof)) {
@@ -128,7 +140,11 @@ struct Parser {
             switch tok.kind {
             case .lbrace: braces += 1
             case .rbrace:
-                if braces == 0 { return }
+                if braces == 0 {
+                    if blockDepth > 0 { return }   // it closes the enclosing block
+                    _ = advance()                   // a stray '}': part of the same mistake
+                    continue
+                }
                 braces -= 1
             case .newline, .semicolon:
                 if braces == 0 { _ = advance(); return }
@@ -142,7 +158,7 @@ struct Parser {
         let open = try expect(.lbrace, "'{'")
         depth += 1; blockDepth += 1
         defer { depth -= 1; blockDepth -= 1 }
-        if depth > Parser.maxDepth { throw error("blocks nested too deeply (more than \(Parser.maxDepth) levels).") }
+        if depth > Parser.maxDepth { throw error(Parser.tooDeep) }
         let before = errors.count
         let body = statements(until: .rbrace)
         if errors.count > before, !at(.rbrace) { throw errors.removeLast() }
@@ -284,7 +300,7 @@ struct Parser {
     mutating func expression() throws(MLPError) -> Expr {
         depth += 1
         defer { depth -= 1 }
-        if depth > Parser.maxDepth { throw error("expression nested too deeply (more than \(Parser.maxDepth) levels).") }
+        if depth > Parser.maxDepth { throw error(Parser.tooDeep) }
         return try orExpr()
     }
 
@@ -304,14 +320,16 @@ struct Parser {
         if at(.kwNot) {
             let l = loc(advance())
             depth += 1; defer { depth -= 1 }
-            if depth > Parser.maxDepth { throw error("expression nested too deeply (more than \(Parser.maxDepth) levels).") }
+            if depth > Parser.maxDepth { throw error(Parser.tooDeep) }
             return NotExpr(try notExpr(), l)
         }
         return try comparison()
     }
 
+    /// `a < b`, and chains `a < b <= c` meaning `a < b and b <= c` (b evaluated once), as in Python and Julia.
     mutating func comparison() throws(MLPError) -> Expr {
-        var e = try compose()
+        let first = try compose()
+        var ops: [BinaryOp] = [], operands = [first], locs: [SourceLoc] = []
         while true {
             let op: BinaryOp
             switch tok.kind {
@@ -321,10 +339,14 @@ struct Parser {
             case .le: op = .le
             case .gt: op = .gt
             case .ge: op = .ge
-            default: return e
+            default:
+                if ops.isEmpty { return first }
+                if ops.count == 1 { return BinaryExpr(ops[0], operands[0], operands[1], locs[0]) }
+                return ChainCompareExpr(ops, operands, locs)
             }
-            let l = loc(advance())
-            e = BinaryExpr(op, e, try compose(), l)
+            locs.append(loc(advance()))
+            ops.append(op)
+            operands.append(try compose())
         }
     }
 
@@ -369,7 +391,7 @@ struct Parser {
         if at(.minus) {
             let l = loc(advance())
             depth += 1; defer { depth -= 1 }
-            if depth > Parser.maxDepth { throw error("expression nested too deeply (more than \(Parser.maxDepth) levels).") }
+            if depth > Parser.maxDepth { throw error(Parser.tooDeep) }
             let operand = try unary()
             if let lit = operand as? Literal, case .number(let d) = lit.value { return Literal(.number(-d), l) }
             return NegateExpr(operand, l)
@@ -383,7 +405,7 @@ struct Parser {
         if at(.caret) {
             let l = loc(advance())
             depth += 1; defer { depth -= 1 }
-            if depth > Parser.maxDepth { throw error("expression nested too deeply (more than \(Parser.maxDepth) levels).") }
+            if depth > Parser.maxDepth { throw error(Parser.tooDeep) }
             return BinaryExpr(.pow, base, try unary(), l)   // right-associative; `2^-1` allowed
         }
         return base
@@ -567,7 +589,7 @@ struct Parser {
             }
         }
         if parts.isEmpty { return Literal(.str(""), l) }
-        if parts.count == 1, let lit = parts[0] as? Literal { return lit }
+        if parts.count == 1, specs[0] == nil, let lit = parts[0] as? Literal, case .string = lit.value { return lit }
         return StringInterp(parts, specs, l)
     }
 }

@@ -14,6 +14,8 @@ final class Scope {
     var captureSources: [CaptureSource] = []
     /// Locals assigned so far in source order (a read before this is an error).
     var assigned: Set<String> = []
+    /// Names looked up so far (a later `global` for one of them is an error).
+    var used: Set<String> = []
     var refs: [(NameExpr, Int)] = []
 
     init(parent: Scope?, name: String) { self.parent = parent; self.name = name }
@@ -99,6 +101,8 @@ public struct Resolver {
         for p in decl.params {
             if !seen.insert(p).inserted {
                 errors.append(MLPError(.resolve, "duplicate parameter '\(p)' in '\(decl.name)'.", at: decl.loc))
+                sc.isCell.append(false)   // parameter i must stay in slot i
+                continue
             }
             _ = sc.addLocal(p)
             sc.assigned.insert(p)
@@ -145,13 +149,15 @@ public struct Resolver {
             undefined(n)
             return
         }
+        sc.used.insert(name)
         if sc.declaredGlobal.contains(name) {
             n.binding = .global(globals, globals.slot(name))
             return
         }
         if let slot = sc.locals[name] {
             if write { sc.assigned.insert(name) }
-            else if !sc.assigned.contains(name) {
+            else if !sc.assigned.contains(name) && loopDepth == 0 {
+                // straight-line code reads it before any assignment (inside loops the interpreter checks)
                 let hint = globals.index[name] != nil ? "write 'global \(name)' in '\(sc.name)' to use the global." : nil
                 errors.append(MLPError(.resolve, "'\(name)' is read before it is assigned in '\(sc.name)' (it is local to '\(sc.name)' because it is assigned there).", at: n.loc, hint: hint))
             }
@@ -222,7 +228,7 @@ public struct Resolver {
         case let g as GlobalStmt:
             if scope == nil { errors.append(MLPError(.resolve, "'global' is only meaningful inside a function.", at: g.loc)) }
             else {
-                for n in g.names where scope!.locals[n] != nil && scope!.assigned.contains(n) {
+                for n in g.names where scope!.used.contains(n) {
                     errors.append(MLPError(.resolve, "'\(n)' is declared global after it is used as a local.", at: g.loc))
                 }
             }
@@ -250,6 +256,7 @@ public struct Resolver {
         case let l as ListExpr: l.items.forEach { expr($0) }
         case let d as DictExpr: d.keys.forEach { expr($0) }; d.values.forEach { expr($0) }
         case let b as BinaryExpr: expr(b.lhs); expr(b.rhs)
+        case let c as ChainCompareExpr: c.operands.forEach { expr($0) }
         case let n as NegateExpr: expr(n.operand)
         case let n as NotExpr: expr(n.operand)
         case let l as LogicExpr: expr(l.lhs); expr(l.rhs)

@@ -53,7 +53,7 @@ final class AssignStmt: Stmt {
                     default: v = .number(x / y)
                     }
                 } else {
-                    v = try f.interp.binary(op, old, v, at: loc)
+                    v = try f.interp.compound(op, old, v, at: loc)
                 }
             }
             n.assign(v, f)
@@ -61,13 +61,13 @@ final class AssignStmt: Stmt {
             let obj = try objExpr.eval(f)
             let idx = try evalItems(items, f)
             var v = try value.eval(f)
-            if let op { v = try f.interp.binary(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
+            if let op { v = try f.interp.compound(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
             // tensors are values: an updated copy is written back to the variable
             if let updated = try f.interp.setIndex(obj, idx, v, at: loc), let n = objExpr as? NameExpr { n.assign(updated, f) }
         case .field(let objExpr, let name):
             let obj = try objExpr.eval(f)
             var v = try value.eval(f)
-            if let op { v = try f.interp.binary(op, try f.interp.field(obj, name, at: loc), v, at: loc) }
+            if let op { v = try f.interp.compound(op, try f.interp.field(obj, name, at: loc), v, at: loc) }
             try f.interp.setField(obj, name, v, at: loc)
         }
         return .normal

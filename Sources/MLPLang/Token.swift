@@ -25,7 +25,6 @@ public enum TokenKind: Equatable, Sendable {
     var continuesLine: Bool {
         switch self {
         case .comma, .dot, .dotdot, .arrow, .plus, .minus, .star, .slash, .percent, .at, .caret,
-             .assign, .plusAssign, .minusAssign, .starAssign, .slashAssign,
              .eq, .ne, .lt, .le, .gt, .ge, .compose, .kwAnd, .kwOr, .kwNot, .colon:
             return true
         default: return false

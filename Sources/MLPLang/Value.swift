@@ -38,8 +38,8 @@ public enum Value {
 public final class StrObj {
     public let s: String
     public init(_ s: String) { self.s = s }
-    /// Characters, computed once for indexing and slicing.
-    lazy var chars: [Character] = Array(s)
+    /// Code points (as Python's and Julia's strings count them), computed once for indexing and slicing.
+    lazy var chars: [Unicode.Scalar] = Array(s.unicodeScalars)
 }
 
 /// Lists are mutable and shared by reference, as in Python.
@@ -104,7 +104,7 @@ public final class RangeObj {
     }
     public var count: Int {
         let n = ((stop - start) / step).rounded(.up)
-        return n > 0 && n.isFinite ? Int(min(n, Double(Int32.max) * 1024)) : 0
+        return n > 0 && n.isFinite ? Int(min(n, 9_007_199_254_740_992)) : 0
     }
     public func at(_ i: Int) -> Double { start + Double(i) * step }
 }

@@ -13,11 +13,11 @@ enum BaseLib {
             a.interp.write(a.rest.map { a.interp.str($0) }.joined(separator: sep) + end)
             return .nil
         }
-        r.fn("len", [p("x")], doc: "Number of items of a list, string (characters), dict, range or tensor.",
+        r.fn("len", [p("x")], doc: "Number of items of a list, string (code points, as Python and Julia), dict, range or tensor.",
              example: "len([1, 2, 3])   # 3") { a throws(MLPError) in
             switch a[0] {
             case .list(let l): return .number(Double(l.items.count))
-            case .string(let s): return .number(Double(s.s.count))
+            case .string(let s): return .number(Double(s.s.unicodeScalars.count))
             case .dict(let d): return .number(Double(d.count))
             case .range(let rg): return .number(Double(rg.count))
             case .object(let o): if let n = o.length { return .number(Double(n)) }
@@ -35,8 +35,7 @@ enum BaseLib {
             case .number: return a[0]
             case .bool(let b): return .number(b ? 1 : 0)
             case .string(let s):
-                let t = s.s.trimmingWhitespace()
-                if let d = Double(t.replacingUnderscores()), !t.isEmpty { return .number(d) }
+                if let d = parseNumber(s.s.trimmingWhitespace()) { return .number(d) }
                 throw a.error("cannot read a number from \(describeForError(a[0])).", at: 0)
             default: throw a.typeError(0, "a string, number or bool")
             }
@@ -59,11 +58,11 @@ enum BaseLib {
             if step == 0 || !step.isFinite { throw a.error("step must be a nonzero number, got \(formatNumber(step)).", at: 2) }
             return .range(RangeObj(lo, hi, step))
         }
-        r.fn("assert", [p("condition"), p("message", "assertion failed")],
+        r.fn("assert", [p("condition"), opt("message")],
              doc: "Stops with an error carrying message when condition is false.",
              example: "assert(len(xs) > 0, \"no data\")") { a throws(MLPError) in
             if try a.bool(0) { return .nil }
-            throw MLPError.runtime("assertion failed: \(a.interp.str(a[1]))", at: a.callLoc)
+            throw MLPError.runtime(a.isNil(1) ? "assertion failed." : "assertion failed: \(a.interp.str(a[1]))", at: a.callLoc)
         }
         r.fn("error", [p("message")], doc: "Stops the program with a runtime error carrying message.",
              example: "error(\"learning rate must be positive\")") { a throws(MLPError) in
@@ -92,6 +91,29 @@ extension String {
         let hi = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         return String(scalars[lo...hi])
     }
-    /// `1_000` reads as 1000, as in source code.
-    func replacingUnderscores() -> String { contains("_") ? String(filter { $0 != "_" }) : self }
+}
+
+/// A number as source code writes it (`-1_000.5e-3`, `.5`, `inf`, `nan`); nil for
+/// anything else (hex, stray underscores, trailing text), as Python's float().
+func parseNumber(_ t: String) -> Double? {
+    var b = Array(t.utf8)
+    var sign = ""
+    if let f = b.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { sign = String(UnicodeScalar(f)); b.removeFirst() }
+    let word = String(decoding: b, as: UTF8.self).lowercased()
+    if word == "inf" || word == "infinity" { return sign == "-" ? -.infinity : .infinity }
+    if word == "nan" { return .nan }
+    var clean: [UInt8] = [], i = 0, digits = 0
+    func isD(_ k: Int) -> Bool { k < b.count && b[k] >= 48 && b[k] <= 57 }
+    func run() { while i < b.count { if isD(i) { clean.append(b[i]); digits += 1; i += 1 } else if b[i] == 95 && i > 0 && isD(i - 1) && isD(i + 1) { i += 1 } else { break } } }
+    run()
+    if i < b.count && b[i] == UInt8(ascii: ".") { clean.append(b[i]); i += 1; run() }
+    guard digits > 0 else { return nil }
+    if i < b.count && (b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E")) {
+        clean.append(b[i]); i += 1
+        if i < b.count && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) { clean.append(b[i]); i += 1 }
+        digits = 0; run()
+        guard digits > 0 else { return nil }
+    }
+    guard i == b.count else { return nil }
+    return Double(sign + String(decoding: clean, as: UTF8.self))
 }

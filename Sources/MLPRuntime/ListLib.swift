@@ -41,9 +41,8 @@ enum ListLib {
                 keys = []
                 for x in items { keys.append(try a.call(f, [x])) }
             }
-            let order = try sortedOrder(keys, a)
-            let out = order.map { items[$0] }
-            return .list(try a.bool(2) ? out.reversed() : out)
+            let order = try sortedOrder(keys, a, descending: try a.bool(2))
+            return .list(order.map { items[$0] })
         }
         r.fn("reverse", [p("xs")], doc: "A new list (or string) with the items in reverse order.",
              example: "reverse([1, 2, 3])   # [3, 2, 1]") { a throws(MLPError) in
@@ -73,7 +72,7 @@ enum ListLib {
             var items = try a.sequence(1)[...]
             var acc: Value
             if a.isNil(2) {
-                guard let first = items.popFirst() else { throw a.error("of an empty sequence with no init.", at: 1) }
+                guard let first = items.popFirst() else { throw a.error("cannot reduce an empty sequence without 'init'.", at: 1) }
                 acc = first
             } else { acc = a[2] }
             for x in items { acc = try a.call(f, [acc, x]) }
@@ -131,14 +130,19 @@ enum ListLib {
     }
 
     /// A stable ascending order of numbers or of strings; mixed kinds are an error.
-    static func sortedOrder(_ keys: [Value], _ a: Args) throws(MLPError) -> [Int] {
+    /// Stable in both directions: equal keys keep their order (as Python's reverse=True).
+    static func sortedOrder(_ keys: [Value], _ a: Args, descending: Bool) throws(MLPError) -> [Int] {
+        func order<K: Comparable>(_ k: [K]) -> [Int] {
+            Array(keys.indices).sorted { i, j in
+                if k[i] == k[j] { return i < j }
+                return descending ? k[j] < k[i] : k[i] < k[j]
+            }
+        }
         if keys.allSatisfy({ if case .number = $0 { return true }; return false }) {
-            let k = keys.map { v -> Double in if case .number(let d) = v { return d }; return 0 }
-            return Array(keys.indices).sorted { k[$0] < k[$1] || (k[$0] == k[$1] && $0 < $1) }
+            return order(keys.map { v -> Double in if case .number(let d) = v { return d }; return 0 })
         }
         if keys.allSatisfy({ if case .string = $0 { return true }; return false }) {
-            let k = keys.map { v -> String in if case .string(let s) = v { return s.s }; return "" }
-            return Array(keys.indices).sorted { k[$0] < k[$1] || (k[$0] == k[$1] && $0 < $1) }
+            return order(keys.map { v -> String in if case .string(let s) = v { return s.s }; return "" })
         }
         throw a.error("can only sort numbers or strings (all of one kind); use key= to sort other items.")
     }

@@ -38,7 +38,7 @@ enum MathLib {
         }
         r.fn("mean", [p("xs")], doc: "Arithmetic mean of a list or range of numbers.", example: "mean([1, 2, 3, 4])   # 2.5") { a throws(MLPError) in
             let xs = try numbers(a, 0)
-            if xs.isEmpty { throw a.error("mean of an empty sequence.", at: 0) }
+            if xs.isEmpty { throw a.error("cannot take the mean of an empty sequence.", at: 0) }
             return .number(xs.reduce(0, +) / Double(xs.count))
         }
         r.constant("pi", .number(Double.pi), doc: "The ratio of a circle's circumference to its diameter.", example: "2 * pi")
@@ -61,7 +61,7 @@ enum MathLib {
             if a.rest.isEmpty {
                 if case .number(let x) = a[0] { return .number(x) }
                 xs = try numbers(a, 0)
-                if xs.isEmpty { throw a.error("of an empty sequence.", at: 0) }
+                if xs.isEmpty { throw a.error("cannot take the \(name == "min" ? "minimum" : "maximum") of an empty sequence.", at: 0) }
             } else {
                 var all = [try a.number(0)]
                 for v in a.rest {

@@ -48,7 +48,8 @@ enum StringLib {
         }
         r.fn("format", [p("x"), p("spec", "")], doc: "Formats x with a Python-style spec ([[fill]align][sign][0][width][,][.precision][type], type f e g d s %).",
              example: "format(3.14159, \".2f\")   # \"3.14\"") { a throws(MLPError) in
-            do throws(MLPError) { return .str(try formatValue(a[0], spec: try a.string(1), a.interp)) }
+            let spec = try a.string(1)
+            do throws(MLPError) { return .str(try formatValue(a[0], spec: spec, a.interp)) }
             catch { throw a.error(error.message, at: 1) }
         }
     }
