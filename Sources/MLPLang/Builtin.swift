@@ -61,20 +61,31 @@ public final class Builtin {
 /// Bound arguments of one builtin call, with checked accessors whose errors
 /// name the function, the argument, what was expected and what came.
 public struct Args {
-    public let interp: Interpreter
-    public let fn: Builtin
-    public var values: [Value]
+    // unowned(unsafe): all three outlive the call, and a builtin call is hot
+    public unowned(unsafe) let interp: Interpreter
+    public unowned(unsafe) let fn: Builtin
+    /// One value per parameter: a window of the interpreter's value stack (no allocation).
+    let values: UnsafeMutablePointer<Value>
+    public let count: Int
     public var rest: [Value]
-    /// Where each argument was written (nil for defaults), for carets under the argument.
-    let locs: [SourceLoc?]
-    public let callLoc: SourceLoc
+    /// The call as written (nil when called from native code), to put carets under arguments.
+    unowned(unsafe) let node: CallExpr?
+    let nativeLoc: SourceLoc?
 
-    public var count: Int { values.count }
+    public var callLoc: SourceLoc { node?.loc ?? nativeLoc! }
     public subscript(i: Int) -> Value { values[i] }
+
+    /// Where argument `i` was written: positional, or by keyword; nil for a default.
+    func argumentLoc(_ i: Int) -> SourceLoc? {
+        guard let node else { return nil }
+        if i < fn.positionalCount && i < node.args.count { return node.args[i].loc }
+        guard i < fn.params.count, let k = node.kwNames.firstIndex(of: fn.params[i].name) else { return nil }
+        return node.kwArgs[k].loc
+    }
 
     /// An error located at argument `i` (or the call), prefixed with the function name.
     public func error(_ message: String, at i: Int? = nil) -> MLPError {
-        let loc = i.flatMap { $0 < locs.count ? locs[$0] : nil } ?? callLoc
+        let loc = i.flatMap { argumentLoc($0) } ?? callLoc
         return MLPError.runtime("\(fn.name): \(message)", at: loc)
     }
 

@@ -7,6 +7,13 @@ public class Expr {
     func eval(_ f: Frame) throws(MLPError) -> Value { fatalError("eval of abstract Expr") }
 }
 
+/// Number literals skip the generic `Value` copy.
+final class NumberLiteral: Expr {
+    let number: Double
+    init(_ number: Double, _ loc: SourceLoc) { self.number = number; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value { .number(number) }
+}
+
 final class Literal: Expr {
     let value: Value
     init(_ value: Value, _ loc: SourceLoc) { self.value = value; super.init(loc) }
@@ -14,38 +21,41 @@ final class Literal: Expr {
 }
 
 /// Where a name lives, decided by the resolver.
-enum Binding {
-    case unresolved
-    case local(Int)
-    case cell(Int)
-    case capture(Int)
-    case global(GlobalStore, Int)
-    case builtin(Value)
-}
+enum Binding: UInt8 { case unresolved, local, cell, capture, global, builtin }
 
 final class NameExpr: Expr {
     let name: String
-    var binding: Binding = .unresolved
+    private(set) var binding: Binding = .unresolved
+    private(set) var slot = 0
+    /// The module's globals (kept alive by the interpreter and its modules).
+    private(set) unowned(unsafe) var store: GlobalStore? = nil
+    private(set) var constant: Value = .nil
     init(_ name: String, _ loc: SourceLoc) { self.name = name; super.init(loc) }
+
+    func bindLocal(_ i: Int) { binding = .local; slot = i }
+    func bindCell(_ i: Int) { binding = .cell; slot = i }
+    func bindCapture(_ i: Int) { binding = .capture; slot = i }
+    func bindGlobal(_ g: GlobalStore, _ i: Int) { binding = .global; store = g; slot = i }
+    func bindBuiltin(_ v: Value) { binding = .builtin; constant = v }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         switch binding {
-        case .local(let i):
-            let v = f.slots[i]
+        case .local:
+            let v = f.slots[slot]
             if isUnassigned(v) { throw unassignedError() }
             return v
-        case .cell(let i):
-            let v = f.cell(i).value
-            if isUnassigned(v) { throw unassignedError() }
-            return v
-        case .capture(let i):
-            let v = f.captures[i].value
-            if isUnassigned(v) { throw unassignedError() }
-            return v
-        case .global(let g, let i):
-            if let v = g.values[i] { return v }
+        case .global:
+            if let v = store.unsafelyUnwrapped.values[slot] { return v }
             throw MLPError.runtime("'\(name)' is used before it is assigned.", at: loc)
-        case .builtin(let v): return v
+        case .cell:
+            let v = f.cell(slot).value
+            if isUnassigned(v) { throw unassignedError() }
+            return v
+        case .capture:
+            let v = f.captured(slot)
+            if isUnassigned(v) { throw unassignedError() }
+            return v
+        case .builtin: return constant
         case .unresolved: throw MLPError.runtime("internal: unresolved name '\(name)'.", at: loc)
         }
     }
@@ -54,10 +64,10 @@ final class NameExpr: Expr {
 
     @inline(__always) func assign(_ v: Value, _ f: Frame) {
         switch binding {
-        case .local(let i): f.slots[i] = v
-        case .cell(let i): f.cell(i).value = v
-        case .capture(let i): f.captures[i].value = v
-        case .global(let g, let i): g.values[i] = v
+        case .local: f.slots[slot] = v
+        case .global: store.unsafelyUnwrapped.values[slot] = v
+        case .cell: f.cell(slot).value = v
+        case .capture: f.setCaptured(slot, v)
         case .builtin, .unresolved: break   // the resolver rejects these
         }
     }
@@ -283,7 +293,7 @@ final class FunctionExpr: Expr {
     for src in decl.captureSources {
         switch src {
         case .local(let i): cells.append(f.cell(i))
-        case .capture(let i): cells.append(f.captures[i])
+        case .capture(let i): cells.append(f.capture(i))
         }
     }
     return Closure(decl, cells)

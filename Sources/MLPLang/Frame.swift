@@ -1,34 +1,29 @@
 // Activation records. Locals live in a fixed array sized by the resolver;
 // captured locals hold a `Cell` object in their slot.
 
-public struct FrameHeader {
-    let count: Int
-    let captures: [Cell]
-    var ret: Value
-    unowned let interp: Interpreter
-}
+/// A view of one call's locals: a window of the interpreter's value stack
+/// (no allocation per call), the closure's captured cells, and the interpreter.
+public struct Frame {
+    // Only raw and unowned(unsafe) references: copying a Frame costs no reference counting.
+    let slots: UnsafeMutablePointer<Value>
+    /// The closure being run (nil for a script or a builtin's argument window); it is
+    /// kept alive by the caller for the whole call.
+    unowned(unsafe) let closure: Closure?
+    unowned(unsafe) let interp: Interpreter   // the interpreter outlives its frames
 
-/// One allocation per call: the header and the slots live in one object.
-public final class Frame: ManagedBuffer<FrameHeader, Value> {
-    static func make(_ interp: Interpreter, count: Int, captures: [Cell]) -> Frame {
-        let b = Frame.create(minimumCapacity: count) { _ in
-            FrameHeader(count: count, captures: captures, ret: .nil, interp: interp)
-        }
-        let f = unsafeDowncast(b, to: Frame.self)
-        f.withUnsafeMutablePointerToElements { $0.initialize(repeating: unassigned, count: count) }
-        return f
+    @inline(__always) func capture(_ i: Int) -> Cell { closure.unsafelyUnwrapped.captures[i] }
+    /// Reads or writes captured cell `i` without retaining it.
+    @inline(__always) func captured(_ i: Int) -> Value {
+        closure.unsafelyUnwrapped.cells[i]._withUnsafeGuaranteedRef { $0.value }
+    }
+    @inline(__always) func setCaptured(_ i: Int, _ v: Value) {
+        closure.unsafelyUnwrapped.cells[i]._withUnsafeGuaranteedRef { $0.value = v }
     }
 
-    deinit {
-        withUnsafeMutablePointers { h, e in _ = e.deinitialize(count: h.pointee.count) }
-    }
-
-    @inline(__always) var slots: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
-    @inline(__always) var captures: [Cell] { header.captures }
-    @inline(__always) var interp: Interpreter { header.interp }
+    /// The value a `return` leaves for the caller.
     @inline(__always) var ret: Value {
-        get { header.ret }
-        set { header.ret = newValue }
+        get { interp.returnValue }
+        nonmutating set { interp.returnValue = newValue }
     }
 
     @inline(__always) func cell(_ i: Int) -> Cell {

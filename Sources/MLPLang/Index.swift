@@ -19,7 +19,7 @@ extension Interpreter {
         let n: Int
         switch v {
         case .list(let l): n = l.items.count
-        case .string(let s): n = s.chars.count
+        case .string(let s): n = s.count
         case .range(let r): n = r.count
         default: throw .runtime("\(describeForError(v)) cannot be indexed.", at: loc)
         }
@@ -28,7 +28,7 @@ extension Interpreter {
             let i = try position(iv, count: n, at: loc)
             switch v {
             case .list(let l): return l.items[i]
-            case .string(let s): return .str(String(Character(s.chars[i])))
+            case .string(let s): return .str(s.pick([i]))
             case .range(let r): return .number(r.at(i))
             default: break
             }
@@ -36,10 +36,7 @@ extension Interpreter {
             let idx = try sliceIndices(a, b, c, count: n, at: loc)
             switch v {
             case .list(let l): return .list(idx.map { l.items[$0] })
-            case .string(let s):
-                var out = String.UnicodeScalarView()
-                for i in idx { out.append(s.chars[i]) }
-                return .str(String(out))
+            case .string(let s): return .str(s.pick(idx))
             case .range(let r): return .list(idx.map { .number(r.at($0)) })
             default: break
             }

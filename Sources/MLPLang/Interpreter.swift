@@ -19,6 +19,11 @@ public final class Interpreter {
 
     var depth = 0
     public var maxDepth = 10_000
+    /// Locals of all active calls, one window per call (Frame).
+    let stack: UnsafeMutablePointer<Value>
+    static let stackCapacity = 1 << 20
+    var stackTop = 0
+    var returnValue: Value = .nil
     var ticks = 0
     /// Stops a program after this many loop iterations and calls (the fuzzer sets it).
     public var stepBudget: Int? = nil
@@ -27,6 +32,28 @@ public final class Interpreter {
         self.builtins = builtins
         self.globals = GlobalStore(file: file)
         self.write = write
+        self.stack = .allocate(capacity: Interpreter.stackCapacity)
+    }
+
+    deinit {
+        stack.deinitialize(count: stackTop)
+        stack.deallocate()
+    }
+
+    /// Reserves `count` slots for a call, all unassigned.
+    @inline(__always) func pushFrame(count: Int, closure: Closure?, at loc: SourceLoc) throws(MLPError) -> Frame {
+        guard stackTop + count <= Interpreter.stackCapacity else { throw stackOverflow(loc) }
+        let base = stack + stackTop
+        base.initialize(repeating: unassigned, count: count)
+        stackTop += count
+        return Frame(slots: base, closure: closure, interp: self)
+    }
+
+    /// Releases the locals of the innermost call.
+    @inline(__always) func popFrame(_ f: Frame, count: Int) {
+        var i = 0
+        while i < count { (f.slots + i).deinitialize(count: 1); i += 1 }
+        stackTop -= count
     }
 
     // MARK: running source
@@ -45,10 +72,11 @@ public final class Interpreter {
 
     /// Runs a compiled program; returns the value of its last expression for REPL entries.
     public func run(_ program: Program) throws(MLPError) -> Value {
-        let frame = Frame.make(self, count: program.slotCount, captures: [])
         depth = 0
+        let frame = try pushFrame(count: program.slotCount, closure: nil, at: SourceLoc(file: SourceFile(name: "", text: ""), line: 1, col: 1))
+        defer { popFrame(frame, count: program.slotCount) }
         do {
-            if case .returned = try execBlock(program.body, frame) { return frame.ret }
+            if case .returned = try execBlock(program.body, frame) { return takeReturnValue() }
             return .nil
         } catch {
             error.leavingScript()
@@ -103,7 +131,8 @@ public final class Interpreter {
             if n > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(n).", at: node.loc)
             }
-            let frame = Frame.make(self, count: decl.slotCount, captures: c.captures)
+            let frame = try pushFrame(count: decl.slotCount, closure: c, at: node.loc)
+            defer { popFrame(frame, count: decl.slotCount) }
             for i in 0..<n { frame.slots[i] = try node.args[i].eval(f) }
             if node.kwNames.isEmpty {
                 if n < decl.params.count { try fillDefaults(decl, frame, given: n, set: nil, at: node.loc) }
@@ -122,12 +151,7 @@ public final class Interpreter {
             }
             return try invoke(c, frame, at: node.loc)
         case .builtin(let b):
-            var args: [Value] = [], locs: [SourceLoc?] = []
-            args.reserveCapacity(node.args.count)
-            for a in node.args { args.append(try a.eval(f)); locs.append(a.loc) }
-            var kw: [(String, Value, SourceLoc)] = []
-            for (k, name) in node.kwNames.enumerated() { kw.append((name, try node.kwArgs[k].eval(f), node.kwArgs[k].loc)) }
-            return try callBuiltin(b, args, locs, kw, at: node.loc)
+            return try callBuiltin(b, node, f)
         default:
             var args: [Value] = []
             for a in node.args { args.append(try a.eval(f)) }
@@ -158,8 +182,10 @@ public final class Interpreter {
     /// Runs a closure's body in a prepared frame (parameters already in place).
     func invoke(_ c: Closure, _ frame: Frame, at loc: SourceLoc) throws(MLPError) -> Value {
         let decl = c.proto
-        for i in decl.cellParams { frame.slots[i] = .object(CellBox(Cell(frame.slots[i]))) }
-        for i in decl.cellSlots { frame.slots[i] = .object(CellBox(Cell(unassigned))) }
+        if decl.hasCells {
+            for i in decl.cellParams { frame.slots[i] = .object(CellBox(Cell(frame.slots[i]))) }
+            for i in decl.cellSlots { frame.slots[i] = .object(CellBox(Cell(unassigned))) }
+        }
         try tick(loc)
         do {
             _ = try execBlock(decl.body, frame)
@@ -167,7 +193,14 @@ public final class Interpreter {
             error.leaving(decl.name, callSite: loc)
             throw error
         }
-        return frame.ret
+        return takeReturnValue()
+    }
+
+    /// The value the last `return` left, clearing it (so it is not kept alive).
+    @inline(__always) func takeReturnValue() -> Value {
+        var v = Value.nil
+        swap(&v, &returnValue)   // a move: no reference counting
+        return v
     }
 
     /// Calls any callable value (used by builtins such as map and sort, and by `>>`).
@@ -181,7 +214,8 @@ public final class Interpreter {
             if args.count > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(args.count).", at: loc)
             }
-            let frame = Frame.make(self, count: decl.slotCount, captures: c.captures)
+            let frame = try pushFrame(count: decl.slotCount, closure: c, at: loc)
+            defer { popFrame(frame, count: decl.slotCount) }
             for (i, a) in args.enumerated() { frame.slots[i] = a }
             var set = [Bool](repeating: false, count: decl.params.count)
             for i in 0..<args.count { set[i] = true }
@@ -195,7 +229,7 @@ public final class Interpreter {
             try fillDefaults(decl, frame, given: 0, set: set, at: loc)
             return try invoke(c, frame, at: loc)
         case .builtin(let b):
-            return try callBuiltin(b, args, [], kwargs.map { ($0.0, $0.1, loc) }, at: loc)
+            return try callBuiltin(b, args, kwargs, at: loc)
         case .object(let o):
             do {
                 if let r = try o.call(args, kwargs, self) { return r }
@@ -208,37 +242,79 @@ public final class Interpreter {
         }
     }
 
-    /// Binds positional and keyword arguments to a builtin's parameters and calls it.
-    public func callBuiltin(_ b: Builtin, _ args: [Value], _ locs: [SourceLoc?], _ kwargs: [(String, Value, SourceLoc)], at loc: SourceLoc) throws(MLPError) -> Value {
-        let np = b.params.count
-        var values = [Value](repeating: .nil, count: np)
-        var argLocs = [SourceLoc?](repeating: nil, count: np)
-        var set = [Bool](repeating: false, count: np)
+    /// A builtin call written in the source: arguments go straight into one array
+    /// (the common case of positional arguments allocates nothing else).
+    func callBuiltin(_ b: Builtin, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
+        let n = node.args.count, np = b.params.count, positional = b.positionalCount
+        if n > positional && b.rest == nil { throw tooManyArguments(b, n, at: node.args[positional].loc) }
+        let window = try pushFrame(count: np, closure: nil, at: node.loc)
+        defer { popFrame(window, count: np) }
+        let values = window.slots
         var rest: [Value] = []
-        let positional = b.positionalCount
-        for (i, a) in args.enumerated() {
-            if i < positional { values[i] = a; set[i] = true; argLocs[i] = i < locs.count ? locs[i] : nil }
-            else if b.rest != nil { rest.append(a) }
-            else {
-                let l = i < locs.count ? locs[i] ?? loc : loc
-                throw .runtime("\(b.name) takes \(positional) argument\(positional == 1 ? "" : "s"), got \(args.count) (\(b.signature)).", at: l)
-            }
+        for i in 0..<n {
+            let v = try node.args[i].eval(f)
+            if i < positional { values[i] = v } else { rest.append(v) }
         }
-        for (name, v, l) in kwargs {
+        if node.kwNames.isEmpty {
+            var i = min(n, positional)
+            while i < np {
+                guard let d = b.params[i].defaultValue else { throw missingArgument(b, i, at: node.loc) }
+                values[i] = d.value
+                i += 1
+            }
+        } else {
+            var bound = (0..<min(n, positional)).map { values[$0] }
+            var kw: [(String, Value)] = []
+            for (k, name) in node.kwNames.enumerated() { kw.append((name, try node.kwArgs[k].eval(f))) }
+            try bindKeywords(b, &bound, kw, kwLocs: node.kwArgs.map(\.loc), at: node.loc)
+            for (i, v) in bound.enumerated() { values[i] = v }
+        }
+        var a = Args(interp: self, fn: b, values: values, count: np, rest: rest, node: node, nativeLoc: nil)
+        do { return try b.body(&a) } catch { throw error.located(node.loc) }
+    }
+
+    /// Calls a builtin from native code (map, sort's key, `>>`).
+    public func callBuiltin(_ b: Builtin, _ args: [Value], _ kwargs: [(String, Value)], at loc: SourceLoc) throws(MLPError) -> Value {
+        let positional = b.positionalCount
+        if args.count > positional && b.rest == nil { throw tooManyArguments(b, args.count, at: loc) }
+        var bound = Array(args.prefix(positional))
+        let rest = Array(args.dropFirst(positional))
+        try bindKeywords(b, &bound, kwargs, kwLocs: nil, at: loc)
+        let np = b.params.count
+        let window = try pushFrame(count: np, closure: nil, at: loc)
+        defer { popFrame(window, count: np) }
+        for (i, v) in bound.enumerated() { window.slots[i] = v }
+        var a = Args(interp: self, fn: b, values: window.slots, count: np, rest: rest, node: nil, nativeLoc: loc)
+        do { return try b.body(&a) } catch { throw error.located(loc) }
+    }
+
+    /// Completes `values` (the positional arguments) with keyword arguments and defaults.
+    func bindKeywords(_ b: Builtin, _ values: inout [Value], _ kwargs: [(String, Value)], kwLocs: [SourceLoc]?, at loc: SourceLoc) throws(MLPError) {
+        let np = b.params.count
+        var set = [Bool](repeating: false, count: np)
+        for i in 0..<values.count { set[i] = true }
+        values += [Value](repeating: .nil, count: np - values.count)
+        for (k, (name, v)) in kwargs.enumerated() {
+            let l = kwLocs?[k] ?? loc
             guard let p = b.params.firstIndex(where: { $0.name == name }) else {
                 throw .runtime("\(b.name) has no parameter '\(name)'\(paramHint(name, b.params.map(\.name))) (\(b.signature)).", at: l)
             }
             if set[p] { throw .runtime("\(b.name) got two values for '\(name)'.", at: l) }
-            values[p] = v; set[p] = true; argLocs[p] = l
+            values[p] = v; set[p] = true
         }
         for i in 0..<np where !set[i] {
-            guard let d = b.params[i].defaultValue else {
-                throw .runtime("\(b.name) is missing argument '\(b.params[i].name)' (\(b.signature)).", at: loc)
-            }
+            guard let d = b.params[i].defaultValue else { throw missingArgument(b, i, at: loc) }
             values[i] = d.value
         }
-        var a = Args(interp: self, fn: b, values: values, rest: rest, locs: argLocs, callLoc: loc)
-        do { return try b.body(&a) } catch { throw error.located(loc) }
+    }
+
+    func tooManyArguments(_ b: Builtin, _ n: Int, at loc: SourceLoc) -> MLPError {
+        let k = b.positionalCount
+        return .runtime("\(b.name) takes \(k) argument\(k == 1 ? "" : "s"), got \(n) (\(b.signature)).", at: loc)
+    }
+
+    func missingArgument(_ b: Builtin, _ i: Int, at loc: SourceLoc) -> MLPError {
+        .runtime("\(b.name) is missing argument '\(b.params[i].name)' (\(b.signature)).", at: loc)
     }
 
     // MARK: modules
@@ -256,7 +332,8 @@ public final class Interpreter {
         let module = Value.object(ModuleObject(name: name, globals: store))
         modules[path] = module   // set first so an import cycle ends
         let program = try compile(SourceFile(name: path, text: text), into: store, tailValue: false)
-        let frame = Frame.make(self, count: program.slotCount, captures: [])
+        let frame = try pushFrame(count: program.slotCount, closure: nil, at: loc)
+        defer { popFrame(frame, count: program.slotCount) }
         do { _ = try execBlock(program.body, frame) } catch {
             modules[path] = nil
             error.leaving("import \(name)", callSite: loc)

@@ -262,13 +262,15 @@ struct Parser {
         default: return ExprStmt(e)
         }
         let opTok = advance()
-        let target: Target
-        if let n = e as? NameExpr { target = .name(n) }
-        else if let i = e as? IndexExpr { target = .index(i.object, i.items) }
-        else if let fe = e as? FieldExpr { target = .field(fe.object, fe.name) }
-        else { throw MLPError(.syntax, "cannot assign to this expression (expected a name, 'a[i]' or 'a.field').", at: e.loc) }
+        guard e is NameExpr || e is IndexExpr || e is FieldExpr else {
+            throw MLPError(.syntax, "cannot assign to this expression (expected a name, 'a[i]' or 'a.field').", at: e.loc)
+        }
         if at(.newline) || at(.eof) || at(.semicolon) { throw error("expected an expression after \(describe(opTok)), got \(describe(tok)).") }
-        return AssignStmt(target, try expression(), op: op, loc(opTok))
+        let value = try expression()
+        if let n = e as? NameExpr { return AssignStmt(n, value, op: op, loc(opTok)) }
+        if let i = e as? IndexExpr { return IndexAssignStmt(i.object, i.items, value, op: op, loc(opTok)) }
+        let fe = e as! FieldExpr
+        return FieldAssignStmt(fe.object, fe.name, value, op: op, loc(opTok))
     }
 
     // MARK: functions
@@ -393,7 +395,7 @@ struct Parser {
             depth += 1; defer { depth -= 1 }
             if depth > Parser.maxDepth { throw error(Parser.tooDeep) }
             let operand = try unary()
-            if let lit = operand as? Literal, case .number(let d) = lit.value { return Literal(.number(-d), l) }
+            if let lit = operand as? NumberLiteral { return NumberLiteral(-lit.number, l) }
             return NegateExpr(operand, l)
         }
         if at(.plus) { throw error("expected an expression, got '+' (there is no unary plus).") }
@@ -473,7 +475,7 @@ struct Parser {
         let t = tok
         let l = loc(t)
         switch t.kind {
-        case .number: _ = advance(); return Literal(.number(t.number), l)
+        case .number: _ = advance(); return NumberLiteral(t.number, l)
         case .string: _ = advance(); return try stringExpr(t)
         case .kwTrue: _ = advance(); return Literal(.bool(true), l)
         case .kwFalse: _ = advance(); return Literal(.bool(false), l)
@@ -600,7 +602,9 @@ func makeTailReturn(_ body: inout [Stmt]) {
     if let e = last as? ExprStmt {
         body[body.count - 1] = ReturnStmt(e.expr, implicit: true, e.loc)
     } else if let s = last as? IfStmt {
-        makeTailReturn(&s.then)
-        if var o = s.otherwise { makeTailReturn(&o); s.otherwise = o }
+        var then = s.then, otherwise = s.otherwise
+        makeTailReturn(&then)
+        if otherwise != nil { makeTailReturn(&otherwise!) }
+        body[body.count - 1] = IfStmt(s.cond, then, otherwise, s.loc)
     }
 }

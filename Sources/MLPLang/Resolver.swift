@@ -80,7 +80,7 @@ public struct Resolver {
         func walk(_ stmts: [Stmt]) {
             for s in stmts {
                 switch s {
-                case let a as AssignStmt: if case .name(let n) = a.target { add(n.name) }
+                case let a as AssignStmt: add(a.target.name)
                 case let d as DestructureStmt: d.names.forEach { add($0.name) }
                 case let f as FnStmt: add(f.name.name)
                 case let f as ForStmt: f.names.forEach { add($0.name) }; walk(f.body)
@@ -118,11 +118,12 @@ public struct Resolver {
         for d in decl.defaults { if let d { expr(d) } }
         block(decl.body)
         (scope, loopDepth, inValueIf) = saved
-        for (node, slot) in sc.refs where sc.isCell[slot] { node.binding = .cell(slot) }
+        for (node, slot) in sc.refs where sc.isCell[slot] { node.bindCell(slot) }
         decl.slotCount = sc.isCell.count
         decl.cellParams = (0..<sc.paramCount).filter { sc.isCell[$0] }
         decl.cellSlots = (sc.paramCount..<sc.isCell.count).filter { sc.isCell[$0] }
         decl.captureSources = sc.captureSources
+        decl.hasCells = !decl.cellParams.isEmpty || !decl.cellSlots.isEmpty
     }
 
     func collectGlobalDecls(_ body: [Stmt], into sc: Scope) {
@@ -143,15 +144,15 @@ public struct Resolver {
         let name = n.name
         guard let sc = scope else {
             // top level: module globals, then builtins
-            if let i = globals.index[name] { n.binding = .global(globals, i); return }
-            if !write, let b = builtins[name] { n.binding = .builtin(b); return }
-            if write { n.binding = .global(globals, globals.slot(name)); return }
+            if let i = globals.index[name] { n.bindGlobal(globals, i); return }
+            if !write, let b = builtins[name] { n.bindBuiltin(b); return }
+            if write { n.bindGlobal(globals, globals.slot(name)); return }
             undefined(n)
             return
         }
         sc.used.insert(name)
         if sc.declaredGlobal.contains(name) {
-            n.binding = .global(globals, globals.slot(name))
+            n.bindGlobal(globals, globals.slot(name))
             return
         }
         if let slot = sc.locals[name] {
@@ -161,13 +162,13 @@ public struct Resolver {
                 let hint = globals.index[name] != nil ? "write 'global \(name)' in '\(sc.name)' to use the global." : nil
                 errors.append(MLPError(.resolve, "'\(name)' is read before it is assigned in '\(sc.name)' (it is local to '\(sc.name)' because it is assigned there).", at: n.loc, hint: hint))
             }
-            n.binding = .local(slot)
+            n.bindLocal(slot)
             sc.refs.append((n, slot))
             return
         }
-        if let i = sc.capture(name) { n.binding = .capture(i); return }
-        if let i = globals.index[name] { n.binding = .global(globals, i); return }
-        if !write, let b = builtins[name] { n.binding = .builtin(b); return }
+        if let i = sc.capture(name) { n.bindCapture(i); return }
+        if let i = globals.index[name] { n.bindGlobal(globals, i); return }
+        if !write, let b = builtins[name] { n.bindBuiltin(b); return }
         undefined(n)
     }
 
@@ -187,14 +188,11 @@ public struct Resolver {
         switch s {
         case let e as ExprStmt: expr(e.expr)
         case let a as AssignStmt:
-            switch a.target {
-            case .name(let n):
-                if a.op != nil { bind(n, write: false) }
-                expr(a.value)
-                bind(n, write: true)
-            case .index(let o, let items): expr(o); indexItems(items); expr(a.value)
-            case .field(let o, _): expr(o); expr(a.value)
-            }
+            if a.op != nil { bind(a.target, write: false) }
+            expr(a.value)
+            bind(a.target, write: true)
+        case let a as IndexAssignStmt: expr(a.object); indexItems(a.items); expr(a.value)
+        case let a as FieldAssignStmt: expr(a.object); expr(a.value)
         case let d as DestructureStmt:
             expr(d.value)
             var seen: Set<String> = []
@@ -220,7 +218,7 @@ public struct Resolver {
                 if inValueIf { errors.append(MLPError(.resolve, "'return' cannot leave an 'if' used as a value.", at: s.loc)) }
                 else if scope == nil { errors.append(MLPError(.resolve, "'return' outside a function.", at: s.loc)) }
             }
-            if let v = r.value { expr(v) }
+            expr(r.value)
         case let f as FnStmt:
             bind(f.name, write: true)
             function(f.decl)
@@ -250,7 +248,7 @@ public struct Resolver {
 
     mutating func expr(_ e: Expr) {
         switch e {
-        case is Literal: break
+        case is Literal, is NumberLiteral: break
         case let n as NameExpr: bind(n, write: false)
         case let s as StringInterp: s.parts.forEach { expr($0) }
         case let l as ListExpr: l.items.forEach { expr($0) }

@@ -10,9 +10,11 @@ public class Stmt {
 }
 
 @inline(__always) func execBlock(_ body: [Stmt], _ f: Frame) throws(MLPError) -> Flow {
-    for s in body {
-        let flow = try s.exec(f)
-        if case .normal = flow { continue }
+    var i = 0
+    let n = body.count
+    while i < n {
+        let flow = try body[i].exec(f)
+        if case .normal = flow { i += 1; continue }
         return flow
     }
     return .normal
@@ -24,52 +26,69 @@ final class ExprStmt: Stmt {
     override func exec(_ f: Frame) throws(MLPError) -> Flow { _ = try expr.eval(f); return .normal }
 }
 
-/// Assignment targets: a name, `a[i, j]`, or `obj.field`.
-enum Target {
-    case name(NameExpr)
-    case index(Expr, [IndexItem])
-    case field(Expr, String)
-}
-
+/// `x = v` and `x op= v`.
 final class AssignStmt: Stmt {
-    let target: Target
+    let target: NameExpr
     let value: Expr
     /// `+=` and friends: the operator, nil for plain `=`.
     let op: BinaryOp?
-    init(_ target: Target, _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
+    init(_ target: NameExpr, _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
         self.target = target; self.value = value; self.op = op; super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        switch target {
-        case .name(let n):
-            var v = try value.eval(f)
-            if let op {
-                let old = try n.eval(f)
-                if case .number(let x) = old, case .number(let y) = v, op != .mod, op != .pow {
-                    switch op {
-                    case .add: v = .number(x + y)
-                    case .sub: v = .number(x - y)
-                    case .mul: v = .number(x * y)
-                    default: v = .number(x / y)
-                    }
-                } else {
-                    v = try f.interp.compound(op, old, v, at: loc)
+        var v = try value.eval(f)
+        if let op {
+            let old = try target.eval(f)
+            if case .number(let x) = old, case .number(let y) = v, op != .mod, op != .pow {
+                switch op {
+                case .add: v = .number(x + y)
+                case .sub: v = .number(x - y)
+                case .mul: v = .number(x * y)
+                default: v = .number(x / y)
                 }
+            } else {
+                v = try f.interp.compound(op, old, v, at: loc)
             }
-            n.assign(v, f)
-        case .index(let objExpr, let items):
-            let obj = try objExpr.eval(f)
-            let idx = try evalItems(items, f)
-            var v = try value.eval(f)
-            if let op { v = try f.interp.compound(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
-            // tensors are values: an updated copy is written back to the variable
-            if let updated = try f.interp.setIndex(obj, idx, v, at: loc), let n = objExpr as? NameExpr { n.assign(updated, f) }
-        case .field(let objExpr, let name):
-            let obj = try objExpr.eval(f)
-            var v = try value.eval(f)
-            if let op { v = try f.interp.compound(op, try f.interp.field(obj, name, at: loc), v, at: loc) }
-            try f.interp.setField(obj, name, v, at: loc)
         }
+        target.assign(v, f)
+        return .normal
+    }
+}
+
+/// `a[i, j] = v` and `a[i] op= v`.
+final class IndexAssignStmt: Stmt {
+    let object: Expr
+    let items: [IndexItem]
+    let value: Expr
+    let op: BinaryOp?
+    init(_ object: Expr, _ items: [IndexItem], _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
+        self.object = object; self.items = items; self.value = value; self.op = op; super.init(loc)
+    }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        let obj = try object.eval(f)
+        let idx = try evalItems(items, f)
+        var v = try value.eval(f)
+        if let op { v = try f.interp.compound(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
+        // tensors are values: an updated copy is written back to the variable
+        if let updated = try f.interp.setIndex(obj, idx, v, at: loc), let n = object as? NameExpr { n.assign(updated, f) }
+        return .normal
+    }
+}
+
+/// `obj.field = v` and `obj.field op= v`.
+final class FieldAssignStmt: Stmt {
+    let object: Expr
+    let name: String
+    let value: Expr
+    let op: BinaryOp?
+    init(_ object: Expr, _ name: String, _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
+        self.object = object; self.name = name; self.value = value; self.op = op; super.init(loc)
+    }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        let obj = try object.eval(f)
+        var v = try value.eval(f)
+        if let op { v = try f.interp.compound(op, try f.interp.field(obj, name, at: loc), v, at: loc) }
+        try f.interp.setField(obj, name, v, at: loc)
         return .normal
     }
 }
@@ -99,9 +118,10 @@ func destructure(_ names: [NameExpr], _ v: Value, _ f: Frame, at loc: SourceLoc)
 }
 
 final class IfStmt: Stmt {
+    // `let` so that running a branch does not retain the array
     let cond: Expr
-    var then: [Stmt]
-    var otherwise: [Stmt]?
+    let then: [Stmt]
+    let otherwise: [Stmt]?
     init(_ cond: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ loc: SourceLoc) {
         self.cond = cond; self.then = then; self.otherwise = otherwise; super.init(loc)
     }
@@ -182,12 +202,15 @@ final class ContinueStmt: Stmt {
 }
 
 final class ReturnStmt: Stmt {
-    let value: Expr?
+    /// A `nil` literal for a bare `return`.
+    let value: Expr
     /// Made by the parser from a block's last expression (not written `return`).
     let implicit: Bool
-    init(_ value: Expr?, implicit: Bool, _ loc: SourceLoc) { self.value = value; self.implicit = implicit; super.init(loc) }
+    init(_ value: Expr?, implicit: Bool, _ loc: SourceLoc) {
+        self.value = value ?? Literal(.nil, loc); self.implicit = implicit; super.init(loc)
+    }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        f.ret = try value?.eval(f) ?? .nil
+        f.ret = try value.eval(f)
         return .returned
     }
 }
@@ -227,12 +250,14 @@ public final class FunctionDecl {
     let name: String
     let params: [String]
     let defaults: [Expr?]
-    var body: [Stmt]
+    let body: [Stmt]
     let loc: SourceLoc
     // filled by the resolver
     var slotCount = 0
     var cellSlots: [Int] = []
     var cellParams: [Int] = []
+    /// Whether any local is captured by a closure (most functions: no).
+    var hasCells = false
     var captureSources: [CaptureSource] = []
 
     init(name: String, params: [String], defaults: [Expr?], body: [Stmt], loc: SourceLoc) {

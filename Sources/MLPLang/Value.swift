@@ -40,6 +40,24 @@ public final class StrObj {
     public init(_ s: String) { self.s = s }
     /// Code points (as Python's and Julia's strings count them), computed once for indexing and slicing.
     lazy var chars: [Unicode.Scalar] = Array(s.unicodeScalars)
+    /// ASCII text is indexed by bytes, without building `chars`.
+    public lazy var isASCII: Bool = s.utf8.allSatisfy { $0 < 0x80 }
+    /// Length in code points.
+    public var count: Int { isASCII ? s.utf8.count : chars.count }
+
+    /// Code points `idx` (ascending or not) as a new string.
+    func pick(_ idx: [Int]) -> String {
+        if isASCII {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(idx.count)
+            s.utf8.withContiguousStorageIfAvailable { b in for i in idx { bytes.append(b[i]) } }
+                ?? { let b = Array(s.utf8); for i in idx { bytes.append(b[i]) } }()
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var out = String.UnicodeScalarView()
+        for i in idx { out.append(chars[i]) }
+        return String(out)
+    }
 }
 
 /// Lists are mutable and shared by reference, as in Python.
@@ -119,7 +137,14 @@ public final class Cell {
 public final class Closure {
     let proto: FunctionDecl
     let captures: [Cell]
-    init(_ proto: FunctionDecl, _ captures: [Cell]) { self.proto = proto; self.captures = captures }
+    /// The same cells, unretained, for access without reference counting (`captures` owns them).
+    let cells: UnsafeMutablePointer<Unmanaged<Cell>>
+    init(_ proto: FunctionDecl, _ captures: [Cell]) {
+        self.proto = proto; self.captures = captures
+        cells = .allocate(capacity: max(captures.count, 1))
+        for (i, c) in captures.enumerated() { (cells + i).initialize(to: .passUnretained(c)) }
+    }
+    deinit { cells.deallocate() }
     public var name: String { proto.name }
     public var parameterNames: [String] { proto.params }
 }

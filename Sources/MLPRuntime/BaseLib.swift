@@ -17,7 +17,7 @@ enum BaseLib {
              example: "len([1, 2, 3])   # 3") { a throws(MLPError) in
             switch a[0] {
             case .list(let l): return .number(Double(l.items.count))
-            case .string(let s): return .number(Double(s.s.unicodeScalars.count))
+            case .string(let s): return .number(Double(s.count))
             case .dict(let d): return .number(Double(d.count))
             case .range(let rg): return .number(Double(rg.count))
             case .object(let o): if let n = o.length { return .number(Double(n)) }

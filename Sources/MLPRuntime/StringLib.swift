@@ -11,7 +11,7 @@ enum StringLib {
             }
             let sep = try a.string(1)
             if sep.isEmpty { throw a.error("separator must not be empty.", at: 1) }
-            return .list(s.split(separator: sep, omittingEmptySubsequences: false).map { .str(String($0)) })
+            return .list(splitBytes(s, sep).map { .str($0) })
         }
         r.fn("join", [p("xs"), p("sep", "")], doc: "Joins the items of a list (converted with str) with sep between them.",
              example: "join([\"a\", \"b\"], \"-\")   # \"a-b\"") { a throws(MLPError) in
@@ -28,7 +28,7 @@ enum StringLib {
              example: "replace(\"a-b-c\", \"-\", \"+\")   # \"a+b+c\"") { a throws(MLPError) in
             let s = try a.string(0), old = try a.string(1), new = try a.string(2)
             if old.isEmpty { throw a.error("'old' must not be empty.", at: 1) }
-            return .str(s.split(separator: old, omittingEmptySubsequences: false).joined(separator: new))
+            return .str(splitBytes(s, old).joined(separator: new))
         }
         r.fn("strip", [p("s"), opt("chars")], doc: "s without leading and trailing whitespace (or the given characters).",
              example: "strip(\"  hi \")   # \"hi\"") { a throws(MLPError) in
@@ -53,4 +53,22 @@ enum StringLib {
             catch { throw a.error(error.message, at: 1) }
         }
     }
+}
+
+/// Splits at every occurrence of `sep`, comparing UTF-8 bytes (valid because
+/// UTF-8 is self-synchronising); keeps empty pieces, as Python's str.split(sep).
+func splitBytes(_ s: String, _ sep: String) -> [String] {
+    let b = Array(s.utf8), p = Array(sep.utf8)
+    var out: [String] = [], start = 0, i = 0
+    let first = p[0], m = p.count
+    while i + m <= b.count {
+        if b[i] == first && (m == 1 || b[i..<(i + m)].elementsEqual(p)) {
+            out.append(String(decoding: b[start..<i], as: UTF8.self))
+            i += m; start = i
+        } else {
+            i += 1
+        }
+    }
+    out.append(String(decoding: b[start...], as: UTF8.self))
+    return out
 }

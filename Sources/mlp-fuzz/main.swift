@@ -360,7 +360,7 @@ struct ProgramGen {
                 // an interpolation ends at a quote or a newline: fall back to a plain atom
                 if e.contains("\"") || e.contains("\n") { e = r.chance(1, 2) ? number() : r.pick(visible(nil) + ["1"]) }
                 s += "{" + e + (r.chance(1, 2) ? ":" + formatSpec() : "") + "}"
-            case 9 where r.chance(1, 4): s += r.pick(["\\q", "{", "{}", "{x:", "{1:.2f", "\\", "\\u", "{:}", "{ }", "\\{x}", "{x:zz}", "{1:.}"])
+            case 9 where chaos > 0 && r.chance(1, 8): s += r.pick(["\\q", "{", "{}", "{x:", "{1:.2f", "\\", "\\u", "{:}", "{ }", "\\{x}", "{x:zz}", "{1:.}"])
             default: s += r.pick(ProgramGen.stringPieces)
             }
         }
@@ -368,7 +368,7 @@ struct ProgramGen {
     }
 
     mutating func formatSpec() -> String {
-        if r.chance(1, 30) {
+        if chaos > 0 && r.chance(1, 20) {
             return r.pick(["", "q", ".", ">>", "10000", "10001", ".1000f", ".1001f", "0", ",", "=", "^", "+", " ", "x<", "<<",
                            "99999999999999999999", ".99999999999999999999f", "*^20", "0=10", "-010,.3%", "08.3e", "ds", "é>5"])
         }
@@ -483,7 +483,7 @@ struct ProgramGen {
         case 11: return "round(\(expr(.num, depth + 1)), \(r.pick(["0", "1", "2", "-1", "-2", "308", "309", "-400", "0.5", "15", "16"])))"
         case 12: return "\(r.pick(["min", "max"]))(\(expr(.num, depth + 1)), \(expr(.num, depth + 1))\(r.chance(1, 2) ? ", " + expr(.num, depth + 1) : ""))"
         case 13: return "num(\(r.pick(["\"2.5\"", "\"1e-3\"", "\" 7 \"", "\"1_000\"", "\"abc\"", "\"\"", "\"inf\"", "\"nan\"", "\"-0\"", "\"0x10\"", "true", "\"1e400\""])))"
-        case 14: return r.pick(["rand()", "randn()", "randint(\(r.pick(["1", "0", "-3", "5"])), \(r.pick(["7", "1", "0", "2", "10"])))", "randint(\(r.pick(["3", "0", "-2", "1"])))"])
+        case 14: return r.pick(["rand()", "randn()", "randint(\(pickc(["1", "0", "-3"], ["5", "0.5"])), \(pickc(["7", "2", "10"], ["1", "0"])))", "randint(\(pickc(["3", "1", "100"], ["0", "-2"])))"])
         default: return "\(postfixable(expr(.range, depth + 1)))[\(r.pick(["0", "1", "-1", "2", "5"]))]"
         }
     }
@@ -493,7 +493,7 @@ struct ProgramGen {
         case 0..<3: return stringLiteral(depth)
         case 3: return "str(\(expr(.any, depth + 1)))"
         case 4: return "\(operand(expr(.str, depth + 1))) + \(operand(expr(.str, depth + 1)))"
-        case 5: return "\(operand(expr(.str, depth + 1))) * \(r.pick(["0", "1", "2", "3", "-1", "0.5"]))"
+        case 5: return "\(operand(expr(.str, depth + 1))) * \(pickc(["0", "1", "2", "3"], ["-1", "0.5", "nan"]))"
         case 6: return "\(r.pick(["upper", "lower", "strip", "reverse", "type"]))(\(expr(.str, depth + 1)))"
         case 7: return "join(\(expr(.list, depth + 1)), \(r.pick(["\", \"", "\"\"", "\"-\"", "1"])))"
         case 8: return "format(\(expr(r.pick([.num, .str, .list, .any]), depth + 1)), \"\(formatSpec())\")"
@@ -523,7 +523,7 @@ struct ProgramGen {
         case 7: return "zip(\(expr(.list, depth + 1)), \(expr(r.pick([.list, .range, .str]), depth + 1)))"
         case 8: return "split(\(expr(.str, depth + 1))\(r.chance(1, 2) ? ", " + r.pick(["\",\"", "\" \"", "\"\"", "\"ab\""]) : ""))"
         case 9: return "\(operand(expr(.list, depth + 1))) + \(operand(expr(.list, depth + 1)))"
-        case 10: return "\(operand(expr(.list, depth + 1))) * \(r.pick(["0", "1", "2", "3", "-1", "1.5"]))"
+        case 10: return "\(operand(expr(.list, depth + 1))) * \(pickc(["0", "1", "2", "3"], ["-1", "1.5", "inf"]))"
         case 11: return "\(postfixable(expr(r.pick([.list, .range, .str]), depth + 1)))[\(index(depth))]"
         case 12: return "shuffle(\(expr(.list, depth + 1)))"
         case 13: return "(\(r.pick(["0", "1500", "-5", "3"]))..\(r.pick(["2000", "10", "-2", "3"])))[\(index(depth))]"
@@ -543,7 +543,7 @@ struct ProgramGen {
             case 3: key = "\"a b\""
             case 4: key = r.pick(["1", "-0.0", "0", "2.5", "nan"])
             case 5: key = r.pick(["true", "false"])
-            case 6: key = "(\(expr(r.pick([.str, .num, .list]), depth + 1)))"
+            case 6: key = "(\(expr(chaos > 0 ? r.pick([.str, .num, .list]) : r.pick([.str, .num]), depth + 1)))"
             default: key = stringLiteral(depth + 1)
             }
             items.append("\(key): \(expr(.any, depth + 1))")
@@ -615,25 +615,47 @@ struct ProgramGen {
     }
 
     /// A builtin called with random arguments: right or wrong count, right or wrong keywords.
+    /// From `good`; in chaotic programs now and then from `bad`.
+    mutating func pickc(_ good: [String], _ bad: [String]) -> String {
+        chaos > 0 && r.chance(1, 3) ? r.pick(bad) : r.pick(good)
+    }
+
+    /// The type a builtin parameter most likely wants, from its name.
+    static func paramType(_ name: String) -> Ty {
+        switch name {
+        case "x", "first", "n", "i", "digits", "low", "high", "start", "stop", "step": return .num
+        case "xs": return .list
+        case "s", "sep", "end", "prefix", "suffix", "old", "new", "chars", "spec", "message", "path", "text": return .str
+        case "d": return .dict
+        case "f", "key": return .fn
+        case "reverse", "condition": return .bool
+        default: return .any
+        }
+    }
+
     mutating func randomBuiltinCall(_ depth: Int) -> String {
         let b = r.pick(builtins)
         var parts: [String] = []
         let positional = b.positionalCount
         var n: Int
-        switch r.below(6) {
+        let wild = chaos > 0 && r.chance(1, 2)
+        switch wild ? r.below(6) : 5 {
         case 0: n = b.requiredCount
         case 1: n = max(0, b.requiredCount - 1)
         case 2: n = positional + 1 + (b.rest ? r.below(3) : 0)
         default: n = r.int(b.requiredCount, max(b.requiredCount, positional))
         }
+        if b.rest && !wild && n >= positional { n += r.below(3) }
         if cheapOnly && b.name == "print" { n = 0 }
-        for _ in 0..<n { parts.append(expr(.any, depth + 1)) }
-        if r.chance(1, 3) && !b.params.isEmpty {
-            let p = r.pick(b.params)
-            parts.append("\(p.name)=\(expr(.any, depth + 1))")
+        for k in 0..<n {
+            let ty = k < b.params.count ? ProgramGen.paramType(b.params[k].name) : .any
+            parts.append(expr(wild ? .any : ty, depth + 1))
         }
-        if r.chance(1, 12) { parts.append("\(r.pick(["nope", "key", "sep", "end", "x"]))=\(expr(.any, depth + 1))") }
-        if b.name == "print" && !parts.isEmpty && r.chance(1, 2) { return "print(\(parts.joined(separator: ", ")))" }
+        if r.chance(1, 3), n < b.params.count || wild, !b.params.isEmpty {
+            let p = wild ? r.pick(b.params) : b.params[r.int(min(n, b.params.count - 1), b.params.count - 1)]
+            parts.append("\(p.name)=\(expr(wild ? .any : ProgramGen.paramType(p.name), depth + 1))")
+        }
+        if wild && r.chance(1, 6) { parts.append("\(r.pick(["nope", "key", "sep", "end", "x"]))=\(expr(.any, depth + 1))") }
         return "\(b.name)(\(parts.joined(separator: ", ")))"
     }
 
@@ -641,17 +663,18 @@ struct ProgramGen {
         let f = r.pick(fns)
         var parts: [String] = []
         let n: Int
-        switch r.below(8) {
+        let wild = chaos > 0 && r.chance(1, 3)
+        switch wild ? r.below(3) : 2 {
         case 0: n = max(0, f.required - 1)
         case 1: n = f.arity + 1
         default: n = r.int(f.required, f.arity)
         }
-        for _ in 0..<n { parts.append(expr(r.chance(2, 3) ? .num : .any, depth + 1)) }
+        for _ in 0..<n { parts.append(expr(r.chance(3, 4) ? .num : .any, depth + 1)) }
         if r.chance(1, 4) && n < f.arity {
             let p = f.params[r.int(n, f.arity - 1)]
             parts.append("\(p)=\(expr(.num, depth + 1))")
         }
-        if r.chance(1, 15) { parts.append("\(r.pick(["zz", f.params.first ?? "q"]))=1") }
+        if wild && r.chance(1, 4) { parts.append("\(r.pick(["zz", f.params.first ?? "q"]))=1") }
         return "\(f.name)(\(parts.joined(separator: ", ")))"
     }
 
@@ -677,8 +700,10 @@ struct ProgramGen {
         switch r.weighted(weights) {
         case 0: line(simpleAssign())
         case 1:
-            let vars = visible(nil)
-            let v = vars.isEmpty ? name() : r.pick(vars)
+            // a list or string multiplied in a loop grows exponentially: only numbers there
+            let vars = chaos > 0 && loopDepth == 0 && !cheapOnly ? visible(nil) : visible(.num)
+            let v = vars.isEmpty ? "n" : r.pick(vars)
+            if vars.isEmpty { line("n = \(number())"); declare("n", .num) }
             let op = r.pick(["+=", "-=", "*=", "/="])
             line("\(v) \(op) \(cheapOnly || loopDepth > 0 ? number() : expr(.num, 1))")
         case 2:
@@ -693,12 +718,12 @@ struct ProgramGen {
             line("\(target) \(r.pick(ops)) \(cheapOnly ? number() : expr(.any, 1))")
         case 3:
             let a = name(), b = name()
-            line("\(a), \(b) = \(r.pick(["[1, 2]", "[1, 2, 3]", "\"ab\"", "0..2", "{x: 1, y: 2}", "enumerate([\"q\"])[0]", "[[1], 2]", "nil", "[\(expr(.any, 2)), \(expr(.any, 2))]"]))")
+            line("\(a), \(b) = \(pickc(["[1, 2]", "\"ab\"", "0..2", "{x: 1, y: 2}", "enumerate([\"q\"])[0]", "[[1], 2]", "[\(expr(.any, 2)), \(expr(.any, 2))]"], ["[1, 2, 3]", "nil", "5", "[]"]))")
             declare(a, .any); declare(b, .any)
         case 4:
             var s = "print(\(args(r.int(0, 3), 1))"
-            if r.chance(1, 5) { s += (s.hasSuffix("(") ? "" : ", ") + "sep=\(r.pick(["\"\"", "\", \"", "1", "nil"]))" }
-            if r.chance(1, 6) { s += (s.hasSuffix("(") ? "" : ", ") + "end=\(r.pick(["\"\"", "\"!\\n\"", "2"]))" }
+            if r.chance(1, 5) { s += (s.hasSuffix("(") ? "" : ", ") + "sep=\(pickc(["\"\"", "\", \"", "\"|\""], ["1", "nil"]))" }
+            if r.chance(1, 6) { s += (s.hasSuffix("(") ? "" : ", ") + "end=\(pickc(["\"\"", "\"!\\n\""], ["2"]))" }
             line(s + ")")
         case 5:
             line("if \(boolExpr(1)) {")
@@ -867,9 +892,10 @@ struct ProgramGen {
     mutating func specialPattern() -> String {
         let l = r.pick(visible(.list) + ["xs"]), d = r.pick(visible(.dict) + ["d"])
         switch r.below(14) {
-        case 0: return "push(\(l), \(l))"
-        case 1: return "\(d).self = \(d)"
-        case 2: return "\(l) == \(r.pick(visible(.list) + ["ys", "[1, [1]]"]))"
+        case 0: return r.chance(1, 2) ? "push(\(l), \(l))"
+            : "cy1 = [1]; push(cy1, cy1); cy2 = [1]; push(cy2, cy2); \(r.pick(["cy1 == cy2", "has([cy1], cy2)", "remove([cy1], cy2)", "print(cy1 != cy2)"]))"
+        case 1: return r.chance(1, 2) ? "\(d).self = \(d)" : "cd1 = {}; cd1.me = cd1; cd2 = {}; cd2.me = cd2; print(cd1 == cd2)"
+        case 2: return "\(l) == \(r.pick(visible(.list) + ["[1, [1]]"]))"
         case 3: return "print(\(l), \(d))"
         case 4: return "insert(\(l), \(r.pick(["0", "-1", "100", "-100", "0.5"])), \(expr(.any, 2)))"
         case 5: return "pop(\(l)\(r.chance(1, 2) ? ", " + r.pick(["0", "-1", "5", "-9", "0.5"]) : ""))"
@@ -888,8 +914,8 @@ struct ProgramGen {
     mutating func program() -> String {
         budget = r.int(20, 90)
         chaos = r.pick([0, 0, 0, 60, 25, 12])
-        if r.chance(7, 8) { line("xs = \(r.pick(["[1, 2, 3]", "[]", "[\"b\", \"a\"]", "[0.5, -1]", "[3, 1, 2]"]))"); declare("xs", .list) }
-        if r.chance(5, 6) { line("d = \(r.pick(["{a: 1}", "{}", "{lr: 0.1, steps: 3}", "{a: 1, b: [1, 2], \"c d\": \"e\"}"]))"); declare("d", .dict) }
+        if r.chance(31, 32) { line("xs = \(r.pick(["[1, 2, 3]", "[]", "[\"b\", \"a\"]", "[0.5, -1]", "[3, 1, 2]"]))"); declare("xs", .list) }
+        if r.chance(31, 32) { line("d = \(r.pick(["{a: 1}", "{}", "{lr: 0.1, steps: 3}", "{a: 1, b: [1, 2], \"c d\": \"e\"}"]))"); declare("d", .dict) }
         if r.chance(1, 3) { line("s = \(stringLiteral(1))"); declare("s", .str) }
         if r.chance(1, 2) { line("n = \(number())"); declare("n", .num) }
         for _ in 0..<r.int(1, 7) { statement() }
@@ -1049,7 +1075,7 @@ struct InputFactory {
     func input(_ index: Int) -> [UInt8] {
         var r = RNG(inputSeed(seed, index))
         var bytes: [UInt8]
-        let k = r.weighted([46, 22, 14, 6, 6, 6])
+        let k = r.weighted([44, 22, 14, 6, 6, 5, 3])
         switch kind ?? k {
         case 0:   // a grammar program
             bytes = Array(generateProgram(r.next()).utf8)
@@ -1071,6 +1097,24 @@ struct InputFactory {
                 s += r.pick(["", " ", " ", "\n", "  "])
             }
             bytes = Array(s.utf8)
+        case 6:   // a REPL session: the statements of a program as separate entries
+            var entries: [String] = []
+            for l in generateProgram(r.next()).split(separator: "\n") {
+                if let f = l.first, f != " ", f != "}", !l.hasPrefix("else") || entries.isEmpty { entries.append(String(l)) }
+                else { entries[entries.count - 1] += "\n" + l }
+            }
+            var out: [String] = []
+            for e in entries {
+                out.append(r.chance(1, 8) ? e + ";" : e)
+                if r.chance(1, 8) { out.append(r.pick(["#:reset", "_", "print(_)", "x = _", "y = = 2", "fn (", "xs"])) }
+            }
+            if r.chance(1, 3) {
+                // values that outlive `:reset` (the argv list is the builtins'), holding code compiled before it
+                let hold = r.pick(["() -> xs", "fn () { d }", "x -> x + n", "() -> _"])
+                let p = r.below(out.count + 1)
+                out.insert(contentsOf: ["push(argv, \(hold))", "#:reset", "argv[-1](\(hold.hasPrefix("x") ? "1" : ""))"], at: p)
+            }
+            bytes = Array(("#repl\n" + out.joined(separator: "\n#---\n")).utf8)
         default:   // random bytes
             let n = r.int(0, 160)
             bytes = []
@@ -1120,6 +1164,7 @@ func runInput(_ bytes: [UInt8], _ opts: Options, mode: Int) -> RunResult {
     session.interp.stepBudget = opts.stepBudget
     session.interp.maxDepth = opts.maxDepth
     session.interp.stdlibPath = nil
+    if text.hasPrefix("#repl\n") { return runREPLInput(text, session, mode: mode) }
     var lineCount = 1
     for b in text.utf8 where b == 10 { lineCount += 1 }
     // a quarter of the inputs go the REPL's way: the value of the last expression is shown
@@ -1141,6 +1186,40 @@ func runInput(_ bytes: [UInt8], _ opts: Options, mode: Int) -> RunResult {
         }
         return RunResult(outcome: outcome, problem: checkLocation(error, lineCount), message: error.message)
     }
+}
+
+/// A REPL session: entries separated by `#---` lines, each run as the REPL runs a
+/// line (value shown and kept in `_`); an entry `#:reset` is the `:reset` command.
+/// Errors do not end the session. The outcome is the first error's, else a value.
+func runREPLInput(_ text: String, _ session: Session, mode: Int) -> RunResult {
+    var result = RunResult(outcome: .value)
+    let entries = text.split(separator: "\n#---\n", omittingEmptySubsequences: false).dropFirst(0)
+    for (k, raw) in entries.enumerated() {
+        let entry = k == 0 ? String(raw.dropFirst("#repl\n".count)) : String(raw)
+        if entry.trimmingWhitespaceFuzz() == "#:reset" { session.reset(); continue }
+        var lineCount = 1
+        for b in entry.utf8 where b == 10 { lineCount += 1 }
+        if mode & 7 == 1 { _ = session.isIncomplete(entry) }
+        do throws(MLPError) {
+            let v = try session.interp.run(source: entry, name: "<repl>", tailValue: true)
+            if !v.isNil {
+                session.interp.globals.set("_", v)
+                _ = session.interp.repr(v)
+            }
+        } catch {
+            _ = error.render(color: false)
+            guard result.outcome == .value else { continue }
+            switch error.kind {
+            case .syntax: result.outcome = .syntax
+            case .resolve: result.outcome = .resolve
+            case .runtime: result.outcome = .runtime
+            case .interrupt: result.outcome = .interrupt
+            }
+            result.message = error.message
+            result.problem = checkLocation(error, lineCount)
+        }
+    }
+    return result
 }
 
 // MARK: - shared state between the supervisor and the child
@@ -1168,12 +1247,8 @@ struct Shared {
 
 /// Runs inputs start..<count; records progress in `shared`.
 func runRange(_ factory: InputFactory, _ opts: Options, from start: Int, shared: Shared, currentFd: Int32) {
-    var histogram: [String: Int] = [:]
-    defer {
-        if opts.stats {
-            for (m, c) in histogram.sorted(by: { $0.value > $1.value }).prefix(60) { writeStderr("fuzz: stats \(c) \(m)\n") }
-        }
-    }
+    let statsFd = opts.stats ? open(statsPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) : -1
+    defer { if statsFd >= 0 { close(statsFd) } }
     for i in start..<opts.count {
         let bytes = factory.input(i)
         if currentFd >= 0 {
@@ -1186,9 +1261,9 @@ func runRange(_ factory: InputFactory, _ opts: Options, from start: Int, shared:
         shared[Shared.startNs] = t0
         let res = runInput(bytes, opts, mode: i)
         let dt = nowNs() - t0
-        if opts.stats {
-            let shape = String("\(res.outcome): \(res.message)".prefix(70).map { $0.isNumber ? "9" : $0 })
-            histogram[shape, default: 0] += 1
+        if statsFd >= 0 {
+            let shape = String("\(res.outcome): \(res.message)".prefix(90).map { $0.isNumber ? "9" : $0 == "\n" ? " " : $0 })
+            writeAll(statsFd, Array((shape + "\n").utf8))
         }
         shared[Shared.startNs] = 0
         shared[Shared.outcome(res.outcome)] += 1
@@ -1205,6 +1280,19 @@ func runRange(_ factory: InputFactory, _ opts: Options, from start: Int, shared:
             if opts.verbose || k < 3 { writeStderr("fuzz: input #\(i): \(p)\n") }
         }
         shared[Shared.next] = Int64(i + 1)
+    }
+}
+
+let statsPath = "/tmp/mlp-fuzz-stats-\(getpid()).txt"
+
+/// The most common outcomes (error messages with digits folded), from the children's stats file.
+func printStats() {
+    guard let bytes = readWholeFile(statsPath) else { return }
+    unlink(statsPath)
+    var histogram: [String: Int] = [:]
+    for l in String(decoding: bytes, as: UTF8.self).split(separator: "\n") { histogram[String(l), default: 0] += 1 }
+    for (m, c) in histogram.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }).prefix(80) {
+        writeStderr("fuzz: stats \(c) \(m)\n")
     }
 }
 
@@ -1458,6 +1546,7 @@ func fuzz(_ opts: Options) -> Int32 {
         unlink(errPath)
     }
     if currentFd >= 0 { close(currentFd) }
+    if opts.stats { printStats() }
 
     let secs = Double(nowNs() - t0) / 1e9
     let n = Int(shared[Shared.next]) - opts.start
@@ -1486,13 +1575,52 @@ func fuzz(_ opts: Options) -> Int32 {
             for k in order {
                 let g = groups[k]!
                 let smallest = g.min { (readWholeFile($0.path)?.count ?? 0) < (readWholeFile($1.path)?.count ?? 0) }!
-                notes += "  \(g.count) x \(k)\n      smallest: \(smallest.path)\n"
+                notes += "  \(g.count) x \(k)\n"
+                if let where_ = symbolize(k) { notes += "      \(where_)\n" }
+                notes += "      smallest: \(smallest.path)\n"
             }
         }
         writeStderr(notes)
     }
     print("fuzz: \(n) inputs, \(values) values, \(syn) syntax errors, \(res) resolve errors, \(rt) runtime errors, \(crashes) crashes\(hangs > 0 ? ", \(hangs) hangs" : "")")
     return crashes + hangs + problems == 0 ? 0 : 1
+}
+
+/// "Swift runtime failure: ... in Function (File.swift:line)" for an `exe+0x...` frame,
+/// when llvm-symbolizer is installed (the release build keeps line tables).
+func symbolize(_ message: String) -> String? {
+    guard let word = message.split(separator: " ").first(where: { $0.hasPrefix("exe+0x") }) else { return nil }
+    let hex = word.dropFirst(6).prefix { $0.isHexDigit }
+    guard !hex.isEmpty else { return nil }
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { return nil }
+    let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let cmd = "command -v llvm-symbolizer >/dev/null 2>&1 || exit 0; out=$(llvm-symbolizer --obj='\(exe)' --inlining 0x\(hex) 2>/dev/null); " +
+        "if command -v swift-demangle >/dev/null 2>&1; then printf '%s\\n' \"$out\" | swift-demangle --simplified; else printf '%s\\n' \"$out\"; fi"
+    guard let fp = popen(cmd, "r") else { return nil }
+    var text: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let k = fread(&chunk, 1, chunk.count, fp)
+        if k > 0 { text += chunk[0..<k] }
+        if k < chunk.count { break }
+    }
+    pclose(fp)
+    let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+    var reason: String? = nil, site: String? = nil
+    var i = 0
+    while i + 1 < lines.count {
+        let fn = lines[i], file = lines[i + 1]
+        if fn.hasPrefix("Swift runtime failure: ") { reason = String(fn.dropFirst("Swift runtime failure: ".count)) }
+        else if site == nil, file.contains("/Sources/"), fn != "??" {
+            let short = file.split(separator: "/").suffix(2).joined(separator: "/")
+            site = "\(fn) (\(short.split(separator: ":").prefix(2).joined(separator: ":")))"
+        }
+        i += 2
+    }
+    guard reason != nil || site != nil else { return nil }
+    return [reason, site.map { "in " + $0 }].compactMap { $0 }.joined(separator: " ")
 }
 
 func format1(_ x: Double) -> String {
@@ -1549,7 +1677,8 @@ func runFile(_ path: String, _ opts: Options) -> Int32 {
     guard let bytes = readWholeFile(path) else { die("cannot read '\(path)'") }
     var result = RunResult(outcome: .value)
     let t0 = nowNs()
-    runOnBigStack { result = runInput(bytes, opts, mode: 1) }
+    limitResources(memMB: opts.memMB)
+    runOnBigStack { installCrashReporter(); result = runInput(bytes, opts, mode: 1) }
     let ms = Double(nowNs() - t0) / 1e6
     print("fuzz: \(path): \(result.outcome)\(result.message.isEmpty ? "" : ": " + result.message) (\(format1(ms)) ms)")
     if let p = result.problem { print("fuzz: problem: \(p)") }
