@@ -37,6 +37,11 @@ final class UnassignedMarker: MLPObject {}
 nonisolated(unsafe) let unassignedMarker = UnassignedMarker()
 nonisolated(unsafe) let unassigned = Value.object(unassignedMarker)
 
+@inline(__always) func isCellBox(_ v: Value) -> Bool {
+    if case .object(let o) = v { return o is CellBox }
+    return false
+}
+
 @inline(__always) func isUnassigned(_ v: Value) -> Bool {
     if case .object(let o) = v { return o === unassignedMarker }
     return false
@@ -67,7 +72,9 @@ public final class GlobalStore {
     public func lookup(_ name: String) -> Value? { index[name].flatMap { values[$0] } }
     public func set(_ name: String, _ v: Value) { values[slot(name)] = v }
     public var definedNames: [String] { names.enumerated().compactMap { values[$0.offset] == nil ? nil : $0.element } }
-    public func removeAll() { names = []; index = [:]; values = [] }
+    /// Forgets every value. Names keep their slots: code compiled earlier (a closure
+    /// kept somewhere) refers to slots by index.
+    public func removeAll() { for i in values.indices { values[i] = nil } }
 }
 
 /// A module made by `import NAME`: its globals are its fields.

@@ -55,6 +55,9 @@ extension Interpreter {
             case .slice(let a, let b, let c):
                 guard case .list(let src) = x else { throw .runtime("a slice of a list is assigned a list, got \(describeForError(x)).", at: loc) }
                 let idx = try sliceIndices(a, b, c, count: l.items.count, at: loc)
+                if l.items.count - idx.count + src.items.count > maxSequence {
+                    throw tooLong(l.items.count - idx.count + src.items.count, at: loc)
+                }
                 if c == nil || c == 1 {
                     let start = try sliceStart(a, l.items.count, loc)
                     let lo = idx.first ?? min(max(start, 0), l.items.count)
@@ -113,7 +116,12 @@ extension Interpreter {
         let hi = clamp(try int(b), step > 0 ? n : -1)
         var out: [Int] = []
         var i = lo
-        if step > 0 { while i < hi { out.append(i); i += step } } else { while i > hi { out.append(i); i += step } }
+        // steps may be huge: stop instead of overflowing
+        if step > 0 {
+            while i < hi { out.append(i); let (next, o) = i.addingReportingOverflow(step); if o { break }; i = next }
+        } else {
+            while i > hi { out.append(i); let (next, o) = i.addingReportingOverflow(step); if o { break }; i = next }
+        }
         return out
     }
 }

@@ -171,11 +171,21 @@ public final class Interpreter {
 
     /// Missing parameters take their defaults, evaluated in the callee's frame (they may use earlier parameters).
     func fillDefaults(_ decl: FunctionDecl, _ frame: Frame, given: Int, set: [Bool]?, at loc: SourceLoc) throws(MLPError) {
+        // defaults may read captured parameters, which live in cells
+        if decl.hasCells { wrapCellParams(decl, frame) }
         for i in given..<decl.params.count where !(set?[i] ?? false) {
             guard let d = decl.defaults[i] else {
                 throw .runtime("\(decl.name)() is missing argument '\(decl.params[i])'.", at: loc)
             }
-            frame.slots[i] = try d.eval(frame)
+            let v = try d.eval(frame)
+            if isCellBox(frame.slots[i]) { frame.cell(i).value = v } else { frame.slots[i] = v }
+        }
+    }
+
+    /// Moves captured parameters into cells (once; unset ones start unassigned).
+    func wrapCellParams(_ decl: FunctionDecl, _ frame: Frame) {
+        for i in decl.cellParams where !isCellBox(frame.slots[i]) {
+            frame.slots[i] = .object(CellBox(Cell(frame.slots[i])))
         }
     }
 
@@ -183,7 +193,7 @@ public final class Interpreter {
     func invoke(_ c: Closure, _ frame: Frame, at loc: SourceLoc) throws(MLPError) -> Value {
         let decl = c.proto
         if decl.hasCells {
-            for i in decl.cellParams { frame.slots[i] = .object(CellBox(Cell(frame.slots[i]))) }
+            wrapCellParams(decl, frame)
             for i in decl.cellSlots { frame.slots[i] = .object(CellBox(Cell(unassigned))) }
         }
         try tick(loc)

@@ -207,6 +207,7 @@ struct Lexer {
             if c == UInt8(ascii: "\"") { pos += 1; break }
             if c == 10 { line += 1; lineStart = pos + 1 }
             if c == UInt8(ascii: "\\") {
+                if pos + 1 >= end { pos = end; continue }   // a '\' at the very end: unterminated
                 let e = peek(1)
                 pos += 2
                 switch e {

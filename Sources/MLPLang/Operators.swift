@@ -32,8 +32,12 @@ extension Interpreter {
             do { if let r = try o.binary(op, a, reversed: true, self) { return r } } catch { throw error.located(loc) }
         }
         switch (op, a, b) {
-        case (.add, .string(let x), .string(let y)): return .str(x.s + y.s)
-        case (.add, .list(let x), .list(let y)): return .list(x.items + y.items)
+        case (.add, .string(let x), .string(let y)):
+            if x.s.utf8.count + y.s.utf8.count > maxSequence { throw tooLong(x.s.utf8.count + y.s.utf8.count, at: loc) }
+            return .str(x.s + y.s)
+        case (.add, .list(let x), .list(let y)):
+            if x.items.count + y.items.count > maxSequence { throw tooLong(x.items.count + y.items.count, at: loc) }
+            return .list(x.items + y.items)
         case (.mul, .string(let s), .number(let n)), (.mul, .number(let n), .string(let s)):
             let k = try repeatCount(n, itemCount: s.s.utf8.count, loc)
             return .str(String(repeating: s.s, count: k))
@@ -62,6 +66,7 @@ extension Interpreter {
     /// `x op= y`: as `x = x op y`, except that `xs += ys` extends the list in place (as Python does).
     func compound(_ op: BinaryOp, _ a: Value, _ b: Value, at loc: SourceLoc) throws(MLPError) -> Value {
         if op == .add, case .list(let l) = a, case .list(let r) = b {
+            if l.items.count + r.items.count > maxSequence { throw tooLong(l.items.count + r.items.count, at: loc) }
             l.items += r.items
             return a
         }
@@ -100,6 +105,13 @@ extension Interpreter {
 
     /// Structural equality for lists and dicts, identity for functions.
     public func equal(_ a: Value, _ b: Value) -> Bool {
+        var comparing: Set<[ObjectIdentifier]> = []
+        return equal(a, b, &comparing)
+    }
+
+    /// `comparing` holds the pairs of containers being compared further up: meeting one
+    /// again (a list that contains itself) counts as equal, so cycles terminate.
+    func equal(_ a: Value, _ b: Value, _ comparing: inout Set<[ObjectIdentifier]>) -> Bool {
         switch (a, b) {
         case (.number(let x), .number(let y)): return x == y
         case (.bool(let x), .bool(let y)): return x == y
@@ -108,13 +120,19 @@ extension Interpreter {
         case (.list(let x), .list(let y)):
             if x === y { return true }
             guard x.items.count == y.items.count else { return false }
-            for (p, q) in zip(x.items, y.items) where !equal(p, q) { return false }
+            let pair = [ObjectIdentifier(x), ObjectIdentifier(y)]
+            guard comparing.insert(pair).inserted else { return true }
+            defer { comparing.remove(pair) }
+            for (p, q) in zip(x.items, y.items) where !equal(p, q, &comparing) { return false }
             return true
         case (.dict(let x), .dict(let y)):
             if x === y { return true }
             guard x.count == y.count else { return false }
+            let pair = [ObjectIdentifier(x), ObjectIdentifier(y)]
+            guard comparing.insert(pair).inserted else { return true }
+            defer { comparing.remove(pair) }
             for (k, v) in zip(x.keys, x.values) {
-                guard let w = y[k], equal(v, w) else { return false }
+                guard let w = y[k], equal(v, w, &comparing) else { return false }
             }
             return true
         case (.range(let x), .range(let y)): return x.start == y.start && x.stop == y.stop && x.step == y.step
@@ -188,9 +206,9 @@ extension Interpreter {
     }
 }
 
-/// The most items a list or string built in one operation may have (2^28), so
+/// The most items a list or string built in one operation may have (2^26), so
 /// that a typo like `[0] * 4e9` is an error rather than an exhausted memory.
-public let maxSequence = 1 << 28
+public let maxSequence = 1 << 26
 
 /// `%` with the sign of the divisor, as in Python.
 @inlinable public func flooredMod(_ x: Double, _ y: Double) -> Double {

@@ -114,7 +114,7 @@ enum ListLib {
             case .range(let rg):
                 guard case .number(let x) = a[1] else { return .bool(false) }
                 let k = (x - rg.start) / rg.step
-                return .bool(k >= 0 && k == k.rounded() && Int(k) < rg.count)
+                return .bool(k >= 0 && k == k.rounded() && k < Double(rg.count))
             default: throw a.typeError(0, "a dict, list, string or range")
             }
         }
