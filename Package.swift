@@ -11,12 +11,14 @@ let package = Package(
     products: [.executable(name: "mlp", targets: ["mlp"])],
     targets: [
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "MLPTensor", swiftSettings: optimize),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "MLPTensor", dependencies: ["CBLAS"], swiftSettings: optimize),
         .target(name: "MLPLang", swiftSettings: optimize),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor"], swiftSettings: optimize),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
         .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
+        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor"]),
     ]
 )
