@@ -16,7 +16,9 @@ let package = Package(
         .target(name: "MLPLang", swiftSettings: optimize),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor"], swiftSettings: optimize),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
-        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"]),
+        // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
+        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor"]),

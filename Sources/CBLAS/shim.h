@@ -1,3 +1,23 @@
 // OpenBLAS's CBLAS interface (Debian libopenblas-dev). LAPACK routines are in the
 // same library; declare the Fortran ones used here (column-major, by pointer).
 #include <cblas.h>
+#include <stddef.h>
+
+// LAPACK (Fortran calling convention: every argument by pointer; character
+// arguments carry a hidden length argument at the end).
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
+            double *b, const int *ldb, int *info);
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+void dgetri_(const int *n, double *a, const int *lda, const int *ipiv, double *work,
+             const int *lwork, int *info);
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+             double *w, double *work, const int *lwork, int *iwork, const int *liwork,
+             int *info, size_t jobz_len, size_t uplo_len);
+void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
+             double *s, double *u, const int *ldu, double *vt, const int *ldvt,
+             double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
+             size_t uplo_len);
+void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda,
+             double *b, const int *ldb, double *s, const double *rcond, int *rank,
+             double *work, const int *lwork, int *iwork, int *info);

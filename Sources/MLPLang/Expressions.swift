@@ -5,6 +5,14 @@ public class Expr {
     let loc: SourceLoc
     init(_ loc: SourceLoc) { self.loc = loc }
     func eval(_ f: Frame) throws(MLPError) -> Value { fatalError("eval of abstract Expr") }
+
+    /// A condition (`if`, `while`, `and`/`or`/`not`): only bools are accepted (no truthiness).
+    /// Comparisons override this to skip building a `Value`.
+    func condition(_ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
+        let v = try eval(f)
+        if case .bool(let b) = v { return b }
+        throw .runtime("'\(context)' needs a bool, got \(describeForError(v)).", at: loc)
+    }
 }
 
 /// Number literals skip the generic `Value` copy.
@@ -118,26 +126,61 @@ final class DictExpr: Expr {
 final class BinaryExpr: Expr {
     let op: BinaryOp
     let lhs: Expr, rhs: Expr
+    /// Set by the resolver for `local op number` (as in `n - 1`, `i < 10`): read the
+    /// slot directly instead of evaluating two child nodes.
+    private var localSlot = -1
+    private var globalSlot = -1
+    private unowned(unsafe) var globals: GlobalStore? = nil
+    private var constant = 0.0
     init(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
+
+    func specialize() {
+        guard let n = lhs as? NameExpr, let c = rhs as? NumberLiteral else { return }
+        constant = c.number
+        if n.binding == .local { localSlot = n.slot }
+        if n.binding == .global { globalSlot = n.slot; globals = n.store }
+    }
+
+    /// The left operand when it is a number read straight from its slot.
+    @inline(__always) func fastLeft(_ f: Frame) -> Double? {
+        if localSlot >= 0, case .number(let x) = f.slots[localSlot] { return x }
+        if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot] { return x }
+        return nil
+    }
+
+    /// The numeric result of `x op y` for the operators with a fast path.
+    @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? {
+        switch op {
+        case .add: return .number(x + y)
+        case .sub: return .number(x - y)
+        case .mul: return .number(x * y)
+        case .div: return .number(x / y)
+        case .lt: return .bool(x < y)
+        case .le: return .bool(x <= y)
+        case .gt: return .bool(x > y)
+        case .ge: return .bool(x >= y)
+        case .eq: return .bool(x == y)
+        case .ne: return .bool(x != y)
+        default: return nil
+        }
+    }
+
     override func eval(_ f: Frame) throws(MLPError) -> Value {
+        if let x = fastLeft(f), let r = numeric(x, constant) { return r }
         let a = try lhs.eval(f)
         let b = try rhs.eval(f)
-        if case .number(let x) = a, case .number(let y) = b {
-            switch op {
-            case .add: return .number(x + y)
-            case .sub: return .number(x - y)
-            case .mul: return .number(x * y)
-            case .div: return .number(x / y)
-            case .lt: return .bool(x < y)
-            case .le: return .bool(x <= y)
-            case .gt: return .bool(x > y)
-            case .ge: return .bool(x >= y)
-            case .eq: return .bool(x == y)
-            case .ne: return .bool(x != y)
-            default: break
-            }
-        }
+        if case .number(let x) = a, case .number(let y) = b, let r = numeric(x, y) { return r }
         return try f.interp.binary(op, a, b, at: loc)
+    }
+
+    override func condition(_ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
+        if let x = fastLeft(f), case .bool(let r)? = numeric(x, constant) { return r }
+        let a = try lhs.eval(f)
+        let b = try rhs.eval(f)
+        if case .number(let x) = a, case .number(let y) = b, case .bool(let r)? = numeric(x, y) { return r }
+        let v = try f.interp.binary(op, a, b, at: loc)
+        if case .bool(let r) = v { return r }
+        throw .runtime("'\(context)' needs a bool, got \(describeForError(v)).", at: loc)
     }
 }
 
@@ -187,7 +230,7 @@ final class LogicExpr: Expr {
     let lhs: Expr, rhs: Expr
     init(isAnd: Bool, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.isAnd = isAnd; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        let word = isAnd ? "and" : "or"
+        let word: StaticString = isAnd ? "and" : "or"
         let a = try truth(lhs, f, word)
         if a != isAnd { return .bool(a) }
         return .bool(try truth(rhs, f, word))
@@ -195,10 +238,8 @@ final class LogicExpr: Expr {
 }
 
 /// Evaluates a condition; only bools are accepted (no truthiness).
-@inline(__always) func truth(_ e: Expr, _ f: Frame, _ context: String) throws(MLPError) -> Bool {
-    let v = try e.eval(f)
-    if case .bool(let b) = v { return b }
-    throw .runtime("'\(context)' needs a bool, got \(describeForError(v)).", at: e.loc)
+@inline(__always) func truth(_ e: Expr, _ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
+    try e.condition(f, context)
 }
 
 final class RangeExpr: Expr {

@@ -58,14 +58,33 @@ public final class GlobalStore {
     public private(set) var names: [String] = []
     var index: [String: Int] = [:]
     /// nil until first assigned: reading then is a runtime error.
-    var values: [Value?] = []
+    /// Raw storage (not an Array): reading a global then costs no reference counting
+    /// of a buffer. Grows by doubling; nodes index it by slot.
+    private(set) var values: UnsafeMutablePointer<Value?>
+    private var capacity = 64
     public let file: String
 
-    public init(file: String) { self.file = file }
+    public init(file: String) {
+        self.file = file
+        values = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        values.deinitialize(count: names.count)
+        values.deallocate()
+    }
 
     func slot(_ name: String) -> Int {
         if let i = index[name] { return i }
-        index[name] = names.count; names.append(name); values.append(nil)
+        if names.count == capacity {
+            let bigger = UnsafeMutablePointer<Value?>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: values, count: names.count)
+            values.deallocate()
+            values = bigger
+            capacity *= 2
+        }
+        (values + names.count).initialize(to: nil)
+        index[name] = names.count; names.append(name)
         return names.count - 1
     }
 
@@ -74,7 +93,7 @@ public final class GlobalStore {
     public var definedNames: [String] { names.enumerated().compactMap { values[$0.offset] == nil ? nil : $0.element } }
     /// Forgets every value. Names keep their slots: code compiled earlier (a closure
     /// kept somewhere) refers to slots by index.
-    public func removeAll() { for i in values.indices { values[i] = nil } }
+    public func removeAll() { for i in 0..<names.count { values[i] = nil } }
 }
 
 /// A module made by `import NAME`: its globals are its fields.

@@ -191,6 +191,7 @@ public struct Resolver {
             if a.op != nil { bind(a.target, write: false) }
             expr(a.value)
             bind(a.target, write: true)
+            a.specialize()
         case let a as IndexAssignStmt: expr(a.object); indexItems(a.items); expr(a.value)
         case let a as FieldAssignStmt: expr(a.object); expr(a.value)
         case let d as DestructureStmt:
@@ -253,7 +254,7 @@ public struct Resolver {
         case let s as StringInterp: s.parts.forEach { expr($0) }
         case let l as ListExpr: l.items.forEach { expr($0) }
         case let d as DictExpr: d.keys.forEach { expr($0) }; d.values.forEach { expr($0) }
-        case let b as BinaryExpr: expr(b.lhs); expr(b.rhs)
+        case let b as BinaryExpr: expr(b.lhs); expr(b.rhs); b.specialize()
         case let c as ChainCompareExpr: c.operands.forEach { expr($0) }
         case let n as NegateExpr: expr(n.operand)
         case let n as NotExpr: expr(n.operand)

@@ -32,12 +32,42 @@ final class AssignStmt: Stmt {
     let value: Expr
     /// `+=` and friends: the operator, nil for plain `=`.
     let op: BinaryOp?
+    /// Set by the resolver: the target's slot, for updating a number in place (`i += 1`).
+    private var localSlot = -1
+    private var globalSlot = -1
+    private unowned(unsafe) var globals: GlobalStore? = nil
+
     init(_ target: NameExpr, _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
         self.target = target; self.value = value; self.op = op; super.init(loc)
     }
+
+    func specialize() {
+        guard op != nil else { return }
+        if target.binding == .local { localSlot = target.slot }
+        if target.binding == .global { globalSlot = target.slot; globals = target.store }
+    }
+
+    @inline(__always) func apply(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double? {
+        switch op {
+        case .add: return x + y
+        case .sub: return x - y
+        case .mul: return x * y
+        case .div: return x / y
+        default: return nil
+        }
+    }
+
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
         var v = try value.eval(f)
         if let op {
+            if case .number(let y) = v {
+                if localSlot >= 0, case .number(let x) = f.slots[localSlot], let r = apply(op, x, y) {
+                    f.slots[localSlot] = .number(r); return .normal
+                }
+                if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot], let r = apply(op, x, y) {
+                    globals.unsafelyUnwrapped.values[globalSlot] = .number(r); return .normal
+                }
+            }
             let old = try target.eval(f)
             if case .number(let x) = old, case .number(let y) = v, op != .mod, op != .pow {
                 switch op {
@@ -210,7 +240,7 @@ final class ReturnStmt: Stmt {
         self.value = value ?? Literal(.nil, loc); self.implicit = implicit; super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        f.ret = try value.eval(f)
+        f.interp.returnValue = try value.eval(f)
         return .returned
     }
 }

@@ -46,6 +46,9 @@ struct Options {
     var stepBudget = 20_000
     var maxDepth = 200
     var memMB = 4096
+    /// The interpreter thread's stack. The CLI uses 1 GiB; with maxDepth 200 a legitimate
+    /// program needs far less, and a runaway recursion (a crash either way) ends sooner.
+    var stackMB = 64
     var currentPath = "/tmp/mlp-fuzz-current.mlp"
     var crashDir = "/tmp"
     var printIndex: Int? = nil
@@ -99,6 +102,7 @@ func parseOptions() -> Options {
         case "--steps": o.stepBudget = int(a)
         case "--max-depth": o.maxDepth = int(a)
         case "--mem-mb": o.memMB = int(a)
+        case "--stack-mb": o.stackMB = max(int(a), 1)
         case "--current": o.currentPath = value(a)
         case "--crash-dir": o.crashDir = value(a)
         case "--print": o.printIndex = int(a)
@@ -697,6 +701,8 @@ struct ProgramGen {
         var weights = [10, 4, 3, 2, 4, 3, 3, 3, 2, 2, 2, 3, 1, 2]
         if !nesting { weights[5] = 0; weights[6] = 0; weights[7] = 0; weights[8] = 0 }
         if cheapOnly { weights[4] = 0; weights[8] = 0; weights[13] = 0 }
+        // the special shapes include self-insertion (`xs[:0] = xs`): exponential in a loop
+        if cheapOnly || loopDepth > 0 { weights[11] = 0 }
         switch r.weighted(weights) {
         case 0: line(simpleAssign())
         case 1:
@@ -715,7 +721,19 @@ struct ProgramGen {
             default: target = "\(r.pick(visible(.list) + ["xs"]))[\(r.pick(["0:1", "1:", ":", "::2", "::-1", "-1:", "2:1", "5:", "::0", "1:3"]))]"
             }
             let ops = cheapOnly || loopDepth > 0 ? ["="] : ["=", "=", "=", "+=", "*="]
-            line("\(target) \(r.pick(ops)) \(cheapOnly ? number() : expr(.any, 1))")
+            var value: String
+            if loopDepth > 0 && !cheapOnly {
+                // no self-reference in a loop (`xs[:0] = xs + xs` doubles each time)
+                let saved = scopes
+                let base = String(target.prefix { $0 != "[" && $0 != "." })
+                for i in scopes.indices { scopes[i].removeAll { $0.0 == base } }
+                value = expr(.any, 1)
+                scopes = saved
+                if value.contains(base) { value = number() }
+            } else {
+                value = cheapOnly ? number() : expr(.any, 1)
+            }
+            line("\(target) \(r.pick(ops)) \(value)")
         case 3:
             let a = name(), b = name()
             line("\(a), \(b) = \(pickc(["[1, 2]", "\"ab\"", "0..2", "{x: 1, y: 2}", "enumerate([\"q\"])[0]", "[[1], 2]", "[\(expr(.any, 2)), \(expr(.any, 2))]"], ["[1, 2, 3]", "nil", "5", "[]"]))")
@@ -1150,8 +1168,11 @@ func checkLocation(_ e: MLPError, _ lineCount: Int) -> String? {
             if x.kind == .syntax || x.kind == .resolve || x.kind == .runtime { return "\(x.kind) error without a location: \(x.message)" }
             continue
         }
-        if l.line < 1 || Int(l.line) > lineCount || l.col < 1 {
-            return "\(x.kind) error at a location outside the input (\(l.line):\(l.col), \(lineCount) lines): \(x.message)"
+        // the location's own source (a REPL error may point into an earlier entry)
+        var lines = 1
+        for b in l.file.bytes where b == 10 { lines += 1 }
+        if l.line < 1 || Int(l.line) > lines || l.col < 1 {
+            return "\(x.kind) error at a location outside its source (\(l.line):\(l.col), \(lines) lines, \(lineCount) in the input): \(x.message)"
         }
     }
     return nil
@@ -1409,8 +1430,18 @@ func trapMessage(_ path: String) -> String {
     }
     if let c = lines.last(where: { $0.hasPrefix("fuzz-crash:") }) {
         let words = c.split(separator: " ")
-        let sig = words.count > 2 ? (Int(words[2].dropFirst(2), radix: 16).map { "signal \($0)" } ?? "") : ""
-        let frame = words.first { $0.hasPrefix("exe+") }.map { " at \($0)" } ?? ""
+        let signal = words.count > 2 ? Int(words[2].dropFirst(2), radix: 16) : nil
+        let sig = signal.map { "signal \($0)" } ?? ""
+        let frames = words.filter { $0.hasPrefix("exe+") || $0 == "-" }
+        var frame = words.first { $0.hasPrefix("exe+") }.map { " at \($0)" } ?? ""
+        if signal == Int(SIGSEGV) && frames.count >= 60 {
+            // a stack overflow: name it by the recursion (the lowest frame seen more than once), not the innermost call
+            var seen: [Substring: Int] = [:]
+            for f in frames where f != "-" { seen[f, default: 0] += 1 }
+            if let rec = seen.filter({ $0.value > 1 }).keys.min(by: { (Int($0.dropFirst(6), radix: 16) ?? 0) < (Int($1.dropFirst(6), radix: 16) ?? 0) }) {
+                frame = " stack overflow, recursion through \(rec)"
+            }
+        }
         message += (message.isEmpty ? "" : " ") + "[\(sig)\(frame)]"
     }
     return message
@@ -1455,7 +1486,7 @@ func runIsolated(_ bytes: [UInt8], _ opts: Options) -> ChildEnd {
         limitResources(memMB: opts.memMB)
         let fd = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd >= 0 { dup2(fd, 2); close(fd) }
-        runOnBigStack { installCrashReporter(); _ = runInput(bytes, opts, mode: 1) }
+        runOnBigStack(stackSize: opts.stackMB << 20) { installCrashReporter(); _ = runInput(bytes, opts, mode: 1) }
         _exit(0)
     }
     guard pid > 0 else { die("fork failed") }
@@ -1506,7 +1537,7 @@ func fuzz(_ opts: Options) -> Int32 {
 
     if !opts.fork {
         limitResources(memMB: opts.memMB)
-        runOnBigStack { runRange(factory, opts, from: opts.start, shared: shared, currentFd: currentFd) }
+        runOnBigStack(stackSize: opts.stackMB << 20) { runRange(factory, opts, from: opts.start, shared: shared, currentFd: currentFd) }
     } else {
         let errPath = stderrPath()
         var from = opts.start
@@ -1518,7 +1549,7 @@ func fuzz(_ opts: Options) -> Int32 {
                 limitResources(memMB: opts.memMB)
                 let fd = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
                 if fd >= 0 { dup2(fd, 2); close(fd) }
-                runOnBigStack { installCrashReporter(); runRange(factory, opts, from: from, shared: shared, currentFd: currentFd) }
+                runOnBigStack(stackSize: opts.stackMB << 20) { installCrashReporter(); runRange(factory, opts, from: from, shared: shared, currentFd: currentFd) }
                 _exit(0)
             }
             guard pid > 0 else { die("fork failed") }
@@ -1678,7 +1709,7 @@ func runFile(_ path: String, _ opts: Options) -> Int32 {
     var result = RunResult(outcome: .value)
     let t0 = nowNs()
     limitResources(memMB: opts.memMB)
-    runOnBigStack { installCrashReporter(); result = runInput(bytes, opts, mode: 1) }
+    runOnBigStack(stackSize: opts.stackMB << 20) { installCrashReporter(); result = runInput(bytes, opts, mode: 1) }
     let ms = Double(nowNs() - t0) / 1e6
     print("fuzz: \(path): \(result.outcome)\(result.message.isEmpty ? "" : ": " + result.message) (\(format1(ms)) ms)")
     if let p = result.problem { print("fuzz: problem: \(p)") }

@@ -1,0 +1,276 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Binary element-wise operations (with NumPy broadcasting).
+public enum BinaryOp: String, Sendable, CaseIterable {
+    case add, sub, mul, div, pow, mod, minimum, maximum
+    case eq, ne, lt, le, gt, ge
+}
+
+/// Unary element-wise operations.
+public enum UnaryOp: String, Sendable, CaseIterable {
+    case exp, log, sqrt, sin, cos, tan, tanh, sigmoid, abs, floor, ceil, round, negate
+    case relu, sign, square, log1p, expm1, asin, acos, atan, sinh, cosh, reciprocal
+}
+
+extension Tensor {
+    /// Python's floored modulo: the result has the sign of the divisor.
+    @inline(__always)
+    public static func flooredMod(_ a: Double, _ b: Double) -> Double {
+        var r = fmod(a, b)
+        if r != 0 && ((r < 0) != (b < 0)) { r += b }
+        return r
+    }
+}
+
+@inline(__always)
+func stableSigmoid(_ x: Double) -> Double {
+    if x >= 0 { return 1 / (1 + exp(-x)) }
+    let e = exp(x)
+    return e / (1 + e)
+}
+
+/// The broadcast shape of two shapes (NumPy rules), or an error.
+public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    if a == b { return a }
+    let n = Swift.max(a.count, b.count)
+    var out = [Int](repeating: 1, count: n)
+    for i in 0..<n {
+        let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+        let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+        if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else {
+            throw TensorError("shapes \(shapeString(a)) and \(shapeString(b)) cannot be broadcast.")
+        }
+    }
+    return out
+}
+
+/// Strides (in elements) of `shape` seen as broadcast to `target` (0 on broadcast axes).
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let st = Tensor.strides(for: shape)
+    let off = target.count - shape.count
+    var out = [Int](repeating: 0, count: target.count)
+    for i in 0..<shape.count where shape[i] != 1 { out[i + off] = st[i] }
+    return out
+}
+
+extension Tensor {
+    /// This tensor broadcast to `target` (a copy), or an error.
+    public func broadcast(to target: [Int]) throws -> Tensor {
+        let s = try broadcastShapes(shape, target)
+        guard s == target else {
+            throw TensorError("shapes \(shapeString(shape)) and \(shapeString(target)) cannot be broadcast.")
+        }
+        if shape == target { return self }
+        return Tensor.zipKernel(self, Tensor(scalar: 0), target) { a, _ in a }
+    }
+
+    /// General broadcasting kernel: `out[i] = f(a[ia], b[ib])` over `target`.
+    @inline(__always)
+    static func zipKernel(_ a: Tensor, _ b: Tensor, _ target: [Int], _ f: (Double, Double) -> Double) -> Tensor {
+        let out = Tensor(uninitializedShape: target)
+        let total = out.count
+        if total == 0 { return out }
+        let p = a.storage.pointer, q = b.storage.pointer, r = out.storage.pointer
+        if a.shape == target && b.shape == target {
+            var i = 0
+            while i < total { r[i] = f(p[i], q[i]); i &+= 1 }
+            return out
+        }
+        if b.count == 1 && a.shape == target {
+            let y = q[0]
+            var i = 0
+            while i < total { r[i] = f(p[i], y); i &+= 1 }
+            return out
+        }
+        if a.count == 1 && b.shape == target {
+            let x = p[0]
+            var i = 0
+            while i < total { r[i] = f(x, q[i]); i &+= 1 }
+            return out
+        }
+        let k = target.count
+        let sa = broadcastStrides(a.shape, to: target), sb = broadcastStrides(b.shape, to: target)
+        let n = target[k - 1], ia = sa[k - 1], ib = sb[k - 1]
+        var idx = [Int](repeating: 0, count: k)
+        var oa = 0, ob = 0, o = 0
+        while o < total {
+            if ia == 1 && ib == 1 {
+                var j = 0
+                while j < n { r[o &+ j] = f(p[oa &+ j], q[ob &+ j]); j &+= 1 }
+            } else if ia == 1 && ib == 0 {
+                let y = q[ob]
+                var j = 0
+                while j < n { r[o &+ j] = f(p[oa &+ j], y); j &+= 1 }
+            } else if ia == 0 && ib == 1 {
+                let x = p[oa]
+                var j = 0
+                while j < n { r[o &+ j] = f(x, q[ob &+ j]); j &+= 1 }
+            } else {
+                var j = 0
+                while j < n { r[o &+ j] = f(p[oa &+ j &* ia], q[ob &+ j &* ib]); j &+= 1 }
+            }
+            o &+= n
+            // advance the odometer over the outer axes
+            var d = k - 2
+            while d >= 0 {
+                idx[d] &+= 1
+                oa &+= sa[d]; ob &+= sb[d]
+                if idx[d] < target[d] { break }
+                oa &-= sa[d] &* target[d]; ob &-= sb[d] &* target[d]
+                idx[d] = 0
+                d -= 1
+            }
+        }
+        return out
+    }
+
+    /// `a op b` with broadcasting.
+    public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let t = try broadcastShapes(a.shape, b.shape)
+        switch op {
+        case .add: return zipKernel(a, b, t) { $0 + $1 }
+        case .sub: return zipKernel(a, b, t) { $0 - $1 }
+        case .mul: return zipKernel(a, b, t) { $0 * $1 }
+        case .div: return zipKernel(a, b, t) { $0 / $1 }
+        case .pow:
+            if b.count == 1 && b.storage.pointer[0] == 2 { return zipKernel(a, b, t) { x, _ in x * x } }
+            return zipKernel(a, b, t) { Glibc.pow($0, $1) }
+        case .mod: return zipKernel(a, b, t) { flooredMod($0, $1) }
+        case .minimum: return zipKernel(a, b, t) { ($0 < $1 || $0.isNaN) ? $0 : $1 }
+        case .maximum: return zipKernel(a, b, t) { ($0 > $1 || $0.isNaN) ? $0 : $1 }
+        case .eq: return zipKernel(a, b, t) { $0 == $1 ? 1 : 0 }
+        case .ne: return zipKernel(a, b, t) { $0 != $1 ? 1 : 0 }
+        case .lt: return zipKernel(a, b, t) { $0 < $1 ? 1 : 0 }
+        case .le: return zipKernel(a, b, t) { $0 <= $1 ? 1 : 0 }
+        case .gt: return zipKernel(a, b, t) { $0 > $1 ? 1 : 0 }
+        case .ge: return zipKernel(a, b, t) { $0 >= $1 ? 1 : 0 }
+        }
+    }
+
+    public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Double) -> Tensor {
+        try! binary(op, a, Tensor(scalar: b))
+    }
+
+    public static func binary(_ op: BinaryOp, _ a: Double, _ b: Tensor) -> Tensor {
+        try! binary(op, Tensor(scalar: a), b)
+    }
+
+    /// `self = self op other` in place when the result has this tensor's shape
+    /// (no copy when the storage is not shared); otherwise a new tensor.
+    public mutating func apply(_ op: BinaryOp, _ other: Tensor) throws {
+        let t = try broadcastShapes(shape, other.shape)
+        guard t == shape, isKnownUniquelyReferenced(&storage), other.storage !== storage else {
+            self = try Tensor.binary(op, self, other)
+            return
+        }
+        let p = storage.pointer, q = other.storage.pointer, n = count
+        if other.shape == shape {
+            switch op {
+            case .add: var i = 0; while i < n { p[i] += q[i]; i &+= 1 }; return
+            case .sub: var i = 0; while i < n { p[i] -= q[i]; i &+= 1 }; return
+            case .mul: var i = 0; while i < n { p[i] *= q[i]; i &+= 1 }; return
+            case .div: var i = 0; while i < n { p[i] /= q[i]; i &+= 1 }; return
+            default: break
+            }
+        } else if other.count == 1 {
+            let y = q[0]
+            switch op {
+            case .add: var i = 0; while i < n { p[i] += y; i &+= 1 }; return
+            case .sub: var i = 0; while i < n { p[i] -= y; i &+= 1 }; return
+            case .mul: var i = 0; while i < n { p[i] *= y; i &+= 1 }; return
+            case .div: var i = 0; while i < n { p[i] /= y; i &+= 1 }; return
+            default: break
+            }
+        }
+        self = try Tensor.binary(op, self, other)
+    }
+
+    // MARK: unary
+
+    @inline(__always)
+    func mapKernel(_ f: (Double) -> Double) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let p = storage.pointer, r = out.storage.pointer, n = count
+        var i = 0
+        while i < n { r[i] = f(p[i]); i &+= 1 }
+        return out
+    }
+
+    /// Applies `f` to every element.
+    public func map(_ f: (Double) -> Double) -> Tensor { mapKernel(f) }
+
+    public func map(_ op: UnaryOp) -> Tensor {
+        switch op {
+        case .exp: return mapKernel { Glibc.exp($0) }
+        case .log: return mapKernel { Glibc.log($0) }
+        case .sqrt: return mapKernel { $0.squareRoot() }
+        case .sin: return mapKernel { Glibc.sin($0) }
+        case .cos: return mapKernel { Glibc.cos($0) }
+        case .tan: return mapKernel { Glibc.tan($0) }
+        case .tanh: return mapKernel { Glibc.tanh($0) }
+        case .sigmoid: return mapKernel { stableSigmoid($0) }
+        case .abs: return mapKernel { Swift.abs($0) }
+        case .floor: return mapKernel { $0.rounded(.down) }
+        case .ceil: return mapKernel { $0.rounded(.up) }
+        case .round: return mapKernel { $0.rounded(.toNearestOrEven) }
+        case .negate: return mapKernel { -$0 }
+        case .relu: return mapKernel { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
+        case .sign: return mapKernel { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
+        case .square: return mapKernel { $0 * $0 }
+        case .log1p: return mapKernel { Glibc.log1p($0) }
+        case .expm1: return mapKernel { Glibc.expm1($0) }
+        case .asin: return mapKernel { Glibc.asin($0) }
+        case .acos: return mapKernel { Glibc.acos($0) }
+        case .atan: return mapKernel { Glibc.atan($0) }
+        case .sinh: return mapKernel { Glibc.sinh($0) }
+        case .cosh: return mapKernel { Glibc.cosh($0) }
+        case .reciprocal: return mapKernel { 1 / $0 }
+        }
+    }
+
+    public func exp() -> Tensor { map(.exp) }
+    public func log() -> Tensor { map(.log) }
+    public func sqrt() -> Tensor { map(.sqrt) }
+    public func tanh() -> Tensor { map(.tanh) }
+    public func sigmoid() -> Tensor { map(.sigmoid) }
+    public func abs() -> Tensor { map(.abs) }
+
+    /// Values limited to [lo, hi] (either bound may be nil).
+    public func clip(_ lo: Double?, _ hi: Double?) -> Tensor {
+        let l = lo ?? -.infinity, h = hi ?? .infinity
+        return mapKernel { $0 < l ? l : ($0 > h ? h : $0) }
+    }
+
+    /// `cond ? a : b` element-wise with broadcasting of all three.
+    public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let t = try broadcastShapes(try broadcastShapes(cond.shape, a.shape), b.shape)
+        let c = try cond.broadcast(to: t), aa = try a.broadcast(to: t), bb = try b.broadcast(to: t)
+        let out = Tensor(uninitializedShape: t)
+        let cp = c.storage.pointer, p = aa.storage.pointer, q = bb.storage.pointer, r = out.storage.pointer
+        var i = 0
+        while i < out.count { r[i] = cp[i] != 0 ? p[i] : q[i]; i &+= 1 }
+        return out
+    }
+}
+
+// MARK: - Operators (throwing on shape mismatch)
+
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try binary(.add, a, b) }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try binary(.sub, a, b) }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try binary(.mul, a, b) }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try binary(.div, a, b) }
+    public static func + (a: Tensor, b: Double) -> Tensor { binary(.add, a, b) }
+    public static func - (a: Tensor, b: Double) -> Tensor { binary(.sub, a, b) }
+    public static func * (a: Tensor, b: Double) -> Tensor { binary(.mul, a, b) }
+    public static func / (a: Tensor, b: Double) -> Tensor { binary(.div, a, b) }
+    public static func + (a: Double, b: Tensor) -> Tensor { binary(.add, a, b) }
+    public static func - (a: Double, b: Tensor) -> Tensor { binary(.sub, a, b) }
+    public static func * (a: Double, b: Tensor) -> Tensor { binary(.mul, a, b) }
+    public static func / (a: Double, b: Tensor) -> Tensor { binary(.div, a, b) }
+    public static prefix func - (a: Tensor) -> Tensor { a.map(.negate) }
+}

@@ -1,0 +1,88 @@
+extension Tensor {
+    /// The mlp number format: integral values below 1e15 in magnitude print
+    /// without a decimal point; other values as Python's repr (shortest round trip).
+    public static func formatNumber(_ x: Double) -> String {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x < 0 ? "-inf" : "inf" }
+        if x == x.rounded() {
+            let a = Swift.abs(x)
+            if a < 1e15 { return String(Int64(x)) }
+            if a < 1e16 { return String(Int64(x)) + ".0" }
+        }
+        return x.description
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String { description(prefix: "tensor(") }
+
+    /// NumPy-style text: `tensor([[1, 2],\n        [3, 4]])`. Tensors with more than
+    /// 1000 elements show 3 items at each edge of every axis and a `shape` line.
+    public func description(prefix: String = "tensor(", lineWidth: Int = 75) -> String {
+        let p = storage.pointer
+        if ndim == 0 { return prefix + Tensor.formatNumber(p[0]) + ")" }
+        if count == 0 {
+            return prefix + "[]" + ")" + (ndim > 1 ? "\nshape \(shapeString(shape))" : "")
+        }
+        let summarize = count > 1000
+        let edge = 3
+        func items(_ n: Int) -> [Int?] {
+            if summarize && n > 2 * edge { return Array(0..<edge) + [nil] + Array((n - edge)..<n) }
+            return Array(0..<n)
+        }
+        // format the displayed elements and find the column layout
+        let st = strides
+        var texts: [Int: String] = [:]
+        func collect(_ axis: Int, _ off: Int) {
+            if axis == ndim { texts[off] = Tensor.formatNumber(p[off]); return }
+            for i in items(shape[axis]) { if let i { collect(axis + 1, off + i * st[axis]) } }
+        }
+        collect(0, 0)
+        let decimal = texts.values.contains { $0.contains(".") } && !texts.values.contains { $0.contains("e") }
+        var leftW = 0, rightW = 0, width = 0
+        for t in texts.values {
+            width = Swift.max(width, t.count)
+            if decimal {
+                let dot = t.firstIndex(of: ".")
+                let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
+                leftW = Swift.max(leftW, l); rightW = Swift.max(rightW, t.count - l)
+            }
+        }
+        func pad(_ t: String) -> String {
+            if decimal {
+                let dot = t.firstIndex(of: ".")
+                let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
+                return String(repeating: " ", count: leftW - l) + t + String(repeating: " ", count: rightW - (t.count - l))
+            }
+            return String(repeating: " ", count: width - t.count) + t
+        }
+        let base = prefix.count
+        func rec(_ axis: Int, _ off: Int) -> String {
+            let indent = String(repeating: " ", count: base + axis + 1)
+            let its = items(shape[axis])
+            if axis == ndim - 1 {
+                var out = "["
+                var col = base + axis + 1
+                for (k, i) in its.enumerated() {
+                    let w = i.map { pad(texts[off + $0 * st[axis]]!) } ?? "..."
+                    let isLast = k == its.count - 1
+                    let piece = w + (isLast ? "" : ",")
+                    // closing brackets count against the width on the last item
+                    let extra = isLast ? axis + 2 : 0
+                    if k > 0 {
+                        if col + 1 + piece.count + extra > lineWidth {
+                            out += "\n" + indent; col = indent.count
+                        } else { out += " "; col += 1 }
+                    }
+                    out += piece; col += piece.count
+                }
+                return out + "]"
+            }
+            let sep = "," + String(repeating: "\n", count: ndim - axis - 1) + indent
+            return "[" + its.map { i in i.map { rec(axis + 1, off + $0 * st[axis]) } ?? "..." }.joined(separator: sep) + "]"
+        }
+        var s = prefix + rec(0, 0) + ")"
+        if summarize { s += "\nshape \(shapeString(shape))" }
+        return s
+    }
+}

@@ -1,0 +1,208 @@
+/// One component of an index expression `a[i, 1:3, idx, mask]`.
+public enum TensorIndex {
+    /// A single position (negative counts from the end); removes the axis.
+    case at(Int)
+    /// Python slice start:stop:step (nil for defaults).
+    case slice(Int?, Int?, Int?)
+    /// Integer-array indexing along one axis (result axes: the array's shape).
+    case indices(Tensor)
+    /// Boolean mask (non-zero = true) over the next `mask.ndim` axes; one result axis.
+    case mask(Tensor)
+
+    /// The full slice `:`.
+    public static var all: TensorIndex { .slice(nil, nil, nil) }
+}
+
+/// Python's `slice.indices(n)`: (start, step, count) of the selected positions.
+public func sliceIndices(_ start: Int?, _ stop: Int?, _ step: Int?, size n: Int) throws -> (start: Int, step: Int, count: Int) {
+    let st = step ?? 1
+    guard st != 0 else { throw TensorError("slice step cannot be zero.") }
+    var b: Int, e: Int
+    if st > 0 {
+        b = start.map { $0 < 0 ? Swift.max($0 + n, 0) : Swift.min($0, n) } ?? 0
+        e = stop.map { $0 < 0 ? Swift.max($0 + n, 0) : Swift.min($0, n) } ?? n
+        let c = e > b ? (e - b + st - 1) / st : 0
+        return (b, st, c)
+    } else {
+        b = start.map { $0 < 0 ? Swift.max($0 + n, -1) : Swift.min($0, n - 1) } ?? (n - 1)
+        e = stop.map { $0 < 0 ? Swift.max($0 + n, -1) : Swift.min($0, n - 1) } ?? -1
+        let c = b > e ? (b - e - st - 1) / (-st) : 0
+        return (b, st, c)
+    }
+}
+
+extension Tensor {
+    /// A resolved index: result shape plus, per result group, the element offsets.
+    struct Selection {
+        var base = 0
+        var groups: [(dims: [Int], offsets: [Int])] = []
+        var shape: [Int] { groups.flatMap { $0.dims } }
+    }
+
+    func select(_ index: [TensorIndex]) throws -> Selection {
+        var consumed = 0
+        var arrays = 0
+        for i in index {
+            switch i {
+            case .mask(let m): consumed += Swift.max(m.ndim, 1); arrays += 1
+            case .indices: consumed += 1; arrays += 1
+            default: consumed += 1
+            }
+        }
+        guard consumed <= ndim else {
+            throw TensorError("too many indices for tensor: tensor is \(ndim)-dimensional, but \(consumed) were indexed.")
+        }
+        guard arrays <= 1 else {
+            throw TensorError("only one integer-array or mask index is supported per indexing.")
+        }
+        let st = strides
+        var sel = Selection()
+        // (group index, is advanced) to decide NumPy's placement of array dims
+        var kinds: [Int] = []   // 0 slice, 1 at, 2 array
+        var groups: [(dims: [Int], offsets: [Int])] = []
+        var axis = 0
+        for i in index {
+            switch i {
+            case .at(let k):
+                let n = shape[axis]
+                let j = k < 0 ? k + n : k
+                guard j >= 0 && j < n else {
+                    throw TensorError("index \(k) is out of bounds for axis \(axis) with size \(n).")
+                }
+                sel.base += j * st[axis]
+                kinds.append(1)
+                groups.append(([], [0]))
+                axis += 1
+            case .slice(let b, let e, let s):
+                let (start, step, c) = try sliceIndices(b, e, s, size: shape[axis])
+                let stride = st[axis]
+                groups.append(([c], (0..<c).map { (start + $0 * step) * stride }))
+                kinds.append(0)
+                axis += 1
+            case .indices(let t):
+                let n = shape[axis], stride = st[axis]
+                var offs = [Int](repeating: 0, count: t.count)
+                let p = t.storage.pointer
+                for q in 0..<t.count {
+                    let v = p[q]
+                    guard v == v.rounded(), Swift.abs(v) < 1e15 else {
+                        throw TensorError("index arrays must hold integers, got \(Tensor.formatNumber(v)).")
+                    }
+                    let k = Int(v), j = k < 0 ? k + n : k
+                    guard j >= 0 && j < n else {
+                        throw TensorError("index \(k) is out of bounds for axis \(axis) with size \(n).")
+                    }
+                    offs[q] = j * stride
+                }
+                groups.append((t.shape, offs))
+                kinds.append(2)
+                axis += 1
+            case .mask(let m):
+                let k = Swift.max(m.ndim, 1)
+                let ms = m.ndim == 0 ? [1] : m.shape
+                for d in 0..<k where ms[d] != shape[axis + d] {
+                    throw TensorError("boolean index did not match indexed tensor along axis \(axis + d); size of axis is \(shape[axis + d]) but size of corresponding boolean axis is \(ms[d]).")
+                }
+                let stride = st[axis + k - 1]
+                var offs: [Int] = []
+                let p = m.storage.pointer
+                for q in 0..<m.count where p[q] != 0 { offs.append(q * stride) }
+                groups.append(([offs.count], offs))
+                kinds.append(2)
+                axis += k
+            }
+        }
+        // remaining axes: one contiguous group
+        if axis < ndim {
+            let dims = Array(shape[axis...])
+            let block = dims.reduce(1, *)
+            groups.append((dims, Array(0..<block)))
+            kinds.append(0)
+        }
+        // NumPy: when advanced indices (arrays and ints) are separated by a slice,
+        // the array's dimensions come first.
+        if arrays == 1 {
+            let adv = kinds.indices.filter { kinds[$0] != 0 }
+            if let lo = adv.first, let hi = adv.last, hi - lo + 1 != adv.count {
+                let ai = kinds.firstIndex(of: 2)!
+                let g = groups.remove(at: ai)
+                groups.insert(g, at: 0)
+            }
+        }
+        sel.groups = groups.filter { !($0.dims.isEmpty && $0.offsets == [0]) }
+        return sel
+    }
+
+    /// Calls `body(resultPosition, sourceOffset)` for every selected element in order.
+    @inline(__always)
+    static func forEachSelected(_ sel: Selection, _ body: (Int, Int) -> Void) {
+        let g = sel.groups
+        let k = g.count
+        if k == 0 { body(0, sel.base); return }
+        for x in g where x.offsets.isEmpty { return }
+        var idx = [Int](repeating: 0, count: k)
+        var outer = [Int](repeating: sel.base, count: k)   // offset before group d
+        for d in 1..<k { outer[d] = outer[d - 1] + g[d - 1].offsets[0] }
+        let last = g[k - 1].offsets
+        var o = 0
+        while true {
+            let b = outer[k - 1]
+            for off in last { body(o, b &+ off); o &+= 1 }
+            var d = k - 2
+            while d >= 0 {
+                idx[d] += 1
+                if idx[d] < g[d].offsets.count { break }
+                idx[d] = 0
+                d -= 1
+            }
+            if d < 0 { return }
+            outer[d + 1] = outer[d] + g[d].offsets[idx[d]]
+            var e = d + 2
+            while e < k { outer[e] = outer[e - 1] + g[e - 1].offsets[0]; e += 1 }
+        }
+    }
+
+    /// `a[index...]` with NumPy semantics (a copy).
+    public func get(_ index: [TensorIndex]) throws -> Tensor {
+        let sel = try select(index)
+        let out = Tensor(uninitializedShape: sel.shape)
+        if out.count == 0 { return out }
+        let p = storage.pointer, r = out.storage.pointer
+        if let last = sel.groups.last, last.offsets.count > 1,
+           last.offsets.indices.allSatisfy({ last.offsets[$0] == last.offsets[0] + $0 }) {
+            // contiguous innermost block: copy rows
+            let g = Selection(base: sel.base, groups: Array(sel.groups.dropLast()) + [([1], [last.offsets[0]])])
+            let n = last.offsets.count
+            var row = 0
+            Tensor.forEachSelected(g) { _, off in
+                (r + row &* n).update(from: p + off, count: n)
+                row &+= 1
+            }
+            return out
+        }
+        Tensor.forEachSelected(sel) { o, off in r[o] = p[off] }
+        return out
+    }
+
+    public func get(_ index: TensorIndex...) throws -> Tensor { try get(index) }
+
+    /// `a[index...] = value` with the value broadcast to the selected region.
+    public mutating func set(_ index: [TensorIndex], _ value: Tensor) throws {
+        let sel = try select(index)
+        let target = sel.shape
+        let v: Tensor
+        do { v = try value.broadcast(to: target) } catch {
+            throw TensorError("could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(target)).")
+        }
+        makeUnique()
+        let r = storage.pointer, q = v.storage.pointer
+        Tensor.forEachSelected(sel) { o, off in r[off] = q[o] }
+    }
+
+    public mutating func set(_ index: [TensorIndex], _ value: Double) throws {
+        try set(index, Tensor(scalar: value))
+    }
+
+    /// Row `i` along the first axis (negative counts from the end).
+    public func row(_ i: Int) throws -> Tensor { try get([.at(i)]) }
+}

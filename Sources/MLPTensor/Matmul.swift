@@ -1,0 +1,123 @@
+import CBLAS
+
+/// Below this many multiply-adds (m * n * k) a plain Swift loop beats the BLAS call.
+public nonisolated(unsafe) var smallGemmLimit = 4096
+
+/// C (m x n) = A (m x k) * B (k x n), all row-major and contiguous.
+@inline(__always)
+func gemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+          _ c: UnsafeMutablePointer<Double>) {
+    if m == 0 || n == 0 { return }
+    if k == 0 { c.initialize(repeating: 0, count: m &* n); return }
+    if m &* n &* k <= smallGemmLimit {
+        c.initialize(repeating: 0, count: m &* n)
+        var i = 0
+        while i < m {
+            let crow = c + i &* n
+            var p = 0
+            while p < k {
+                let x = a[i &* k &+ p]
+                let brow = b + p &* n
+                var j = 0
+                while j < n { crow[j] += x * brow[j]; j &+= 1 }
+                p &+= 1
+            }
+            i &+= 1
+        }
+        return
+    }
+    if n == 1 {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, 0, c, 1)
+    } else if m == 1 {
+        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, 0, c, 1)
+    } else {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    }
+}
+
+extension Tensor {
+    /// Matrix product with NumPy's `matmul` semantics (1-D operands promoted,
+    /// leading dimensions broadcast).
+    public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard a.ndim > 0, b.ndim > 0 else {
+            throw TensorError("matmul: operands must have at least one dimension, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
+        }
+        let sa = a.ndim == 1 ? [1, a.shape[0]] : a.shape
+        let sb = b.ndim == 1 ? [b.shape[0], 1] : b.shape
+        let m = sa[sa.count - 2], k = sa[sa.count - 1], k2 = sb[sb.count - 2], n = sb[sb.count - 1]
+        guard k == k2 else {
+            throw TensorError("matmul: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(k2)).")
+        }
+        let ba = Array(sa.dropLast(2)), bb = Array(sb.dropLast(2))
+        let batch: [Int]
+        do { batch = try broadcastShapes(ba, bb) } catch {
+            throw TensorError("matmul: batch shapes \(shapeString(ba)) and \(shapeString(bb)) cannot be broadcast.")
+        }
+        var outShape = batch
+        if a.ndim > 1 { outShape.append(m) }
+        if b.ndim > 1 { outShape.append(n) }
+        let out = Tensor(uninitializedShape: outShape)
+        let pa = a.storage.pointer, pb = b.storage.pointer, pc = out.storage.pointer
+        let nb = batch.reduce(1, *)
+        if nb == 0 { return out }
+        if bb.isEmpty && ba == batch {
+            // (..., m, k) @ (k, n): one GEMM over all rows
+            gemm(nb &* m, n, k, pa, pb, pc)
+            return out
+        }
+        let stA = broadcastStrides(ba, to: batch), stB = broadcastStrides(bb, to: batch)
+        var idx = [Int](repeating: 0, count: batch.count)
+        for t in 0..<nb {
+            var oa = 0, ob = 0
+            for d in 0..<batch.count { oa &+= idx[d] &* stA[d]; ob &+= idx[d] &* stB[d] }
+            gemm(m, n, k, pa + oa &* m &* k, pb + ob &* k &* n, pc + t &* m &* n)
+            var d = batch.count - 1
+            while d >= 0 { idx[d] += 1; if idx[d] < batch[d] { break }; idx[d] = 0; d -= 1 }
+        }
+        return out
+    }
+
+    /// NumPy's `dot`: scalars multiply, 1-D x 1-D is the inner product, otherwise
+    /// a sum over the last axis of `a` and the second-to-last of `b`.
+    public static func dot(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        if a.ndim == 0 || b.ndim == 0 { return try a * b }
+        if a.ndim <= 2 && b.ndim <= 2 {
+            if a.ndim == 1 && b.ndim == 1 && a.count != b.count {
+                throw TensorError("dot: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(a.count) != \(b.count)).")
+            }
+            do { return try matmul(a, b) } catch {
+                throw TensorError("dot" + (error as! TensorError).message.dropFirst("matmul".count))
+            }
+        }
+        let k = a.shape[a.ndim - 1]
+        let kb = b.ndim == 1 ? b.shape[0] : b.shape[b.ndim - 2]
+        guard k == kb else {
+            throw TensorError("dot: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(kb)).")
+        }
+        // move b's contraction axis first: (k, rest)
+        let bAxis = b.ndim == 1 ? 0 : b.ndim - 2
+        var perm = [bAxis]
+        for i in 0..<b.ndim where i != bAxis { perm.append(i) }
+        let bt = try b.permute(perm).reshaped([k, -1])
+        let r = try matmul(a.reshaped([-1, k]), bt)
+        var s = Array(a.shape.dropLast())
+        for i in 0..<b.ndim where i != bAxis { s.append(b.shape[i]) }
+        return try r.reshaped(s)
+    }
+
+    /// Outer product of the flattened operands.
+    public static func outer(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        try binary(.mul, a.reshaped([-1, 1]), b.reshaped([1, -1]))
+    }
+
+    /// Kronecker product.
+    public static func kron(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let d = Swift.max(a.ndim, b.ndim)
+        let sa = [Int](repeating: 1, count: d - a.ndim) + a.shape
+        let sb = [Int](repeating: 1, count: d - b.ndim) + b.shape
+        var ra: [Int] = [], rb: [Int] = [], rs: [Int] = []
+        for i in 0..<d { ra += [sa[i], 1]; rb += [1, sb[i]]; rs.append(sa[i] * sb[i]) }
+        return try binary(.mul, a.reshaped(ra), b.reshaped(rb)).reshaped(rs)
+    }
+}

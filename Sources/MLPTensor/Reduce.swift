@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reductions over one axis or over all elements.
+public enum ReduceOp: String, Sendable, CaseIterable {
+    case sum, mean, prod, min, max, `var`, std, argmax, argmin, logsumexp, norm
+}
+
+@inline(__always)
+func sumContiguous(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
+    let raw = UnsafeRawPointer(p)
+    var i = 0
+    while i &+ 8 <= n {
+        a0 += raw.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+        a1 += raw.loadUnaligned(fromByteOffset: (i &+ 4) &* 8, as: SIMD4<Double>.self)
+        i &+= 8
+    }
+    var s = (a0 + a1).sum()
+    while i < n { s += p[i]; i &+= 1 }
+    return s
+}
+
+/// Reduces one lane of `n` values `p[0], p[stride], ...`.
+@inline(__always)
+func reduceLane(_ op: ReduceOp, _ p: UnsafePointer<Double>, _ n: Int, _ stride: Int) -> Double {
+    switch op {
+    case .sum:
+        if stride == 1 { return sumContiguous(p, n) }
+        var s = 0.0; var j = 0
+        while j < n { s += p[j &* stride]; j &+= 1 }
+        return s
+    case .mean:
+        return reduceLane(.sum, p, n, stride) / Double(n)
+    case .prod:
+        var s = 1.0; var j = 0
+        while j < n { s *= p[j &* stride]; j &+= 1 }
+        return s
+    case .min:
+        var m = Double.infinity; var j = 0
+        while j < n { let x = p[j &* stride]; if x.isNaN { return x }; if x < m { m = x }; j &+= 1 }
+        return m
+    case .max:
+        var m = -Double.infinity; var j = 0
+        while j < n { let x = p[j &* stride]; if x.isNaN { return x }; if x > m { m = x }; j &+= 1 }
+        return m
+    case .var, .std:
+        let mean = reduceLane(.sum, p, n, stride) / Double(n)
+        var s = 0.0; var j = 0
+        while j < n { let d = p[j &* stride] - mean; s += d * d; j &+= 1 }
+        let v = s / Double(n)
+        return op == .var ? v : v.squareRoot()
+    case .argmax:
+        var m = -Double.infinity, k = 0; var j = 0
+        while j < n { let x = p[j &* stride]; if x.isNaN { return Double(j) }; if x > m { m = x; k = j }; j &+= 1 }
+        return Double(k)
+    case .argmin:
+        var m = Double.infinity, k = 0; var j = 0
+        while j < n { let x = p[j &* stride]; if x.isNaN { return Double(j) }; if x < m { m = x; k = j }; j &+= 1 }
+        return Double(k)
+    case .logsumexp:
+        let m = reduceLane(.max, p, n, stride)
+        if !m.isFinite { return m }
+        var s = 0.0; var j = 0
+        while j < n { s += Glibc.exp(p[j &* stride] - m); j &+= 1 }
+        return m + Glibc.log(s)
+    case .norm:
+        var s = 0.0; var j = 0
+        while j < n { let x = p[j &* stride]; s += x * x; j &+= 1 }
+        return s.squareRoot()
+    }
+}
+
+extension Tensor {
+    /// A non-negative axis for this tensor, or an error naming the operation.
+    public func normalizeAxis(_ axis: Int, _ name: String) throws -> Int {
+        let a = axis < 0 ? axis + ndim : axis
+        guard a >= 0 && a < ndim else {
+            throw TensorError("\(name): axis \(axis) is out of bounds for a tensor of dimension \(ndim).")
+        }
+        return a
+    }
+
+    /// (outer, n, inner) sizes around `axis`.
+    func lanes(_ axis: Int) -> (outer: Int, n: Int, inner: Int) {
+        var outer = 1, inner = 1
+        for i in 0..<axis { outer *= shape[i] }
+        for i in (axis + 1)..<ndim { inner *= shape[i] }
+        return (outer, shape[axis], inner)
+    }
+
+    /// Reduces all elements (axis nil) or along one axis.
+    public func reduce(_ op: ReduceOp, axis: Int? = nil, keepdims: Bool = false) throws -> Tensor {
+        let name = op.rawValue
+        guard let axis else {
+            if count == 0 {
+                switch op {
+                case .sum: break
+                case .prod: break
+                case .norm: break
+                default: throw TensorError("\(name): zero-size tensor has no \(name).")
+                }
+            }
+            let v = count == 0 ? (op == .prod ? 1 : 0) : reduceLane(op, storage.pointer, count, 1)
+            return Tensor(storage: TensorStorage(repeating: v, count: 1),
+                          shape: keepdims ? [Int](repeating: 1, count: ndim) : [])
+        }
+        let a = try normalizeAxis(axis, name)
+        let (outer, n, inner) = lanes(a)
+        if n == 0 && op != .sum && op != .prod && op != .norm {
+            throw TensorError("\(name): zero-size axis \(axis) has no \(name).")
+        }
+        var outShape = shape
+        if keepdims { outShape[a] = 1 } else { outShape.remove(at: a) }
+        let out = Tensor(uninitializedShape: outShape)
+        let p = storage.pointer, r = out.storage.pointer
+        if op == .sum && inner > 1 {
+            // accumulate rows: vectorises along the inner axis
+            for o in 0..<outer {
+                let dst = r + o &* inner
+                dst.initialize(repeating: 0, count: inner)
+                for j in 0..<n {
+                    let src = p + (o &* n &+ j) &* inner
+                    var i = 0
+                    while i < inner { dst[i] += src[i]; i &+= 1 }
+                }
+            }
+            return out
+        }
+        if n == 0 {
+            r.initialize(repeating: op == .prod ? 1 : 0, count: out.count)
+            return out
+        }
+        for o in 0..<outer {
+            for i in 0..<inner {
+                r[o &* inner &+ i] = reduceLane(op, p + (o &* n &* inner &+ i), n, inner)
+            }
+        }
+        return out
+    }
+
+    public func sum(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.sum, axis: axis, keepdims: keepdims) }
+    public func mean(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.mean, axis: axis, keepdims: keepdims) }
+    public func prod(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.prod, axis: axis, keepdims: keepdims) }
+    public func min(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.min, axis: axis, keepdims: keepdims) }
+    public func max(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.max, axis: axis, keepdims: keepdims) }
+    /// Population variance (ddof = 0).
+    public func variance(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.var, axis: axis, keepdims: keepdims) }
+    public func std(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.std, axis: axis, keepdims: keepdims) }
+    /// Index of the first maximum (flat index when axis is nil).
+    public func argmax(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.argmax, axis: axis, keepdims: keepdims) }
+    public func argmin(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.argmin, axis: axis, keepdims: keepdims) }
+    public func logsumexp(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.logsumexp, axis: axis, keepdims: keepdims) }
+    /// Frobenius norm (axis nil) or 2-norm along an axis.
+    public func norm(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.norm, axis: axis, keepdims: keepdims) }
+
+    /// Sum of all elements as a number.
+    public func sumAll() -> Double { count == 0 ? 0 : sumContiguous(storage.pointer, count) }
+
+    /// Applies `body(src, dst, n, stride)` to every lane along `axis`; the result has this shape.
+    func mapLanes(_ axis: Int, _ body: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int, Int) -> Void) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        if count == 0 { return out }
+        let (outer, n, inner) = lanes(axis)
+        let p = storage.pointer, r = out.storage.pointer
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let off = o &* n &* inner &+ i
+                body(p + off, r + off, n, inner)
+            }
+        }
+        return out
+    }
+
+    /// Softmax along an axis (default the last), computed stably.
+    public func softmax(axis: Int = -1) throws -> Tensor {
+        if ndim == 0 { return Tensor(scalar: storage.pointer[0].isNaN ? .nan : 1) }
+        let a = try normalizeAxis(axis, "softmax")
+        return mapLanes(a) { src, dst, n, st in
+            let m = reduceLane(.max, src, n, st)
+            var s = 0.0
+            for j in 0..<n { let e = Glibc.exp(src[j &* st] - m); dst[j &* st] = e; s += e }
+            let inv = 1 / s
+            for j in 0..<n { dst[j &* st] *= inv }
+        }
+    }
+
+    /// Log-softmax along an axis (default the last).
+    public func logSoftmax(axis: Int = -1) throws -> Tensor {
+        if ndim == 0 { return Tensor(scalar: 0) }
+        let a = try normalizeAxis(axis, "log_softmax")
+        return mapLanes(a) { src, dst, n, st in
+            let l = reduceLane(.logsumexp, src, n, st)
+            for j in 0..<n { dst[j &* st] = src[j &* st] - l }
+        }
+    }
+
+    /// Cumulative sum along an axis (flattened when axis is nil).
+    public func cumsum(axis: Int? = nil) throws -> Tensor {
+        guard let axis else { return try reshaped([-1]).cumsum(axis: 0) }
+        let a = try normalizeAxis(axis, "cumsum")
+        return mapLanes(a) { src, dst, n, st in
+            var s = 0.0
+            for j in 0..<n { s += src[j &* st]; dst[j &* st] = s }
+        }
+    }
+
+    /// Cumulative product along an axis (flattened when axis is nil).
+    public func cumprod(axis: Int? = nil) throws -> Tensor {
+        guard let axis else { return try reshaped([-1]).cumprod(axis: 0) }
+        let a = try normalizeAxis(axis, "cumprod")
+        return mapLanes(a) { src, dst, n, st in
+            var s = 1.0
+            for j in 0..<n { s *= src[j &* st]; dst[j &* st] = s }
+        }
+    }
+
+    /// Sorted along an axis (default the last); NaN sorts last.
+    public func sort(axis: Int = -1) throws -> Tensor {
+        if ndim == 0 { return self }
+        let a = try normalizeAxis(axis, "sort")
+        var buf = [Double](repeating: 0, count: shape[a])
+        return mapLanes(a) { src, dst, n, st in
+            for j in 0..<n { buf[j] = src[j &* st] }
+            buf.sort { $0 < $1 || (!$0.isNaN && $1.isNaN) }
+            for j in 0..<n { dst[j &* st] = buf[j] }
+        }
+    }
+
+    /// Indices that sort along an axis (stable; NaN last).
+    public func argsort(axis: Int = -1) throws -> Tensor {
+        if ndim == 0 { return Tensor(scalar: 0) }
+        let a = try normalizeAxis(axis, "argsort")
+        var idx = [Int](repeating: 0, count: shape[a])
+        return mapLanes(a) { src, dst, n, st in
+            for j in 0..<n { idx[j] = j }
+            // stable merge-free approach: sort by (value, index)
+            idx.sort { i, j in
+                let x = src[i &* st], y = src[j &* st]
+                if x < y { return true }
+                if y < x { return false }
+                if x.isNaN != y.isNaN { return y.isNaN }
+                return i < j
+            }
+            for j in 0..<n { dst[j &* st] = Double(idx[j]) }
+        }
+    }
+}

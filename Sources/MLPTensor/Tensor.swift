@@ -1,0 +1,312 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An error from a tensor operation; the interpreter adds the source location.
+public struct TensorError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Contiguous storage of `count` doubles. Owned by one or more `Tensor` values.
+public final class TensorStorage {
+    public let pointer: UnsafeMutablePointer<Double>
+    public let count: Int
+
+    /// Uninitialised storage (callers fill every element).
+    public init(count: Int) {
+        self.count = count
+        pointer = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(count, 1))
+    }
+
+    public convenience init(repeating value: Double, count: Int) {
+        self.init(count: count)
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    public func copy() -> TensorStorage {
+        let s = TensorStorage(count: count)
+        s.pointer.update(from: pointer, count: count)
+        return s
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// Formats a shape as `[2, 3]`.
+@inline(never)
+public func shapeString(_ shape: [Int]) -> String {
+    "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}
+
+/// An n-dimensional, row-major array of Double with value semantics
+/// (copy-on-write over a shared `TensorStorage`).
+public struct Tensor {
+    public internal(set) var storage: TensorStorage
+    public internal(set) var shape: [Int]
+
+    /// Wraps existing storage (its count must equal the product of `shape`).
+    public init(storage: TensorStorage, shape: [Int]) {
+        precondition(shape.reduce(1, *) == storage.count, "Tensor: storage count does not match shape")
+        self.storage = storage
+        self.shape = shape
+    }
+
+    /// Uninitialised tensor of the given shape (for kernels that fill every element).
+    @inline(__always)
+    public init(uninitializedShape shape: [Int]) {
+        var n = 1
+        for d in shape { n = n &* d }
+        storage = TensorStorage(count: n)
+        self.shape = shape
+    }
+
+    /// A tensor from flat row-major values and a shape.
+    public init(_ values: [Double], shape: [Int]) throws {
+        for d in shape where d < 0 {
+            throw TensorError("negative dimension in shape \(shapeString(shape)).")
+        }
+        let n = shape.reduce(1, *)
+        guard n == values.count else {
+            throw TensorError("cannot make a tensor of shape \(shapeString(shape)) from \(values.count) values.")
+        }
+        let st = TensorStorage(count: n)
+        values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: n) } }
+        storage = st
+        self.shape = shape
+    }
+
+    /// A 1-D tensor.
+    public init(_ values: [Double]) {
+        let st = TensorStorage(count: values.count)
+        values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: values.count) } }
+        storage = st
+        shape = [values.count]
+    }
+
+    /// A scalar tensor (shape []).
+    public init(scalar: Double) {
+        storage = TensorStorage(repeating: scalar, count: 1)
+        shape = []
+    }
+
+    /// A 2-D tensor from rows (all the same length).
+    public init(rows: [[Double]]) throws {
+        let m = rows.count, n = rows.first?.count ?? 0
+        var flat: [Double] = []
+        flat.reserveCapacity(m * n)
+        for r in rows {
+            guard r.count == n else { throw TensorError("rows have different lengths (\(n) and \(r.count)).") }
+            flat.append(contentsOf: r)
+        }
+        try self.init(flat, shape: [m, n])
+    }
+
+    public var count: Int { storage.count }
+    public var ndim: Int { shape.count }
+    public var isScalar: Bool { shape.isEmpty }
+
+    /// Row-major strides in elements.
+    public var strides: [Int] { Tensor.strides(for: shape) }
+
+    public static func strides(for shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        var i = shape.count - 1
+        while i >= 0 { s[i] = acc; acc = acc &* shape[i]; i -= 1 }
+        return s
+    }
+
+    /// The values in row-major order.
+    public var scalars: [Double] {
+        Array(UnsafeBufferPointer(start: storage.pointer, count: count))
+    }
+
+    /// The single value of a tensor with one element.
+    public func item() throws -> Double {
+        guard count == 1 else {
+            throw TensorError("only a tensor with one element can be converted to a number (shape \(shapeString(shape))).")
+        }
+        return storage.pointer[0]
+    }
+
+    /// Whether this tensor's storage is shared with no other tensor.
+    public mutating func isUniquelyReferenced() -> Bool { isKnownUniquelyReferenced(&storage) }
+
+    /// Copies the storage if it is shared, so that mutation affects only this value.
+    @inline(__always)
+    public mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    @inline(__always)
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    @inline(__always)
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
+        makeUnique()
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    /// Element at a full index (no negative indices); traps when out of range.
+    public subscript(_ index: Int...) -> Double {
+        get { storage.pointer[flatOffset(index)] }
+        set {
+            let o = flatOffset(index)
+            makeUnique()
+            storage.pointer[o] = newValue
+        }
+    }
+
+    /// Element at a flat row-major position.
+    public subscript(flat i: Int) -> Double {
+        get { precondition(i >= 0 && i < count); return storage.pointer[i] }
+        set {
+            precondition(i >= 0 && i < count)
+            makeUnique()
+            storage.pointer[i] = newValue
+        }
+    }
+
+    @inline(__always)
+    func flatOffset(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "Tensor: wrong number of indices")
+        var o = 0
+        for (i, d) in zip(index, shape) {
+            precondition(i >= 0 && i < d, "Tensor: index out of range")
+            o = o &* d &+ i
+        }
+        return o
+    }
+
+    /// Same values, new shape of the same count (no copy). One dimension may be -1.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        var s = newShape
+        var unknown = -1, known = 1
+        for (i, d) in s.enumerated() {
+            if d == -1 {
+                if unknown >= 0 { throw TensorError("reshape: can only specify one unknown dimension.") }
+                unknown = i
+            } else if d < 0 {
+                throw TensorError("reshape: negative dimension \(d) in \(shapeString(newShape)).")
+            } else { known *= d }
+        }
+        if unknown >= 0 {
+            guard known > 0, count % known == 0 else {
+                throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
+            }
+            s[unknown] = count / known
+        } else if known != count {
+            throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
+        }
+        return Tensor(storage: storage, shape: s)
+    }
+
+    /// Sets the shape without checks beyond the count (internal use).
+    @inline(__always)
+    mutating func setShape(_ s: [Int]) { shape = s }
+}
+
+extension Tensor: Equatable {
+    /// Same shape and the same values (NaN differs from everything).
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        guard a.shape == b.shape else { return false }
+        if a.storage === b.storage { return !a.scalars.contains { $0.isNaN } }
+        let p = a.storage.pointer, q = b.storage.pointer
+        for i in 0..<a.count where p[i] != q[i] { return false }
+        return true
+    }
+}
+
+// MARK: - Creation
+
+extension Tensor {
+    static func checkShape(_ shape: [Int], _ name: String) throws {
+        for d in shape where d < 0 {
+            throw TensorError("\(name): negative dimension in shape \(shapeString(shape)).")
+        }
+    }
+
+    public static func full(_ shape: [Int], _ value: Double) throws -> Tensor {
+        try checkShape(shape, "full")
+        let n = shape.reduce(1, *)
+        return Tensor(storage: TensorStorage(repeating: value, count: n), shape: shape)
+    }
+
+    public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, 0) }
+    public static func ones(_ shape: [Int]) throws -> Tensor { try full(shape, 1) }
+
+    /// n x m identity-like matrix (ones on the diagonal); m defaults to n.
+    public static func eye(_ n: Int, _ m: Int? = nil) throws -> Tensor {
+        let m = m ?? n
+        var t = try zeros([n, m])
+        let p = t.storage.pointer
+        for i in 0..<Swift.min(n, m) { p[i &* m &+ i] = 1 }
+        t.setShape([n, m])
+        return t
+    }
+
+    /// Values start, start+step, ... below stop (above it for negative step).
+    public static func arange(_ start: Double, _ stop: Double, _ step: Double = 1) throws -> Tensor {
+        guard step != 0 else { throw TensorError("arange: step must not be zero.") }
+        guard start.isFinite, stop.isFinite, step.isFinite else { throw TensorError("arange: arguments must be finite.") }
+        let nd = ((stop - start) / step).rounded(.up)
+        let n = nd > 0 ? Int(nd) : 0
+        guard n <= 1 << 40 else { throw TensorError("arange: too many elements.") }
+        let t = Tensor(uninitializedShape: [n])
+        let p = t.storage.pointer
+        for i in 0..<n { p[i] = start + Double(i) * step }
+        return t
+    }
+
+    /// n evenly spaced values from start to stop inclusive.
+    public static func linspace(_ start: Double, _ stop: Double, _ n: Int) throws -> Tensor {
+        guard n >= 0 else { throw TensorError("linspace: number of samples must be non-negative, got \(n).") }
+        let t = Tensor(uninitializedShape: [n])
+        let p = t.storage.pointer
+        if n == 1 { p[0] = start }
+        if n > 1 {
+            let step = (stop - start) / Double(n - 1)
+            for i in 0..<n { p[i] = start + Double(i) * step }
+            p[n - 1] = stop
+        }
+        return t
+    }
+
+    /// Uniform in [0, 1) from the global generator, filled in row-major order.
+    public static func rand(_ shape: [Int]) throws -> Tensor {
+        try checkShape(shape, "rand")
+        let t = Tensor(uninitializedShape: shape)
+        let p = t.storage.pointer
+        for i in 0..<t.count { p[i] = GlobalRandom.generator.uniform() }
+        return t
+    }
+
+    /// Standard normal from the global generator, filled in row-major order.
+    public static func randn(_ shape: [Int]) throws -> Tensor {
+        try checkShape(shape, "randn")
+        let t = Tensor(uninitializedShape: shape)
+        let p = t.storage.pointer
+        for i in 0..<t.count { p[i] = GlobalRandom.generator.normal() }
+        return t
+    }
+
+    /// Integers uniform in [low, high) from the global generator.
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int]) throws -> Tensor {
+        try checkShape(shape, "randint")
+        guard high > low else { throw TensorError("randint: low (\(low)) must be below high (\(high)).") }
+        let span = UInt64(bitPattern: Int64(high &- low))
+        let t = Tensor(uninitializedShape: shape)
+        let p = t.storage.pointer
+        for i in 0..<t.count { p[i] = Double(low &+ Int(GlobalRandom.generator.below(span))) }
+        return t
+    }
+}
+
+/// Tensors are values (copy-on-write); storage is never mutated while shared.
+extension Tensor: @unchecked Sendable {}
