@@ -155,6 +155,7 @@ final class BinaryExpr: Expr {
         case .sub: return .number(x - y)
         case .mul: return .number(x * y)
         case .div: return .number(x / y)
+        case .mod: return .number(flooredMod(x, y))
         case .lt: return .bool(x < y)
         case .le: return .bool(x <= y)
         case .gt: return .bool(x > y)

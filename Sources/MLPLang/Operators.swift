@@ -212,6 +212,12 @@ public let maxSequence = 1 << 26
 
 /// `%` with the sign of the divisor, as in Python.
 @inlinable public func flooredMod(_ x: Double, _ y: Double) -> Double {
+    // integers (the usual `i % 10`) without fmod
+    if abs(x) < 9.0e15, abs(y) < 9.0e15, y != 0, x == x.rounded(.towardZero), y == y.rounded(.towardZero) {
+        let a = Int(x), b = Int(y)
+        let r = a % b
+        return Double((r != 0 && (r < 0) != (b < 0)) ? r + b : r)
+    }
     let r = x.truncatingRemainder(dividingBy: y)
     return (r != 0 && (r < 0) != (y < 0)) ? r + y : r
 }

@@ -41,7 +41,20 @@ public final class StrObj {
     /// Code points (as Python's and Julia's strings count them), computed once for indexing and slicing.
     lazy var chars: [Unicode.Scalar] = Array(s.unicodeScalars)
     /// ASCII text is indexed by bytes, without building `chars`.
-    public lazy var isASCII: Bool = s.utf8.allSatisfy { $0 < 0x80 }
+    public lazy var isASCII: Bool = {
+        // eight bytes at a time: no byte has its top bit set
+        var s = self.s
+        return s.withUTF8 { b in
+            var i = 0, acc: UInt64 = 0
+            let n = b.count
+            if let base = b.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while i + 8 <= n { acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+            }
+            while i < n { acc |= UInt64(b[i]); i += 1 }
+            return acc & 0x8080_8080_8080_8080 == 0
+        }
+    }()
     /// Length in code points.
     public var count: Int { isASCII ? s.utf8.count : chars.count }
 

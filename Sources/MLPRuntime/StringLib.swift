@@ -16,7 +16,22 @@ enum StringLib {
         r.fn("join", [p("xs"), p("sep", "")], doc: "Joins the items of a list (converted with str) with sep between them.",
              example: "join([\"a\", \"b\"], \"-\")   # \"a-b\"") { a throws(MLPError) in
             let xs = try a.sequence(0), sep = try a.string(1)
-            return .str(xs.map { a.interp.str($0) }.joined(separator: sep))
+            // one buffer, sized once (joining is the hot path of text processing)
+            var parts: [String] = []
+            parts.reserveCapacity(xs.count)
+            var total = 0
+            for x in xs {
+                let s = a.interp.str(x)
+                total += s.utf8.count
+                parts.append(s)
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(total + sep.utf8.count * max(parts.count - 1, 0))
+            for (i, var s) in parts.enumerated() {
+                if i > 0 { bytes.append(contentsOf: sep.utf8) }
+                s.withUTF8 { bytes.append(contentsOf: $0) }
+            }
+            return .str(String(decoding: bytes, as: UTF8.self))
         }
         r.fn("upper", [p("s")], doc: "The string in upper case.", example: "upper(\"mlp\")   # \"MLP\"") { a throws(MLPError) in
             .str(try a.string(0).uppercased())
