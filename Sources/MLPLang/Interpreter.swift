@@ -106,7 +106,7 @@ public final class Interpreter {
 
     func checkLimits(_ loc: SourceLoc) throws(MLPError) {
         if Interrupt.flag.exchange(false, ordering: .relaxed) {
-            throw MLPError(.interrupt, "interrupted.", at: loc)
+            throw MLPError(.interrupt, "stopped by Ctrl-C.", at: loc)
         }
         if let b = stepBudget, ticks > b {
             throw MLPError.runtime("step budget of \(b) exhausted.", at: loc)

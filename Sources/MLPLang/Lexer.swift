@@ -68,6 +68,7 @@ struct Lexer {
                     continue
                 }
                 if c == UInt8(ascii: "\\") && peek(1) == 10 { pos += 2; line += 1; lineStart = pos; continue }
+                if c == UInt8(ascii: "\\") && peek(1) == 13 && peek(2) == 10 { pos += 3; line += 1; lineStart = pos; continue }   // CRLF files
                 if c == 10 {
                     if newlinesSignificant && !last.continuesLine && last != .newline {
                         let t = make(.newline, pos)

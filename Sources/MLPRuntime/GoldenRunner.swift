@@ -55,6 +55,7 @@ public struct GoldenRunner {
                 if let r = line.firstRange(of: marker) {
                     var text = String(line[r.upperBound...])
                     if text.hasPrefix(" ") { text.removeFirst() }
+                    if text.hasSuffix("\r") { text.removeLast() }   // a file with CRLF line ends
                     out.append(Expectation(kind: kind, text: text, line: i + 1))
                     break
                 }

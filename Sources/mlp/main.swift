@@ -29,7 +29,8 @@ func fail(_ message: String) -> Never {
 func main() -> Int32 {
     var args = Array(CommandLine.arguments.dropFirst())
     var seeded = false
-    while let first = args.first, first.hasPrefix("-"), first != "-e" {
+    var onlyFile = false   // after `--`, the next word is a file name even if it looks like a command
+    options: while let first = args.first, first.hasPrefix("-"), first != "-e" {
         args.removeFirst()
         switch first {
         case "--help", "-h": print(usage, terminator: ""); return 0
@@ -38,7 +39,7 @@ func main() -> Int32 {
             guard let s = args.first, let n = UInt64(s) else { fail("--seed needs a non-negative integer") }
             args.removeFirst()
             GlobalRandom.seed(n); seeded = true
-        case "--": break
+        case "--": onlyFile = true; break options
         default: fail("unknown option '\(first)'")
         }
     }
@@ -48,18 +49,18 @@ func main() -> Int32 {
     }
     installInterruptHandler()
 
-    if args.first == "test" {
+    if !onlyFile && args.first == "test" {
         var runner = GoldenRunner()
         runner.record = getenv("MLP_RECORD").map { String(cString: $0) == "1" } ?? false
         let paths = Array(args.dropFirst())
         return runner.run(paths.isEmpty ? ["."] : paths)
     }
-    if args.first == "doc" {
+    if !onlyFile && args.first == "doc" {
         guard args.count == 2, args[1] == "builtins" else { fail("usage: mlp doc builtins") }
         print(Registry.standard(argv: []).markdown(), terminator: "")
         return 0
     }
-    if args.first == "-e" {
+    if !onlyFile && args.first == "-e" {
         guard args.count >= 2 else { fail("-e needs code to run") }
         let session = Session(argv: Array(args.dropFirst(2)), file: "<string>")
         return session.runScript(source: args[1], name: "<string>")
