@@ -14,22 +14,25 @@ public struct GoldenRunner {
     public var stepBudget = 2_000_000_000
     public var failures: [String] = []
     public var passed = 0
+    /// Scripts found in a folder that carry no expectations and have no `.out` (not tests).
+    public var skipped = 0
 
     public init() {}
 
     /// Runs every `.mlp` file under `paths`; returns the exit status (0 when all pass).
     public mutating func run(_ paths: [String]) -> Int32 {
-        var files: [String] = []
+        var files: [(path: String, named: Bool)] = []
         for p in paths {
-            if directoryExists(p) { files += mlpFiles(under: p) }
-            else if fileExists(p) { files.append(p) }
+            if directoryExists(p) { files += mlpFiles(under: p).map { ($0, false) } }
+            else if fileExists(p) { files.append((p, true)) }
             else { writeStderr("mlp test: no such file or directory '\(p)'\n"); return 64 }
         }
         if files.isEmpty { writeStderr("mlp test: no .mlp files found\n"); return 64 }
-        for f in files { check(f) }
+        for f in files { check(f.path, named: f.named) }
         for line in failures { writeStderr(line + "\n") }
-        print("\(passed) passed, \(failures.isEmpty ? 0 : files.count - passed) failed")
-        return passed == files.count ? 0 : 1
+        let failed = files.count - passed - skipped
+        print("\(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+        return failed == 0 ? 0 : 1
     }
 
     struct Expectation {
@@ -64,16 +67,18 @@ public struct GoldenRunner {
         return (out, tol)
     }
 
-    mutating func check(_ path: String) {
+    /// Checks one script; `named`: given on the command line (not found in a folder), so it must be a test.
+    mutating func check(_ path: String, named: Bool) {
         guard let source = readFile(path) else { failures.append("\(path): cannot read"); return }
-        let (out, err) = execute(source, path)
         let outPath = String(path.dropLast(4)) + ".out"
         let (items, tol) = expectations(source)
+        if items.isEmpty && !fileExists(outPath) && !record {
+            if named { failures.append("\(path): no expectations (add '# expect:' comments or record a .out with MLP_RECORD=1)") }
+            else { skipped += 1 }
+            return
+        }
+        let (out, err) = execute(source, path)
         if items.isEmpty {
-            guard fileExists(outPath) || record else {
-                failures.append("\(path): no expectations (add '# expect:' comments or record a .out with MLP_RECORD=1)")
-                return
-            }
             let whole = out + (err.map { $0.render(color: false) } ?? "")
             if record {
                 if let e = writeFileAtomically(outPath, Array(whole.utf8)) { failures.append("\(outPath): \(e)"); return }

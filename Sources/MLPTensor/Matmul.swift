@@ -1,7 +1,9 @@
 import CBLAS
 
-/// Below this many multiply-adds (m * n * k) a plain Swift loop beats the BLAS call.
-public nonisolated(unsafe) var smallGemmLimit = 4096
+/// At or below this many multiply-adds (m * n * k) a plain Swift loop is used
+/// instead of BLAS. Measured here (2-core EPYC, OpenBLAS 0.3.21): the loop only
+/// ties BLAS up to 4x4x4 (0.28 us each) and loses from 8x8x8 on (0.50 vs 0.30 us).
+public nonisolated(unsafe) var smallGemmLimit = 64
 
 /// C (m x n) = A (m x k) * B (k x n), all row-major and contiguous.
 @inline(__always)

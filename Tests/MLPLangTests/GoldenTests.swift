@@ -29,6 +29,7 @@ final class ProductTests: XCTestCase {
         let (status, out) = try run("mlp", ["test", "Tests/golden"])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+        XCTAssertFalse(out.contains("skipped"), "every golden file must carry expectations:\n\(out)")
     }
 
     func testExamples() throws {
