@@ -137,12 +137,29 @@ public struct GoldenRunner {
         let session = Session(argv: [], file: path, out: out)
         session.interp.stepBudget = stepBudget
         GlobalRandom.seed(0)
+        if source.hasPrefix("# repl") { return (replTranscript(source, session, out), nil) }
         do {
             _ = try session.interp.run(source: source, name: path)
             return (out.captured, nil)
         } catch {
             return (out.captured, error)
         }
+    }
+
+    /// A file starting `# repl` is typed into a REPL session line by line (entries
+    /// continue while unfinished): values are echoed as the REPL shows them and an
+    /// error prints `error: MESSAGE` and the session goes on.
+    func replTranscript(_ source: String, _ session: Session, _ out: Output) -> String {
+        session.errorSink = { e in out.write("error: \(e.message)\n") }
+        var pending = ""
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            pending += (pending.isEmpty ? "" : "\n") + line
+            if pending.trimmingWhitespace().isEmpty || session.isIncomplete(pending) { continue }
+            session.run(pending)
+            pending = ""
+        }
+        if !pending.trimmingWhitespace().isEmpty { session.run(pending) }
+        return out.captured
     }
 
     func firstDifference(_ path: String, _ want: String, _ got: String) -> String {

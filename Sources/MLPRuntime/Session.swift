@@ -18,7 +18,11 @@ public final class Session {
     }
 
     /// Reports an error on stderr (stdout flushed first so the order is right).
+    /// Where errors go instead of stderr (the golden runner's REPL transcripts).
+    public var errorSink: ((MLPError) -> Void)?
+
     public func report(_ e: MLPError) {
+        if let errorSink { errorSink(e); return }
         out.flush()
         writeStderr(e.render(color: useColor(fd: 2)))
     }

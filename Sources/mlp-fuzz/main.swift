@@ -8,9 +8,13 @@
 //   mlp-fuzz --minimize FILE [--out FILE]       shrinks a crashing input, keeping its trap message
 //
 // Input #K is a pure function of (seed, K), so any input can be regenerated.
-// Inputs: (1) random programs from a small grammar of the language, (2) byte-level
-// mutations and splices of those and of the golden tests / examples, (3) token
-// soup, (4) random bytes (invalid UTF-8 included).
+// Inputs (--kind K runs only one kind): 0 random programs from a small grammar of
+// the language; 1 byte-level mutations of those; 2 mutations of the golden tests,
+// examples and benchmarks (and a few built-in snippets); 3 splices of two inputs;
+// 4 token soup; 5 random bytes (invalid UTF-8 included); 6 REPL sessions (the
+// statements of a program as separate entries, with `:reset`s between).
+// Each input runs in a fresh Session (step budget 20000, maxDepth 200), with the
+// global generator seeded to 0, so a saved input reproduces alone.
 //
 // A Swift trap kills the process, so the run is supervised: a forked child runs
 // the inputs and records in shared memory which one it is on; when the child dies
@@ -63,8 +67,9 @@ struct Options {
 }
 
 let usage = """
-usage: mlp-fuzz [--count N] [--seed S] [--start K] [--verbose] [--huge] [--no-fork]
-                [--hang-ms MS] [--slow-ms MS] [--mem-mb MB] [--corpus DIR]...
+usage: mlp-fuzz [--count N] [--seed S] [--start K] [--verbose] [--huge] [--no-fork] [--kind K] [--stats]
+                [--hang-ms MS] [--slow-ms MS] [--mem-mb MB] [--stack-mb MB] [--steps N] [--max-depth N]
+                [--current FILE] [--crash-dir DIR] [--corpus DIR]...
        mlp-fuzz --print K [--seed S] [--huge]
        mlp-fuzz --run FILE
        mlp-fuzz --minimize FILE [--out FILE]
@@ -177,7 +182,7 @@ func packageRoot() -> String? {
     var buf = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buf, buf.count - 1)
     guard n > 0 else { return nil }
-    var dir = String(cString: buf)
+    var dir = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     for _ in 0..<8 {
         guard let slash = dir.lastIndex(of: "/") else { break }
         dir = String(dir[..<slash])

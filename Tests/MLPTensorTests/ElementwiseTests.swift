@@ -1,0 +1,88 @@
+import MLPTensor
+import XCTest
+
+final class ElementwiseTests: XCTestCase {
+    func testSameShapeAndScalar() throws {
+        let a = T([1, 2, 3, 4], [2, 2]), b = T([10, 20, 30, 40], [2, 2])
+        XCTAssertEqual(try a + b, T([11, 22, 33, 44], [2, 2]))
+        XCTAssertEqual(try b - a, T([9, 18, 27, 36], [2, 2]))
+        XCTAssertEqual(try a * b, T([10, 40, 90, 160], [2, 2]))
+        XCTAssertEqual(try b / a, T([10, 10, 10, 10], [2, 2]))
+        XCTAssertEqual(a * 2, T([2, 4, 6, 8], [2, 2]))
+        XCTAssertEqual(1 - a, T([0, -1, -2, -3], [2, 2]))
+        XCTAssertEqual(12 / a, T([12, 6, 4, 3], [2, 2]))
+        XCTAssertEqual(-a, T([-1, -2, -3, -4], [2, 2]))
+        XCTAssertEqual(Tensor.binary(.pow, a, 2), T([1, 4, 9, 16], [2, 2]))
+        XCTAssertEqual(Tensor.binary(.pow, 2, a), T([2, 4, 8, 16], [2, 2]))
+        XCTAssertEqual(try Tensor.binary(.add, Tensor(scalar: 1), Tensor(scalar: 2)), Tensor(scalar: 3))
+    }
+
+    func testBroadcasting() throws {
+        let a = T([0, 1, 2, 3, 4, 5], [2, 3])
+        XCTAssertEqual(try a + T([10, 20, 30], [3]), T([10, 21, 32, 13, 24, 35], [2, 3]))
+        XCTAssertEqual(try a + T([100, 200], [2, 1]), T([100, 101, 102, 203, 204, 205], [2, 3]))
+        XCTAssertEqual(try T([1, 2], [2, 1]) * T([1, 10, 100], [1, 3]), T([1, 10, 100, 2, 20, 200], [2, 3]))
+        let c = try T([1, 2], [2, 1, 1]) + T([0, 1, 2, 3, 4, 5], [3, 2])
+        XCTAssertEqual(c.shape, [2, 3, 2])
+        XCTAssertEqual(c.scalars, [1, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 7])
+        XCTAssertEqual(try broadcastShapes([8, 1, 6, 1], [7, 1, 5]), [8, 7, 6, 5])
+        XCTAssertEqual(try broadcastShapes([], [2, 3]), [2, 3])
+        XCTAssertEqual(try broadcastShapes([0, 3], [1, 3]), [0, 3])
+        XCTAssertEqual((try a + T([], [0, 1, 3])).shape, [0, 2, 3])
+        // strided broadcast on the last axis (both operands broadcast)
+        let s = try T([1, 2, 3], [3, 1]) - T([1, 2], [1, 2])
+        XCTAssertEqual(s, T([0, -1, 1, 0, 2, 1], [3, 2]))
+        assertThrows("shapes [2, 3] and [4] cannot be broadcast.") { try a + T([1, 2, 3, 4], [4]) }
+        assertThrows("shapes [2, 3] and [3, 3] cannot be broadcast.") { try a * Tensor.ones([3, 3]) }
+        XCTAssertEqual(try a.broadcast(to: [2, 2, 3]).shape, [2, 2, 3])
+        assertThrows("shapes [2, 3] and [3] cannot be broadcast.") { try a.broadcast(to: [3]) }
+    }
+
+    func testModMinMaxCompare() throws {
+        let a = T([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], [2, 3])
+        XCTAssertEqual(try Tensor.binary(.mod, a, T([1, -2, 3], [3])), T([0.5, -1.5, 2.5, 0.5, -0.5, 2.5], [2, 3]))
+        XCTAssertEqual(Tensor.binary(.mod, T([-7, 7], [2]), 3), T([2, 1], [2]))
+        XCTAssertEqual(Tensor.binary(.mod, T([-7, 7], [2]), -3), T([-1, -2], [2]))
+        let x = T([1, 5, .nan], [3]), y = T([3, 2, 1], [3])
+        let mn = try Tensor.binary(.minimum, x, y), mx = try Tensor.binary(.maximum, x, y)
+        XCTAssertEqual(Array(mn.scalars.prefix(2)), [1, 2]); XCTAssertTrue(mn[flat: 2].isNaN)
+        XCTAssertEqual(Array(mx.scalars.prefix(2)), [3, 5]); XCTAssertTrue(mx[flat: 2].isNaN)
+        let u = T([1, 2, 3], [3]), v = T([3, 2, 1], [3])
+        XCTAssertEqual(try Tensor.binary(.eq, u, v).scalars, [0, 1, 0])
+        XCTAssertEqual(try Tensor.binary(.ne, u, v).scalars, [1, 0, 1])
+        XCTAssertEqual(try Tensor.binary(.lt, u, v).scalars, [1, 0, 0])
+        XCTAssertEqual(try Tensor.binary(.le, u, v).scalars, [1, 1, 0])
+        XCTAssertEqual(try Tensor.binary(.gt, u, v).scalars, [0, 0, 1])
+        XCTAssertEqual(try Tensor.binary(.ge, u, v).scalars, [0, 1, 1])
+        XCTAssertEqual(Tensor.binary(.eq, T([.nan], [1]), .nan).scalars, [0])
+    }
+
+    func testUnary() throws {
+        let x = T([0, 1, -1, 2], [2, 2])
+        assertClose(x.map(.exp), T([1, 2.718281828459045, 0.36787944117144233, 7.38905609893065], [2, 2]))
+        assertClose(T([1, 2.718281828459045], [2]).map(.log), T([0, 1], [2]))
+        XCTAssertEqual(T([4, 9], [2]).map(.sqrt).scalars, [2, 3])
+        assertClose(x.map(.sin), T([0, 0.8414709848078965, -0.8414709848078965, 0.9092974268256817], [2, 2]))
+        assertClose(x.map(.cos), T([1, 0.5403023058681398, 0.5403023058681398, -0.4161468365471424], [2, 2]))
+        assertClose(x.map(.tan), T([0, 1.5574077246549023, -1.5574077246549023, -2.185039863261519], [2, 2]))
+        assertClose(x.map(.tanh), T([0, 0.7615941559557649, -0.7615941559557649, 0.9640275800758169], [2, 2]))
+        assertClose(x.map(.sigmoid), T([0.5, 0.7310585786300049, 0.2689414213699951, 0.8807970779778823], [2, 2]))
+        XCTAssertEqual(T([-1000, 1000], [2]).map(.sigmoid).scalars, [0, 1])
+        XCTAssertEqual(x.map(.abs).scalars, [0, 1, 1, 2])
+        XCTAssertEqual(T([1.5, -1.5], [2]).map(.floor).scalars, [1, -2])
+        XCTAssertEqual(T([1.5, -1.5], [2]).map(.ceil).scalars, [2, -1])
+        XCTAssertEqual(T([0.5, 1.5, 2.5, -0.5, -1.5], [5]).map(.round).scalars, [0, 2, 2, -0, -2])
+        XCTAssertEqual(x.map(.negate).scalars, [-0, -1, 1, -2])
+        XCTAssertEqual(x.map(.relu).scalars, [0, 1, 0, 2])
+        XCTAssertEqual(x.map { $0 * 10 }.scalars, [0, 10, -10, 20])
+        XCTAssertEqual(x.map(.exp).shape, [2, 2])
+    }
+
+    func testWhereClip() throws {
+        let c = T([1, 0, 1], [3])
+        XCTAssertEqual(try Tensor.where(c, T([1, 2, 3], [3]), Tensor(scalar: -1)), T([1, -1, 3], [3]))
+        XCTAssertEqual(try Tensor.where(T([1, 0], [2, 1]), T([1, 2, 3], [3]), T([7], [1])), T([1, 2, 3, 7, 7, 7], [2, 3]))
+        XCTAssertEqual(T([-2, 0.5, 3], [3]).clip(0, 1).scalars, [0, 0.5, 1])
+        XCTAssertEqual(T([-2, 0.5, 3], [3]).clip(nil, 1).scalars, [-2, 0.5, 1])
+    }
+}

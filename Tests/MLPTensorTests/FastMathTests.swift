@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MLPTensor
+import XCTest
+
+final class FastMathTests: XCTestCase {
+    func ulps(_ a: Double, _ b: Double) -> Int64 {
+        if a == b { return 0 }
+        return Swift.abs(Int64(bitPattern: a.bitPattern) &- Int64(bitPattern: b.bitPattern))
+    }
+
+    func testExpAccuracy() {
+        var g = Xoshiro256(seed: 9)
+        var worst: Int64 = 0, differ = 0
+        for i in 0..<200_000 {
+            let x: Double
+            switch i % 3 {
+            case 0: x = (g.uniform() * 2 - 1) * 708   // full normal range
+            case 1: x = (g.uniform() * 2 - 1) * 5
+            default: x = (g.uniform() * 2 - 1) * 1e-3
+            }
+            let u = ulps(mlpExp(x), Glibc.exp(x))
+            worst = Swift.max(worst, u)
+            if u != 0 { differ += 1 }
+        }
+        XCTAssertLessThanOrEqual(worst, 1)
+        XCTAssertLessThan(differ, 1000)   // glibc's exp is also ~0.5 ulp: the same bits in > 99.5% of cases
+        print("mlpExp vs glibc exp: \(differ) of 200000 differ, worst \(worst) ulp")
+        XCTAssertEqual(mlpExp(0), 1)
+        XCTAssertEqual(mlpExp(1), Glibc.exp(1))
+        XCTAssertEqual(mlpExp(710), .infinity)
+        XCTAssertEqual(mlpExp(.infinity), .infinity)
+        XCTAssertEqual(mlpExp(-.infinity), 0)
+        XCTAssertEqual(mlpExp(-800), 0)
+        XCTAssertTrue(mlpExp(.nan).isNaN)
+        XCTAssertEqual(mlpExp(709.7), Glibc.exp(709.7), accuracy: Glibc.exp(709.7) * 1e-15)
+        XCTAssertEqual(mlpExp(-720), Glibc.exp(-720), accuracy: 1e-320)  // subnormal
+        XCTAssertEqual(mlpExp(-708), Glibc.exp(-708), accuracy: Glibc.exp(-708) * 1e-15)
+    }
+}

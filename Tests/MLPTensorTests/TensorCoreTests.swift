@@ -1,0 +1,106 @@
+import MLPTensor
+import XCTest
+
+final class TensorCoreTests: XCTestCase {
+    func testInitAndShape() throws {
+        let t = try Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+        XCTAssertEqual(t.shape, [2, 3])
+        XCTAssertEqual(t.count, 6)
+        XCTAssertEqual(t.ndim, 2)
+        XCTAssertEqual(t.strides, [3, 1])
+        XCTAssertEqual(t[1, 2], 6)
+        XCTAssertEqual(t.scalars, [1, 2, 3, 4, 5, 6])
+        assertThrows("cannot make a tensor of shape [2, 2] from 3 values.") { try Tensor([1, 2, 3], shape: [2, 2]) }
+        assertThrows("negative dimension in shape [-1, 2].") { try Tensor([1, 2], shape: [-1, 2]) }
+        let s = Tensor(scalar: 7)
+        XCTAssertEqual(s.shape, [])
+        XCTAssertEqual(s.count, 1)
+        XCTAssertEqual(try s.item(), 7)
+        assertThrows("only a tensor with one element can be converted to a number (shape [2, 3]).") { try t.item() }
+        let e = try Tensor([], shape: [0, 3])
+        XCTAssertEqual(e.count, 0)
+        XCTAssertEqual(try Tensor(rows: [[1, 2], [3, 4]]), T([1, 2, 3, 4], [2, 2]))
+    }
+
+    func testFactories() throws {
+        XCTAssertEqual(try Tensor.zeros([2, 2]).scalars, [0, 0, 0, 0])
+        XCTAssertEqual(try Tensor.ones([3]).scalars, [1, 1, 1])
+        XCTAssertEqual(try Tensor.full([2], 2.5).scalars, [2.5, 2.5])
+        XCTAssertEqual(try Tensor.eye(3), T([1, 0, 0, 0, 1, 0, 0, 0, 1], [3, 3]))
+        XCTAssertEqual(try Tensor.eye(2, 3), T([1, 0, 0, 0, 1, 0], [2, 3]))
+        XCTAssertEqual(try Tensor.arange(0, 5).scalars, [0, 1, 2, 3, 4])
+        XCTAssertEqual(try Tensor.arange(1, 2, 0.25).scalars, [1, 1.25, 1.5, 1.75])
+        XCTAssertEqual(try Tensor.arange(5, 0, -2).scalars, [5, 3, 1])
+        XCTAssertEqual(try Tensor.arange(3, 0).count, 0)
+        XCTAssertEqual(try Tensor.linspace(0, 1, 5).scalars, [0, 0.25, 0.5, 0.75, 1])
+        XCTAssertEqual(try Tensor.linspace(2, 3, 1).scalars, [2])
+        assertThrows("full: negative dimension in shape [2, -3].") { try Tensor.zeros([2, -3]) }
+    }
+
+    func testRandomReproducible() throws {
+        GlobalRandom.seed(42)
+        let a = try Tensor.rand([3, 4])
+        let b = try Tensor.randn([5])
+        let c = try Tensor.randint(-2, 3, [100])
+        GlobalRandom.seed(42)
+        var g = Xoshiro256(seed: 42)
+        for i in 0..<12 { XCTAssertEqual(a[flat: i], g.uniform()) }
+        for i in 0..<5 { XCTAssertEqual(b[flat: i], g.normal()) }
+        XCTAssertEqual(try Tensor.rand([3, 4]), a)
+        XCTAssertEqual(try Tensor.randn([5]), b)
+        XCTAssertEqual(try Tensor.randint(-2, 3, [100]), c)
+        XCTAssertTrue(c.scalars.allSatisfy { $0 >= -2 && $0 < 3 && $0 == $0.rounded() })
+        XCTAssertEqual(Set(c.scalars).count, 5)
+        XCTAssertTrue(a.scalars.allSatisfy { $0 >= 0 && $0 < 1 })
+        assertThrows("randint: low (3) must be below high (3).") { try Tensor.randint(3, 3, [2]) }
+    }
+
+    func testCopyOnWrite() throws {
+        let a = T([1, 2, 3], [3])
+        var b = a
+        XCTAssertTrue(a.storage === b.storage)
+        b[0] = 10
+        XCTAssertEqual(a.scalars, [1, 2, 3])
+        XCTAssertEqual(b.scalars, [10, 2, 3])
+        XCTAssertFalse(a.storage === b.storage)
+        // uniquely referenced: mutates in place
+        var c = T([1, 2, 3], [3])
+        let id = ObjectIdentifier(c.storage)
+        c[1] = 5
+        c[flat: 2] = 6
+        XCTAssertEqual(ObjectIdentifier(c.storage), id)
+        try c.apply(.add, Tensor(scalar: 1))
+        try c.apply(.mul, T([1, 2, 3], [3]))
+        XCTAssertEqual(ObjectIdentifier(c.storage), id)
+        XCTAssertEqual(c.scalars, [2, 12, 21])
+        // shared: apply copies
+        let d = c
+        try c.apply(.sub, Tensor(scalar: 1))
+        XCTAssertEqual(d.scalars, [2, 12, 21])
+        XCTAssertEqual(c.scalars, [1, 11, 20])
+        // reshape shares storage but mutation through one doesn't affect the other
+        var r = try d.reshaped([3, 1])
+        XCTAssertTrue(r.storage === d.storage)
+        r[0, 0] = -1
+        XCTAssertEqual(d.scalars, [2, 12, 21])
+        var m = d
+        m.withUnsafeMutableBufferPointer { $0[0] = 99 }
+        XCTAssertEqual(d[flat: 0], 2)
+        XCTAssertEqual(m[flat: 0], 99)
+    }
+
+    func testNumberFormat() {
+        XCTAssertEqual(Tensor.formatNumber(3), "3")
+        XCTAssertEqual(Tensor.formatNumber(-12), "-12")
+        XCTAssertEqual(Tensor.formatNumber(0.1), "0.1")
+        XCTAssertEqual(Tensor.formatNumber(1e-5), "1e-05")
+        XCTAssertEqual(Tensor.formatNumber(2.5e20), "2.5e+20")
+        XCTAssertEqual(Tensor.formatNumber(1e15), "1000000000000000.0")
+        XCTAssertEqual(Tensor.formatNumber(1e16), "1e+16")
+        XCTAssertEqual(Tensor.formatNumber(-0.0), "0")
+        XCTAssertEqual(Tensor.formatNumber(999999999999999), "999999999999999")
+        XCTAssertEqual(Tensor.formatNumber(.nan), "nan")
+        XCTAssertEqual(Tensor.formatNumber(.infinity), "inf")
+        XCTAssertEqual(Tensor.formatNumber(-.infinity), "-inf")
+    }
+}
