@@ -114,6 +114,9 @@ extension Interpreter {
         }
         let lo = clamp(try int(a), step > 0 ? 0 : n - 1)
         let hi = clamp(try int(b), step > 0 ? n : -1)
+        // the length first: a slice of a huge range must not build a huge list
+        let length = step > 0 ? (hi > lo ? (hi - lo - 1) / step + 1 : 0) : (lo > hi ? (lo - hi - 1) / (-step) + 1 : 0)
+        if length > maxSequence { throw tooLong(length, at: loc) }
         var out: [Int] = []
         var i = lo
         // steps may be huge: stop instead of overflowing

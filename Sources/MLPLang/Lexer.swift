@@ -24,9 +24,15 @@ struct Lexer {
     }
 
     /// Column of byte offset `p` on the current line, counting characters (UTF-8 lead bytes).
-    func column(_ p: Int) -> Int {
+    /// The last column computed, so that a long line is scanned once, not once per token.
+    var colCache = (lineStart: -1, pos: 0, col: 0)
+
+    mutating func column(_ p: Int) -> Int {
         var c = lineStart == firstLineStart ? baseCol : 1, i = lineStart
-        while i < p { if src[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        if colCache.lineStart == lineStart && colCache.pos <= p { c = colCache.col; i = colCache.pos }
+        let stop = min(p, src.count)
+        while i < stop { if src[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        colCache = (lineStart, i, c)
         return c
     }
 
@@ -42,7 +48,7 @@ struct Lexer {
 
     private func peek(_ k: Int = 0) -> UInt8 { pos + k < end ? src[pos + k] : 0 }
 
-    private func make(_ kind: TokenKind, _ start: Int) -> Token {
+    private mutating func make(_ kind: TokenKind, _ start: Int) -> Token {
         Token(kind: kind, start: start, end: pos, line: line, col: column(start))
     }
 
@@ -137,7 +143,7 @@ struct Lexer {
         return make(plain, start)
     }
 
-    private func error(_ start: Int, _ message: String) -> Token {
+    private mutating func error(_ start: Int, _ message: String) -> Token {
         var t = make(.error, start); t.message = message; return t
     }
 

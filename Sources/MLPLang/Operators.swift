@@ -85,7 +85,12 @@ extension Interpreter {
             throw .runtime("repetition count must be a non-negative integer, got \(formatNumber(n)).", at: loc)
         }
         if n * Double(itemCount) > Double(maxSequence) { throw tooLong(Int(min(n * Double(itemCount), 9e15)), at: loc) }
-        return Int(n)
+        return itemCount == 0 ? 0 : Int(n)   // nothing to repeat: no need to count to n
+    }
+
+    /// Refuses to build a list of `n` items when that is over the limit.
+    public func checkLength(_ n: Int) throws(MLPError) {
+        if n > maxSequence { throw tooLong(n) }
     }
 
     func tooLong(_ n: Int, at loc: SourceLoc? = nil) -> MLPError {

@@ -78,7 +78,10 @@ enum MathLib {
 
     /// The numbers of a list or range argument, with an error naming a non-number.
     static func numbers(_ a: Args, _ i: Int) throws(MLPError) -> [Double] {
-        if case .range(let rg) = a[i] { return (0..<rg.count).map(rg.at) }
+        if case .range(let rg) = a[i] {
+            do { try a.interp.checkLength(rg.count) } catch { throw a.error(error.message, at: i) }
+            return (0..<rg.count).map(rg.at)
+        }
         let items = try a.list(i).items
         var out: [Double] = []
         out.reserveCapacity(items.count)

@@ -45,6 +45,7 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
             throw TensorError("shapes \(shapeString(a)) and \(shapeString(b)) cannot be broadcast.")
         }
     }
+    try Tensor.checkShape(out, "broadcast")
     return out
 }
 
@@ -70,8 +71,11 @@ extension Tensor {
 
     /// General broadcasting kernel: `out[i] = f(a[ia], b[ib])` over `target`.
     @inline(__always)
-    static func zipKernel(_ a: Tensor, _ b: Tensor, _ target: [Int], _ f: (Double, Double) -> Double) -> Tensor {
-        let out = Tensor(uninitializedShape: target)
+    static func zipKernel(_ a: Tensor, _ b: Tensor, _ target: [Int], into out: Tensor? = nil,
+                          _ f: (Double, Double) -> Double) -> Tensor {
+        // `out` may be `a` or `b` itself when that operand has the target shape:
+        // every element is then read before it is written at the same position.
+        let out = out ?? Tensor(uninitializedShape: target)
         let total = out.count
         if total == 0 { return out }
         let p = a.storage.pointer, q = b.storage.pointer, r = out.storage.pointer
@@ -128,34 +132,47 @@ extension Tensor {
         return out
     }
 
-    /// `a op b` with broadcasting.
-    public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+    /// `a op b` with broadcasting. An operand passed as a temporary (so uniquely
+    /// referenced) with the result's shape is reused as the result's storage,
+    /// as NumPy elides temporaries: `a * b + c` allocates once.
+    public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: consuming Tensor) throws -> Tensor {
         let t = try broadcastShapes(a.shape, b.shape)
+        var o: Tensor? = nil
+        if a.shape == t && isKnownUniquelyReferenced(&a.storage) && a.storage !== b.storage {
+            o = a
+        } else if b.shape == t && isKnownUniquelyReferenced(&b.storage) && a.storage !== b.storage {
+            o = b
+        }
+        return binaryKernel(op, a, b, t, o)
+    }
+
+    @inline(__always)
+    static func binaryKernel(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ t: [Int], _ o: Tensor?) -> Tensor {
         switch op {
-        case .add: return zipKernel(a, b, t) { $0 + $1 }
-        case .sub: return zipKernel(a, b, t) { $0 - $1 }
-        case .mul: return zipKernel(a, b, t) { $0 * $1 }
-        case .div: return zipKernel(a, b, t) { $0 / $1 }
+        case .add: return zipKernel(a, b, t, into: o) { $0 + $1 }
+        case .sub: return zipKernel(a, b, t, into: o) { $0 - $1 }
+        case .mul: return zipKernel(a, b, t, into: o) { $0 * $1 }
+        case .div: return zipKernel(a, b, t, into: o) { $0 / $1 }
         case .pow:
-            if b.count == 1 && b.storage.pointer[0] == 2 { return zipKernel(a, b, t) { x, _ in x * x } }
-            return zipKernel(a, b, t) { Glibc.pow($0, $1) }
-        case .mod: return zipKernel(a, b, t) { flooredMod($0, $1) }
-        case .minimum: return zipKernel(a, b, t) { ($0 < $1 || $0.isNaN) ? $0 : $1 }
-        case .maximum: return zipKernel(a, b, t) { ($0 > $1 || $0.isNaN) ? $0 : $1 }
-        case .eq: return zipKernel(a, b, t) { $0 == $1 ? 1 : 0 }
-        case .ne: return zipKernel(a, b, t) { $0 != $1 ? 1 : 0 }
-        case .lt: return zipKernel(a, b, t) { $0 < $1 ? 1 : 0 }
-        case .le: return zipKernel(a, b, t) { $0 <= $1 ? 1 : 0 }
-        case .gt: return zipKernel(a, b, t) { $0 > $1 ? 1 : 0 }
-        case .ge: return zipKernel(a, b, t) { $0 >= $1 ? 1 : 0 }
+            if b.count == 1 && b.storage.pointer[0] == 2 { return zipKernel(a, b, t, into: o) { x, _ in x * x } }
+            return zipKernel(a, b, t, into: o) { Glibc.pow($0, $1) }
+        case .mod: return zipKernel(a, b, t, into: o) { flooredMod($0, $1) }
+        case .minimum: return zipKernel(a, b, t, into: o) { ($0 < $1 || $0.isNaN) ? $0 : $1 }
+        case .maximum: return zipKernel(a, b, t, into: o) { ($0 > $1 || $0.isNaN) ? $0 : $1 }
+        case .eq: return zipKernel(a, b, t, into: o) { $0 == $1 ? 1 : 0 }
+        case .ne: return zipKernel(a, b, t, into: o) { $0 != $1 ? 1 : 0 }
+        case .lt: return zipKernel(a, b, t, into: o) { $0 < $1 ? 1 : 0 }
+        case .le: return zipKernel(a, b, t, into: o) { $0 <= $1 ? 1 : 0 }
+        case .gt: return zipKernel(a, b, t, into: o) { $0 > $1 ? 1 : 0 }
+        case .ge: return zipKernel(a, b, t, into: o) { $0 >= $1 ? 1 : 0 }
         }
     }
 
-    public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Double) -> Tensor {
+    public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: Double) -> Tensor {
         try! binary(op, a, Tensor(scalar: b))
     }
 
-    public static func binary(_ op: BinaryOp, _ a: Double, _ b: Tensor) -> Tensor {
+    public static func binary(_ op: BinaryOp, _ a: Double, _ b: consuming Tensor) -> Tensor {
         try! binary(op, Tensor(scalar: a), b)
     }
 
@@ -263,17 +280,17 @@ extension Tensor {
 // MARK: - Operators (throwing on shape mismatch)
 
 extension Tensor {
-    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try binary(.add, a, b) }
-    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try binary(.sub, a, b) }
-    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try binary(.mul, a, b) }
-    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try binary(.div, a, b) }
-    public static func + (a: Tensor, b: Double) -> Tensor { binary(.add, a, b) }
-    public static func - (a: Tensor, b: Double) -> Tensor { binary(.sub, a, b) }
-    public static func * (a: Tensor, b: Double) -> Tensor { binary(.mul, a, b) }
-    public static func / (a: Tensor, b: Double) -> Tensor { binary(.div, a, b) }
-    public static func + (a: Double, b: Tensor) -> Tensor { binary(.add, a, b) }
-    public static func - (a: Double, b: Tensor) -> Tensor { binary(.sub, a, b) }
-    public static func * (a: Double, b: Tensor) -> Tensor { binary(.mul, a, b) }
-    public static func / (a: Double, b: Tensor) -> Tensor { binary(.div, a, b) }
+    public static func + (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.add, a, b) }
+    public static func - (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.sub, a, b) }
+    public static func * (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.mul, a, b) }
+    public static func / (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.div, a, b) }
+    public static func + (a: consuming Tensor, b: Double) -> Tensor { binary(.add, a, b) }
+    public static func - (a: consuming Tensor, b: Double) -> Tensor { binary(.sub, a, b) }
+    public static func * (a: consuming Tensor, b: Double) -> Tensor { binary(.mul, a, b) }
+    public static func / (a: consuming Tensor, b: Double) -> Tensor { binary(.div, a, b) }
+    public static func + (a: Double, b: consuming Tensor) -> Tensor { binary(.add, a, b) }
+    public static func - (a: Double, b: consuming Tensor) -> Tensor { binary(.sub, a, b) }
+    public static func * (a: Double, b: consuming Tensor) -> Tensor { binary(.mul, a, b) }
+    public static func / (a: Double, b: consuming Tensor) -> Tensor { binary(.div, a, b) }
     public static prefix func - (a: Tensor) -> Tensor { a.map(.negate) }
 }

@@ -100,11 +100,43 @@ public func mlpExp(_ x: Double) -> Double {
     expTable.withUnsafeBufferPointer { expCore(x, $0.baseAddress!) }
 }
 
-/// dst[i] = exp(src[i]) for i in 0..<n.
+@inline(__always)
+func expCore4(_ x: SIMD4<Double>, _ tb: UnsafePointer<Double>) -> SIMD4<Double> {
+    var xc = x.replacing(with: -745.2, where: x .< -745.2)
+    xc = xc.replacing(with: 709.8, where: xc .> 709.8)
+    let shifter = SIMD4<Double>(repeating: 0x1.8p52)
+    let t = xc * 0x1.71547652b82fep+6 + shifter
+    let kd = t - shifter
+    let k = unsafeBitCast(t, to: SIMD4<Int64>.self) &- Int64(bitPattern: (0x1.8p52).bitPattern)
+    let r = (xc - kd * 0x1.62e42fec00000p-7) - kd * 0x1.d1cf79abc9e3bp-38
+    let j = (k & 63) &* 2, m = k &>> 6
+    var p = SIMD4<Double>(repeating: 1.0 / 720.0)
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r * r + r
+    let hi = SIMD4<Double>(tb[Int(j[0])], tb[Int(j[1])], tb[Int(j[2])], tb[Int(j[3])])
+    let lo = SIMD4<Double>(tb[Int(j[0]) &+ 1], tb[Int(j[1]) &+ 1], tb[Int(j[2]) &+ 1], tb[Int(j[3]) &+ 1])
+    let v = hi + (lo + hi * p)
+    let m1 = m &>> 1, m2 = m &- m1
+    let s1 = unsafeBitCast((m1 &+ 1023) &<< 52, to: SIMD4<Double>.self)
+    let s2 = unsafeBitCast((m2 &+ 1023) &<< 52, to: SIMD4<Double>.self)
+    let e = v * s1 * s2
+    return e.replacing(with: x, where: x .!= x)
+}
+
+/// dst[i] = exp(src[i]) for i in 0..<n (the same bits as `mlpExp`).
 func expKernel(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     expTable.withUnsafeBufferPointer { tb in
         let t = tb.baseAddress!
+        let rs = UnsafeRawPointer(src), rd = UnsafeMutableRawPointer(dst)
         var i = 0
+        while i &+ 4 <= n {
+            let v = rs.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+            rd.storeBytes(of: expCore4(v, t), toByteOffset: i &* 8, as: SIMD4<Double>.self)
+            i &+= 4
+        }
         while i < n { dst[i] = expCore(src[i], t); i &+= 1 }
     }
 }

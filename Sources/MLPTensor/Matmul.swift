@@ -53,12 +53,15 @@ extension Tensor {
         }
         let ba = Array(sa.dropLast(2)), bb = Array(sb.dropLast(2))
         let batch: [Int]
-        do { batch = try broadcastShapes(ba, bb) } catch {
+        do { batch = try broadcastShapes(ba, bb) } catch let e as TensorError where e.message.hasPrefix("broadcast:") {
+            throw TensorError("matmul" + e.message.dropFirst("broadcast".count))
+        } catch {
             throw TensorError("matmul: batch shapes \(shapeString(ba)) and \(shapeString(bb)) cannot be broadcast.")
         }
         var outShape = batch
         if a.ndim > 1 { outShape.append(m) }
         if b.ndim > 1 { outShape.append(n) }
+        try checkShape(outShape, "matmul")
         let out = Tensor(uninitializedShape: outShape)
         let pa = a.storage.pointer, pb = b.storage.pointer, pc = out.storage.pointer
         let nb = batch.reduce(1, *)

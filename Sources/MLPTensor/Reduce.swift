@@ -117,6 +117,11 @@ extension Tensor {
         if keepdims { outShape[a] = 1 } else { outShape.remove(at: a) }
         let out = Tensor(uninitializedShape: outShape)
         let p = storage.pointer, r = out.storage.pointer
+        if op == .mean && inner > 1 && n > 0 {
+            var t = try reduce(.sum, axis: a, keepdims: keepdims)
+            t.apply(mulBy: 1 / Double(n))
+            return t
+        }
         if op == .sum && inner > 1 {
             // accumulate rows: vectorises along the inner axis
             for o in 0..<outer {
@@ -156,6 +161,14 @@ extension Tensor {
     public func logsumexp(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.logsumexp, axis: axis, keepdims: keepdims) }
     /// Frobenius norm (axis nil) or 2-norm along an axis.
     public func norm(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.norm, axis: axis, keepdims: keepdims) }
+
+    /// Multiplies every element in place (no copy when not shared).
+    public mutating func apply(mulBy c: Double) {
+        makeUnique()
+        let p = storage.pointer, n = count
+        var i = 0
+        while i < n { p[i] *= c; i &+= 1 }
+    }
 
     /// Sum of all elements as a number.
     public func sumAll() -> Double { count == 0 ? 0 : sumContiguous(storage.pointer, count) }

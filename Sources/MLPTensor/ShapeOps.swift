@@ -167,7 +167,9 @@ extension Tensor {
         let s = [Int](repeating: 1, count: d - ndim) + shape
         let r = [Int](repeating: 1, count: d - reps.count) + reps
         var vs: [Int] = [], bs: [Int] = [], rs: [Int] = []
-        for i in 0..<d { vs += [1, s[i]]; bs += [r[i], s[i]]; rs.append(r[i] * s[i]) }
+        for i in 0..<d { vs += [1, s[i]]; bs += [r[i], s[i]] }
+        try Tensor.checkShape(bs, "tile")
+        for i in 0..<d { rs.append(r[i] * s[i]) }
         return try reshaped(vs).broadcast(to: bs).reshaped(rs)
     }
 
@@ -178,6 +180,7 @@ extension Tensor {
         let a = try normalizeAxis(axis, "repeat")
         var v = shape; v.insert(1, at: a + 1)
         var b = shape; b.insert(repeats, at: a + 1)
+        try Tensor.checkShape(b, "repeat")
         var r = shape; r[a] *= repeats
         return try reshaped(v).broadcast(to: b).reshaped(r)
     }
@@ -212,6 +215,7 @@ extension Tensor {
     /// One-hot rows: shape `labels.shape + [n]`.
     public static func onehot(_ labels: Tensor, _ n: Int) throws -> Tensor {
         guard n >= 0 else { throw TensorError("onehot: number of classes must be non-negative, got \(n).") }
+        try checkShape(labels.shape + [n], "onehot")
         var out = try zeros(labels.shape + [n])
         let p = labels.storage.pointer, r = out.storage.pointer
         for i in 0..<labels.count {

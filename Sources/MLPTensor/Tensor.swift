@@ -91,7 +91,7 @@ public struct Tensor {
         for d in shape where d < 0 {
             throw TensorError("negative dimension in shape \(shapeString(shape)).")
         }
-        let n = shape.reduce(1, *)
+        let n = try Tensor.checkShape(shape, "tensor")
         guard n == values.count else {
             throw TensorError("cannot make a tensor of shape \(shapeString(shape)) from \(values.count) values.")
         }
@@ -216,7 +216,13 @@ public struct Tensor {
                 unknown = i
             } else if d < 0 {
                 throw TensorError("reshape: negative dimension \(d) in \(shapeString(newShape)).")
-            } else { known *= d }
+            } else {
+                let (p, o) = known.multipliedReportingOverflow(by: d)
+                if o || p > Tensor.maxCount && count != 0 {
+                    throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
+                }
+                known = o ? 0 : p
+            }
         }
         if unknown >= 0 {
             guard known > 0, count % known == 0 else {
@@ -248,15 +254,28 @@ extension Tensor: Equatable {
 // MARK: - Creation
 
 extension Tensor {
-    static func checkShape(_ shape: [Int], _ name: String) throws {
+    /// Most elements one tensor may hold (2^32 doubles = 32 GiB).
+    public static let maxCount = 1 << 32
+
+    /// The element count of a shape, or an error for a negative dimension or a
+    /// tensor too large to allocate (so that no input crashes the process).
+    @discardableResult
+    public static func checkShape(_ shape: [Int], _ name: String) throws -> Int {
         for d in shape where d < 0 {
             throw TensorError("\(name): negative dimension in shape \(shapeString(shape)).")
         }
+        if shape.contains(0) { return 0 }
+        var n = 1
+        for d in shape {
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            if o || p > maxCount { throw TensorError("\(name): shape \(shapeString(shape)) is too large.") }
+            n = p
+        }
+        return n
     }
 
     public static func full(_ shape: [Int], _ value: Double) throws -> Tensor {
-        try checkShape(shape, "full")
-        let n = shape.reduce(1, *)
+        let n = try checkShape(shape, "full")
         return Tensor(storage: TensorStorage(repeating: value, count: n), shape: shape)
     }
 
@@ -266,6 +285,7 @@ extension Tensor {
     /// n x m identity-like matrix (ones on the diagonal); m defaults to n.
     public static func eye(_ n: Int, _ m: Int? = nil) throws -> Tensor {
         let m = m ?? n
+        try checkShape([n, m], "eye")
         var t = try zeros([n, m])
         let p = t.storage.pointer
         for i in 0..<Swift.min(n, m) { p[i &* m &+ i] = 1 }
@@ -279,7 +299,7 @@ extension Tensor {
         guard start.isFinite, stop.isFinite, step.isFinite else { throw TensorError("arange: arguments must be finite.") }
         let nd = ((stop - start) / step).rounded(.up)
         let n = nd > 0 ? Int(nd) : 0
-        guard n <= 1 << 40 else { throw TensorError("arange: too many elements.") }
+        guard n <= maxCount else { throw TensorError("arange: too many elements.") }
         let t = Tensor(uninitializedShape: [n])
         let p = t.storage.pointer
         for i in 0..<n { p[i] = start + Double(i) * step }
@@ -289,6 +309,7 @@ extension Tensor {
     /// n evenly spaced values from start to stop inclusive.
     public static func linspace(_ start: Double, _ stop: Double, _ n: Int) throws -> Tensor {
         guard n >= 0 else { throw TensorError("linspace: number of samples must be non-negative, got \(n).") }
+        try checkShape([n], "linspace")
         let t = Tensor(uninitializedShape: [n])
         let p = t.storage.pointer
         if n == 1 { p[0] = start }

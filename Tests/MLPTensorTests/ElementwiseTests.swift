@@ -78,6 +78,27 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(x.map(.exp).shape, [2, 2])
     }
 
+    func testTemporariesReusedOperandsUntouched() throws {
+        let a = T([1, 2, 3], [3]), b = T([4, 5, 6], [3]), c = T([10, 20, 30], [3])
+        let r = try a * b + c
+        XCTAssertEqual(r.scalars, [14, 30, 48])
+        let r2 = try c - (a * b)          // right temporary reused
+        XCTAssertEqual(r2.scalars, [6, 10, 12])
+        let r3 = try (a + 1) * T([2], [1])
+        XCTAssertEqual(r3.scalars, [4, 6, 8])
+        let r4 = try T([1, 2], [2, 1]) + (a * 1)   // temporary [3] does not have the result shape [2, 3]
+        XCTAssertEqual(r4, T([2, 3, 4, 3, 4, 5], [2, 3]))
+        XCTAssertEqual(try a + a, T([2, 4, 6], [3]))
+        let s = a * 3
+        XCTAssertEqual(try s * s, T([9, 36, 81], [3]))
+        XCTAssertEqual(s.scalars, [3, 6, 9])
+        XCTAssertEqual(a.scalars, [1, 2, 3]); XCTAssertEqual(b.scalars, [4, 5, 6]); XCTAssertEqual(c.scalars, [10, 20, 30])
+        var v = a
+        let w = try v + b
+        v[0] = 0
+        XCTAssertEqual(w.scalars, [5, 7, 9]); XCTAssertEqual(a.scalars, [1, 2, 3])
+    }
+
     func testWhereClip() throws {
         let c = T([1, 0, 1], [3])
         XCTAssertEqual(try Tensor.where(c, T([1, 2, 3], [3]), Tensor(scalar: -1)), T([1, -1, 3], [3]))

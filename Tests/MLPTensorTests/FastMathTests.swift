@@ -28,6 +28,17 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThan(differ, 1000)   // glibc's exp is also ~0.5 ulp: the same bits in > 99.5% of cases
         print("mlpExp vs glibc exp: \(differ) of 200000 differ, worst \(worst) ulp")
         XCTAssertEqual(mlpExp(0), 1)
+        // the vector kernel gives the same bits as the scalar function
+        let xs = T([0, 1, -1, 700, 709.7, 710, -720, -800, .nan, .infinity, -.infinity, 1e-300, -3.5, 2.25, 100, -100, 0.5], [17])
+        let ex = xs.map(.exp)
+        for i in 0..<xs.count {
+            let a = ex[flat: i], b = mlpExp(xs[flat: i])
+            XCTAssertTrue(a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN), "exp(\(xs[flat: i])): \(a) vs \(b)")
+        }
+        var g2 = Xoshiro256(seed: 4)
+        let ys = try! Tensor((0..<1003).map { _ in (g2.uniform() * 2 - 1) * 50 }, shape: [1003])
+        let ey = ys.map(.exp)
+        for i in 0..<ys.count { XCTAssertEqual(ey[flat: i].bitPattern, mlpExp(ys[flat: i]).bitPattern) }
         XCTAssertEqual(mlpExp(1), Glibc.exp(1))
         XCTAssertEqual(mlpExp(710), .infinity)
         XCTAssertEqual(mlpExp(.infinity), .infinity)

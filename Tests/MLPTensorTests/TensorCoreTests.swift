@@ -104,3 +104,19 @@ final class TensorCoreTests: XCTestCase {
         XCTAssertEqual(Tensor.formatNumber(-.infinity), "-inf")
     }
 }
+
+final class TensorLimitsTests: XCTestCase {
+    func testHugeShapesAreErrorsNotCrashes() {
+        assertThrows("full: shape [4294967296, 4294967296] is too large.") { try Tensor.zeros([1 << 32, 1 << 32]) }
+        assertThrows("full: shape [8589934592] is too large.") { try Tensor.ones([1 << 33]) }
+        assertThrows("rand: shape [9223372036854775807, 2] is too large.") { try Tensor.rand([Int.max, 2]) }
+        assertThrows("eye: shape [4294967296, 4294967296] is too large.") { try Tensor.eye(1 << 32) }
+        assertThrows("broadcast: shape [1048576, 8192] is too large.") { try Tensor.zeros([1 << 20, 1]) + Tensor.zeros([1, 1 << 13]) }
+        assertThrows("matmul: shape [1048576, 8192] is too large.") {
+            try Tensor.matmul(Tensor.zeros([1 << 20, 1, 1, 1]), Tensor.zeros([8192, 1, 1]))
+        }
+        XCTAssertEqual(try Tensor.zeros([0, 1 << 40]).count, 0)
+        assertThrows("tile: shape [4294967296, 2] is too large.") { try Tensor.ones([2]).tile([1 << 32]) }
+        assertThrows("reshape: cannot reshape tensor of shape [2] into shape [4294967296, 4294967296, 2].") { try Tensor.ones([2]).reshaped([1 << 32, 1 << 32, 2]) }
+    }
+}
