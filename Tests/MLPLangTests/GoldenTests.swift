@@ -45,16 +45,15 @@ final class ProductTests: XCTestCase {
         XCTAssertEqual(out, file, "docs/builtins.md is stale: run `.build/release/mlp doc builtins > docs/builtins.md`")
     }
 
-    /// Every input the fuzzer once crashed or hung on now ends normally, quickly.
+    /// Every input the fuzzer once crashed or hung on now ends normally (`--run` applies
+    /// the fuzzer's own hang limit).
     func testFuzzerReproducers() throws {
         let dir = ProductTests.root.appendingPathComponent("Tests/fuzz-crashes")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".mlp") }.sorted()
         XCTAssertFalse(files.isEmpty)
         for f in files {
-            let start = Date()
             let (status, out) = try run("mlp-fuzz", ["--run", "Tests/fuzz-crashes/\(f)"])
             XCTAssertEqual(status, 0, "\(f): \(out)")
-            XCTAssertLessThan(Date().timeIntervalSince(start), 5, "\(f) is slow")
         }
     }
 
