@@ -40,11 +40,15 @@ public final class Interpreter {
         stack.deallocate()
     }
 
-    /// Reserves `count` slots for a call, all unassigned.
-    @inline(__always) func pushFrame(count: Int, closure: Closure?, at loc: SourceLoc) throws(MLPError) -> Frame {
+    /// Reserves `count` slots for a call: the first `params` (about to be filled
+    /// with arguments) start as nil, the locals as unassigned.
+    @inline(__always) func pushFrame(count: Int, params: Int = 0, closure: Closure?, at loc: SourceLoc) throws(MLPError) -> Frame {
         guard stackTop + count <= Interpreter.stackCapacity else { throw stackOverflow(loc) }
         let base = stack + stackTop
-        base.initialize(repeating: unassigned, count: count)
+        let p = min(params, count)
+        var i = 0
+        while i < p { (base + i).initialize(to: .nil); i += 1 }
+        if count > p { (base + p).initialize(repeating: unassigned, count: count - p) }
         stackTop += count
         return Frame(slots: base, closure: closure, interp: self)
     }
@@ -131,7 +135,7 @@ public final class Interpreter {
             if n > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(n).", at: node.loc)
             }
-            let frame = try pushFrame(count: decl.slotCount, closure: c, at: node.loc)
+            let frame = try pushFrame(count: decl.slotCount, params: decl.params.count, closure: c, at: node.loc)
             defer { popFrame(frame, count: decl.slotCount) }
             for i in 0..<n { frame.slots[i] = try node.args[i].eval(f) }
             if node.kwNames.isEmpty {
@@ -224,7 +228,7 @@ public final class Interpreter {
             if args.count > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(args.count).", at: loc)
             }
-            let frame = try pushFrame(count: decl.slotCount, closure: c, at: loc)
+            let frame = try pushFrame(count: decl.slotCount, params: decl.params.count, closure: c, at: loc)
             defer { popFrame(frame, count: decl.slotCount) }
             for (i, a) in args.enumerated() { frame.slots[i] = a }
             var set = [Bool](repeating: false, count: decl.params.count)
@@ -257,7 +261,7 @@ public final class Interpreter {
     func callBuiltin(_ b: Builtin, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
         let n = node.args.count, np = b.params.count, positional = b.positionalCount
         if n > positional && b.rest == nil { throw tooManyArguments(b, n, at: node.args[positional].loc) }
-        let window = try pushFrame(count: np, closure: nil, at: node.loc)
+        let window = try pushFrame(count: np, params: np, closure: nil, at: node.loc)
         defer { popFrame(window, count: np) }
         let values = window.slots
         var rest: [Value] = []
@@ -291,7 +295,7 @@ public final class Interpreter {
         let rest = Array(args.dropFirst(positional))
         try bindKeywords(b, &bound, kwargs, kwLocs: nil, at: loc)
         let np = b.params.count
-        let window = try pushFrame(count: np, closure: nil, at: loc)
+        let window = try pushFrame(count: np, params: np, closure: nil, at: loc)
         defer { popFrame(window, count: np) }
         for (i, v) in bound.enumerated() { window.slots[i] = v }
         var a = Args(interp: self, fn: b, values: window.slots, count: np, rest: rest, node: nil, nativeLoc: loc)
