@@ -18,6 +18,11 @@ public func runOnBigStack(stackSize: Int = 1 << 30, _ body: @escaping () -> Void
     var tid = pthread_t()
     let rc = pthread_create(&tid, &attr, { arg in
         let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+        // This thread takes Ctrl-C, even if the parent process started us with SIGINT blocked.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         b.run()
         return nil
     }, box.toOpaque())
