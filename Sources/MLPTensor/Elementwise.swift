@@ -4,16 +4,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Binary element-wise operations (with NumPy broadcasting).
-public enum BinaryOp: String, Sendable, CaseIterable {
-    case add, sub, mul, div, pow, mod, minimum, maximum
-    case eq, ne, lt, le, gt, ge
-}
+extension Tensor {
+    /// Binary element-wise operations (with NumPy broadcasting).
+    public enum BinaryOp: String, Sendable, CaseIterable {
+        case add, sub, mul, div, pow, mod, minimum, maximum
+        case eq, ne, lt, le, gt, ge
+    }
 
-/// Unary element-wise operations.
-public enum UnaryOp: String, Sendable, CaseIterable {
-    case exp, log, sqrt, sin, cos, tan, tanh, sigmoid, abs, floor, ceil, round, negate
-    case relu, sign, square, log1p, expm1, asin, acos, atan, sinh, cosh, reciprocal
+    /// Unary element-wise operations.
+    public enum UnaryOp: String, Sendable, CaseIterable {
+        case exp, log, sqrt, sin, cos, tan, tanh, sigmoid, abs, floor, ceil, round, negate
+        case relu, sign, square, log1p, expm1, asin, acos, atan, sinh, cosh, reciprocal
+    }
 }
 
 extension Tensor {
@@ -28,13 +30,13 @@ extension Tensor {
 
 @inline(__always)
 func stableSigmoid(_ x: Double) -> Double {
-    if x >= 0 { return 1 / (1 + exp(-x)) }
-    let e = exp(x)
+    if x >= 0 { return 1 / (1 + mlpExp(-x)) }
+    let e = mlpExp(x)
     return e / (1 + e)
 }
 
 /// The broadcast shape of two shapes (NumPy rules), or an error.
-public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
+func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
     if a == b { return a }
     let n = Swift.max(a.count, b.count)
     var out = [Int](repeating: 1, count: n)
@@ -59,6 +61,11 @@ func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
 }
 
 extension Tensor {
+    /// The broadcast shape of two shapes (NumPy rules), or an error.
+    public static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        try broadcastShapes(a, b)
+    }
+
     /// This tensor broadcast to `target` (a copy), or an error.
     public func broadcast(to target: [Int]) throws -> Tensor {
         let s = try broadcastShapes(shape, target)
@@ -220,10 +227,26 @@ extension Tensor {
     /// Applies `f` to every element.
     public func map(_ f: (Double) -> Double) -> Tensor { mapKernel(f) }
 
-    public func map(_ op: UnaryOp) -> Tensor {
+    public func map(_ op: UnaryOp) -> Tensor { Tensor.unary(op, self) }
+
+    /// `op` applied to every element; a temporary (uniquely referenced) operand
+    /// is overwritten instead of allocating.
+    public static func unary(_ op: UnaryOp, _ a: consuming Tensor) -> Tensor {
+        if isKnownUniquelyReferenced(&a.storage) { return a.mapOp(op, into: a) }
+        return a.mapOp(op, into: nil)
+    }
+
+    func mapOp(_ op: UnaryOp, into target: Tensor?) -> Tensor {
+        @inline(__always) func mapKernel(_ f: (Double) -> Double) -> Tensor {
+            let out = target ?? Tensor(uninitializedShape: shape)
+            let p = storage.pointer, r = out.storage.pointer, n = count
+            var i = 0
+            while i < n { r[i] = f(p[i]); i &+= 1 }
+            return out
+        }
         switch op {
         case .exp:
-            let out = Tensor(uninitializedShape: shape)
+            let out = target ?? Tensor(uninitializedShape: shape)
             expKernel(storage.pointer, out.storage.pointer, count)
             return out
         case .log: return mapKernel { Glibc.log($0) }

@@ -107,9 +107,11 @@ func expCore4(_ x: SIMD4<Double>, _ tb: UnsafePointer<Double>) -> SIMD4<Double> 
     let shifter = SIMD4<Double>(repeating: 0x1.8p52)
     let t = xc * 0x1.71547652b82fep+6 + shifter
     let kd = t - shifter
-    let k = unsafeBitCast(t, to: SIMD4<Int64>.self) &- Int64(bitPattern: (0x1.8p52).bitPattern)
+    // unsigned integer math only (SSE2 has no 64-bit arithmetic shift):
+    // kb = k + 2^17 >= 0, mb = m + 2048 with k = 64 m + j
+    let kb = unsafeBitCast(t, to: SIMD4<UInt64>.self) &- (0x1.8p52).bitPattern &+ (1 << 17)
     let r = (xc - kd * 0x1.62e42fec00000p-7) - kd * 0x1.d1cf79abc9e3bp-38
-    let j = (k & 63) &* 2, m = k &>> 6
+    let j = (kb & 63) &<< 1, mb = kb &>> 6
     var p = SIMD4<Double>(repeating: 1.0 / 720.0)
     p = p * r + 1.0 / 120.0
     p = p * r + 1.0 / 24.0
@@ -119,9 +121,11 @@ func expCore4(_ x: SIMD4<Double>, _ tb: UnsafePointer<Double>) -> SIMD4<Double> 
     let hi = SIMD4<Double>(tb[Int(j[0])], tb[Int(j[1])], tb[Int(j[2])], tb[Int(j[3])])
     let lo = SIMD4<Double>(tb[Int(j[0]) &+ 1], tb[Int(j[1]) &+ 1], tb[Int(j[2]) &+ 1], tb[Int(j[3]) &+ 1])
     let v = hi + (lo + hi * p)
-    let m1 = m &>> 1, m2 = m &- m1
-    let s1 = unsafeBitCast((m1 &+ 1023) &<< 52, to: SIMD4<Double>.self)
-    let s2 = unsafeBitCast((m2 &+ 1023) &<< 52, to: SIMD4<Double>.self)
+    // 2^m in two factors 2^m1 2^m2, m1 = floor(m/2): biased exponents
+    // m1 + 1023 = (mb >> 1) - 1 and m2 + 1023 = mb - (mb >> 1) - 1
+    let h = mb &>> 1
+    let s1 = unsafeBitCast((h &- 1) &<< 52, to: SIMD4<Double>.self)
+    let s2 = unsafeBitCast((mb &- h &- 1) &<< 52, to: SIMD4<Double>.self)
     let e = v * s1 * s2
     return e.replacing(with: x, where: x .!= x)
 }

@@ -39,16 +39,20 @@ extension Tensor: CustomStringConvertible {
         }
         collect(0, 0)
         let decimal = texts.values.contains { $0.contains(".") } && !texts.values.contains { $0.contains("e") }
-        var leftW = 0, rightW = 0, width = 0
+        func nonFinite(_ t: String) -> Bool { t == "nan" || t == "inf" || t == "-inf" }
+        var leftW = 0, rightW = 0, width = 0, special = 0
         for t in texts.values {
             width = Swift.max(width, t.count)
             if decimal {
+                if nonFinite(t) { special = Swift.max(special, t.count); continue }
                 let dot = t.firstIndex(of: ".")
                 let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
                 leftW = Swift.max(leftW, l); rightW = Swift.max(rightW, t.count - l)
             }
         }
+        if decimal { leftW += Swift.max(0, special - leftW - rightW) }
         func pad(_ t: String) -> String {
+            if decimal && nonFinite(t) { return String(repeating: " ", count: leftW + rightW - t.count) + t }
             if decimal {
                 let dot = t.firstIndex(of: ".")
                 let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count

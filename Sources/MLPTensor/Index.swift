@@ -13,20 +13,27 @@ public enum TensorIndex {
     public static var all: TensorIndex { .slice(nil, nil, nil) }
 }
 
-/// Python's `slice.indices(n)`: (start, step, count) of the selected positions.
-public func sliceIndices(_ start: Int?, _ stop: Int?, _ step: Int?, size n: Int) throws -> (start: Int, step: Int, count: Int) {
-    let st = step ?? 1
+extension Tensor {
+    /// Python's `slice.indices(n)`: (start, step, count) of the selected positions.
+    public static func sliceIndices(_ start: Int?, _ stop: Int?, _ step: Int?, size n: Int) throws -> (start: Int, step: Int, count: Int) {
+        try MLPTensor.sliceIndices(start, stop, step, size: n)
+    }
+}
+
+func sliceIndices(_ start: Int?, _ stop: Int?, _ step: Int?, size n: Int) throws -> (start: Int, step: Int, count: Int) {
+    var st = step ?? 1
     guard st != 0 else { throw TensorError("slice step cannot be zero.") }
+    if st == Int.min { st = -Int.max }
     var b: Int, e: Int
     if st > 0 {
         b = start.map { $0 < 0 ? Swift.max($0 + n, 0) : Swift.min($0, n) } ?? 0
         e = stop.map { $0 < 0 ? Swift.max($0 + n, 0) : Swift.min($0, n) } ?? n
-        let c = e > b ? (e - b + st - 1) / st : 0
+        let c = e > b ? (e - b - 1) / st + 1 : 0
         return (b, st, c)
     } else {
         b = start.map { $0 < 0 ? Swift.max($0 + n, -1) : Swift.min($0, n - 1) } ?? (n - 1)
         e = stop.map { $0 < 0 ? Swift.max($0 + n, -1) : Swift.min($0, n - 1) } ?? -1
-        let c = b > e ? (b - e - st - 1) / (-st) : 0
+        let c = b > e ? (b - e - 1) / (-st) + 1 : 0
         return (b, st, c)
     }
 }
@@ -74,7 +81,7 @@ extension Tensor {
                 groups.append(([], [0]))
                 axis += 1
             case .slice(let b, let e, let s):
-                let (start, step, c) = try sliceIndices(b, e, s, size: shape[axis])
+                let (start, step, c) = try Tensor.sliceIndices(b, e, s, size: shape[axis])
                 let stride = st[axis]
                 groups.append(([c], (0..<c).map { (start + $0 * step) * stride }))
                 kinds.append(0)
@@ -164,6 +171,12 @@ extension Tensor {
 
     /// `a[index...]` with NumPy semantics (a copy).
     public func get(_ index: [TensorIndex]) throws -> Tensor {
+        if let (off, rest) = try intPrefix(index) {
+            // only integers: one contiguous block
+            let out = Tensor(uninitializedShape: rest)
+            out.storage.pointer.update(from: storage.pointer + off, count: out.count)
+            return out
+        }
         let sel = try select(index)
         let out = Tensor(uninitializedShape: sel.shape)
         if out.count == 0 { return out }
@@ -186,8 +199,36 @@ extension Tensor {
 
     public func get(_ index: TensorIndex...) throws -> Tensor { try get(index) }
 
+    /// When every index is an integer: the flat offset of the selected block and its shape.
+    func intPrefix(_ index: [TensorIndex]) throws -> (Int, [Int])? {
+        guard index.count <= ndim else { return nil }
+        var off = 0
+        for (axis, i) in index.enumerated() {
+            guard case .at(let k) = i else { return nil }
+            let n = shape[axis]
+            let j = k < 0 ? k + n : k
+            guard j >= 0 && j < n else {
+                throw TensorError("index \(k) is out of bounds for axis \(axis) with size \(n).")
+            }
+            off = off &* n &+ j
+        }
+        let rest = Array(shape[index.count...])
+        var block = 1
+        for d in rest { block &*= d }
+        return (off &* block, rest)
+    }
+
     /// `a[index...] = value` with the value broadcast to the selected region.
     public mutating func set(_ index: [TensorIndex], _ value: Tensor) throws {
+        if let (off, rest) = try intPrefix(index) {
+            let v: Tensor
+            do { v = try value.broadcast(to: rest) } catch {
+                throw TensorError("could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(rest)).")
+            }
+            makeUnique()
+            (storage.pointer + off).update(from: v.storage.pointer, count: v.count)
+            return
+        }
         let sel = try select(index)
         let target = sel.shape
         let v: Tensor

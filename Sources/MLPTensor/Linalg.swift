@@ -10,6 +10,14 @@ extension Tensor {
         return shape[0]
     }
 
+    /// Iterative LAPACK routines may fail or loop on NaN/inf input: refuse it.
+    func requireFinite(_ name: String) throws {
+        let p = storage.pointer
+        for i in 0..<count where !p[i].isFinite {
+            throw TensorError("\(name): matrix contains nan or inf.")
+        }
+    }
+
     /// Contiguous copy of the data (for LAPACK, which overwrites its input).
     func copyArray() -> [Double] { scalars }
 
@@ -67,6 +75,7 @@ extension Tensor {
     /// eigenvalues ascending, eigenvectors as columns.
     public func eigh() throws -> (values: Tensor, vectors: Tensor) {
         let n = try squareMatrix("eigh")
+        try requireFinite("eigh")
         if n == 0 { return (try Tensor([], shape: [0]), self) }
         var am = copyArray()       // row-major lower triangle = column-major upper
         var w = [Double](repeating: 0, count: n)
@@ -88,6 +97,7 @@ extension Tensor {
     /// U is m x m and Vt n x n, otherwise m x k and k x n (k = min(m, n)).
     public func svd(fullMatrices: Bool = true) throws -> (u: Tensor, s: Tensor, vt: Tensor) {
         guard ndim == 2 else { throw TensorError("svd: expected a matrix, got shape \(shapeString(shape)).") }
+        try requireFinite("svd")
         let m = shape[0], n = shape[1], k = Swift.min(m, n)
         if k == 0 {
             return (try Tensor.eye(m, fullMatrices ? m : 0), try Tensor([], shape: [0]), try Tensor.eye(fullMatrices ? n : 0, n))
@@ -115,6 +125,7 @@ extension Tensor {
     /// Lower-triangular Cholesky factor L with `a = L L^T`.
     public func cholesky() throws -> Tensor {
         let n = try squareMatrix("cholesky")
+        try requireFinite("cholesky")
         if n == 0 { return self }
         var am = copyArray()
         var uplo = CChar(UInt8(ascii: "U")), nn = Int32(n), lda = Int32(n), info: Int32 = 0
@@ -133,6 +144,7 @@ extension Tensor {
             throw TensorError("lstsq: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align.")
         }
         let k = b.ndim == 1 ? 1 : b.shape[1]
+        try a.requireFinite("lstsq"); try b.requireFinite("lstsq")
         let ldb = Swift.max(m, n, 1)
         if m == 0 || n == 0 || k == 0 {
             return (try zeros(b.ndim == 1 ? [n] : [n, k]), 0, try Tensor([], shape: [0]))

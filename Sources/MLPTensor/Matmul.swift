@@ -3,7 +3,7 @@ import CBLAS
 /// At or below this many multiply-adds (m * n * k) a plain Swift loop is used
 /// instead of BLAS. Measured here (2-core EPYC, OpenBLAS 0.3.21): the loop only
 /// ties BLAS up to 4x4x4 (0.28 us each) and loses from 8x8x8 on (0.50 vs 0.30 us).
-public nonisolated(unsafe) var smallGemmLimit = 64
+nonisolated(unsafe) var smallGemmLimit = 64
 
 /// C (m x n) = A (m x k) * B (k x n), all row-major and contiguous.
 @inline(__always)
@@ -39,6 +39,12 @@ func gemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ b: UnsafeP
 }
 
 extension Tensor {
+    /// At or below this many multiply-adds a plain Swift loop replaces the BLAS call.
+    public static var smallGemmLimit: Int {
+        get { MLPTensor.smallGemmLimit }
+        set { MLPTensor.smallGemmLimit = newValue }
+    }
+
     /// Matrix product with NumPy's `matmul` semantics (1-D operands promoted,
     /// leading dimensions broadcast).
     public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
@@ -80,6 +86,28 @@ extension Tensor {
             var d = batch.count - 1
             while d >= 0 { idx[d] += 1; if idx[d] < batch[d] { break }; idx[d] = 0; d -= 1 }
         }
+        return out
+    }
+
+    /// 2-D product with either operand transposed in place (BLAS flags, no copy):
+    /// `op(a) @ op(b)` where op is the identity or the transpose.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) throws -> Tensor {
+        guard a.ndim == 2, b.ndim == 2 else {
+            throw TensorError("matmul: expected matrices, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
+        }
+        let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
+        let k2 = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
+        guard k == k2 else {
+            let sa = transposeA ? [a.shape[1], a.shape[0]] : a.shape, sb = transposeB ? [b.shape[1], b.shape[0]] : b.shape
+            throw TensorError("matmul: shapes \(shapeString(sa)) and \(shapeString(sb)) do not align (\(k) != \(k2)).")
+        }
+        if !transposeA && !transposeB { return try matmul(a, b) }
+        var out = try zeros([m, n])
+        if m == 0 || n == 0 || k == 0 { return out }
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a.storage.pointer, Int32(a.shape[1]),
+                    b.storage.pointer, Int32(b.shape[1]), 0, out.storage.pointer, Int32(n))
+        out.setShape([m, n])
         return out
     }
 

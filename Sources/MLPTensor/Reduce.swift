@@ -4,9 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Reductions over one axis or over all elements.
-public enum ReduceOp: String, Sendable, CaseIterable {
-    case sum, mean, prod, min, max, `var`, std, argmax, argmin, logsumexp, norm
+extension Tensor {
+    /// Reductions over one axis or over all elements.
+    public enum ReduceOp: String, Sendable, CaseIterable {
+        case sum, mean, prod, min, max, `var`, std, argmax, argmin, logsumexp, norm
+    }
 }
 
 @inline(__always)
@@ -26,7 +28,7 @@ func sumContiguous(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
 
 /// Reduces one lane of `n` values `p[0], p[stride], ...`.
 @inline(__always)
-func reduceLane(_ op: ReduceOp, _ p: UnsafePointer<Double>, _ n: Int, _ stride: Int) -> Double {
+func reduceLane(_ op: Tensor.ReduceOp, _ p: UnsafePointer<Double>, _ n: Int, _ stride: Int) -> Double {
     switch op {
     case .sum:
         if stride == 1 { return sumContiguous(p, n) }
@@ -65,7 +67,7 @@ func reduceLane(_ op: ReduceOp, _ p: UnsafePointer<Double>, _ n: Int, _ stride: 
         let m = reduceLane(.max, p, n, stride)
         if !m.isFinite { return m }
         var s = 0.0; var j = 0
-        while j < n { s += Glibc.exp(p[j &* stride] - m); j &+= 1 }
+        while j < n { s += mlpExp(p[j &* stride] - m); j &+= 1 }
         return m + Glibc.log(s)
     case .norm:
         var s = 0.0; var j = 0
@@ -194,8 +196,16 @@ extension Tensor {
         let a = try normalizeAxis(axis, "softmax")
         return mapLanes(a) { src, dst, n, st in
             let m = reduceLane(.max, src, n, st)
+            if st == 1 {
+                // contiguous lane: shift, vector exp in place, normalise
+                for j in 0..<n { dst[j] = src[j] - m }
+                expKernel(dst, dst, n)
+                let inv = 1 / sumContiguous(dst, n)
+                for j in 0..<n { dst[j] *= inv }
+                return
+            }
             var s = 0.0
-            for j in 0..<n { let e = Glibc.exp(src[j &* st] - m); dst[j &* st] = e; s += e }
+            for j in 0..<n { let e = mlpExp(src[j &* st] - m); dst[j &* st] = e; s += e }
             let inv = 1 / s
             for j in 0..<n { dst[j &* st] *= inv }
         }

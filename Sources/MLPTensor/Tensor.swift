@@ -1,3 +1,21 @@
+// MLPTensor: n-dimensional Double tensors, row-major and contiguous, with value
+// semantics (copy-on-write over a final-class buffer). No Foundation.
+//
+//   Tensor.swift      storage, COW, creation (zeros/ones/full/eye/arange/linspace,
+//                     rand/randn/randint from GlobalRandom, row-major fill order)
+//   Elementwise.swift BinaryOp/UnaryOp, NumPy broadcasting, where/clip, operators
+//   Reduce.swift      ReduceOp over an axis or everything; softmax, cumsum, sort
+//   Matmul.swift      matmul (NumPy semantics, batched, BLAS), dot, outer, kron
+//   ShapeOps.swift    reshape/permute/squeeze/concat/stack/split/tile/repeat/flip/roll/onehot
+//   Index.swift       TensorIndex (int, slice, int array, mask): get / set
+//   Linalg.swift      LAPACK: solve, inv, det, eigh, svd, cholesky, lstsq
+//   Format.swift      the mlp number format and NumPy-style printing
+//   FastMath.swift    mlpExp: table-driven exp, same bits on every machine
+//
+// Errors are `TensorError(message)`; messages follow NumPy's where there is one
+// and name the operation first (`matmul: shapes [2, 3] and [2, 3] do not align (3 != 2).`).
+// Kernels use raw pointers and wrapping index arithmetic so that loops vectorise.
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,7 +78,7 @@ public final class TensorStorage {
 
 /// Formats a shape as `[2, 3]`.
 @inline(never)
-public func shapeString(_ shape: [Int]) -> String {
+func shapeString(_ shape: [Int]) -> String {
     "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }
 
@@ -130,6 +148,9 @@ public struct Tensor {
     public var count: Int { storage.count }
     public var ndim: Int { shape.count }
     public var isScalar: Bool { shape.isEmpty }
+
+    /// Formats a shape as `[2, 3]` (as error messages do).
+    public static func formatShape(_ shape: [Int]) -> String { shapeString(shape) }
 
     /// Row-major strides in elements.
     public var strides: [Int] { Tensor.strides(for: shape) }
@@ -254,8 +275,9 @@ extension Tensor: Equatable {
 // MARK: - Creation
 
 extension Tensor {
-    /// Most elements one tensor may hold (2^32 doubles = 32 GiB).
-    public static let maxCount = 1 << 32
+    /// Most elements one tensor may hold (2^31 - 1 doubles, 16 GiB; every
+    /// dimension then fits BLAS's 32-bit integers).
+    public static let maxCount = Int(Int32.max)
 
     /// The element count of a shape, or an error for a negative dimension or a
     /// tensor too large to allocate (so that no input crashes the process).
@@ -298,8 +320,8 @@ extension Tensor {
         guard step != 0 else { throw TensorError("arange: step must not be zero.") }
         guard start.isFinite, stop.isFinite, step.isFinite else { throw TensorError("arange: arguments must be finite.") }
         let nd = ((stop - start) / step).rounded(.up)
+        guard nd <= Double(maxCount) else { throw TensorError("arange: too many elements.") }
         let n = nd > 0 ? Int(nd) : 0
-        guard n <= maxCount else { throw TensorError("arange: too many elements.") }
         let t = Tensor(uninitializedShape: [n])
         let p = t.storage.pointer
         for i in 0..<n { p[i] = start + Double(i) * step }
@@ -323,30 +345,45 @@ extension Tensor {
 
     /// Uniform in [0, 1) from the global generator, filled in row-major order.
     public static func rand(_ shape: [Int]) throws -> Tensor {
+        try rand(shape, using: &GlobalRandom.generator)
+    }
+
+    /// Uniform in [0, 1) from `g`, filled in row-major order.
+    public static func rand(_ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
         try checkShape(shape, "rand")
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.pointer
-        for i in 0..<t.count { p[i] = GlobalRandom.generator.uniform() }
+        for i in 0..<t.count { p[i] = g.uniform() }
         return t
     }
 
     /// Standard normal from the global generator, filled in row-major order.
     public static func randn(_ shape: [Int]) throws -> Tensor {
+        try randn(shape, using: &GlobalRandom.generator)
+    }
+
+    /// Standard normal from `g`, filled in row-major order.
+    public static func randn(_ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
         try checkShape(shape, "randn")
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.pointer
-        for i in 0..<t.count { p[i] = GlobalRandom.generator.normal() }
+        for i in 0..<t.count { p[i] = g.normal() }
         return t
     }
 
     /// Integers uniform in [low, high) from the global generator.
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int]) throws -> Tensor {
+        try randint(low, high, shape, using: &GlobalRandom.generator)
+    }
+
+    /// Integers uniform in [low, high) from `g`, filled in row-major order.
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
         try checkShape(shape, "randint")
         guard high > low else { throw TensorError("randint: low (\(low)) must be below high (\(high)).") }
         let span = UInt64(bitPattern: Int64(high &- low))
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.pointer
-        for i in 0..<t.count { p[i] = Double(low &+ Int(GlobalRandom.generator.below(span))) }
+        for i in 0..<t.count { p[i] = Double(low &+ Int(truncatingIfNeeded: g.below(span))) }
         return t
     }
 }

@@ -44,11 +44,11 @@ final class BenchTests: XCTestCase {
         for m in [2, 4, 8, 12, 16, 24, 32] {
             let p = try Tensor.randn([m, m]), q = try Tensor.randn([m, m])
             let iters = 20000
-            smallGemmLimit = 1 << 40
+            Tensor.smallGemmLimit = 1 << 40
             let tl = try best(3) { for _ in 0..<iters { c = try Tensor.matmul(p, q) } }
-            smallGemmLimit = 0
+            Tensor.smallGemmLimit = 0
             let tb = try best(3) { for _ in 0..<iters { c = try Tensor.matmul(p, q) } }
-            smallGemmLimit = 64
+            Tensor.smallGemmLimit = 64
             print(String(format: "BENCH small matmul %d: loop %.3f us, blas %.3f us", m, tl / Double(iters) * 1e6, tb / Double(iters) * 1e6))
         }
     }

@@ -25,9 +25,9 @@ final class ElementwiseTests: XCTestCase {
         let c = try T([1, 2], [2, 1, 1]) + T([0, 1, 2, 3, 4, 5], [3, 2])
         XCTAssertEqual(c.shape, [2, 3, 2])
         XCTAssertEqual(c.scalars, [1, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 7])
-        XCTAssertEqual(try broadcastShapes([8, 1, 6, 1], [7, 1, 5]), [8, 7, 6, 5])
-        XCTAssertEqual(try broadcastShapes([], [2, 3]), [2, 3])
-        XCTAssertEqual(try broadcastShapes([0, 3], [1, 3]), [0, 3])
+        XCTAssertEqual(try Tensor.broadcastShape([8, 1, 6, 1], [7, 1, 5]), [8, 7, 6, 5])
+        XCTAssertEqual(try Tensor.broadcastShape([], [2, 3]), [2, 3])
+        XCTAssertEqual(try Tensor.broadcastShape([0, 3], [1, 3]), [0, 3])
         XCTAssertEqual((try a + T([], [0, 1, 3])).shape, [0, 2, 3])
         // strided broadcast on the last axis (both operands broadcast)
         let s = try T([1, 2, 3], [3, 1]) - T([1, 2], [1, 2])
@@ -76,6 +76,12 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(x.map(.relu).scalars, [0, 1, 0, 2])
         XCTAssertEqual(x.map { $0 * 10 }.scalars, [0, 10, -10, 20])
         XCTAssertEqual(x.map(.exp).shape, [2, 2])
+        // a temporary is reused; a shared operand is not touched
+        let y = Tensor.unary(.negate, x * 1)
+        XCTAssertEqual(y.scalars, [-0, -1, 1, -2])
+        XCTAssertEqual(Tensor.unary(.exp, x).shape, [2, 2])
+        XCTAssertEqual(x.scalars, [0, 1, -1, 2])
+        XCTAssertEqual(Tensor.unary(.exp, Tensor.binary(.mul, x, 0)).scalars, [1, 1, 1, 1])
     }
 
     func testTemporariesReusedOperandsUntouched() throws {

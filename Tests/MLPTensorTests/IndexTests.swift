@@ -28,6 +28,12 @@ final class IndexTests: XCTestCase {
         XCTAssertEqual(try x.get(.slice(nil, nil, -1)).scalars, [9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
         XCTAssertEqual(try x.get(.slice(nil, nil, 4)).scalars, [0, 4, 8])
         XCTAssertEqual(try x.get(.slice(5, 3, nil)).shape, [0])
+        XCTAssertEqual(try x.get(.slice(1, nil, Int.max)).scalars, [1])
+        XCTAssertEqual(try x.get(.slice(nil, nil, Int.min)).scalars, [9])
+        XCTAssertEqual(try x.get(.slice(Int.min, Int.max, 3)).scalars, [0, 3, 6, 9])
+        XCTAssertEqual(try x.get(.slice(Int.max, Int.min, -4)).scalars, [9, 5, 1])
+        XCTAssertEqual(try x.get(.slice(2, 9, 3)).scalars, [2, 5, 8])
+        XCTAssertEqual(try x.get(.slice(2, 8, 3)).scalars, [2, 5])
     }
 
     func testArrayAndMask() throws {
@@ -63,6 +69,15 @@ final class IndexTests: XCTestCase {
         assertThrows("could not broadcast value of shape [2] into the indexed region of shape [3].") {
             try e.set([.all, .at(0)], T([1, 2], [2]))
         }
+        var g = a
+        try g.set([.at(1), .at(-1)], T([1, 2, 3, 4], [4]))
+        try g.set([.at(0)], 7)
+        XCTAssertEqual(g.scalars, [Double](repeating: 7, count: 12) + [12, 13, 14, 15, 16, 17, 18, 19, 1, 2, 3, 4])
+        try g.set([.at(1), .at(0), .at(0)], -1)
+        XCTAssertEqual(g[1, 0, 0], -1)
+        XCTAssertEqual(a[1, 0, 0], 12)
+        assertThrows("index 2 is out of bounds for axis 0 with size 2.") { try g.set([.at(2)], 0) }
+        assertThrows("could not broadcast value of shape [3] into the indexed region of shape [4].") { try g.set([.at(0), .at(0)], T([1, 2, 3], [3])) }
         // unique: in place
         var f = try Tensor.zeros([4])
         let id = ObjectIdentifier(f.storage)

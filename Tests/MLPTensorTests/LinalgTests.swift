@@ -84,6 +84,15 @@ final class LinalgTests: XCTestCase {
         assertThrows("cholesky: matrix is not positive definite.") { try T([1, 2, 2, 1], [2, 2]).cholesky() }
     }
 
+    func testNonFiniteRefused() throws {
+        let bad = T([1, .nan, 0, 1], [2, 2])
+        assertThrows("eigh: matrix contains nan or inf.") { try bad.eigh() }
+        assertThrows("svd: matrix contains nan or inf.") { try bad.svd() }
+        assertThrows("cholesky: matrix contains nan or inf.") { try T([.infinity, 0, 0, 1], [2, 2]).cholesky() }
+        assertThrows("lstsq: matrix contains nan or inf.") { try Tensor.lstsq(bad, T([1, 1], [2])) }
+        XCTAssertTrue(try bad.inv().scalars.contains { $0.isNaN })
+    }
+
     func testLstsq() throws {
         GlobalRandom.seed(14)
         // exact system

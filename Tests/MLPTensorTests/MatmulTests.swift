@@ -56,6 +56,21 @@ final class MatmulTests: XCTestCase {
         XCTAssertEqual(try Tensor.matmul(Tensor.ones([2, 0]), Tensor.ones([0, 3])), try Tensor.zeros([2, 3]))
     }
 
+    func testTransposedOperands() throws {
+        GlobalRandom.seed(5)
+        let a = try Tensor.randn([7, 5]), b = try Tensor.randn([6, 5]), c = try Tensor.randn([7, 4])
+        assertClose(try Tensor.matmul(a, b, transposeA: false, transposeB: true), naiveMatmul(a, b.transposed()))
+        assertClose(try Tensor.matmul(a, c, transposeA: true, transposeB: false), naiveMatmul(a.transposed(), c))
+        let d = try Tensor.randn([3, 7])
+        assertClose(try Tensor.matmul(a, d, transposeA: true, transposeB: true), naiveMatmul(a.transposed(), d.transposed()))
+        assertThrows("matmul: shapes [7, 5] and [6, 5] do not align (5 != 6).") {
+            try Tensor.matmul(a, b, transposeA: false, transposeB: false)
+        }
+        assertThrows("matmul: shapes [5, 7] and [6, 5] do not align (7 != 6).") {
+            try Tensor.matmul(a, b, transposeA: true, transposeB: false)
+        }
+    }
+
     func testDotOuterKron() throws {
         let A = try Tensor.arange(0, 24).reshaped([2, 3, 4]), B = try Tensor.arange(0, 12).reshaped([3, 4])
         let d = try Tensor.dot(A, B.transposed())

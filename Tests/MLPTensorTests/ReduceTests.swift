@@ -4,7 +4,7 @@ import XCTest
 final class ReduceTests: XCTestCase {
     let x = T([1, 5, 2, 4, 0, 6], [2, 3])
 
-    func check(_ op: ReduceOp, _ all: Double, _ ax0: [Double], _ ax1: [Double], file: StaticString = #filePath, line: UInt = #line) throws {
+    func check(_ op: Tensor.ReduceOp, _ all: Double, _ ax0: [Double], _ ax1: [Double], file: StaticString = #filePath, line: UInt = #line) throws {
         assertClose(try x.reduce(op), Tensor(scalar: all), file: file, line: line)
         assertClose(try x.reduce(op, axis: 0), T(ax0, [3]), file: file, line: line)
         assertClose(try x.reduce(op, axis: 1), T(ax1, [2]), file: file, line: line)
@@ -59,6 +59,13 @@ final class ReduceTests: XCTestCase {
         let s = try T([1000, 1001, 1002], [3]).softmax()
         assertClose(s, T([0.09003057317038046, 0.24472847105479764, 0.6652409557748219], [3]))
         assertClose(try x.logSoftmax(), try x.softmax().log())
+        GlobalRandom.seed(3)
+        let big = try Tensor.randn([3, 37]) * 5
+        let sm = try big.softmax()
+        let ref = try big.softmax(axis: 0).transposed()   // strided path on the transpose
+        assertClose(try big.transposed().softmax(axis: 0).transposed(), sm, tol: 1e-14)
+        XCTAssertEqual(ref.shape, [37, 3])
+        assertClose(try sm.sum(axis: 1), try Tensor.ones([3]), tol: 1e-14)
         XCTAssertEqual(try x.cumsum(axis: 1), T([1, 6, 8, 4, 4, 10], [2, 3]))
         XCTAssertEqual(try x.cumsum(axis: 0), T([1, 5, 2, 5, 5, 8], [2, 3]))
         XCTAssertEqual(try x.cumsum(), T([1, 6, 8, 12, 12, 18], [6]))

@@ -60,3 +60,22 @@ final class ShapeOpsTests: XCTestCase {
         assertThrows("onehot: label 3 is not an integer in 0..<3.") { try Tensor.onehot(T([3], [1]), 3) }
     }
 }
+
+final class ExtrasTests: XCTestCase {
+    func testSumToDiagTraceAllClose() throws {
+        let g = try Tensor.ones([2, 3, 4])
+        XCTAssertEqual(try g.sum(to: [3, 4]), try Tensor.full([3, 4], 2))
+        XCTAssertEqual(try g.sum(to: [3, 1]), try Tensor.full([3, 1], 8))
+        XCTAssertEqual(try g.sum(to: [1, 4]), try Tensor.full([1, 4], 6))
+        XCTAssertEqual(try g.sum(to: []), Tensor(scalar: 24))
+        XCTAssertEqual(try g.sum(to: [2, 1, 1]), try Tensor.full([2, 1, 1], 12))
+        assertThrows("sum_to: shape [2, 3, 4] cannot be reduced to [2, 4].") { try g.sum(to: [2, 4]) }
+        XCTAssertEqual(try T([1, 2], [2]).diag(), T([1, 0, 0, 2], [2, 2]))
+        XCTAssertEqual(try T([1, 2, 3, 4, 5, 6], [2, 3]).diag(), T([1, 5], [2]))
+        XCTAssertEqual(try T([1, 2, 3, 4], [2, 2]).trace(), 5)
+        XCTAssertTrue(T([1, 2], [2]).allClose(T([1, 2.000001], [2])))
+        XCTAssertFalse(T([1, 2], [2]).allClose(T([1, 2.1], [2])))
+        XCTAssertFalse(T([1, 2], [2]).allClose(T([1, 2, 3], [3])))
+        XCTAssertFalse(T([.nan], [1]).allClose(T([.nan], [1])))
+    }
+}

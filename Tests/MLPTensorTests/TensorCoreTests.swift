@@ -53,6 +53,10 @@ final class TensorCoreTests: XCTestCase {
         XCTAssertEqual(Set(c.scalars).count, 5)
         XCTAssertTrue(a.scalars.allSatisfy { $0 >= 0 && $0 < 1 })
         assertThrows("randint: low (3) must be below high (3).") { try Tensor.randint(3, 3, [2]) }
+        var own = Xoshiro256(seed: 42)
+        XCTAssertEqual(try Tensor.rand([3, 4], using: &own), a)
+        XCTAssertEqual(try Tensor.randn([5], using: &own), b)
+        XCTAssertEqual(try Tensor.randint(-2, 3, [100], using: &own), c)
     }
 
     func testCopyOnWrite() throws {
@@ -106,7 +110,7 @@ final class TensorCoreTests: XCTestCase {
 }
 
 final class TensorLimitsTests: XCTestCase {
-    func testHugeShapesAreErrorsNotCrashes() {
+    func testHugeShapesAreErrorsNotCrashes() throws {
         assertThrows("full: shape [4294967296, 4294967296] is too large.") { try Tensor.zeros([1 << 32, 1 << 32]) }
         assertThrows("full: shape [8589934592] is too large.") { try Tensor.ones([1 << 33]) }
         assertThrows("rand: shape [9223372036854775807, 2] is too large.") { try Tensor.rand([Int.max, 2]) }
@@ -116,6 +120,9 @@ final class TensorLimitsTests: XCTestCase {
             try Tensor.matmul(Tensor.zeros([1 << 20, 1, 1, 1]), Tensor.zeros([8192, 1, 1]))
         }
         XCTAssertEqual(try Tensor.zeros([0, 1 << 40]).count, 0)
+        assertThrows("arange: too many elements.") { try Tensor.arange(0, 1e300) }
+        let r = try Tensor.randint(Int.min, Int.max, [3])
+        XCTAssertEqual(r.count, 3)
         assertThrows("tile: shape [4294967296, 2] is too large.") { try Tensor.ones([2]).tile([1 << 32]) }
         assertThrows("reshape: cannot reshape tensor of shape [2] into shape [4294967296, 4294967296, 2].") { try Tensor.ones([2]).reshaped([1 << 32, 1 << 32, 2]) }
     }
