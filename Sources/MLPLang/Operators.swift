@@ -22,15 +22,15 @@ extension Interpreter {
             }
         default: break
         }
-        if op == .eq { return .bool(equal(a, b)) }
-        if op == .ne { return .bool(!equal(a, b)) }
-        // native objects first, either side (tensors, layers)
+        // native objects first, either side (tensors compare element-wise)
         if case .object(let o) = a {
             do { if let r = try o.binary(op, b, reversed: false, self) { return r } } catch { throw error.located(loc) }
         }
         if case .object(let o) = b {
             do { if let r = try o.binary(op, a, reversed: true, self) { return r } } catch { throw error.located(loc) }
         }
+        if op == .eq { return .bool(equal(a, b)) }
+        if op == .ne { return .bool(!equal(a, b)) }
         switch (op, a, b) {
         case (.add, .string(let x), .string(let y)):
             if x.s.utf8.count + y.s.utf8.count > maxSequence { throw tooLong(x.s.utf8.count + y.s.utf8.count, at: loc) }

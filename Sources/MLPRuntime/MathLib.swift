@@ -1,6 +1,7 @@
 // Math on numbers; tensors (and other objects) take the same functions
 // element-wise through `MLPObject.map`.
 import MLPLang
+import MLPTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,12 +32,18 @@ enum MathLib {
         r.fn("isnan", [p("x")], doc: "True when x is not a number (nan).", example: "isnan(0 / 0)   # true") { a throws(MLPError) in
             .bool(try a.number(0).isNaN)
         }
-        extremum(&r, "min", "Smallest of the arguments, or of one list.", "min(3, 1, 2)   # 1") { $0 < $1 }
-        extremum(&r, "max", "Largest of the arguments, or of one list.", "max([3, 1, 2])   # 3") { $0 > $1 }
-        r.fn("sum", [p("xs")], doc: "Sum of a list or range of numbers (0 when empty).", example: "sum([1, 2, 3])   # 6") { a throws(MLPError) in
-            .number(try numbers(a, 0).reduce(0, +))
+        extremum(&r, "min", "Smallest of the arguments, or of one list, or of a tensor's elements (along axis).", "min(3, 1, 2)   # 1") { $0 < $1 }
+        extremum(&r, "max", "Largest of the arguments, or of one list, or of a tensor's elements (along axis).", "max([3, 1, 2])   # 3") { $0 > $1 }
+        r.fn("sum", [p("xs"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)],
+             doc: "Sum of a list or range of numbers (0 when empty), or of a tensor's elements (along axis).",
+             example: "sum([1, 2, 3])   # 6") { a throws(MLPError) in
+            if TensorLib.isTensor(a[0]) { return try TensorLib.reduce(a, .sum) }
+            return .number(try numbers(a, 0).reduce(0, +))
         }
-        r.fn("mean", [p("xs")], doc: "Arithmetic mean of a list or range of numbers.", example: "mean([1, 2, 3, 4])   # 2.5") { a throws(MLPError) in
+        r.fn("mean", [p("xs"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)],
+             doc: "Arithmetic mean of a list or range of numbers, or of a tensor's elements (along axis).",
+             example: "mean([1, 2, 3, 4])   # 2.5") { a throws(MLPError) in
+            if TensorLib.isTensor(a[0]) { return try TensorLib.reduce(a, .mean) }
             let xs = try numbers(a, 0)
             if xs.isEmpty { throw a.error("cannot take the mean of an empty sequence.", at: 0) }
             return .number(xs.reduce(0, +) / Double(xs.count))
@@ -56,7 +63,10 @@ enum MathLib {
     }
 
     static func extremum(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ better: @escaping @Sendable (Double, Double) -> Bool) {
-        r.fn(name, [p("first")], rest: "more", doc: doc, example: example) { a throws(MLPError) in
+        let op: Tensor.ReduceOp = name == "min" ? .min : .max
+        r.fn(name, [p("first"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)], rest: "more",
+             doc: doc, example: example) { a throws(MLPError) in
+            if a.rest.isEmpty && TensorLib.isTensor(a[0]) { return try TensorLib.reduce(a, op) }
             let xs: [Double]
             if a.rest.isEmpty {
                 if case .number(let x) = a[0] { return .number(x) }

@@ -11,11 +11,17 @@ enum RandomLib {
             GlobalRandom.seed(UInt64(n))
             return .nil
         }
-        r.fn("rand", doc: "A uniform random number in [0, 1).", example: "x = rand()") { _ throws(MLPError) in
-            .number(GlobalRandom.generator.uniform())
+        r.fn("rand", [], rest: "shape", doc: "A uniform random number in [0, 1), or a tensor of them with the given shape.",
+             example: "x = rand(); w = rand(3, 2)") { a throws(MLPError) in
+            if a.rest.isEmpty { return .number(GlobalRandom.generator.uniform()) }
+            let shape = try TensorLib.shapeOf(a, a.rest.count == 1 ? a.rest[0] : .list(a.rest), at: 0)
+            return try TensorLib.make(a) { try Tensor.rand(shape) }
         }
-        r.fn("randn", doc: "A standard normal random number (mean 0, variance 1).", example: "noise = 0.1 * randn()") { _ throws(MLPError) in
-            .number(GlobalRandom.generator.normal())
+        r.fn("randn", [], rest: "shape", doc: "A standard normal random number (mean 0, variance 1), or a tensor of them with the given shape.",
+             example: "noise = 0.1 * randn(100)") { a throws(MLPError) in
+            if a.rest.isEmpty { return .number(GlobalRandom.generator.normal()) }
+            let shape = try TensorLib.shapeOf(a, a.rest.count == 1 ? a.rest[0] : .list(a.rest), at: 0)
+            return try TensorLib.make(a) { try Tensor.randn(shape) }
         }
         r.fn("randint", [p("low"), opt("high")],
              doc: "A random integer in [low, high) (NumPy's convention); randint(n) is in [0, n).",

@@ -34,6 +34,7 @@ public struct Registry {
         var r = Registry()
         r.library = "base"; BaseLib.register(&r)
         r.library = "math"; MathLib.register(&r)
+        r.library = "tensor"; TensorLib.register(&r)
         r.library = "random"; RandomLib.register(&r)
         r.library = "string"; StringLib.register(&r)
         r.library = "list"; ListLib.register(&r)

@@ -1,0 +1,163 @@
+// Tensor builtins: creation, shape, reductions and products. Element-wise math
+// (exp, sqrt, ...) and operators come through TensorValue's hooks.
+import MLPLang
+import MLPTensor
+
+enum TensorLib {
+    static func register(_ r: inout Registry) {
+        r.fn("tensor", [p("data")], doc: "A tensor from nested lists of numbers (rectangular), a number, or a tensor (copied as a value).",
+             example: "a = tensor([[1, 2], [3, 4]])") { a throws(MLPError) in
+            .object(TensorValue(try TensorValue.fromNested(a[0])))
+        }
+        creator(&r, "zeros", "A tensor of zeros; the shape as numbers or one list.", "zeros(2, 3)") { s throws in try Tensor.zeros(s) }
+        creator(&r, "ones", "A tensor of ones; the shape as numbers or one list.", "ones(3)") { s throws in try Tensor.ones(s) }
+        r.fn("full", [p("shape"), p("value")], doc: "A tensor of the given shape (a number or list) filled with value.",
+             example: "full([2, 2], 0.5)") { a throws(MLPError) in
+            let shape = try shapeOf(a, a[0], at: 0), v = try a.number(1)
+            return try make(a) { try Tensor.full(shape, v) }
+        }
+        r.fn("eye", [p("n"), opt("m")], doc: "The n x n (or n x m) identity matrix.", example: "eye(3)") { a throws(MLPError) in
+            let n = try a.int(0), m = a.isNil(1) ? nil : try a.int(1)
+            return try make(a) { try Tensor.eye(n, m) }
+        }
+        r.fn("arange", [p("start"), opt("stop"), p("step", 1)], doc: "Numbers from start up to (not including) stop by step, as NumPy's arange; arange(n) starts at 0.",
+             example: "arange(0, 1, 0.25)") { a throws(MLPError) in
+            var lo = try a.number(0), hi: Double
+            if a.isNil(1) { hi = lo; lo = 0 } else { hi = try a.number(1) }
+            let step = try a.number(2)
+            return try make(a) { try Tensor.arange(lo, hi, step) }
+        }
+        r.fn("linspace", [p("start"), p("stop"), p("n", 50)], doc: "n evenly spaced numbers from start to stop, both included.",
+             example: "x = linspace(0, 2 * pi, 100)") { a throws(MLPError) in
+            let lo = try a.number(0), hi = try a.number(1), n = try a.int(2)
+            return try make(a) { try Tensor.linspace(lo, hi, n) }
+        }
+        r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
+            .list(try tensorOf(a, 0).shape.map { .number(Double($0)) })
+        }
+        r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
+            .number(Double(try tensorOf(a, 0).ndim))
+        }
+        r.fn("size", [p("t")], doc: "The number of elements of a tensor.", example: "size(zeros(2, 3))   # 6") { a throws(MLPError) in
+            .number(Double(try tensorOf(a, 0).count))
+        }
+        r.fn("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list.",
+             example: "reshape(arange(6), 2, 3)") { a throws(MLPError) in
+            let t = try tensorOf(a, 0)
+            let shape = try restShape(a)
+            return try make(a) { try t.reshaped(shape) }
+        }
+        r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
+             example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
+            let t = try tensorOf(a, 0)
+            let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try intList(a, 1)
+            return try make(a) { try t.permute(axes) }
+        }
+        r.fn("flatten", [p("t")], doc: "The elements as a 1-D tensor, in row-major order.", example: "flatten(eye(2))") { a throws(MLPError) in
+            .object(TensorValue(try tensorOf(a, 0).flatten()))
+        }
+        joiner(&r, "concat", "Joins tensors along an existing axis.", "concat([ones(2), zeros(3)])") { ts, axis throws in try Tensor.concat(ts, axis: axis) }
+        joiner(&r, "stack", "Stacks tensors of one shape along a new axis.", "stack([ones(2), zeros(2)])") { ts, axis throws in try Tensor.stack(ts, axis: axis) }
+        product(&r, "dot", "Dot product with NumPy's rules (inner product of vectors, matrix product of matrices).", "dot(tensor([1, 2]), tensor([3, 4]))   # 11") { x, y throws in try Tensor.dot(x, y) }
+        product(&r, "outer", "Outer product of two vectors.", "outer(tensor([1, 2]), tensor([1, 10]))") { x, y throws in try Tensor.outer(x, y) }
+        product(&r, "matmul", "Matrix product with NumPy's rules (also written a @ b).", "matmul(eye(2), ones(2, 3))") { x, y throws in try Tensor.matmul(x, y) }
+        for (name, op, doc) in [("var", Tensor.ReduceOp.var, "Variance (population, NumPy's ddof=0)"), ("std", .std, "Standard deviation (population)"),
+                                ("prod", .prod, "Product"), ("argmax", .argmax, "Position of the largest element"),
+                                ("argmin", .argmin, "Position of the smallest element"), ("logsumexp", .logsumexp, "log(sum(exp(t))), computed stably"),
+                                ("norm", .norm, "Euclidean (Frobenius) norm")] {
+            r.fn(name, [p("t"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)],
+                 doc: "\(doc) of all elements, or along axis.", example: "\(name)(tensor([[1, 2], [3, 4]]), axis=0)") { a throws(MLPError) in
+                try reduce(a, op)
+            }
+        }
+        r.fn("softmax", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "exp(t) normalised to sum 1 along axis (the last by default), computed stably.",
+             example: "softmax(tensor([1, 2, 3]))") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axis = try a.int(1)
+            return try make(a) { try t.softmax(axis: axis) }
+        }
+        r.fn("cumsum", [p("t"), Param("axis", DefaultValue.none, keywordOnly: true)], doc: "Running sums (of the flattened tensor, or along axis).",
+             example: "cumsum(tensor([1, 2, 3]))") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
+            return try make(a) { try t.cumsum(axis: axis) }
+        }
+    }
+
+    // MARK: shared argument handling
+
+    /// Argument i as a tensor (nested lists and numbers are converted).
+    static func tensorOf(_ a: Args, _ i: Int) throws(MLPError) -> Tensor {
+        switch a[i] {
+        case .object(let o as TensorValue): return o.t
+        case .list, .number: do { return try TensorValue.fromNested(a[i]) } catch { throw a.error(error.message, at: i) }
+        default: throw a.typeError(i, "a tensor")
+        }
+    }
+
+    static func isTensor(_ v: Value) -> Bool {
+        if case .object(let o) = v { return o is TensorValue }
+        return false
+    }
+
+    /// A shape given as a number or a list of numbers.
+    static func shapeOf(_ a: Args, _ v: Value, at i: Int) throws(MLPError) -> [Int] {
+        var dims: [Value]
+        if case .list(let l) = v { dims = l.items } else { dims = [v] }
+        var out: [Int] = []
+        for d in dims {
+            guard case .number(let x) = d, let n = Int(exactly: x) else {
+                throw a.error("a shape is made of integers, got \(describeForError(d)).", at: i)
+            }
+            out.append(n)
+        }
+        return out
+    }
+
+    /// The shape in the extra arguments: `f(t, 2, 3)` or `f(t, [2, 3])`.
+    static func restShape(_ a: Args) throws(MLPError) -> [Int] {
+        if a.rest.count == 1, case .list = a.rest[0] { return try shapeOf(a, a.rest[0], at: 1) }
+        return try shapeOf(a, .list(a.rest), at: 1)
+    }
+
+    static func intList(_ a: Args, _ i: Int) throws(MLPError) -> [Int] { try shapeOf(a, a[i], at: i) }
+
+    /// Runs a tensor operation for builtin `a`, reporting its error under the builtin's name.
+    static func make(_ a: Args, _ body: () throws -> Tensor) throws(MLPError) -> Value {
+        do { return .object(TensorValue(try body())) } catch { throw a.error(tensorMessage(error)) }
+    }
+
+    /// A 0-d result is a number.
+    static func scalarOrTensor(_ t: Tensor) -> Value { t.isScalar ? .number(t.scalars[0]) : .object(TensorValue(t)) }
+
+    /// A reduction for builtin `a` (argument 0 the tensor, then keyword-only axis and keepdims).
+    static func reduce(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value {
+        let t = try tensorOf(a, 0)
+        let axis = a.isNil(1) ? nil : try a.int(1), keep = try a.bool(2)
+        do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.error(tensorMessage(error)) }
+    }
+
+    static func creator(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Int]) throws -> Tensor) {
+        r.fn(name, [], rest: "shape", doc: doc, example: example) { a throws(MLPError) in
+            let shape: [Int]
+            if a.rest.count == 1, case .list = a.rest[0] { shape = try shapeOf(a, a.rest[0], at: 0) } else { shape = try shapeOf(a, .list(a.rest), at: 0) }
+            return try make(a) { try f(shape) }
+        }
+    }
+
+    static func joiner(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Tensor], Int) throws -> Tensor) {
+        r.fn(name, [p("tensors"), Param("axis", .number(0), keywordOnly: true)], doc: doc, example: example) { a throws(MLPError) in
+            var ts: [Tensor] = []
+            for v in try a.list(0).items {
+                do throws(MLPError) { ts.append(try TensorValue.fromNested(v)) } catch { throw a.error(error.message, at: 0) }
+            }
+            let axis = try a.int(1)
+            return try make(a) { try f(ts, axis) }
+        }
+    }
+
+    static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
+        r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
+            let x = try tensorOf(a, 0), y = try tensorOf(a, 1)
+            do { return scalarOrTensor(try f(x, y)) } catch { throw a.error(tensorMessage(error)) }
+        }
+    }
+}
