@@ -122,7 +122,14 @@ enum TensorLib {
 
     /// Runs a tensor operation for builtin `a`, reporting its error under the builtin's name.
     static func make(_ a: Args, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.error(tensorMessage(error)) }
+        do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+    }
+
+    /// The tensor library names its own operation (`full: ...`); the builtin's name replaces it.
+    static func unprefixed(_ message: String) -> String {
+        guard let colon = message.firstIndex(of: ":"), message[..<colon].allSatisfy({ $0.isLetter || $0 == "_" }),
+              message[message.index(after: colon)...].hasPrefix(" ") else { return message }
+        return String(message[message.index(colon, offsetBy: 2)...])
     }
 
     /// A 0-d result is a number.
@@ -132,7 +139,7 @@ enum TensorLib {
     static func reduce(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value {
         let t = try tensorOf(a, 0)
         let axis = a.isNil(1) ? nil : try a.int(1), keep = try a.bool(2)
-        do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.error(tensorMessage(error)) }
+        do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
     }
 
     static func creator(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Int]) throws -> Tensor) {
@@ -157,7 +164,7 @@ enum TensorLib {
     static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
             let x = try tensorOf(a, 0), y = try tensorOf(a, 1)
-            do { return scalarOrTensor(try f(x, y)) } catch { throw a.error(tensorMessage(error)) }
+            do { return scalarOrTensor(try f(x, y)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
         }
     }
 }
