@@ -67,7 +67,10 @@ public struct Args {
     /// One value per parameter: a window of the interpreter's value stack (no allocation).
     let values: UnsafeMutablePointer<Value>
     public let count: Int
-    public var rest: [Value]
+    /// Arguments beyond the parameters (`print(a, b, c)`); nil rather than an empty array,
+    /// which would cost reference counting on every call.
+    let restStorage: [Value]?
+    public var rest: [Value] { restStorage ?? [] }
     /// The call as written (nil when called from native code), to put carets under arguments.
     unowned(unsafe) let node: CallExpr?
     let nativeLoc: SourceLoc?

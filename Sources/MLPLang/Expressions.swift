@@ -313,10 +313,20 @@ final class CallExpr: Expr {
     let args: [Expr]
     let kwNames: [String]
     let kwArgs: [Expr]
+    /// Set by the resolver when the callee is a builtin's name (builtins cannot be reassigned
+    /// where they are visible as builtins): called without loading the name.
+    private unowned(unsafe) var builtin: Builtin? = nil
+
     init(_ callee: Expr, _ args: [Expr], _ kwNames: [String], _ kwArgs: [Expr], _ loc: SourceLoc) {
         self.callee = callee; self.args = args; self.kwNames = kwNames; self.kwArgs = kwArgs; super.init(loc)
     }
+
+    func specialize() {
+        if let n = callee as? NameExpr, n.binding == .builtin, case .builtin(let b) = n.constant { builtin = b }
+    }
+
     override func eval(_ f: Frame) throws(MLPError) -> Value {
+        if let b = builtin { return try f.interp.callBuiltin(b, self, f) }
         let fn = try callee.eval(f)
         return try f.interp.callExpr(fn, self, f)
     }

@@ -264,10 +264,10 @@ public final class Interpreter {
         let window = try pushFrame(count: np, params: np, closure: nil, at: node.loc)
         defer { popFrame(window, count: np) }
         let values = window.slots
-        var rest: [Value] = []
+        var rest: [Value]? = nil
         for i in 0..<n {
             let v = try node.args[i].eval(f)
-            if i < positional { values[i] = v } else { rest.append(v) }
+            if i < positional { values[i] = v } else { rest = (rest ?? []) + [v] }
         }
         if node.kwNames.isEmpty {
             var i = min(n, positional)
@@ -283,7 +283,7 @@ public final class Interpreter {
             try bindKeywords(b, &bound, kw, kwLocs: node.kwArgs.map(\.loc), at: node.loc)
             for (i, v) in bound.enumerated() { values[i] = v }
         }
-        var a = Args(interp: self, fn: b, values: values, count: np, rest: rest, node: node, nativeLoc: nil)
+        var a = Args(interp: self, fn: b, values: values, count: np, restStorage: rest, node: node, nativeLoc: nil)
         do { return try b.body(&a) } catch { throw error.located(node.loc) }
     }
 
@@ -298,7 +298,7 @@ public final class Interpreter {
         let window = try pushFrame(count: np, params: np, closure: nil, at: loc)
         defer { popFrame(window, count: np) }
         for (i, v) in bound.enumerated() { window.slots[i] = v }
-        var a = Args(interp: self, fn: b, values: window.slots, count: np, rest: rest, node: nil, nativeLoc: loc)
+        var a = Args(interp: self, fn: b, values: window.slots, count: np, restStorage: rest, node: nil, nativeLoc: loc)
         do { return try b.body(&a) } catch { throw error.located(loc) }
     }
 

@@ -262,7 +262,7 @@ public struct Resolver {
         case let r as RangeExpr: expr(r.lo); expr(r.hi)
         case let f as FieldExpr: expr(f.object)
         case let i as IndexExpr: expr(i.object); indexItems(i.items)
-        case let c as CallExpr: expr(c.callee); c.args.forEach { expr($0) }; c.kwArgs.forEach { expr($0) }
+        case let c as CallExpr: expr(c.callee); c.args.forEach { expr($0) }; c.kwArgs.forEach { expr($0) }; c.specialize()
         case let f as FunctionExpr: function(f.decl)
         case let i as IfExpr:
             expr(i.cond)
