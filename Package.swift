@@ -12,9 +12,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "MLPTensor", dependencies: ["CBLAS"], swiftSettings: optimize),
+        .systemLibrary(name: "CMLPZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], swiftSettings: optimize),
+        .target(name: "MLPPlot", dependencies: ["CMLPZlib"], swiftSettings: optimize),
         .target(name: "MLPLang", swiftSettings: optimize),
-        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor"], swiftSettings: optimize),
+        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPPlot"], swiftSettings: optimize),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
         // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
         .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"],
@@ -22,5 +24,6 @@ let package = Package(
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor"]),
+        .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
     ]
 )

@@ -1,0 +1,6 @@
+import MLPPlot
+import XCTest
+
+final class PlotSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}
