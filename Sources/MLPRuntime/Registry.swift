@@ -39,6 +39,8 @@ public struct Registry {
         r.library = "string"; StringLib.register(&r)
         r.library = "list"; ListLib.register(&r)
         r.library = "io"; IOLib.register(&r, argv: argv)
+        r.library = "files"; ArrayFileLib.register(&r)
+        r.library = "plot"; PlotLib.register(&r)
         return r
     }
 
