@@ -148,23 +148,7 @@ final class BinaryExpr: Expr {
         return nil
     }
 
-    /// The numeric result of `x op y` for the operators with a fast path.
-    @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? {
-        switch op {
-        case .add: return .number(x + y)
-        case .sub: return .number(x - y)
-        case .mul: return .number(x * y)
-        case .div: return .number(x / y)
-        case .mod: return .number(flooredMod(x, y))
-        case .lt: return .bool(x < y)
-        case .le: return .bool(x <= y)
-        case .gt: return .bool(x > y)
-        case .ge: return .bool(x >= y)
-        case .eq: return .bool(x == y)
-        case .ne: return .bool(x != y)
-        default: return nil
-        }
-    }
+    @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? { numericResult(op, x, y) }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         if let x = fastLeft(f), let r = numeric(x, constant) { return r }

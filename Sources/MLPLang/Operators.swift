@@ -3,25 +3,7 @@
 
 extension Interpreter {
     public func binary(_ op: BinaryOp, _ a: Value, _ b: Value, at loc: SourceLoc) throws(MLPError) -> Value {
-        switch (a, b) {
-        case (.number(let x), .number(let y)):
-            switch op {
-            case .add: return .number(x + y)
-            case .sub: return .number(x - y)
-            case .mul: return .number(x * y)
-            case .div: return .number(x / y)
-            case .mod: return .number(flooredMod(x, y))
-            case .pow: return .number(power(x, y))
-            case .lt: return .bool(x < y)
-            case .le: return .bool(x <= y)
-            case .gt: return .bool(x > y)
-            case .ge: return .bool(x >= y)
-            case .eq: return .bool(x == y)
-            case .ne: return .bool(x != y)
-            case .matmul, .compose: break
-            }
-        default: break
-        }
+        if case .number(let x) = a, case .number(let y) = b, let r = numericResult(op, x, y) { return r }
         // native objects first, either side (tensors compare element-wise)
         if case .object(let o) = a {
             do { if let r = try o.binary(op, b, reversed: false, self) { return r } } catch { throw error.located(loc) }
@@ -208,6 +190,25 @@ extension Interpreter {
         default: break
         }
         throw .runtime("cannot iterate over \(describeForError(v)).")
+    }
+}
+
+/// `x op y` on two numbers; nil for the operators numbers do not have (`@`, `>>`).
+@inline(__always) func numericResult(_ op: BinaryOp, _ x: Double, _ y: Double) -> Value? {
+    switch op {
+    case .add: return .number(x + y)
+    case .sub: return .number(x - y)
+    case .mul: return .number(x * y)
+    case .div: return .number(x / y)
+    case .mod: return .number(flooredMod(x, y))
+    case .pow: return .number(power(x, y))
+    case .lt: return .bool(x < y)
+    case .le: return .bool(x <= y)
+    case .gt: return .bool(x > y)
+    case .ge: return .bool(x >= y)
+    case .eq: return .bool(x == y)
+    case .ne: return .bool(x != y)
+    case .matmul, .compose: return nil
     }
 }
 
