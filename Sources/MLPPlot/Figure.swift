@@ -1,0 +1,202 @@
+// The figure model shared by the three renderers (terminal text, SVG, PNG),
+// tick selection and number formatting. Knows nothing of the language.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct Series {
+    public enum Kind { case line, scatter }
+    public var kind: Kind
+    public var x: [Double]
+    public var y: [Double]
+    public var label: String?
+    public init(kind: Kind, x: [Double], y: [Double], label: String? = nil) {
+        self.kind = kind; self.x = x; self.y = y; self.label = label
+    }
+}
+
+/// A histogram: `counts.count` bins between consecutive `edges`.
+public struct Bars {
+    public var edges: [Double]
+    public var counts: [Double]
+    public init(edges: [Double], counts: [Double]) { self.edges = edges; self.counts = counts }
+
+    /// Bins `values` (non-finite ones are ignored) into `bins` equal bins over their range.
+    public init(values: [Double], bins: Int) {
+        let v = values.filter { $0.isFinite }
+        var lo = v.min() ?? 0, hi = v.max() ?? 1
+        if lo == hi { lo -= 0.5; hi += 0.5 }
+        edges = (0...bins).map { lo + (hi - lo) * Double($0) / Double(bins) }
+        counts = Array(repeating: 0, count: bins)
+        for x in v {
+            var b = Int((x - lo) / (hi - lo) * Double(bins))
+            if b >= bins { b = bins - 1 }
+            if b < 0 { b = 0 }
+            counts[b] += 1
+        }
+    }
+}
+
+/// A matrix drawn as a heat map; NaN cells are gaps (drawn blank).
+public struct Heatmap {
+    public var rows: Int
+    public var cols: Int
+    public var values: [Double]
+    public init(rows: Int, cols: Int, values: [Double]) { self.rows = rows; self.cols = cols; self.values = values }
+
+    /// `images` (n images of h x w, row-major) laid out in a grid with one blank cell between them.
+    public init(grid images: [Double], count n: Int, height h: Int, width w: Int, gridRows: Int, gridCols: Int) {
+        rows = gridRows * h + (gridRows - 1)
+        cols = gridCols * w + (gridCols - 1)
+        values = Array(repeating: .nan, count: rows * cols)
+        for k in 0..<min(n, gridRows * gridCols) {
+            let r0 = (k / gridCols) * (h + 1), c0 = (k % gridCols) * (w + 1)
+            for i in 0..<h { for j in 0..<w { values[(r0 + i) * cols + c0 + j] = images[k * h * w + i * w + j] } }
+        }
+    }
+
+    /// Smallest and largest finite value (0...1 when there is none).
+    public var range: (Double, Double) {
+        var lo = Double.infinity, hi = -Double.infinity
+        for v in values where v.isFinite { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+        return lo > hi ? (0, 1) : (lo, hi)
+    }
+}
+
+public struct Figure {
+    public var series: [Series] = []
+    public var bars: Bars?
+    public var heatmap: Heatmap?
+    public var title = ""
+    public var xlabel = ""
+    public var ylabel = ""
+    /// Terminal size of the plot area in characters.
+    public var width = 60
+    public var height = 15
+    public init() {}
+
+    public var hasLegend: Bool { series.contains { $0.label != nil } }
+
+    /// The data ranges (x, y), widened when empty or a single value.
+    public func ranges() -> (Double, Double, Double, Double) {
+        var x0 = Double.infinity, x1 = -Double.infinity, y0 = Double.infinity, y1 = -Double.infinity
+        for s in series {
+            for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite {
+                x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+            }
+        }
+        if let b = bars {
+            x0 = b.edges.first ?? 0; x1 = b.edges.last ?? 1
+            y0 = 0; y1 = max(b.counts.max() ?? 1, 1)
+        }
+        if x0 > x1 { x0 = 0; x1 = 1 }
+        if y0 > y1 { y0 = 0; y1 = 1 }
+        (x0, x1) = widen(x0, x1); (y0, y1) = widen(y0, y1)
+        return (x0, x1, y0, y1)
+    }
+}
+
+func widen(_ lo: Double, _ hi: Double) -> (Double, Double) {
+    if lo < hi { return (lo, hi) }
+    let d = lo == 0 ? 1 : abs(lo) * 0.1
+    return (lo - d, hi + d)
+}
+
+/// Round tick values ({1, 2, 5} x 10^k apart) inside [lo, hi], at most `maxCount` of them (at least 2 when the range allows).
+public func niceTicks(_ lo: Double, _ hi: Double, maxCount: Int) -> [Double] {
+    guard lo.isFinite, hi.isFinite, hi > lo, maxCount >= 1 else { return lo.isFinite ? [lo] : [] }
+    // the smallest {1, 2, 5} x 10^k step that gives at most maxCount ticks
+    let raw = (hi - lo) / Double(max(maxCount, 1))
+    var mag = pow(10, floor(log10(raw)) - 1)
+    var best: [Double] = [], previous: [Double] = []
+    search: for _ in 0..<4 {
+        for m in [1.0, 2, 5] {
+            let t = ticks(lo, hi, step: m * mag)
+            if t.count <= maxCount { best = t; break search }
+            previous = t
+        }
+        mag *= 10
+    }
+    // one tick says nothing about the scale: take one more than asked for instead
+    if best.count < 2 && previous.count >= 2 && previous.count <= maxCount + 1 { return previous }
+    return best
+}
+
+func ticks(_ lo: Double, _ hi: Double, step: Double) -> [Double] {
+    var out: [Double] = []
+    var k = ceil(lo / step - 1e-9)
+    while out.count <= 1000 {
+        var t = k * step
+        if abs(t) < step * 1e-9 { t = 0 }
+        if t > hi + step * 1e-9 { break }
+        out.append(t)
+        k += 1
+    }
+    return out
+}
+
+/// Labels for a set of ticks with the decimals their spacing needs (`0.5`, `10`, `2e6`).
+public func tickLabels(_ ticks: [Double]) -> [String] {
+    guard !ticks.isEmpty else { return [] }
+    let step = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(ticks[0]), 1)
+    let big = ticks.map { abs($0) }.max() ?? 0
+    if big >= 1e6 || (big > 0 && big < 1e-3) {
+        return ticks.map { t in
+            if t == 0 { return "0" }
+            let e = floor(log10(abs(t)))
+            let m = t / pow(10, e)
+            let d = max(0, min(6, Int(ceil(-log10(step / pow(10, e)) - 1e-9))))
+            return trimZeros(formatFixed(m, d)) + "e" + String(Int(e))
+        }
+    }
+    let d = max(0, min(10, Int(ceil(-log10(step) - 1e-9))))
+    return ticks.map { formatFixed($0, d) }
+}
+
+func trimZeros(_ s: String) -> String {
+    guard s.contains(".") else { return s }
+    var t = s
+    while t.hasSuffix("0") { t.removeLast() }
+    if t.hasSuffix(".") { t.removeLast() }
+    return t
+}
+
+/// `x` with exactly `decimals` digits after the point (no Foundation).
+public func formatFixed(_ x: Double, _ decimals: Int) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+    let scale = pow(10, Double(decimals))
+    let n = (abs(x) * scale).rounded()
+    let neg = x < 0 && n != 0
+    if n >= 9e18 { return (neg ? "-" : "") + String(Int(abs(x))) }
+    let v = UInt64(n)
+    var digits = String(v)
+    if decimals > 0 {
+        while digits.count <= decimals { digits = "0" + digits }
+        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
+    }
+    return (neg ? "-" : "") + digits
+}
+
+/// Short label for a value that is not a tick (colour scales): up to 4 significant digits.
+public func shortNumber(_ x: Double) -> String {
+    if x == 0 || !x.isFinite { return x == 0 ? "0" : formatFixed(x, 0) }
+    let e = Int(floor(log10(abs(x))))
+    if e >= 6 || e < -3 { return trimZeros(formatFixed(x / pow(10, Double(e)), 3)) + "e" + String(e) }
+    return trimZeros(formatFixed(x, max(0, 3 - e)))
+}
+
+/// Viridis-like colour ramp, t in 0...1.
+public func rampColor(_ t: Double) -> (UInt8, UInt8, UInt8) {
+    let stops: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+    let u = min(max(t.isFinite ? t : 0, 0), 1) * Double(stops.count - 1)
+    let i = min(Int(u), stops.count - 2), f = u - Double(i)
+    let a = stops[i], b = stops[i + 1]
+    func c(_ x: Double, _ y: Double) -> UInt8 { UInt8((x + (y - x) * f).rounded()) }
+    return (c(a.0, b.0), c(a.1, b.1), c(a.2, b.2))
+}
+
+/// Series colours for files (RGB) and terminals (ANSI bright colours).
+let seriesRGB: [(UInt8, UInt8, UInt8)] = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (23, 190, 207)]
+let seriesANSI = [94, 91, 92, 93, 95, 96]
+/// Markers of series in a legend (terminal).
+let seriesMarkers: [Character] = ["o", "x", "+", "*", "@", "%"]
