@@ -36,9 +36,10 @@ bench-interp: build
 	bash bench/interp/run.sh
 
 install: build
-	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/stdlib
+	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/stdlib $(PREFIX)/share/mlp/data
 	install -m 755 $(MLP) $(PREFIX)/bin/mlp
 	cp -r stdlib/. $(PREFIX)/share/mlp/stdlib/
+	cp -r data/. $(PREFIX)/share/mlp/data/
 
 clean:
 	rm -rf .build

@@ -1,6 +1,156 @@
-// Array files and data sets (npy/npz, CSV, IDX, digits): being written.
+// Array files and data sets: npy/npz (NumPy), CSV, IDX (MNIST), digits() and
+// fashion_mnist(). The formats live in MLPTensor (ArrayFiles, over bytes); these
+// builtins do the I/O: reads with readFileBytes, writes atomically (temp + rename).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MLPLang
+import MLPTensor
 
 enum ArrayFileLib {
-    static func register(_ r: inout Registry) {}
+    static let fashionPackage = "dataset-fashion-mnist"
+    static let fashionDir = "/usr/share/datasets/fashion-mnist"
+
+    static func register(_ r: inout Registry) {
+        r.fn("load_npy", [p("path")], doc: "Reads a NumPy .npy file as a tensor (float, integer or bool data becomes numbers).",
+             example: "w = load_npy(\"/tmp/w.npy\")") { a throws(MLPError) in
+            let path = try a.string(0)
+            return .object(TensorValue(try parse(a, path) { try ArrayFiles.npyDecode($0) }))
+        }
+        r.fn("save_npy", [p("path"), p("t")], doc: "Writes a tensor as a NumPy .npy file (float64, as numpy.save; atomically).",
+             example: "save_npy(\"/tmp/w.npy\", randn(3, 4))") { a throws(MLPError) in
+            let path = try a.string(0), t = try TensorLib.tensorOf(a, 1)
+            try write(a, path, ArrayFiles.npyEncode(t))
+            return .nil
+        }
+        r.fn("load_npz", [p("path")], doc: "Reads a NumPy .npz archive (numpy.savez or savez_compressed) as a dict of name -> tensor.",
+             example: "d = load_npz(\"/tmp/params.npz\")   # d[\"w\"]") { a throws(MLPError) in
+            let path = try a.string(0)
+            let entries = try parse(a, path) { try ArrayFiles.npzDecode($0) }
+            let d = DictObj()
+            for (k, t) in entries { d[k] = .object(TensorValue(t)) }
+            return .dict(d)
+        }
+        r.fn("save_npz", [p("path"), p("arrays"), Param("compressed", .bool(false), keywordOnly: true)],
+             doc: "Writes a dict of name -> tensor as a NumPy .npz archive (as numpy.savez, or savez_compressed with compressed=true; atomically).",
+             example: "save_npz(\"/tmp/params.npz\", {\"w\": randn(3, 3), \"b\": zeros(3)})") { a throws(MLPError) in
+            let path = try a.string(0), d = try a.dict(1), compressed = try a.bool(2)
+            var entries: [(String, Tensor)] = []
+            for (k, v) in zip(d.keys, d.values) {
+                guard case .string(let name) = k else {
+                    let shown: String
+                    switch k {
+                    case .number(let x): shown = formatNumber(x)
+                    case .bool(let b): shown = "\(b)"
+                    case .string(let t): shown = t
+                    }
+                    throw a.error("array names must be strings, got \(shown).", at: 1)
+                }
+                let t: Tensor
+                switch v {
+                case .object(let o as TensorValue): t = o.t
+                case .list, .number:
+                    do throws(MLPError) { t = try TensorValue.fromNested(v) } catch { throw a.error("'\(name)': \(error.message)", at: 1) }
+                default: throw a.error("'\(name)' must be a tensor, got \(describeForError(v)).", at: 1)
+                }
+                entries.append((name, t))
+            }
+            let bytes: [UInt8]
+            do { bytes = try ArrayFiles.npzEncode(entries, compressed: compressed) } catch { throw a.error(tensorMessage(error), at: 1) }
+            try write(a, path, bytes)
+            return .nil
+        }
+        r.fn("load_csv", [p("path"), p("delimiter", ","), p("skip_header", 0)],
+             doc: "Reads numbers from a CSV file as a 2-D tensor [rows, columns] (1-D for one column); # lines and blank lines are skipped.",
+             example: "data = load_csv(\"/tmp/data.csv\", skip_header=1)") { a throws(MLPError) in
+            let path = try a.string(0), delim = try a.string(1), skip = try a.int(2)
+            return .object(TensorValue(try parse(a, path) { try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip) }))
+        }
+        r.fn("save_csv", [p("path"), p("t"), p("delimiter", ",")], doc: "Writes a 1-D or 2-D tensor as CSV, one row per line, numbers in shortest round-trip form (atomically).",
+             example: "save_csv(\"/tmp/data.csv\", tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
+            let path = try a.string(0), t = try TensorLib.tensorOf(a, 1), delim = try a.string(2)
+            let bytes: [UInt8]
+            do { bytes = try ArrayFiles.csvEncode(t, delimiter: delim) } catch { throw a.error(tensorMessage(error), at: 1) }
+            try write(a, path, bytes)
+            return .nil
+        }
+        r.fn("load_idx", [p("path")], doc: "Reads an IDX file (the MNIST format), gzipped or not, as a tensor of its shape.",
+             example: "x = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\")") { a throws(MLPError) in
+            let path = try a.string(0)
+            return .object(TensorValue(try parse(a, path) { try ArrayFiles.idxDecode($0) }))
+        }
+        r.fn("digits", [], doc: "The 8x8 handwritten digits (UCI, as scikit-learn ships them): {images: [1797, 8, 8] values 0..16, labels: [1797] 0..9}.",
+             example: "d = digits()   # d[\"images\"][0], d[\"labels\"][0]") { a throws(MLPError) in
+            guard let dir = findData() else {
+                throw a.error("the data folder with digits.csv.gz was not found (set MLP_DATA to the folder, or reinstall mlp).")
+            }
+            let path = dir + "/digits.csv.gz"
+            let (images, labels) = try parse(a, path) { try ArrayFiles.digitsDecode($0) }
+            return pair(images, labels)
+        }
+        r.fn("fashion_mnist", [p("split", "train")],
+             doc: "Fashion-MNIST from Debian's dataset-fashion-mnist package: {images: [n, 28, 28] raw pixels 0..255, labels: [n] 0..9}; split \"train\" (60000) or \"test\" (10000).",
+             example: "d = fashion_mnist(\"test\")   # x = d[\"images\"] / 255") { a throws(MLPError) in
+            let split = try a.string(0)
+            let prefix: String
+            switch split {
+            case "train": prefix = "train"
+            case "test": prefix = "t10k"
+            default: throw a.error("split must be \"train\" or \"test\", got \"\(split)\".", at: 0)
+            }
+            var dir = fashionDir
+            if let env = getenv("MLP_FASHION_MNIST") { dir = String(cString: env) }
+            let imagesPath = "\(dir)/\(prefix)-images-idx3-ubyte.gz", labelsPath = "\(dir)/\(prefix)-labels-idx1-ubyte.gz"
+            for f in [imagesPath, labelsPath] where !fileExists(f) {
+                throw a.error("\(f) not found: install Debian's \(fashionPackage) package (sudo apt install \(fashionPackage)).")
+            }
+            let images = try parse(a, imagesPath) { try ArrayFiles.idxDecode($0) }
+            let labels = try parse(a, labelsPath) { try ArrayFiles.idxDecode($0) }
+            guard images.ndim == 3, labels.ndim == 1, images.shape[0] == labels.shape[0] else {
+                throw a.error("unexpected shapes: images \(Tensor.formatShape(images.shape)), labels \(Tensor.formatShape(labels.shape)).")
+            }
+            return pair(images, labels)
+        }
+    }
+
+    static func pair(_ images: Tensor, _ labels: Tensor) -> Value {
+        let d = DictObj()
+        d["images"] = .object(TensorValue(images))
+        d["labels"] = .object(TensorValue(labels))
+        return .dict(d)
+    }
+
+    /// Reads the file and runs a parser, naming the file in any error.
+    static func parse<T>(_ a: Args, _ path: String, _ body: ([UInt8]) throws -> T) throws(MLPError) -> T {
+        if directoryExists(path) { throw a.error("\(path) is a folder, not a file.", at: 0) }
+        guard fileExists(path) else { throw a.error("no such file: \(path)", at: 0) }
+        guard let bytes = readFileBytes(path) else {
+            throw a.error("cannot read \(path): \(String(cString: strerror(errno))).", at: 0)
+        }
+        do { return try body(bytes) } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
+    }
+
+    static func write(_ a: Args, _ path: String, _ bytes: [UInt8]) throws(MLPError) {
+        if let err = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(err).", at: 0) }
+    }
+
+    /// The folder of data files (digits.csv.gz), found as the stdlib is: $MLP_DATA,
+    /// ../share/mlp/data next to the binary, or `data` beside Package.swift above it.
+    static func findData() -> String? {
+        if let env = getenv("MLP_DATA") { return String(cString: env) }
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        var dir = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.endIndex)])
+        if directoryExists(dir + "/../share/mlp/data") { return dir + "/../share/mlp/data" }
+        for _ in 0..<5 {
+            if directoryExists(dir + "/data") && fileExists(dir + "/Package.swift") { return dir + "/data" }
+            guard let slash = dir.lastIndex(of: "/") else { break }
+            dir = String(dir[..<slash])
+        }
+        return nil
+    }
 }

@@ -238,8 +238,13 @@ struct BuiltinSig {
 }
 
 /// Builtins that touch the file system, the clock or stdin: never generated,
-/// and renamed away when a mutation or a corpus file produces them.
-let forbiddenNames: Set<String> = ["read_text", "write_text", "exists", "time", "clock", "input", "read_line", "readline"]
+/// and renamed away when a mutation or a corpus file produces them. The plot
+/// builtins are here because their `file=` option writes files.
+let forbiddenNames: Set<String> = [
+    "read_text", "write_text", "exists", "time", "clock", "input", "read_line", "readline",
+    "load_npy", "save_npy", "load_npz", "save_npz", "load_csv", "save_csv", "load_idx", "fashion_mnist",
+    "plot", "scatter", "hist", "imshow", "imshow_grid", "savefig",
+]
 
 func builtinSignatures() -> (functions: [BuiltinSig], constants: [String]) {
     let registry = Registry.standard(argv: [])

@@ -1,0 +1,51 @@
+// IDX files (the MNIST format), gzipped or not: magic 00 00 <type> <ndim>, then
+// ndim big-endian UInt32 sizes, then row-major big-endian data. Types: 08 ubyte,
+// 09 sbyte, 0B int16, 0C int32, 0D float32, 0E float64. Also the digits data set.
+
+extension ArrayFiles {
+    /// A tensor from an IDX file's bytes (gunzipped first when they start with 1f 8b).
+    public static func idxDecode(_ input: [UInt8]) throws -> Tensor {
+        let b = isGzip(input) ? try gunzip(input) : input
+        guard b.count >= 4, b[0] == 0, b[1] == 0 else {
+            throw TensorError("not an IDX file (it does not start with the magic bytes 00 00).")
+        }
+        let kind: Kind, size: Int
+        switch b[2] {
+        case 0x08: kind = .uint; size = 1
+        case 0x09: kind = .int; size = 1
+        case 0x0B: kind = .int; size = 2
+        case 0x0C: kind = .int; size = 4
+        case 0x0D: kind = .float; size = 4
+        case 0x0E: kind = .float; size = 8
+        default: throw TensorError("not an IDX file (unknown data type 0x\(String(b[2], radix: 16)) in the magic number).")
+        }
+        let ndim = Int(b[3])
+        guard b.count >= 4 + 4 * ndim else {
+            throw TensorError("truncated IDX file: the header needs \(4 + 4 * ndim) bytes, found \(b.count).")
+        }
+        let shape = (0..<ndim).map { be(b, 4 + 4 * $0, 4) }
+        let start = 4 + 4 * ndim
+        guard let n = product(shape), let nbytes = product([n, size]) else {
+            throw TensorError("bad IDX header: shape \(shapeString(shape)) is too large.")
+        }
+        guard b.count - start == nbytes else { throw sizeMismatch("IDX file", expected: nbytes, actual: b.count - start) }
+        return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+    }
+
+    /// The 8x8 digits (scikit-learn's digits.csv.gz: 64 pixels 0..16 and the label per line):
+    /// images [n, 8, 8] and labels [n].
+    public static func digitsDecode(_ gz: [UInt8]) throws -> (images: Tensor, labels: Tensor) {
+        let table = try csvDecode(isGzip(gz) ? try gunzip(gz) : gz)
+        guard table.ndim == 2, table.shape[1] == 65 else {
+            throw TensorError("the digits file should have 65 columns, found shape \(shapeString(table.shape)).")
+        }
+        let n = table.shape[0]
+        let images = Tensor(uninitializedShape: [n, 8, 8]), labels = Tensor(uninitializedShape: [n])
+        let src = table.storage.pointer, ip = images.storage.pointer, lp = labels.storage.pointer
+        for i in 0..<n {
+            for j in 0..<64 { ip[i * 64 + j] = src[i * 65 + j] }
+            lp[i] = src[i * 65 + 64]
+        }
+        return (images, labels)
+    }
+}

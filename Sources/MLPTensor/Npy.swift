@@ -1,0 +1,145 @@
+// NumPy .npy files: write '<f8' C-order version 1.0 exactly as numpy.save does;
+// read float (f2/f4/f8), signed and unsigned integers (1-8 bytes) and bool, in
+// either byte order and C or Fortran order, into Double.
+// Format: magic \x93NUMPY, major, minor, header length (2 bytes LE in 1.0,
+// 4 bytes in 2.0/3.0), an ASCII Python dict literal padded to 64 bytes, data.
+
+extension ArrayFiles {
+    static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // \x93NUMPY
+
+    /// The tensor as a .npy file ('<f8', C order), byte for byte what numpy.save writes.
+    public static func npyEncode(_ t: Tensor) -> [UInt8] {
+        let shape = t.shape
+        let shapeRepr = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shapeRepr), }"
+        // numpy leaves room to grow the first axis in place (GROWTH_AXIS_MAX_DIGITS = 21)
+        if let first = shape.first { header += String(repeating: " ", count: Swift.max(0, 21 - String(first).count)) }
+        var hlen = header.utf8.count + 1
+        var version: UInt8 = 1, lenBytes = 2
+        if hlen + 64 - (10 + hlen) % 64 > 65535 { version = 2; lenBytes = 4 }   // as numpy: 2.0 only when 1.0 cannot hold it
+        let pad = 64 - (6 + 2 + lenBytes + hlen) % 64
+        header += String(repeating: " ", count: pad) + "\n"
+        hlen = header.utf8.count
+        var out = npyMagic
+        out.append(version); out.append(0)
+        appendLE(&out, hlen, lenBytes)
+        out.append(contentsOf: header.utf8)
+        let n = t.count
+        out.reserveCapacity(out.count + 8 * n)
+        let p = t.storage.pointer
+        if 1.littleEndian == 1 {
+            out.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: 8 * n))
+        } else {
+            for i in 0..<n { appendLE(&out, Int(truncatingIfNeeded: p[i].bitPattern), 8) }
+        }
+        return out
+    }
+
+    /// A tensor from the bytes of a .npy file.
+    public static func npyDecode(_ b: [UInt8]) throws -> Tensor {
+        guard b.count >= 6, Array(b[0..<6]) == npyMagic else {
+            throw TensorError("not a .npy file (it does not start with the magic bytes \\x93NUMPY).")
+        }
+        guard b.count >= 10 else { throw TensorError("truncated .npy file: the header is incomplete (\(b.count) bytes).") }
+        let major = Int(b[6]), minor = Int(b[7])
+        let lenBytes: Int
+        switch major {
+        case 1: lenBytes = 2
+        case 2, 3: lenBytes = 4
+        default: throw TensorError("unsupported .npy format version \(major).\(minor) (1.0, 2.0 and 3.0 are known).")
+        }
+        guard b.count >= 8 + lenBytes else { throw TensorError("truncated .npy file: the header is incomplete (\(b.count) bytes).") }
+        let hlen = le(b, 8, lenBytes)
+        let start = 8 + lenBytes + hlen
+        guard start <= b.count else {
+            throw TensorError("truncated .npy file: the header says \(hlen) bytes, the file has \(b.count - 8 - lenBytes) after the prefix.")
+        }
+        let header = String(decoding: b[(8 + lenBytes)..<start], as: UTF8.self)
+        let (descr, fortran, shape) = try parseNpyHeader(header)
+        let (kind, size, little) = try parseDescr(descr)
+        guard let n = product(shape), let nbytes = product([n, size]) else {
+            throw TensorError("bad .npy header: shape \(shapeString(shape)) is too large.")
+        }
+        let actual = b.count - start
+        guard actual == nbytes else { throw sizeMismatch(".npy file", expected: nbytes, actual: actual) }
+        if !fortran { return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: little, shape: shape) }
+        // Fortran order: the data is the transpose in C order
+        let rev = Array(shape.reversed())
+        let t = decode(b, start: start, count: n, kind: kind, size: size, littleEndian: little, shape: rev)
+        return try t.permute(Array((0..<shape.count).reversed()))
+    }
+
+    /// (descr, fortran_order, shape) from the header's dict literal.
+    static func parseNpyHeader(_ h: String) throws -> (String, Bool, [Int]) {
+        func value(_ key: String) throws -> Substring {
+            guard let r = h.firstRange(of: "'\(key)':") ?? h.firstRange(of: "\"\(key)\":") else {
+                throw TensorError("bad .npy header: no '\(key)' in \(h.arrayFileTrimmed()).")
+            }
+            return h[r.upperBound...].drop { $0 == " " }
+        }
+        let d = try value("descr")
+        guard let q = d.first, q == "'" || q == "\"" else {
+            if d.hasPrefix("[") { throw TensorError("unsupported .npy data type: structured arrays (descr \(d.prefix { $0 != "]" })]) cannot be read.") }
+            throw TensorError("bad .npy header: cannot read descr in \(h.arrayFileTrimmed()).")
+        }
+        let body = d.dropFirst()
+        guard let end = body.firstIndex(of: q) else { throw TensorError("bad .npy header: unterminated descr.") }
+        let descr = String(body[..<end])
+        let f = try value("fortran_order")
+        let fortran: Bool
+        if f.hasPrefix("True") { fortran = true } else if f.hasPrefix("False") { fortran = false } else {
+            throw TensorError("bad .npy header: fortran_order is neither True nor False.")
+        }
+        let s = try value("shape")
+        guard s.first == "(", let close = s.firstIndex(of: ")") else { throw TensorError("bad .npy header: cannot read the shape.") }
+        var shape: [Int] = []
+        for part in s[s.index(after: s.startIndex)..<close].split(separator: ",") {
+            let t = part.arrayFileTrimmed()
+            if t.isEmpty { continue }
+            let digits = t.hasSuffix("L") ? String(t.dropLast()) : t   // Python 2 longs
+            guard let v = Int(digits), v >= 0 else { throw TensorError("bad .npy header: shape entry '\(t)' is not a size.") }
+            shape.append(v)
+        }
+        return (descr, fortran, shape)
+    }
+
+    /// (kind, item size, little endian) for a descr such as '<f8'.
+    static func parseDescr(_ d: String) throws -> (Kind, Int, Bool) {
+        let chars = Array(d)
+        guard chars.count >= 2 else { throw TensorError("unsupported .npy data type '\(d)'.") }
+        var i = 0
+        var little = 1.littleEndian == 1
+        switch chars[0] {
+        case "<": little = true; i = 1
+        case ">": little = false; i = 1
+        case "|", "=": i = 1
+        default: break
+        }
+        let kindChar = chars[i]
+        guard let size = Int(String(chars[(i + 1)...])) else {
+            if kindChar == "O" { throw TensorError("unsupported .npy data type '\(d)': object arrays (pickled Python objects) cannot be read.") }
+            throw TensorError("unsupported .npy data type '\(d)'.")
+        }
+        let kind: Kind
+        switch kindChar {
+        case "f" where size == 2 || size == 4 || size == 8: kind = .float
+        case "i" where [1, 2, 4, 8].contains(size): kind = .int
+        case "u" where [1, 2, 4, 8].contains(size): kind = .uint
+        case "b" where size == 1: kind = .bool
+        case "O": throw TensorError("unsupported .npy data type '\(d)': object arrays (pickled Python objects) cannot be read.")
+        case "c": throw TensorError("unsupported .npy data type '\(d)': complex numbers cannot be read.")
+        case "U", "S", "V", "a": throw TensorError("unsupported .npy data type '\(d)': strings and raw bytes cannot be read.")
+        default: throw TensorError("unsupported .npy data type '\(d)'.")
+        }
+        return (kind, size, little)
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces, tabs and line ends.
+    func arrayFileTrimmed() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
