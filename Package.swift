@@ -4,6 +4,10 @@ import PackageDescription
 // Module layout: ../shared/design/ARCHITECTURE.md. Arrows point down only:
 // mlp -> MLPREPL -> MLPRuntime -> MLPLang, MLPTensor.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+// The interpreter and its builtins run on one thread (Ctrl-C only sets an atomic
+// flag), so their reference counting need not be atomic: 25-30% faster calls.
+// A future parallel kernel must not share their objects across threads.
+let interpreter: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xfrontend", "-assume-single-threaded"])]
 
 let package = Package(
     name: "mlp",
@@ -15,8 +19,8 @@ let package = Package(
         .systemLibrary(name: "CMLPZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CMLPZlib"], swiftSettings: optimize),
-        .target(name: "MLPLang", swiftSettings: optimize),
-        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPPlot"], swiftSettings: optimize),
+        .target(name: "MLPLang", swiftSettings: interpreter),
+        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPPlot"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
         // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
         .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"],

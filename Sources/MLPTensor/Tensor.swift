@@ -277,7 +277,9 @@ extension Tensor: Equatable {
 extension Tensor {
     /// Most elements one tensor may hold (2^31 - 1 doubles, 16 GiB; every
     /// dimension then fits BLAS's 32-bit integers).
-    public static let maxCount = Int(Int32.max)
+    /// The most elements one tensor may have. A variable so that a harness (the
+    /// fuzzer) can bound allocations the way a step budget bounds loops.
+    nonisolated(unsafe) public static var maxCount = Int(Int32.max)
 
     /// The element count of a shape, or an error for a negative dimension or a
     /// tensor too large to allocate (so that no input crashes the process).

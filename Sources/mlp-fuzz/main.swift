@@ -1193,6 +1193,7 @@ func runInput(_ bytes: [UInt8], _ opts: Options, mode: Int) -> RunResult {
     GlobalRandom.seed(0)
     let session = Session(argv: [], file: fuzzName, out: Output(capturing: ()))
     session.interp.stepBudget = opts.stepBudget
+    Tensor.maxCount = 1 << 20   // tensors of a million elements at most: no input may spend seconds filling memory
     session.interp.maxDepth = opts.maxDepth
     session.interp.stdlibPath = nil
     if text.hasPrefix("#repl\n") { return runREPLInput(text, session, mode: mode) }
