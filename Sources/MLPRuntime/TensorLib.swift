@@ -80,6 +80,128 @@ enum TensorLib {
             let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
             return try make(a) { try t.cumsum(axis: axis) }
         }
+        registerShapeOps(&r)
+        registerLinalg(&r)
+    }
+
+    // MARK: shape operations, selection, sorting
+
+    static func registerShapeOps(_ r: inout Registry) {
+        let axisKw = Param("axis", DefaultValue.none, keywordOnly: true)
+        r.fn("permute", [p("t"), p("axes")], doc: "The axes reordered: result axis i is t's axis axes[i].",
+             example: "shape(permute(zeros(2, 3, 4), [2, 0, 1]))   # [4, 2, 3]") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axes = try intList(a, 1)
+            return try make(a, at: 1) { try t.permute(axes) }
+        }
+        r.fn("squeeze", [p("t"), axisKw], doc: "Axes of size 1 removed (all of them, or only axis).",
+             example: "shape(squeeze(zeros(1, 3, 1)))   # [3]") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
+            return try make(a, at: 1) { try t.squeeze(axis: axis) }
+        }
+        r.fn("unsqueeze", [p("t"), p("axis")], doc: "A new axis of size 1 inserted at axis (-1 appends it).",
+             example: "shape(unsqueeze(zeros(3), 0))   # [1, 3]") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axis = try a.int(1)
+            return try make(a, at: 1) { try t.unsqueeze(axis: axis) }
+        }
+        r.fn("tile", [p("t"), p("reps")], doc: "The whole tensor repeated reps times (a number, or a list with one count per axis).",
+             example: "tile(tensor([1, 2]), 3)") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), reps = try intList(a, 1)
+            return try make(a, at: 1) { try t.tile(reps) }
+        }
+        r.fn("repeat", [p("t"), p("n"), axisKw], doc: "Each element repeated n times along axis (of the flattened tensor when no axis).",
+             example: "repeat(tensor([1, 2]), 2)   # tensor([1, 1, 2, 2])") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), n = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
+            if n < 0 { throw a.error("repeats must be non-negative, got \(n).", at: 1) }
+            return try make(a, at: 2) { try t.repeated(n, axis: axis) }
+        }
+        r.fn("flip", [p("t"), axisKw], doc: "The elements in reverse order along axis (along every axis when no axis).",
+             example: "flip(tensor([1, 2, 3]))   # tensor([3, 2, 1])") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
+            return try make(a, at: 1) { try t.flip(axis: axis) }
+        }
+        r.fn("roll", [p("t"), p("shift"), axisKw], doc: "The elements shifted periodically by shift along axis (of the flattened tensor when no axis).",
+             example: "roll(tensor([1, 2, 3, 4]), 1)   # tensor([4, 1, 2, 3])") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), shift = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
+            return try make(a, at: 2) { try t.roll(shift, axis: axis) }
+        }
+        r.fn("where", [p("cond"), p("a"), p("b")], doc: "a where cond is nonzero, else b, element-wise with broadcasting.",
+             example: "where(tensor([-1, 2]) > 0, 1, -1)   # tensor([-1, 1])") { a throws(MLPError) in
+            let c: Tensor
+            if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try tensorOf(a, 0) }
+            let x = try tensorOf(a, 1), y = try tensorOf(a, 2)
+            do { return scalarOrTensor(try Tensor.where(c, x, y)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        }
+        r.fn("clip", [p("t"), opt("lo"), opt("hi")], doc: "Values limited to [lo, hi]; either bound may be nil.",
+             example: "clip(tensor([-2, 0.5, 3]), 0, 1)   # tensor([0, 0.5, 1])") { a throws(MLPError) in
+            let t = try tensorOf(a, 0)
+            let lo = a.isNil(1) ? nil : try a.number(1), hi = a.isNil(2) ? nil : try a.number(2)
+            if let lo, let hi, lo > hi {
+                throw a.error("lower bound \(formatNumber(lo)) is above upper bound \(formatNumber(hi)).", at: 1)
+            }
+            return scalarOrTensor(t.clip(lo, hi))
+        }
+        r.fn("onehot", [p("labels"), p("n")], doc: "One-hot rows: labels (integers in 0..<n) as a tensor of shape shape(labels) + [n].",
+             example: "onehot(tensor([0, 2]), 3)") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), n = try a.int(1)
+            if n < 0 { throw a.error("number of classes must be non-negative, got \(n).", at: 1) }
+            return try make(a, at: 0) { try Tensor.onehot(t, n) }
+        }
+        r.fn("argsort", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "Indices that sort t along axis (the last by default); stable, nan last.",
+             example: "argsort(tensor([3, 1, 2]))   # tensor([1, 2, 0])") { a throws(MLPError) in
+            let t = try tensorOf(a, 0), axis = try a.int(1)
+            do { return scalarOrTensor(try t.argsort(axis: axis)) } catch { throw a.error(unprefixed(tensorMessage(error)), at: 1) }
+        }
+        product(&r, "kron", "Kronecker product.", "kron(eye(2), ones(2, 2))") { x, y throws in try Tensor.kron(x, y) }
+    }
+
+    // MARK: linear algebra (LAPACK)
+
+    static func registerLinalg(_ r: inout Registry) {
+        r.fn("inv", [p("a")], doc: "The inverse of a square matrix.", example: "inv(tensor([[2, 0], [0, 4]]))") { a throws(MLPError) in
+            let m = try tensorOf(a, 0)
+            return try make(a, at: 0) { try m.inv() }
+        }
+        r.fn("det", [p("a")], doc: "The determinant of a square matrix.", example: "det(tensor([[1, 2], [3, 4]]))   # -2") { a throws(MLPError) in
+            let m = try tensorOf(a, 0)
+            do { return .number(try m.det()) } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+        }
+        r.fn("solve", [p("a"), p("b")], doc: "x with a @ x = b, for a square matrix a and a vector or matrix b.",
+             example: "solve(tensor([[2, 0], [0, 4]]), tensor([2, 8]))   # tensor([1, 2])") { a throws(MLPError) in
+            let m = try tensorOf(a, 0), b = try tensorOf(a, 1)
+            if m.ndim != 2 || m.shape[0] != m.shape[1] {
+                throw a.error("expected a square matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0)
+            }
+            return try make(a) { try Tensor.solve(m, b) }
+        }
+        r.fn("eigh", [p("a")], doc: "Eigenvalues (ascending) and eigenvectors (as columns) of a symmetric matrix: [values, vectors].",
+             example: "vals, vecs = eigh(tensor([[2, 1], [1, 2]]))") { a throws(MLPError) in
+            let m = try tensorOf(a, 0)
+            do {
+                let (w, v) = try m.eigh()
+                return .list([.object(TensorValue(w)), .object(TensorValue(v))])
+            } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+        }
+        r.fn("svd", [p("a"), Param("full_matrices", .bool(true), keywordOnly: true)],
+             doc: "Singular value decomposition a = U @ diag(S) @ Vt, as [U, S, Vt] (S descending); full_matrices=false gives the reduced form.",
+             example: "u, s, vt = svd(tensor([[3, 0], [0, 4], [0, 0]]), full_matrices=false)") { a throws(MLPError) in
+            let m = try tensorOf(a, 0), full = try a.bool(1)
+            do {
+                let (u, s, vt) = try m.svd(fullMatrices: full)
+                return .list([.object(TensorValue(u)), .object(TensorValue(s)), .object(TensorValue(vt))])
+            } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+        }
+        r.fn("cholesky", [p("a")], doc: "The lower-triangular L with a = L @ L.T, for a symmetric positive definite matrix.",
+             example: "cholesky(tensor([[4, 2], [2, 3]]))") { a throws(MLPError) in
+            let m = try tensorOf(a, 0)
+            return try make(a, at: 0) { try m.cholesky() }
+        }
+        r.fn("lstsq", [p("a"), p("b"), Param("rcond", DefaultValue.none, keywordOnly: true)],
+             doc: "The least-squares (minimum-norm) x minimising |a @ x - b|; b a vector or matrix.",
+             example: "lstsq(tensor([[1, 0], [1, 1], [1, 2]]), tensor([1, 3, 5]))   # close to tensor([1, 2])") { a throws(MLPError) in
+            let m = try tensorOf(a, 0), b = try tensorOf(a, 1), rc = a.isNil(2) ? nil : try a.number(2)
+            if m.ndim != 2 { throw a.error("expected a matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0) }
+            do { return .object(TensorValue(try Tensor.lstsq(m, b, rcond: rc).x)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        }
     }
 
     // MARK: shared argument handling
@@ -123,6 +245,11 @@ enum TensorLib {
     /// Runs a tensor operation for builtin `a`, reporting its error under the builtin's name.
     static func make(_ a: Args, _ body: () throws -> Tensor) throws(MLPError) -> Value {
         do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+    }
+
+    /// As `make`, with the error located at argument `i` (the one at fault: an axis, a non-square matrix).
+    static func make(_ a: Args, at i: Int, _ body: () throws -> Tensor) throws(MLPError) -> Value {
+        do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
     }
 
     /// The tensor library names its own operation (`full: ...`); the builtin's name replaces it.
