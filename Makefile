@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden test-repl fuzz bench-interp install clean
+.PHONY: deps build demo test test-golden test-repl fuzz bench-interp bench bench-peers install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -34,6 +34,18 @@ fuzz: build
 
 bench-interp: build
 	bash bench/interp/run.sh
+
+# Every benchmark (bench/interp, then the bench/tensor pairs against NumPy), 2 threads
+# each side, one table. The NumPy peer comes from bench/.venv (`make bench-peers`),
+# else from python3.
+bench: build
+	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 bash bench/run.sh
+
+# The peers for `make bench`: a local venv with NumPy (git-ignored).
+bench-peers:
+	python3 -m venv bench/.venv
+	bench/.venv/bin/pip install numpy
+	bench/.venv/bin/python -c 'import numpy; print("numpy", numpy.__version__)'
 
 install: build
 	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/stdlib $(PREFIX)/share/mlp/data
