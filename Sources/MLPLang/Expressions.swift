@@ -88,10 +88,10 @@ final class StringInterp: Expr {
     init(_ parts: [Expr], _ specs: [String?], _ loc: SourceLoc) { self.parts = parts; self.specs = specs; super.init(loc) }
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         var s = ""
-        for (i, p) in parts.enumerated() {
-            let v = try p.eval(f)
+        for i in 0..<parts.count {
+            let v = try parts[i].eval(f)
             if let spec = specs[i] {
-                do { s += try formatValue(v, spec: spec, f.interp) } catch { throw error.located(p.loc) }
+                do { s += try formatValue(v, spec: spec, f.interp) } catch { throw error.located(parts[i].loc) }
             } else if case .string(let str) = v { s += str.s } else { s += f.interp.str(v) }
         }
         return .str(s)

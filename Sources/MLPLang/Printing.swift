@@ -9,12 +9,16 @@ public func formatNumber(_ d: Double) -> String {
 extension Interpreter {
     /// The text `print` and `str` show: strings bare, everything else as `repr`.
     public func str(_ v: Value) -> String {
-        if case .string(let s) = v { return s.s }
-        return repr(v)
+        switch v {
+        case .string(let s): return s.s
+        case .number(let d): return formatNumber(d)   // the common case of "{i}": no container bookkeeping
+        default: return repr(v)
+        }
     }
 
     /// The text of a value inside a list or dict (strings quoted).
     public func repr(_ v: Value) -> String {
+        if case .number(let d) = v { return formatNumber(d) }
         var out = ""
         var visiting: Set<ObjectIdentifier> = []
         repr(v, into: &out, &visiting)

@@ -34,10 +34,10 @@ enum StringLib {
             return .str(String(decoding: bytes, as: UTF8.self))
         }
         r.fn("upper", [p("s")], doc: "The string in upper case.", example: "upper(\"mlp\")   # \"MLP\"") { a throws(MLPError) in
-            .str(try a.string(0).uppercased())
+            .str(try changeCase(a, upper: true))
         }
         r.fn("lower", [p("s")], doc: "The string in lower case.", example: "lower(\"MLP\")   # \"mlp\"") { a throws(MLPError) in
-            .str(try a.string(0).lowercased())
+            .str(try changeCase(a, upper: false))
         }
         r.fn("replace", [p("s"), p("old"), p("new")], doc: "s with every occurrence of old replaced by new.",
              example: "replace(\"a-b-c\", \"-\", \"+\")   # \"a+b+c\"") { a throws(MLPError) in
@@ -86,4 +86,14 @@ func splitBytes(_ s: String, _ sep: String) -> [String] {
     }
     out.append(String(decoding: b[start...], as: UTF8.self))
     return out
+}
+
+/// Upper or lower case; ASCII text byte by byte (the usual case), else Unicode's rules.
+func changeCase(_ a: Args, upper: Bool) throws(MLPError) -> String {
+    guard case .string(let obj) = a[0] else { throw a.typeError(0, "a string") }
+    guard obj.isASCII else { return upper ? obj.s.uppercased() : obj.s.lowercased() }
+    var bytes = Array(obj.s.utf8)
+    let lo: UInt8 = upper ? 97 : 65, hi: UInt8 = upper ? 122 : 90
+    for i in bytes.indices where bytes[i] >= lo && bytes[i] <= hi { bytes[i] ^= 0x20 }
+    return String(decoding: bytes, as: UTF8.self)
 }
