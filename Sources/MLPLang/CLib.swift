@@ -59,3 +59,10 @@ func cFormat(_ format: String, _ x: Double) -> String {
     }
     return String(cString: buf)
 }
+
+/// Seconds on the monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

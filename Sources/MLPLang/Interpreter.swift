@@ -105,7 +105,16 @@ public final class Interpreter {
     /// Called per loop iteration and per call: Ctrl-C and the step budget.
     @inline(__always) func tick(_ loc: SourceLoc) throws(MLPError) {
         ticks &+= 1
-        if ticks & 1023 == 0 { try checkLimits(loc) }
+        if ticks & tickMask == 0 { try checkLimits(loc) }
+    }
+
+    /// Limits are checked every `tickMask + 1` ticks: every tick when there is a deadline
+    /// (a loop around one slow builtin must not overrun it by a thousand calls).
+    var tickMask = 1023
+
+    /// A time limit, in seconds of the monotonic clock (the fuzzer sets one per input).
+    public var deadline: Double? = nil {
+        didSet { tickMask = deadline == nil ? 1023 : 0 }
     }
 
     func checkLimits(_ loc: SourceLoc) throws(MLPError) {
@@ -114,6 +123,9 @@ public final class Interpreter {
         }
         if let b = stepBudget, ticks > b {
             throw MLPError.runtime("step budget of \(b) exhausted.", at: loc)
+        }
+        if let d = deadline, monotonicSeconds() > d {
+            throw MLPError.runtime("time budget exhausted.", at: loc)
         }
     }
 

@@ -242,7 +242,7 @@ struct BuiltinSig {
 /// builtins are here because their `file=` option writes files.
 let forbiddenNames: Set<String> = [
     "read_text", "write_text", "exists", "time", "clock", "input", "read_line", "readline",
-    "load_npy", "save_npy", "load_npz", "save_npz", "load_csv", "save_csv", "load_idx", "fashion_mnist",
+    "load_npy", "save_npy", "load_npz", "save_npz", "load_csv", "save_csv", "load_idx", "fashion_mnist", "digits",
     "plot", "scatter", "hist", "imshow", "imshow_grid", "savefig",
 ]
 
@@ -1193,6 +1193,7 @@ func runInput(_ bytes: [UInt8], _ opts: Options, mode: Int) -> RunResult {
     GlobalRandom.seed(0)
     let session = Session(argv: [], file: fuzzName, out: Output(capturing: ()))
     session.interp.stepBudget = opts.stepBudget
+    session.interp.deadline = monotonicSeconds() + 1.0   // a loop around a slow builtin ends too
     Tensor.maxCount = 1 << 20   // tensors of a million elements at most: no input may spend seconds filling memory
     session.interp.maxDepth = opts.maxDepth
     session.interp.stdlibPath = nil
