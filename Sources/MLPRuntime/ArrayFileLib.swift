@@ -138,19 +138,5 @@ enum ArrayFileLib {
 
     /// The folder of data files (digits.csv.gz), found as the stdlib is: $MLP_DATA,
     /// ../share/mlp/data next to the binary, or `data` beside Package.swift above it.
-    static func findData() -> String? {
-        if let env = getenv("MLP_DATA") { return String(cString: env) }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        var dir = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.endIndex)])
-        if directoryExists(dir + "/../share/mlp/data") { return dir + "/../share/mlp/data" }
-        for _ in 0..<5 {
-            if directoryExists(dir + "/data") && fileExists(dir + "/Package.swift") { return dir + "/data" }
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-        }
-        return nil
-    }
+    static func findData() -> String? { Session.findInstalled("data", env: "MLP_DATA") }
 }

@@ -115,18 +115,21 @@ public final class Session {
 
     // MARK: stdlib location
 
-    /// `MLP_STDLIB`, else `../share/mlp/stdlib` next to the binary, else a `stdlib`
-    /// folder above it (the source tree, for `.build/release/mlp`).
-    static func findStdlib() -> String? {
-        if let env = getenv("MLP_STDLIB") { return String(cString: env) }
+    static func findStdlib() -> String? { findInstalled("stdlib", env: "MLP_STDLIB") }
+
+    /// A folder that ships with mlp (`stdlib`, `data`): the environment variable `env`,
+    /// else `../share/mlp/FOLDER` next to the binary (`make install`), else `FOLDER`
+    /// beside Package.swift above the binary (the source tree, for `.build/release/mlp`).
+    static func findInstalled(_ folder: String, env: String) -> String? {
+        if let e = getenv(env) { return String(cString: e) }
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         guard n > 0 else { return nil }
-        var dir = String(cString: buf)
+        var dir = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.endIndex)])
-        if directoryExists(dir + "/../share/mlp/stdlib") { return dir + "/../share/mlp/stdlib" }
+        if directoryExists(dir + "/../share/mlp/" + folder) { return dir + "/../share/mlp/" + folder }
         for _ in 0..<5 {
-            if directoryExists(dir + "/stdlib") && fileExists(dir + "/Package.swift") { return dir + "/stdlib" }
+            if directoryExists(dir + "/" + folder) && fileExists(dir + "/Package.swift") { return dir + "/" + folder }
             guard let slash = dir.lastIndex(of: "/") else { break }
             dir = String(dir[..<slash])
         }
