@@ -3,8 +3,10 @@ import MLPLang
 
 enum StringLib {
     static func register(_ r: inout Registry) {
-        r.fn("split", [p("s"), opt("sep")], doc: "Splits s at sep (at runs of whitespace when sep is omitted).",
+        r.fn("split", [p("s"), opt("sep"), Param("axis", .number(0), keywordOnly: true)],
+             doc: "Splits s at sep (at runs of whitespace when sep is omitted); a tensor into sep equal parts, or at the positions in a list sep, along axis.",
              example: "split(\"a,b,c\", \",\")   # [\"a\", \"b\", \"c\"]") { a throws(MLPError) in
+            if TensorLib.isTensor(a[0]) { return try TensorLib.splitTensor(a) }
             let s = try a.string(0)
             if a.isNil(1) {
                 return .list(s.split(whereSeparator: { $0.isWhitespace }).map { .str(String($0)) })

@@ -204,6 +204,27 @@ enum TensorLib {
         }
     }
 
+    /// `split(t, n_or_positions, axis=)` (the string builtin hands tensors here).
+    static func splitTensor(_ a: Args) throws(MLPError) -> Value {
+        let t = try tensorOf(a, 0), axis = try a.int(2)
+        let parts: [Tensor]
+        do {
+            switch a[1] {
+            case .number: parts = try t.split(sections: try a.int(1), axis: axis)
+            case .list: parts = try t.split(indices: try intList(a, 1), axis: axis)
+            default: throw a.typeError(1, "a number of parts or a list of positions")
+            }
+        } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        return .list(parts.map { .object(TensorValue($0)) })
+    }
+
+    /// `sort(t, axis=, reverse=)` (the list builtin hands tensors here).
+    static func sortTensor(_ a: Args) throws(MLPError) -> Value {
+        if !a.isNil(1) { throw a.error("a tensor is sorted by value; key= is for lists.", at: 1) }
+        let t = try tensorOf(a, 0), axis = try a.int(3), reverse = try a.bool(2)
+        return try make(a) { let s = try t.sort(axis: axis); return reverse ? try s.flip(axis: axis) : s }
+    }
+
     // MARK: shared argument handling
 
     /// Argument i as a tensor (nested lists and numbers are converted).
