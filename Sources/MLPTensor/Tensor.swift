@@ -352,10 +352,17 @@ extension Tensor {
 
     /// Uniform in [0, 1) from `g`, filled in row-major order.
     public static func rand(_ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
-        try checkShape(shape, "rand")
+        try filled(shape, "rand", using: &g) { $0.uniform() }
+    }
+
+    /// A tensor of `shape` whose elements are drawn one by one, in row-major order
+    /// (so a seed gives the same tensor on every machine).
+    static func filled(_ shape: [Int], _ name: String, using g: inout Xoshiro256,
+                       _ draw: (inout Xoshiro256) -> Double) throws -> Tensor {
+        try checkShape(shape, name)
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.pointer
-        for i in 0..<t.count { p[i] = g.uniform() }
+        for i in 0..<t.count { p[i] = draw(&g) }
         return t
     }
 
@@ -366,11 +373,7 @@ extension Tensor {
 
     /// Standard normal from `g`, filled in row-major order.
     public static func randn(_ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
-        try checkShape(shape, "randn")
-        let t = Tensor(uninitializedShape: shape)
-        let p = t.storage.pointer
-        for i in 0..<t.count { p[i] = g.normal() }
-        return t
+        try filled(shape, "randn", using: &g) { $0.normal() }
     }
 
     /// Integers uniform in [low, high) from the global generator.
@@ -380,13 +383,9 @@ extension Tensor {
 
     /// Integers uniform in [low, high) from `g`, filled in row-major order.
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
-        try checkShape(shape, "randint")
         guard high > low else { throw TensorError("randint: low (\(low)) must be below high (\(high)).") }
         let span = UInt64(bitPattern: Int64(high &- low))
-        let t = Tensor(uninitializedShape: shape)
-        let p = t.storage.pointer
-        for i in 0..<t.count { p[i] = Double(low &+ Int(truncatingIfNeeded: g.below(span))) }
-        return t
+        return try filled(shape, "randint", using: &g) { Double(low &+ Int(truncatingIfNeeded: $0.below(span))) }
     }
 }
 
