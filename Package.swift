@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module layout: ../shared/design/ARCHITECTURE.md. Arrows point down only:
-// mlp -> MLPREPL -> MLPRuntime -> MLPLang, MLPTensor.
+// mlp -> MLPREPL -> MLPRuntime -> MLPLang, MLPLearn -> MLPAutograd -> MLPTensor.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 // The interpreter and its builtins run on one thread (Ctrl-C only sets an atomic
 // flag), so their reference counting need not be atomic: 25-30% faster calls.
@@ -18,9 +18,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMLPZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], swiftSettings: optimize),
+        .target(name: "MLPAutograd", dependencies: ["MLPTensor"], swiftSettings: optimize),
+        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CMLPZlib"], swiftSettings: optimize),
         .target(name: "MLPLang", swiftSettings: interpreter),
-        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPPlot"], swiftSettings: interpreter),
+        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
         // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
         .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"],
@@ -29,5 +31,7 @@ let package = Package(
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor"]),
         .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
+        .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor"]),
+        .testTarget(name: "MLPLearnTests", dependencies: ["MLPLearn", "MLPAutograd", "MLPTensor"]),
     ]
 )
