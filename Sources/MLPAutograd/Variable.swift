@@ -30,7 +30,7 @@ public final class Variable {
     public let op: String
     /// nil for constants: they take no gradient.
     public let tape: Tape?
-    let inputs: [Variable]
+    private(set) var inputs: [Variable]
     /// Output gradient -> one gradient per input (nil where that input needs none).
     var pullback: ((Tensor) throws -> [Tensor?])?
     /// The gradient after `backward` (leaves keep it; other nodes drop theirs).
@@ -48,6 +48,19 @@ public final class Variable {
 
     init(_ value: Tensor, op: String, tape: Tape?, inputs: [Variable], pullback: ((Tensor) throws -> [Tensor?])?) {
         self.value = value; self.op = op; self.tape = tape; self.inputs = inputs; self.pullback = pullback
+    }
+
+    deinit {
+        // a long chain (a loop of ten thousand ops) would otherwise be freed recursively and overflow the stack
+        guard !inputs.isEmpty else { return }
+        var pending = inputs
+        inputs = []
+        while var x = pending.popLast() {
+            if isKnownUniquelyReferenced(&x) {
+                pending.append(contentsOf: x.inputs)
+                x.inputs = []
+            }
+        }
     }
 
     public var shape: [Int] { value.shape }

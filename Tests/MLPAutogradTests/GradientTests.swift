@@ -1,0 +1,207 @@
+// Every differentiable op against central finite differences (relative error < 1e-6).
+import XCTest
+import MLPTensor
+@testable import MLPAutograd
+
+final class GradientTests: XCTestCase {
+    /// Seeded inputs away from the ops' singular points.
+    func input(_ shape: [Int], _ seed: UInt64, lo: Double = -1, hi: Double = 1) -> Tensor {
+        var g = Xoshiro256(seed: seed)
+        let t = try! Tensor.rand(shape, using: &g)
+        return Tensor.binary(.add, Tensor.binary(.mul, t, hi - lo), lo)
+    }
+
+    /// Checks f's tape gradient against finite differences. f gives any tensor; it is
+    /// reduced to a scalar by a fixed random weighting so every output element matters.
+    func check(_ xs: [Tensor], tol: Double = 1e-6, file: StaticString = #filePath, line: UInt = #line,
+               _ f: @escaping ([Variable]) throws -> Variable) {
+        do {
+            let probe = try f(xs.map { Variable(constant: $0) }).value
+            let w = Variable(constant: input(probe.shape, 99))
+            let scalar: ([Variable]) throws -> Variable = { vs in try (try f(vs) * w).reduce(.sum) }
+            let (_, grads) = try Autograd.valueAndGrad(xs, scalar)
+            let numeric = try Autograd.numericalGrad(xs) { ts in try scalar(ts.map { Variable(constant: $0) }).value.scalars[0] }
+            let err = try Autograd.relativeError(grads, numeric)
+            XCTAssertLessThan(err, tol, "relative error", file: file, line: line)
+            XCTAssertGreaterThan(grads.map { $0.map(.abs).sumAll() }.reduce(0, +), 0, "gradient is all zero", file: file, line: line)
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+    }
+
+    func testBinaryOpsWithBroadcasting() {
+        let a = input([3, 4], 1), b = input([4], 2, lo: 0.5, hi: 2), c = input([3, 1], 3, lo: 0.5, hi: 2)
+        for op in [Tensor.BinaryOp.add, .sub, .mul, .div] {
+            check([a, b]) { v in try Variable.binary(op, v[0], v[1]) }
+            check([c, a]) { v in try Variable.binary(op, v[0], v[1]) }
+        }
+        check([c, b]) { v in try Variable.binary(.pow, v[0], v[1]) }
+        check([a, c]) { v in try Variable.binary(.mod, v[0], v[1]) }
+        let d = input([3, 4], 4)   // distinct from a almost surely: no ties
+        check([a, d]) { v in try Variable.binary(.maximum, v[0], v[1]) }
+        check([a, d]) { v in try Variable.binary(.minimum, v[0], v[1]) }
+    }
+
+    func testScalarOperands() {
+        let a = input([2, 3], 5, lo: 0.5, hi: 2)
+        for op in [Tensor.BinaryOp.add, .sub, .mul, .div, .pow, .mod] {
+            check([a]) { v in try Variable.binary(op, v[0], 1.7) }
+            check([a]) { v in try Variable.binary(op, v[0], 1.3, reversed: true) }
+        }
+        check([a]) { v in try Variable.binary(.pow, v[0], 2) }
+    }
+
+    func testUnaryOps() {
+        let x = input([2, 5], 6, lo: -0.9, hi: 0.9)
+        let positive = input([2, 5], 7, lo: 0.2, hi: 2)
+        for op in [Tensor.UnaryOp.negate, .exp, .sin, .cos, .tan, .tanh, .sigmoid, .abs, .relu, .square,
+                   .log1p, .expm1, .asin, .acos, .atan, .sinh, .cosh] {
+            check([x]) { v in try v[0].unary(op) }
+        }
+        for op in [Tensor.UnaryOp.log, .sqrt, .reciprocal] { check([positive]) { v in try v[0].unary(op) } }
+    }
+
+    func testNonDifferentiableOpsThrow() throws {
+        let tape = Tape()
+        let x = Variable(leaf: try Tensor.ones([2]), tape: tape)
+        for op in Variable.nonDifferentiable {
+            XCTAssertThrowsError(try x.unary(op)) { e in
+                XCTAssertTrue("\(e)".contains("\(op.rawValue) is not differentiable"), "\(e)")
+            }
+        }
+    }
+
+    func testReductions() {
+        let x = input([3, 4], 8, lo: 0.3, hi: 1.5)
+        for op in [Tensor.ReduceOp.sum, .mean, .var, .std, .prod, .min, .max, .logsumexp, .norm] {
+            check([x]) { v in try v[0].reduce(op) }
+            check([x]) { v in try v[0].reduce(op, axis: 0) }
+            check([x]) { v in try v[0].reduce(op, axis: -1, keepdims: true) }
+        }
+    }
+
+    func testProdWithZerosIsExact() throws {
+        let x = try Tensor([2, 0, 3, 0, 5, 4], shape: [2, 3])
+        let (_, g) = try Autograd.valueAndGrad([x]) { v in try v[0].reduce(.prod, axis: 1).reduce(.sum) }
+        XCTAssertEqual(g[0].scalars, [0, 6, 0, 20, 0, 0])
+    }
+
+    func testSoftmaxFamily() {
+        let x = input([3, 5], 9)
+        check([x]) { v in try v[0].softmax() }
+        check([x]) { v in try v[0].softmax(axis: 0) }
+        check([x]) { v in try v[0].logSoftmax() }
+        check([x]) { v in try v[0].cumsum(axis: 1) }
+        check([x]) { v in try v[0].cumsum() }
+    }
+
+    func testShapeOps() {
+        let x = input([2, 3, 4], 10)
+        check([x]) { v in try v[0].reshaped([6, 4]) }
+        check([x]) { v in try v[0].permute([2, 0, 1]) }
+        check([x]) { v in try v[0].reshaped("squeeze", try v[0].value.unsqueeze(axis: 1).squeeze(axis: 1)) }
+        check([input([3, 1], 11)]) { v in try v[0].broadcast(to: [2, 3, 4]) }
+        check([x, input([2, 1, 4], 12)]) { v in try Variable.concat([v[0], v[1]], axis: 1) }
+        check([x, input([2, 3, 4], 13)]) { v in try Variable.stack([v[0], v[1]], axis: 2) }
+        check([x]) { v in try v[0].gather("tile") { try $0.tile([2, 1, 1]) } }
+        check([x]) { v in try v[0].gather("repeat") { try $0.repeated(3, axis: 1) } }
+        check([x]) { v in try v[0].gather("flip") { try $0.flip(axis: 2) } }
+        check([x]) { v in try v[0].gather("roll") { try $0.roll(2, axis: 2) } }
+    }
+
+    func testIndexing() throws {
+        let x = input([4, 5], 14)
+        check([x]) { v in try v[0].get([.at(1)]) }
+        check([x]) { v in try v[0].get([.slice(nil, nil, -2), .slice(1, 4, nil)]) }
+        // repeated integer indices accumulate
+        let idx = Tensor([0, 2, 2, 3])
+        check([x]) { v in try v[0].get([.indices(idx)]) }
+        check([x]) { v in try v[0].get([.mask(Tensor.binary(.gt, x, 0))]) }
+        check([x, input([5], 15)]) { v in try v[0].setting([.at(2)], v[1]) }
+        check([x, input([1], 16)]) { v in try v[0].setting([.slice(1, 3, nil)], v[1]) }
+    }
+
+    func testWhereAndClip() {
+        let x = input([3, 4], 17), y = input([4], 18)
+        let cond = Tensor.binary(.gt, x, 0)
+        check([x, y]) { v in try Variable.where(cond, v[0], v[1]) }
+        check([x]) { v in try v[0].clip(-0.5, 0.5) }
+    }
+
+    func testProducts() {
+        let a = input([3, 4], 19), b = input([4, 2], 20), v4 = input([4], 21), v3 = input([3], 22)
+        check([a, b]) { v in try Variable.matmul(v[0], v[1]) }
+        check([a, v4]) { v in try Variable.matmul(v[0], v[1]) }
+        check([v3, a]) { v in try Variable.matmul(v[0], v[1]) }
+        check([v4, input([4], 23)]) { v in try Variable.matmul(v[0], v[1]) }
+        // batched, with the second operand broadcast over the batch
+        check([input([2, 3, 4], 24), b]) { v in try Variable.matmul(v[0], v[1]) }
+        check([input([2, 3, 4], 25), input([2, 4, 5], 26)]) { v in try Variable.matmul(v[0], v[1]) }
+        check([a, b]) { v in try Variable.dot(v[0], v[1]) }
+        check([v3, v4]) { v in try Variable.outer(v[0], v[1]) }
+    }
+
+    func testLinearAlgebra() throws {
+        // well-conditioned: identity plus a small random matrix
+        let m = try Tensor.eye(3) + Tensor.binary(.mul, input([3, 3], 27), 0.3)
+        check([m]) { v in try v[0].inv() }
+        check([m]) { v in try v[0].det() }
+        check([m, input([3], 28)]) { v in try Variable.solve(v[0], v[1]) }
+        check([m, input([3, 2], 29)]) { v in try Variable.solve(v[0], v[1]) }
+    }
+
+    func testComposite() {
+        // a small network's loss: tanh(x W + b), softmax cross-entropy
+        let x = input([5, 3], 30), w = input([3, 4], 31), b = input([4], 32)
+        let labels = try! Tensor.onehot(Tensor([0, 1, 3, 2, 1]), 4)
+        check([w, b]) { v in
+            let h = try (try Variable.matmul(Variable(constant: x), v[0]) + v[1]).unary(.tanh)
+            return try (try h.logSoftmax() * Variable(constant: labels)).reduce(.sum).unary(.negate)
+        }
+    }
+}
+
+final class TapeTests: XCTestCase {
+    func testGradientOfAReusedVariableAccumulates() throws {
+        // f(x) = x*x + x  ->  2x + 1
+        let (value, g) = try Autograd.valueAndGrad([Tensor([3])]) { v in try (try v[0] * v[0] + v[0]).reduce(.sum) }
+        XCTAssertEqual(value, 12)
+        XCTAssertEqual(g[0].scalars, [7])
+    }
+
+    func testSecondUseOfATapeThrows() throws {
+        let tape = Tape()
+        let x = Variable(leaf: Tensor([1, 2]), tape: tape)
+        let y = try x.unary(.exp).reduce(.sum)
+        try y.backward()
+        XCTAssertThrowsError(try y.backward()) { e in XCTAssertTrue("\(e)".contains("already used"), "\(e)") }
+        XCTAssertThrowsError(try x.unary(.exp)) { e in XCTAssertTrue("\(e)".contains("already finished"), "\(e)") }
+    }
+
+    func testNaNGradientNamesTheOp() throws {
+        // d/dx (0 * sqrt(x)) at 0 is 0 * inf
+        XCTAssertThrowsError(try Autograd.valueAndGrad([Tensor([0, 1])]) { v in try Variable.binary(.mul, v[0].unary(.sqrt), 0).reduce(.sum) }) { e in
+            XCTAssertTrue("\(e)".contains("through sqrt is nan"), "\(e)")
+        }
+    }
+
+    func testNonScalarResultIsAnError() {
+        XCTAssertThrowsError(try Autograd.valueAndGrad([Tensor([1, 2])]) { v in v[0] }) { e in
+            XCTAssertTrue("\(e)".contains("must return a scalar"), "\(e)")
+        }
+    }
+
+    func testConstantResultHasZeroGradient() throws {
+        let (_, g) = try Autograd.valueAndGrad([Tensor([1, 2])]) { _ in Variable(constant: Tensor(scalar: 5)) }
+        XCTAssertEqual(g[0].scalars, [0, 0])
+    }
+
+    func testDeepChainDoesNotOverflowTheStack() throws {
+        let (_, g) = try Autograd.valueAndGrad([Tensor([1])]) { v in
+            var y = v[0]
+            for _ in 0..<100_000 { y = try Variable.binary(.mul, y, 1.0) }
+            return try y.reduce(.sum)
+        }
+        XCTAssertEqual(g[0].scalars, [1])
+    }
+}
