@@ -92,7 +92,7 @@ public struct Args {
         return MLPError.runtime("\(fn.name): \(message)", at: loc)
     }
 
-    func paramName(_ i: Int) -> String { i < fn.params.count ? fn.params[i].name : fn.rest ?? "argument" }
+    public func paramName(_ i: Int) -> String { i < fn.params.count ? fn.params[i].name : fn.rest ?? "argument" }
 
     public func typeError(_ i: Int, _ expected: String) -> MLPError {
         error("argument '\(paramName(i))' must be \(expected), got \(describeForError(values[i])).", at: i)

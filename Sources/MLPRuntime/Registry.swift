@@ -35,6 +35,7 @@ public struct Registry {
         r.library = "base"; BaseLib.register(&r)
         r.library = "math"; MathLib.register(&r)
         r.library = "tensor"; TensorLib.register(&r)
+        r.library = "autograd"; AutogradLib.register(&r)
         r.library = "random"; RandomLib.register(&r)
         r.library = "string"; StringLib.register(&r)
         r.library = "list"; ListLib.register(&r)

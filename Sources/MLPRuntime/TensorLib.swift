@@ -2,12 +2,14 @@
 // (exp, sqrt, ...) and operators come through TensorValue's hooks.
 import MLPLang
 import MLPTensor
+import MLPAutograd
 
 enum TensorLib {
     static func register(_ r: inout Registry) {
         r.fn("tensor", [p("data")], doc: "A tensor from nested lists of numbers (rectangular), a number, or a tensor (copied as a value).",
              example: "a = tensor([[1, 2], [3, 4]])") { a throws(MLPError) in
-            .object(TensorValue(try TensorValue.fromNested(a[0])))
+            if tracked(a, 0) != nil { return a[0] }   // tensors are values: no copy needed
+            return .object(TensorValue(try TensorValue.fromNested(a[0])))
         }
         creator(&r, "zeros", "A tensor of zeros; the shape as numbers or one list.", "zeros(2, 3)") { s throws in try Tensor.zeros(s) }
         creator(&r, "ones", "A tensor of ones; the shape as numbers or one list.", "ones(3)") { s throws in try Tensor.ones(s) }
@@ -33,34 +35,34 @@ enum TensorLib {
             return try make(a) { try Tensor.linspace(lo, hi, n) }
         }
         r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
-            .list(try tensorOf(a, 0).shape.map { .number(Double($0)) })
+            .list(try valueOf(a, 0).shape.map { .number(Double($0)) })
         }
         r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
-            .number(Double(try tensorOf(a, 0).ndim))
+            .number(Double(try valueOf(a, 0).ndim))
         }
         r.fn("size", [p("t")], doc: "The number of elements of a tensor.", example: "size(zeros(2, 3))   # 6") { a throws(MLPError) in
-            .number(Double(try tensorOf(a, 0).count))
+            .number(Double(try valueOf(a, 0).count))
         }
         r.fn("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list.",
              example: "reshape(arange(6), 2, 3)") { a throws(MLPError) in
-            let t = try tensorOf(a, 0)
             let shape = try restShape(a)
-            return try make(a) { try t.reshaped(shape) }
+            return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
         r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
              example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
-            let t = try tensorOf(a, 0)
+            let t = try valueOf(a, 0)
             let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try intList(a, 1)
-            return try make(a) { try t.permute(axes) }
+            return try permuting(a, axes, at: 1)
         }
         r.fn("flatten", [p("t")], doc: "The elements as a 1-D tensor, in row-major order.", example: "flatten(eye(2))") { a throws(MLPError) in
-            .object(TensorValue(try tensorOf(a, 0).flatten()))
+            try reshaping(a, "flatten") { $0.flatten() }
         }
         joiner(&r, "concat", "Joins tensors along an existing axis.", "concat([ones(2), zeros(3)])") { ts, axis throws in try Tensor.concat(ts, axis: axis) }
         joiner(&r, "stack", "Stacks tensors of one shape along a new axis.", "stack([ones(2), zeros(2)])") { ts, axis throws in try Tensor.stack(ts, axis: axis) }
-        product(&r, "dot", "Dot product with NumPy's rules (inner product of vectors, matrix product of matrices).", "dot(tensor([1, 2]), tensor([3, 4]))   # 11") { x, y throws in try Tensor.dot(x, y) }
-        product(&r, "outer", "Outer product of two vectors.", "outer(tensor([1, 2]), tensor([1, 10]))") { x, y throws in try Tensor.outer(x, y) }
-        product(&r, "matmul", "Matrix product with NumPy's rules (also written a @ b).", "matmul(eye(2), ones(2, 3))") { x, y throws in try Tensor.matmul(x, y) }
+        product(&r, "dot", "Dot product with NumPy's rules (inner product of vectors, matrix product of matrices).", "dot(tensor([1, 2]), tensor([3, 4]))   # 11",
+                Variable.dot) { x, y throws in try Tensor.dot(x, y) }
+        product(&r, "outer", "Outer product of two vectors.", "outer(tensor([1, 2]), tensor([1, 10]))", Variable.outer) { x, y throws in try Tensor.outer(x, y) }
+        product(&r, "matmul", "Matrix product with NumPy's rules (also written a @ b).", "matmul(eye(2), ones(2, 3))", Variable.matmul) { x, y throws in try Tensor.matmul(x, y) }
         for (name, op, doc) in [("var", Tensor.ReduceOp.var, "Variance (population, NumPy's ddof=0)"), ("std", .std, "Standard deviation (population)"),
                                 ("prod", .prod, "Product"), ("argmax", .argmax, "Position of the largest element"),
                                 ("argmin", .argmin, "Position of the smallest element"), ("logsumexp", .logsumexp, "log(sum(exp(t))), computed stably"),
@@ -72,12 +74,16 @@ enum TensorLib {
         }
         r.fn("softmax", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "exp(t) normalised to sum 1 along axis (the last by default), computed stably.",
              example: "softmax(tensor([1, 2, 3]))") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axis = try a.int(1)
+            let axis = try a.int(1)
+            if let v = tracked(a, 0) { return try track(a) { try v.softmax(axis: axis) } }
+            let t = try tensorOf(a, 0)
             return try make(a) { try t.softmax(axis: axis) }
         }
         r.fn("cumsum", [p("t"), Param("axis", DefaultValue.none, keywordOnly: true)], doc: "Running sums (of the flattened tensor, or along axis).",
              example: "cumsum(tensor([1, 2, 3]))") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
+            let axis = a.isNil(1) ? nil : try a.int(1)
+            if let v = tracked(a, 0) { return try track(a) { try v.cumsum(axis: axis) } }
+            let t = try tensorOf(a, 0)
             return try make(a) { try t.cumsum(axis: axis) }
         }
         registerShapeOps(&r)
@@ -90,65 +96,69 @@ enum TensorLib {
         let axisKw = Param("axis", DefaultValue.none, keywordOnly: true)
         r.fn("permute", [p("t"), p("axes")], doc: "The axes reordered: result axis i is t's axis axes[i].",
              example: "shape(permute(zeros(2, 3, 4), [2, 0, 1]))   # [4, 2, 3]") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axes = try intList(a, 1)
-            return try make(a, at: 1) { try t.permute(axes) }
+            try permuting(a, try intList(a, 1), at: 1)
         }
         r.fn("squeeze", [p("t"), axisKw], doc: "Axes of size 1 removed (all of them, or only axis).",
              example: "shape(squeeze(zeros(1, 3, 1)))   # [3]") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
-            return try make(a, at: 1) { try t.squeeze(axis: axis) }
+            let axis = a.isNil(1) ? nil : try a.int(1)
+            return try reshaping(a, "squeeze", at: 1) { try $0.squeeze(axis: axis) }
         }
         r.fn("unsqueeze", [p("t"), p("axis")], doc: "A new axis of size 1 inserted at axis (-1 appends it).",
              example: "shape(unsqueeze(zeros(3), 0))   # [1, 3]") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axis = try a.int(1)
-            return try make(a, at: 1) { try t.unsqueeze(axis: axis) }
+            let axis = try a.int(1)
+            return try reshaping(a, "unsqueeze", at: 1) { try $0.unsqueeze(axis: axis) }
         }
         r.fn("tile", [p("t"), p("reps")], doc: "The whole tensor repeated reps times (a number, or a list with one count per axis).",
              example: "tile(tensor([1, 2]), 3)") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), reps = try intList(a, 1)
-            return try make(a, at: 1) { try t.tile(reps) }
+            let reps = try intList(a, 1)
+            return try rearranging(a, "tile", at: 1) { try $0.tile(reps) }
         }
         r.fn("repeat", [p("t"), p("n"), axisKw], doc: "Each element repeated n times along axis (of the flattened tensor when no axis).",
              example: "repeat(tensor([1, 2]), 2)   # tensor([1, 1, 2, 2])") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), n = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
+            let n = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
             if n < 0 { throw a.error("repeats must be non-negative, got \(n).", at: 1) }
-            return try make(a, at: 2) { try t.repeated(n, axis: axis) }
+            return try rearranging(a, "repeat", at: 2) { try $0.repeated(n, axis: axis) }
         }
         r.fn("flip", [p("t"), axisKw], doc: "The elements in reverse order along axis (along every axis when no axis).",
              example: "flip(tensor([1, 2, 3]))   # tensor([3, 2, 1])") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axis = a.isNil(1) ? nil : try a.int(1)
-            return try make(a, at: 1) { try t.flip(axis: axis) }
+            let axis = a.isNil(1) ? nil : try a.int(1)
+            return try rearranging(a, "flip", at: 1) { try $0.flip(axis: axis) }
         }
         r.fn("roll", [p("t"), p("shift"), axisKw], doc: "The elements shifted periodically by shift along axis (of the flattened tensor when no axis).",
              example: "roll(tensor([1, 2, 3, 4]), 1)   # tensor([4, 1, 2, 3])") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), shift = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
-            return try make(a, at: 2) { try t.roll(shift, axis: axis) }
+            let shift = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
+            return try rearranging(a, "roll", at: 2) { try $0.roll(shift, axis: axis) }
         }
         r.fn("where", [p("cond"), p("a"), p("b")], doc: "a where cond is nonzero, else b, element-wise with broadcasting.",
              example: "where(tensor([-1, 2]) > 0, 1, -1)   # tensor([-1, 1])") { a throws(MLPError) in
             let c: Tensor
-            if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try tensorOf(a, 0) }
+            if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try valueOf(a, 0) }
+            if tracked(a, 1) != nil || tracked(a, 2) != nil {
+                let x = try variable(a, 1), y = try variable(a, 2)
+                return try track(a) { try Variable.where(c, x, y) }
+            }
             let x = try tensorOf(a, 1), y = try tensorOf(a, 2)
             do { return scalarOrTensor(try Tensor.where(c, x, y)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
         }
         r.fn("clip", [p("t"), opt("lo"), opt("hi")], doc: "Values limited to [lo, hi]; either bound may be nil.",
              example: "clip(tensor([-2, 0.5, 3]), 0, 1)   # tensor([0, 0.5, 1])") { a throws(MLPError) in
-            let t = try tensorOf(a, 0)
             let lo = a.isNil(1) ? nil : try a.number(1), hi = a.isNil(2) ? nil : try a.number(2)
             if let lo, let hi, lo > hi {
                 throw a.error("lower bound \(formatNumber(lo)) is above upper bound \(formatNumber(hi)).", at: 1)
             }
+            if let v = tracked(a, 0) { return try track(a) { try v.clip(lo, hi) } }
+            let t = try tensorOf(a, 0)
             return scalarOrTensor(t.clip(lo, hi))
         }
         r.fn("onehot", [p("labels"), p("n")], doc: "One-hot rows: labels (integers in 0..<n) as a tensor of shape shape(labels) + [n].",
              example: "onehot(tensor([0, 2]), 3)") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), n = try a.int(1)
+            let t = try valueOf(a, 0), n = try a.int(1)
             if n < 0 { throw a.error("number of classes must be non-negative, got \(n).", at: 1) }
             return try make(a, at: 0) { try Tensor.onehot(t, n) }
         }
         r.fn("argsort", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "Indices that sort t along axis (the last by default); stable, nan last.",
              example: "argsort(tensor([3, 1, 2]))   # tensor([1, 2, 0])") { a throws(MLPError) in
-            let t = try tensorOf(a, 0), axis = try a.int(1)
+            let t = try valueOf(a, 0), axis = try a.int(1)
             do { return scalarOrTensor(try t.argsort(axis: axis)) } catch { throw a.error(unprefixed(tensorMessage(error)), at: 1) }
         }
         product(&r, "kron", "Kronecker product.", "kron(eye(2), ones(2, 2))") { x, y throws in try Tensor.kron(x, y) }
@@ -158,19 +168,26 @@ enum TensorLib {
 
     static func registerLinalg(_ r: inout Registry) {
         r.fn("inv", [p("a")], doc: "The inverse of a square matrix.", example: "inv(tensor([[2, 0], [0, 4]]))") { a throws(MLPError) in
+            if let v = tracked(a, 0) { return try track(a, at: 0) { try v.inv() } }
             let m = try tensorOf(a, 0)
             return try make(a, at: 0) { try m.inv() }
         }
         r.fn("det", [p("a")], doc: "The determinant of a square matrix.", example: "det(tensor([[1, 2], [3, 4]]))   # -2") { a throws(MLPError) in
+            if let v = tracked(a, 0) { return try track(a, at: 0) { try v.det() } }
             let m = try tensorOf(a, 0)
             do { return .number(try m.det()) } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
         }
         r.fn("solve", [p("a"), p("b")], doc: "x with a @ x = b, for a square matrix a and a vector or matrix b.",
              example: "solve(tensor([[2, 0], [0, 4]]), tensor([2, 8]))   # tensor([1, 2])") { a throws(MLPError) in
-            let m = try tensorOf(a, 0), b = try tensorOf(a, 1)
+            let m = try valueOf(a, 0)
             if m.ndim != 2 || m.shape[0] != m.shape[1] {
                 throw a.error("expected a square matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0)
             }
+            if tracked(a, 0) != nil || tracked(a, 1) != nil {
+                let x = try variable(a, 0), y = try variable(a, 1)
+                return try track(a) { try Variable.solve(x, y) }
+            }
+            let b = try tensorOf(a, 1)
             return try make(a) { try Tensor.solve(m, b) }
         }
         r.fn("eigh", [p("a")], doc: "Eigenvalues (ascending) and eigenvectors (as columns) of a symmetric matrix: [values, vectors].",
@@ -206,7 +223,30 @@ enum TensorLib {
 
     /// `split(t, n_or_positions, axis=)` (the string builtin hands tensors here).
     static func splitTensor(_ a: Args) throws(MLPError) -> Value {
-        let t = try tensorOf(a, 0), axis = try a.int(2)
+        let t = try valueOf(a, 0), axis = try a.int(2)
+        if let v = tracked(a, 0) {
+            // each part is a selection of v: its gradient goes back to the rows it came from
+            let count: Int
+            do {
+                switch a[1] {
+                case .number: count = try t.split(sections: try a.int(1), axis: axis).count
+                case .list: count = try t.split(indices: try intList(a, 1), axis: axis).count
+                default: throw a.typeError(1, "a number of parts or a list of positions")
+                }
+            } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            let spec = a[1]
+            var parts: [Value] = []
+            for k in 0..<count {
+                parts.append(try track(a) {
+                    try v.gather("split") { x in
+                        if case .number(let n) = spec { return try x.split(sections: Int(n), axis: axis)[k] }
+                        guard case .list(let l) = spec else { fatalError("checked above") }
+                        return try x.split(indices: l.items.map { if case .number(let d) = $0 { return Int(d) }; return 0 }, axis: axis)[k]
+                    }
+                })
+            }
+            return .list(parts)
+        }
         let parts: [Tensor]
         do {
             switch a[1] {
@@ -230,10 +270,59 @@ enum TensorLib {
     /// Argument i as a tensor (nested lists and numbers are converted).
     static func tensorOf(_ a: Args, _ i: Int) throws(MLPError) -> Tensor {
         switch a[i] {
-        case .object(let o as TensorValue): return o.t
+        case .object(let o as TensorValue):
+            if o.node != nil {
+                throw a.error("no gradient is defined for \(a.fn.name), and argument '\(a.paramName(i))' is being differentiated by grad; use detach(\(a.paramName(i))) to pass its value without a gradient.", at: i)
+            }
+            return o.t
         case .list, .number: do { return try TensorValue.fromNested(a[i]) } catch { throw a.error(error.message, at: i) }
         default: throw a.typeError(i, "a tensor")
         }
+    }
+
+    /// Argument i as a tensor, also when grad tracks it (for builtins that read only
+    /// its shape or give results without a gradient, such as argsort).
+    static func valueOf(_ a: Args, _ i: Int) throws(MLPError) -> Tensor {
+        if case .object(let o as TensorValue) = a[i] { return o.t }
+        return try tensorOf(a, i)
+    }
+
+    /// Argument i's node when grad is differentiating through it.
+    static func tracked(_ a: Args, _ i: Int) -> Variable? {
+        if case .object(let o as TensorValue) = a[i] { return o.node }
+        return nil
+    }
+
+    /// Argument i as a graph variable: its node when tracked, else a constant.
+    static func variable(_ a: Args, _ i: Int) throws(MLPError) -> Variable {
+        if case .object(let o as TensorValue) = a[i] { return o.variable }
+        return Variable(constant: try tensorOf(a, i))
+    }
+
+    /// Runs a differentiable operation for builtin `a`, reporting its error under the builtin's name.
+    static func track(_ a: Args, at i: Int? = nil, _ body: () throws -> Variable) throws(MLPError) -> Value {
+        do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+    }
+
+    /// A builtin that reshapes argument 0 (the gradient is reshaped back).
+    static func reshaping(_ a: Args, _ name: String, at i: Int? = nil, _ f: (Tensor) throws -> Tensor) throws(MLPError) -> Value {
+        if let v = tracked(a, 0) { return try track(a, at: i) { try v.reshaped(name, try f(v.value)) } }
+        let t = try tensorOf(a, 0)
+        do { return .object(TensorValue(try f(t))) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+    }
+
+    /// A builtin whose result elements are copies of argument 0's (the gradient is routed back).
+    static func rearranging(_ a: Args, _ name: String, at i: Int? = nil, _ f: @escaping (Tensor) throws -> Tensor) throws(MLPError) -> Value {
+        if let v = tracked(a, 0) { return try track(a, at: i) { try v.gather(name, f) } }
+        let t = try tensorOf(a, 0)
+        do { return .object(TensorValue(try f(t))) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+    }
+
+    /// permute/transpose of argument 0.
+    static func permuting(_ a: Args, _ axes: [Int], at i: Int) throws(MLPError) -> Value {
+        if let v = tracked(a, 0) { return try track(a, at: i) { try v.permute(axes) } }
+        let t = try tensorOf(a, 0)
+        return try make(a, at: i) { try t.permute(axes) }
     }
 
     static func isTensor(_ v: Value) -> Bool {
@@ -285,8 +374,14 @@ enum TensorLib {
 
     /// A reduction for builtin `a` (argument 0 the tensor, then keyword-only axis and keepdims).
     static func reduce(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value {
-        let t = try tensorOf(a, 0)
         let axis = a.isNil(1) ? nil : try a.int(1), keep = try a.bool(2)
+        if let v = tracked(a, 0) {
+            do {
+                let out = try v.reduce(op, axis: axis, keepdims: keep)
+                return out.requiresGrad ? .object(TensorValue(out)) : scalarOrTensor(out.value)
+            } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        }
+        let t = try tensorOf(a, 0)
         do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
     }
 
@@ -300,8 +395,18 @@ enum TensorLib {
 
     static func joiner(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Tensor], Int) throws -> Tensor) {
         r.fn(name, [p("tensors"), Param("axis", .number(0), keywordOnly: true)], doc: doc, example: example) { a throws(MLPError) in
+            let items = try a.list(0).items
+            if items.contains(where: { if case .object(let o as TensorValue) = $0 { return o.node != nil }; return false }) {
+                var vs: [Variable] = []
+                for v in items {
+                    if case .object(let o as TensorValue) = v { vs.append(o.variable); continue }
+                    do throws(MLPError) { vs.append(Variable(constant: try TensorValue.fromNested(v))) } catch { throw a.error(error.message, at: 0) }
+                }
+                let axis = try a.int(1)
+                return try track(a) { name == "concat" ? try Variable.concat(vs, axis: axis) : try Variable.stack(vs, axis: axis) }
+            }
             var ts: [Tensor] = []
-            for v in try a.list(0).items {
+            for v in items {
                 do throws(MLPError) { ts.append(try TensorValue.fromNested(v)) } catch { throw a.error(error.message, at: 0) }
             }
             let axis = try a.int(1)
@@ -309,8 +414,13 @@ enum TensorLib {
         }
     }
 
-    static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
+    static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String,
+                        _ differentiable: (@Sendable (Variable, Variable) throws -> Variable)? = nil, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
+            if let differentiable, tracked(a, 0) != nil || tracked(a, 1) != nil {
+                let x = try variable(a, 0), y = try variable(a, 1)
+                return try track(a) { try differentiable(x, y) }
+            }
             let x = try tensorOf(a, 0), y = try tensorOf(a, 1)
             do { return scalarOrTensor(try f(x, y)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
         }

@@ -3,63 +3,130 @@
 // tensors behave as values (`b = a; b[0] = 1` leaves `a` unchanged).
 import MLPLang
 import MLPTensor
+import MLPAutograd
 
 final class TensorValue: MLPObject {
     let t: Tensor
     /// Made by a comparison: indexing with it selects where it is 1 (a boolean mask, as NumPy's bool arrays).
     let isMask: Bool
+    /// Set while `grad` differentiates through this tensor: its node on the tape (t is its value).
+    let node: Variable?
 
-    init(_ t: Tensor, mask: Bool = false) { self.t = t; self.isMask = mask }
+    init(_ t: Tensor, mask: Bool = false) { self.t = t; self.isMask = mask; node = nil }
+
+    /// An op's result: tracked when it depends on a variable being differentiated.
+    init(_ v: Variable, mask: Bool = false) { t = v.value; isMask = mask; node = v.requiresGrad ? v : nil }
 
     override var typeName: String { "tensor" }
     override func description(_ interp: Interpreter) -> String { t.description }
     override var length: Int? { t.shape.first }
     override var fieldNames: [String] { ["T", "ndim", "shape", "size"] }
 
+    /// This tensor as a graph variable (a constant unless tracked).
+    var variable: Variable { node ?? Variable(constant: t) }
+
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
         switch name {
         case "shape": return .list(t.shape.map { .number(Double($0)) })
         case "ndim": return .number(Double(t.ndim))
         case "size": return .number(Double(t.count))
-        case "T": return try wrap { try t.permute(Array((0..<t.ndim).reversed())) }
+        case "T":
+            let axes = Array((0..<t.ndim).reversed())
+            if let node { return try track { try node.permute(axes) } }
+            return try wrap { try t.permute(axes) }
         default: return nil
         }
     }
 
-    static let ops: [BinaryOp: Tensor.BinaryOp] = [
-        .add: .add, .sub: .sub, .mul: .mul, .div: .div, .pow: .pow, .mod: .mod,
-        .eq: .eq, .ne: .ne, .lt: .lt, .le: .le, .gt: .gt, .ge: .ge,
-    ]
+    static func tensorOp(_ op: BinaryOp) -> Tensor.BinaryOp? {
+        switch op {
+        case .add: .add
+        case .sub: .sub
+        case .mul: .mul
+        case .div: .div
+        case .pow: .pow
+        case .mod: .mod
+        case .eq: .eq
+        case .ne: .ne
+        case .lt: .lt
+        case .le: .le
+        case .gt: .gt
+        case .ge: .ge
+        case .matmul, .compose: nil
+        }
+    }
 
     override func binary(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Value? {
-        let isComparison = [.eq, .ne, .lt, .le, .gt, .ge].contains(op)
+        let otherTensor: TensorValue?
+        switch other {
+        case .number: otherTensor = nil
+        case .object(let o as TensorValue): otherTensor = o
+        default:
+            if op == .matmul { throw MLPError.runtime("matmul: '@' needs two tensors, got a tensor and \(describeForError(other)).") }
+            return nil
+        }
+        if node != nil || otherTensor?.node != nil { return try trackedBinary(op, other, otherTensor, reversed: reversed) }
         if op == .matmul {
-            guard case .object(let o) = other, let u = o as? TensorValue else {
+            guard let u = otherTensor else {
                 throw MLPError.runtime("matmul: '@' needs two tensors, got a tensor and \(describeForError(other)).")
             }
             return try wrap { reversed ? try Tensor.matmul(u.t, t) : try Tensor.matmul(t, u.t) }
         }
-        guard let top = TensorValue.ops[op] else { return nil }
-        switch other {
-        case .number(let x):
-            return .object(TensorValue(reversed ? Tensor.binary(top, x, t) : Tensor.binary(top, t, x), mask: isComparison))
-        case .object(let o as TensorValue):
-            return try wrap(mask: isComparison) { reversed ? try Tensor.binary(top, o.t, t) : try Tensor.binary(top, t, o.t) }
-        default:
-            return nil
+        guard let top = TensorValue.tensorOp(op) else { return nil }
+        let r: Tensor
+        if case .number(let x) = other {
+            r = reversed ? Tensor.binary(top, x, t) : Tensor.binary(top, t, x)
+        } else {
+            do { r = reversed ? try Tensor.binary(top, otherTensor!.t, t) : try Tensor.binary(top, t, otherTensor!.t) }
+            catch { throw MLPError.runtime(tensorMessage(error)) }
         }
+        return TensorValue.result(r, comparison: top.isComparison)
     }
 
-    override func negate(_ interp: Interpreter) throws(MLPError) -> Value? { .object(TensorValue(t.map(.negate))) }
+    /// A comparison of scalars gives a bool, so that `if loss < 0.1` works; other comparisons give masks.
+    static func result(_ r: Tensor, comparison: Bool) -> Value {
+        if comparison && r.ndim == 0 { return .bool(r.scalars[0] != 0) }
+        return .object(TensorValue(r, mask: comparison))
+    }
+
+    /// An operator with a tensor that `grad` tracks: the op and its gradient go on the tape.
+    func trackedBinary(_ op: BinaryOp, _ other: Value, _ otherTensor: TensorValue?, reversed: Bool) throws(MLPError) -> Value? {
+        let me = variable
+        if op == .matmul {
+            guard let u = otherTensor?.variable else {
+                throw MLPError.runtime("matmul: '@' needs two tensors, got a tensor and \(describeForError(other)).")
+            }
+            return try track { reversed ? try Variable.matmul(u, me) : try Variable.matmul(me, u) }
+        }
+        guard let top = TensorValue.tensorOp(op) else { return nil }
+        let v: Variable
+        do {
+            if case .number(let x) = other { v = try Variable.binary(top, me, x, reversed: reversed) }
+            else { let u = otherTensor!.variable; v = reversed ? try Variable.binary(top, u, me) : try Variable.binary(top, me, u) }
+        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        if top.isComparison { return TensorValue.result(v.value, comparison: true) }
+        return .object(TensorValue(v))
+    }
+
+    override func negate(_ interp: Interpreter) throws(MLPError) -> Value? {
+        if let node { return try track { try node.unary(.negate) } }
+        return .object(TensorValue(t.map(.negate)))
+    }
 
     override func map(_ name: String, _ f: (Double) -> Double, _ interp: Interpreter) throws(MLPError) -> Value? {
         // the tensor library's kernels where it has one (same bits as exp(tensor) everywhere)
-        if let op = Tensor.UnaryOp(rawValue: name) { return .object(TensorValue(t.map(op))) }
+        let op = Tensor.UnaryOp(rawValue: name)
+        if let node {
+            guard let op else { throw MLPError.runtime("\(name) has no gradient: its argument is being differentiated by grad; use detach(x) to pass its value.") }
+            return try track { try node.unary(op) }
+        }
+        if let op { return .object(TensorValue(t.map(op))) }
         return .object(TensorValue(t.map(f)))
     }
 
     override func index(_ items: [IndexValue], _ interp: Interpreter) throws(MLPError) -> Value? {
         let idx = try TensorValue.tensorIndex(items)
+        if let node { return try track { try node.get(idx) } }
         let r: Tensor
         do { r = try t.get(idx) } catch { throw MLPError.runtime(tensorMessage(error)) }
         return r.isScalar ? .number(r.scalars[0]) : .object(TensorValue(r))
@@ -67,6 +134,12 @@ final class TensorValue: MLPObject {
 
     override func setIndex(_ items: [IndexValue], _ value: Value, _ interp: Interpreter) throws(MLPError) -> Value? {
         let idx = try TensorValue.tensorIndex(items)
+        if case .object(let o as TensorValue) = value, o.node != nil || node != nil {
+            return try track { try variable.setting(idx, o.variable) }
+        }
+        if node != nil, case .number(let x) = value {
+            return try track { try variable.setting(idx, Variable(constant: Tensor(scalar: x))) }
+        }
         var copy = t
         do {
             switch value {
@@ -84,12 +157,18 @@ final class TensorValue: MLPObject {
         var out: [Value] = []
         out.reserveCapacity(n)
         for i in 0..<n {
+            if let node { out.append(try track { try node.get([.at(i)]) }); continue }
             do {
                 let r = try t.row(i)
                 out.append(r.isScalar ? .number(r.scalars[0]) : .object(TensorValue(r)))
             } catch { throw MLPError.runtime(tensorMessage(error)) }
         }
         return out
+    }
+
+    /// Runs a differentiable operation, turning its error into an mlp runtime error.
+    func track(_ body: () throws -> Variable) throws(MLPError) -> Value {
+        do { return .object(TensorValue(try body())) } catch { throw MLPError.runtime(tensorMessage(error)) }
     }
 
     /// Runs a tensor operation, turning its error into an mlp runtime error.
@@ -124,7 +203,10 @@ final class TensorValue: MLPObject {
     /// A tensor from nested lists of numbers (rectangular), a number, or a tensor.
     static func fromNested(_ v: Value) throws(MLPError) -> Tensor {
         if case .number(let x) = v { return Tensor(scalar: x) }
-        if case .object(let o as TensorValue) = v { return o.t }
+        if case .object(let o as TensorValue) = v {
+            if o.node != nil { throw MLPError.runtime("this tensor is being differentiated by grad; combine tracked tensors with stack or concat, or use detach(x) to pass its value.") }
+            return o.t
+        }
         var shape: [Int] = []
         var probe = v
         while case .list(let l) = probe {
@@ -136,7 +218,8 @@ final class TensorValue: MLPObject {
         func walk(_ v: Value, _ depth: Int) throws(MLPError) {
             if depth == shape.count {
                 guard case .number(let x) = v else {
-                    throw MLPError.runtime("tensor: items must be numbers, got \(describeForError(v)).")
+                    let hint = TensorLib.isTensor(v) ? " (join tensors with stack or concat)" : ""
+                    throw MLPError.runtime("tensor: items must be numbers, got \(describeForError(v))\(hint).")
                 }
                 flat.append(x)
                 return
@@ -153,5 +236,14 @@ final class TensorValue: MLPObject {
 
 /// The message of an error from the tensor library.
 func tensorMessage(_ error: any Error) -> String {
-    (error as? TensorError)?.message ?? "\(error)"
+    (error as? TensorError)?.message ?? (error as? AutogradError)?.message ?? "\(error)"
+}
+
+extension Tensor.BinaryOp {
+    var isComparison: Bool {
+        switch self {
+        case .eq, .ne, .lt, .le, .gt, .ge: true
+        default: false
+        }
+    }
 }
