@@ -23,13 +23,15 @@ enum RandomLib {
             let shape = try TensorLib.shapeOf(a, a.rest.count == 1 ? a.rest[0] : .list(a.rest), at: 0)
             return try TensorLib.make(a) { try Tensor.randn(shape) }
         }
-        r.fn("randint", [p("low"), opt("high")],
-             doc: "A random integer in [low, high) (NumPy's convention); randint(n) is in [0, n).",
-             example: "die = randint(1, 7)") { a throws(MLPError) in
+        r.fn("randint", [p("low"), opt("high")], rest: "shape",
+             doc: "A random integer in [low, high) (NumPy's convention; randint(n) is in [0, n)), or a tensor of them when a shape follows high.",
+             example: "die = randint(1, 7); labels = randint(0, 10, 64)") { a throws(MLPError) in
             var lo = try a.int(0), hi: Int
             if a.isNil(1) { hi = lo; lo = 0 } else { hi = try a.int(1) }
             guard hi > lo else { throw a.error("needs low < high, got [\(lo), \(hi)).") }
-            return .number(Double(lo + Int(GlobalRandom.generator.below(UInt64(hi - lo)))))
+            if a.rest.isEmpty { return .number(Double(lo + Int(GlobalRandom.generator.below(UInt64(hi - lo))))) }
+            let shape = try TensorLib.shapeOf(a, a.rest.count == 1 ? a.rest[0] : .list(a.rest), at: 2)
+            return try TensorLib.make(a) { try Tensor.randint(lo, hi, shape) }
         }
         r.fn("choice", [p("xs")], doc: "A uniformly chosen item of a list, range or string.",
              example: "choice([\"up\", \"down\"])") { a throws(MLPError) in
