@@ -1,0 +1,44 @@
+// dense(n, act): y = act(x @ W + b), applied to the last axis (so per time step on 3-D input).
+import MLPTensor
+import MLPAutograd
+
+public final class Dense: LayerBase, Layer {
+    public let units: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+
+    public init(_ units: Int, _ activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) throws {
+        guard units > 0 else { throw LearnError("dense: the number of units must be positive, got \(units).") }
+        self.units = units; self.activation = activation; self.useBias = useBias
+        self.kernelInitializer = kernelInitializer; self.biasInitializer = biasInitializer
+    }
+
+    public var kind: String { "dense" }
+    public var description: String { activation == .linear ? "dense(\(units))" : "dense(\(units), \(activation.name))" }
+
+    func build(_ inputWidth: Int) throws {
+        parameters = [Parameter("kernel", try kernelInitializer.make([inputWidth, units], fanIn: inputWidth, fanOut: units))]
+        if useBias { parameters.append(Parameter("bias", try biasInitializer.make([units], fanIn: inputWidth, fanOut: units))) }
+    }
+
+    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        guard x.value.ndim >= 1, let width = x.value.shape.last else {
+            throw LearnError("dense: expected an input with a feature axis, got a scalar.")
+        }
+        if parameters.isEmpty { try build(width) }
+        let w = parameters[0].value.shape[0]
+        guard width == w else {
+            throw LearnError("dense(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
+        }
+        // batches of sequences: one product over all time steps
+        let shape = x.value.shape
+        let flat = shape.count > 2 ? try x.reshaped([-1, width]) : x
+        var y = try Variable.matmul(flat, pass.variable(parameters[0]))
+        if useBias { y = try y + pass.variable(parameters[1]) }
+        if shape.count > 2 { y = try y.reshaped(Array(shape.dropLast()) + [units]) }
+        return finish(try activation.apply(y), pass, self)
+    }
+}

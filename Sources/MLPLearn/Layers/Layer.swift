@@ -1,0 +1,94 @@
+// Layers as Keras has them: built lazily at their first call, when the input
+// width is known; parameters live in the layer, optimizer state does not.
+import MLPTensor
+import MLPAutograd
+
+/// A trainable tensor of a layer (a kernel, a bias). Optimizers key their state by its identity.
+public final class Parameter {
+    public let name: String
+    public var value: Tensor
+    public var trainable: Bool
+    public init(_ name: String, _ value: Tensor, trainable: Bool = true) {
+        self.name = name; self.value = value; self.trainable = trainable
+    }
+}
+
+/// One forward pass through a model: whether it trains (dropout on, batch
+/// statistics updated) and, when gradients are wanted, the tape its parameters go on.
+public final class ForwardPass {
+    public let tape: Tape?
+    public let training: Bool
+    /// Called with each layer's output in order (the course reads hidden activations this way).
+    public var record: ((Layer, Variable) -> Void)?
+    private var leaves: [ObjectIdentifier: Variable] = [:]
+    /// The parameters this pass used, with their variables on the tape, in order of first use.
+    public private(set) var used: [(Parameter, Variable)] = []
+
+    public init(tape: Tape? = nil, training: Bool = false) { self.tape = tape; self.training = training }
+
+    /// The parameter as a variable of this pass: a leaf on the tape when training, else a constant.
+    public func variable(_ p: Parameter) -> Variable {
+        guard let tape, p.trainable else { return Variable(constant: p.value) }
+        if let v = leaves[ObjectIdentifier(p)] { return v }
+        let v = Variable(leaf: p.value, tape: tape)
+        leaves[ObjectIdentifier(p)] = v
+        used.append((p, v))
+        return v
+    }
+}
+
+public protocol Layer: AnyObject {
+    /// The constructor call that makes this layer, e.g. `dense(10, relu)`.
+    var description: String { get }
+    /// The layer's kind for tables, e.g. `dense`.
+    var kind: String { get }
+    /// Trainable and non-trainable tensors; empty until the layer is built.
+    var parameters: [Parameter] { get }
+    /// The output shape of the last call (batch axis included), for summaries.
+    var lastOutputShape: [Int]? { get }
+    /// Runs the layer, building it first when this is its first call.
+    func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable
+}
+
+/// Errors of the learning library: a layer given the wrong input, an unknown option.
+public struct LearnError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Common storage of the built-in layers: parameters and the shape bookkeeping.
+open class LayerBase {
+    public internal(set) var parameters: [Parameter] = []
+    public internal(set) var lastOutputShape: [Int]?
+    public init() {}
+
+    /// Records the output for summaries and `activations`.
+    public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer) -> Variable {
+        lastOutputShape = y.value.shape
+        pass.record?(layer, y)
+        return y
+    }
+}
+
+/// `a >> b >> c`: layers applied in order (nesting flattens).
+public final class Sequential: Layer {
+    public private(set) var layers: [Layer]
+
+    public init(_ layers: [Layer]) {
+        var flat: [Layer] = []
+        for l in layers { if let s = l as? Sequential { flat += s.layers } else { flat.append(l) } }
+        self.layers = flat
+    }
+
+    public var kind: String { "sequential" }
+    public var description: String { layers.map(\.description).joined(separator: " >> ") }
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var lastOutputShape: [Int]? { layers.last?.lastOutputShape }
+
+    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        var h = x
+        for l in layers { h = try l.forward(h, pass) }
+        return h
+    }
+}

@@ -1,0 +1,180 @@
+// The training loop, natively: forward, loss, backward and update per step; the
+// language is entered only for a batch function or a loss written in mlp.
+import MLPTensor
+import MLPAutograd
+
+/// What updates parameters from their gradients (the optimizers of Optimizers/).
+public protocol ParameterUpdate: AnyObject {
+    func update(_ params: [Parameter], _ grads: [Tensor]) throws
+}
+
+public enum TrainingData {
+    /// Whole arrays, cut into minibatches (shuffled each epoch when asked).
+    case arrays(Tensor, Tensor)
+    /// A fresh batch per step (the course trains on new random batches).
+    case batches(() throws -> (Tensor, Tensor))
+}
+
+public struct TrainOptions {
+    public var epochs: Int = 1
+    public var batch: Int = 32
+    /// Steps to run; with arrays, the minibatches cycle through the data.
+    public var steps: Int? = nil
+    public var shuffle = true
+    public var validation: (Tensor, Tensor)? = nil
+    public var accuracy = false
+    public init() {}
+}
+
+public struct History {
+    public var loss: [Double] = []
+    public var accuracy: [Double] = []
+    public var validationLoss: [Double] = []
+    public var validationAccuracy: [Double] = []
+    /// "epoch" or "step": what one entry of `loss` covers.
+    public var per = "epoch"
+    public var stepsDone = 0
+    /// nil when training ran to the end; otherwise why it stopped.
+    public var stopped: String? = nil
+}
+
+public struct Progress {
+    public let step: Int, totalSteps: Int, epoch: Int, epochs: Int
+    public let loss: Double
+}
+
+public enum Training {
+    /// One step on one batch: returns the loss (before the update) and the prediction.
+    /// A nan loss leaves the parameters untouched.
+    @discardableResult
+    public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws -> (loss: Double, prediction: Tensor) {
+        let tape = Tape(checkNaN: false)
+        let pass = ForwardPass(tape: tape, training: true)
+        let out = try model.forward(Variable(constant: x), pass)
+        let l = try loss(out, y)
+        guard l.value.count == 1 else {
+            throw LearnError("loss \(loss.name) must give a number, got a tensor of shape \(Tensor.formatShape(l.value.shape)).")
+        }
+        let value = l.value.scalars[0]
+        if value.isNaN { return (value, out.value) }
+        try l.backward()
+        let used = pass.used
+        try opt.update(used.map(\.0), try used.map { p, v in try v.grad ?? Tensor.zeros(p.value.shape) })
+        return (value, out.value)
+    }
+
+    /// The model's output on x, in batches (no gradients, training behaviour off).
+    public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256) throws -> Tensor {
+        guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), ForwardPass()).value }
+        var parts: [Tensor] = []
+        var i = 0
+        while i < n {
+            let slice = try x.get([.slice(i, Swift.min(i + batch, n), nil)])
+            parts.append(try model.forward(Variable(constant: slice), ForwardPass()).value)
+            i += batch
+        }
+        return try Tensor.concat(parts, axis: 0)
+    }
+
+    /// Loss (and accuracy) of the model on x, y.
+    public static func evaluate(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss, batch: Int = 256) throws -> (loss: Double, accuracy: Double) {
+        let p = try predict(model, x, batch: batch)
+        let l = try loss(Variable(constant: p), y).value.scalars[0]
+        let acc = (try? Metric.accuracy(p, y)) ?? .nan
+        return (l, acc)
+    }
+
+    /// Trains for the epochs or steps of `options`; `report` sees every step, and
+    /// `shouldStop` is asked after each (Ctrl-C): the weights trained so far are kept.
+    public static func fit(_ model: Layer, _ opt: ParameterUpdate, _ data: TrainingData, _ loss: Loss, _ options: TrainOptions,
+                           report: (Progress) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> History {
+        var h = History()
+        let batch = Swift.max(1, options.batch)
+        switch data {
+        case .batches(let next):
+            let steps = options.steps ?? options.epochs
+            h.per = "step"
+            for s in 0..<steps {
+                let (x, y) = try next()
+                let (l, p) = try step(model, opt, x, y, loss)
+                if l.isNaN { h.stopped = "the loss became nan at step \(s + 1)"; break }
+                h.loss.append(l)
+                if options.accuracy { h.accuracy.append((try? Metric.accuracy(p, y)) ?? .nan) }
+                try validate(model, loss, options, &h)
+                h.stepsDone += 1
+                report(Progress(step: s + 1, totalSteps: steps, epoch: 1, epochs: 1, loss: l))
+                if shouldStop() { h.stopped = "interrupted after step \(s + 1)"; break }
+            }
+        case .arrays(let x, let y):
+            guard let n = x.shape.first, n > 0 else { throw LearnError("train: no samples (x has shape \(Tensor.formatShape(x.shape))).") }
+            guard y.shape.first == n else {
+                throw LearnError("train: x has \(n) samples, y has \(y.shape.first.map(String.init) ?? "none") (shape \(Tensor.formatShape(y.shape))).")
+            }
+            let perEpoch = (n + batch - 1) / batch
+            let total = options.steps ?? perEpoch * options.epochs
+            h.per = options.steps == nil ? "epoch" : "step"
+            var order = Array(0..<n)
+            var s = 0, epoch = 0
+            var sum = 0.0, hits = 0.0, seen = 0
+            outer: while s < total {
+                if options.shuffle { shuffle(&order) }
+                epoch += 1
+                var start = 0
+                while start < n && s < total {
+                    let idx = Array(order[start..<Swift.min(start + batch, n)])
+                    start += batch
+                    let bx = try rows(x, idx, contiguous: !options.shuffle), by = try rows(y, idx, contiguous: !options.shuffle)
+                    let (l, p) = try step(model, opt, bx, by, loss)
+                    s += 1
+                    if l.isNaN { h.stopped = "the loss became nan at step \(s) (epoch \(epoch))"; break outer }
+                    let acc = options.accuracy ? ((try? Metric.accuracy(p, by)) ?? .nan) : 0
+                    if h.per == "step" {
+                        h.loss.append(l)
+                        if options.accuracy { h.accuracy.append(acc) }
+                        try validate(model, loss, options, &h)
+                    } else {
+                        sum += l * Double(idx.count); hits += acc * Double(idx.count); seen += idx.count
+                    }
+                    h.stepsDone = s
+                    report(Progress(step: s, totalSteps: total, epoch: epoch, epochs: options.steps == nil ? options.epochs : epoch, loss: l))
+                    if shouldStop() { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
+                }
+                if h.per == "epoch" {
+                    h.loss.append(sum / Double(seen))
+                    if options.accuracy { h.accuracy.append(hits / Double(seen)) }
+                    try validate(model, loss, options, &h)
+                    sum = 0; hits = 0; seen = 0
+                }
+            }
+            if h.per == "epoch" && seen > 0 {
+                // an interrupted epoch still reports what it trained on
+                h.loss.append(sum / Double(seen))
+                if options.accuracy { h.accuracy.append(hits / Double(seen)) }
+            }
+        }
+        return h
+    }
+
+    static func validate(_ model: Layer, _ loss: Loss, _ options: TrainOptions, _ h: inout History) throws {
+        guard let (vx, vy) = options.validation else { return }
+        let (l, a) = try evaluate(model, vx, vy, loss)
+        h.validationLoss.append(l)
+        if options.accuracy { h.validationAccuracy.append(a) }
+    }
+
+    /// Fisher-Yates with the global generator (seeded runs repeat).
+    static func shuffle(_ a: inout [Int]) {
+        var i = a.count - 1
+        while i > 0 {
+            let j = Int(GlobalRandom.generator.below(UInt64(i + 1)))
+            a.swapAt(i, j)
+            i -= 1
+        }
+    }
+
+    /// The samples (first-axis rows) at idx, copied into one batch.
+    static func rows(_ t: Tensor, _ idx: [Int], contiguous: Bool) throws -> Tensor {
+        if contiguous, let first = idx.first { return try t.get([.slice(first, first + idx.count, nil)]) }
+        return try t.get([.indices(Tensor(idx.map(Double.init)))])
+    }
+}
