@@ -50,7 +50,7 @@ public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) -> String? {
 }
 
 /// printf-style formatting of one double, e.g. cFormat("%.4f", x).
-func cFormat(_ format: String, _ x: Double) -> String {
+public func cFormat(_ format: String, _ x: Double) -> String {
     var buf = [CChar](repeating: 0, count: 512)
     let n = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
     if n >= buf.count {

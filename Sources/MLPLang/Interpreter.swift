@@ -25,6 +25,9 @@ public final class Interpreter {
     var stackTop = 0
     var returnValue: Value = .nil
     var ticks = 0
+    /// Where native code that calls back into mlp (a layer running a function) was
+    /// entered from: the call of an object, or a builtin that sets it.
+    public var nativeLoc = SourceLoc(file: SourceFile(name: "<native>", text: ""), line: 1, col: 1)
     /// Stops a program after this many loop iterations and calls (the fuzzer sets it).
     public var stepBudget: Int? = nil
 
@@ -257,6 +260,7 @@ public final class Interpreter {
         case .builtin(let b):
             return try callBuiltin(b, args, kwargs, at: loc)
         case .object(let o):
+            nativeLoc = loc
             do {
                 if let r = try o.call(args, kwargs, self) { return r }
             } catch { throw error.located(loc) }

@@ -80,7 +80,7 @@ public final class ActivationLayer: LayerBase, Layer {
     public let activation: Activation
     public init(_ activation: Activation) { self.activation = activation }
     public var kind: String { activation.name }
-    public var description: String { "\(activation.name)()" }
+    public var description: String { activation.name }
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         finish(try activation.apply(x), pass, self)
     }

@@ -59,8 +59,8 @@ public struct LearnError: Error, CustomStringConvertible {
 
 /// Common storage of the built-in layers: parameters and the shape bookkeeping.
 open class LayerBase {
-    public internal(set) var parameters: [Parameter] = []
-    public internal(set) var lastOutputShape: [Int]?
+    public var parameters: [Parameter] = []
+    public var lastOutputShape: [Int]?
     public init() {}
 
     /// Records the output for summaries and `activations`.

@@ -1,0 +1,123 @@
+// Layers, activation functions and model inspection (MLPLearn/Layers).
+import MLPLang
+import MLPTensor
+import MLPAutograd
+import MLPLearn
+
+enum LayerLib {
+    static func register(_ r: inout Registry) {
+        activation(&r, "relu", "max(x, 0), element-wise; also an activation for layers (dense(10, relu)).", "relu(tensor([-1, 2]))   # tensor([0, 2])")
+        activation(&r, "elu", "x for x > 0, else exp(x) - 1 (alpha 1, Keras's default); an activation.", "elu(-1)   # -0.6321205588285577")
+        activation(&r, "softplus", "log(1 + exp(x)), computed without overflow; an activation.", "softplus(0)   # 0.6931471805599453")
+        activation(&r, "leaky_relu", "x for x > 0, else 0.2 x (Keras 3's negative slope); an activation.", "leaky_relu(-1)   # -0.2")
+        activation(&r, "linear", "x unchanged: the identity activation (the default of dense).", "dense(1, linear)")
+        r.fn("dense", [p("units"), Param("activation", DefaultValue.none), Param("init", .string("glorot_uniform"), keywordOnly: true),
+                       Param("bias", .bool(true), keywordOnly: true)],
+             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero.",
+             example: "net = dense(20, sigmoid) >> dense(1)") { a throws(MLPError) in
+            let units = try a.int(0)
+            let act = try activationArg(a, 1)
+            guard let initializer = Initializer(name: try a.string(2)) else {
+                throw a.error("unknown initializer '\(try a.string(2))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 2)
+            }
+            let bias = try a.bool(3)
+            return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer))) }
+        }
+        r.fn("layer", [p("f"), p("weights")],
+             doc: "A layer written in mlp: f(x, w) computes the output from the input x and a dict w of weights. weights is a dict of tensors, or a function of the input shape (without the batch axis) giving one, called at the first use. The weights train with the rest of the model.",
+             example: "scale = layer((x, w) -> x * w[\"s\"], shape -> {s: ones(shape[-1])})") { a throws(MLPError) in
+            let f = try a.callable(0)
+            switch a[1] {
+            case .dict, .function, .builtin: break
+            default: throw a.typeError(1, "a dict of tensors or a function of the input shape")
+            }
+            return .object(LayerValue(ScriptLayer(f, a[1], a.interp)))
+        }
+        r.fn("activations", [p("net"), p("x")],
+             doc: "The output of every layer of net on input x, in order (the hidden activations the course reads out).",
+             example: "hs = activations(net, x); print(shape(hs[0]))") { a throws(MLPError) in
+            let net = try model(a, 0), x = try TensorLib.valueOf(a, 1)
+            var outs: [Value] = []
+            let pass = ForwardPass()
+            pass.record = { _, y in outs.append(.object(TensorValue(y.value))) }
+            a.interp.nativeLoc = a.callLoc
+            _ = try learn(a) { _ = try net.forward(Variable(constant: x), pass); return .nil }
+            if !(net is Sequential) { outs = Array(outs.suffix(1)) }
+            return .list(outs)
+        }
+        r.fn("params", [p("net")], doc: "The weight tensors of a layer or model, in order (empty before its first call).",
+             example: "ws = params(net)") { a throws(MLPError) in
+            .list(try model(a, 0).parameters.map { .object(TensorValue($0.value)) })
+        }
+        r.fn("summary", [p("net")], doc: "Prints a table of the model's layers with output shapes and weight counts, as Keras's summary.",
+             example: "summary(dense(10, relu) >> dense(1))") { a throws(MLPError) in
+            a.interp.write(summaryTable(try model(a, 0)))
+            return .nil
+        }
+    }
+
+    /// A layer or model argument.
+    static func model(_ a: Args, _ i: Int) throws(MLPError) -> Layer {
+        guard case .object(let o as LayerValue) = a[i] else { throw a.typeError(i, "a layer or model") }
+        return o.layer
+    }
+
+    /// The activation argument: nil (linear), an activation builtin such as relu, or its name.
+    static func activationArg(_ a: Args, _ i: Int) throws(MLPError) -> Activation {
+        let name: String
+        switch a[i] {
+        case .nil: return .linear
+        case .builtin(let b): name = b.name
+        case .string(let s): name = s.s
+        default: throw a.typeError(i, "an activation (\(Activation.names.joined(separator: ", ")))")
+        }
+        guard let act = Activation(name: name) else {
+            throw a.error("'\(name)' is not an activation; expected one of \(Activation.names.joined(separator: ", ")).", at: i)
+        }
+        return act
+    }
+
+    /// An activation as a function of numbers and tensors (tracked ones too).
+    static func activation(_ r: inout Registry, _ name: String, _ doc: String, _ example: String) {
+        let act = Activation(name: name)!
+        r.fn(name, [p("x")], doc: doc, example: example) { a throws(MLPError) in
+            if case .number(let d) = a[0] {
+                return try learn(a) { .number(try act.apply(Variable(constant: Tensor(scalar: d))).value.scalars[0]) }
+            }
+            let x = try TensorLib.variable(a, 0)
+            return try learn(a) { .object(TensorValue(try act.apply(x))) }
+        }
+    }
+
+    /// Runs learning-library code for builtin `a`: mlp errors pass through, others get the builtin's name.
+    static func learn(_ a: Args, _ body: () throws -> Value) throws(MLPError) -> Value {
+        do { return try body() } catch let e as MLPError { throw e } catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+    }
+
+    /// Keras's summary: one row per layer, then the weight counts.
+    static func summaryTable(_ net: Layer) -> String {
+        let layers = (net as? Sequential)?.layers ?? [net]
+        var rows: [(String, String, String)] = [("Layer", "Output shape", "Weights")]
+        var total = 0, trainable = 0
+        for l in layers {
+            let n = l.parameters.reduce(0) { $0 + $1.value.count }
+            total += n
+            trainable += l.parameters.filter(\.trainable).reduce(0) { $0 + $1.value.count }
+            let shape = l.lastOutputShape.map { s in "[batch" + s.dropFirst().map { ", \($0)" }.joined() + "]" } ?? "?"
+            rows.append((l.description, shape, l.parameters.isEmpty && !(l is ActivationLayer) && shape == "?" ? "?" : String(n)))
+        }
+        let w0 = rows.map(\.0.count).max()!, w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
+        func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: w - s.count) }
+        func lpad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: w - s.count) + s }
+        let rule = String(repeating: "─", count: w0 + w1 + w2 + 6)
+        var out = rule + "\n"
+        for (i, row) in rows.enumerated() {
+            out += "\(pad(row.0, w0))   \(pad(row.1, w1))   \(lpad(row.2, w2))\n"
+            if i == 0 { out += rule + "\n" }
+        }
+        out += rule + "\n"
+        out += "Weights: \(total) (trainable \(trainable), fixed \(total - trainable))\n"
+        if layers.contains(where: { $0.lastOutputShape == nil }) { out += "(? : not built yet; a model is built by its first call, net(x))\n" }
+        return out
+    }
+}
