@@ -62,7 +62,11 @@ final class LayerValue: MLPObject {
         case .list, .number: x = Variable(constant: try TensorValue.fromNested(args[0]))
         default: throw MLPError.runtime("\(layer.description): the input must be a tensor, got \(describeForError(args[0])).")
         }
-        return try LayerValue.run { .object(TensorValue(try layer.forward(x, ForwardPass()))) }
+        return try LayerValue.run {
+            let y = try layer.forward(x, ForwardPass())
+            // a model ending in a reduction gives a number, as the reduction itself does
+            return !y.requiresGrad && y.value.ndim == 0 ? .number(y.value.scalars[0]) : .object(TensorValue(y))
+        }
     }
 
     override func binary(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Value? {
@@ -109,7 +113,7 @@ final class FunctionLayer: LayerBase, Layer {
 
     func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         let out = try interp.call(f, [.object(TensorValue(x))], at: interp.nativeLoc)
-        return finish(try ScriptLayer.variable(out, description), pass, self)
+        return finish(try ScriptLayer.variable(out, description), pass, self, from: x)
     }
 }
 
@@ -150,7 +154,7 @@ final class ScriptLayer: LayerBase, Layer {
         let weights = DictObj()
         for p in parameters { weights[p.name] = .object(TensorValue(pass.variable(p))) }
         let out = try interp.call(f, [.object(TensorValue(x)), .dict(weights)], at: interp.nativeLoc)
-        return finish(try ScriptLayer.variable(out, description), pass, self)
+        return finish(try ScriptLayer.variable(out, description), pass, self, from: x)
     }
 
     /// A layer function's result as a variable.

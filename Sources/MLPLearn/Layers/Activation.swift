@@ -82,6 +82,6 @@ public final class ActivationLayer: LayerBase, Layer {
     public var kind: String { activation.name }
     public var description: String { activation.name }
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        finish(try activation.apply(x), pass, self)
+        finish(try activation.apply(x), pass, self, from: x)
     }
 }

@@ -39,6 +39,6 @@ public final class Dense: LayerBase, Layer {
         var y = try Variable.matmul(flat, pass.variable(parameters[0]))
         if useBias { y = try y + pass.variable(parameters[1]) }
         if shape.count > 2 { y = try y.reshaped(Array(shape.dropLast()) + [units]) }
-        return finish(try activation.apply(y), pass, self)
+        return finish(try activation.apply(y), pass, self, from: x)
     }
 }

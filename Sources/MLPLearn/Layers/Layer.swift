@@ -61,7 +61,15 @@ public struct LearnError: Error, CustomStringConvertible {
 open class LayerBase {
     public var parameters: [Parameter] = []
     public var lastOutputShape: [Int]?
+    /// The input shape of the first call without the batch axis (what save needs to rebuild the layer).
+    public var inputShape: [Int]?
     public init() {}
+
+    /// Records the output, and the input shape at the first call.
+    public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer, from x: Variable) -> Variable {
+        if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
+        return finish(y, pass, layer)
+    }
 
     /// Records the output for summaries and `activations`.
     public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer) -> Variable {
@@ -85,8 +93,11 @@ public final class Sequential: Layer {
     public var description: String { layers.map(\.description).joined(separator: " >> ") }
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     public var lastOutputShape: [Int]? { layers.last?.lastOutputShape }
+    /// The input shape of the first call without the batch axis.
+    public private(set) var inputShape: [Int]?
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
         var h = x
         for l in layers { h = try l.forward(h, pass) }
         return h

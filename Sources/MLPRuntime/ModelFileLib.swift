@@ -1,0 +1,144 @@
+// save(net, "file.npz") and load("file.npz"): a model as a NumPy archive.
+// Layout (readable from NumPy): "__model__" holds the model's description (the
+// constructor calls, e.g. `dense(20, sigmoid) >> dense(1)`) as byte values,
+// "__input_shape__" the input shape without the batch axis, and each weight
+// is "<layer index>.<kind>.<name>", e.g. "0.dense.kernel", in model order.
+import MLPLang
+import MLPTensor
+import MLPAutograd
+import MLPLearn
+
+enum ModelFileLib {
+    /// The builtins a saved description may call: layer constructors and activations, nothing else.
+    static let constructors: Set<String> = ["dense", "conv2d", "maxpool", "avgpool", "upsample", "flatten", "reshape", "dropout",
+                                            "gaussian_dropout", "batchnorm", "embedding", "simple_rnn", "lstm", "gru"]
+
+    static func register(_ r: inout Registry) {
+        r.fn("save", [p("net"), p("path")],
+             doc: "Writes a model (its layers and weights) to a .npz file, atomically; load(path) reads it back. The archive opens in NumPy: each weight is an array named like \"0.dense.kernel\".",
+             example: "save(net, \"/tmp/net.npz\")") { a throws(MLPError) in
+            let net = try LayerLib.model(a, 0), path = try a.string(1)
+            guard let input = (net as? Sequential)?.inputShape ?? (net as? LayerBase)?.inputShape else {
+                throw a.error("\(net.description) has not been run yet, so its weights do not exist; call it once (net(x) or train) before saving.", at: 0)
+            }
+            let layers = (net as? Sequential)?.layers ?? [net]
+            for l in layers where l is ScriptLayer || l is FunctionLayer {
+                throw a.error("\(l.description) is written in mlp and cannot be saved as a file; save its weights with save_npz instead.", at: 0)
+            }
+            var entries: [(String, Tensor)] = [
+                ("__model__", Tensor(Array(net.description.utf8).map(Double.init))),
+                ("__input_shape__", Tensor(input.map(Double.init))),
+            ]
+            for (i, l) in layers.enumerated() {
+                for p in l.parameters { entries.append(("\(i).\(l.kind).\(p.name)", p.value)) }
+            }
+            let bytes: [UInt8]
+            do { bytes = try ArrayFiles.npzEncode(entries) } catch { throw a.error(tensorMessage(error), at: 1) }
+            if let why = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(why).", at: 1) }
+            return .nil
+        }
+        r.fn("load", [p("path")], doc: "Reads a model written by save(net, path): the same layers with the same weights.",
+             example: "net = load(\"/tmp/net.npz\")") { a throws(MLPError) in
+            let path = try a.string(0)
+            let entries = try ArrayFileLib.parse(a, path) { try ArrayFiles.npzDecode($0) }
+            return .object(LayerValue(try rebuild(a, entries, path)))
+        }
+    }
+
+    static func rebuild(_ a: Args, _ entries: [(String, Tensor)], _ path: String) throws(MLPError) -> Layer {
+        var byName: [String: Tensor] = [:]
+        for (k, t) in entries { byName[k] = t }
+        guard let desc = byName["__model__"], let shape = byName["__input_shape__"] else {
+            throw a.error("\(path) is a .npz archive but not a model written by save (it has no __model__ entry); load_npz reads plain archives.", at: 0)
+        }
+        guard let text = String(validating: desc.scalars.map { UInt8(clamping: Int($0)) }, as: UTF8.self) else {
+            throw a.error("\(path): the model description is not text; the file is damaged.", at: 0)
+        }
+        var layers: [Layer] = []
+        for part in text.split(separator: " >> ").map(String.init) {
+            layers.append(try construct(a, part, path))
+        }
+        let net: Layer = layers.count == 1 ? layers[0] : Sequential(layers)
+        // build the layers with a dummy input (without disturbing the seeded generator), then set the weights
+        let saved = GlobalRandom.generator
+        defer { GlobalRandom.generator = saved }
+        do {
+            let dims = shape.scalars.map { Int($0) }
+            _ = try net.forward(Variable(constant: try Tensor.zeros([1] + dims)), ForwardPass())
+        } catch { throw a.error("\(path): cannot rebuild \(text): \(learnMessage(error))", at: 0) }
+        let all = (net as? Sequential)?.layers ?? [net]
+        for (i, l) in all.enumerated() {
+            for p in l.parameters {
+                let key = "\(i).\(l.kind).\(p.name)"
+                guard let t = byName[key] else { throw a.error("\(path): the weight \(key) is missing.", at: 0) }
+                guard t.shape == p.value.shape else {
+                    throw a.error("\(path): the weight \(key) has shape \(Tensor.formatShape(t.shape)), the layer needs \(Tensor.formatShape(p.value.shape)).", at: 0)
+                }
+                p.value = t
+            }
+        }
+        return net
+    }
+
+    /// One layer from its description, e.g. `dense(10, relu)` or `conv2d(8, 3, relu, padding="same")`.
+    static func construct(_ a: Args, _ text: String, _ path: String) throws(MLPError) -> Layer {
+        func bad(_ why: String) -> MLPError { a.error("\(path): cannot read the layer '\(text)': \(why).", at: 0) }
+        var s = Substring(text)
+        func skipSpace() { while s.first == " " { s.removeFirst() } }
+        func identifier() -> String {
+            let id = s.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            s.removeFirst(id.count)
+            return String(id)
+        }
+        func value() throws(MLPError) -> Value {
+            skipSpace()
+            guard let c = s.first else { throw bad("an argument is missing") }
+            if c == "\"" {
+                s.removeFirst()
+                guard let end = s.firstIndex(of: "\"") else { throw bad("a string is not closed") }
+                let str = String(s[..<end]); s = s[s.index(after: end)...]
+                return .str(str)
+            }
+            if c == "[" {
+                s.removeFirst()
+                var items: [Value] = []
+                skipSpace()
+                while s.first != "]" {
+                    items.append(try value()); skipSpace()
+                    if s.first == "," { s.removeFirst() } else if s.first != "]" { throw bad("expected ',' or ']'") }
+                }
+                s.removeFirst()
+                return .list(items)
+            }
+            if c.isLetter {
+                let id = identifier()
+                if id == "true" || id == "false" { return .bool(id == "true") }
+                guard Activation(name: id) != nil, let v = a.interp.builtins[id] else { throw bad("'\(id)' is not an activation") }
+                return v
+            }
+            let num = s.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "+" }
+            guard let d = Double(num) else { throw bad("expected a number, string, list or activation") }
+            s.removeFirst(num.count)
+            return .number(d)
+        }
+        skipSpace()
+        let name = identifier()
+        if Activation(name: name) != nil, s.allSatisfy({ $0 == " " }) {
+            return ActivationLayer(Activation(name: name)!)
+        }
+        guard constructors.contains(name), case .builtin(let b)? = a.interp.builtins[name] else { throw bad("'\(name)' is not a layer") }
+        var args: [Value] = [], kwargs: [(String, Value)] = []
+        guard s.first == "(" else { throw bad("expected '('") }
+        s.removeFirst(); skipSpace()
+        while s.first != ")" {
+            let save = s
+            let id = identifier()
+            if !id.isEmpty, s.first == "=" { s.removeFirst(); kwargs.append((id, try value())) } else { s = save; args.append(try value()) }
+            skipSpace()
+            if s.first == "," { s.removeFirst(); skipSpace() } else if s.first != ")" { throw bad("expected ',' or ')'") }
+            if s.isEmpty { throw bad("the call is not closed") }
+        }
+        guard case .object(let o as LayerValue) = try a.interp.callBuiltin(b, args, kwargs, at: a.callLoc) else { throw bad("'\(name)' did not make a layer") }
+        return o.layer
+    }
+}
