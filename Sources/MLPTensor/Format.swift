@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension Tensor {
     /// The mlp number format: integral values below 1e15 in magnitude print
     /// without a decimal point; other values as Python's repr (shortest round trip).
@@ -11,6 +17,35 @@ extension Tensor {
         }
         return x.description
     }
+
+    /// An element inside a printed tensor: as `formatNumber`, but at most 8 digits
+    /// after the point (NumPy's default precision), or 8 in the mantissa in
+    /// scientific notation, which the whole tensor uses when a non-integral element
+    /// is below 1e-4 or at least 1e8 in magnitude (as NumPy does).
+    static func formatElement(_ x: Double, scientific: Bool) -> String {
+        if !x.isFinite || (x == x.rounded() && Swift.abs(x) < 1e15) { return formatNumber(x) }
+        if scientific {
+            var t = cFormat8("%.8e", x)
+            // 1.50000000e-05 -> 1.5e-05
+            if let e = t.firstIndex(of: "e") {
+                var mantissa = String(t[..<e])
+                while mantissa.hasSuffix("0") { mantissa.removeLast() }
+                if mantissa.hasSuffix(".") { mantissa.removeLast() }
+                t = mantissa + t[e...]
+            }
+            return t
+        }
+        var t = cFormat8("%.8f", x)
+        while t.hasSuffix("0") { t.removeLast() }
+        if t.hasSuffix(".") { t.removeLast() }
+        return t == "-0" ? "0" : t
+    }
+
+    static func cFormat8(_ format: String, _ x: Double) -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
+        return String(cString: buf)
+    }
 }
 
 extension Tensor: CustomStringConvertible {
@@ -20,7 +55,10 @@ extension Tensor: CustomStringConvertible {
     /// 1000 elements show 3 items at each edge of every axis and a `shape` line.
     public func description(prefix: String = "tensor(", lineWidth: Int = 75) -> String {
         let p = storage.pointer
-        if ndim == 0 { return prefix + Tensor.formatNumber(p[0]) + ")" }
+        if ndim == 0 {
+            let a = Swift.abs(p[0])
+            return prefix + Tensor.formatElement(p[0], scientific: a != 0 && (a < 1e-4 || a >= 1e8)) + ")"
+        }
         if count == 0 {
             return prefix + "[]" + ")" + (ndim > 1 ? "\nshape \(shapeString(shape))" : "")
         }
@@ -34,9 +72,19 @@ extension Tensor: CustomStringConvertible {
         let st = strides
         var texts: [Int: String] = [:]
         func collect(_ axis: Int, _ off: Int) {
-            if axis == ndim { texts[off] = Tensor.formatNumber(p[off]); return }
+            if axis == ndim { texts[off] = Tensor.formatElement(p[off], scientific: scientific); return }
             for i in items(shape[axis]) { if let i { collect(axis + 1, off + i * st[axis]) } }
         }
+        var scientific = false
+        func scan(_ axis: Int, _ off: Int) {
+            if axis == ndim {
+                let x = p[off], a = Swift.abs(x)
+                if x.isFinite && x != x.rounded() && (a < 1e-4 || a >= 1e8) { scientific = true }
+                return
+            }
+            for i in items(shape[axis]) { if let i { scan(axis + 1, off + i * st[axis]) } }
+        }
+        scan(0, 0)
         collect(0, 0)
         let decimal = texts.values.contains { $0.contains(".") } && !texts.values.contains { $0.contains("e") }
         func nonFinite(_ t: String) -> Bool { t == "nan" || t == "inf" || t == "-inf" }
