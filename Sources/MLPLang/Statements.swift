@@ -95,11 +95,30 @@ final class IndexAssignStmt: Stmt {
         self.object = object; self.items = items; self.value = value; self.op = op; super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        let obj = try object.eval(f)
+        var obj = try object.eval(f)
         let idx = try evalItems(items, f)
         var v = try value.eval(f)
         if let op { v = try f.interp.compound(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
-        // tensors are values: an updated copy is written back to the variable
+        if let n = object as? NameExpr, case .object(let o) = obj {
+            // tensors are values: when the variable holds the only reference the object
+            // is updated in place, otherwise an updated copy is written back
+            var ref: MLPObject? = o
+            obj = .nil
+            n.assign(.nil, f)
+            let unique = isKnownUniquelyReferenced(&ref)
+            let target = ref.unsafelyUnwrapped
+            do {
+                if unique, try target.setIndexInPlace(idx, v, f.interp) {
+                    n.assign(.object(target), f)
+                    return .normal
+                }
+                n.assign(try f.interp.setIndex(.object(target), idx, v, at: loc) ?? .object(target), f)
+            } catch {
+                n.assign(.object(target), f)
+                throw error.located(loc)
+            }
+            return .normal
+        }
         if let updated = try f.interp.setIndex(obj, idx, v, at: loc), let n = object as? NameExpr { n.assign(updated, f) }
         return .normal
     }

@@ -177,6 +177,9 @@ open class MLPObject {
     open func index(_ items: [IndexValue], _ interp: Interpreter) throws(MLPError) -> Value? { nil }
     /// Returns the updated object (objects with value semantics return a copy), nil when unsupported.
     open func setIndex(_ items: [IndexValue], _ value: Value, _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    /// `x[i] = v` when the variable x holds the only reference: update in place and
+    /// return true, or return false to go through `setIndex` (which may copy).
+    open func setIndexInPlace(_ items: [IndexValue], _ value: Value, _ interp: Interpreter) throws(MLPError) -> Bool { false }
     open func call(_ args: [Value], _ kwargs: [(String, Value)], _ interp: Interpreter) throws(MLPError) -> Value? { nil }
     /// Elements for `for x in obj`, nil when not iterable.
     open func elements(_ interp: Interpreter) throws(MLPError) -> [Value]? { nil }

@@ -6,7 +6,8 @@ import MLPTensor
 import MLPAutograd
 
 final class TensorValue: MLPObject {
-    let t: Tensor
+    /// Changed only by an in-place item assignment, when nothing else refers to this value.
+    private(set) var t: Tensor
     /// Made by a comparison: indexing with it selects where it is 1 (a boolean mask, as NumPy's bool arrays).
     let isMask: Bool
     /// Set while `grad` differentiates through this tensor: its node on the tape (t is its value).
@@ -150,6 +151,19 @@ final class TensorValue: MLPObject {
             }
         } catch let e as MLPError { throw e } catch { throw MLPError.runtime(tensorMessage(error)) }
         return .object(TensorValue(copy))
+    }
+
+    override func setIndexInPlace(_ items: [IndexValue], _ value: Value, _ interp: Interpreter) throws(MLPError) -> Bool {
+        guard node == nil else { return false }
+        let idx = try TensorValue.tensorIndex(items)
+        do {
+            switch value {
+            case .number(let x): try t.set(idx, x)
+            case .object(let o as TensorValue) where o.node == nil: try t.set(idx, o.t)
+            default: return false
+            }
+        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        return true
     }
 
     override func elements(_ interp: Interpreter) throws(MLPError) -> [Value]? {
