@@ -44,8 +44,12 @@ enum TrainLib {
             let bar = ProgressBar(enabled: verbose)
             let h: History
             do {
+                let interp = a.interp, loc = a.callLoc
                 h = try Training.fit(net, opt, data, loss, options, report: { bar.show($0) }, shouldStop: {
-                    Interrupt.flag.exchange(false, ordering: .relaxed)
+                    // Ctrl-C ends training gracefully; the step budget and deadline (the fuzzer's) end it with an error
+                    if Interrupt.flag.exchange(false, ordering: .relaxed) { return true }
+                    try interp.pollInterrupt(loc)
+                    return false
                 })
             } catch let e as MLPError { bar.finish(nil); throw e } catch { bar.finish(nil); throw a.error(TensorLib.unprefixed(learnMessage(error))) }
             bar.finish(h)

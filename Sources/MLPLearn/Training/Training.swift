@@ -87,7 +87,7 @@ public enum Training {
     /// Trains for the epochs or steps of `options`; `report` sees every step, and
     /// `shouldStop` is asked after each (Ctrl-C): the weights trained so far are kept.
     public static func fit(_ model: Layer, _ opt: ParameterUpdate, _ data: TrainingData, _ loss: Loss, _ options: TrainOptions,
-                           report: (Progress) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> History {
+                           report: (Progress) -> Void = { _ in }, shouldStop: () throws -> Bool = { false }) throws -> History {
         var h = History()
         let batch = Swift.max(1, options.batch)
         switch data {
@@ -103,7 +103,7 @@ public enum Training {
                 try validate(model, loss, options, &h)
                 h.stepsDone += 1
                 report(Progress(step: s + 1, totalSteps: steps, epoch: 1, epochs: 1, loss: l))
-                if shouldStop() { h.stopped = "interrupted after step \(s + 1)"; break }
+                if try shouldStop() { h.stopped = "interrupted after step \(s + 1)"; break }
             }
         case .arrays(let x, let y):
             guard let n = x.shape.first, n > 0 else { throw LearnError("train: no samples (x has shape \(Tensor.formatShape(x.shape))).") }
@@ -137,7 +137,7 @@ public enum Training {
                     }
                     h.stepsDone = s
                     report(Progress(step: s, totalSteps: total, epoch: epoch, epochs: options.steps == nil ? options.epochs : epoch, loss: l))
-                    if shouldStop() { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
+                    if try shouldStop() { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
                 }
                 if h.per == "epoch" {
                     h.loss.append(sum / Double(seen))
