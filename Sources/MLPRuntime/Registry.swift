@@ -40,6 +40,7 @@ public struct Registry {
         r.library = "train"; TrainLib.register(&r)
         r.library = "optim"; OptimLib.register(&r)
         r.library = "files"; ModelFileLib.register(&r)
+        r.library = "text"; TextLib.register(&r)
         r.library = "random"; RandomLib.register(&r)
         r.library = "string"; StringLib.register(&r)
         r.library = "list"; ListLib.register(&r)

@@ -1,0 +1,137 @@
+// Text utilities as Keras has them (MLPLearn/Text): tokenizer, pad_sequences,
+// character vocabularies and temperature sampling.
+import MLPLang
+import MLPTensor
+import MLPLearn
+
+enum TextLib {
+    static func register(_ r: inout Registry) {
+        r.fn("tokenizer", [p("texts"), Param("num_words", DefaultValue.none, keywordOnly: true), Param("lower", .bool(true), keywordOnly: true),
+                           Param("filters", .string(Tokenizer.defaultFilters), keywordOnly: true)],
+             doc: "A word tokenizer fitted on a list of texts (Keras's Tokenizer): tok.word_index maps words to indices from 1, most frequent first; tok.encode(text or texts) gives index lists (words ranked at or beyond num_words dropped), tok.decode(seq or seqs) the words back.",
+             example: "tok = tokenizer([\"the cat\", \"the dog\"]); tok.encode(\"the dog\")   # [1, 3]") { a throws(MLPError) in
+            let texts = try strings(a, 0)
+            let n = a.isNil(1) ? nil : try a.int(1)
+            return .object(TokenizerValue(Tokenizer(texts, numWords: n, lower: try a.bool(2), filters: try a.string(3))))
+        }
+        r.fn("pad_sequences", [p("seqs"), Param("maxlen", DefaultValue.none, keywordOnly: true), Param("padding", .string("pre"), keywordOnly: true),
+                               Param("truncating", .string("pre"), keywordOnly: true), Param("value", .number(0), keywordOnly: true)],
+             doc: "Sequences (lists of numbers) as one [n, maxlen] tensor, padded with value and cut to maxlen (the longest when not given) at the front (\"pre\", Keras's default) or back (\"post\").",
+             example: "pad_sequences([[1, 2], [3]], maxlen=3)   # tensor([[0, 1, 2], [0, 0, 3]])") { a throws(MLPError) in
+            var seqs: [[Double]] = []
+            for v in try a.list(0).items {
+                guard case .list(let l) = v else { throw a.error("each sequence must be a list of numbers, got \(describeForError(v)).", at: 0) }
+                var s: [Double] = []
+                for x in l.items {
+                    guard case .number(let d) = x else { throw a.error("each sequence must be a list of numbers, got \(describeForError(x)) in one.", at: 0) }
+                    s.append(d)
+                }
+                seqs.append(s)
+            }
+            let maxlen = a.isNil(1) ? nil : try a.int(1)
+            let (padding, truncating, value) = (try a.string(2), try a.string(3), try a.number(4))
+            return try LayerLib.learn(a) { .object(TensorValue(try TextTools.pad(seqs, maxlen: maxlen, padding: padding, truncating: truncating, value: value))) }
+        }
+        r.fn("chars", [p("text")],
+             doc: "The character vocabulary of a text (its distinct characters, sorted): v.chars, v.size, v.encode(text) (a tensor of indices), v.decode(indices).",
+             example: "v = chars(\"hello\"); v.encode(\"hell\")   # tensor([1, 0, 2, 2])") { a throws(MLPError) in
+            .object(VocabularyValue(Vocabulary(try a.string(0))))
+        }
+        r.fn("sample", [p("probs"), Param("temperature", .number(1), keywordOnly: true)],
+             doc: "A random index drawn from the probabilities probs, sharpened by temperature < 1 or flattened by > 1 (p^(1/T) renormalised; 0 takes the most probable).",
+             example: "i = sample(tensor([0.1, 0.7, 0.2]), temperature=0.5)") { a throws(MLPError) in
+            let p = try TensorLib.valueOf(a, 0), t = try a.number(1)
+            return try LayerLib.learn(a) { .number(Double(try TextTools.sample(p.scalars, temperature: t, using: &GlobalRandom.generator))) }
+        }
+    }
+
+    /// A string or a list of strings, as a list.
+    static func strings(_ a: Args, _ i: Int) throws(MLPError) -> [String] {
+        if case .string(let s) = a[i] { return [s.s] }
+        var out: [String] = []
+        for v in try a.list(i).items {
+            guard case .string(let s) = v else { throw a.error("expected strings, got \(describeForError(v)).", at: i) }
+            out.append(s.s)
+        }
+        return out
+    }
+
+    /// A method value: a builtin bound to its object.
+    static func method(_ name: String, _ params: [Param], _ body: @escaping (Args) throws(MLPError) -> Value) -> Value {
+        .builtin(Builtin(name, params) { (a: inout Args) throws(MLPError) -> Value in try body(a) })
+    }
+
+    /// A list of index numbers (a list or tensor).
+    static func indices(_ a: Args, _ v: Value) throws(MLPError) -> [Int] {
+        let t: Tensor
+        do throws(MLPError) { t = try TensorValue.fromNested(v) } catch { throw a.error(error.message, at: 0) }
+        return t.scalars.map { Int($0) }
+    }
+}
+
+final class TokenizerValue: MLPObject {
+    let tok: Tokenizer
+    init(_ tok: Tokenizer) { self.tok = tok }
+    override var typeName: String { "tokenizer" }
+    override func description(_ interp: Interpreter) -> String { "<tokenizer: \(tok.words.count) words>" }
+    override var fieldNames: [String] { ["word_index", "words", "encode", "decode"] }
+
+    override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
+        let tok = self.tok
+        switch name {
+        case "word_index":
+            let d = DictObj()
+            for (i, w) in tok.words.enumerated() { d[w] = .number(Double(i + 1)) }
+            return .dict(d)
+        case "words": return .list(tok.words.map { .str($0) })
+        case "encode":
+            return TextLib.method("encode", [p("texts")]) { a throws(MLPError) in
+                func seq(_ s: String) -> Value { .list(tok.encode(s).map { .number(Double($0)) }) }
+                if case .string(let s) = a[0] { return seq(s.s) }
+                return .list(try TextLib.strings(a, 0).map(seq))
+            }
+        case "decode":
+            return TextLib.method("decode", [p("seqs")]) { a throws(MLPError) in
+                // one sequence of numbers, or a list of them / a 2-D tensor
+                if case .object(let o as TensorValue) = a[0], o.t.ndim == 2 {
+                    return .list((0..<o.t.shape[0]).map { i in .str(tok.decode((try? o.t.row(i))?.scalars.map { Int($0) } ?? [])) })
+                }
+                if case .list(let l) = a[0], l.items.contains(where: { if case .list = $0 { return true }; return false }) {
+                    var out: [Value] = []
+                    for s in l.items { out.append(.str(tok.decode(try TextLib.indices(a, s)))) }
+                    return .list(out)
+                }
+                return .str(tok.decode(try TextLib.indices(a, a[0])))
+            }
+        default: return nil
+        }
+    }
+}
+
+final class VocabularyValue: MLPObject {
+    let vocab: Vocabulary
+    init(_ vocab: Vocabulary) { self.vocab = vocab }
+    override var typeName: String { "vocabulary" }
+    override func description(_ interp: Interpreter) -> String { "<vocabulary: \(vocab.count) characters>" }
+    override var fieldNames: [String] { ["chars", "size", "encode", "decode"] }
+    override var length: Int? { vocab.count }
+
+    override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
+        let vocab = self.vocab
+        switch name {
+        case "chars": return .list(vocab.chars.map { .str(String($0)) })
+        case "size": return .number(Double(vocab.count))
+        case "encode":
+            return TextLib.method("encode", [p("text")]) { a throws(MLPError) in
+                let s = try a.string(0)
+                return try LayerLib.learn(a) { .object(TensorValue(Tensor(try vocab.encode(s).map(Double.init)))) }
+            }
+        case "decode":
+            return TextLib.method("decode", [p("indices")]) { a throws(MLPError) in
+                let idx = try TextLib.indices(a, a[0])
+                return try LayerLib.learn(a) { .str(try vocab.decode(idx)) }
+            }
+        default: return nil
+        }
+    }
+}
