@@ -138,31 +138,56 @@ final class TSNETests: XCTestCase {
         XCTAssertEqual(a.embedding.scalars, c.embedding.scalars)
     }
 
-    /// The analytic gradient against central differences of the KL (no exaggeration).
-    func testGradientMatchesFiniteDifferences() throws {
-        let (x, _) = try clouds(perCloud: 4, seed: 4)
-        let n = 12
-        let d = try squaredDistances(x)
-        let cond = try tsneConditionalProbabilities(squaredDistances: d, perplexity: 3)
-        let c = cond.scalars
+    /// The symmetrised P of `x` as a raw buffer (the caller deallocates).
+    func jointP(_ x: Tensor, perplexity: Double) throws -> UnsafeMutablePointer<Double> {
+        let n = x.shape[0]
+        let c = try tsneConditionalProbabilities(squaredDistances: squaredDistances(x), perplexity: perplexity).scalars
         let p = UnsafeMutablePointer<Double>.allocate(capacity: n * n)
-        defer { p.deallocate() }
         for i in 0..<n { for j in 0..<n { p[i * n + j] = (c[i * n + j] + c[j * n + i]) / (2 * Double(n)) } }
+        return p
+    }
+
+    /// The analytic gradient against central differences of the KL (no
+    /// exaggeration), in 2-D (the SIMD path) and 3-D (the pairwise path).
+    func testGradientMatchesFiniteDifferences() throws {
+        let (x, _) = try clouds(perCloud: 5, seed: 4)
+        let n = 15
+        let p = try jointP(x, perplexity: 3)
+        defer { p.deallocate() }
         var g = Xoshiro256(seed: 9)
+        for dim in [2, 3] {
+            let y = UnsafeMutablePointer<Double>.allocate(capacity: dim * n)
+            defer { y.deallocate() }
+            for k in 0..<(dim * n) { y[k] = g.normal() }
+            let work = TSNEWork(n: n, dim: dim)
+            work.gradient(p, y, exaggeration: 1)
+            let analytic = Array(UnsafeBufferPointer(start: work.grad, count: dim * n))
+            let h = 1e-6
+            for k in 0..<(dim * n) {
+                let y0 = y[k]
+                y[k] = y0 + h; let fp = work.kl(p, y)
+                y[k] = y0 - h; let fm = work.kl(p, y)
+                y[k] = y0
+                XCTAssertEqual(analytic[k], (fp - fm) / (2 * h), accuracy: 1e-7, "dim \(dim), k \(k)")
+            }
+        }
+    }
+
+    /// The 2-D one-pass SIMD gradient equals the pairwise one (with exaggeration, n not a multiple of 4).
+    func testSIMDGradientMatchesPairwise() throws {
+        let (x, _) = try clouds(perCloud: 7, seed: 6)
+        let n = 21
+        let p = try jointP(x, perplexity: 5)
+        defer { p.deallocate() }
+        var g = Xoshiro256(seed: 2)
         let y = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n)
         defer { y.deallocate() }
-        for k in 0..<(2 * n) { y[k] = g.normal() }
+        for k in 0..<(2 * n) { y[k] = 3 * g.normal() }
         let work = TSNEWork(n: n, dim: 2)
-        work.gradient(p, y, exaggeration: 1)
-        let analytic = Array(UnsafeBufferPointer(start: work.grad, count: 2 * n))
-        let h = 1e-6
-        for k in 0..<(2 * n) {
-            let y0 = y[k]
-            y[k] = y0 + h; let fp = work.kl(p, y)
-            y[k] = y0 - h; let fm = work.kl(p, y)
-            y[k] = y0
-            XCTAssertEqual(analytic[k], (fp - fm) / (2 * h), accuracy: 1e-7)
-        }
+        work.gradient2(p, y, exaggeration: 12)
+        let simd = Array(UnsafeBufferPointer(start: work.grad, count: 2 * n))
+        work.gradientPairs(p, y, exaggeration: 12)
+        for k in 0..<(2 * n) { XCTAssertEqual(simd[k], work.grad[k], accuracy: 1e-13 * Swift.max(1, Swift.abs(simd[k]))) }
     }
 
     func testErrors() throws {

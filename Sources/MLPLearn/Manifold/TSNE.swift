@@ -127,8 +127,13 @@ final class TSNEWork {
         return 2 * z
     }
 
-    /// grad_i = 4 Σ_j (α p_ij − q_ij) w_ij (y_i − y_j), over pairs once each.
+    /// grad_i = 4 Σ_j (α p_ij − q_ij) w_ij (y_i − y_j).
     func gradient(_ p: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, exaggeration a: Double) {
+        if dim == 2 && n >= 4 { gradient2(p, y, exaggeration: a) } else { gradientPairs(p, y, exaggeration: a) }
+    }
+
+    /// Any dim: each pair once, w stored by `kernel` for the second pass.
+    func gradientPairs(_ p: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, exaggeration a: Double) {
         let invZ = 1 / kernel(y)
         grad.initialize(repeating: 0, count: n * dim)
         for i in 0..<n {
@@ -144,6 +149,52 @@ final class TSNEWork {
                 }
             }
         }
+    }
+
+    /// dim 2 in one pass over whole rows, four j at a time in SIMD4 lanes (the
+    /// division dominates, and lanes in a fixed order keep results repeatable):
+    /// with q_ij = w_ij / Z, grad_i = 4 (α Σ_j p_ij w_ij (y_i − y_j) − Σ_j w_ij² (y_i − y_j) / Z),
+    /// so Z is needed only at the end of the pass.
+    func gradient2(_ p: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, exaggeration a: Double) {
+        typealias V = SIMD4<Double>
+        let xs = w, ys = w + n               // coordinates in columns (w is free scratch here)
+        for j in 0..<n { xs[j] = y[2 * j]; ys[j] = y[2 * j + 1] }
+        let ab = grad                        // per row: α Σ p w d (x, y), then B below
+        let bx = w + 2 * n                   // and Σ w² d (x, y), in more scratch (n² ≥ 4n)
+        var z = 0.0
+        let tail = n & ~3
+        for i in 0..<n {
+            let xi = xs[i], yi = ys[i], pi = p + i * n
+            let vxi = V(repeating: xi), vyi = V(repeating: yi)
+            var ax = V(), ay = V(), bxv = V(), byv = V(), zv = V()
+            var j = 0
+            while j < tail {
+                let dx = vxi - UnsafeRawPointer(xs + j).loadUnaligned(as: V.self)
+                let dy = vyi - UnsafeRawPointer(ys + j).loadUnaligned(as: V.self)
+                let wv = 1 / (1 + dx * dx + dy * dy)
+                let pw = UnsafeRawPointer(pi + j).loadUnaligned(as: V.self) * wv
+                let w2 = wv * wv
+                ax += pw * dx; ay += pw * dy
+                bxv += w2 * dx; byv += w2 * dy
+                zv += wv
+                j += 4
+            }
+            var sax = ax.sum(), say = ay.sum(), sbx = bxv.sum(), sby = byv.sum(), sz = zv.sum()
+            while j < n {
+                let dx = xi - xs[j], dy = yi - ys[j]
+                let wj = 1 / (1 + dx * dx + dy * dy)
+                let pw = pi[j] * wj, w2 = wj * wj
+                sax += pw * dx; say += pw * dy
+                sbx += w2 * dx; sby += w2 * dy
+                sz += wj
+                j += 1
+            }
+            z += sz - 1                      // the j = i term has w = 1
+            ab[2 * i] = a * sax; ab[2 * i + 1] = a * say
+            bx[2 * i] = sbx; bx[2 * i + 1] = sby
+        }
+        let invZ = 1 / z
+        for k in 0..<(2 * n) { grad[k] = 4 * (ab[k] - bx[k] * invZ) }
     }
 
     /// KL(P ‖ Q) = Σ_{i≠j} p_ij ln(p_ij / q_ij), both floored at machine epsilon as sklearn does.
