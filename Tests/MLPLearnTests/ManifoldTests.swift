@@ -195,5 +195,8 @@ final class TSNETests: XCTestCase {
         var g = Xoshiro256(seed: 1)
         XCTAssertThrowsError(try tsne(x, perplexity: 30, generator: &g))      // perplexity ≥ n
         XCTAssertThrowsError(try tsne(x, perplexity: 2, initial: Tensor([1.0]), generator: &g))
+        XCTAssertThrowsError(try tsne(Tensor(rows: [[1.0, 2]]), perplexity: 0.5, generator: &g))   // one point
+        XCTAssertThrowsError(try tsne(Tensor(rows: [[1.0, 2], [.nan, 0], [3, 4]]), perplexity: 1, generator: &g))
+        XCTAssertThrowsError(try tsne(x, dim: 0, perplexity: 2, generator: &g))
     }
 }

@@ -43,6 +43,7 @@ public func tsneConditionalProbabilities(squaredDistances d: Tensor, perplexity:
         throw TensorError("tsne: expected a square distance matrix, got \(Tensor.formatShape(d.shape)).")
     }
     let n = d.shape[0]
+    guard n >= 2 else { throw TensorError("tsne: needs at least 2 points, got \(n).") }
     guard perplexity > 0, perplexity < Double(n) else {
         throw TensorError("tsne: perplexity must be positive and less than the number of points (\(n)), got \(perplexity).")
     }
