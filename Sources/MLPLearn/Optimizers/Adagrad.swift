@@ -1,18 +1,12 @@
 import MLPTensor
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Adagrad (lecture: divide by the RMS of all previous gradients):
 ///
 ///     G ← G + g²,   θ ← θ − η g / √(G + ε)
 ///
-/// element-wise. The lecture's sum starts at 0; Keras's (and Duchi et al.'s
-/// implementation in TensorFlow) starts at `initialAccumulator` = 0.1, which
-/// keeps the first steps from being ±η regardless of |g|. We take Keras's
+/// element-wise. The lecture's sum starts at 0; Keras's starts at
+/// `initialAccumulator` = 0.1, which keeps the first step from being ±η
+/// whatever |g| (with G = g² it is −η g/|g|). We take Keras's
 /// defaults (lr 0.001, eps 1e-7, initialAccumulator 0.1) so that course
 /// scripts written against Keras behave the same; pass
 /// `initialAccumulator: 0` for the lecture's formula exactly.
