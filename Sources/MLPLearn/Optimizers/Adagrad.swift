@@ -1,0 +1,47 @@
+import MLPTensor
+
+/// Adagrad (lecture: divide by the RMS of all previous gradients):
+///
+///     G ← G + g²,   θ ← θ − η g / √(G + ε)
+///
+/// element-wise. The lecture's sum starts at 0; Keras's starts at
+/// `initialAccumulator` = 0.1, which keeps the first step from being ±η
+/// whatever |g| (with G = g² it is −η g/|g|). We take Keras's
+/// defaults (lr 0.001, eps 1e-7, initialAccumulator 0.1) so that course
+/// scripts written against Keras behave the same; pass
+/// `initialAccumulator: 0` for the lecture's formula exactly.
+public final class Adagrad: Optimizer {
+    public var lr: Double
+    public var eps: Double
+    /// The accumulator's starting value (read when the state is made).
+    public let initialAccumulator: Double
+    public var clipnorm: Double?
+    private var state: OptimizerState
+
+    public init(lr: Double = 0.001, eps: Double = 1e-7, initialAccumulator: Double = 0.1, clipnorm: Double? = nil) {
+        self.lr = lr
+        self.eps = eps
+        self.initialAccumulator = initialAccumulator
+        self.clipnorm = clipnorm
+        state = OptimizerState(buffers: 1, initial: initialAccumulator)
+    }
+
+    public var config: OptimizerConfig {
+        OptimizerConfig("adagrad", [("lr", lr), ("eps", eps), ("initialAccumulator", initialAccumulator), ("clipnorm", clipnorm)])
+    }
+    public var iterations: Int { state.iterations }
+    public func reset() { state.reset() }
+
+    public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
+        let lr = self.lr, eps = self.eps
+        try state.apply("adagrad", &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
+            let acc = slot.a
+            for j in 0..<n {
+                let gj = scale * g[j]
+                let a = acc[j] + gj * gj
+                acc[j] = a
+                p[j] -= lr * gj / (a + eps).squareRoot()
+            }
+        }
+    }
+}

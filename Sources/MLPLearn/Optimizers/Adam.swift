@@ -1,0 +1,57 @@
+import MLPTensor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Adam as in the lecture, with bias correction at step t = 1, 2, ...:
+///
+///     m ← β₁ m + (1 − β₁) g,    V ← β₂ V + (1 − β₂) g²
+///     m̂ = m / (1 − β₁ᵗ),        V̂ = V / (1 − β₂ᵗ)
+///     θ ← θ − η m̂ / √(V̂ + ε)
+///
+/// element-wise, m = V = 0 at the start. Keras's defaults: lr 0.001,
+/// beta1 0.9, beta2 0.999, eps 1e-7. Note that the lecture puts ε inside the
+/// root, Kingma & Ba and Keras outside (θ ← θ − η m̂ / (√V̂ + ε)); the two
+/// differ only while √V̂ is below about √ε ≈ 3e-4.
+public final class Adam: Optimizer {
+    public var lr: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var eps: Double
+    public var clipnorm: Double?
+    private var state = OptimizerState(buffers: 2)
+
+    public init(lr: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-7, clipnorm: Double? = nil) {
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.clipnorm = clipnorm
+    }
+
+    public var config: OptimizerConfig {
+        OptimizerConfig("adam", [("lr", lr), ("beta1", beta1), ("beta2", beta2), ("eps", eps), ("clipnorm", clipnorm)])
+    }
+    public var iterations: Int { state.iterations }
+    public func reset() { state.reset() }
+
+    public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
+        let lr = self.lr, b1 = self.beta1, b2 = self.beta2, eps = self.eps
+        try state.apply("adam", &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
+            let m = slot.a, v = slot.b
+            let t = Double(slot.t)      // this parameter's update number, from 1
+            let c1 = 1 / (1 - pow(b1, t)), c2 = 1 / (1 - pow(b2, t))
+            for j in 0..<n {
+                let gj = scale * g[j]
+                let mj = b1 * m[j] + (1 - b1) * gj
+                let vj = b2 * v[j] + (1 - b2) * gj * gj
+                m[j] = mj
+                v[j] = vj
+                p[j] -= lr * (mj * c1) / (vj * c2 + eps).squareRoot()
+            }
+        }
+    }
+}

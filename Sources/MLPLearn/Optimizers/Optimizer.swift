@@ -1,0 +1,143 @@
+// The optimizer protocol and what every optimizer shares: argument checks,
+// Keras's per-tensor `clipnorm`, and the per-parameter state (moment buffers)
+// kept in the optimizer under a key (a list position or a parameter object).
+// Each optimizer updates one parameter tensor in one fused loop over raw
+// buffers: no temporary tensors per step.
+import MLPTensor
+
+/// An error of an optimizer step: mismatched parameters and gradients.
+public struct OptimizerError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An optimizer's name and hyper-parameters, for printing and docs:
+/// `adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-07, clipnorm=nil)`.
+public struct OptimizerConfig: CustomStringConvertible, Equatable {
+    public struct Parameter: Equatable {
+        public let name: String
+        /// nil for an option that is off (`clipnorm=nil`).
+        public let value: Double?
+    }
+    public let name: String
+    public let parameters: [Parameter]
+    public init(_ name: String, _ parameters: [(String, Double?)]) {
+        self.name = name
+        self.parameters = parameters.map { Parameter(name: $0.0, value: $0.1) }
+    }
+    /// The value of a hyper-parameter by name (nil when absent or off).
+    public subscript(_ name: String) -> Double? {
+        parameters.first { $0.name == name }?.value ?? nil
+    }
+    public var description: String {
+        name + "(" + parameters.map { "\($0.name)=" + ($0.value.map { "\($0)" } ?? "nil") }.joined(separator: ", ") + ")"
+    }
+}
+
+/// Whose state an update uses: a position in a parameter list, or a parameter
+/// object (held, so that its identity is not reused while the state lives).
+public struct OptimizerKey: Hashable {
+    let id: ObjectIdentifier?
+    let index: Int
+    let owner: AnyObject?
+    public static func index(_ i: Int) -> OptimizerKey { OptimizerKey(id: nil, index: i, owner: nil) }
+    public static func object(_ o: AnyObject) -> OptimizerKey { OptimizerKey(id: ObjectIdentifier(o), index: -1, owner: o) }
+    public static func == (a: OptimizerKey, b: OptimizerKey) -> Bool { a.id == b.id && a.index == b.index }
+    public func hash(into h: inout Hasher) { h.combine(id); h.combine(index) }
+}
+
+/// A gradient-descent method. `update` changes one parameter tensor in place
+/// from its gradient, with the state kept under `key`; `step` updates a list,
+/// keyed by position (pass the same parameters in the same order each step,
+/// or call `reset()` first).
+public protocol Optimizer: AnyObject {
+    var config: OptimizerConfig { get }
+    /// Keras's `clipnorm`: each gradient tensor whose L2 norm exceeds it is
+    /// scaled down to that norm before the update (nil: no clipping).
+    var clipnorm: Double? { get set }
+    /// The most updates any one parameter has had (Keras's `iterations` when
+    /// every parameter is updated each step).
+    var iterations: Int { get }
+    func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws
+    /// Forgets all state (moments, accumulators, step counts).
+    func reset()
+}
+
+extension Optimizer {
+    /// Updates `params[i]` from `grads[i]` for every i, in place.
+    public func step(_ params: inout [Tensor], _ grads: [Tensor]) throws {
+        guard params.count == grads.count else {
+            throw OptimizerError("\(config.name): \(params.count) parameters but \(grads.count) gradients.")
+        }
+        for i in 0..<params.count { try update(&params[i], grads[i], key: .index(i)) }
+    }
+}
+
+/// One parameter's state: up to two buffers the size of the parameter, and
+/// how many updates it has had (Adam's t).
+final class OptimizerSlot {
+    let shape: [Int]
+    let a: UnsafeMutablePointer<Double>
+    let b: UnsafeMutablePointer<Double>
+    private let storages: [TensorStorage]
+    var t = 0
+    init(shape: [Int], count: Int, buffers: Int, initial: Double) {
+        self.shape = shape
+        storages = (0..<Swift.max(buffers, 1)).map { _ in TensorStorage(repeating: initial, count: count) }
+        a = storages[0].pointer
+        b = storages[storages.count - 1].pointer
+    }
+}
+
+/// The state of one optimizer: its slots by key.
+struct OptimizerState {
+    let buffers: Int
+    let initial: Double
+    private var slots: [OptimizerKey: OptimizerSlot] = [:]
+    private(set) var iterations = 0
+
+    init(buffers: Int, initial: Double = 0) {
+        self.buffers = buffers
+        self.initial = initial
+    }
+
+    mutating func reset() { slots = [:]; iterations = 0 }
+
+    /// Checks the shapes, finds or makes the slot, counts the update, then runs
+    /// `kernel(param, grad, count, gradScale, slot)` once (`gradScale` is the
+    /// clipnorm factor, 1 without clipping).
+    mutating func apply(_ name: String, _ param: inout Tensor, _ grad: Tensor, _ key: OptimizerKey, clipnorm: Double?,
+                        _ kernel: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, Int, Double, OptimizerSlot) -> Void) throws {
+        guard param.shape == grad.shape else {
+            throw OptimizerError("\(name): a parameter of shape \(Tensor.formatShape(param.shape)) got a gradient of shape \(Tensor.formatShape(grad.shape)).")
+        }
+        if let c = clipnorm, !(c > 0) {
+            throw OptimizerError("\(name): clipnorm must be positive, got \(c).")
+        }
+        let slot: OptimizerSlot
+        if let s = slots[key] {
+            guard s.shape == param.shape else {
+                throw OptimizerError("\(name): a parameter changed shape from \(Tensor.formatShape(s.shape)) to \(Tensor.formatShape(param.shape)); call reset() first.")
+            }
+            slot = s
+        } else {
+            slot = OptimizerSlot(shape: param.shape, count: param.count, buffers: buffers, initial: initial)
+            slots[key] = slot
+        }
+        slot.t += 1
+        if slot.t > iterations { iterations = slot.t }
+        let n = param.count
+        grad.withUnsafeBufferPointer { g in
+            let gp = g.baseAddress!
+            var scale = 1.0
+            if let c = clipnorm {
+                var ss = 0.0
+                for j in 0..<n { ss += gp[j] * gp[j] }
+                let norm = ss.squareRoot()
+                if norm > c { scale = c / norm }
+            }
+            param.withUnsafeMutableBufferPointer { p in kernel(p.baseAddress!, gp, n, scale, slot) }
+        }
+    }
+}
