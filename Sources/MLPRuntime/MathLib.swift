@@ -26,7 +26,8 @@ enum MathLib {
             guard (-308...308).contains(digits) else { throw a.error("digits must be between -308 and 308, got \(digits).", at: 1) }
             let scale = Glibc.pow(10.0, Double(digits))
             func rnd(_ x: Double) -> Double { digits == 0 ? x.rounded(.toNearestOrEven) : (x * scale).rounded(.toNearestOrEven) / scale }
-            if case .object(let o) = a[0], let v = try o.map("round", rnd, a.interp) { return v }
+            // the element-wise kernel named "round" has no digits; other digits go through rnd
+            if case .object(let o) = a[0], let v = try o.map(digits == 0 ? "round" : "round to digits", rnd, a.interp) { return v }
             return .number(rnd(try a.number(0)))
         }
         r.fn("isnan", [p("x")], doc: "True when x is not a number (nan).", example: "isnan(0 / 0)   # true") { a throws(MLPError) in

@@ -17,7 +17,7 @@ enum TrainLib {
                        Param("verbose", .bool(true), keywordOnly: true), Param("metrics", DefaultValue.none, keywordOnly: true)],
              doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights.",
              example: "h = train(net, adam, [x, y], loss=mse, epochs=10, batch=20)") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1), loss = try lossArg(a, 3)
+            let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 3)
             var options = TrainOptions()
             options.epochs = try positive(a, 4)
             options.batch = try positive(a, 5)
@@ -59,7 +59,7 @@ enum TrainLib {
         r.fn("train_batch", [p("net"), p("opt"), p("x"), p("y"), lossParam],
              doc: "One training step on the batch x, y (forward, backward, update); returns the loss before the update.",
              example: "l = train_batch(net, sgd(0.1), x, y, loss=mse)") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1), loss = try lossArg(a, 4)
+            let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 4)
             let x = try TensorLib.valueOf(a, 2), y = try TensorLib.valueOf(a, 3)
             a.interp.nativeLoc = a.callLoc
             return try LayerLib.learn(a) { .number(try Training.step(net, opt, x, y, loss).loss) }
@@ -143,17 +143,25 @@ enum TrainLib {
     }
 
     /// The optimizer argument: an optimizer value, or an optimizer builtin by itself (its defaults).
-    static func optimizer(_ a: Args, _ i: Int) throws(MLPError) -> ParameterUpdate {
+    /// A bare name gets one optimizer per model, kept, so its moments persist across calls
+    /// (train_batch(net, adam, ...) in a loop behaves as Keras's compiled model).
+    static func optimizer(_ a: Args, _ i: Int, for net: Layer) throws(MLPError) -> ParameterUpdate {
         switch a[i] {
         case .object(let o as OptimizerValue): return o.optimizer
         case .builtin(let b) where OptimLib.names.contains(b.name):
+            let key = DefaultOptimizerKey(net: ObjectIdentifier(net), name: b.name)
+            if let (kept, opt) = defaultOptimizers[key], kept === net { return opt }
             guard case .object(let o as OptimizerValue) = try a.interp.callBuiltin(b, [], [], at: a.callLoc) else { break }
-            // a bare name makes a fresh optimizer; keep it with the call so its state persists across steps of this train
+            defaultOptimizers[key] = (net, o.optimizer)
             return o.optimizer
         default: break
         }
         throw a.typeError(i, "an optimizer (\(OptimLib.names.joined(separator: ", ")))")
     }
+
+    struct DefaultOptimizerKey: Hashable { let net: ObjectIdentifier; let name: String }
+    /// The optimizers made for bare names, with their model held (so its identity is not reused).
+    nonisolated(unsafe) static var defaultOptimizers: [DefaultOptimizerKey: (Layer, ParameterUpdate)] = [:]
 
     static func positive(_ a: Args, _ i: Int) throws(MLPError) -> Int {
         let n = try a.int(i)

@@ -48,6 +48,14 @@ public enum Training {
     /// A nan loss leaves the parameters untouched.
     @discardableResult
     public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws -> (loss: Double, prediction: Tensor) {
+        let (value, prediction, params, grads) = try gradients(model, x, y, loss)
+        // the graph is gone here, so the parameters' storage is not shared and updates in place
+        if !value.isNaN { try opt.update(params, grads) }
+        return (value, prediction)
+    }
+
+    /// Forward and backward on one batch: the loss, the prediction and each used parameter's gradient.
+    public static func gradients(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws -> (Double, Tensor, [Parameter], [Tensor]) {
         let tape = Tape(checkNaN: false)
         let pass = ForwardPass(tape: tape, training: true)
         let out = try model.forward(Variable(constant: x), pass)
@@ -56,11 +64,10 @@ public enum Training {
             throw LearnError("loss \(loss.name) must give a number, got a tensor of shape \(Tensor.formatShape(l.value.shape)).")
         }
         let value = l.value.scalars[0]
-        if value.isNaN { return (value, out.value) }
+        if value.isNaN { return (value, out.value, [], []) }
         try l.backward()
         let used = pass.used
-        try opt.update(used.map(\.0), try used.map { p, v in try v.grad ?? Tensor.zeros(p.value.shape) })
-        return (value, out.value)
+        return (value, out.value, used.map(\.0), try used.map { p, v in try v.grad ?? Tensor.zeros(p.value.shape) })
     }
 
     /// The model's output on x, in batches (no gradients, training behaviour off).
