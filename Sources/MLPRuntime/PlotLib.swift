@@ -20,7 +20,7 @@ enum PlotLib {
             try lines(a, .line)
         }
         r.fn("scatter", [p("x"), p("y"), kw("labels")] + axisParams,
-             doc: "Scatter plot of points (x, y); y may hold several series; same options as plot.",
+             doc: "Scatter plot of points (x, y); several series as lists [x1, x2] and [y1, y2] (or one x for all); same options as plot.",
              example: "scatter(randn(100), randn(100), title=\"noise\")") { a throws(MLPError) in
             try lines(a, .scatter)
         }
@@ -65,8 +65,12 @@ enum PlotLib {
 
     /// plot and scatter.
     static func lines(_ a: Args, _ kind: Series.Kind) throws(MLPError) -> Value {
-        var xs: [Double]?, ys: [[Double]]
-        if a.isNil(1) { ys = try seriesList(a, a[0], at: 0) } else { xs = try vector(a, a[0], at: 0); ys = try seriesList(a, a[1], at: 1) }
+        // x: one vector shared by every series, or one per series (scatter of groups of points)
+        var xs: [[Double]]?, ys: [[Double]]
+        if a.isNil(1) { ys = try seriesList(a, a[0], at: 0) } else { xs = try seriesList(a, a[0], at: 0); ys = try seriesList(a, a[1], at: 1) }
+        if let n = xs?.count, n != 1, n != ys.count {
+            throw a.error("\(n) x series for \(ys.count) y series (give one x for all, or one per series).", at: 0)
+        }
         if ys.isEmpty { throw a.error("nothing to plot (no series).", at: a.isNil(1) ? 0 : 1) }
         var labels: [String?] = Array(repeating: nil, count: ys.count)
         if !a.isNil(2) {
@@ -81,7 +85,7 @@ enum PlotLib {
         var f = try figure(a)
         for (i, y) in ys.enumerated() {
             if y.isEmpty { throw a.error("cannot plot an empty series.", at: a.isNil(1) ? 0 : 1) }
-            let x = xs ?? (0..<y.count).map(Double.init)
+            let x = xs.map { $0.count == 1 ? $0[0] : $0[i] } ?? (0..<y.count).map(Double.init)
             guard x.count == y.count else { throw a.error("x has \(x.count) values but y has \(y.count).", at: 1) }
             f.series.append(Series(kind: kind, x: x, y: y, label: labels[i]))
         }
