@@ -67,7 +67,19 @@ final class ConvLayerTests: XCTestCase {
         return out
     }
 
-    func testConvAgainstTheDefinition() throws {
+    /// Runs body with the im2col + GEMM in one block and in blocks of a few pixels.
+    func withEachBlocking(_ body: () throws -> Void) rethrows {
+        let blockElements = convBlockElements
+        defer { convBlockElements = blockElements }
+        for block in [blockElements, 100] {
+            convBlockElements = block
+            try body()
+        }
+    }
+
+    func testConvAgainstTheDefinition() throws { try withEachBlocking(convAgainstTheDefinition) }
+
+    func convAgainstTheDefinition() throws {
         var seed: UInt64 = 10
         for (h, w, kh, kw) in [(5, 5, 3, 3), (6, 7, 3, 2), (4, 4, 1, 1), (7, 5, 4, 4), (3, 3, 3, 3)] {
             for padding in ["same", "valid"] {
@@ -77,21 +89,27 @@ final class ConvLayerTests: XCTestCase {
                     let k = LayerCheck.input([kh, kw, 3, 4], seed + 100)
                     let b = LayerCheck.input([4], seed + 200)
                     let layer = try conv(k, bias: b.scalars, padding: padding, stride: stride)
-                    let y = try forward(layer, x)
-                    LayerCheck.assertClose(y, referenceConv(x, k, b, padding: padding, stride: stride), tol: 1e-12)
+                    let expected = referenceConv(x, k, b, padding: padding, stride: stride)
+                    LayerCheck.assertClose(try forward(layer, x), expected, tol: 1e-12)
+                    let withRelu = try conv(k, bias: b.scalars, padding: padding, stride: stride, .relu)
+                    LayerCheck.assertClose(try forward(withRelu, x), expected.map(.relu), tol: 1e-12)
                 }
             }
         }
     }
 
-    func testConvGradients() throws {
+    func testConvGradients() throws { try withEachBlocking(convGradients) }
+
+    func convGradients() throws {
         var seed: UInt64 = 40
         for padding in ["same", "valid"] {
             for stride in [1, 2] {
                 for (kh, kw) in [(3, 3), (2, 3), (1, 1)] {
                     seed += 1
                     GlobalRandom.seed(seed)
-                    let layer = try Conv2D(4, (kh, kw), .tanh, padding: padding, stride: stride)
+                    // relu is fused into the op; tanh follows it
+                    let act: Activation = seed % 2 == 0 ? .relu : .tanh
+                    let layer = try Conv2D(4, (kh, kw), act, padding: padding, stride: stride)
                     _ = try forward(layer, LayerCheck.input([2, 5, 5, 3], seed))
                     // a non-zero bias so that its gradient is not trivial
                     layer.parameters[1].value = LayerCheck.input([4], seed + 1)

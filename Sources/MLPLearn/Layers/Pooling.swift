@@ -33,22 +33,41 @@ public final class MaxPool2D: LayerBase, Layer {
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         let (n, h, w, c, ho, wo) = try pooledShape(x, size, description)
         let k = size
+        let xv = x.value
         let out = Tensor(uninitializedShape: [n, ho, wo, c])
-        // the flat input offset of each output's maximum, for the backward
-        var arg = [Int](repeating: 0, count: out.count)
-        let xp = x.value.rawPointer, op = out.rawPointer
-        arg.withUnsafeMutableBufferPointer { ap in
+        let xp = xv.rawPointer, op = out.rawPointer
+        // a pure max in the forward (it vectorises); the backward finds each maximum again
+        var o = op
+        for b in 0..<n {
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    let base = xp + ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
+                    for ch in 0..<c { o[ch] = base[ch] }
+                    for i in 0..<k {
+                        for j in 0..<k where i != 0 || j != 0 {
+                            let src = base + (i &* w &+ j) &* c
+                            for ch in 0..<c { let v = src[ch], m = o[ch]; o[ch] = v > m ? v : m }
+                        }
+                    }
+                    o += c
+                }
+            }
+        }
+        let y = try Variable.make("maxpool", out, [x]) { g in
+            let d = try Tensor.zeros(xv.shape)
+            let dp = d.rawPointer, gp = g.rawPointer, op = out.rawPointer, xp = xv.rawPointer
             var o = 0
             for b in 0..<n {
                 for oy in 0..<ho {
                     for ox in 0..<wo {
                         let base = ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
-                        for ch in 0..<c { op[o &+ ch] = xp[base &+ ch]; ap[o &+ ch] = base &+ ch }
-                        for i in 0..<k {
-                            for j in 0..<k where i != 0 || j != 0 {
-                                let src = base &+ (i &* w &+ j) &* c
-                                for ch in 0..<c where xp[src &+ ch] > op[o &+ ch] {
-                                    op[o &+ ch] = xp[src &+ ch]; ap[o &+ ch] = src &+ ch
+                        for ch in 0..<c {
+                            // the first element of the window that is the maximum takes the gradient
+                            let m = op[o &+ ch]
+                            search: for i in 0..<k {
+                                for j in 0..<k {
+                                    let at = base &+ (i &* w &+ j) &* c &+ ch
+                                    if xp[at] == m { dp[at] += gp[o &+ ch]; break search }
                                 }
                             }
                         }
@@ -56,12 +75,6 @@ public final class MaxPool2D: LayerBase, Layer {
                     }
                 }
             }
-        }
-        let shape = x.value.shape
-        let y = try Variable.make("maxpool", out, [x]) { g in
-            let d = try Tensor.zeros(shape)
-            let dp = d.rawPointer, gp = g.rawPointer
-            for i in 0..<arg.count { dp[arg[i]] += gp[i] }
             return [d]
         }
         return finish(y, pass, self)
