@@ -1,6 +1,6 @@
 // The lecture's convolutional network on MNIST-sized inputs (the W5 workload), timed.
 // Runs only with MLP_BENCH=1 (numbers mean something in release builds):
-//   MLP_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter ConvSpeedTests
+//   OPENBLAS_NUM_THREADS=1 MLP_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter ConvSpeedTests
 import XCTest
 import MLPTensor
 import MLPAutograd
@@ -18,11 +18,17 @@ final class ConvSpeedTests: XCTestCase {
         }
     }
 
+    /// CPU seconds of this thread (steadier than wall time on a shared machine; run with
+    /// OPENBLAS_NUM_THREADS=1 so that all the work is on this thread).
     func seconds(_ body: () throws -> Void) rethrows -> Double {
-        let start = ContinuousClock.now
+        func now() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+        let start = now()
         try body()
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return now() - start
     }
 
     func testW5ConvNetStepsPerSecond() throws {
