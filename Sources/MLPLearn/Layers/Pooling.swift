@@ -56,18 +56,24 @@ public final class MaxPool2D: LayerBase, Layer {
         let y = try Variable.make("maxpool", out, [x]) { g in
             let d = try Tensor.zeros(xv.shape)
             let dp = d.rawPointer, gp = g.rawPointer, op = out.rawPointer, xp = xv.rawPointer
+            // per channel, 1 until the window's first maximum has taken the gradient: selects
+            // rather than a search whose branches mispredict
+            let pending = UnsafeMutablePointer<Double>.allocate(capacity: c)
+            defer { pending.deallocate() }
             var o = 0
             for b in 0..<n {
                 for oy in 0..<ho {
                     for ox in 0..<wo {
                         let base = ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
-                        for ch in 0..<c {
-                            // the first element of the window that is the maximum takes the gradient
-                            let m = op[o &+ ch]
-                            search: for i in 0..<k {
-                                for j in 0..<k {
-                                    let at = base &+ (i &* w &+ j) &* c &+ ch
-                                    if xp[at] == m { dp[at] += gp[o &+ ch]; break search }
+                        pending.update(repeating: 1, count: c)
+                        for i in 0..<k {
+                            for j in 0..<k {
+                                let at = base &+ (i &* w &+ j) &* c
+                                for ch in 0..<c {
+                                    let p = pending[ch]
+                                    let e = xp[at &+ ch] == op[o &+ ch] ? p : 0
+                                    dp[at &+ ch] += e * gp[o &+ ch]
+                                    pending[ch] = p - e
                                 }
                             }
                         }
