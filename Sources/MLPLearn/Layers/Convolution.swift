@@ -1,7 +1,8 @@
 // conv2d(filters, kernel, act): y = act(conv(x, K) + b) over channels-last images
-// [batch, height, width, channels] (Keras's Conv2D). The convolution and the bias
-// are one op with its own backward: im2col, then one GEMM (OpenBLAS) over all
-// output pixels of the batch; the backward is two GEMMs and a col2im.
+// [batch, height, width, channels] (Keras's Conv2D). The convolution, the bias and
+// (when the activation is relu) the activation are one op with its own backward:
+// im2col and a GEMM (OpenBLAS) per cache-sized block of output pixels; the backward
+// is two GEMMs and a col2im per block.
 import MLPTensor
 import MLPAutograd
 
