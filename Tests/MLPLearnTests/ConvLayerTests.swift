@@ -81,12 +81,13 @@ final class ConvLayerTests: XCTestCase {
 
     func convAgainstTheDefinition() throws {
         var seed: UInt64 = 10
-        for (h, w, kh, kw) in [(5, 5, 3, 3), (6, 7, 3, 2), (4, 4, 1, 1), (7, 5, 4, 4), (3, 3, 3, 3)] {
+        for (h, w, kh, kw, cin) in [(5, 5, 3, 3, 3), (6, 7, 3, 2, 3), (4, 4, 1, 1, 3), (7, 5, 4, 4, 3), (3, 3, 3, 3, 3),
+                                    (5, 5, 3, 3, 1), (6, 7, 2, 3, 1), (7, 5, 4, 4, 1)] {
             for padding in ["same", "valid"] {
                 for stride in [1, 2, 3] {
                     seed += 1
-                    let x = LayerCheck.input([2, h, w, 3], seed)
-                    let k = LayerCheck.input([kh, kw, 3, 4], seed + 100)
+                    let x = LayerCheck.input([2, h, w, cin], seed)
+                    let k = LayerCheck.input([kh, kw, cin, 4], seed + 100)
                     let b = LayerCheck.input([4], seed + 200)
                     let layer = try conv(k, bias: b.scalars, padding: padding, stride: stride)
                     let expected = referenceConv(x, k, b, padding: padding, stride: stride)
@@ -116,6 +117,10 @@ final class ConvLayerTests: XCTestCase {
                     LayerCheck.check(layer, LayerCheck.input([2, 5, 5, 3], seed + 2))
                 }
             }
+        }
+        // one input channel (its own im2col loop)
+        for (padding, stride) in [("same", 2), ("valid", 1), ("same", 1)] {
+            LayerCheck.check(try Conv2D(3, 3, .tanh, padding: padding, stride: stride), LayerCheck.input([2, 5, 6, 1], 60 + UInt64(stride)))
         }
         // relu and no bias
         let layer = try Conv2D(2, 3, .relu, padding: "same", stride: 2, useBias: false)

@@ -43,65 +43,85 @@ struct WindowGeometry {
     /// Output pixels of the batch (rows of the im2col matrix).
     var rows: Int { n &* ho &* wo }
 
-    /// Fills `cols` (count x patch) with the patches of output pixels first..<first+count
-    /// (row-major over batch, oy, ox) of `x` (n x h x w x c), zeros where the window is off the image.
-    func im2col(_ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<Double>, first: Int = 0, count: Int? = nil) {
-        let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch
-        let perImage = ho &* wo
-        var row = cols
-        // the output pixel (b, oy, ox) of row `first`, then stepped along without divisions
-        var b = first / perImage, oy = (first &- b &* perImage) / wo, ox = first &- b &* perImage &- oy &* wo
-        for _ in 0..<(count ?? rows &- first) {
-            defer { ox &+= 1; if ox == wo { ox = 0; oy &+= 1; if oy == ho { oy = 0; b &+= 1 } } }
+    /// The output columns ox whose window column j falls on the image: lo..<hi.
+    @inline(__always)
+    func validColumns(_ j: Int) -> (lo: Int, hi: Int) {
+        // 0 <= ox * sw - padLeft + j < w
+        let a = padLeft &- j, t = w &- 1 &+ padLeft &- j
+        let lo = a <= 0 ? 0 : Swift.min(wo, (a &+ sw &- 1) / sw)
+        let hi = t < 0 ? 0 : Swift.min(wo, t / sw &+ 1)
+        return (lo, Swift.max(lo, hi))
+    }
+
+    /// Fills `cols` (count * wo x patch) with the patches of output rows first..<first+count
+    /// (an output row: one (image, oy), wo pixels), zeros where the window is off the image.
+    /// Loops run along the output row for each window tap, so a tap of a one-channel image
+    /// costs a load and a store, not a call per short run.
+    func im2col(_ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<Double>, rows first: Int, count: Int) {
+        let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch, wo = self.wo, sw = self.sw
+        for r in 0..<count {
+            let b = (first &+ r) / ho, oy = first &+ r &- b &* ho
             let image = x + b &* h &* w &* c
-            let y0 = oy &* sh &- padTop, x0 = ox &* sw &- padLeft
-            // the columns of the window that are on the image: j in jlo..<jhi
-            let jlo = Swift.max(0, -x0), jhi = Swift.min(kw, w &- x0)
-            // short runs (a few channels): plain loops beat memcpy/memset calls
-            let lo = jlo &* c, hi = jhi &* c, run = kw &* c
-            var q = row
+            let dst = cols + r &* wo &* patch
             for i in 0..<kh {
-                let iy = y0 &+ i
-                if iy < 0 || iy >= h || jlo >= jhi {
-                    var e = 0
-                    while e < run { q[e] = 0; e &+= 1 }
-                } else {
-                    let src = image + (iy &* w &+ x0) &* c
-                    var e = 0
-                    while e < lo { q[e] = 0; e &+= 1 }
-                    while e < hi { q[e] = src[e]; e &+= 1 }
-                    while e < run { q[e] = 0; e &+= 1 }
+                let iy = oy &* sh &- padTop &+ i
+                if iy < 0 || iy >= h {
+                    for ox in 0..<wo {
+                        let d = dst + (ox &* patch &+ i &* kw &* c)
+                        for e in 0..<(kw &* c) { d[e] = 0 }
+                    }
+                    continue
                 }
-                q += run
+                let line = image + iy &* w &* c
+                for j in 0..<kw {
+                    let (lo, hi) = validColumns(j)
+                    let tap = dst + (i &* kw &+ j) &* c
+                    for ox in 0..<lo { let d = tap + ox &* patch; for e in 0..<c { d[e] = 0 } }
+                    var ox = lo
+                    if c == 1 {
+                        let src = line + (lo &* sw &- padLeft &+ j)
+                        while ox < hi { tap[ox &* patch] = src[(ox &- lo) &* sw]; ox &+= 1 }
+                    } else {
+                        while ox < hi {
+                            let s = line + (ox &* sw &- padLeft &+ j) &* c, d = tap + ox &* patch
+                            for e in 0..<c { d[e] = s[e] }
+                            ox &+= 1
+                        }
+                    }
+                    for ox in hi..<wo { let d = tap + ox &* patch; for e in 0..<c { d[e] = 0 } }
+                }
             }
-            row += patch
         }
     }
 
-    /// Adds each patch of `cols` (the patches of output pixels first..<first+count) back onto
+    /// Adds each patch of `cols` (the patches of output rows first..<first+count) back onto
     /// `dx` (n x h x w x c): the adjoint of im2col.
-    func col2im(_ cols: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>, first: Int = 0, count: Int? = nil) {
-        let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch
-        let perImage = ho &* wo
-        var row = cols
-        var b = first / perImage, oy = (first &- b &* perImage) / wo, ox = first &- b &* perImage &- oy &* wo
-        for _ in 0..<(count ?? rows &- first) {
-            defer { ox &+= 1; if ox == wo { ox = 0; oy &+= 1; if oy == ho { oy = 0; b &+= 1 } } }
+    func col2im(_ cols: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>, rows first: Int, count: Int) {
+        let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch, wo = self.wo, sw = self.sw
+        for r in 0..<count {
+            let b = (first &+ r) / ho, oy = first &+ r &- b &* ho
             let image = dx + b &* h &* w &* c
-            let y0 = oy &* sh &- padTop, x0 = ox &* sw &- padLeft
-            let jlo = Swift.max(0, -x0), jhi = Swift.min(kw, w &- x0)
-            if jlo < jhi {
-                let len = (jhi &- jlo) &* c
-                for i in 0..<kh {
-                    let iy = y0 &+ i
-                    if iy < 0 || iy >= h { continue }
-                    let src = row + (i &* kw &+ jlo) &* c
-                    let dst = image + (iy &* w &+ x0 &+ jlo) &* c
-                    var e = 0
-                    while e < len { dst[e] += src[e]; e &+= 1 }
+            let src = cols + r &* wo &* patch
+            for i in 0..<kh {
+                let iy = oy &* sh &- padTop &+ i
+                if iy < 0 || iy >= h { continue }
+                let line = image + iy &* w &* c
+                for j in 0..<kw {
+                    let (lo, hi) = validColumns(j)
+                    let tap = src + (i &* kw &+ j) &* c
+                    var ox = lo
+                    if c == 1 {
+                        let d = line + (lo &* sw &- padLeft &+ j)
+                        while ox < hi { d[(ox &- lo) &* sw] += tap[ox &* patch]; ox &+= 1 }
+                    } else {
+                        while ox < hi {
+                            let d = line + (ox &* sw &- padLeft &+ j) &* c, s = tap + ox &* patch
+                            for e in 0..<c { d[e] += s[e] }
+                            ox &+= 1
+                        }
+                    }
                 }
             }
-            row += patch
         }
     }
 }
@@ -127,8 +147,10 @@ nonisolated(unsafe) var convBlockElements = 32768
 /// in page faults than in the products. The backward makes each block's patches again
 /// rather than keeping the whole im2col matrix (9 times the input for a 3x3 kernel).
 func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: WindowGeometry, relu: Bool = false) throws -> Variable {
-    let f = kernel.value.shape[3], patch = geo.patch, rows = geo.rows
-    let block = Swift.max(1, Swift.min(rows, convBlockElements / Swift.max(patch, 1)))
+    let f = kernel.value.shape[3], patch = geo.patch
+    // blocks of whole output rows (wo pixels each)
+    let lines = geo.n &* geo.ho, wo = geo.wo
+    let block = Swift.max(1, Swift.min(lines, convBlockElements / Swift.max(patch &* wo, 1)))
     let xv = x.value
     let kmat = try kernel.value.reshaped([patch, f])
     let out = Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f])
@@ -136,11 +158,11 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
     let biasValue = bias?.value ?? zeroBias!
     withExtendedLifetime(biasValue) {
         let bp = biasValue.rawPointer
-        var first = 0
-        while first < rows {
-            let m = Swift.min(block, rows - first)
+        var line = 0
+        while line < lines {
+            let count = Swift.min(block, lines - line), m = count &* wo, first = line &* wo
             let cols = Tensor(uninitializedShape: [m, patch])
-            geo.im2col(xv.rawPointer, cols.rawPointer, first: first, count: m)
+            geo.im2col(xv.rawPointer, cols.rawPointer, rows: line, count: count)
             let part = try! Tensor.matmul(cols, kmat)   // shapes agree by construction
             let src = part.rawPointer, dst = out.rawPointer + first &* f
             for r in 0..<m {
@@ -151,7 +173,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
                     for j in 0..<f { d[j] = s[j] + bp[j] }
                 }
             }
-            first += m
+            line += count
         }
     }
     let needX = x.requiresGrad, needK = kernel.requiresGrad, needB = bias?.requiresGrad ?? false
@@ -161,9 +183,9 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
         let gk = needK ? try Tensor.zeros([patch, f]) : nil
         let gx = needX ? try Tensor.zeros(xshape) : nil
         let gb = needB ? try Tensor.zeros([f]) : nil
-        var first = 0
-        while first < rows {
-            let m = Swift.min(block, rows - first)
+        var line = 0
+        while line < lines {
+            let count = Swift.min(block, lines - line), m = count &* wo, first = line &* wo
             // this block's output gradient, through relu's mask
             let gm = Tensor(uninitializedShape: [m, f])
             let gs = g.rawPointer + first &* f, gd = gm.rawPointer
@@ -180,16 +202,16 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
             }
             if let gk {
                 let cols = Tensor(uninitializedShape: [m, patch])
-                geo.im2col(xv.rawPointer, cols.rawPointer, first: first, count: m)
+                geo.im2col(xv.rawPointer, cols.rawPointer, rows: line, count: count)
                 let part = try Tensor.matmul(cols, gm, transposeA: true, transposeB: false)
                 let s = part.rawPointer, d = gk.rawPointer
                 for e in 0..<(patch &* f) { d[e] += s[e] }
             }
             if let gx {
                 let dcols = try Tensor.matmul(gm, kmat, transposeA: false, transposeB: true)
-                withExtendedLifetime(dcols) { geo.col2im(dcols.rawPointer, gx.rawPointer, first: first, count: m) }
+                withExtendedLifetime(dcols) { geo.col2im(dcols.rawPointer, gx.rawPointer, rows: line, count: count) }
             }
-            first += m
+            line += count
         }
         let gkr = try gk?.reshaped(kshape)
         return bias == nil ? [gx, gkr] : [gx, gkr, gb]
