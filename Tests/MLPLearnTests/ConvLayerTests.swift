@@ -128,6 +128,15 @@ final class ConvLayerTests: XCTestCase {
         XCTAssertEqual(layer.parameters.count, 1)
     }
 
+    func testFusedReluKeepsNaN() throws {
+        let x = try Tensor([1, .nan, 3, 4, 5, 6, 7, 8, 9], shape: [1, 3, 3, 1])
+        let one = try Tensor([1], shape: [1, 1, 1, 1])
+        let y = try forward(conv(one, bias: [-5], padding: "valid", .relu), x)
+        XCTAssertEqual(y.scalars[0], 0)
+        XCTAssertTrue(y.scalars[1].isNaN)
+        XCTAssertEqual(y.scalars[8], 4)
+    }
+
     func testConvBuildsKerasShapes() throws {
         GlobalRandom.seed(1)
         let layer = try Conv2D(8, 3, .relu, padding: "same")

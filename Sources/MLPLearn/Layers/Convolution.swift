@@ -168,7 +168,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
             for r in 0..<m {
                 let s = src + r &* f, d = dst + r &* f
                 if relu {
-                    for j in 0..<f { let v = s[j] + bp[j]; d[j] = v > 0 ? v : 0 }
+                    for j in 0..<f { let v = s[j] + bp[j]; d[j] = v < 0 ? 0 : v }   // nan stays nan, as relu()
                 } else {
                     for j in 0..<f { d[j] = s[j] + bp[j] }
                 }

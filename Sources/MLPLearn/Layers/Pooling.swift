@@ -70,9 +70,9 @@ public final class MaxPool2D: LayerBase, Layer {
                             for j in 0..<k {
                                 let at = base &+ (i &* w &+ j) &* c
                                 for ch in 0..<c {
-                                    let p = pending[ch]
+                                    let p = pending[ch], gv = gp[o &+ ch]
                                     let e = xp[at &+ ch] == op[o &+ ch] ? p : 0
-                                    dp[at &+ ch] += e * gp[o &+ ch]
+                                    dp[at &+ ch] += e > 0 ? gv : 0   // not e * gv: 0 * inf would be nan
                                     pending[ch] = p - e
                                 }
                             }
