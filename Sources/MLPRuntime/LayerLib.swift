@@ -23,6 +23,41 @@ enum LayerLib {
             let bias = try a.bool(3)
             return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer))) }
         }
+        r.fn("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
+                        Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true)],
+             doc: "A 2-D convolution on [batch, height, width, channels] images (Keras's Conv2D, channels last): filters kernels of size kernel (a number or [height, width]), padding \"valid\" (Keras's default) or \"same\", stride; built at the first call from the number of input channels.",
+             example: "net = conv2d(8, 3, relu, padding=\"same\") >> maxpool(2) >> flatten() >> dense(10, softmax)") { a throws(MLPError) in
+            let filters = try a.int(0)
+            let kernel: (Int, Int)
+            switch a[1] {
+            case .list: let k = try TensorLib.intList(a, 1); guard k.count == 2 else { throw a.error("kernel must be a number or [height, width], got \(k.count) sizes.", at: 1) }; kernel = (k[0], k[1])
+            default: let k = try a.int(1); kernel = (k, k)
+            }
+            let act = try activationArg(a, 2), padding = try a.string(3), stride = try a.int(4)
+            guard let initializer = Initializer(name: try a.string(5)) else {
+                throw a.error("unknown initializer '\(try a.string(5))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 5)
+            }
+            return try learn(a) { .object(LayerValue(try Conv2D(filters, kernel, act, padding: padding, stride: stride, kernelInitializer: initializer))) }
+        }
+        sized(&r, "maxpool", "Max pooling over k x k windows (stride k, Keras's MaxPooling2D) of [batch, height, width, channels] images.") { try MaxPool2D($0) }
+        sized(&r, "avgpool", "Average pooling over k x k windows (stride k, Keras's AveragePooling2D).") { try AvgPool2D($0) }
+        sized(&r, "upsample", "Nearest-neighbour upsampling by k in height and width (Keras's UpSampling2D).") { try UpSample2D($0) }
+        r.fn("dropout", [p("p")], doc: "Sets a fraction p of its inputs to zero while training (and scales the rest by 1/(1-p)); does nothing in predictions.",
+             example: "net = dense(100, relu) >> dropout(0.2) >> dense(10, softmax)") { a throws(MLPError) in
+            let rate = try a.number(0)
+            return try learn(a) { .object(LayerValue(try Dropout(rate))) }
+        }
+        r.fn("gaussian_dropout", [p("p")], doc: "Multiplies its inputs by noise of mean 1 and variance p/(1-p) while training (Keras's GaussianDropout); nothing in predictions.",
+             example: "net = dense(100, relu) >> gaussian_dropout(0.1) >> dense(10, softmax)") { a throws(MLPError) in
+            let rate = try a.number(0)
+            return try learn(a) { .object(LayerValue(try GaussianDropout(rate))) }
+        }
+        r.fn("batchnorm", [Param("momentum", .number(0.99), keywordOnly: true), Param("epsilon", .number(1e-3), keywordOnly: true)],
+             doc: "Batch normalisation over all axes but the last (Keras's BatchNormalization): batch statistics while training, moving averages (momentum) in predictions; a learned scale and shift.",
+             example: "net = dense(64) >> batchnorm() >> relu >> dense(10)") { a throws(MLPError) in
+            let m = try a.number(0), e = try a.number(1)
+            return try learn(a) { .object(LayerValue(try BatchNorm(momentum: m, epsilon: e))) }
+        }
         r.fn("layer", [p("f"), p("weights")],
              doc: "A layer written in mlp: f(x, w) computes the output from the input x and a dict w of weights. weights is a dict of tensors, or a function of the input shape (without the batch axis) giving one, called at the first use. The weights train with the rest of the model.",
              example: "scale = layer((x, w) -> x * w[\"s\"], shape -> {s: ones(shape[-1])})") { a throws(MLPError) in
@@ -53,6 +88,14 @@ enum LayerLib {
              example: "summary(dense(10, relu) >> dense(1))") { a throws(MLPError) in
             a.interp.write(summaryTable(try model(a, 0)))
             return .nil
+        }
+    }
+
+    /// A layer with one size argument k (default 2).
+    static func sized(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int) throws -> Layer) {
+        r.fn(name, [p("k", 2)], doc: doc, example: "net = conv2d(4, 3, relu) >> \(name)(2)") { a throws(MLPError) in
+            let k = try a.int(0)
+            return try learn(a) { .object(LayerValue(try make(k))) }
         }
     }
 

@@ -3,6 +3,7 @@
 import MLPLang
 import MLPTensor
 import MLPAutograd
+import MLPLearn
 
 enum TensorLib {
     static func register(_ r: inout Registry) {
@@ -43,8 +44,12 @@ enum TensorLib {
         r.fn("size", [p("t")], doc: "The number of elements of a tensor.", example: "size(zeros(2, 3))   # 6") { a throws(MLPError) in
             .number(Double(try valueOf(a, 0).count))
         }
-        r.fn("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list.",
+        r.fn("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list. reshape(shape) alone is a layer reshaping each sample (the batch axis kept).",
              example: "reshape(arange(6), 2, 3)") { a throws(MLPError) in
+            if a.rest.isEmpty, case .list = a[0] {
+                let shape = try shapeOf(a, a[0], at: 0)
+                return try LayerLib.learn(a) { .object(LayerValue(try Reshape(shape))) }
+            }
             let shape = try restShape(a)
             return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
@@ -54,8 +59,10 @@ enum TensorLib {
             let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try intList(a, 1)
             return try permuting(a, axes, at: 1)
         }
-        r.fn("flatten", [p("t")], doc: "The elements as a 1-D tensor, in row-major order.", example: "flatten(eye(2))") { a throws(MLPError) in
-            try reshaping(a, "flatten") { $0.flatten() }
+        r.fn("flatten", [opt("t")], doc: "The elements as a 1-D tensor, in row-major order; flatten() alone is a layer flattening each sample (the batch axis kept).",
+             example: "flatten(eye(2))") { a throws(MLPError) in
+            if a.isNil(0) { return .object(LayerValue(Flatten())) }
+            return try reshaping(a, "flatten") { $0.flatten() }
         }
         joiner(&r, "concat", "Joins tensors along an existing axis.", "concat([ones(2), zeros(3)])") { ts, axis throws in try Tensor.concat(ts, axis: axis) }
         joiner(&r, "stack", "Stacks tensors of one shape along a new axis.", "stack([ones(2), zeros(2)])") { ts, axis throws in try Tensor.stack(ts, axis: axis) }
