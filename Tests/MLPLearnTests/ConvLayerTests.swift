@@ -82,7 +82,7 @@ final class ConvLayerTests: XCTestCase {
     func convAgainstTheDefinition() throws {
         var seed: UInt64 = 10
         for (h, w, kh, kw, cin) in [(5, 5, 3, 3, 3), (6, 7, 3, 2, 3), (4, 4, 1, 1, 3), (7, 5, 4, 4, 3), (3, 3, 3, 3, 3),
-                                    (5, 5, 3, 3, 1), (6, 7, 2, 3, 1), (7, 5, 4, 4, 1)] {
+                                    (5, 5, 3, 3, 1), (6, 7, 2, 3, 1), (7, 5, 4, 4, 1), (5, 5, 3, 3, 4), (6, 7, 2, 3, 8)] {
             for padding in ["same", "valid"] {
                 for stride in [1, 2, 3] {
                     seed += 1
@@ -118,9 +118,12 @@ final class ConvLayerTests: XCTestCase {
                 }
             }
         }
-        // one input channel (its own im2col loop)
-        for (padding, stride) in [("same", 2), ("valid", 1), ("same", 1)] {
-            LayerCheck.check(try Conv2D(3, 3, .tanh, padding: padding, stride: stride), LayerCheck.input([2, 5, 6, 1], 60 + UInt64(stride)))
+        // one input channel and a multiple of 4 (their own im2col loops)
+        for cin in [1, 4] {
+            for (padding, stride) in [("same", 2), ("valid", 1), ("same", 1)] {
+                LayerCheck.check(try Conv2D(3, 3, .tanh, padding: padding, stride: stride),
+                                 LayerCheck.input([2, 5, 6, cin], 60 + UInt64(stride * cin)))
+            }
         }
         // relu and no bias
         let layer = try Conv2D(2, 3, .relu, padding: "same", stride: 2, useBias: false)
