@@ -9,9 +9,38 @@ final class OptimizerValue: MLPObject {
     init(_ optimizer: Optimizer & ParameterUpdate) { self.optimizer = optimizer }
     override var typeName: String { "optimizer" }
     override func description(_ interp: Interpreter) -> String { optimizer.config.description }
-    override var fieldNames: [String] { ["iterations"] }
+    override var fieldNames: [String] { ["iterations", "step"] }
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
-        name == "iterations" ? .number(Double(optimizer.iterations)) : nil
+        switch name {
+        case "iterations": return .number(Double(optimizer.iterations))
+        case "step":
+            // opt.step(w, g): w after one update from gradient g (a tensor, or lists of them);
+            // the state (moments) is kept per position, so pass the same parameters each time
+            let opt = optimizer
+            return TextLib.method("step", [p("params"), p("grads")]) { a throws(MLPError) in
+                func one(_ w: Value, _ g: Value, _ k: Int) throws(MLPError) -> Value {
+                    var t = try TensorValue.fromNested(w)
+                    let wasNumber: Bool
+                    if case .number = w { wasNumber = true } else { wasNumber = false }
+                    let gt = try TensorValue.fromNested(g)
+                    guard gt.shape == t.shape else {
+                        throw a.error("the gradient has shape \(Tensor.formatShape(gt.shape)), the parameter \(Tensor.formatShape(t.shape)).", at: 1)
+                    }
+                    do { try opt.update(&t, gt, key: .index(k)) } catch { throw a.error(learnMessage(error)) }
+                    return wasNumber ? .number(t.scalars[0]) : .object(TensorValue(t))
+                }
+                if case .list(let ws) = a[0] {
+                    guard case .list(let gs) = a[1], gs.items.count == ws.items.count else {
+                        throw a.error("expected a list of \(ws.items.count) gradients for the list of parameters.", at: 1)
+                    }
+                    var out: [Value] = []
+                    for (k, (w, g)) in zip(ws.items, gs.items).enumerated() { out.append(try one(w, g, k)) }
+                    return .list(out)
+                }
+                return try one(a[0], a[1], 0)
+            }
+        default: return nil
+        }
     }
 }
 
