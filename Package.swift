@@ -17,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMLPZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], swiftSettings: optimize),
         .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], swiftSettings: optimize),
@@ -25,7 +26,7 @@ let package = Package(
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"]),
         // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
-        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang"],
+        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang", "CMalloc"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
