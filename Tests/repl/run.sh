@@ -99,6 +99,20 @@ t_interrupt_loop() {
 }
 check "Ctrl-C stops 'while true {}' within 1 s, variables intact" t_interrupt_loop
 
+# Training shows a progress bar (stderr is the terminal); Ctrl-C ends it after the
+# current step with the history so far, and the trained weights stay in the model.
+t_interrupt_train() {
+    enter "net = dense(1)"; prompt_back || return 1
+    enter "h = train(net, sgd(0.01), () -> [ones(64, 8), zeros(64, 1)], steps=100000000)"
+    shows_bar() { screen | grep -q 'ETA'; }
+    until_ok 5000 shows_bar || { echo "     no progress bar"; return 1; }
+    key C-c
+    until_ok 3000 last_is "mlp>" || return 1
+    screen | grep -q "train: interrupted after step" || { echo "     no message"; return 1; }
+    result "h.steps > 0 and h.steps == len(h.loss) and len(net.weights) == 2" "true"
+}
+check "a progress bar while training; Ctrl-C stops training and keeps the weights" t_interrupt_train
+
 t_interrupt_prompt() {
     type_ "garbage_partial_text"; until_ok 3000 last_is "mlp> garbage_partial_text" || return 1
     key C-c; until_ok 2000 last_is "mlp>" || return 1
