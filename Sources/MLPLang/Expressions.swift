@@ -86,15 +86,28 @@ final class StringInterp: Expr {
     /// Format spec per part; nil for literal text and plain `{x}`.
     let specs: [String?]
     init(_ parts: [Expr], _ specs: [String?], _ loc: SourceLoc) { self.parts = parts; self.specs = specs; super.init(loc) }
+    /// The parts are appended as bytes to the interpreter's text buffer and become
+    /// one string at the end: no intermediate strings for literal text and numbers.
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        var s = ""
+        let interp = f.interp
+        let start = interp.text.count
+        defer { interp.text.count = start }   // also when a part throws
         for i in 0..<parts.count {
+            // evaluated before touching the buffer: a part may interpolate too (it appends after `start` and truncates back)
             let v = try parts[i].eval(f)
             if let spec = specs[i] {
-                do { s += try formatValue(v, spec: spec, f.interp) } catch { throw error.located(parts[i].loc) }
-            } else if case .string(let str) = v { s += str.s } else { s += f.interp.str(v) }
+                let s: String
+                do { s = try formatValue(v, spec: spec, interp) } catch { throw error.located(parts[i].loc) }
+                interp.text.append(s)
+            } else {
+                switch v {
+                case .string(let str): str.withUTF8 { interp.text.append($0) }
+                case .number(let d): interp.text.append(number: d)
+                default: interp.text.append(interp.str(v))
+                }
+            }
         }
-        return .str(s)
+        return .string(interp.text.string(from: start))
     }
 }
 

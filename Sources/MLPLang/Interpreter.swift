@@ -24,6 +24,8 @@ public final class Interpreter {
     static let stackCapacity = 1 << 20
     var stackTop = 0
     var returnValue: Value = .nil
+    /// Where string interpolation assembles its bytes (Text.swift).
+    var text = ByteBuffer()
     var ticks = 0
     /// Where native code that calls back into mlp (a layer running a function) was
     /// entered from: the call of an object, or a builtin that sets it.
@@ -41,6 +43,7 @@ public final class Interpreter {
     deinit {
         stack.deinitialize(count: stackTop)
         stack.deallocate()
+        text.free()
     }
 
     /// Reserves `count` slots for a call: the first `params` (about to be filled
