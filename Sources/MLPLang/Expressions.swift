@@ -312,7 +312,8 @@ final class CallExpr: Expr {
     let kwArgs: [Expr]
     /// Set by the resolver when the callee is a builtin's name (builtins cannot be reassigned
     /// where they are visible as builtins): called without loading the name.
-    private unowned(unsafe) var builtin: Builtin? = nil
+    /// A strong reference: reading an unowned(unsafe) one for the call costs an atomic retain.
+    private var builtin: Builtin? = nil
 
     init(_ callee: Expr, _ args: [Expr], _ kwNames: [String], _ kwArgs: [Expr], _ loc: SourceLoc) {
         self.callee = callee; self.args = args; self.kwNames = kwNames; self.kwArgs = kwArgs; super.init(loc)
