@@ -43,20 +43,16 @@ enum StringLib {
                 others.append(t)
             }
             var ascii = true
-            let joined = sep.withUTF8 { sb in
-                String(unsafeUninitializedCapacity: total) { out in
-                    var at = 0, k = 0
-                    func put(_ b: UnsafeBufferPointer<UInt8>) {
-                        if let src = b.baseAddress { (out.baseAddress! + at).update(from: src, count: b.count) }
-                        at += b.count
-                    }
-                    for (i, x) in xs.enumerated() {
-                        if i > 0 { put(sb) }
-                        if case .string(let s) = x { s.withUTF8(put) } else { var t = others[k]; k += 1; t.withUTF8(put) }
-                    }
-                    ascii = allASCII(UnsafeBufferPointer(out))
-                    return at
+            let joined = String(unsafeUninitializedCapacity: total) { out in
+                var at = 0, k = 0
+                // initialize(from: utf8) copies a string's bytes with one memcpy (no closure)
+                func put(_ s: String) { at += UnsafeMutableBufferPointer(rebasing: out[at...]).initialize(from: s.utf8).1 }
+                for i in 0..<xs.count {
+                    if i > 0 { put(sep.s) }
+                    if case .string(let s) = xs[i] { put(s.s) } else { put(others[k]); k += 1 }
                 }
+                ascii = allASCII(UnsafeBufferPointer(out))
+                return at
             }
             return .string(StrObj(joined, isASCII: ascii))
         }
