@@ -123,6 +123,12 @@ public struct Args {
         throw typeError(i, "a string")
     }
 
+    /// A string argument as the interpreter holds it (its bytes and cached ASCII flag).
+    public func stringObject(_ i: Int) throws(MLPError) -> StrObj {
+        if case .string(let s) = values[i] { return s }
+        throw typeError(i, "a string")
+    }
+
     public func list(_ i: Int) throws(MLPError) -> ListObj {
         if case .list(let l) = values[i] { return l }
         throw typeError(i, "a list")

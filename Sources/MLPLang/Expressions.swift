@@ -86,15 +86,28 @@ final class StringInterp: Expr {
     /// Format spec per part; nil for literal text and plain `{x}`.
     let specs: [String?]
     init(_ parts: [Expr], _ specs: [String?], _ loc: SourceLoc) { self.parts = parts; self.specs = specs; super.init(loc) }
+    /// The parts are appended as bytes to the interpreter's text buffer and become
+    /// one string at the end: no intermediate strings for literal text and numbers.
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        var s = ""
+        let interp = f.interp
+        let start = interp.text.count
+        defer { interp.text.count = start }   // also when a part throws
         for i in 0..<parts.count {
+            // evaluated before touching the buffer: a part may interpolate too (it appends after `start` and truncates back)
             let v = try parts[i].eval(f)
             if let spec = specs[i] {
-                do { s += try formatValue(v, spec: spec, f.interp) } catch { throw error.located(parts[i].loc) }
-            } else if case .string(let str) = v { s += str.s } else { s += f.interp.str(v) }
+                let s: String
+                do { s = try formatValue(v, spec: spec, interp) } catch { throw error.located(parts[i].loc) }
+                interp.text.append(s)
+            } else {
+                switch v {
+                case .string(let str): str.withUTF8 { interp.text.append($0) }
+                case .number(let d): interp.text.append(number: d)
+                default: interp.text.append(interp.str(v))
+                }
+            }
         }
-        return .str(s)
+        return .string(interp.text.string(from: start))
     }
 }
 
@@ -126,17 +139,28 @@ final class DictExpr: Expr {
 final class BinaryExpr: Expr {
     let op: BinaryOp
     let lhs: Expr, rhs: Expr
-    /// Set by the resolver for `local op number` (as in `n - 1`, `i < 10`): read the
-    /// slot directly instead of evaluating two child nodes.
+    /// Set by the resolver for `name op number` (as in `n - 1`, `i < 10`) and `name op name`
+    /// (as in `i < n`): read the slots directly instead of evaluating two child nodes.
     private var localSlot = -1
     private var globalSlot = -1
     private unowned(unsafe) var globals: GlobalStore? = nil
     private var constant = 0.0
+    /// The right operand's slot when it is a name too (-1: `constant` is the right operand).
+    private var rightLocal = -1
+    private var rightGlobal = -1
+    private var rightIsName = false
     init(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
 
     func specialize() {
-        guard let n = lhs as? NameExpr, let c = rhs as? NumberLiteral else { return }
-        constant = c.number
+        guard let n = lhs as? NameExpr else { return }
+        if let c = rhs as? NumberLiteral {
+            constant = c.number
+        } else if let m = rhs as? NameExpr, m.binding == .local || (m.binding == .global && (n.binding != .global || m.store === n.store)) {
+            rightIsName = true
+            if m.binding == .local { rightLocal = m.slot } else { rightGlobal = m.slot; globals = m.store }
+        } else {
+            return
+        }
         if n.binding == .local { localSlot = n.slot }
         if n.binding == .global { globalSlot = n.slot; globals = n.store }
     }
@@ -148,10 +172,18 @@ final class BinaryExpr: Expr {
         return nil
     }
 
+    /// The right operand of the fast path: the constant, or a number read from its slot.
+    @inline(__always) func fastRight(_ f: Frame) -> Double? {
+        if !rightIsName { return constant }
+        if rightLocal >= 0, case .number(let y) = f.slots[rightLocal] { return y }
+        if rightGlobal >= 0, case .number(let y)? = globals.unsafelyUnwrapped.values[rightGlobal] { return y }
+        return nil
+    }
+
     @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? { numericResult(op, x, y) }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        if let x = fastLeft(f), let r = numeric(x, constant) { return r }
+        if let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
         let a = try lhs.eval(f)
         let b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, let r = numeric(x, y) { return r }
@@ -159,7 +191,7 @@ final class BinaryExpr: Expr {
     }
 
     override func condition(_ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
-        if let x = fastLeft(f), case .bool(let r)? = numeric(x, constant) { return r }
+        if let x = fastLeft(f), let y = fastRight(f), case .bool(let r)? = numeric(x, y) { return r }
         let a = try lhs.eval(f)
         let b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, case .bool(let r)? = numeric(x, y) { return r }
@@ -299,7 +331,8 @@ final class CallExpr: Expr {
     let kwArgs: [Expr]
     /// Set by the resolver when the callee is a builtin's name (builtins cannot be reassigned
     /// where they are visible as builtins): called without loading the name.
-    private unowned(unsafe) var builtin: Builtin? = nil
+    /// A strong reference: reading an unowned(unsafe) one for the call costs an atomic retain.
+    private var builtin: Builtin? = nil
 
     init(_ callee: Expr, _ args: [Expr], _ kwNames: [String], _ kwArgs: [Expr], _ loc: SourceLoc) {
         self.callee = callee; self.args = args; self.kwNames = kwNames; self.kwArgs = kwArgs; super.init(loc)

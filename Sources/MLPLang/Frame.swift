@@ -4,12 +4,14 @@
 /// A view of one call's locals: a window of the interpreter's value stack
 /// (no allocation per call), the closure's captured cells, and the interpreter.
 public struct Frame {
-    // Only raw and unowned(unsafe) references: copying a Frame costs no reference counting.
+    // A Frame is passed borrowed: reading its fields costs no reference counting.
     let slots: UnsafeMutablePointer<Value>
     /// The closure being run (nil for a script or a builtin's argument window); it is
     /// kept alive by the caller for the whole call.
     unowned(unsafe) let closure: Closure?
-    unowned(unsafe) let interp: Interpreter   // the interpreter outlives its frames
+    /// Strong, so that `f.interp` is borrowed from the frame; an unowned(unsafe) reference
+    /// would cost an atomic retain and a release at every use (one pair per call instead).
+    let interp: Interpreter
 
     @inline(__always) func capture(_ i: Int) -> Cell { closure.unsafelyUnwrapped.captures[i] }
     /// Reads or writes captured cell `i` without retaining it.

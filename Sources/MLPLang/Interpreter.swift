@@ -24,6 +24,8 @@ public final class Interpreter {
     static let stackCapacity = 1 << 20
     var stackTop = 0
     var returnValue: Value = .nil
+    /// Where string interpolation assembles its bytes (Text.swift).
+    var text = ByteBuffer()
     var ticks = 0
     /// Where native code that calls back into mlp (a layer running a function) was
     /// entered from: the call of an object, or a builtin that sets it.
@@ -41,6 +43,7 @@ public final class Interpreter {
     deinit {
         stack.deinitialize(count: stackTop)
         stack.deallocate()
+        text.free()
     }
 
     /// Reserves `count` slots for a call: the first `params` (about to be filled
@@ -54,6 +57,24 @@ public final class Interpreter {
         if count > p { (base + p).initialize(repeating: unassigned, count: count - p) }
         stackTop += count
         return Frame(slots: base, closure: closure, interp: self)
+    }
+
+    /// Reserves `count` slots holding nil for a builtin's arguments. No Frame: nothing
+    /// runs in it, and a Frame holds the interpreter (a retain and a release per call).
+    @inline(__always) func pushSlots(_ count: Int, at loc: SourceLoc) throws(MLPError) -> UnsafeMutablePointer<Value> {
+        guard stackTop + count <= Interpreter.stackCapacity else { throw stackOverflow(loc) }
+        let base = stack + stackTop
+        var i = 0
+        while i < count { (base + i).initialize(to: .nil); i += 1 }
+        stackTop += count
+        return base
+    }
+
+    /// Releases the slots of `pushSlots`.
+    @inline(__always) func popSlots(_ base: UnsafeMutablePointer<Value>, _ count: Int) {
+        var i = 0
+        while i < count { (base + i).deinitialize(count: 1); i += 1 }
+        stackTop -= count
     }
 
     /// Releases the locals of the innermost call.
@@ -277,9 +298,8 @@ public final class Interpreter {
     func callBuiltin(_ b: Builtin, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
         let n = node.args.count, np = b.params.count, positional = b.positionalCount
         if n > positional && b.rest == nil { throw tooManyArguments(b, n, at: node.args[positional].loc) }
-        let window = try pushFrame(count: np, params: np, closure: nil, at: node.loc)
-        defer { popFrame(window, count: np) }
-        let values = window.slots
+        let values = try pushSlots(np, at: node.loc)
+        defer { popSlots(values, np) }
         var rest: [Value]? = nil
         for i in 0..<n {
             let v = try node.args[i].eval(f)
@@ -311,10 +331,10 @@ public final class Interpreter {
         let rest = Array(args.dropFirst(positional))
         try bindKeywords(b, &bound, kwargs, kwLocs: nil, at: loc)
         let np = b.params.count
-        let window = try pushFrame(count: np, params: np, closure: nil, at: loc)
-        defer { popFrame(window, count: np) }
-        for (i, v) in bound.enumerated() { window.slots[i] = v }
-        var a = Args(interp: self, fn: b, values: window.slots, count: np, restStorage: rest, node: nil, nativeLoc: loc)
+        let values = try pushSlots(np, at: loc)
+        defer { popSlots(values, np) }
+        for (i, v) in bound.enumerated() { values[i] = v }
+        var a = Args(interp: self, fn: b, values: values, count: np, restStorage: rest, node: nil, nativeLoc: loc)
         do { return try b.body(&a) } catch { throw error.located(loc) }
     }
 

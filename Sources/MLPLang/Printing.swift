@@ -2,7 +2,14 @@
 // without a decimal point, others as the shortest text that reads back.
 
 public func formatNumber(_ d: Double) -> String {
-    if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+    if let n = printedAsInteger(d) {
+        // the digits straight into the string (small strings, up to 15 bytes, allocate nothing)
+        let len = decimalLength(n)
+        return String(unsafeUninitializedCapacity: len) { b in
+            writeDecimal(n, length: len, to: b.baseAddress!)
+            return len
+        }
+    }
     return d.description
 }
 

@@ -41,10 +41,29 @@ final class AssignStmt: Stmt {
         self.target = target; self.value = value; self.op = op; super.init(loc)
     }
 
+    /// Set by the resolver when the value of `x op= value` is a number literal or a local
+    /// or global name (`s += i`): the number is read without evaluating the node.
+    private var valueConstant: Double? = nil
+    private var valueLocal = -1
+    private var valueGlobal = -1
+
     func specialize() {
         guard op != nil else { return }
         if target.binding == .local { localSlot = target.slot }
         if target.binding == .global { globalSlot = target.slot; globals = target.store }
+        if let c = value as? NumberLiteral { valueConstant = c.number }
+        if let n = value as? NameExpr {
+            if n.binding == .local { valueLocal = n.slot }
+            if n.binding == .global && (target.binding != .global || n.store === target.store) { valueGlobal = n.slot; globals = n.store }
+        }
+    }
+
+    /// The value as a number when it can be read without evaluating it.
+    @inline(__always) func fastValue(_ f: Frame) -> Double? {
+        if let c = valueConstant { return c }
+        if valueLocal >= 0, case .number(let y) = f.slots[valueLocal] { return y }
+        if valueGlobal >= 0, case .number(let y)? = globals.unsafelyUnwrapped.values[valueGlobal] { return y }
+        return nil
     }
 
     @inline(__always) func apply(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double? {
@@ -58,6 +77,14 @@ final class AssignStmt: Stmt {
     }
 
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        if let op, let y = fastValue(f) {
+            if localSlot >= 0, case .number(let x) = f.slots[localSlot], let r = apply(op, x, y) {
+                f.slots[localSlot] = .number(r); return .normal
+            }
+            if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot], let r = apply(op, x, y) {
+                globals.unsafelyUnwrapped.values[globalSlot] = .number(r); return .normal
+            }
+        }
         var v = try value.eval(f)
         if let op {
             if case .number(let y) = v {

@@ -37,24 +37,18 @@ public enum Value {
 /// Strings are immutable and boxed to keep `Value` one word wide.
 public final class StrObj {
     public let s: String
-    public init(_ s: String) { self.s = s }
+    /// Whether `s` is ASCII: 0 not known yet, 1 yes, 2 no.
+    private var asciiState: UInt8
+    public init(_ s: String) { self.s = s; asciiState = 0 }
+    /// For code that builds the text and already knows (saves a scan at the first `len` or index).
+    public init(_ s: String, isASCII: Bool) { self.s = s; asciiState = isASCII ? 1 : 2 }
     /// Code points (as Python's and Julia's strings count them), computed once for indexing and slicing.
     lazy var chars: [Unicode.Scalar] = Array(s.unicodeScalars)
     /// ASCII text is indexed by bytes, without building `chars`.
-    public lazy var isASCII: Bool = {
-        // eight bytes at a time: no byte has its top bit set
-        var s = self.s
-        return s.withUTF8 { b in
-            var i = 0, acc: UInt64 = 0
-            let n = b.count
-            if let base = b.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while i + 8 <= n { acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
-            }
-            while i < n { acc |= UInt64(b[i]); i += 1 }
-            return acc & 0x8080_8080_8080_8080 == 0
-        }
-    }()
+    public var isASCII: Bool {
+        if asciiState == 0 { asciiState = withUTF8(allASCII) ? 1 : 2 }
+        return asciiState == 1
+    }
     /// Length in code points.
     public var count: Int { isASCII ? s.utf8.count : chars.count }
 
