@@ -11,8 +11,12 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(T([.nan, 1, .infinity], [3]).description, "tensor([nan,   1, inf])")
         XCTAssertEqual(try Tensor.zeros([0]).description, "tensor([])")
         XCTAssertEqual(T([.nan, 1.5, -.infinity, 0.25], [4]).description, "tensor([ nan, 1.5 , -inf, 0.25])")
-        XCTAssertEqual(T([0.1, 2.5e-7, 3, 4], [2, 2]).description, "tensor([[    0.1, 2.5e-07],\n        [      3,       4]])")
-        XCTAssertEqual(T([0.1 + 0.2, 1 / 3], [2]).description, "tensor([0.30000000000000004, 0.3333333333333333 ])")
+        XCTAssertEqual(T([0.1, 2.5e-7, 3, 4], [2, 2]).description, "tensor([[  1e-01, 2.5e-07],\n        [      3,       4]])")
+        // at most 8 digits after the point, as NumPy
+        XCTAssertEqual(T([0.1 + 0.2, 1 / 3], [2]).description, "tensor([0.3       , 0.33333333])")
+        XCTAssertEqual(Tensor(scalar: 1 / 3).description, "tensor(0.33333333)")
+        XCTAssertEqual(T([1e-5, 0.5, 3], [3]).description, "tensor([1e-05, 5e-01,     3])")
+        XCTAssertEqual(T([1.23456789012e-5, 2], [2]).description, "tensor([1.23456789e-05,              2])")
         XCTAssertEqual(T([1, 2], [2]).description(prefix: "x = "), "x = [1, 2])")
         let c3 = try Tensor.arange(0, 24).reshaped([2, 3, 4]) - 5
         XCTAssertEqual(c3.description, """
