@@ -1,0 +1,215 @@
+// word2vec (Mikolov et al. 2013) with negative sampling, skip-gram or CBOW, as
+// word2vec.c and gensim 4 train it: vocabulary at minCount, frequent-word
+// subsampling, a reduced window drawn per centre word, unigram^0.75 noise,
+// linearly decaying learning rate, input vectors uniform in (-0.5/dim, 0.5/dim)
+// and output vectors zero. The loop itself is in Word2VecKernel.swift.
+//
+// Determinism: with threads = 1 the vectors depend only on the corpus, the
+// options and the seed. With threads > 1 the workers update the shared vectors
+// without locks (Hogwild, as gensim and word2vec.c), so results vary from run to
+// run in the last bits, as gensim's do.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MLPTensor
+
+public enum Word2Vec {
+    /// Trains word vectors on tokenised sentences (see `Word2VecOptions`).
+    public static func train(sentences: [[String]], dim: Int = 100, window: Int = 5, negative: Int = 5,
+                             mode: Word2VecMode = .skipgram, minCount: Int = 5, epochs: Int = 1,
+                             subsample: Double = 1e-3, lr: Double? = nil, threads: Int = 1,
+                             seed: UInt64 = 1) throws -> WordVectors {
+        var o = Word2VecOptions()
+        o.dim = dim; o.window = window; o.negative = negative; o.mode = mode; o.minCount = minCount
+        o.epochs = epochs; o.subsample = subsample; o.lr = lr; o.threads = threads; o.seed = seed
+        return try train(sentences: sentences, options: o)
+    }
+
+    /// Words with count >= minCount, most frequent first, ties in order of first
+    /// appearance (gensim's order), with their counts.
+    public static func vocabulary(_ sentences: [[String]], minCount: Int) -> (words: [String], counts: [Int]) {
+        var index: [String: Int] = [:]
+        var words: [String] = [], counts: [Int] = []
+        for s in sentences {
+            for w in s {
+                if let i = index[w] { counts[i] += 1 }
+                else { index[w] = words.count; words.append(w); counts.append(1) }
+            }
+        }
+        let order = (0..<words.count).filter { counts[$0] >= minCount }
+            .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+        return (order.map { words[$0] }, order.map { counts[$0] })
+    }
+
+    public static func train(sentences: [[String]], options o: Word2VecOptions) throws -> WordVectors {
+        func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec: \(what)") } }
+        try check(o.dim >= 1, "dim must be positive, got \(o.dim).")
+        try check(o.window >= 1, "window must be positive, got \(o.window).")
+        try check(o.negative >= 1, "negative must be positive, got \(o.negative).")
+        try check(o.minCount >= 1, "min_count must be positive, got \(o.minCount).")
+        try check(o.epochs >= 1, "epochs must be positive, got \(o.epochs).")
+        try check(o.subsample >= 0 && o.subsample.isFinite, "subsample must be >= 0, got \(o.subsample).")
+        try check(o.startLr > 0 && o.startLr.isFinite, "lr must be positive, got \(o.startLr).")
+        try check(o.threads >= 1 && o.threads <= 64, "threads must be in 1...64, got \(o.threads).")
+
+        let (words, counts) = vocabulary(sentences, minCount: o.minCount)
+        try check(!words.isEmpty, "no word occurs min_count = \(o.minCount) times.")
+        let n = words.count
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(n)
+        for (i, w) in words.enumerated() { index[w] = Int32(i) }
+
+        // The corpus as ids in raw buffers; out-of-vocabulary words dropped (as gensim).
+        let total = counts.reduce(0, +)
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(total, 1))
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: sentences.count + 1)
+        defer { ids.deallocate(); starts.deallocate() }
+        var pos = 0, longest = 0
+        for (si, s) in sentences.enumerated() {
+            starts[si] = pos
+            for w in s { if let i = index[w] { ids[pos] = i; pos += 1 } }
+            longest = Swift.max(longest, pos - starts[si])
+        }
+        starts[sentences.count] = pos
+
+        // Subsampling thresholds.
+        let keep = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let keepAll = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer { keep.deallocate(); keepAll.deallocate() }
+        for i in 0..<n {
+            let p = keepProbability(count: counts[i], total: total, subsample: o.subsample)
+            keepAll[i] = p >= 1
+            keep[i] = p >= 1 ? UInt32.max : UInt32(p * 4294967296.0)
+        }
+
+        // Noise distribution unigram^0.75 by Walker's alias method: exact, O(1) a draw,
+        // and small enough (8 bytes a word) to stay in cache, unlike a 1e8-entry table.
+        let aliasProb = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let aliasOther = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { aliasProb.deallocate(); aliasOther.deallocate() }
+        buildAlias(counts.map { pow(Double($0), 0.75) }, aliasProb, aliasOther)
+
+        // Vectors: rows padded to a multiple of 8 floats, 32-byte aligned.
+        let dim = o.dim, stride = (dim + 7) / 8 * 8
+        let syn0 = allocateFloats(n * stride), syn1 = allocateFloats(n * stride)
+        defer { free(syn0); free(syn1) }
+        syn1.initialize(repeating: 0, count: n * stride)
+        syn0.initialize(repeating: 0, count: n * stride)
+        var initRng = W2VRandom(seed: o.seed)
+        for r in 0..<n {
+            for c in 0..<dim {
+                let u = Float(Double(initRng.next() >> 40) * 0x1.0p-24)   // [0, 1)
+                syn0[r * stride + c] = (u - 0.5) / Float(dim)
+            }
+        }
+
+        let sigmoid = W2VSigmoid.table()
+        defer { sigmoid.deallocate() }
+
+        // Jobs: contiguous runs of sentences with about equal word counts.
+        let parts = splitSentences(starts, sentences.count, o.threads)
+        let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: parts.count)
+        defer { jobs.deallocate() }
+        var scratch: [UnsafeMutableRawPointer] = []
+        defer { for p in scratch { free(p) } }
+        var seeder = SplitMix64(o.seed ^ 0x5EED_0F_3A11)
+        for (k, (first, end)) in parts.enumerated() {
+            let sentence = allocateAligned(longest + 1, Int32.self)
+            let ctx = allocateAligned(2 * o.window + 1, Int32.self)
+            let neu1 = allocateFloats(stride), neu1e = allocateFloats(stride)
+            neu1.initialize(repeating: 0, count: stride); neu1e.initialize(repeating: 0, count: stride)
+            scratch += [UnsafeMutableRawPointer(sentence), UnsafeMutableRawPointer(ctx),
+                        UnsafeMutableRawPointer(neu1), UnsafeMutableRawPointer(neu1e)]
+            (jobs + k).initialize(to: W2VJob(
+                syn0: syn0, syn1: syn1, stride: stride, sigmoid: sigmoid,
+                aliasProb: aliasProb, aliasOther: aliasOther, vocabSize: n,
+                keep: keep, keepAll: keepAll, ids: ids, starts: starts,
+                firstSentence: first, endSentence: end, jobWords: starts[end] - starts[first],
+                epochs: o.epochs, window: o.window, negative: o.negative, cbow: o.mode == .cbow,
+                lr: o.startLr, minLrFraction: o.minLrFraction, seed: seeder.next(),
+                sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx))
+        }
+        runJobs(jobs, parts.count)
+
+        var out = [Float](repeating: 0, count: n * dim)
+        for r in 0..<n { for c in 0..<dim { out[r * dim + c] = syn0[r * stride + c] } }
+        return try WordVectors(words: words, vectors: out, dim: dim, counts: counts)
+    }
+
+    /// 64-byte aligned floats (free with `free`).
+    static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> { allocateAligned(count, Float.self) }
+
+    /// 64-byte aligned, uninitialised memory for `count` values (free with `free`).
+    static func allocateAligned<T>(_ count: Int, _ type: T.Type) -> UnsafeMutablePointer<T> {
+        var raw: UnsafeMutableRawPointer? = nil
+        let bytes = Swift.max(count, 16) * MemoryLayout<T>.stride
+        if posix_memalign(&raw, 64, (bytes + 63) / 64 * 64) != 0 || raw == nil { fatalError("word2vec: out of memory") }
+        return raw!.bindMemory(to: T.self, capacity: count)
+    }
+
+    /// Splits sentences 0..<count into `parts` contiguous ranges of about equal word counts.
+    static func splitSentences(_ starts: UnsafeMutablePointer<Int>, _ count: Int, _ parts: Int) -> [(Int, Int)] {
+        let total = starts[count]
+        var out: [(Int, Int)] = []
+        var first = 0
+        for k in 1...parts {
+            var end = first
+            let target = total * k / parts
+            while end < count && (k == parts || starts[end] < target) { end += 1 }
+            if k == parts { end = count }
+            if end > first { out.append((first, end)) }
+            first = end
+        }
+        return out.isEmpty ? [(0, count)] : out
+    }
+
+    /// Walker's alias tables for weights w (normalised here): slot i holds i with
+    /// probability prob[i] / 2^32, else other[i].
+    static func buildAlias(_ w: [Double], _ prob: UnsafeMutablePointer<UInt32>, _ other: UnsafeMutablePointer<Int32>) {
+        let n = w.count, sum = w.reduce(0, +)
+        var scaled = w.map { $0 * Double(n) / sum }
+        var small: [Int] = [], large: [Int] = []
+        for i in 0..<n { if scaled[i] < 1 { small.append(i) } else { large.append(i) } }
+        while let s = small.popLast() {
+            guard let l = large.last else { scaled[s] = 1; other[s] = Int32(s); prob[s] = UInt32.max; continue }
+            prob[s] = UInt32(scaled[s] * 4294967296.0); other[s] = Int32(l)
+            scaled[l] -= 1 - scaled[s]
+            if scaled[l] < 1 { large.removeLast(); small.append(l) }
+        }
+        for l in large { prob[l] = UInt32.max; other[l] = Int32(l) }
+    }
+
+    /// The probability with which the noise sampler draws each word, for counts in
+    /// vocabulary order (exact up to 2^-32; it should be count^0.75 normalised).
+    public static func noiseDistribution(counts: [Int]) -> [Double] {
+        let w = counts.map { pow(Double($0), 0.75) }, n = w.count
+        let prob = UnsafeMutablePointer<UInt32>.allocate(capacity: n), other = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { prob.deallocate(); other.deallocate() }
+        buildAlias(w, prob, other)
+        var p = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let a = Double(prob[i]) / 4294967296.0
+            p[i] += a / Double(n); p[Int(other[i])] += (1 - a) / Double(n)
+        }
+        return p
+    }
+
+    /// Runs job 0 on this thread and the others on new threads (pthreads: the
+    /// workers see only the raw job records), then waits for all.
+    static func runJobs(_ jobs: UnsafeMutablePointer<W2VJob>, _ count: Int) {
+        var tids: [pthread_t] = []
+        for k in 1..<Swift.max(count, 1) {
+            var tid = pthread_t()
+            let rc = pthread_create(&tid, nil, { arg in
+                w2vRunJob(arg!.assumingMemoryBound(to: W2VJob.self))
+                return nil
+            }, UnsafeMutableRawPointer(jobs + k))
+            if rc == 0 { tids.append(tid) } else { w2vRunJob(jobs + k) }
+        }
+        w2vRunJob(jobs)
+        for t in tids { pthread_join(t, nil) }
+    }
+}

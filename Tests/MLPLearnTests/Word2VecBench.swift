@@ -1,0 +1,30 @@
+// Benchmark P2 (bench/word2vec/run.sh), skipped unless MLP_W2V_CORPUS names a
+// corpus (one sentence a line, words separated by spaces). Prints the words per
+// second over the corpus's tokens, vocabulary building included, and saves the
+// vectors in the word2vec text format to MLP_W2V_OUT when set.
+//   MLP_W2V_CORPUS=... MLP_W2V_THREADS=2 swift test -c release --filter Word2VecBench
+import XCTest
+import MLPLearn
+
+final class Word2VecBench: XCTestCase {
+    func testWord2VecBench() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let path = env["MLP_W2V_CORPUS"] else { throw XCTSkip("set MLP_W2V_CORPUS to run the word2vec benchmark") }
+        let threads = Int(env["MLP_W2V_THREADS"] ?? "1") ?? 1
+        let mode: Word2VecMode = env["MLP_W2V_MODE"] == "cbow" ? .cbow : .skipgram
+        let seed = UInt64(env["MLP_W2V_SEED"] ?? "1") ?? 1
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let sentences = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let tokens = sentences.reduce(0) { $0 + $1.count }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let wv = try Word2Vec.train(sentences: sentences, dim: 100, window: 5, negative: 5, mode: mode,
+                                    minCount: 5, epochs: 1, subsample: 1e-3, threads: threads, seed: seed)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        print(String(format: "word2vec mlp: threads %d, %d tokens, vocabulary %d, %.3f s, %.0f words/s",
+                     threads, tokens, wv.count, seconds, Double(tokens) / seconds))
+        for (a, b) in [("king", "queen"), ("god", "lord"), ("water", "waters")] where wv.contains(a) && wv.contains(b) {
+            print(String(format: "word2vec mlp: similarity %@-%@ %.3f", a, b, try wv.similarity(a, b)))
+        }
+        if let out = env["MLP_W2V_OUT"] { try wv.save(word2vecText: out) }
+    }
+}
