@@ -109,14 +109,23 @@ public enum Word2Vec {
         let sigmoid = W2VSigmoid.table()
         defer { sigmoid.deallocate() }
 
-        // Jobs: contiguous runs of sentences with about equal word counts.
-        let parts = splitSentences(starts, sentences.count, o.threads)
-        let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: parts.count)
+        // Chunks of about 10,000 words (gensim's batch_words), dealt to the threads in
+        // turn, so that all threads move through the corpus in order as gensim's job
+        // queue does (two contiguous halves gave visibly different neighbours).
+        let chunkList = chunkSentences(starts, sentences.count, words: chunkWords)
+        let chunks = UnsafeMutablePointer<Int>.allocate(capacity: chunkList.count)
+        defer { chunks.deallocate() }
+        for (i, c) in chunkList.enumerated() { chunks[i] = c }
+        let chunkCount = chunkList.count - 1
+        let jobCount = Swift.max(1, Swift.min(o.threads, chunkCount))
+        let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: jobCount)
         defer { jobs.deallocate() }
         var scratch: [UnsafeMutableRawPointer] = []
         defer { for p in scratch { free(p) } }
         var seeder = SplitMix64(o.seed ^ 0x5EED_0F_3A11)
-        for (k, (first, end)) in parts.enumerated() {
+        for k in 0..<jobCount {
+            var jobWords = 0
+            for c in Swift.stride(from: k, to: chunkCount, by: jobCount) { jobWords += starts[chunks[c + 1]] - starts[chunks[c]] }
             let sentence = allocateAligned(longest + 1, Int32.self)
             let ctx = allocateAligned(2 * o.window + 1, Int32.self)
             let neu1 = allocateFloats(stride), neu1e = allocateFloats(stride)
@@ -127,12 +136,12 @@ public enum Word2Vec {
                 syn0: syn0, syn1: syn1, stride: stride, sigmoid: sigmoid,
                 aliasProb: aliasProb, aliasOther: aliasOther, vocabSize: n,
                 keep: keep, keepAll: keepAll, ids: ids, starts: starts,
-                firstSentence: first, endSentence: end, jobWords: starts[end] - starts[first],
+                chunks: chunks, firstChunk: k, chunkStep: jobCount, chunkCount: chunkCount, jobWords: jobWords,
                 epochs: o.epochs, window: o.window, negative: o.negative, cbow: o.mode == .cbow,
                 lr: o.startLr, minLrFraction: o.minLrFraction, seed: seeder.next(),
                 sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx))
         }
-        runJobs(jobs, parts.count)
+        runJobs(jobs, jobCount)
 
         var out = [Float](repeating: 0, count: n * dim)
         for r in 0..<n { for c in 0..<dim { out[r * dim + c] = syn0[r * stride + c] } }
@@ -150,20 +159,20 @@ public enum Word2Vec {
         return raw!.bindMemory(to: T.self, capacity: count)
     }
 
-    /// Splits sentences 0..<count into `parts` contiguous ranges of about equal word counts.
-    static func splitSentences(_ starts: UnsafeMutablePointer<Int>, _ count: Int, _ parts: Int) -> [(Int, Int)] {
-        let total = starts[count]
-        var out: [(Int, Int)] = []
-        var first = 0
-        for k in 1...parts {
-            var end = first
-            let target = total * k / parts
-            while end < count && (k == parts || starts[end] < target) { end += 1 }
-            if k == parts { end = count }
-            if end > first { out.append((first, end)) }
-            first = end
+    static let chunkWords = 10_000
+
+    /// Sentence indices that cut sentences 0..<count into chunks of at least `words`
+    /// words (the last may be shorter): 0, ..., count.
+    static func chunkSentences(_ starts: UnsafeMutablePointer<Int>, _ count: Int, words: Int) -> [Int] {
+        var out = [0]
+        var s = 0
+        while s < count {
+            let from = starts[s]
+            while s < count && starts[s] - from < words { s += 1 }
+            out.append(s)
         }
-        return out.isEmpty ? [(0, count)] : out
+        if out.count == 1 { out.append(count) }
+        return out
     }
 
     /// Walker's alias tables for weights w (normalised here): slot i holds i with

@@ -62,8 +62,9 @@ struct W2VJob {
     var keepAll: UnsafeMutablePointer<Bool>     // keep probability >= 1
     var ids: UnsafeMutablePointer<Int32>        // the corpus as word ids (in-vocabulary only)
     var starts: UnsafeMutablePointer<Int>       // sentence i is ids[starts[i] ..< starts[i + 1]]
-    var firstSentence: Int, endSentence: Int
-    var jobWords: Int                           // words of this job's sentences (one epoch)
+    var chunks: UnsafeMutablePointer<Int>       // chunk c is sentences chunks[c] ..< chunks[c + 1]
+    var firstChunk: Int, chunkStep: Int, chunkCount: Int   // this job: chunks first, first + step, ...
+    var jobWords: Int                           // words of this job's chunks (one epoch)
     var epochs: Int
     var window: Int, negative: Int
     var cbow: Bool
@@ -139,7 +140,7 @@ private func w2vNegativeStep(_ j: UnsafeMutablePointer<W2VJob>, _ rng: inout W2V
     }
 }
 
-/// Runs one job: all epochs over its sentences.
+/// Runs one job: all epochs over its chunks of sentences.
 func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>) {
     var rng = W2VRandom(seed: j.pointee.seed)
     let stride = j.pointee.stride, syn0 = j.pointee.syn0
@@ -151,49 +152,53 @@ func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>) {
     let totalWords = Double(Swift.max(1, epochs &* jobWords))
     for epoch in 0..<epochs {
         var done = 0
-        for s in j.pointee.firstSentence..<j.pointee.endSentence {
-            let progress = Double(epoch &* jobWords &+ done) / totalWords
-            let alpha = Float(Word2Vec.learningRate(start: j.pointee.lr, progress: progress,
-                                                    minFraction: j.pointee.minLrFraction))
-            let a = starts[s], b = starts[s &+ 1]
-            done &+= b &- a
-            // frequent-word subsampling
-            var len = 0
-            for k in a..<b {
-                let w = Int(ids[k])
-                if keepAll[w] || UInt32(truncatingIfNeeded: rng.next() >> 32) < keep[w] {
-                    sent[len] = Int32(truncatingIfNeeded: w); len &+= 1
-                }
-            }
-            if len < 2 { continue }
-            for i in 0..<len {
-                let word = Int(sent[i])
-                let reduced = window &- rng.below(window)   // 1...window
-                let lo = Swift.max(0, i &- reduced), hi = Swift.min(len &- 1, i &+ reduced)
-                if cbow {
-                    var cw = 0
-                    neu1.update(repeating: 0, count: stride)
-                    for c in lo...hi where c != i {
-                        let w = Int(sent[c])
-                        ctx[cw] = sent[c]; cw &+= 1
-                        w2vAxpy(1, syn0 + w &* stride, neu1, stride)
+        var chunk = j.pointee.firstChunk
+        while chunk < j.pointee.chunkCount {
+            for s in j.pointee.chunks[chunk] ..< j.pointee.chunks[chunk &+ 1] {
+                let progress = Double(epoch &* jobWords &+ done) / totalWords
+                let alpha = Float(Word2Vec.learningRate(start: j.pointee.lr, progress: progress,
+                                                        minFraction: j.pointee.minLrFraction))
+                let a = starts[s], b = starts[s &+ 1]
+                done &+= b &- a
+                // frequent-word subsampling
+                var len = 0
+                for k in a..<b {
+                    let w = Int(ids[k])
+                    if keepAll[w] || UInt32(truncatingIfNeeded: rng.next() >> 32) < keep[w] {
+                        sent[len] = Int32(truncatingIfNeeded: w); len &+= 1
                     }
-                    if cw == 0 { continue }
-                    let inv = 1 / Float(cw)
-                    var q = 0
-                    while q < stride { store8(neu1 + q, load8(neu1 + q) * inv); q &+= 8 }
-                    neu1e.update(repeating: 0, count: stride)
-                    w2vNegativeStep(j, &rng, neu1, word, alpha)
-                    for c in 0..<cw { w2vAxpy(1, neu1e, syn0 + Int(ctx[c]) &* stride, stride) }
-                } else {
-                    for c in lo...hi where c != i {
-                        let l1 = syn0 + Int(sent[c]) &* stride
+                }
+                if len < 2 { continue }
+                for i in 0..<len {
+                    let word = Int(sent[i])
+                    let reduced = window &- rng.below(window)   // 1...window
+                    let lo = Swift.max(0, i &- reduced), hi = Swift.min(len &- 1, i &+ reduced)
+                    if cbow {
+                        var cw = 0
+                        neu1.update(repeating: 0, count: stride)
+                        for c in lo...hi where c != i {
+                            let w = Int(sent[c])
+                            ctx[cw] = sent[c]; cw &+= 1
+                            w2vAxpy(1, syn0 + w &* stride, neu1, stride)
+                        }
+                        if cw == 0 { continue }
+                        let inv = 1 / Float(cw)
+                        var q = 0
+                        while q < stride { store8(neu1 + q, load8(neu1 + q) * inv); q &+= 8 }
                         neu1e.update(repeating: 0, count: stride)
-                        w2vNegativeStep(j, &rng, l1, word, alpha)
-                        w2vAxpy(1, neu1e, l1, stride)
+                        w2vNegativeStep(j, &rng, neu1, word, alpha)
+                        for c in 0..<cw { w2vAxpy(1, neu1e, syn0 + Int(ctx[c]) &* stride, stride) }
+                    } else {
+                        for c in lo...hi where c != i {
+                            let l1 = syn0 + Int(sent[c]) &* stride
+                            neu1e.update(repeating: 0, count: stride)
+                            w2vNegativeStep(j, &rng, l1, word, alpha)
+                            w2vAxpy(1, neu1e, l1, stride)
+                        }
                     }
                 }
             }
+            chunk &+= j.pointee.chunkStep
         }
     }
 }

@@ -27,8 +27,9 @@ public struct Word2VecOptions: Sendable {
     public var lr: Double? = nil
     /// The rate decays linearly to lr * minLrFraction over all words of all epochs.
     public var minLrFraction = 1e-4
-    /// Worker threads (Hogwild: the corpus is split into contiguous parts that
-    /// update the shared vectors without locks). Only 1 thread is reproducible.
+    /// Worker threads (Hogwild: the corpus is cut into chunks of 10,000 words dealt
+    /// to the threads in turn, which update the shared vectors without locks).
+    /// Only 1 thread is reproducible.
     public var threads = 1
     public var seed: UInt64 = 1
 
