@@ -24,8 +24,10 @@ final class Word2VecBench: XCTestCase {
         }
         let c0 = cpu()
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let wv = try Word2Vec.train(sentences: sentences, dim: 100, window: 5, negative: 5, mode: mode,
-                                    minCount: 5, epochs: 1, subsample: 1e-3, threads: threads, seed: seed)
+        var o = Word2VecOptions()
+        o.mode = mode; o.threads = threads; o.seed = seed   // the rest: gensim's defaults
+        if let r = env["MLP_W2V_INIT"].flatMap(Double.init) { o.initRange = r }
+        let wv = try Word2Vec.train(sentences: sentences, options: o)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let cpuSeconds = cpu() - c0
         print(String(format: "word2vec mlp: threads %d, %d tokens, vocabulary %d, %.3f s, %.0f words/s, cpu %.3f s, %.0f words/cpu-s",

@@ -90,10 +90,16 @@ final class Word2VecTests: XCTestCase {
     }
 
     func testInitialVectorsAreGensimsRange() throws {
-        // With a tiny learning rate the vectors stay where they started: uniform in (-0.5/dim, 0.5/dim).
-        let wv = try Word2Vec.train(sentences: topicCorpus(seed: 6, sentences: 20), dim: 10, minCount: 1, lr: 1e-12, seed: 2)
-        XCTAssertTrue(wv.vectors.allSatisfy { abs($0) <= 0.05 })
-        XCTAssertGreaterThan(wv.vectors.map { abs($0) }.max()!, 0.04)
+        // With a tiny learning rate the vectors stay where they started: uniform in
+        // (-1/dim, 1/dim) as gensim 4, or (-0.5/dim, 0.5/dim) as word2vec.c.
+        var o = Word2VecOptions()
+        o.dim = 10; o.minCount = 1; o.lr = 1e-12; o.seed = 2
+        for (range, bound) in [(1.0, Float(0.1)), (0.5, Float(0.05))] {
+            o.initRange = range
+            let wv = try Word2Vec.train(sentences: topicCorpus(seed: 6, sentences: 20), options: o)
+            XCTAssertTrue(wv.vectors.allSatisfy { abs($0) <= bound })
+            XCTAssertGreaterThan(wv.vectors.map { abs($0) }.max()!, 0.8 * bound)
+        }
     }
 
     func testBadOptionsAreRejected() {

@@ -1,8 +1,8 @@
 // word2vec (Mikolov et al. 2013) with negative sampling, skip-gram or CBOW, as
 // word2vec.c and gensim 4 train it: vocabulary at minCount, frequent-word
 // subsampling, a reduced window drawn per centre word, unigram^0.75 noise,
-// linearly decaying learning rate, input vectors uniform in (-0.5/dim, 0.5/dim)
-// and output vectors zero. The loop itself is in Word2VecKernel.swift.
+// linearly decaying learning rate, input vectors uniform in (-r/dim, r/dim) with
+// r = 1 as gensim 4 (word2vec.c and gensim 3: r = 0.5), output vectors zero. The loop itself is in Word2VecKernel.swift.
 //
 // Determinism: with threads = 1 the vectors depend only on the corpus, the
 // options and the seed. With threads > 1 the workers update the shared vectors
@@ -53,6 +53,7 @@ public enum Word2Vec {
         try check(o.epochs >= 1, "epochs must be positive, got \(o.epochs).")
         try check(o.subsample >= 0 && o.subsample.isFinite, "subsample must be >= 0, got \(o.subsample).")
         try check(o.startLr > 0 && o.startLr.isFinite, "lr must be positive, got \(o.startLr).")
+        try check(o.initRange >= 0 && o.initRange.isFinite, "init_range must be >= 0, got \(o.initRange).")
         try check(o.threads >= 1 && o.threads <= 64, "threads must be in 1...64, got \(o.threads).")
 
         let (words, counts) = vocabulary(sentences, minCount: o.minCount)
@@ -99,10 +100,11 @@ public enum Word2Vec {
         syn1.initialize(repeating: 0, count: n * stride)
         syn0.initialize(repeating: 0, count: n * stride)
         var initRng = W2VRandom(seed: o.seed)
+        let halfWidth = Float(o.initRange / Double(dim))
         for r in 0..<n {
             for c in 0..<dim {
                 let u = Float(Double(initRng.next() >> 40) * 0x1.0p-24)   // [0, 1)
-                syn0[r * stride + c] = (u - 0.5) / Float(dim)
+                syn0[r * stride + c] = (2 * u - 1) * halfWidth
             }
         }
 
