@@ -3,7 +3,9 @@
 // second over the corpus's tokens, vocabulary building included (and per CPU
 // second of the process, all threads: less sensitive to a loaded machine), and saves the
 // vectors in the word2vec text format to MLP_W2V_OUT when set.
-//   MLP_W2V_CORPUS=... MLP_W2V_THREADS=2 swift test -c release --filter Word2VecBench
+// Also MLP_W2V_THREADS (1), MLP_W2V_SEED (1), MLP_W2V_MODE (skipgram or cbow),
+// MLP_W2V_LR and MLP_W2V_INIT (Word2VecOptions.lr and .initRange).
+//   MLP_W2V_CORPUS=... MLP_W2V_THREADS=2 swift test -c release -Xswiftc -enable-testing --filter Word2VecBench
 import XCTest
 import MLPLearn
 
@@ -27,6 +29,7 @@ final class Word2VecBench: XCTestCase {
         var o = Word2VecOptions()
         o.mode = mode; o.threads = threads; o.seed = seed   // the rest: gensim's defaults
         if let r = env["MLP_W2V_INIT"].flatMap(Double.init) { o.initRange = r }
+        if let lr = env["MLP_W2V_LR"].flatMap(Double.init) { o.lr = lr }
         let wv = try Word2Vec.train(sentences: sentences, options: o)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let cpuSeconds = cpu() - c0

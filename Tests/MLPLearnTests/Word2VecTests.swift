@@ -11,10 +11,7 @@ final class Word2VecTests: XCTestCase {
         XCTAssertEqual(Word2Vec.learningRate(start: 0.025, progress: 0.5), 0.025 - (0.025 - 2.5e-6) / 2, accuracy: 1e-15)
         XCTAssertEqual(Word2Vec.learningRate(start: 0.05, progress: 0.25), 0.05 - 0.25 * (0.05 - 5e-6), accuracy: 1e-15)
         XCTAssertEqual(Word2Vec.learningRate(start: 0.025, progress: 2), 0.025e-4, accuracy: 1e-15)  // clamped
-        var o = Word2VecOptions()
-        XCTAssertEqual(o.startLr, 0.025)
-        o.mode = .cbow
-        XCTAssertEqual(o.startLr, 0.05)
+        XCTAssertEqual(Word2VecOptions().lr, 0.025)   // both modes, as gensim
     }
 
     func testSubsamplingKeepProbability() {

@@ -7,7 +7,7 @@
 # tokens, vocabulary building included on both sides, best of REPEAT alternating
 # runs (and words per CPU second of the process, which a loaded machine blurs less); then
 # the quality: three cosine similarities and the top-10 neighbour overlap of 20
-# frequent words, within each implementation (seed 1 vs seed 2) and across.
+# frequent words, within each implementation (seeds 1-3) and across.
 # usage: bench/word2vec/run.sh   (REPEAT=5, WORK=/tmp/mlp-w2v)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,12 +47,13 @@ for t in 1 2; do
   printf '%-8s %8d %14d %14d %7.2f %16d %16d %7.2f\n' skipgram "$t" "$m" "$g" "$(echo "$m / $g" | bc -l)" \
     "$mc" "$gc" "$(echo "$mc / $gc" | bc -l)"
 done
-ours 1 2 "$WORK/mlp_s2.txt" >/dev/null
-theirs 1 2 "$WORK/gensim_s2.txt" >/dev/null
-echo "quality (similarities first/second file; overlap of top-10 neighbours, 20 words):"
+# Quality: seeds 1-3 on 1 thread (seed 1 is the timed runs' output), and the 2-thread runs.
+for seed in 2 3; do
+  ours 1 $seed "$WORK/mlp_s$seed.txt" >/dev/null
+  theirs 1 $seed "$WORK/gensim_s$seed.txt" >/dev/null
+done
 C="$PY bench/word2vec/compare.py"
-$C "$WORK/mlp_t1.txt" "$WORK/gensim_t1.txt" "  mlp-1 vs gensim-1     "
-$C "$WORK/mlp_t2.txt" "$WORK/gensim_t2.txt" "  mlp-2 vs gensim-2     "
-$C "$WORK/mlp_s2.txt" "$WORK/gensim_t1.txt" "  mlp seed 2 vs gensim-1"
-$C "$WORK/mlp_s2.txt" "$WORK/mlp_t1.txt" "  mlp seed 2 vs seed 1  "
-$C "$WORK/gensim_s2.txt" "$WORK/gensim_t1.txt" "  gensim seed 2 vs seed 1"
+echo "quality, 1 thread, seeds 1-3 (A mlp, B gensim):"
+$C "$WORK"/mlp_t1.txt "$WORK"/mlp_s{2,3}.txt -- "$WORK"/gensim_t1.txt "$WORK"/gensim_s{2,3}.txt
+echo "quality, 2 threads (A mlp, B gensim):"
+$C "$WORK"/mlp_t2.txt -- "$WORK"/gensim_t2.txt

@@ -20,7 +20,7 @@ public enum Word2Vec {
     /// Trains word vectors on tokenised sentences (see `Word2VecOptions`).
     public static func train(sentences: [[String]], dim: Int = 100, window: Int = 5, negative: Int = 5,
                              mode: Word2VecMode = .skipgram, minCount: Int = 5, epochs: Int = 1,
-                             subsample: Double = 1e-3, lr: Double? = nil, threads: Int = 1,
+                             subsample: Double = 1e-3, lr: Double = 0.025, threads: Int = 1,
                              seed: UInt64 = 1) throws -> WordVectors {
         var o = Word2VecOptions()
         o.dim = dim; o.window = window; o.negative = negative; o.mode = mode; o.minCount = minCount
@@ -52,7 +52,7 @@ public enum Word2Vec {
         try check(o.minCount >= 1, "min_count must be positive, got \(o.minCount).")
         try check(o.epochs >= 1, "epochs must be positive, got \(o.epochs).")
         try check(o.subsample >= 0 && o.subsample.isFinite, "subsample must be >= 0, got \(o.subsample).")
-        try check(o.startLr > 0 && o.startLr.isFinite, "lr must be positive, got \(o.startLr).")
+        try check(o.lr > 0 && o.lr.isFinite, "lr must be positive, got \(o.lr).")
         try check(o.initRange >= 0 && o.initRange.isFinite, "init_range must be >= 0, got \(o.initRange).")
         try check(o.threads >= 1 && o.threads <= 64, "threads must be in 1...64, got \(o.threads).")
 
@@ -140,7 +140,7 @@ public enum Word2Vec {
                 keep: keep, keepAll: keepAll, ids: ids, starts: starts,
                 chunks: chunks, firstChunk: k, chunkStep: jobCount, chunkCount: chunkCount, jobWords: jobWords,
                 epochs: o.epochs, window: o.window, negative: o.negative, cbow: o.mode == .cbow,
-                lr: o.startLr, minLrFraction: o.minLrFraction, seed: seeder.next(),
+                lr: o.lr, minLrFraction: o.minLrFraction, seed: seeder.next(),
                 sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx))
         }
         runJobs(jobs, jobCount)

@@ -22,9 +22,10 @@ public struct Word2VecOptions: Sendable {
     public var epochs = 1
     /// Frequent-word subsampling threshold s (0 turns it off).
     public var subsample = 1e-3
-    /// Starting learning rate; nil: 0.025 for skip-gram, 0.05 for CBOW (the C
-    /// code's defaults; gensim uses 0.025 for both).
-    public var lr: Double? = nil
+    /// Starting learning rate: 0.025 for both modes, as gensim 4. (word2vec.c starts
+    /// CBOW at 0.05; after one epoch on the KJV Bible that gave neighbour lists far
+    /// from gensim's, top-10 overlap 1.9 against 4.3 at 0.025, and king-queen 0.63.)
+    public var lr = 0.025
     /// The rate decays linearly to lr * minLrFraction over all words of all epochs.
     public var minLrFraction = 1e-4
     /// Worker threads (Hogwild: the corpus is cut into chunks of 10,000 words dealt
@@ -39,8 +40,6 @@ public struct Word2VecOptions: Sendable {
 
     public init() {}
 
-    /// The starting learning rate in effect.
-    public var startLr: Double { lr ?? (mode == .cbow ? 0.05 : 0.025) }
 }
 
 extension Word2Vec {
