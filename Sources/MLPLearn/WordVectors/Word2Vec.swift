@@ -212,6 +212,11 @@ public enum Word2Vec {
     /// workers see only the raw job records), then waits for all.
     static func runJobs(_ jobs: UnsafeMutablePointer<W2VJob>, _ count: Int) {
         var tids: [pthread_t] = []
+        // Workers start with every signal blocked, so that Ctrl-C still reaches the
+        // calling (interpreter) thread; the mask is restored before job 0 runs here.
+        var all = sigset_t(), saved = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, &saved)
         for k in 1..<Swift.max(count, 1) {
             var tid = pthread_t()
             let rc = pthread_create(&tid, nil, { arg in
@@ -220,6 +225,7 @@ public enum Word2Vec {
             }, UnsafeMutableRawPointer(jobs + k))
             if rc == 0 { tids.append(tid) } else { w2vRunJob(jobs + k) }
         }
+        pthread_sigmask(SIG_SETMASK, &saved, nil)
         w2vRunJob(jobs)
         for t in tids { pthread_join(t, nil) }
     }
