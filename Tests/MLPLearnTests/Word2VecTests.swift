@@ -99,6 +99,27 @@ final class Word2VecTests: XCTestCase {
         }
     }
 
+    func testProgressIsReportedAndItsErrorStopsTraining() throws {
+        var o = Word2VecOptions()
+        o.minCount = 1; o.dim = 8; o.epochs = 3
+        let corpus = topicCorpus(seed: 8, sentences: 3000)   // 24,000 words: 3 chunks an epoch
+        var seen: [Double] = []
+        _ = try Word2Vec.train(sentences: corpus, options: o) { seen.append($0) }
+        XCTAssertEqual(seen.count, 9)
+        XCTAssertEqual(seen.first, 0)
+        XCTAssertEqual(seen, seen.sorted())
+        XCTAssertLessThan(seen.last!, 1)
+        for threads in [1, 2] {
+            o.threads = threads
+            var calls = 0
+            XCTAssertThrowsError(try Word2Vec.train(sentences: corpus, options: o) { _ in
+                calls += 1
+                if calls == 2 { throw LearnError("interrupted") }
+            }) { e in XCTAssertEqual("\(e)", "interrupted") }
+            XCTAssertEqual(calls, 2)
+        }
+    }
+
     func testBadOptionsAreRejected() {
         let s = [["a", "b"]]
         XCTAssertThrowsError(try Word2Vec.train(sentences: s, dim: 0, minCount: 1))

@@ -15,6 +15,7 @@ import Glibc
 import Darwin
 #endif
 import MLPTensor
+import Synchronization
 
 public enum Word2Vec {
     /// Trains word vectors on tokenised sentences (see `Word2VecOptions`).
@@ -44,7 +45,11 @@ public enum Word2Vec {
         return (order.map { words[$0] }, order.map { counts[$0] })
     }
 
-    public static func train(sentences: [[String]], options o: Word2VecOptions) throws -> WordVectors {
+    /// `progress`, when given, is called on the calling thread about every 10,000
+    /// words with the fraction done (of the calling thread's share); whatever it
+    /// throws (an interrupt, a deadline) stops every thread and is rethrown.
+    public static func train(sentences: [[String]], options o: Word2VecOptions,
+                             progress: ((Double) throws -> Void)? = nil) throws -> WordVectors {
         func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec: \(what)") } }
         try check(o.dim >= 1, "dim must be positive, got \(o.dim).")
         try check(o.window >= 1, "window must be positive, got \(o.window).")
@@ -122,6 +127,9 @@ public enum Word2Vec {
         let jobCount = Swift.max(1, Swift.min(o.threads, chunkCount))
         let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: jobCount)
         defer { jobs.deallocate() }
+        let stop = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+        stop.initialize(to: Atomic(0))
+        defer { stop.deinitialize(count: 1); stop.deallocate() }
         var scratch: [UnsafeMutableRawPointer] = []
         defer { for p in scratch { free(p) } }
         var seeder = SplitMix64(o.seed ^ 0x5EED_0F_3A11)
@@ -141,9 +149,17 @@ public enum Word2Vec {
                 chunks: chunks, firstChunk: k, chunkStep: jobCount, chunkCount: chunkCount, jobWords: jobWords,
                 epochs: o.epochs, window: o.window, negative: o.negative, cbow: o.mode == .cbow,
                 lr: o.lr, minLrFraction: o.minLrFraction, seed: seeder.next(),
-                sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx))
+                sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx, stop: stop))
         }
-        runJobs(jobs, jobCount)
+        var thrown: Error? = nil
+        if let progress {
+            runJobs(jobs, jobCount) { fraction in
+                do { try progress(fraction); return true } catch { thrown = error; return false }
+            }
+        } else {
+            runJobs(jobs, jobCount, check: nil)
+        }
+        if let thrown { throw thrown }
 
         var out = [Float](repeating: 0, count: n * dim)
         for r in 0..<n { for c in 0..<dim { out[r * dim + c] = syn0[r * stride + c] } }
@@ -210,7 +226,7 @@ public enum Word2Vec {
 
     /// Runs job 0 on this thread and the others on new threads (pthreads: the
     /// workers see only the raw job records), then waits for all.
-    static func runJobs(_ jobs: UnsafeMutablePointer<W2VJob>, _ count: Int) {
+    static func runJobs(_ jobs: UnsafeMutablePointer<W2VJob>, _ count: Int, check: ((Double) -> Bool)?) {
         var tids: [pthread_t] = []
         // Workers start with every signal blocked, so that Ctrl-C still reaches the
         // calling (interpreter) thread; the mask is restored before job 0 runs here.
@@ -226,7 +242,7 @@ public enum Word2Vec {
             if rc == 0 { tids.append(tid) } else { w2vRunJob(jobs + k) }
         }
         pthread_sigmask(SIG_SETMASK, &saved, nil)
-        w2vRunJob(jobs)
+        w2vRunJob(jobs, check: check)
         for t in tids { pthread_join(t, nil) }
     }
 }

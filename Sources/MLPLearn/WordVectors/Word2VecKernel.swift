@@ -12,6 +12,7 @@ import Glibc
 import Darwin
 #endif
 import MLPTensor
+import Synchronization
 
 /// xoshiro256** (the same generator as MLPTensor's Xoshiro256), inlined here so
 /// the hot loop does not call across modules.
@@ -74,6 +75,7 @@ struct W2VJob {
     var neu1: UnsafeMutablePointer<Float>       // scratch rows
     var neu1e: UnsafeMutablePointer<Float>
     var ctx: UnsafeMutablePointer<Int32>        // scratch: CBOW context ids
+    var stop: UnsafeMutablePointer<Atomic<Int>> // set to 1: every job stops at its next chunk
 }
 
 @inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
@@ -140,8 +142,10 @@ private func w2vNegativeStep(_ j: UnsafeMutablePointer<W2VJob>, _ rng: inout W2V
     }
 }
 
-/// Runs one job: all epochs over its chunks of sentences.
-func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>) {
+/// Runs one job: all epochs over its chunks of sentences. `check` (job 0 only, on
+/// the calling thread) is called before each chunk with the job's progress in 0...1;
+/// false stops all jobs.
+func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>, check: ((Double) -> Bool)? = nil) {
     var rng = W2VRandom(seed: j.pointee.seed)
     let stride = j.pointee.stride, syn0 = j.pointee.syn0
     let neu1 = j.pointee.neu1, neu1e = j.pointee.neu1e, ctx = j.pointee.ctx
@@ -154,6 +158,10 @@ func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>) {
         var done = 0
         var chunk = j.pointee.firstChunk
         while chunk < j.pointee.chunkCount {
+            if let check, !check(Double(epoch &* jobWords &+ done) / totalWords) {
+                j.pointee.stop.pointee.store(1, ordering: .relaxed)
+            }
+            if j.pointee.stop.pointee.load(ordering: .relaxed) != 0 { return }
             for s in j.pointee.chunks[chunk] ..< j.pointee.chunks[chunk &+ 1] {
                 let progress = Double(epoch &* jobWords &+ done) / totalWords
                 let alpha = Float(Word2Vec.learningRate(start: j.pointee.lr, progress: progress,
