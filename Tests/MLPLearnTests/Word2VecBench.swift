@@ -1,10 +1,10 @@
 // Benchmark P2 (bench/word2vec/run.sh), skipped unless MLP_W2V_CORPUS names a
 // corpus (one sentence a line, words separated by spaces). Prints the words per
-// second over the corpus's tokens, vocabulary building included (and per CPU
+// second over the corpus's tokens (times the epochs), vocabulary building included (and per CPU
 // second of the process, all threads: less sensitive to a loaded machine), and saves the
 // vectors in the word2vec text format to MLP_W2V_OUT when set.
 // Also MLP_W2V_THREADS (1), MLP_W2V_SEED (1), MLP_W2V_MODE (skipgram or cbow),
-// MLP_W2V_LR and MLP_W2V_INIT (Word2VecOptions.lr and .initRange).
+// MLP_W2V_LR, MLP_W2V_INIT and MLP_W2V_EPOCHS (Word2VecOptions.lr, .initRange, .epochs).
 //   MLP_W2V_CORPUS=... MLP_W2V_THREADS=2 swift test -c release -Xswiftc -enable-testing --filter Word2VecBench
 import XCTest
 import MLPLearn
@@ -30,11 +30,13 @@ final class Word2VecBench: XCTestCase {
         o.mode = mode; o.threads = threads; o.seed = seed   // the rest: gensim's defaults
         if let r = env["MLP_W2V_INIT"].flatMap(Double.init) { o.initRange = r }
         if let lr = env["MLP_W2V_LR"].flatMap(Double.init) { o.lr = lr }
+        if let e = env["MLP_W2V_EPOCHS"].flatMap(Int.init) { o.epochs = e }
         let wv = try Word2Vec.train(sentences: sentences, options: o)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let cpuSeconds = cpu() - c0
         print(String(format: "word2vec mlp: threads %d, %d tokens, vocabulary %d, %.3f s, %.0f words/s, cpu %.3f s, %.0f words/cpu-s",
-                     threads, tokens, wv.count, seconds, Double(tokens) / seconds, cpuSeconds, Double(tokens) / cpuSeconds))
+                     threads, tokens, wv.count, seconds, Double(tokens * o.epochs) / seconds, cpuSeconds,
+                     Double(tokens * o.epochs) / cpuSeconds))
         for (a, b) in [("king", "queen"), ("god", "lord"), ("water", "waters")] where wv.contains(a) && wv.contains(b) {
             print(String(format: "word2vec mlp: similarity %@-%@ %.3f", a, b, try wv.similarity(a, b)))
         }
