@@ -2,7 +2,9 @@
 // word2vec.c and gensim 4 train it: vocabulary at minCount, frequent-word
 // subsampling, a reduced window drawn per centre word, unigram^0.75 noise,
 // linearly decaying learning rate, input vectors uniform in (-r/dim, r/dim) with
-// r = 1 as gensim 4 (word2vec.c and gensim 3: r = 0.5), output vectors zero. The loop itself is in Word2VecKernel.swift.
+// r = 1 as gensim 4 (word2vec.c and gensim 3: r = 0.5), output vectors zero.
+// Float32 throughout, as both. The loop itself is in Word2VecKernel.swift;
+// bench/word2vec compares speed and neighbours with gensim.
 //
 // Determinism: with threads = 1 the vectors depend only on the corpus, the
 // options and the seed. With threads > 1 the workers update the shared vectors
