@@ -1,0 +1,250 @@
+// word2vec (Mikolov et al. 2013) with negative sampling, skip-gram or CBOW, as
+// word2vec.c and gensim 4 train it: vocabulary at minCount, frequent-word
+// subsampling, a reduced window drawn per centre word, unigram^0.75 noise,
+// linearly decaying learning rate, input vectors uniform in (-r/dim, r/dim) with
+// r = 1 as gensim 4 (word2vec.c and gensim 3: r = 0.5), output vectors zero.
+// Float32 throughout, as both. The loop itself is in Word2VecKernel.swift;
+// bench/word2vec compares speed and neighbours with gensim.
+//
+// Determinism: with threads = 1 the vectors depend only on the corpus, the
+// options and the seed. With threads > 1 the workers update the shared vectors
+// without locks (Hogwild, as gensim and word2vec.c), so results vary from run to
+// run in the last bits, as gensim's do.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MLPTensor
+import Synchronization
+
+public enum Word2Vec {
+    /// Trains word vectors on tokenised sentences (see `Word2VecOptions`).
+    public static func train(sentences: [[String]], dim: Int = 100, window: Int = 5, negative: Int = 5,
+                             mode: Word2VecMode = .skipgram, minCount: Int = 5, epochs: Int = 1,
+                             subsample: Double = 1e-3, lr: Double = 0.025, threads: Int = 1,
+                             seed: UInt64 = 1) throws -> WordVectors {
+        var o = Word2VecOptions()
+        o.dim = dim; o.window = window; o.negative = negative; o.mode = mode; o.minCount = minCount
+        o.epochs = epochs; o.subsample = subsample; o.lr = lr; o.threads = threads; o.seed = seed
+        return try train(sentences: sentences, options: o)
+    }
+
+    /// Words with count >= minCount, most frequent first, ties in order of first
+    /// appearance (gensim's order), with their counts.
+    public static func vocabulary(_ sentences: [[String]], minCount: Int) -> (words: [String], counts: [Int]) {
+        var index: [String: Int] = [:]
+        var words: [String] = [], counts: [Int] = []
+        for s in sentences {
+            for w in s {
+                if let i = index[w] { counts[i] += 1 }
+                else { index[w] = words.count; words.append(w); counts.append(1) }
+            }
+        }
+        let order = (0..<words.count).filter { counts[$0] >= minCount }
+            .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+        return (order.map { words[$0] }, order.map { counts[$0] })
+    }
+
+    /// `progress`, when given, is called on the calling thread about every 10,000
+    /// words with the fraction done (of the calling thread's share); whatever it
+    /// throws (an interrupt, a deadline) stops every thread and is rethrown.
+    public static func train(sentences: [[String]], options o: Word2VecOptions,
+                             progress: ((Double) throws -> Void)? = nil) throws -> WordVectors {
+        func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec: \(what)") } }
+        try check(o.dim >= 1, "dim must be positive, got \(o.dim).")
+        try check(o.window >= 1, "window must be positive, got \(o.window).")
+        try check(o.negative >= 1, "negative must be positive, got \(o.negative).")
+        try check(o.minCount >= 1, "min_count must be positive, got \(o.minCount).")
+        try check(o.epochs >= 1, "epochs must be positive, got \(o.epochs).")
+        try check(o.subsample >= 0 && o.subsample.isFinite, "subsample must be >= 0, got \(o.subsample).")
+        try check(o.lr > 0 && o.lr.isFinite, "lr must be positive, got \(o.lr).")
+        try check(o.initRange >= 0 && o.initRange.isFinite, "init_range must be >= 0, got \(o.initRange).")
+        try check(o.threads >= 1 && o.threads <= 64, "threads must be in 1...64, got \(o.threads).")
+
+        let (words, counts) = vocabulary(sentences, minCount: o.minCount)
+        try check(!words.isEmpty, "no word occurs min_count = \(o.minCount) times.")
+        let n = words.count
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(n)
+        for (i, w) in words.enumerated() { index[w] = Int32(i) }
+
+        // The corpus as ids in raw buffers; out-of-vocabulary words dropped (as gensim).
+        let total = counts.reduce(0, +)
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(total, 1))
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: sentences.count + 1)
+        defer { ids.deallocate(); starts.deallocate() }
+        var pos = 0, longest = 0
+        for (si, s) in sentences.enumerated() {
+            starts[si] = pos
+            for w in s { if let i = index[w] { ids[pos] = i; pos += 1 } }
+            longest = Swift.max(longest, pos - starts[si])
+        }
+        starts[sentences.count] = pos
+
+        // Subsampling thresholds.
+        let keep = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let keepAll = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer { keep.deallocate(); keepAll.deallocate() }
+        for i in 0..<n {
+            let p = keepProbability(count: counts[i], total: total, subsample: o.subsample)
+            keepAll[i] = p >= 1
+            keep[i] = p >= 1 ? UInt32.max : UInt32(p * 4294967296.0)
+        }
+
+        // Noise distribution unigram^0.75 by Walker's alias method: exact, O(1) a draw,
+        // and small enough (8 bytes a word) to stay in cache, unlike a 1e8-entry table.
+        let aliasProb = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let aliasOther = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { aliasProb.deallocate(); aliasOther.deallocate() }
+        buildAlias(counts.map { pow(Double($0), 0.75) }, aliasProb, aliasOther)
+
+        // Vectors: rows padded to a multiple of 8 floats, 32-byte aligned.
+        let dim = o.dim, stride = (dim + 7) / 8 * 8
+        let syn0 = allocateFloats(n * stride), syn1 = allocateFloats(n * stride)
+        defer { free(syn0); free(syn1) }
+        syn1.initialize(repeating: 0, count: n * stride)
+        syn0.initialize(repeating: 0, count: n * stride)
+        var initRng = W2VRandom(seed: o.seed)
+        let halfWidth = Float(o.initRange / Double(dim))
+        for r in 0..<n {
+            for c in 0..<dim {
+                let u = Float(Double(initRng.next() >> 40) * 0x1.0p-24)   // [0, 1)
+                syn0[r * stride + c] = (2 * u - 1) * halfWidth
+            }
+        }
+
+        let sigmoid = W2VSigmoid.table()
+        defer { sigmoid.deallocate() }
+
+        // Chunks of about 10,000 words (gensim's batch_words), dealt to the threads in
+        // turn, so that all threads move through the corpus in order as gensim's job
+        // queue does (two contiguous halves gave visibly different neighbours).
+        let chunkList = chunkSentences(starts, sentences.count, words: chunkWords)
+        let chunks = UnsafeMutablePointer<Int>.allocate(capacity: chunkList.count)
+        defer { chunks.deallocate() }
+        for (i, c) in chunkList.enumerated() { chunks[i] = c }
+        let chunkCount = chunkList.count - 1
+        let jobCount = Swift.max(1, Swift.min(o.threads, chunkCount))
+        let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: jobCount)
+        defer { jobs.deallocate() }
+        let stop = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+        stop.initialize(to: Atomic(0))
+        defer { stop.deinitialize(count: 1); stop.deallocate() }
+        var scratch: [UnsafeMutableRawPointer] = []
+        defer { for p in scratch { free(p) } }
+        var seeder = SplitMix64(o.seed ^ 0x5EED_0F_3A11)
+        for k in 0..<jobCount {
+            var jobWords = 0
+            for c in Swift.stride(from: k, to: chunkCount, by: jobCount) { jobWords += starts[chunks[c + 1]] - starts[chunks[c]] }
+            let sentence = allocateAligned(longest + 1, Int32.self)
+            let ctx = allocateAligned(2 * o.window + 1, Int32.self)
+            let neu1 = allocateFloats(stride), neu1e = allocateFloats(stride)
+            neu1.initialize(repeating: 0, count: stride); neu1e.initialize(repeating: 0, count: stride)
+            scratch += [UnsafeMutableRawPointer(sentence), UnsafeMutableRawPointer(ctx),
+                        UnsafeMutableRawPointer(neu1), UnsafeMutableRawPointer(neu1e)]
+            (jobs + k).initialize(to: W2VJob(
+                syn0: syn0, syn1: syn1, stride: stride, sigmoid: sigmoid,
+                aliasProb: aliasProb, aliasOther: aliasOther, vocabSize: n,
+                keep: keep, keepAll: keepAll, ids: ids, starts: starts,
+                chunks: chunks, firstChunk: k, chunkStep: jobCount, chunkCount: chunkCount, jobWords: jobWords,
+                epochs: o.epochs, window: o.window, negative: o.negative, cbow: o.mode == .cbow,
+                lr: o.lr, minLrFraction: o.minLrFraction, seed: seeder.next(),
+                sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx, stop: stop))
+        }
+        var thrown: Error? = nil
+        if let progress {
+            runJobs(jobs, jobCount) { fraction in
+                do { try progress(fraction); return true } catch { thrown = error; return false }
+            }
+        } else {
+            runJobs(jobs, jobCount, check: nil)
+        }
+        if let thrown { throw thrown }
+
+        var out = [Float](repeating: 0, count: n * dim)
+        for r in 0..<n { for c in 0..<dim { out[r * dim + c] = syn0[r * stride + c] } }
+        return try WordVectors(words: words, vectors: out, dim: dim, counts: counts)
+    }
+
+    /// 64-byte aligned floats (free with `free`).
+    static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> { allocateAligned(count, Float.self) }
+
+    /// 64-byte aligned, uninitialised memory for `count` values (free with `free`).
+    static func allocateAligned<T>(_ count: Int, _ type: T.Type) -> UnsafeMutablePointer<T> {
+        var raw: UnsafeMutableRawPointer? = nil
+        let bytes = Swift.max(count, 16) * MemoryLayout<T>.stride
+        if posix_memalign(&raw, 64, (bytes + 63) / 64 * 64) != 0 || raw == nil { fatalError("word2vec: out of memory") }
+        return raw!.bindMemory(to: T.self, capacity: count)
+    }
+
+    static let chunkWords = 10_000
+
+    /// Sentence indices that cut sentences 0..<count into chunks of at least `words`
+    /// words (the last may be shorter): 0, ..., count.
+    static func chunkSentences(_ starts: UnsafeMutablePointer<Int>, _ count: Int, words: Int) -> [Int] {
+        var out = [0]
+        var s = 0
+        while s < count {
+            let from = starts[s]
+            while s < count && starts[s] - from < words { s += 1 }
+            out.append(s)
+        }
+        if out.count == 1 { out.append(count) }
+        return out
+    }
+
+    /// Walker's alias tables for weights w (normalised here): slot i holds i with
+    /// probability prob[i] / 2^32, else other[i].
+    static func buildAlias(_ w: [Double], _ prob: UnsafeMutablePointer<UInt32>, _ other: UnsafeMutablePointer<Int32>) {
+        let n = w.count, sum = w.reduce(0, +)
+        var scaled = w.map { $0 * Double(n) / sum }
+        var small: [Int] = [], large: [Int] = []
+        for i in 0..<n { if scaled[i] < 1 { small.append(i) } else { large.append(i) } }
+        while let s = small.popLast() {
+            guard let l = large.last else { scaled[s] = 1; other[s] = Int32(s); prob[s] = UInt32.max; continue }
+            prob[s] = UInt32(scaled[s] * 4294967296.0); other[s] = Int32(l)
+            scaled[l] -= 1 - scaled[s]
+            if scaled[l] < 1 { large.removeLast(); small.append(l) }
+        }
+        for l in large { prob[l] = UInt32.max; other[l] = Int32(l) }
+    }
+
+    /// The probability with which the noise sampler draws each word, for counts in
+    /// vocabulary order (exact up to 2^-32; it should be count^0.75 normalised).
+    public static func noiseDistribution(counts: [Int]) -> [Double] {
+        let w = counts.map { pow(Double($0), 0.75) }, n = w.count
+        let prob = UnsafeMutablePointer<UInt32>.allocate(capacity: n), other = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { prob.deallocate(); other.deallocate() }
+        buildAlias(w, prob, other)
+        var p = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let a = Double(prob[i]) / 4294967296.0
+            p[i] += a / Double(n); p[Int(other[i])] += (1 - a) / Double(n)
+        }
+        return p
+    }
+
+    /// Runs job 0 on this thread and the others on new threads (pthreads: the
+    /// workers see only the raw job records), then waits for all.
+    static func runJobs(_ jobs: UnsafeMutablePointer<W2VJob>, _ count: Int, check: ((Double) -> Bool)?) {
+        var tids: [pthread_t] = []
+        // Workers start with every signal blocked, so that Ctrl-C still reaches the
+        // calling (interpreter) thread; the mask is restored before job 0 runs here.
+        var all = sigset_t(), saved = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, &saved)
+        for k in 1..<Swift.max(count, 1) {
+            var tid = pthread_t()
+            let rc = pthread_create(&tid, nil, { arg in
+                w2vRunJob(arg!.assumingMemoryBound(to: W2VJob.self))
+                return nil
+            }, UnsafeMutableRawPointer(jobs + k))
+            if rc == 0 { tids.append(tid) } else { w2vRunJob(jobs + k) }
+        }
+        pthread_sigmask(SIG_SETMASK, &saved, nil)
+        w2vRunJob(jobs, check: check)
+        for t in tids { pthread_join(t, nil) }
+    }
+}

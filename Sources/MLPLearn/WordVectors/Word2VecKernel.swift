@@ -1,0 +1,212 @@
+// The training loop of word2vec over raw Float32 buffers (as word2vec.c and
+// gensim: float32 halves the memory traffic and doubles the SIMD width; the
+// updates are noisy SGD steps, so Double would buy nothing). Rows are padded to a
+// multiple of 8 floats with zeros that every update keeps at zero, so the dot
+// and axpy loops run on whole SIMD8 vectors. A job owns its scratch buffers and
+// random generator; it reads and writes only through the pointers of its
+// `W2VJob`, never a Swift object, so two jobs can run on two threads (Hogwild).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MLPTensor
+import Synchronization
+
+/// xoshiro256** (the same generator as MLPTensor's Xoshiro256), inlined here so
+/// the hot loop does not call across modules.
+struct W2VRandom {
+    var s0, s1, s2, s3: UInt64
+    init(seed: UInt64) {
+        var sm = SplitMix64(seed)
+        s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
+    }
+    @inline(__always) mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+    /// Uniform in 0..<n from the high 32 bits (Lemire's multiply; bias below 2^-32 n).
+    @inline(__always) mutating func below(_ n: Int) -> Int {
+        Int(truncatingIfNeeded: ((next() >> 32) &* UInt64(truncatingIfNeeded: n)) >> 32)
+    }
+}
+
+/// sigmoid on (-maxExp, maxExp) from a table of 1001 values, as word2vec.c.
+enum W2VSigmoid {
+    static let maxExp: Float = 6
+    static let size = 1000
+    static func table() -> UnsafeMutablePointer<Float> {
+        let t = UnsafeMutablePointer<Float>.allocate(capacity: size + 1)
+        for i in 0...size {
+            let x = (Double(i) / Double(size) * 2 - 1) * Double(maxExp)
+            t[i] = Float(1 / (1 + exp(-x)))
+        }
+        return t
+    }
+}
+
+/// Everything one worker needs, as plain values and pointers.
+struct W2VJob {
+    var syn0: UnsafeMutablePointer<Float>       // input vectors, n x stride
+    var syn1: UnsafeMutablePointer<Float>       // output vectors, n x stride
+    var stride: Int
+    var sigmoid: UnsafeMutablePointer<Float>
+    var aliasProb: UnsafeMutablePointer<UInt32> // noise distribution (Walker's alias method)
+    var aliasOther: UnsafeMutablePointer<Int32>
+    var vocabSize: Int
+    var keep: UnsafeMutablePointer<UInt32>      // keep probability * 2^32 (saturated)
+    var keepAll: UnsafeMutablePointer<Bool>     // keep probability >= 1
+    var ids: UnsafeMutablePointer<Int32>        // the corpus as word ids (in-vocabulary only)
+    var starts: UnsafeMutablePointer<Int>       // sentence i is ids[starts[i] ..< starts[i + 1]]
+    var chunks: UnsafeMutablePointer<Int>       // chunk c is sentences chunks[c] ..< chunks[c + 1]
+    var firstChunk: Int, chunkStep: Int, chunkCount: Int   // this job: chunks first, first + step, ...
+    var jobWords: Int                           // words of this job's chunks (one epoch)
+    var epochs: Int
+    var window: Int, negative: Int
+    var cbow: Bool
+    var lr: Double, minLrFraction: Double
+    var seed: UInt64
+    var sentence: UnsafeMutablePointer<Int32>   // scratch: the subsampled sentence
+    var neu1: UnsafeMutablePointer<Float>       // scratch rows
+    var neu1e: UnsafeMutablePointer<Float>
+    var ctx: UnsafeMutablePointer<Int32>        // scratch: CBOW context ids
+    var stop: UnsafeMutablePointer<Atomic<Int>> // set to 1: every job stops at its next chunk
+}
+
+@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// a . b over n floats (n a multiple of 8).
+@inline(__always) func w2vDot(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+    var i = 0
+    while i &+ 16 <= n {
+        s0 += load8(a + i) * load8(b + i)
+        s1 += load8(a + (i &+ 8)) * load8(b + (i &+ 8))
+        i &+= 16
+    }
+    if i < n { s0 += load8(a + i) * load8(b + i) }
+    return (s0 + s1).sum()
+}
+
+/// y += g x over n floats (n a multiple of 8).
+@inline(__always) func w2vAxpy(_ g: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let gv = SIMD8<Float>(repeating: g)
+    var i = 0
+    while i < n {
+        store8(y + i, load8(y + i) + gv * load8(x + i))
+        i &+= 8
+    }
+}
+
+/// One step of negative sampling: input row l1 against the output row of `word`
+/// (label 1) and `negative` noise words (label 0); output rows updated, the input's
+/// gradient added to neu1e.
+@inline(__always)
+private func w2vNegativeStep(_ j: UnsafeMutablePointer<W2VJob>, _ rng: inout W2VRandom,
+                             _ l1: UnsafeMutablePointer<Float>, _ word: Int, _ alpha: Float) {
+    let stride = j.pointee.stride, syn1 = j.pointee.syn1, neu1e = j.pointee.neu1e
+    let sig = j.pointee.sigmoid, n = j.pointee.vocabSize
+    let prob = j.pointee.aliasProb, other = j.pointee.aliasOther
+    let scale = Float(W2VSigmoid.size) / (2 * W2VSigmoid.maxExp)
+    var d = 0
+    let neg = j.pointee.negative
+    while d <= neg {
+        var target = word
+        var label: Float = 1
+        if d > 0 {
+            let r = rng.next()
+            let i = Int(truncatingIfNeeded: ((r >> 32) &* UInt64(truncatingIfNeeded: n)) >> 32)
+            target = UInt32(truncatingIfNeeded: r) < prob[i] ? i : Int(other[i])
+            label = 0
+            if target == word { d &+= 1; continue }
+        }
+        let l2 = syn1 + target &* stride
+        let f = w2vDot(l1, l2, stride)
+        let g: Float
+        if f > W2VSigmoid.maxExp { g = (label - 1) * alpha }
+        else if f < -W2VSigmoid.maxExp { g = label * alpha }
+        else { g = (label - sig[Int((f + W2VSigmoid.maxExp) * scale)]) * alpha }
+        w2vAxpy(g, l2, neu1e, stride)
+        w2vAxpy(g, l1, l2, stride)
+        d &+= 1
+    }
+}
+
+/// Runs one job: all epochs over its chunks of sentences. `check` (job 0 only, on
+/// the calling thread) is called before each chunk with the job's progress in 0...1;
+/// false stops all jobs.
+func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>, check: ((Double) -> Bool)? = nil) {
+    var rng = W2VRandom(seed: j.pointee.seed)
+    let stride = j.pointee.stride, syn0 = j.pointee.syn0
+    let neu1 = j.pointee.neu1, neu1e = j.pointee.neu1e, ctx = j.pointee.ctx
+    let ids = j.pointee.ids, starts = j.pointee.starts, sent = j.pointee.sentence
+    let keep = j.pointee.keep, keepAll = j.pointee.keepAll
+    let window = j.pointee.window, cbow = j.pointee.cbow
+    let epochs = j.pointee.epochs, jobWords = j.pointee.jobWords
+    let totalWords = Double(Swift.max(1, epochs &* jobWords))
+    for epoch in 0..<epochs {
+        var done = 0
+        var chunk = j.pointee.firstChunk
+        while chunk < j.pointee.chunkCount {
+            if let check, !check(Double(epoch &* jobWords &+ done) / totalWords) {
+                j.pointee.stop.pointee.store(1, ordering: .relaxed)
+            }
+            if j.pointee.stop.pointee.load(ordering: .relaxed) != 0 { return }
+            for s in j.pointee.chunks[chunk] ..< j.pointee.chunks[chunk &+ 1] {
+                let progress = Double(epoch &* jobWords &+ done) / totalWords
+                let alpha = Float(Word2Vec.learningRate(start: j.pointee.lr, progress: progress,
+                                                        minFraction: j.pointee.minLrFraction))
+                let a = starts[s], b = starts[s &+ 1]
+                done &+= b &- a
+                // frequent-word subsampling
+                var len = 0
+                for k in a..<b {
+                    let w = Int(ids[k])
+                    if keepAll[w] || UInt32(truncatingIfNeeded: rng.next() >> 32) < keep[w] {
+                        sent[len] = Int32(truncatingIfNeeded: w); len &+= 1
+                    }
+                }
+                if len < 2 { continue }
+                for i in 0..<len {
+                    let word = Int(sent[i])
+                    let reduced = window &- rng.below(window)   // 1...window
+                    let lo = Swift.max(0, i &- reduced), hi = Swift.min(len &- 1, i &+ reduced)
+                    if cbow {
+                        var cw = 0
+                        neu1.update(repeating: 0, count: stride)
+                        for c in lo...hi where c != i {
+                            let w = Int(sent[c])
+                            ctx[cw] = sent[c]; cw &+= 1
+                            w2vAxpy(1, syn0 + w &* stride, neu1, stride)
+                        }
+                        if cw == 0 { continue }
+                        let inv = 1 / Float(cw)
+                        var q = 0
+                        while q < stride { store8(neu1 + q, load8(neu1 + q) * inv); q &+= 8 }
+                        neu1e.update(repeating: 0, count: stride)
+                        w2vNegativeStep(j, &rng, neu1, word, alpha)
+                        for c in 0..<cw { w2vAxpy(1, neu1e, syn0 + Int(ctx[c]) &* stride, stride) }
+                    } else {
+                        for c in lo...hi where c != i {
+                            let l1 = syn0 + Int(sent[c]) &* stride
+                            neu1e.update(repeating: 0, count: stride)
+                            w2vNegativeStep(j, &rng, l1, word, alpha)
+                            w2vAxpy(1, neu1e, l1, stride)
+                        }
+                    }
+                }
+            }
+            chunk &+= j.pointee.chunkStep
+        }
+    }
+}
