@@ -181,8 +181,9 @@ extension Tensor {
     /// vectorized.
     @inline(__always)
     static func zipArith<O: ArithOp>(_ a: Tensor, _ b: Tensor, _ t: [Int], _ o: Tensor?, _: O.Type) -> Tensor {
-        let contiguous = (a.shape == t && (b.shape == t || b.count == 1)) || (a.count == 1 && b.shape == t)
-        if !contiguous || MLPTensor.kernelThreads == 1 || t.reduce(1, &*) < parallelMinElements {
+        // small tensors (the common case in loops) decide on the cheapest test first
+        if Swift.max(a.count, b.count) < parallelMinElements || MLPTensor.kernelThreads == 1
+            || !((a.shape == t && (b.shape == t || b.count == 1)) || (a.count == 1 && b.shape == t)) {
             return zipKernel(a, b, t, into: o) { O.apply($0, $1) }
         }
         let out = o ?? Tensor(uninitializedShape: t)
