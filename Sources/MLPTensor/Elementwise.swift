@@ -359,7 +359,7 @@ enum DivOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Doub
 func arithKernel<O: ArithOp>(_: O.Type, _ p: UnsafePointer<Double>, _ pWhole: Bool,
                              _ q: UnsafePointer<Double>, _ qWhole: Bool,
                              _ r: UnsafeMutablePointer<Double>, _ n: Int) {
-    parallelFor(n) { lo, hi in
+    parallelFor(n, grain: elementGrain(n)) { lo, hi in
         if pWhole && qWhole {
             var i = lo
             while i < hi { r[i] = O.apply(p[i], q[i]); i &+= 1 }

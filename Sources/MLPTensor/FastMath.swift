@@ -136,7 +136,7 @@ func expCore4(_ x: SIMD4<Double>, _ tb: UnsafePointer<Double>) -> SIMD4<Double> 
 func expKernel(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     expTable.withUnsafeBufferPointer { tb in
         let t = tb.baseAddress!
-        parallelFor(n, minPerThread: 1 << 13, grain: 1 << 12) { lo, hi in expKernelSerial(src + lo, dst + lo, hi &- lo, t) }
+        parallelFor(n, minPerThread: 1 << 13, grain: elementGrain(n)) { lo, hi in expKernelSerial(src + lo, dst + lo, hi &- lo, t) }
     }
 }
 

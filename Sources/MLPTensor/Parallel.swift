@@ -26,6 +26,14 @@ nonisolated(unsafe) var kernelThreads: Int = {
 /// (starting a worker costs a few microseconds).
 let parallelMinElements = 1 << 15
 
+/// Piece size for element-wise kernels over n doubles. Buffers of 4 MiB and
+/// more are 2 MiB aligned huge pages (`TensorStorage`); pieces of one huge page
+/// each make every page fault in a fresh result belong to one thread (with
+/// smaller pieces both threads fault on the same huge page and one waits while
+/// the kernel zeroes it).
+@inline(__always)
+func elementGrain(_ n: Int) -> Int { n &* 8 >= TensorStorage.hugeBytes ? 1 << 18 : 1 << 13 }
+
 extension Tensor {
     /// Threads used by large element-wise kernels and sums (1 = no worker threads).
     public static var kernelThreads: Int {

@@ -67,7 +67,16 @@ final class ParallelKernelTests: XCTestCase {
     }
 
     func testBinaryOpsThreads() throws {
-        let n = 200_003
+        // 200,003: pieces of 2^13; 1,100,001: 8.8 MB, huge-page pieces of 2^18
+        for n in [200_003, 1_100_001] { try checkBinaryOpsThreads(n) }
+        let big = randomTensor(1_100_001, seed: 5, scale: 40)
+        Tensor.kernelThreads = 1
+        let e1 = big.map(.exp)
+        Tensor.kernelThreads = 3
+        sameBits(big.map(.exp), e1, "exp of 1,100,001, 3 threads")
+    }
+
+    func checkBinaryOpsThreads(_ n: Int) throws {
         let a = randomTensor(n, seed: 1, scale: 3), b = randomTensor(n, seed: 2, scale: 3), c = randomTensor(n, seed: 3, scale: 3)
         Tensor.kernelThreads = 1
         let r1 = try a * b + c, s1 = a * 2.5 - 1, d1 = try a / b
