@@ -10,7 +10,8 @@
 # Called by `make bench` from the repository root; works from any folder.
 # Environment: MLP (default: .build/release/mlp of this repository),
 #   PEER_PYTHON (default: bench/.venv/bin/python when present, else python3 if
-#   it imports numpy), OPENBLAS_NUM_THREADS / OMP_NUM_THREADS (default 2 each),
+#   it imports numpy), OPENBLAS_NUM_THREADS / OMP_NUM_THREADS (default 2 each;
+#   OMP_NUM_THREADS also sets mlp's own kernel threads unless MLP_NUM_THREADS does),
 #   TENSOR_WORKLOADS (default: all), SKIP_INTERP=1 to skip bench/interp.
 #   OPENBLAS_CORETYPE is left as the environment sets it (same for both sides).
 set -u

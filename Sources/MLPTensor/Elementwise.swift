@@ -156,10 +156,10 @@ extension Tensor {
     @inline(__always)
     static func binaryKernel(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ t: [Int], _ o: Tensor?) -> Tensor {
         switch op {
-        case .add: return zipKernel(a, b, t, into: o) { $0 + $1 }
-        case .sub: return zipKernel(a, b, t, into: o) { $0 - $1 }
-        case .mul: return zipKernel(a, b, t, into: o) { $0 * $1 }
-        case .div: return zipKernel(a, b, t, into: o) { $0 / $1 }
+        case .add: return zipArith(a, b, t, o, AddOp.self)
+        case .sub: return zipArith(a, b, t, o, SubOp.self)
+        case .mul: return zipArith(a, b, t, o, MulOp.self)
+        case .div: return zipArith(a, b, t, o, DivOp.self)
         case .pow:
             if b.count == 1 && b.storage.pointer[0] == 2 { return zipKernel(a, b, t, into: o) { x, _ in x * x } }
             return zipKernel(a, b, t, into: o) { Glibc.pow($0, $1) }
@@ -173,6 +173,23 @@ extension Tensor {
         case .gt: return zipKernel(a, b, t, into: o) { $0 > $1 ? 1 : 0 }
         case .ge: return zipKernel(a, b, t, into: o) { $0 >= $1 ? 1 : 0 }
         }
+    }
+
+    /// `zipKernel` for +, -, *, /: the contiguous cases (same shapes, or one
+    /// operand a single number) split over threads when large. The operation is
+    /// a type, not a closure, so that each thread's loop is specialized and
+    /// vectorized.
+    @inline(__always)
+    static func zipArith<O: ArithOp>(_ a: Tensor, _ b: Tensor, _ t: [Int], _ o: Tensor?, _: O.Type) -> Tensor {
+        // small tensors (the common case in loops) decide on the cheapest test first
+        if Swift.max(a.count, b.count) < parallelMinElements || MLPTensor.kernelThreads == 1
+            || !((a.shape == t && (b.shape == t || b.count == 1)) || (a.count == 1 && b.shape == t)) {
+            return zipKernel(a, b, t, into: o) { O.apply($0, $1) }
+        }
+        let out = o ?? Tensor(uninitializedShape: t)
+        arithKernel(O.self, a.storage.pointer, a.count == out.count, b.storage.pointer, b.count == out.count,
+                    out.storage.pointer, out.count)
+        return out
     }
 
     public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: Double) -> Tensor {
@@ -192,6 +209,16 @@ extension Tensor {
             return
         }
         let p = storage.pointer, q = other.storage.pointer, n = count
+        if n >= parallelMinElements && MLPTensor.kernelThreads > 1 && (other.shape == shape || other.count == 1) {
+            let whole = other.count == n
+            switch op {
+            case .add: arithKernel(AddOp.self, p, true, q, whole, p, n); return
+            case .sub: arithKernel(SubOp.self, p, true, q, whole, p, n); return
+            case .mul: arithKernel(MulOp.self, p, true, q, whole, p, n); return
+            case .div: arithKernel(DivOp.self, p, true, q, whole, p, n); return
+            default: break
+            }
+        }
         if other.shape == shape {
             switch op {
             case .add: var i = 0; while i < n { p[i] += q[i]; i &+= 1 }; return
@@ -316,4 +343,34 @@ extension Tensor {
     public static func * (a: Double, b: consuming Tensor) -> Tensor { binary(.mul, a, b) }
     public static func / (a: Double, b: consuming Tensor) -> Tensor { binary(.div, a, b) }
     public static prefix func - (a: Tensor) -> Tensor { a.map(.negate) }
+}
+
+// MARK: - Threaded arithmetic kernels
+
+protocol ArithOp { static func apply(_ x: Double, _ y: Double) -> Double }
+enum AddOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x + y } }
+enum SubOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x - y } }
+enum MulOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x * y } }
+enum DivOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x / y } }
+
+/// r[i] = O(p[i] or p[0], q[i] or q[0]) for i in 0..<n, over `kernelThreads`
+/// threads when large (`parallelFor`; workers see these raw pointers only).
+/// `r` may be `p` or `q` (each element is read before it is written).
+func arithKernel<O: ArithOp>(_: O.Type, _ p: UnsafePointer<Double>, _ pWhole: Bool,
+                             _ q: UnsafePointer<Double>, _ qWhole: Bool,
+                             _ r: UnsafeMutablePointer<Double>, _ n: Int) {
+    parallelFor(n, grain: elementGrain(n)) { lo, hi in
+        if pWhole && qWhole {
+            var i = lo
+            while i < hi { r[i] = O.apply(p[i], q[i]); i &+= 1 }
+        } else if pWhole {
+            let y = q[0]
+            var i = lo
+            while i < hi { r[i] = O.apply(p[i], y); i &+= 1 }
+        } else {
+            let x = p[0]
+            var i = lo
+            while i < hi { r[i] = O.apply(x, q[i]); i &+= 1 }
+        }
+    }
 }

@@ -130,17 +130,25 @@ func expCore4(_ x: SIMD4<Double>, _ tb: UnsafePointer<Double>) -> SIMD4<Double> 
     return e.replacing(with: x, where: x .!= x)
 }
 
-/// dst[i] = exp(src[i]) for i in 0..<n (the same bits as `mlpExp`).
+/// dst[i] = exp(src[i]) for i in 0..<n (the same bits as `mlpExp`), split over
+/// `kernelThreads` threads for large n (each element is computed the same way).
+/// `dst` may be `src`.
 func expKernel(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     expTable.withUnsafeBufferPointer { tb in
         let t = tb.baseAddress!
-        let rs = UnsafeRawPointer(src), rd = UnsafeMutableRawPointer(dst)
-        var i = 0
-        while i &+ 4 <= n {
-            let v = rs.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
-            rd.storeBytes(of: expCore4(v, t), toByteOffset: i &* 8, as: SIMD4<Double>.self)
-            i &+= 4
-        }
-        while i < n { dst[i] = expCore(src[i], t); i &+= 1 }
+        parallelFor(n, minPerThread: 1 << 13, grain: elementGrain(n)) { lo, hi in expKernelSerial(src + lo, dst + lo, hi &- lo, t) }
     }
+}
+
+@inline(__always)
+func expKernelSerial(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int,
+                     _ t: UnsafePointer<Double>) {
+    let rs = UnsafeRawPointer(src), rd = UnsafeMutableRawPointer(dst)
+    var i = 0
+    while i &+ 4 <= n {
+        let v = rs.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+        rd.storeBytes(of: expCore4(v, t), toByteOffset: i &* 8, as: SIMD4<Double>.self)
+        i &+= 4
+    }
+    while i < n { dst[i] = expCore(src[i], t); i &+= 1 }
 }
