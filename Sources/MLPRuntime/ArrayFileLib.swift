@@ -90,6 +90,15 @@ enum ArrayFileLib {
             let (images, labels) = try parse(a, path) { try ArrayFiles.digitsDecode($0) }
             return pair(images, labels)
         }
+        r.fn("kjv", [], doc: "The King James Bible (public domain) as one string, one verse per line (31,331 lines, 4.1 MB): a real English text for word vectors and character models.",
+             example: "lines = split(kjv(), \"\\n\")") { a throws(MLPError) in
+            guard let dir = findData() else {
+                throw a.error("the data folder with kjv.txt.gz was not found (set MLP_DATA to the folder, or reinstall mlp).")
+            }
+            let bytes = try parse(a, dir + "/kjv.txt.gz") { try ArrayFiles.gunzip($0) }
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw a.error("\(dir)/kjv.txt.gz is not UTF-8 text.") }
+            return .str(text)
+        }
         r.fn("fashion_mnist", [p("split", "train")],
              doc: "Fashion-MNIST from Debian's dataset-fashion-mnist package: {images: [n, 28, 28] raw pixels 0..255, labels: [n] 0..9}; split \"train\" (60000) or \"test\" (10000).",
              example: "d = fashion_mnist(\"test\")   # x = d[\"images\"] / 255") { a throws(MLPError) in

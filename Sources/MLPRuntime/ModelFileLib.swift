@@ -15,9 +15,14 @@ enum ModelFileLib {
 
     static func register(_ r: inout Registry) {
         r.fn("save", [p("net"), p("path")],
-             doc: "Writes a model (its layers and weights) to a .npz file, atomically; load(path) reads it back. The archive opens in NumPy: each weight is an array named like \"0.dense.kernel\".",
+             doc: "Writes a model (its layers and weights) to a .npz file, atomically; load(path) reads it back. The archive opens in NumPy: each weight is an array named like \"0.dense.kernel\". Word vectors are written in the word2vec text format.",
              example: "save(net, \"/tmp/net.npz\")") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), path = try a.string(1)
+            let path = try a.string(1)
+            if case .object(let o as WordVectorsValue) = a[0] {
+                if let why = writeFileAtomically(path, o.wv.word2vecText()) { throw a.error("cannot write \(path): \(why).", at: 1) }
+                return .nil
+            }
+            let net = try LayerLib.model(a, 0)
             guard let input = (net as? Sequential)?.inputShape ?? (net as? LayerBase)?.inputShape else {
                 throw a.error("\(net.description) has not been run yet, so its weights do not exist; call it once (net(x) or train) before saving.", at: 0)
             }
@@ -37,11 +42,18 @@ enum ModelFileLib {
             if let why = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(why).", at: 1) }
             return .nil
         }
-        r.fn("load", [p("path")], doc: "Reads a model written by save(net, path): the same layers with the same weights.",
+        r.fn("load", [p("path")], doc: "Reads a model written by save(net, path) (the same layers with the same weights), or word vectors in the word2vec text format.",
              example: "net = load(\"/tmp/net.npz\")") { a throws(MLPError) in
             let path = try a.string(0)
-            let entries = try ArrayFileLib.parse(a, path) { try ArrayFiles.npzDecode($0) }
-            return .object(LayerValue(try rebuild(a, entries, path)))
+            // a zip archive is a model; text is word vectors in the word2vec format
+            let bytes = try ArrayFileLib.parse(a, path) { $0 }
+            if bytes.starts(with: [0x50, 0x4b]) {
+                let entries: [(String, Tensor)]
+                do { entries = try ArrayFiles.npzDecode(bytes) } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
+                return .object(LayerValue(try rebuild(a, entries, path)))
+            }
+            do { return .object(WordVectorsValue(try WordVectors.parseWord2VecText(bytes))) }
+            catch { throw a.error("\(path) is neither a model (.npz from save) nor word vectors in the word2vec text format: \(learnMessage(error))", at: 0) }
         }
     }
 

@@ -42,6 +42,7 @@ public struct Registry {
         r.library = "files"; ModelFileLib.register(&r)
         r.library = "text"; TextLib.register(&r)
         r.library = "manifold"; ManifoldLib.register(&r)
+        r.library = "text"; WordVectorLib.register(&r)
         r.library = "random"; RandomLib.register(&r)
         r.library = "string"; StringLib.register(&r)
         r.library = "list"; ListLib.register(&r)

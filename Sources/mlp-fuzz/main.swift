@@ -243,7 +243,7 @@ struct BuiltinSig {
 let forbiddenNames: Set<String> = [
     "read_text", "write_text", "exists", "time", "clock", "input", "read_line", "readline",
     "load_npy", "save_npy", "load_npz", "save_npz", "load_csv", "save_csv", "load_idx", "fashion_mnist", "digits",
-    "plot", "scatter", "hist", "imshow", "imshow_grid", "savefig", "save", "load", "tsne",
+    "plot", "scatter", "hist", "imshow", "imshow_grid", "savefig", "save", "load", "tsne", "word2vec", "load_glove",
 ]
 
 func builtinSignatures() -> (functions: [BuiltinSig], constants: [String]) {
