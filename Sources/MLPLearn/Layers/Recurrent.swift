@@ -1,0 +1,197 @@
+// Recurrent layers on [batch, time, features] input, as Keras has them: the
+// state handling they share (initial state, final state, stateful carrying)
+// and the raw kernels of their fused ops (small products with leading
+// dimensions, so that one time step of a [batch, time, k] buffer is a matrix
+// without copying; the gate activations over contiguous rows).
+//
+// Each layer's whole sequence is ONE op on the tape: the forward runs x @ W for
+// all steps as one product, then per step h @ U; the pullback does backprop
+// through time natively and gathers dW, dU, db with one product each.
+import MLPTensor
+import MLPAutograd
+import CBLAS
+
+/// What the recurrent layers share: units, options, and their state.
+open class RecurrentLayer: LayerBase {
+    public let units: Int
+    /// true (the lecture's default): the output is [batch, time, units]; false: the last step, [batch, units].
+    public let returnSequences: Bool
+    /// Keep the final state between calls (one state per batch size) as the next call's initial state.
+    public let stateful: Bool
+    /// The state at the start of a call: [batch, units] tensors (h; for LSTM h and c); nil for zeros.
+    /// A stateful layer uses it only when it carries no state for the batch size.
+    public var initialState: [Tensor]?
+    /// The state after the last call: [batch, units] tensors (h; for LSTM h and c).
+    public internal(set) var finalState: [Tensor]?
+    /// A stateful layer's carried states, by batch size.
+    public internal(set) var carriedStates: [Int: [Tensor]] = [:]
+
+    /// How many state tensors the cell has (LSTM: 2).
+    open var stateCount: Int { 1 }
+    var layerName: String { "rnn" }
+
+    public init(units: Int, returnSequences: Bool, stateful: Bool, name: String) throws {
+        guard units > 0 else { throw LearnError("\(name): the number of units must be positive, got \(units).") }
+        self.units = units; self.returnSequences = returnSequences; self.stateful = stateful
+    }
+
+    /// Forgets the carried states of a stateful layer (and the last final state).
+    public func resetStates() { carriedStates = [:]; finalState = nil }
+
+    /// The options after the units, as the constructor call writes them.
+    var optionSuffix: String {
+        var s = ""
+        if !returnSequences { s += ", return_sequences=false" }
+        if stateful { s += ", stateful=true" }
+        return s
+    }
+
+    /// (batch, time, features) of a [batch, time, features] input.
+    func sequenceShape(_ x: Variable) throws -> (Int, Int, Int) {
+        let s = x.value.shape
+        guard s.count == 3 else {
+            throw LearnError("\(layerName)(\(units)): expected input of shape [batch, time, features], got \(Tensor.formatShape(s)).")
+        }
+        guard s[1] > 0 else { throw LearnError("\(layerName)(\(units)): the sequence has no time steps.") }
+        return (s[0], s[1], s[2])
+    }
+
+    /// The initial state variables for a batch: given ones, else the carried state
+    /// (stateful), else `initialState`, else zeros.
+    func startState(_ batch: Int, _ given: [Variable]?) throws -> [Variable] {
+        let n = stateCount
+        let states: [Variable]
+        if let given {
+            states = given
+        } else if stateful, let carried = carriedStates[batch] {
+            states = carried.map { Variable(constant: $0) }
+        } else if let initialState {
+            states = initialState.map { Variable(constant: $0) }
+        } else {
+            let z = try Tensor.zeros([batch, units])
+            states = (0..<n).map { _ in Variable(constant: z) }
+        }
+        guard states.count == n else {
+            throw LearnError("\(layerName)(\(units)): the initial state needs \(n) tensor\(n == 1 ? "" : "s"), got \(states.count).")
+        }
+        for s in states where s.value.shape != [batch, units] {
+            throw LearnError("\(layerName)(\(units)): an initial state must have shape \(Tensor.formatShape([batch, units])), got \(Tensor.formatShape(s.value.shape)).")
+        }
+        return states
+    }
+
+    /// Records the final state (and carries it when stateful).
+    func endState(_ states: [Tensor]) {
+        finalState = states
+        if stateful, let b = states.first?.shape.first { carriedStates[b] = states }
+    }
+
+    /// Checks the input width against the built kernel.
+    func checkWidth(_ width: Int, _ x: Variable) throws {
+        let w = parameters[0].value.shape[0]
+        guard width == w else {
+            throw LearnError("\(layerName)(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
+        }
+    }
+}
+
+// MARK: - kernels
+
+/// At or below this many multiply-adds a product runs as Swift loops instead of BLAS.
+nonisolated(unsafe) var recurrentSmallGemm = 40_000
+
+/// C (m x n) (= or +=) op(A) @ op(B), row-major with leading dimensions.
+/// A is m x k (or k x m when transA), B is k x n (or n x k when transB).
+@inline(__always)
+func rgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+           _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+           _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool) {
+    if m == 0 || n == 0 { return }
+    if m &* n &* k <= recurrentSmallGemm {
+        smallGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+        return
+    }
+    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+}
+
+@inline(never)
+func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+               _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+               _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ accumulate: Bool) {
+    if !accumulate {
+        for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
+    }
+    if !transB {
+        // rows of C as sums of rows of B: the inner loop runs over n (vectorizes)
+        for i in 0..<m {
+            let crow = c + i &* ldc
+            for p in 0..<k {
+                let x = transA ? a[p &* lda &+ i] : a[i &* lda &+ p]
+                let brow = b + p &* ldb
+                var j = 0
+                while j < n { crow[j] += x * brow[j]; j &+= 1 }
+            }
+        }
+    } else {
+        // C[i, j] += dot(A row i, B row j)
+        for i in 0..<m {
+            let crow = c + i &* ldc
+            for j in 0..<n {
+                let brow = b + j &* ldb
+                var s = 0.0
+                if transA {
+                    for p in 0..<k { s += a[p &* lda &+ i] * brow[p] }
+                } else {
+                    let arow = a + i &* lda
+                    var p = 0
+                    while p < k { s += arow[p] * brow[p]; p &+= 1 }
+                }
+                crow[j] += s
+            }
+        }
+    }
+}
+
+/// Column sums of an r x n contiguous matrix added into out[0..<n].
+@inline(__always)
+func addColumnSums(_ a: UnsafePointer<Double>, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
+    for r in 0..<rows {
+        let row = a + r &* n
+        var j = 0
+        while j < n { out[j] += row[j]; j &+= 1 }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func rnnExp(_ x: Double) -> Double { Glibc.exp(x) }
+#else
+import Darwin
+@inline(__always) func rnnExp(_ x: Double) -> Double { Darwin.exp(x) }
+#endif
+
+@inline(__always) func rnnSigmoid(_ x: Double) -> Double { 1 / (1 + rnnExp(-x)) }
+@inline(__always) func rnnTanh(_ x: Double) -> Double {
+    // 1 - 2 / (e^(2x) + 1): accurate to an ulp of 1, saturates without nan
+    1 - 2 / (rnnExp(2 * x) + 1)
+}
+
+/// In place: sigmoid over p[0..<n].
+@inline(__always)
+func sigmoidInPlace(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
+    var j = 0
+    while j < n { p[j] = rnnSigmoid(p[j]); j &+= 1 }
+}
+
+/// In place: tanh over p[0..<n].
+@inline(__always)
+func tanhInPlace(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
+    var j = 0
+    while j < n { p[j] = rnnTanh(p[j]); j &+= 1 }
+}
+
+extension Tensor {
+    /// The storage's first element (tensors are contiguous; for buffers this op owns).
+    @inline(__always) var base: UnsafeMutablePointer<Double> { storage.pointer }
+}
