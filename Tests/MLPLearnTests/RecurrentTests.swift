@@ -318,25 +318,67 @@ final class RecurrentTests: XCTestCase {
 
     // MARK: - timing (printed, not asserted)
 
+    /// CPU seconds of this thread (the shared machine's load does not count).
+    func cpuTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Microseconds per call of `body` (CPU time of this thread, best of 3 rounds).
+    func microseconds(_ seconds: Double = 0.2, _ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            var k = 0
+            let t0 = cpuTime()
+            var dt = 0.0
+            repeat { try body(); k += 1; dt = cpuTime() - t0 } while dt < seconds / 3
+            best = Swift.min(best, dt / Double(k) * 1e6)
+        }
+        return best
+    }
+
     func trainingStepsPerSecond(_ layers: [Layer], _ x: Tensor, _ y: Tensor, loss: Loss = .mse, seconds: Double = 0.5) throws -> Double {
         let net = Sequential(layers)
         _ = try net.forward(Variable(constant: x), ForwardPass())
         var steps = 0
-        let start = Date()
+        let start = cpuTime()
         while true {
             let tape = Tape(checkNaN: false)
             let pass = ForwardPass(tape: tape, training: true)
             try loss(try net.forward(Variable(constant: x), pass), y).backward()
             for (p, v) in pass.used { if let g = v.grad { p.value = try p.value - Tensor.binary(.mul, g, 0.01) } }
             steps += 1
-            let dt = Date().timeIntervalSince(start)
+            let dt = cpuTime() - start
             if dt > seconds && steps >= 3 { return Double(steps) / dt }
         }
     }
 
+    /// One layer's fused op, forward alone and forward + backward, in microseconds.
+    func layerTiming(_ name: String, _ bs: Int, _ t: Int, _ d: Int, _ n: Int) throws {
+        let x = input([bs, t, d], 71), w = input([d, 4 * n], 72, lo: -0.3, hi: 0.3), u = input([n, 4 * n], 73, lo: -0.3, hi: 0.3)
+        let b = input([4 * n], 74), z = try Tensor.zeros([bs, n])
+        let fwd = try microseconds {
+            _ = try LSTM.sequence(Variable(constant: x), Variable(constant: w), Variable(constant: u), Variable(constant: b),
+                                  Variable(constant: z), Variable(constant: z), returnSequences: true)
+        }
+        let seed = input([bs, t, n], 75)
+        let both = try microseconds {
+            let tape = Tape(checkNaN: false)
+            let vs = [x, w, u, b].map { Variable(leaf: $0, tape: tape) }
+            let y = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], Variable(constant: z), Variable(constant: z), returnSequences: true).0
+            try y.backward(seed: seed)
+        }
+        print(String(format: "%@ lstm(%d) on [%d, %d, %d]: forward %.1f us, forward + backward %.1f us", name, n, bs, t, d, fwd, both))
+    }
+
     func testTimingPrint() throws {
+        try layerTiming("W3 layer 1", 20, 20, 3, 5)
+        try layerTiming("W3 layer 2", 20, 20, 5, 2)
+        try layerTiming("W2 layer 1", 32, 50, 8, 64)
+        try layerTiming("W4", 32, 64, 65, 128)
         let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62))
-        print(String(format: "W3 lstm(5) >> lstm(2), batch 20, 20 steps: %.0f steps/s (%.1f us/step)", w3, 1e6 / w3))
+        print(String(format: "W3 lstm(5) >> lstm(2), batch 20, 20 steps, mse, sgd: %.0f steps/s (%.1f us/step)", w3, 1e6 / w3))
         let w2 = try trainingStepsPerSecond([try LSTM(64), try LSTM(64), try Dense(8)], input([32, 50, 8], 63), input([32, 50, 8], 64))
         print(String(format: "W2 lstm(64) >> lstm(64) >> dense(8), batch 32, 50 steps: %.0f steps/s (%.2f ms/step)", w2, 1e3 / w2))
         var onehot = try Tensor.zeros([32, 64, 65])

@@ -67,24 +67,25 @@ public final class LSTM: RecurrentLayer, Layer {
         for r in 0..<(bs * T) { (Z + r * g).update(from: Bi, count: g) }
         rgemm(false, false, bs * T, g, D, X, D, W, g, Z, g, accumulate: true)
         let ldz = T * g, ldh = T * n
+        let acts = GateActivations((0..<g).map { $0 >= 2 * n && $0 < 3 * n })
+        let M = acts.m.withUnsafeBufferPointer { $0.baseAddress! }, AA = acts.a.withUnsafeBufferPointer { $0.baseAddress! }
+        let CC = acts.c.withUnsafeBufferPointer { $0.baseAddress! }
         for t in 0..<T {
             let hp = t == 0 ? UnsafePointer(H0) : UnsafePointer(H + (t - 1) * n)
             let ldp = t == 0 ? n : ldh
             rgemm(false, false, bs, g, n, hp, ldp, U, g, Z + t * g, ldz, accumulate: true)
             for bi in 0..<bs {
                 let row = Z + bi * ldz + t * g
-                sigmoidInPlace(row, 2 * n)
-                tanhInPlace(row + 2 * n, n)
-                sigmoidInPlace(row + 3 * n, n)
+                acts.apply(row, M, AA, CC, g)
                 let cp = t == 0 ? C0 + bi * n : C + bi * ldh + (t - 1) * n
                 let co = bi * ldh + t * n
-                for j in 0..<n {
-                    let c = row[n + j] * cp[j] + row[j] * row[2 * n + j]
-                    let tc = rnnTanh(c)
-                    C[co + j] = c; TC[co + j] = tc; H[co + j] = row[3 * n + j] * tc
-                }
+                let cc = C + co, tcc = TC + co, hh = H + co
+                for j in 0..<n { cc[j] = row[n + j] * cp[j] + row[j] * row[2 * n + j] }
+                tanhInPlace2(cc, tcc, n)
+                for j in 0..<n { hh[j] = row[3 * n + j] * tcc[j] }
             }
         }
+        withExtendedLifetime(acts) {}
         let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
         for bi in 0..<bs {
             hT.base.advanced(by: bi * n).update(from: H + bi * ldh + (T - 1) * n, count: n)
