@@ -83,6 +83,32 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// The Swift product kernel against plain sums, every transposition, odd sizes, leading dimensions.
+    func testSmallProductKernel() {
+        for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 13, 9), (20, 20, 5), (4, 8, 3), (5, 17, 11)] {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let lda = (ta ? m : k) + 2, ldb = (tb ? k : n) + 1, ldc = n + 3
+                    let a = input([(ta ? k : m) * lda], 81).scalars, b = input([(tb ? n : k) * ldb], 82).scalars
+                    for acc in [false, true] {
+                        var c = input([m * ldc], 83).scalars
+                        var expect = c
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var s = acc ? expect[i * ldc + j] : 0
+                                for p in 0..<k { s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]) }
+                                expect[i * ldc + j] = s
+                            }
+                        }
+                        smallGemm(ta, tb, m, n, k, a, lda, b, ldb, &c, ldc, acc)
+                        for i in 0..<m { for j in 0..<n { XCTAssertEqual(c[i * ldc + j], expect[i * ldc + j], accuracy: 1e-12) } }
+                        XCTAssertEqual(c[ldc - 1], expect[ldc - 1])   // padding untouched
+                    }
+                }
+            }
+        }
+    }
+
     /// Larger than the small-product limit: the BLAS path with leading dimensions.
     func testLSTMGradientsThroughBLAS() {
         let old = recurrentSmallGemm
@@ -370,6 +396,13 @@ final class RecurrentTests: XCTestCase {
             try y.backward(seed: seed)
         }
         print(String(format: "%@ lstm(%d) on [%d, %d, %d]: forward %.1f us, forward + backward %.1f us", name, n, bs, t, d, fwd, both))
+    }
+
+    /// W3 alone for a profiler: RNN_PROFILE_SECONDS=5 swift test ... --filter testTimingW3
+    func testTimingW3() throws {
+        let seconds = Double(ProcessInfo.processInfo.environment["RNN_PROFILE_SECONDS"] ?? "") ?? 0.3
+        let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62), seconds: seconds)
+        print(String(format: "W3 alone: %.0f steps/s (%.1f us/step)", w3, 1e6 / w3))
     }
 
     func testTimingPrint() throws {

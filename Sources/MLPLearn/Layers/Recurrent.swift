@@ -115,6 +115,14 @@ func rgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
 }
 
+@inline(__always) func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+@inline(__always) func add4(_ p: UnsafeMutablePointer<Double>, _ v: SIMD4<Double>) {
+    let r = UnsafeMutableRawPointer(p)
+    r.storeBytes(of: r.loadUnaligned(as: SIMD4<Double>.self) + v, as: SIMD4<Double>.self)
+}
+
 @inline(never)
 func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
@@ -123,31 +131,69 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
         for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
     }
     if !transB {
-        // rows of C as sums of rows of B: the inner loop runs over n (vectorizes)
+        // C[i, j..j+7] accumulated in registers over p; the tail column by column
         for i in 0..<m {
             let crow = c + i &* ldc
-            for p in 0..<k {
-                let x = transA ? a[p &* lda &+ i] : a[i &* lda &+ p]
-                let brow = b + p &* ldb
-                var j = 0
-                while j < n { crow[j] += x * brow[j]; j &+= 1 }
+            var j = 0
+            while j &+ 8 <= n {
+                var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+                var p = 0
+                while p < k {
+                    let x = SIMD4<Double>(repeating: transA ? a[p &* lda &+ i] : a[i &* lda &+ p])
+                    let brow = b + (p &* ldb &+ j)
+                    s0 += x * load4(brow)
+                    s1 += x * load4(brow + 4)
+                    p &+= 1
+                }
+                add4(crow + j, s0)
+                add4(crow + (j &+ 4), s1)
+                j &+= 8
+            }
+            if j &+ 4 <= n {
+                var s0 = SIMD4<Double>()
+                var p = 0
+                while p < k {
+                    let x = SIMD4<Double>(repeating: transA ? a[p &* lda &+ i] : a[i &* lda &+ p])
+                    s0 += x * load4(b + (p &* ldb &+ j))
+                    p &+= 1
+                }
+                add4(crow + j, s0)
+                j &+= 4
+            }
+            while j < n {
+                var s = 0.0
+                var p = 0
+                while p < k { s += (transA ? a[p &* lda &+ i] : a[i &* lda &+ p]) * b[p &* ldb &+ j]; p &+= 1 }
+                crow[j] += s
+                j &+= 1
             }
         }
     } else {
-        // C[i, j] += dot(A row i, B row j)
+        // C[i, j] += dot(A row i, B row j), four rows of B at a time (independent sums)
         for i in 0..<m {
             let crow = c + i &* ldc
-            for j in 0..<n {
-                let brow = b + j &* ldb
-                var s = 0.0
-                if transA {
-                    for p in 0..<k { s += a[p &* lda &+ i] * brow[p] }
-                } else {
-                    let arow = a + i &* lda
-                    var p = 0
-                    while p < k { s += arow[p] * brow[p]; p &+= 1 }
+            @inline(__always) func av(_ p: Int) -> Double { transA ? a[p &* lda &+ i] : a[i &* lda &+ p] }
+            var j = 0
+            while j &+ 4 <= n {
+                let b0 = b + j &* ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var p = 0
+                while p < k {
+                    let x = av(p)
+                    s0 += x * b0[p]; s1 += x * b1[p]; s2 += x * b2[p]; s3 += x * b3[p]
+                    p &+= 1
                 }
-                crow[j] += s
+                crow[j] += s0; crow[j &+ 1] += s1; crow[j &+ 2] += s2; crow[j &+ 3] += s3
+                j &+= 4
+            }
+            while j < n {
+                let b0 = b + j &* ldb
+                var s0 = 0.0, s1 = 0.0
+                var p = 0
+                while p &+ 2 <= k { s0 += av(p) * b0[p]; s1 += av(p &+ 1) * b0[p &+ 1]; p &+= 2 }
+                if p < k { s0 += av(p) * b0[p] }
+                crow[j] += s0 + s1
+                j &+= 1
             }
         }
     }
