@@ -406,6 +406,20 @@ final class RecurrentTests: XCTestCase {
     }
 
     func testTimingPrint() throws {
+        // the W3 products: Swift loops against BLAS
+        for (ta, tb, m, nn, k) in [(false, false, 20, 20, 5), (false, true, 20, 5, 20), (true, false, 3, 20, 400),
+                                   (true, false, 5, 20, 400), (false, true, 400, 3, 20), (false, false, 32, 256, 64),
+                                   (false, true, 32, 64, 256)] {
+            let a = input([m * k], 1).scalars, b = input([k * nn], 2).scalars
+            var c = [Double](repeating: 0, count: m * nn)
+            let lda = ta ? m : k, ldb = tb ? k : nn
+            let loops = microseconds(0.1) { smallGemm(ta, tb, m, nn, k, a, lda, b, ldb, &c, nn, false) }
+            let old = recurrentSmallGemm
+            recurrentSmallGemm = 0
+            let blas = microseconds(0.1) { rgemm(ta, tb, m, nn, k, a, lda, b, ldb, &c, nn, accumulate: false) }
+            recurrentSmallGemm = old
+            print(String(format: "product %@%@ %d x %d x %d: loops %.2f us, BLAS %.2f us", ta ? "T" : "N", tb ? "T" : "N", m, nn, k, loops, blas))
+        }
         try layerTiming("W3 layer 1", 20, 20, 3, 5)
         try layerTiming("W3 layer 2", 20, 20, 5, 2)
         try layerTiming("W2 layer 1", 32, 50, 8, 64)

@@ -268,11 +268,24 @@ struct GateActivations {
     init(_ kinds: [Bool]) {
         m = kinds.map { $0 ? -2 : -1 }; a = kinds.map { $0 ? 2 : 1 }; c = kinds.map { $0 ? -1 : 0 }
     }
+    /// Element j is paired with j + n/2 so that one division serves both:
+    /// 1/d1 = d2 / (d1 d2) (arguments clamped to ±350 so that d1 d2 stays finite;
+    /// beyond that sigmoid and tanh are within 1e-152 of their limits).
     @inline(__always)
     func apply(_ p: UnsafeMutablePointer<Double>, _ mp: UnsafePointer<Double>, _ ap: UnsafePointer<Double>,
                _ cp: UnsafePointer<Double>, _ n: Int) {
+        let h = n >> 1
+        let q = p + h, mq = mp + h, aq = ap + h, cq = cp + h
         var j = 0
-        while j < n { p[j] = ap[j] / (1 + rnnExp(mp[j] * p[j])) + cp[j]; j &+= 1 }
+        while j < h {
+            let d1 = 1 + rnnExp(Swift.min(Swift.max(mp[j] * p[j], -350), 350))
+            let d2 = 1 + rnnExp(Swift.min(Swift.max(mq[j] * q[j], -350), 350))
+            let r = 1 / (d1 * d2)
+            p[j] = ap[j] * d2 * r + cp[j]
+            q[j] = aq[j] * d1 * r + cq[j]
+            j &+= 1
+        }
+        if n & 1 == 1 { let k = n &- 1; p[k] = ap[k] / (1 + rnnExp(mp[k] * p[k])) + cp[k] }
     }
 }
 
@@ -281,9 +294,18 @@ extension Tensor {
     @inline(__always) var base: UnsafeMutablePointer<Double> { storage.pointer }
 }
 
-/// out[j] = tanh(p[j]) for j < n.
+/// out[j] = tanh(p[j]) for j < n (pairs sharing a division, as in `GateActivations.apply`).
 @inline(__always)
 func tanhInPlace2(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
+    let h = n >> 1
     var j = 0
-    while j < n { out[j] = rnnTanh(p[j]); j &+= 1 }
+    while j < h {
+        let d1 = 1 + rnnExp(Swift.min(Swift.max(-2 * p[j], -350), 350))
+        let d2 = 1 + rnnExp(Swift.min(Swift.max(-2 * p[j &+ h], -350), 350))
+        let r = 2 / (d1 * d2)
+        out[j] = d2 * r - 1
+        out[j &+ h] = d1 * r - 1
+        j &+= 1
+    }
+    if n & 1 == 1 { out[n &- 1] = rnnTanh(p[n &- 1]) }
 }
