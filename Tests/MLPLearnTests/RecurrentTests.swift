@@ -401,8 +401,13 @@ final class RecurrentTests: XCTestCase {
     /// W3 alone for a profiler: RNN_PROFILE_SECONDS=5 swift test ... --filter testTimingW3
     func testTimingW3() throws {
         let seconds = Double(ProcessInfo.processInfo.environment["RNN_PROFILE_SECONDS"] ?? "") ?? 0.3
-        let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62), seconds: seconds)
-        print(String(format: "W3 alone: %.0f steps/s (%.1f us/step)", w3, 1e6 / w3))
+        let old = recurrentSmallGemm
+        defer { recurrentSmallGemm = old }
+        for limit in [old, 40_000, old, 40_000] {
+            recurrentSmallGemm = limit
+            let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62), seconds: seconds)
+            print(String(format: "W3 alone, Swift loops up to %d multiply-adds: %.0f steps/s (%.1f us/step)", limit, w3, 1e6 / w3))
+        }
     }
 
     func testTimingPrint() throws {
