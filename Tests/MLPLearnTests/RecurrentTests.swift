@@ -83,6 +83,28 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// The gates' exp, sigmoid and tanh against libm.
+    func testActivationAccuracy() {
+        var worst = 0.0, worstAct = 0.0
+        for i in 0...20000 {
+            let x = -700 + 1400 * Double(i) / 20000, y = -20 + 40 * Double(i) / 20000
+            worst = Swift.max(worst, Swift.abs(rnnExp(x) - Foundation.exp(x)) / Foundation.exp(x))
+            worst = Swift.max(worst, Swift.abs(rnnExp(y / 20) - Foundation.exp(y / 20)) / Foundation.exp(y / 20))
+            worstAct = Swift.max(worstAct, Swift.abs(rnnTanh(y) - Foundation.tanh(y)), Swift.abs(rnnSigmoid(y) - sigmoid(y)))
+        }
+        XCTAssertLessThan(worst, 1e-15)
+        XCTAssertLessThan(worstAct, 1e-15)
+        var row = (0..<11).map { Double($0) - 5.5 }
+        let kinds = (0..<11).map { $0 % 3 == 0 }
+        let acts = GateActivations(kinds)
+        acts.apply(&row, acts.m, acts.a, acts.c, 11)
+        for j in 0..<11 {
+            let x = Double(j) - 5.5
+            XCTAssertEqual(row[j], kinds[j] ? Foundation.tanh(x) : sigmoid(x), accuracy: 1e-15)
+        }
+        XCTAssertLessThan(rnnSigmoid(-800), 1e-300); XCTAssertEqual(rnnSigmoid(800), 1); XCTAssertEqual(rnnTanh(-400), -1)
+    }
+
     /// The Swift product kernel against plain sums, every transposition, odd sizes, leading dimensions.
     func testSmallProductKernel() {
         for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 13, 9), (20, 20, 5), (4, 8, 3), (5, 17, 11)] {

@@ -220,27 +220,21 @@ import Darwin
 
 /// e^x without a table or a libm call, so loops over it vectorize: x = k ln2 + r with
 /// |r| <= ln2/2 (Cody-Waite), e^r by its Taylor series to degree 13 (truncation below
-/// 1e-17 relative), 2^k put into the exponent bits. x is clamped to [-708, 708].
+/// 1e-17 relative) in Estrin's scheme, 2^k put into the exponent bits. x is clamped to [-708, 708].
 @inline(__always) func rnnExp(_ x: Double) -> Double {
     let xc = Swift.min(Swift.max(x, -708.0), 708.0)
     let shifter = 0x1.8p52
     let t = xc * 1.4426950408889634 + shifter
     let kd = t - shifter
     let r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10
-    var p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    // Estrin's scheme (short dependency chains: the loops are latency-bound under Horner)
+    let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
+    let q0 = 1 + r, q1 = 0.5 + r * (1.0 / 6.0)
+    let q2 = 1.0 / 24.0 + r * (1.0 / 120.0), q3 = 1.0 / 720.0 + r * (1.0 / 5040.0)
+    let q4 = 1.0 / 40320.0 + r * (1.0 / 362880.0), q5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
+    let q6 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    let s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2
+    let p = (s0 + s1 * r4) + (s2 + q6 * r4) * r8
     let k = Int64(bitPattern: t.bitPattern &- shifter.bitPattern)
     return p * Double(bitPattern: UInt64(bitPattern: (k &+ 1023) &<< 52))
 }
