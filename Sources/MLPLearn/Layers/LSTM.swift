@@ -53,99 +53,123 @@ public final class LSTM: RecurrentLayer, Layer {
     }
 
     /// The fused op: output (all steps or the last), final h and c.
+    ///
+    /// Inside, everything is time-major, and the gates of a step are gate-major
+    /// ([4][batch][units]: all i, then all f, c, o), so each activation and the cell
+    /// update are one long contiguous loop per step however small the layer is.
     static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable, _ c0: Variable,
                          returnSequences: Bool) throws -> (Variable, Tensor, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value, c0v = c0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 4 * n
-        let zs = Tensor(uninitializedShape: [bs, T, g])   // gate values after their activations
-        let cs = Tensor(uninitializedShape: [bs, T, n])   // c_t
-        let tcs = Tensor(uninitializedShape: [bs, T, n])  // tanh(c_t)
-        let hs = Tensor(uninitializedShape: [bs, T, n])   // h_t
-        let Z = zs.base, C = cs.base, TC = tcs.base, H = hs.base
-        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, H0 = h0v.base, C0 = c0v.base
-        // all input projections at once, the bias first
-        for r in 0..<(bs * T) { (Z + r * g).update(from: Bi, count: g) }
-        rgemm(false, false, bs * T, g, D, X, D, W, g, Z, g, accumulate: true)
-        let ldz = T * g, ldh = T * n
-        let acts = GateActivations((0..<g).map { $0 >= 2 * n && $0 < 3 * n })
-        let M = acts.m.withUnsafeBufferPointer { $0.baseAddress! }, AA = acts.a.withUnsafeBufferPointer { $0.baseAddress! }
-        let CC = acts.c.withUnsafeBufferPointer { $0.baseAddress! }
-        for t in 0..<T {
-            let hp = t == 0 ? UnsafePointer(H0) : UnsafePointer(H + (t - 1) * n)
-            let ldp = t == 0 ? n : ldh
-            rgemm(false, false, bs, g, n, hp, ldp, U, g, Z + t * g, ldz, accumulate: true)
-            for bi in 0..<bs {
-                let row = Z + bi * ldz + t * g
-                acts.apply(row, M, AA, CC, g)
-                let cp = t == 0 ? C0 + bi * n : C + bi * ldh + (t - 1) * n
-                let co = bi * ldh + t * n
-                let cc = C + co, tcc = TC + co, hh = H + co
-                for j in 0..<n { cc[j] = row[n + j] * cp[j] + row[j] * row[2 * n + j] }
-                tanhInPlace2(cc, tcc, n)
-                for j in 0..<n { hh[j] = row[3 * n + j] * tcc[j] }
+        let bn = bs * n, bg = bs * g
+        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base
+        // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
+        let proj = Tensor(uninitializedShape: [bs * T, g])
+        rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
+        let zs = Tensor(uninitializedShape: [T, 4, bs, n])   // gate values after their activations
+        let Z = zs.base, P = proj.base
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = P + (bi * T + t) * g, dst = Z + t * bg + bi * n
+                for q in 0..<4 {
+                    let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
+                    for j in 0..<n { d[j] = s[j] + bq[j] }
+                }
             }
         }
-        withExtendedLifetime(acts) {}
-        let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
-        for bi in 0..<bs {
-            hT.base.advanced(by: bi * n).update(from: H + bi * ldh + (T - 1) * n, count: n)
-            cT.base.advanced(by: bi * n).update(from: C + bi * ldh + (T - 1) * n, count: n)
+        let hst = Tensor(uninitializedShape: [T + 1, bs, n])  // h_{t-1} at t: h0 first
+        let cst = Tensor(uninitializedShape: [T + 1, bs, n])  // c likewise
+        let tcs = Tensor(uninitializedShape: [T, bs, n])      // tanh(c_t)
+        let HS = hst.base, CS = cst.base, TC = tcs.base
+        HS.update(from: h0v.base, count: bn)
+        CS.update(from: c0v.base, count: bn)
+        let rec = Tensor(uninitializedShape: [bs, g])         // h_{t-1} @ U
+        let R = rec.base
+        for t in 0..<T {
+            rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
+            let zt = Z + t * bg
+            for bi in 0..<bs {
+                let r = R + bi * g, d = zt + bi * n
+                for q in 0..<4 {
+                    let rq = r + q * n, dq = d + q * bn
+                    for j in 0..<n { dq[j] += rq[j] }
+                }
+            }
+            sigmoidPairs(zt, 2 * bn)
+            tanhPairs(zt + 2 * bn, zt + 2 * bn, bn)
+            sigmoidPairs(zt + 3 * bn, bn)
+            let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
+            let cp = CS + t * bn, cn = CS + (t + 1) * bn, tc = TC + t * bn, hn = HS + (t + 1) * bn
+            for k in 0..<bn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
+            tanhPairs(cn, tc, bn)
+            for k in 0..<bn { hn[k] = og[k] * tc[k] }
         }
-        let out = returnSequences ? hs : hT
+        let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
+        hT.base.update(from: HS + T * bn, count: bn)
+        cT.base.update(from: CS + T * bn, count: bn)
+        let out: Tensor
+        if returnSequences {
+            out = Tensor(uninitializedShape: [bs, T, n])
+            let O = out.base
+            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
+        } else {
+            out = hT
+        }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad, needC0 = c0.requiresGrad
-        let keep = (zs, cs, tcs, hs, xv, wv, uv, h0v, c0v)
+        let keep = (zs, hst, cst, tcs, xv, wv, uv)
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = Tensor(uninitializedShape: [bs, T, g])
+            let dzs = Tensor(uninitializedShape: [T, bs, g])     // pre-activation gradients, time-major rows
             let dhT = try Tensor.zeros([bs, n]), dcT = try Tensor.zeros([bs, n])
             let DZ = dzs.base, DH = dhT.base, DC = dcT.base
             for t in stride(from: T - 1, through: 0, by: -1) {
                 if returnSequences {
                     for bi in 0..<bs {
-                        let src = G + bi * ldh + t * n, dst = DH + bi * n
+                        let src = G + (bi * T + t) * n, dst = DH + bi * n
                         for j in 0..<n { dst[j] += src[j] }
                     }
                 } else if t == T - 1 {
-                    for k in 0..<(bs * n) { DH[k] += G[k] }
+                    for k in 0..<bn { DH[k] += G[k] }
                 }
+                let zt = Z + t * bg
+                let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
+                let cp = CS + t * bn, tc = TC + t * bn
+                let dzt = DZ + t * bg
                 for bi in 0..<bs {
-                    let row = Z + bi * ldz + t * g, drow = DZ + bi * ldz + t * g
-                    let cp = t == 0 ? C0 + bi * n : C + bi * ldh + (t - 1) * n
-                    let tc = TC + bi * ldh + t * n
-                    let dh = DH + bi * n, dc = DC + bi * n
+                    let o = bi * n, drow = dzt + bi * g
                     for j in 0..<n {
-                        let i = row[j], f = row[n + j], gg = row[2 * n + j], o = row[3 * n + j]
-                        let th = tc[j], dhv = dh[j]
-                        let dcv = dc[j] + dhv * o * (1 - th * th)
-                        drow[j] = dcv * gg * i * (1 - i)
-                        drow[n + j] = dcv * cp[j] * f * (1 - f)
-                        drow[2 * n + j] = dcv * i * (1 - gg * gg)
-                        drow[3 * n + j] = dhv * th * o * (1 - o)
-                        dc[j] = dcv * f
+                        let k = o + j
+                        let i = ig[k], f = fg[k], gv = gg[k], ov = og[k], th = tc[k], dh = DH[k]
+                        let dc = DC[k] + dh * ov * (1 - th * th)
+                        drow[j] = dc * gv * i * (1 - i)
+                        drow[n + j] = dc * cp[k] * f * (1 - f)
+                        drow[2 * n + j] = dc * i * (1 - gv * gv)
+                        drow[3 * n + j] = dh * th * ov * (1 - ov)
+                        DC[k] = dc * f
                     }
                 }
                 // dh_{t-1} = dz_t U^T
-                rgemm(false, true, bs, n, g, DZ + t * g, ldz, U, g, DH, n, accumulate: false)
+                rgemm(false, true, bs, n, g, dzt, g, U, g, DH, n, accumulate: false)
             }
+            // x in time-major rows, to pair with dZ's rows
+            let xt = Tensor(uninitializedShape: [T, bs, D])
+            let XT = xt.base
+            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
             let dw = Tensor(uninitializedShape: [D, g])
-            rgemm(true, false, D, g, bs * T, X, D, DZ, g, dw.base, g, accumulate: false)
-            // h_{t-1} for every step, then dU = Hprev^T dZ in one product
-            let hps = Tensor(uninitializedShape: [bs, T, n])
-            let HP = hps.base
-            for bi in 0..<bs {
-                (HP + bi * ldh).update(from: H0 + bi * n, count: n)
-                if T > 1 { (HP + bi * ldh + n).update(from: H + bi * ldh, count: (T - 1) * n) }
-            }
+            rgemm(true, false, D, g, bs * T, XT, D, DZ, g, dw.base, g, accumulate: false)
             let du = Tensor(uninitializedShape: [n, g])
-            rgemm(true, false, n, g, bs * T, HP, n, DZ, g, du.base, g, accumulate: false)
+            rgemm(true, false, n, g, bs * T, HS, n, DZ, g, du.base, g, accumulate: false)
             let db = try Tensor.zeros([g])
             addColumnSums(DZ, bs * T, g, db.base)
             var dx: Tensor? = nil
             if needX {
-                let t = Tensor(uninitializedShape: [bs, T, D])
-                rgemm(false, true, bs * T, D, g, DZ, g, W, g, t.base, D, accumulate: false)
-                dx = t
+                let dxt = Tensor(uninitializedShape: [T, bs, D])
+                rgemm(false, true, bs * T, D, g, DZ, g, W, g, dxt.base, D, accumulate: false)
+                let t2 = Tensor(uninitializedShape: [bs, T, D])
+                let S = dxt.base, O = t2.base
+                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+                dx = t2
             }
             return [dx, dw, du, db, needH0 ? dhT : nil, needC0 ? dcT : nil]
         }

@@ -306,3 +306,27 @@ func tanhInPlace2(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double
     }
     if n & 1 == 1 { out[n &- 1] = rnnTanh(p[n &- 1]) }
 }
+
+/// In place: sigmoid over p[0..<n], elements j and j + n/2 sharing one division
+/// (arguments clamped to ±350 so that the product of the denominators stays finite).
+@inline(__always)
+func sigmoidPairs(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
+    let h = n >> 1
+    let q = p + h
+    var j = 0
+    while j < h {
+        let d1 = 1 + rnnExp(Swift.min(Swift.max(-p[j], -350), 350))
+        let d2 = 1 + rnnExp(Swift.min(Swift.max(-q[j], -350), 350))
+        let r = 1 / (d1 * d2)
+        p[j] = d2 * r
+        q[j] = d1 * r
+        j &+= 1
+    }
+    if n & 1 == 1 { p[n &- 1] = rnnSigmoid(p[n &- 1]) }
+}
+
+/// out[j] = tanh(p[j]) for j < n (out may be p), pairs sharing a division.
+@inline(__always)
+func tanhPairs(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
+    tanhInPlace2(p, out, n)
+}
