@@ -102,6 +102,16 @@ final class RecurrentTests: XCTestCase {
             let x = Double(j) - 5.5
             XCTAssertEqual(row[j], kinds[j] ? Foundation.tanh(x) : sigmoid(x), accuracy: 1e-15)
         }
+        for n in [1, 6, 7] {
+            let xs = (0..<n).map { 1.3 * Double($0) - 4 }
+            var sg = xs, th = [Double](repeating: 0, count: n)
+            sigmoidPairs(&sg, n)
+            tanhPairs(xs, &th, n)
+            for j in 0..<n {
+                XCTAssertEqual(sg[j], sigmoid(xs[j]), accuracy: 1e-15)
+                XCTAssertEqual(th[j], Foundation.tanh(xs[j]), accuracy: 1e-15)
+            }
+        }
         XCTAssertLessThan(rnnSigmoid(-800), 1e-300); XCTAssertEqual(rnnSigmoid(800), 1); XCTAssertEqual(rnnTanh(-400), -1)
     }
 
@@ -240,6 +250,16 @@ final class RecurrentTests: XCTestCase {
         let yl = try last.forward(Variable(constant: x), ForwardPass()).value
         XCTAssertEqual(yl.shape, [3, 4])
         for bi in 0..<3 { for j in 0..<4 { XCTAssertEqual(yl[bi, j], ref.out[bi][6][j], accuracy: 1e-13) } }
+        // an odd batch x units (the paired activations' last element alone)
+        let odd = try LSTM(3)
+        let xo = input([3, 5, 2], 26), ho = input([3, 3], 27), co = input([3, 3], 28)
+        _ = try odd.forward(Variable(constant: xo), ForwardPass())
+        odd.parameters[2].value = input([12], 29)
+        odd.initialState = [ho, co]
+        let yo = try odd.forward(Variable(constant: xo), ForwardPass()).value
+        let op = odd.parameters.map(\.value)
+        let ro = referenceLSTM(xo, op[0], op[1], op[2], ho, co)
+        for bi in 0..<3 { for t in 0..<5 { for j in 0..<3 { XCTAssertEqual(yo[bi, t, j], ro.out[bi][t][j], accuracy: 1e-13) } } }
     }
 
     func testGRUMatchesKerasEquations() throws {
@@ -428,9 +448,9 @@ final class RecurrentTests: XCTestCase {
         print(String(format: "%@ lstm(%d) on [%d, %d, %d]: forward %.1f us, forward + backward %.1f us", name, n, bs, t, d, fwd, both))
     }
 
-    /// W3 alone for a profiler: RNN_PROFILE_SECONDS=5 swift test ... --filter testTimingW3
+    /// W3 alone for a profiler, against larger Swift-loop products: RNN_PROFILE_SECONDS=2 swift test ... --filter testTimingW3
     func testTimingW3() throws {
-        let seconds = Double(ProcessInfo.processInfo.environment["RNN_PROFILE_SECONDS"] ?? "") ?? 0.3
+        guard let text = ProcessInfo.processInfo.environment["RNN_PROFILE_SECONDS"], let seconds = Double(text) else { return }
         let old = recurrentSmallGemm
         defer { recurrentSmallGemm = old }
         for limit in [old, 40_000, old, 40_000] {
@@ -440,7 +460,14 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// W3 always (half a second); the products, the per-layer breakdown, W2 and W4 with RNN_TIMING=1.
     func testTimingPrint() throws {
+        let full = ProcessInfo.processInfo.environment["RNN_TIMING"] != nil
+        if !full {
+            let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62))
+            print(String(format: "W3 lstm(5) >> lstm(2), batch 20, 20 steps, mse, sgd: %.0f steps/s (%.1f us/step); RNN_TIMING=1 for more", w3, 1e6 / w3))
+            return
+        }
         // the W3 products: Swift loops against BLAS
         for (ta, tb, m, nn, k) in [(false, false, 20, 20, 5), (false, true, 20, 5, 20), (true, false, 3, 20, 400),
                                    (true, false, 5, 20, 400), (false, true, 400, 3, 20), (false, false, 32, 256, 64),
