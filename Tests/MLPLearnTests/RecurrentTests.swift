@@ -264,7 +264,7 @@ final class RecurrentTests: XCTestCase {
 
     func testGRUMatchesKerasEquations() throws {
         let layer = try GRU(3)
-        let x = input([2, 5, 2], 31), h0 = input([2, 3], 32)
+        let x = input([3, 5, 2], 31), h0 = input([3, 3], 32)   // batch x units odd
         _ = try layer.forward(Variable(constant: x), ForwardPass())
         let ps = layer.parameters
         XCTAssertEqual(ps.map(\.value.shape), [[2, 9], [3, 9], [2, 9]])
@@ -272,7 +272,7 @@ final class RecurrentTests: XCTestCase {
         layer.initialState = [h0]
         let y = try layer.forward(Variable(constant: x), ForwardPass()).value
         let w = ps[0].value, u = ps[1].value, b = ps[2].value, n = 3
-        for bi in 0..<2 {
+        for bi in 0..<3 {
             var h = (0..<n).map { h0[bi, $0] }
             for t in 0..<5 {
                 var a = [Double](repeating: 0, count: 3 * n), q = a

@@ -48,89 +48,117 @@ public final class GRU: RecurrentLayer, Layer {
         return finish(y, pass, self, from: x)
     }
 
+    /// The fused op: output (all steps or the last) and the final h. Inside, time-major
+    /// with gate-major steps ([3][batch][units]), as in `LSTM.sequence`.
     static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
                          returnSequences: Bool) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 3 * n
-        let asx = Tensor(uninitializedShape: [bs, T, g])  // x W + b_in, then z, r, ĥ after activation
-        let qs = Tensor(uninitializedShape: [bs, T, g])   // h U + b_rec per step
-        let hs = Tensor(uninitializedShape: [bs, T, n])
-        let A = asx.base, Q = qs.base, H = hs.base
-        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, H0 = h0v.base
-        for r in 0..<(bs * T) {
-            (A + r * g).update(from: Bi, count: g)
-            (Q + r * g).update(from: Bi + g, count: g)
-        }
-        rgemm(false, false, bs * T, g, D, X, D, W, g, A, g, accumulate: true)
-        let ldz = T * g, ldh = T * n
-        for t in 0..<T {
-            let hp = t == 0 ? UnsafePointer(H0) : UnsafePointer(H + (t - 1) * n)
-            let ldp = t == 0 ? n : ldh
-            rgemm(false, false, bs, g, n, hp, ldp, U, g, Q + t * g, ldz, accumulate: true)
-            for bi in 0..<bs {
-                let a = A + bi * ldz + t * g, q = Q + bi * ldz + t * g
-                for j in 0..<(2 * n) { a[j] = rnnSigmoid(a[j] + q[j]) }
-                let prev = hp + bi * ldp, h = H + bi * ldh + t * n
-                for j in 0..<n {
-                    let hh = rnnTanh(a[2 * n + j] + a[n + j] * q[2 * n + j])
-                    a[2 * n + j] = hh
-                    let z = a[j]
-                    h[j] = z * prev[j] + (1 - z) * hh
+        let bn = bs * n, bg = bs * g
+        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, Br = bv.base + g
+        let proj = Tensor(uninitializedShape: [bs * T, g])
+        rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
+        let asx = Tensor(uninitializedShape: [T, 3, bs, n])  // x W + b_in, then z, r, ĥ after activation
+        let qs = Tensor(uninitializedShape: [T, 3, bs, n])   // h U + b_rec
+        let A = asx.base, Q = qs.base, P = proj.base
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = P + (bi * T + t) * g, dst = A + t * bg + bi * n
+                for q in 0..<3 {
+                    let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
+                    for j in 0..<n { d[j] = s[j] + bq[j] }
                 }
             }
         }
+        let hst = Tensor(uninitializedShape: [T + 1, bs, n])  // h_{t-1} at t: h0 first
+        let HS = hst.base
+        HS.update(from: h0v.base, count: bn)
+        let rec = Tensor(uninitializedShape: [bs, g])
+        let R = rec.base
+        for t in 0..<T {
+            rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
+            let at = A + t * bg, qt = Q + t * bg
+            for bi in 0..<bs {
+                let r = R + bi * g, d = qt + bi * n
+                for q in 0..<3 {
+                    let rq = r + q * n, dq = d + q * bn, bq = Br + q * n
+                    for j in 0..<n { dq[j] = rq[j] + bq[j] }
+                }
+            }
+            for k in 0..<(2 * bn) { at[k] += qt[k] }
+            sigmoidPairs(at, 2 * bn)
+            let zg = at, rg = at + bn, hg = at + 2 * bn, qh = qt + 2 * bn
+            for k in 0..<bn { hg[k] += rg[k] * qh[k] }
+            tanhPairs(hg, hg, bn)
+            let hp = HS + t * bn, hn = HS + (t + 1) * bn
+            for k in 0..<bn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
+        }
         let hT = Tensor(uninitializedShape: [bs, n])
-        for bi in 0..<bs { (hT.base + bi * n).update(from: H + bi * ldh + (T - 1) * n, count: n) }
-        let out = returnSequences ? hs : hT
+        hT.base.update(from: HS + T * bn, count: bn)
+        let out: Tensor
+        if returnSequences {
+            out = Tensor(uninitializedShape: [bs, T, n])
+            let O = out.base
+            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
+        } else {
+            out = hT
+        }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
-        let keep = (asx, qs, hs, xv, wv, uv, h0v)
+        let keep = (asx, qs, hst, xv, wv, uv)
         let y = try Variable.make("gru", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let das = Tensor(uninitializedShape: [bs, T, g])   // gradient of the input-side pre-activations
-            let dqs = Tensor(uninitializedShape: [bs, T, g])   // gradient of the recurrent-side ones
+            let das = Tensor(uninitializedShape: [T, bs, g])   // input-side pre-activation gradients, time-major rows
+            let dqs = Tensor(uninitializedShape: [T, bs, g])   // recurrent-side ones
             let dhT = try Tensor.zeros([bs, n])
             let DA = das.base, DQ = dqs.base, DH = dhT.base
             for t in stride(from: T - 1, through: 0, by: -1) {
-                let hp = t == 0 ? UnsafePointer(H0) : UnsafePointer(H + (t - 1) * n)
-                let ldp = t == 0 ? n : ldh
+                if returnSequences {
+                    for bi in 0..<bs {
+                        let src = G + (bi * T + t) * n, dst = DH + bi * n
+                        for j in 0..<n { dst[j] += src[j] }
+                    }
+                } else if t == T - 1 {
+                    for k in 0..<bn { DH[k] += G[k] }
+                }
+                let at = A + t * bg, qh = Q + t * bg + 2 * bn
+                let zg = at, rg = at + bn, hg = at + 2 * bn
+                let hp = HS + t * bn
+                let dat = DA + t * bg, dqt = DQ + t * bg
                 for bi in 0..<bs {
-                    let o = bi * ldz + t * g
-                    let a = A + o, q = Q + o, da = DA + o, dq = DQ + o
-                    let prev = hp + bi * ldp, dh = DH + bi * n
-                    let gsrc: UnsafeMutablePointer<Double>? = returnSequences ? G + bi * ldh + t * n : (t == T - 1 ? G + bi * n : nil)
+                    let o = bi * n, da = dat + bi * g, dq = dqt + bi * g
                     for j in 0..<n {
-                        let d = dh[j] + (gsrc?[j] ?? 0)
-                        let z = a[j], r = a[n + j], hh = a[2 * n + j]
+                        let k = o + j
+                        let d = DH[k], z = zg[k], r = rg[k], hh = hg[k]
                         let dah = d * (1 - z) * (1 - hh * hh)
-                        let daz = d * (prev[j] - hh) * z * (1 - z)
-                        let dar = dah * q[2 * n + j] * r * (1 - r)
+                        let daz = d * (hp[k] - hh) * z * (1 - z)
+                        let dar = dah * qh[k] * r * (1 - r)
                         da[j] = daz; da[n + j] = dar; da[2 * n + j] = dah
                         dq[j] = daz; dq[n + j] = dar; dq[2 * n + j] = dah * r
-                        dh[j] = d * z
+                        DH[k] = d * z
                     }
                 }
-                // dh_{t-1} = d * z + dq_t U^T
-                rgemm(false, true, bs, n, g, DQ + t * g, ldz, U, g, DH, n, accumulate: true)
+                // dh_{t-1} = d z + dq_t U^T
+                rgemm(false, true, bs, n, g, dqt, g, U, g, DH, n, accumulate: true)
             }
+            let xt = Tensor(uninitializedShape: [T, bs, D])
+            let XT = xt.base
+            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
             let dw = Tensor(uninitializedShape: [D, g])
-            rgemm(true, false, D, g, bs * T, X, D, DA, g, dw.base, g, accumulate: false)
-            let hps = Tensor(uninitializedShape: [bs, T, n])
-            let HP = hps.base
-            for bi in 0..<bs {
-                (HP + bi * ldh).update(from: H0 + bi * n, count: n)
-                if T > 1 { (HP + bi * ldh + n).update(from: H + bi * ldh, count: (T - 1) * n) }
-            }
+            rgemm(true, false, D, g, bs * T, XT, D, DA, g, dw.base, g, accumulate: false)
             let du = Tensor(uninitializedShape: [n, g])
-            rgemm(true, false, n, g, bs * T, HP, n, DQ, g, du.base, g, accumulate: false)
+            rgemm(true, false, n, g, bs * T, HS, n, DQ, g, du.base, g, accumulate: false)
             let db = try Tensor.zeros([2, g])
             addColumnSums(DA, bs * T, g, db.base)
             addColumnSums(DQ, bs * T, g, db.base + g)
             var dx: Tensor? = nil
             if needX {
-                let t = Tensor(uninitializedShape: [bs, T, D])
-                rgemm(false, true, bs * T, D, g, DA, g, W, g, t.base, D, accumulate: false)
-                dx = t
+                let dxt = Tensor(uninitializedShape: [T, bs, D])
+                rgemm(false, true, bs * T, D, g, DA, g, W, g, dxt.base, D, accumulate: false)
+                let t2 = Tensor(uninitializedShape: [bs, T, D])
+                let S = dxt.base, O = t2.base
+                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+                dx = t2
             }
             return [dx, dw, du, db, needH0 ? dhT : nil]
         }
