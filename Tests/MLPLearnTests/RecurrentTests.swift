@@ -179,6 +179,29 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// The layers reuse their scratch buffers between calls: repeated steps, and two calls on
+    /// one tape (whose buffers must not be shared), give the gradients of separate calls.
+    func testWorkspaceReuse() throws {
+        for layer in [try LSTM(3) as RecurrentLayer & Layer, try GRU(3)] {
+            let x1 = input([2, 6, 3], 91), x2 = input([2, 6, 3], 92), w = Variable(constant: input([2, 6, 3], 93))
+            func grads(_ xs: [Tensor]) throws -> [Tensor] {
+                let pass = ForwardPass(tape: Tape(), training: true)
+                var total: Variable? = nil
+                for x in xs {
+                    let l = try (try layer.forward(Variable(constant: x), pass) * w).reduce(.sum)
+                    total = try total.map { try $0 + l } ?? l
+                }
+                try total!.backward()
+                return pass.used.map { $0.1.grad! }
+            }
+            let g1 = try grads([x1]), g2 = try grads([x2]), both = try grads([x1, x2]), again = try grads([x1])
+            for k in g1.indices {
+                XCTAssertEqual(again[k], g1[k])
+                assertClose(both[k], try g1[k] + g2[k])
+            }
+        }
+    }
+
     // MARK: - against Keras's equations, written as plain loops
 
     func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }

@@ -43,7 +43,7 @@ public final class GRU: RecurrentLayer, Layer {
         try checkWidth(width, x)
         let s = try startState(batch, given)
         let (y, h) = try GRU.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
-                                      pass.variable(parameters[2]), s[0], returnSequences: returnSequences)
+                                      pass.variable(parameters[2]), s[0], returnSequences: returnSequences, workspace: workspace)
         endState([h])
         return finish(y, pass, self, from: x)
     }
@@ -51,15 +51,15 @@ public final class GRU: RecurrentLayer, Layer {
     /// The fused op: output (all steps or the last) and the final h. Inside, time-major
     /// with gate-major steps ([3][batch][units]), as in `LSTM.sequence`.
     static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
-                         returnSequences: Bool) throws -> (Variable, Tensor) {
+                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 3 * n
         let bn = bs * n, bg = bs * g
         let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, Br = bv.base + g
-        let proj = Tensor(uninitializedShape: [bs * T, g])
+        let proj = workspace.take([bs * T, g])
         rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
-        let asx = Tensor(uninitializedShape: [T, 3, bs, n])  // x W + b_in, then z, r, ĥ after activation
-        let qs = Tensor(uninitializedShape: [T, 3, bs, n])   // h U + b_rec
+        let asx = workspace.take([T, 3, bs, n])  // x W + b_in, then z, r, ĥ after activation
+        let qs = workspace.take([T, 3, bs, n])   // h U + b_rec
         let A = asx.base, Q = qs.base, P = proj.base
         for bi in 0..<bs {
             for t in 0..<T {
@@ -70,10 +70,10 @@ public final class GRU: RecurrentLayer, Layer {
                 }
             }
         }
-        let hst = Tensor(uninitializedShape: [T + 1, bs, n])  // h_{t-1} at t: h0 first
+        let hst = workspace.take([T + 1, bs, n])  // h_{t-1} at t: h0 first
         let HS = hst.base
         HS.update(from: h0v.base, count: bn)
-        let rec = Tensor(uninitializedShape: [bs, g])
+        let rec = workspace.take([bs, g])
         let R = rec.base
         for t in 0..<T {
             rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
@@ -108,8 +108,8 @@ public final class GRU: RecurrentLayer, Layer {
         let y = try Variable.make("gru", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let das = Tensor(uninitializedShape: [T, bs, g])   // input-side pre-activation gradients, time-major rows
-            let dqs = Tensor(uninitializedShape: [T, bs, g])   // recurrent-side ones
+            let das = workspace.take([T, bs, g])   // input-side pre-activation gradients, time-major rows
+            let dqs = workspace.take([T, bs, g])   // recurrent-side ones
             let dhT = try Tensor.zeros([bs, n])
             let DA = das.base, DQ = dqs.base, DH = dhT.base
             for t in stride(from: T - 1, through: 0, by: -1) {
@@ -141,7 +141,7 @@ public final class GRU: RecurrentLayer, Layer {
                 // dh_{t-1} = d z + dq_t U^T
                 rgemm(false, true, bs, n, g, dqt, g, U, g, DH, n, accumulate: true)
             }
-            let xt = Tensor(uninitializedShape: [T, bs, D])
+            let xt = workspace.take([T, bs, D])
             let XT = xt.base
             for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
             let dw = Tensor(uninitializedShape: [D, g])
@@ -153,7 +153,7 @@ public final class GRU: RecurrentLayer, Layer {
             addColumnSums(DQ, bs * T, g, db.base + g)
             var dx: Tensor? = nil
             if needX {
-                let dxt = Tensor(uninitializedShape: [T, bs, D])
+                let dxt = workspace.take([T, bs, D])
                 rgemm(false, true, bs * T, D, g, DA, g, W, g, dxt.base, D, accumulate: false)
                 let t2 = Tensor(uninitializedShape: [bs, T, D])
                 let S = dxt.base, O = t2.base

@@ -47,7 +47,7 @@ public final class LSTM: RecurrentLayer, Layer {
         try checkWidth(width, x)
         let s = try startState(batch, given)
         let (y, h, c) = try LSTM.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
-                                          pass.variable(parameters[2]), s[0], s[1], returnSequences: returnSequences)
+                                          pass.variable(parameters[2]), s[0], s[1], returnSequences: returnSequences, workspace: workspace)
         endState([h, c])
         return finish(y, pass, self, from: x)
     }
@@ -58,15 +58,15 @@ public final class LSTM: RecurrentLayer, Layer {
     /// ([4][batch][units]: all i, then all f, c, o), so each activation and the cell
     /// update are one long contiguous loop per step however small the layer is.
     static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable, _ c0: Variable,
-                         returnSequences: Bool) throws -> (Variable, Tensor, Tensor) {
+                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value, c0v = c0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 4 * n
         let bn = bs * n, bg = bs * g
         let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base
         // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
-        let proj = Tensor(uninitializedShape: [bs * T, g])
+        let proj = workspace.take([bs * T, g])
         rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
-        let zs = Tensor(uninitializedShape: [T, 4, bs, n])   // gate values after their activations
+        let zs = workspace.take([T, 4, bs, n])   // gate values after their activations
         let Z = zs.base, P = proj.base
         for bi in 0..<bs {
             for t in 0..<T {
@@ -77,13 +77,13 @@ public final class LSTM: RecurrentLayer, Layer {
                 }
             }
         }
-        let hst = Tensor(uninitializedShape: [T + 1, bs, n])  // h_{t-1} at t: h0 first
-        let cst = Tensor(uninitializedShape: [T + 1, bs, n])  // c likewise
-        let tcs = Tensor(uninitializedShape: [T, bs, n])      // tanh(c_t)
+        let hst = workspace.take([T + 1, bs, n])  // h_{t-1} at t: h0 first
+        let cst = workspace.take([T + 1, bs, n])  // c likewise
+        let tcs = workspace.take([T, bs, n])      // tanh(c_t)
         let HS = hst.base, CS = cst.base, TC = tcs.base
         HS.update(from: h0v.base, count: bn)
         CS.update(from: c0v.base, count: bn)
-        let rec = Tensor(uninitializedShape: [bs, g])         // h_{t-1} @ U
+        let rec = workspace.take([bs, g])         // h_{t-1} @ U
         let R = rec.base
         for t in 0..<T {
             rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
@@ -120,7 +120,7 @@ public final class LSTM: RecurrentLayer, Layer {
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = Tensor(uninitializedShape: [T, bs, g])     // pre-activation gradients, time-major rows
+            let dzs = workspace.take([T, bs, g])     // pre-activation gradients, time-major rows
             let dhT = try Tensor.zeros([bs, n]), dcT = try Tensor.zeros([bs, n])
             let DZ = dzs.base, DH = dhT.base, DC = dcT.base
             for t in stride(from: T - 1, through: 0, by: -1) {
@@ -153,7 +153,7 @@ public final class LSTM: RecurrentLayer, Layer {
                 rgemm(false, true, bs, n, g, dzt, g, U, g, DH, n, accumulate: false)
             }
             // x in time-major rows, to pair with dZ's rows
-            let xt = Tensor(uninitializedShape: [T, bs, D])
+            let xt = workspace.take([T, bs, D])
             let XT = xt.base
             for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
             let dw = Tensor(uninitializedShape: [D, g])
@@ -164,7 +164,7 @@ public final class LSTM: RecurrentLayer, Layer {
             addColumnSums(DZ, bs * T, g, db.base)
             var dx: Tensor? = nil
             if needX {
-                let dxt = Tensor(uninitializedShape: [T, bs, D])
+                let dxt = workspace.take([T, bs, D])
                 rgemm(false, true, bs * T, D, g, DZ, g, W, g, dxt.base, D, accumulate: false)
                 let t2 = Tensor(uninitializedShape: [bs, T, D])
                 let S = dxt.base, O = t2.base

@@ -26,6 +26,10 @@ open class RecurrentLayer: LayerBase {
     /// A stateful layer's carried states, by batch size.
     public internal(set) var carriedStates: [Int: [Tensor]] = [:]
 
+    /// Scratch buffers reused from call to call once the graph that used them is gone
+    /// (fresh large buffers cost page faults on every training step).
+    let workspace = Workspace()
+
     /// How many state tensors the cell has (LSTM: 2).
     open var stateCount: Int { 1 }
     var layerName: String { "rnn" }
@@ -92,6 +96,31 @@ open class RecurrentLayer: LayerBase {
         guard width == w else {
             throw LearnError("\(layerName)(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
         }
+    }
+}
+
+/// Buffers of a layer's fused op, handed out again once nothing else holds them
+/// (the op's pullback holds its buffers until the backward pass releases the graph).
+final class Workspace {
+    private var items: [Tensor] = []
+    private let limit = 24
+
+    /// An uninitialised buffer of `shape`: a free one of the same size, else a new one.
+    func take(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        for i in items.indices where items[i].count == count && items[i].isUniquelyReferenced() {
+            return Tensor(storage: items[i].storage, shape: shape)
+        }
+        let t = Tensor(uninitializedShape: shape)
+        if items.count < limit { items.append(t) }
+        return t
+    }
+}
+
+extension Optional where Wrapped == Workspace {
+    @inline(__always) func take(_ shape: [Int]) -> Tensor {
+        if let w = self { return w.take(shape) }
+        return Tensor(uninitializedShape: shape)
     }
 }
 
