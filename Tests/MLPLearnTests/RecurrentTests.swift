@@ -457,15 +457,16 @@ final class RecurrentTests: XCTestCase {
     func layerTiming(_ name: String, _ bs: Int, _ t: Int, _ d: Int, _ n: Int) throws {
         let x = input([bs, t, d], 71), w = input([d, 4 * n], 72, lo: -0.3, hi: 0.3), u = input([n, 4 * n], 73, lo: -0.3, hi: 0.3)
         let b = input([4 * n], 74), z = try Tensor.zeros([bs, n])
+        let ws = Workspace()   // as a layer has
         let fwd = try microseconds {
             _ = try LSTM.sequence(Variable(constant: x), Variable(constant: w), Variable(constant: u), Variable(constant: b),
-                                  Variable(constant: z), Variable(constant: z), returnSequences: true)
+                                  Variable(constant: z), Variable(constant: z), returnSequences: true, workspace: ws)
         }
         let seed = input([bs, t, n], 75)
         let both = try microseconds {
             let tape = Tape(checkNaN: false)
             let vs = [x, w, u, b].map { Variable(leaf: $0, tape: tape) }
-            let y = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], Variable(constant: z), Variable(constant: z), returnSequences: true).0
+            let y = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], Variable(constant: z), Variable(constant: z), returnSequences: true, workspace: ws).0
             try y.backward(seed: seed)
         }
         print(String(format: "%@ lstm(%d) on [%d, %d, %d]: forward %.1f us, forward + backward %.1f us", name, n, bs, t, d, fwd, both))
