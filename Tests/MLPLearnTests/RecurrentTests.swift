@@ -94,14 +94,6 @@ final class RecurrentTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 1e-15)
         XCTAssertLessThan(worstAct, 1e-15)
-        var row = (0..<11).map { Double($0) - 5.5 }
-        let kinds = (0..<11).map { $0 % 3 == 0 }
-        let acts = GateActivations(kinds)
-        acts.apply(&row, acts.m, acts.a, acts.c, 11)
-        for j in 0..<11 {
-            let x = Double(j) - 5.5
-            XCTAssertEqual(row[j], kinds[j] ? Foundation.tanh(x) : sigmoid(x), accuracy: 1e-15)
-        }
         for n in [1, 6, 7] {
             let xs = (0..<n).map { 1.3 * Double($0) - 4 }
             var sg = xs, th = [Double](repeating: 0, count: n)

@@ -286,41 +286,9 @@ func tanhInPlace(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
     while j < n { p[j] = rnnTanh(p[j]); j &+= 1 }
 }
 
-/// Gate activations of a row as one uniform loop (it vectorizes): p[j] = a[j] / (1 + e^(m[j] p[j])) + c[j]
-/// with (m, a, c) = (-1, 1, 0) for sigmoid and (-2, 2, -1) for tanh.
-struct GateActivations {
-    let m: [Double], a: [Double], c: [Double]
-    /// `kinds[j]`: true for tanh, false for sigmoid.
-    init(_ kinds: [Bool]) {
-        m = kinds.map { $0 ? -2 : -1 }; a = kinds.map { $0 ? 2 : 1 }; c = kinds.map { $0 ? -1 : 0 }
-    }
-    /// Element j is paired with j + n/2 so that one division serves both:
-    /// 1/d1 = d2 / (d1 d2) (arguments clamped to ±350 so that d1 d2 stays finite;
-    /// beyond that sigmoid and tanh are within 1e-152 of their limits).
-    @inline(__always)
-    func apply(_ p: UnsafeMutablePointer<Double>, _ mp: UnsafePointer<Double>, _ ap: UnsafePointer<Double>,
-               _ cp: UnsafePointer<Double>, _ n: Int) {
-        let h = n >> 1
-        let q = p + h, mq = mp + h, aq = ap + h, cq = cp + h
-        var j = 0
-        while j < h {
-            let d1 = 1 + rnnExp(Swift.min(Swift.max(mp[j] * p[j], -350), 350))
-            let d2 = 1 + rnnExp(Swift.min(Swift.max(mq[j] * q[j], -350), 350))
-            let r = 1 / (d1 * d2)
-            p[j] = ap[j] * d2 * r + cp[j]
-            q[j] = aq[j] * d1 * r + cq[j]
-            j &+= 1
-        }
-        if n & 1 == 1 { let k = n &- 1; p[k] = ap[k] / (1 + rnnExp(mp[k] * p[k])) + cp[k] }
-    }
-}
-
-extension Tensor {
-    /// The storage's first element (tensors are contiguous; for buffers this op owns).
-    @inline(__always) var base: UnsafeMutablePointer<Double> { storage.pointer }
-}
-
-/// out[j] = tanh(p[j]) for j < n (pairs sharing a division, as in `GateActivations.apply`).
+/// out[j] = tanh(p[j]) for j < n: elements j and j + n/2 share one division,
+/// 1/d1 = d2 / (d1 d2) (arguments clamped to ±350 so that d1 d2 stays finite;
+/// beyond that tanh is within 1e-152 of ±1).
 @inline(__always)
 func tanhInPlace2(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
     let h = n >> 1
@@ -358,4 +326,9 @@ func sigmoidPairs(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
 @inline(__always)
 func tanhPairs(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
     tanhInPlace2(p, out, n)
+}
+
+extension Tensor {
+    /// The storage's first element (tensors are contiguous; for buffers this op owns).
+    @inline(__always) var base: UnsafeMutablePointer<Double> { storage.pointer }
 }
