@@ -174,7 +174,7 @@ final class RecurrentTests: XCTestCase {
     /// The layers reuse their scratch buffers between calls: repeated steps, and two calls on
     /// one tape (whose buffers must not be shared), give the gradients of separate calls.
     func testWorkspaceReuse() throws {
-        for layer in [try LSTM(3) as RecurrentLayer & Layer, try GRU(3)] {
+        for layer in [try LSTM(3) as RecurrentLayer & Layer, try GRU(3), try SimpleRNN(3, .relu), try SimpleRNN(3)] {
             let x1 = input([2, 6, 3], 91), x2 = input([2, 6, 3], 92), w = Variable(constant: input([2, 6, 3], 93))
             func grads(_ xs: [Tensor]) throws -> [Tensor] {
                 let pass = ForwardPass(tape: Tape(), training: true)

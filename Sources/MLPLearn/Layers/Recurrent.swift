@@ -1,12 +1,14 @@
 // Recurrent layers on [batch, time, features] input, as Keras has them: the
 // state handling they share (initial state, final state, stateful carrying)
-// and the raw kernels of their fused ops (small products with leading
-// dimensions, so that one time step of a [batch, time, k] buffer is a matrix
-// without copying; the gate activations over contiguous rows).
+// and the raw kernels of their fused ops (products with leading dimensions,
+// Swift loops for the tiniest and BLAS otherwise; exp, sigmoid and tanh as
+// vectorizable loops; a workspace of scratch buffers reused between calls).
 //
 // Each layer's whole sequence is ONE op on the tape: the forward runs x @ W for
 // all steps as one product, then per step h @ U; the pullback does backprop
-// through time natively and gathers dW, dU, db with one product each.
+// through time natively and gathers dW, dU, db with one product each. Inside,
+// buffers are time-major (and gate-major per step), so every element-wise pass
+// of a step is one contiguous loop over batch x units.
 import MLPTensor
 import MLPAutograd
 import CBLAS

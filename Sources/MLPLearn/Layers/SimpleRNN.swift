@@ -42,7 +42,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         try checkWidth(width, x)
         let s = try startState(batch, given)
         let (y, h) = try SimpleRNN.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
-                                            pass.variable(parameters[2]), s[0], activation, returnSequences: returnSequences)
+                                            pass.variable(parameters[2]), s[0], activation, returnSequences: returnSequences, workspace: workspace)
         endState([h])
         return finish(y, pass, self, from: x)
     }
@@ -77,68 +77,84 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         }
     }
 
+    /// The fused op: output (all steps or the last) and the final h. Inside, time-major.
     static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable, _ act: Activation,
-                         returnSequences: Bool) throws -> (Variable, Tensor) {
+                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
-        let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0]
+        let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], bn = bs * n
         let needZ: Bool
         switch act { case .tanh, .sigmoid, .linear: needZ = false; default: needZ = true }
-        let hs = Tensor(uninitializedShape: [bs, T, n])      // pre-activations, then h_t
-        let zs = needZ ? Tensor(uninitializedShape: [bs, T, n]) : hs
-        let H = hs.base, Zs = zs.base
-        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, H0 = h0v.base
-        for r in 0..<(bs * T) { (H + r * n).update(from: Bi, count: n) }
-        rgemm(false, false, bs * T, n, D, X, D, W, n, H, n, accumulate: true)
-        let ldh = T * n
+        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base
+        let proj = workspace.take([bs * T, n])
+        rgemm(false, false, bs * T, n, D, X, D, W, n, proj.base, n, accumulate: false)
+        let hst = workspace.take([T + 1, bs, n])   // h_{t-1} at t: h0 first
+        let zs = needZ ? workspace.take([T, bs, n]) : hst   // pre-activations where the derivative needs them
+        let HS = hst.base, Zs = zs.base, P = proj.base
+        HS.update(from: h0v.base, count: bn)
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = P + (bi * T + t) * n, dst = HS + (t + 1) * bn + bi * n
+                for j in 0..<n { dst[j] = src[j] + Bi[j] }
+            }
+        }
         for t in 0..<T {
-            let hp = t == 0 ? UnsafePointer(H0) : UnsafePointer(H + (t - 1) * n)
-            rgemm(false, false, bs, n, n, hp, t == 0 ? n : ldh, U, n, H + t * n, ldh, accumulate: true)
-            for bi in 0..<bs {
-                let row = H + bi * ldh + t * n
-                if needZ { (Zs + bi * ldh + t * n).update(from: row, count: n) }
-                activate(act, row, n)
+            let hn = HS + (t + 1) * bn
+            rgemm(false, false, bs, n, n, HS + t * bn, n, U, n, hn, n, accumulate: true)
+            if needZ { (Zs + t * bn).update(from: hn, count: bn) }
+            switch act {
+            case .tanh: tanhPairs(hn, hn, bn)
+            case .sigmoid: sigmoidPairs(hn, bn)
+            default: activate(act, hn, bn)
             }
         }
         let hT = Tensor(uninitializedShape: [bs, n])
-        for bi in 0..<bs { (hT.base + bi * n).update(from: H + bi * ldh + (T - 1) * n, count: n) }
-        let out = returnSequences ? hs : hT
+        hT.base.update(from: HS + T * bn, count: bn)
+        let out: Tensor
+        if returnSequences {
+            out = Tensor(uninitializedShape: [bs, T, n])
+            let O = out.base
+            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
+        } else {
+            out = hT
+        }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
-        let keep = (hs, zs, xv, wv, uv, h0v)
+        let keep = (hst, zs, xv, wv, uv)
         let y = try Variable.make("simple_rnn", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = Tensor(uninitializedShape: [bs, T, n])
+            let dzs = workspace.take([T, bs, n])
             let dhT = try Tensor.zeros([bs, n])
             let DZ = dzs.base, DH = dhT.base
             for t in stride(from: T - 1, through: 0, by: -1) {
-                for bi in 0..<bs {
-                    let o = bi * ldh + t * n
-                    let dh = DH + bi * n, drow = DZ + o
-                    let gsrc: UnsafeMutablePointer<Double>? = returnSequences ? G + o : (t == T - 1 ? G + bi * n : nil)
-                    for j in 0..<n {
-                        let d = dh[j] + (gsrc?[j] ?? 0)
-                        drow[j] = d * derivative(act, H[o + j], Zs[o + j])
+                if returnSequences {
+                    for bi in 0..<bs {
+                        let src = G + (bi * T + t) * n, dst = DH + bi * n
+                        for j in 0..<n { dst[j] += src[j] }
                     }
+                } else if t == T - 1 {
+                    for k in 0..<bn { DH[k] += G[k] }
                 }
-                rgemm(false, true, bs, n, n, DZ + t * n, ldh, U, n, DH, n, accumulate: false)
+                let h = HS + (t + 1) * bn, z = needZ ? Zs + t * bn : h, dz = DZ + t * bn
+                for k in 0..<bn { dz[k] = DH[k] * derivative(act, h[k], z[k]) }
+                rgemm(false, true, bs, n, n, dz, n, U, n, DH, n, accumulate: false)
             }
+            let xt = workspace.take([T, bs, D])
+            let XT = xt.base
+            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
             let dw = Tensor(uninitializedShape: [D, n])
-            rgemm(true, false, D, n, bs * T, X, D, DZ, n, dw.base, n, accumulate: false)
-            let hps = Tensor(uninitializedShape: [bs, T, n])
-            let HP = hps.base
-            for bi in 0..<bs {
-                (HP + bi * ldh).update(from: H0 + bi * n, count: n)
-                if T > 1 { (HP + bi * ldh + n).update(from: H + bi * ldh, count: (T - 1) * n) }
-            }
+            rgemm(true, false, D, n, bs * T, XT, D, DZ, n, dw.base, n, accumulate: false)
             let du = Tensor(uninitializedShape: [n, n])
-            rgemm(true, false, n, n, bs * T, HP, n, DZ, n, du.base, n, accumulate: false)
+            rgemm(true, false, n, n, bs * T, HS, n, DZ, n, du.base, n, accumulate: false)
             let db = try Tensor.zeros([n])
             addColumnSums(DZ, bs * T, n, db.base)
             var dx: Tensor? = nil
             if needX {
-                let t = Tensor(uninitializedShape: [bs, T, D])
-                rgemm(false, true, bs * T, D, n, DZ, n, W, n, t.base, D, accumulate: false)
-                dx = t
+                let dxt = workspace.take([T, bs, D])
+                rgemm(false, true, bs * T, D, n, DZ, n, W, n, dxt.base, D, accumulate: false)
+                let t2 = Tensor(uninitializedShape: [bs, T, D])
+                let S = dxt.base, O = t2.base
+                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+                dx = t2
             }
             return [dx, dw, du, db, needH0 ? dhT : nil]
         }
