@@ -252,8 +252,10 @@ import Darwin
 /// e^x without a table or a libm call, so loops over it vectorize: x = k ln2 + r with
 /// |r| <= ln2/2 (Cody-Waite), e^r by its Taylor series to degree 13 (truncation below
 /// 1e-17 relative) in Estrin's scheme, 2^k put into the exponent bits. x is clamped to [-708, 708].
-@inline(__always) func rnnExp(_ x: Double) -> Double {
-    let xc = Swift.min(Swift.max(x, -708.0), 708.0)
+@inline(__always) func rnnExp(_ x: Double) -> Double { expInRange(Swift.min(Swift.max(x, -708.0), 708.0)) }
+
+/// e^x for |x| <= 708 (no clamp: the paired loops clamp once, to ±350, themselves).
+@inline(__always) func expInRange(_ xc: Double) -> Double {
     let shifter = 0x1.8p52
     let t = xc * 1.4426950408889634 + shifter
     let kd = t - shifter
@@ -296,8 +298,8 @@ func tanhInPlace2(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double
     let h = n >> 1
     var j = 0
     while j < h {
-        let d1 = 1 + rnnExp(Swift.min(Swift.max(-2 * p[j], -350), 350))
-        let d2 = 1 + rnnExp(Swift.min(Swift.max(-2 * p[j &+ h], -350), 350))
+        let d1 = 1 + expInRange(Swift.min(Swift.max(-2 * p[j], -350), 350))
+        let d2 = 1 + expInRange(Swift.min(Swift.max(-2 * p[j &+ h], -350), 350))
         let r = 2 / (d1 * d2)
         out[j] = d2 * r - 1
         out[j &+ h] = d1 * r - 1
@@ -314,8 +316,8 @@ func sigmoidPairs(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
     let q = p + h
     var j = 0
     while j < h {
-        let d1 = 1 + rnnExp(Swift.min(Swift.max(-p[j], -350), 350))
-        let d2 = 1 + rnnExp(Swift.min(Swift.max(-q[j], -350), 350))
+        let d1 = 1 + expInRange(Swift.min(Swift.max(-p[j], -350), 350))
+        let d2 = 1 + expInRange(Swift.min(Swift.max(-q[j], -350), 350))
         let r = 1 / (d1 * d2)
         p[j] = d2 * r
         q[j] = d1 * r
