@@ -1,0 +1,167 @@
+// gru(units): Keras 3's GRU with reset_after=True. Gates in Keras's order
+// z, r, h along the last axis of kernel [in, 3 units] and recurrent_kernel
+// [units, 3 units]; bias [2, 3 units] (row 0 for the input, row 1 for the
+// recurrent projection):
+//   a = x W + b_in;  q = h U + b_rec
+//   z = σ(a_z + q_z), r = σ(a_r + q_r), ĥ = tanh(a_h + r q_h)
+//   h' = z h + (1 - z) ĥ
+// The whole sequence is one op whose pullback is backprop through time.
+import MLPTensor
+import MLPAutograd
+
+public final class GRU: RecurrentLayer, Layer {
+    public let kernelInitializer: Initializer
+    public let recurrentInitializer: Initializer
+
+    public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,
+                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal) throws {
+        self.kernelInitializer = kernelInitializer; self.recurrentInitializer = recurrentInitializer
+        try super.init(units: units, returnSequences: returnSequences, stateful: stateful, name: "gru")
+    }
+
+    override var layerName: String { "gru" }
+    public var kind: String { "gru" }
+    public var description: String { "gru(\(units)\(optionSuffix))" }
+
+    func build(_ width: Int) throws {
+        let g = 3 * units
+        parameters = [
+            Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g)),
+            Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g)),
+            Parameter("bias", try Tensor.zeros([2, g])),
+        ]
+    }
+
+    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        try forward(x, initialState: nil, pass)
+    }
+
+    /// Runs the layer from the given initial state [h] (a variable, so gradients reach it).
+    public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
+        let (batch, _, width) = try sequenceShape(x)
+        if parameters.isEmpty { try build(width) }
+        try checkWidth(width, x)
+        let s = try startState(batch, given)
+        let (y, h) = try GRU.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
+                                      pass.variable(parameters[2]), s[0], returnSequences: returnSequences, workspace: workspace)
+        endState([h])
+        return finish(y, pass, self, from: x)
+    }
+
+    /// The fused op: output (all steps or the last) and the final h. Inside, time-major
+    /// with gate-major steps ([3][batch][units]), as in `LSTM.sequence`.
+    static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
+                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor) {
+        let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
+        let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 3 * n
+        let bn = bs * n, bg = bs * g
+        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, Br = bv.base + g
+        let proj = workspace.take([bs * T, g])
+        rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
+        let asx = workspace.take([T, 3, bs, n])  // x W + b_in, then z, r, ĥ after activation
+        let qs = workspace.take([T, 3, bs, n])   // h U + b_rec
+        let A = asx.base, Q = qs.base, P = proj.base
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = P + (bi * T + t) * g, dst = A + t * bg + bi * n
+                for q in 0..<3 {
+                    let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
+                    for j in 0..<n { d[j] = s[j] + bq[j] }
+                }
+            }
+        }
+        let hst = workspace.take([T + 1, bs, n])  // h_{t-1} at t: h0 first
+        let HS = hst.base
+        HS.update(from: h0v.base, count: bn)
+        let rec = workspace.take([bs, g])
+        let R = rec.base
+        for t in 0..<T {
+            rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
+            let at = A + t * bg, qt = Q + t * bg
+            for bi in 0..<bs {
+                let r = R + bi * g, d = qt + bi * n
+                for q in 0..<3 {
+                    let rq = r + q * n, dq = d + q * bn, bq = Br + q * n
+                    for j in 0..<n { dq[j] = rq[j] + bq[j] }
+                }
+            }
+            for k in 0..<(2 * bn) { at[k] += qt[k] }
+            sigmoidPairs(at, 2 * bn)
+            let zg = at, rg = at + bn, hg = at + 2 * bn, qh = qt + 2 * bn
+            for k in 0..<bn { hg[k] += rg[k] * qh[k] }
+            tanhPairs(hg, hg, bn)
+            let hp = HS + t * bn, hn = HS + (t + 1) * bn
+            for k in 0..<bn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
+        }
+        let hT = Tensor(uninitializedShape: [bs, n])
+        hT.base.update(from: HS + T * bn, count: bn)
+        let out: Tensor
+        if returnSequences {
+            out = Tensor(uninitializedShape: [bs, T, n])
+            let O = out.base
+            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
+        } else {
+            out = hT
+        }
+        let needX = x.requiresGrad, needH0 = h0.requiresGrad
+        let keep = (asx, qs, hst, xv, wv, uv)
+        let y = try Variable.make("gru", out, [x, w, u, b, h0]) { gy in
+            defer { withExtendedLifetime(keep) {} }
+            let G = gy.base
+            let das = workspace.take([T, bs, g])   // input-side pre-activation gradients, time-major rows
+            let dqs = workspace.take([T, bs, g])   // recurrent-side ones
+            let dhT = try Tensor.zeros([bs, n])
+            let DA = das.base, DQ = dqs.base, DH = dhT.base
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                if returnSequences {
+                    for bi in 0..<bs {
+                        let src = G + (bi * T + t) * n, dst = DH + bi * n
+                        for j in 0..<n { dst[j] += src[j] }
+                    }
+                } else if t == T - 1 {
+                    for k in 0..<bn { DH[k] += G[k] }
+                }
+                let at = A + t * bg, qh = Q + t * bg + 2 * bn
+                let zg = at, rg = at + bn, hg = at + 2 * bn
+                let hp = HS + t * bn
+                let dat = DA + t * bg, dqt = DQ + t * bg
+                for bi in 0..<bs {
+                    let o = bi * n, da = dat + bi * g, dq = dqt + bi * g
+                    for j in 0..<n {
+                        let k = o + j
+                        let d = DH[k], z = zg[k], r = rg[k], hh = hg[k]
+                        let dah = d * (1 - z) * (1 - hh * hh)
+                        let daz = d * (hp[k] - hh) * z * (1 - z)
+                        let dar = dah * qh[k] * r * (1 - r)
+                        da[j] = daz; da[n + j] = dar; da[2 * n + j] = dah
+                        dq[j] = daz; dq[n + j] = dar; dq[2 * n + j] = dah * r
+                        DH[k] = d * z
+                    }
+                }
+                // dh_{t-1} = d z + dq_t U^T
+                rgemm(false, true, bs, n, g, dqt, g, U, g, DH, n, accumulate: true)
+            }
+            let xt = workspace.take([T, bs, D])
+            let XT = xt.base
+            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
+            let dw = Tensor(uninitializedShape: [D, g])
+            rgemm(true, false, D, g, bs * T, XT, D, DA, g, dw.base, g, accumulate: false)
+            let du = Tensor(uninitializedShape: [n, g])
+            rgemm(true, false, n, g, bs * T, HS, n, DQ, g, du.base, g, accumulate: false)
+            let db = try Tensor.zeros([2, g])
+            addColumnSums(DA, bs * T, g, db.base)
+            addColumnSums(DQ, bs * T, g, db.base + g)
+            var dx: Tensor? = nil
+            if needX {
+                let dxt = workspace.take([T, bs, D])
+                rgemm(false, true, bs * T, D, g, DA, g, W, g, dxt.base, D, accumulate: false)
+                let t2 = Tensor(uninitializedShape: [bs, T, D])
+                let S = dxt.base, O = t2.base
+                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+                dx = t2
+            }
+            return [dx, dw, du, db, needH0 ? dhT : nil]
+        }
+        return (y, hT)
+    }
+}

@@ -1,0 +1,178 @@
+// lstm(units): Keras's LSTM. Gates in Keras's order i, f, c, o along the last
+// axis of kernel [in, 4 units], recurrent_kernel [units, 4 units], bias [4 units]:
+//   z = x W + h U + b;  i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o)
+//   c' = f c + i g;  h' = o tanh(c')
+// The whole sequence is one op whose pullback is backprop through time.
+import MLPTensor
+import MLPAutograd
+
+public final class LSTM: RecurrentLayer, Layer {
+    public let kernelInitializer: Initializer
+    public let recurrentInitializer: Initializer
+    /// Forget-gate bias initialised to 1 (Keras's unit_forget_bias).
+    public let unitForgetBias: Bool
+
+    public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,
+                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal,
+                unitForgetBias: Bool = true) throws {
+        self.kernelInitializer = kernelInitializer; self.recurrentInitializer = recurrentInitializer
+        self.unitForgetBias = unitForgetBias
+        try super.init(units: units, returnSequences: returnSequences, stateful: stateful, name: "lstm")
+    }
+
+    public override var stateCount: Int { 2 }
+    override var layerName: String { "lstm" }
+    public var kind: String { "lstm" }
+    public var description: String { "lstm(\(units)\(optionSuffix))" }
+
+    func build(_ width: Int) throws {
+        let g = 4 * units
+        var bias = try Tensor.zeros([g])
+        if unitForgetBias { bias.withUnsafeMutableBufferPointer { p in for j in units..<(2 * units) { p[j] = 1 } } }
+        parameters = [
+            Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g)),
+            Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g)),
+            Parameter("bias", bias),
+        ]
+    }
+
+    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        try forward(x, initialState: nil, pass)
+    }
+
+    /// Runs the layer from the given initial state [h, c] (variables, so gradients reach them).
+    public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
+        let (batch, _, width) = try sequenceShape(x)
+        if parameters.isEmpty { try build(width) }
+        try checkWidth(width, x)
+        let s = try startState(batch, given)
+        let (y, h, c) = try LSTM.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
+                                          pass.variable(parameters[2]), s[0], s[1], returnSequences: returnSequences, workspace: workspace)
+        endState([h, c])
+        return finish(y, pass, self, from: x)
+    }
+
+    /// The fused op: output (all steps or the last), final h and c.
+    ///
+    /// Inside, everything is time-major, and the gates of a step are gate-major
+    /// ([4][batch][units]: all i, then all f, c, o), so each activation and the cell
+    /// update are one long contiguous loop per step however small the layer is.
+    static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable, _ c0: Variable,
+                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor, Tensor) {
+        let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value, c0v = c0.value
+        let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 4 * n
+        let bn = bs * n, bg = bs * g
+        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base
+        // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
+        let proj = workspace.take([bs * T, g])
+        rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
+        let zs = workspace.take([T, 4, bs, n])   // gate values after their activations
+        let Z = zs.base, P = proj.base
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = P + (bi * T + t) * g, dst = Z + t * bg + bi * n
+                for q in 0..<4 {
+                    let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
+                    for j in 0..<n { d[j] = s[j] + bq[j] }
+                }
+            }
+        }
+        let hst = workspace.take([T + 1, bs, n])  // h_{t-1} at t: h0 first
+        let cst = workspace.take([T + 1, bs, n])  // c likewise
+        let tcs = workspace.take([T, bs, n])      // tanh(c_t)
+        let HS = hst.base, CS = cst.base, TC = tcs.base
+        HS.update(from: h0v.base, count: bn)
+        CS.update(from: c0v.base, count: bn)
+        let rec = workspace.take([bs, g])         // h_{t-1} @ U
+        let R = rec.base
+        for t in 0..<T {
+            rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
+            let zt = Z + t * bg
+            for bi in 0..<bs {
+                let r = R + bi * g, d = zt + bi * n
+                for q in 0..<4 {
+                    let rq = r + q * n, dq = d + q * bn
+                    for j in 0..<n { dq[j] += rq[j] }
+                }
+            }
+            sigmoidPairs(zt, 2 * bn)
+            tanhPairs(zt + 2 * bn, zt + 2 * bn, bn)
+            sigmoidPairs(zt + 3 * bn, bn)
+            let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
+            let cp = CS + t * bn, cn = CS + (t + 1) * bn, tc = TC + t * bn, hn = HS + (t + 1) * bn
+            for k in 0..<bn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
+            tanhPairs(cn, tc, bn)
+            for k in 0..<bn { hn[k] = og[k] * tc[k] }
+        }
+        let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
+        hT.base.update(from: HS + T * bn, count: bn)
+        cT.base.update(from: CS + T * bn, count: bn)
+        let out: Tensor
+        if returnSequences {
+            out = Tensor(uninitializedShape: [bs, T, n])
+            let O = out.base
+            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
+        } else {
+            out = hT
+        }
+        let needX = x.requiresGrad, needH0 = h0.requiresGrad, needC0 = c0.requiresGrad
+        let keep = (zs, hst, cst, tcs, xv, wv, uv)
+        let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
+            defer { withExtendedLifetime(keep) {} }
+            let G = gy.base
+            let dzs = workspace.take([T, bs, g])     // pre-activation gradients, time-major rows
+            let dhT = try Tensor.zeros([bs, n]), dcT = try Tensor.zeros([bs, n])
+            let DZ = dzs.base, DH = dhT.base, DC = dcT.base
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                if returnSequences {
+                    for bi in 0..<bs {
+                        let src = G + (bi * T + t) * n, dst = DH + bi * n
+                        for j in 0..<n { dst[j] += src[j] }
+                    }
+                } else if t == T - 1 {
+                    for k in 0..<bn { DH[k] += G[k] }
+                }
+                let zt = Z + t * bg
+                let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
+                let cp = CS + t * bn, tc = TC + t * bn
+                let dzt = DZ + t * bg
+                for bi in 0..<bs {
+                    let o = bi * n, drow = dzt + bi * g
+                    for j in 0..<n {
+                        let k = o + j
+                        let i = ig[k], f = fg[k], gv = gg[k], ov = og[k], th = tc[k], dh = DH[k]
+                        let dc = DC[k] + dh * ov * (1 - th * th)
+                        drow[j] = dc * gv * i * (1 - i)
+                        drow[n + j] = dc * cp[k] * f * (1 - f)
+                        drow[2 * n + j] = dc * i * (1 - gv * gv)
+                        drow[3 * n + j] = dh * th * ov * (1 - ov)
+                        DC[k] = dc * f
+                    }
+                }
+                // dh_{t-1} = dz_t U^T
+                rgemm(false, true, bs, n, g, dzt, g, U, g, DH, n, accumulate: false)
+            }
+            // x in time-major rows, to pair with dZ's rows
+            let xt = workspace.take([T, bs, D])
+            let XT = xt.base
+            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
+            let dw = Tensor(uninitializedShape: [D, g])
+            rgemm(true, false, D, g, bs * T, XT, D, DZ, g, dw.base, g, accumulate: false)
+            let du = Tensor(uninitializedShape: [n, g])
+            rgemm(true, false, n, g, bs * T, HS, n, DZ, g, du.base, g, accumulate: false)
+            let db = try Tensor.zeros([g])
+            addColumnSums(DZ, bs * T, g, db.base)
+            var dx: Tensor? = nil
+            if needX {
+                let dxt = workspace.take([T, bs, D])
+                rgemm(false, true, bs * T, D, g, DZ, g, W, g, dxt.base, D, accumulate: false)
+                let t2 = Tensor(uninitializedShape: [bs, T, D])
+                let S = dxt.base, O = t2.base
+                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+                dx = t2
+            }
+            return [dx, dw, du, db, needH0 ? dhT : nil, needC0 ? dcT : nil]
+        }
+        return (y, hT, cT)
+    }
+}

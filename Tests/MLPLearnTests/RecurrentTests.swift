@@ -1,0 +1,514 @@
+// Recurrent layers (simple RNN, LSTM, GRU) and embedding: finite-difference
+// gradients through 20 time steps, LSTM and GRU against plain reference loops
+// written from Keras's equations, stateful carrying, and a timing print.
+import XCTest
+import Foundation
+import MLPTensor
+import MLPAutograd
+@testable import MLPLearn
+
+final class RecurrentTests: XCTestCase {
+    override func setUp() { GlobalRandom.seed(11) }
+
+    func input(_ shape: [Int], _ seed: UInt64, lo: Double = -1, hi: Double = 1) -> Tensor {
+        var g = Xoshiro256(seed: seed)
+        let t = try! Tensor.rand(shape, using: &g)
+        return Tensor.binary(.add, Tensor.binary(.mul, t, hi - lo), lo)
+    }
+
+    /// f's tape gradient with respect to every input against central differences (f reduced
+    /// to a scalar by a fixed random weighting).
+    func check(_ xs: [Tensor], tol: Double = 1e-6, file: StaticString = #filePath, line: UInt = #line,
+               _ f: @escaping ([Variable]) throws -> Variable) {
+        do {
+            let probe = try f(xs.map { Variable(constant: $0) }).value
+            let w = Variable(constant: input(probe.shape, 99))
+            let scalar: ([Variable]) throws -> Variable = { vs in try (try f(vs) * w).reduce(.sum) }
+            let (_, grads) = try Autograd.valueAndGrad(xs, scalar)
+            let numeric = try Autograd.numericalGrad(xs) { ts in try scalar(ts.map { Variable(constant: $0) }).value.scalars[0] }
+            for k in xs.indices {
+                let err = try Autograd.relativeError([grads[k]], [numeric[k]])
+                XCTAssertLessThan(err, tol, "relative error of input \(k)", file: file, line: line)
+                XCTAssertGreaterThan(grads[k].map(.abs).sumAll(), 0, "gradient \(k) is all zero", file: file, line: line)
+            }
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+    }
+
+    let B = 2, T = 20, D = 3, n = 3
+
+    /// Weights whose 20-step products neither vanish nor explode, so the gradients with
+    /// respect to the initial state are far above the finite-difference noise.
+    func recurrentWeights(_ n: Int, _ g: Int, _ seed: UInt64, scale: Double) throws -> Tensor {
+        GlobalRandom.seed(seed)
+        return Tensor.binary(.mul, try Initializer.orthogonal.make([n, g], fanIn: n, fanOut: g), scale)
+    }
+
+    /// A bias with the given value on one gate block (a carrying gate: LSTM forget, GRU update).
+    func gateBias(_ shape: [Int], _ block: Range<Int>, _ value: Double, _ seed: UInt64) -> Tensor {
+        var b = input(shape, seed, lo: -0.3, hi: 0.3)
+        b.withUnsafeMutableBufferPointer { p in for j in block { p[j] += value } }
+        return b
+    }
+
+    func testLSTMGradients() throws {
+        let g = 4 * n
+        let xs = [input([B, T, D], 1), input([D, g], 2, lo: -0.7, hi: 0.7), try recurrentWeights(n, g, 3, scale: 1),
+                  gateBias([g], n..<(2 * n), 3, 4), input([B, n], 5), input([B, n], 6)]
+        for rs in [true, false] {
+            check(xs) { v in try LSTM.sequence(v[0], v[1], v[2], v[3], v[4], v[5], returnSequences: rs).0 }
+        }
+    }
+
+    func testGRUGradients() throws {
+        let g = 3 * n
+        let xs = [input([B, T, D], 1), input([D, g], 2, lo: -0.7, hi: 0.7), try recurrentWeights(n, g, 3, scale: 1),
+                  gateBias([2, g], 0..<n, 2, 4), input([B, n], 5)]
+        for rs in [true, false] {
+            check(xs) { v in try GRU.sequence(v[0], v[1], v[2], v[3], v[4], returnSequences: rs).0 }
+        }
+    }
+
+    func testSimpleRNNGradients() throws {
+        let xs = [input([B, T, D], 1, lo: -0.3, hi: 0.3), input([D, n], 2, lo: -0.6, hi: 0.6), try recurrentWeights(n, n, 3, scale: 1),
+                  input([n], 4, lo: -0.2, hi: 0.2), input([B, n], 5, lo: -0.5, hi: 0.5)]
+        for act in [Activation.tanh, .sigmoid, .linear, .relu, .elu(alpha: 1)] {
+            // sigmoid (slope <= 1/4) and relu (which zeroes units) forget the initial state within 20
+            // steps: their last step only is checked where the state's gradient survives
+            let settings = act == .tanh || act == .linear ? [true, false] : [true]
+            for rs in settings {
+                check(xs) { v in try SimpleRNN.sequence(v[0], v[1], v[2], v[3], v[4], act, returnSequences: rs).0 }
+            }
+        }
+    }
+
+    /// The gates' exp, sigmoid and tanh against libm.
+    func testActivationAccuracy() {
+        var worst = 0.0, worstAct = 0.0
+        for i in 0...20000 {
+            let x = -700 + 1400 * Double(i) / 20000, y = -20 + 40 * Double(i) / 20000
+            worst = Swift.max(worst, Swift.abs(rnnExp(x) - Foundation.exp(x)) / Foundation.exp(x))
+            worst = Swift.max(worst, Swift.abs(rnnExp(y / 20) - Foundation.exp(y / 20)) / Foundation.exp(y / 20))
+            worstAct = Swift.max(worstAct, Swift.abs(rnnTanh(y) - Foundation.tanh(y)), Swift.abs(rnnSigmoid(y) - sigmoid(y)))
+        }
+        XCTAssertLessThan(worst, 1e-15)
+        XCTAssertLessThan(worstAct, 1e-15)
+        for n in [1, 6, 7] {
+            let xs = (0..<n).map { 1.3 * Double($0) - 4 }
+            var sg = xs, th = [Double](repeating: 0, count: n)
+            sigmoidPairs(&sg, n)
+            tanhPairs(xs, &th, n)
+            for j in 0..<n {
+                XCTAssertEqual(sg[j], sigmoid(xs[j]), accuracy: 1e-15)
+                XCTAssertEqual(th[j], Foundation.tanh(xs[j]), accuracy: 1e-15)
+            }
+        }
+        XCTAssertLessThan(rnnSigmoid(-800), 1e-300); XCTAssertEqual(rnnSigmoid(800), 1); XCTAssertEqual(rnnTanh(-400), -1)
+    }
+
+    /// The Swift product kernel against plain sums, every transposition, odd sizes, leading dimensions.
+    func testSmallProductKernel() {
+        for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 13, 9), (20, 20, 5), (4, 8, 3), (5, 17, 11)] {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let lda = (ta ? m : k) + 2, ldb = (tb ? k : n) + 1, ldc = n + 3
+                    let a = input([(ta ? k : m) * lda], 81).scalars, b = input([(tb ? n : k) * ldb], 82).scalars
+                    for acc in [false, true] {
+                        var c = input([m * ldc], 83).scalars
+                        var expect = c
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var s = acc ? expect[i * ldc + j] : 0
+                                for p in 0..<k { s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]) }
+                                expect[i * ldc + j] = s
+                            }
+                        }
+                        smallGemm(ta, tb, m, n, k, a, lda, b, ldb, &c, ldc, acc)
+                        for i in 0..<m { for j in 0..<n { XCTAssertEqual(c[i * ldc + j], expect[i * ldc + j], accuracy: 1e-12) } }
+                        XCTAssertEqual(c[ldc - 1], expect[ldc - 1])   // padding untouched
+                    }
+                }
+            }
+        }
+    }
+
+    /// Larger than the small-product limit: the BLAS path with leading dimensions.
+    func testLSTMGradientsThroughBLAS() {
+        let old = recurrentSmallGemm
+        recurrentSmallGemm = 0
+        defer { recurrentSmallGemm = old }
+        let g = 4 * n
+        let xs = [input([B, 6, D], 1), input([D, g], 2, lo: -0.7, hi: 0.7), input([n, g], 3, lo: -0.7, hi: 0.7),
+                  input([g], 4, lo: -0.5, hi: 0.5), input([B, n], 5), input([B, n], 6)]
+        for rs in [true, false] {
+            check(xs) { v in try LSTM.sequence(v[0], v[1], v[2], v[3], v[4], v[5], returnSequences: rs).0 }
+        }
+        let xg = [xs[0], input([D, 3 * n], 2), input([n, 3 * n], 3), input([2, 3 * n], 4), xs[4]]
+        check(xg) { v in try GRU.sequence(v[0], v[1], v[2], v[3], v[4], returnSequences: true).0 }
+        let xr = [xs[0], input([D, n], 2), input([n, n], 3), input([n], 4), xs[4]]
+        check(xr) { v in try SimpleRNN.sequence(v[0], v[1], v[2], v[3], v[4], .tanh, returnSequences: true).0 }
+    }
+
+    /// Through the layers: parameters and initial states as leaves of one differentiation.
+    func testLayerGradientsWithInitialState() throws {
+        for rs in [true, false] {
+            let layer = try LSTM(n, returnSequences: rs)
+            let x = input([B, T, D], 8)
+            _ = try layer.forward(Variable(constant: x), ForwardPass())
+            let ps = layer.parameters
+            check([x] + ps.map(\.value) + [input([B, n], 9), input([B, n], 10)]) { v in
+                for (p, t) in zip(ps, v[1...3]) { p.value = t.value }
+                return try LSTM.sequence(v[0], v[1], v[2], v[3], v[4], v[5], returnSequences: rs).0
+            }
+            // the layer's own entry point agrees with the op
+            let h0 = input([B, n], 9), c0 = input([B, n], 10)
+            for (p, t) in zip(ps, [input([D, 4 * n], 2), input([n, 4 * n], 3), input([4 * n], 4)]) { p.value = t }
+            let a = try layer.forward(Variable(constant: x), initialState: [Variable(constant: h0), Variable(constant: c0)], ForwardPass()).value
+            let b = try LSTM.sequence(Variable(constant: x), Variable(constant: ps[0].value), Variable(constant: ps[1].value),
+                                      Variable(constant: ps[2].value), Variable(constant: h0), Variable(constant: c0), returnSequences: rs).0.value
+            XCTAssertEqual(a, b)
+        }
+    }
+
+    /// The layers reuse their scratch buffers between calls: repeated steps, and two calls on
+    /// one tape (whose buffers must not be shared), give the gradients of separate calls.
+    func testWorkspaceReuse() throws {
+        for layer in [try LSTM(3) as RecurrentLayer & Layer, try GRU(3), try SimpleRNN(3, .relu), try SimpleRNN(3)] {
+            let x1 = input([2, 6, 3], 91), x2 = input([2, 6, 3], 92), w = Variable(constant: input([2, 6, 3], 93))
+            func grads(_ xs: [Tensor]) throws -> [Tensor] {
+                let pass = ForwardPass(tape: Tape(), training: true)
+                var total: Variable? = nil
+                for x in xs {
+                    let l = try (try layer.forward(Variable(constant: x), pass) * w).reduce(.sum)
+                    total = try total.map { try $0 + l } ?? l
+                }
+                try total!.backward()
+                return pass.used.map { $0.1.grad! }
+            }
+            let g1 = try grads([x1]), g2 = try grads([x2]), both = try grads([x1, x2]), again = try grads([x1])
+            for k in g1.indices {
+                XCTAssertEqual(again[k], g1[k])
+                assertClose(both[k], try g1[k] + g2[k])
+            }
+        }
+    }
+
+    // MARK: - against Keras's equations, written as plain loops
+
+    func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
+
+    /// Keras LSTM: z = x W + h U + b split as [i | f | c | o]; c = f c + i tanh(z_c); h = o tanh(c).
+    func referenceLSTM(_ x: Tensor, _ w: Tensor, _ u: Tensor, _ b: Tensor, _ h0: Tensor, _ c0: Tensor) -> (out: [[[Double]]], c: [[Double]]) {
+        let bs = x.shape[0], steps = x.shape[1], d = x.shape[2], units = u.shape[0]
+        var out = [[[Double]]](repeating: [], count: bs)
+        var cFinal: [[Double]] = []
+        for bi in 0..<bs {
+            var h = (0..<units).map { h0[bi, $0] }, c = (0..<units).map { c0[bi, $0] }
+            for t in 0..<steps {
+                var z = [Double](repeating: 0, count: 4 * units)
+                for k in 0..<(4 * units) {
+                    var s = b[k]
+                    for i in 0..<d { s += x[bi, t, i] * w[i, k] }
+                    for i in 0..<units { s += h[i] * u[i, k] }
+                    z[k] = s
+                }
+                var hNew = [Double](repeating: 0, count: units)
+                for j in 0..<units {
+                    let ig = sigmoid(z[j]), fg = sigmoid(z[units + j]), cg = Foundation.tanh(z[2 * units + j]), og = sigmoid(z[3 * units + j])
+                    c[j] = fg * c[j] + ig * cg
+                    hNew[j] = og * Foundation.tanh(c[j])
+                }
+                h = hNew
+                out[bi].append(h)
+            }
+            cFinal.append(c)
+        }
+        return (out, cFinal)
+    }
+
+    func testLSTMMatchesKerasEquations() throws {
+        let layer = try LSTM(4)
+        let x = input([3, 7, 2], 21)
+        let h0 = input([3, 4], 22), c0 = input([3, 4], 23)
+        let y0 = try layer.forward(Variable(constant: x), ForwardPass())   // builds
+        XCTAssertEqual(y0.shape, [3, 7, 4])
+        let ps = layer.parameters
+        XCTAssertEqual(ps.map(\.name), ["kernel", "recurrent_kernel", "bias"])
+        XCTAssertEqual(ps.map(\.value.shape), [[2, 16], [4, 16], [16]])
+        // unit_forget_bias: the forget block (the second quarter) is 1, the rest 0
+        XCTAssertEqual(ps[2].value.scalars, [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+        // orthogonal recurrent kernel [4, 16]: orthonormal rows
+        let uut = try Tensor.matmul(ps[1].value, ps[1].value.transposed())
+        for i in 0..<4 { for j in 0..<4 { XCTAssertEqual(uut[i, j], i == j ? 1 : 0, accuracy: 1e-12) } }
+        // glorot uniform kernel: limit sqrt(6 / (2 + 16))
+        XCTAssertLessThanOrEqual(ps[0].value.map(.abs).scalars.max()!, (6.0 / 18).squareRoot())
+
+        ps[2].value = input([16], 24, lo: -0.5, hi: 0.5)   // a distinct bias per gate
+        ps[0].value = input([2, 16], 25)
+        layer.initialState = [h0, c0]
+        let y = try layer.forward(Variable(constant: x), ForwardPass()).value
+        let ref = referenceLSTM(x, ps[0].value, ps[1].value, ps[2].value, h0, c0)
+        for bi in 0..<3 { for t in 0..<7 { for j in 0..<4 { XCTAssertEqual(y[bi, t, j], ref.out[bi][t][j], accuracy: 1e-13) } } }
+        let fs = try XCTUnwrap(layer.finalState)
+        for bi in 0..<3 {
+            for j in 0..<4 {
+                XCTAssertEqual(fs[0][bi, j], ref.out[bi][6][j], accuracy: 1e-13)
+                XCTAssertEqual(fs[1][bi, j], ref.c[bi][j], accuracy: 1e-13)
+            }
+        }
+        // last step only
+        let last = try LSTM(4, returnSequences: false)
+        _ = try last.forward(Variable(constant: x), ForwardPass())
+        for (p, q) in zip(last.parameters, ps) { p.value = q.value }
+        last.initialState = [h0, c0]
+        let yl = try last.forward(Variable(constant: x), ForwardPass()).value
+        XCTAssertEqual(yl.shape, [3, 4])
+        for bi in 0..<3 { for j in 0..<4 { XCTAssertEqual(yl[bi, j], ref.out[bi][6][j], accuracy: 1e-13) } }
+        // an odd batch x units (the paired activations' last element alone)
+        let odd = try LSTM(3)
+        let xo = input([3, 5, 2], 26), ho = input([3, 3], 27), co = input([3, 3], 28)
+        _ = try odd.forward(Variable(constant: xo), ForwardPass())
+        odd.parameters[2].value = input([12], 29)
+        odd.initialState = [ho, co]
+        let yo = try odd.forward(Variable(constant: xo), ForwardPass()).value
+        let op = odd.parameters.map(\.value)
+        let ro = referenceLSTM(xo, op[0], op[1], op[2], ho, co)
+        for bi in 0..<3 { for t in 0..<5 { for j in 0..<3 { XCTAssertEqual(yo[bi, t, j], ro.out[bi][t][j], accuracy: 1e-13) } } }
+    }
+
+    func testGRUMatchesKerasEquations() throws {
+        let layer = try GRU(3)
+        let x = input([3, 5, 2], 31), h0 = input([3, 3], 32)   // batch x units odd
+        _ = try layer.forward(Variable(constant: x), ForwardPass())
+        let ps = layer.parameters
+        XCTAssertEqual(ps.map(\.value.shape), [[2, 9], [3, 9], [2, 9]])
+        ps[2].value = input([2, 9], 33)
+        layer.initialState = [h0]
+        let y = try layer.forward(Variable(constant: x), ForwardPass()).value
+        let w = ps[0].value, u = ps[1].value, b = ps[2].value, n = 3
+        for bi in 0..<3 {
+            var h = (0..<n).map { h0[bi, $0] }
+            for t in 0..<5 {
+                var a = [Double](repeating: 0, count: 3 * n), q = a
+                for k in 0..<(3 * n) {
+                    a[k] = b[0, k]; q[k] = b[1, k]
+                    for i in 0..<2 { a[k] += x[bi, t, i] * w[i, k] }
+                    for i in 0..<n { q[k] += h[i] * u[i, k] }
+                }
+                var hNew = h
+                for j in 0..<n {
+                    let z = sigmoid(a[j] + q[j]), r = sigmoid(a[n + j] + q[n + j])
+                    let hh = Foundation.tanh(a[2 * n + j] + r * q[2 * n + j])
+                    hNew[j] = z * h[j] + (1 - z) * hh
+                }
+                h = hNew
+                for j in 0..<n { XCTAssertEqual(y[bi, t, j], h[j], accuracy: 1e-13) }
+            }
+        }
+    }
+
+    func testSimpleRNNMatchesEquations() throws {
+        let layer = try SimpleRNN(3, .relu, returnSequences: false)
+        let x = input([2, 4, 2], 41)
+        _ = try layer.forward(Variable(constant: x), ForwardPass())
+        let ps = layer.parameters
+        ps[2].value = input([3], 42)
+        let y = try layer.forward(Variable(constant: x), ForwardPass()).value
+        XCTAssertEqual(y.shape, [2, 3])
+        for bi in 0..<2 {
+            var h = [0.0, 0, 0]
+            for t in 0..<4 {
+                var hNew = h
+                for k in 0..<3 {
+                    var s = ps[2].value[k]
+                    for i in 0..<2 { s += x[bi, t, i] * ps[0].value[i, k] }
+                    for i in 0..<3 { s += h[i] * ps[1].value[i, k] }
+                    hNew[k] = Swift.max(s, 0)
+                }
+                h = hNew
+            }
+            for j in 0..<3 { XCTAssertEqual(y[bi, j], h[j], accuracy: 1e-13) }
+        }
+        XCTAssertEqual(layer.description, "simple_rnn(3, relu, return_sequences=false)")
+    }
+
+    // MARK: - state
+
+    func testStatefulCarriesStateBetweenCalls() throws {
+        let x = input([2, 10, 3], 51)
+        let first = try x.split(indices: [6], axis: 1)[0], second = try x.split(indices: [6], axis: 1)[1]
+        for make in [{ s in try LSTM(4, stateful: s) as RecurrentLayer & Layer },
+                     { s in try GRU(4, stateful: s) },
+                     { s in try SimpleRNN(4, stateful: s) }] as [(Bool) throws -> RecurrentLayer & Layer] {
+            let whole = try make(true), parts = try make(true)
+            _ = try whole.forward(Variable(constant: x), ForwardPass())
+            whole.resetStates()
+            _ = try parts.forward(Variable(constant: first), ForwardPass())
+            for (p, q) in zip(parts.parameters, whole.parameters) { p.value = q.value }
+            parts.resetStates()
+            let all = try whole.forward(Variable(constant: x), ForwardPass()).value
+            let a = try parts.forward(Variable(constant: first), ForwardPass()).value
+            let b = try parts.forward(Variable(constant: second), ForwardPass()).value
+            // equal up to rounding: BLAS may sum in another order for another number of rows
+            assertClose(try Tensor.concat([a, b], axis: 1), all)
+            for (p, q) in zip(parts.finalState!, whole.finalState!) { assertClose(p, q) }
+            // another batch size keeps its own state
+            _ = try parts.forward(Variable(constant: try x.split(indices: [1], axis: 0)[0]), ForwardPass())
+            XCTAssertEqual(parts.carriedStates.count, 2)
+            // after a reset the second part starts from zeros again
+            parts.resetStates()
+            let fresh = try parts.forward(Variable(constant: second), ForwardPass()).value
+            XCTAssertNotEqual(fresh, b)
+            // a non-stateful layer starts from its initial state every call
+            let plain = try make(false)
+            _ = try plain.forward(Variable(constant: first), ForwardPass())
+            for (p, q) in zip(plain.parameters, whole.parameters) { p.value = q.value }
+            let p1 = try plain.forward(Variable(constant: first), ForwardPass()).value
+            let p2 = try plain.forward(Variable(constant: first), ForwardPass()).value
+            XCTAssertEqual(p1, p2)
+            XCTAssertEqual(p1, a)
+        }
+        // initialState given explicitly continues a sequence as well
+        let l = try LSTM(4), m = try LSTM(4)
+        let all = try l.forward(Variable(constant: x), ForwardPass()).value
+        _ = try m.forward(Variable(constant: first), ForwardPass())
+        for (p, q) in zip(m.parameters, l.parameters) { p.value = q.value }
+        _ = try m.forward(Variable(constant: first), ForwardPass())
+        m.initialState = m.finalState
+        let b = try m.forward(Variable(constant: second), ForwardPass()).value
+        assertClose(b, try second2(all))
+        XCTAssertThrowsError(try m.forward(Variable(constant: try x.split(indices: [1], axis: 0)[0]), ForwardPass()))   // wrong batch
+    }
+
+    func assertClose(_ a: Tensor, _ b: Tensor, _ tol: Double = 1e-12, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, file: file, line: line)
+        guard a.shape == b.shape else { return }
+        let d = zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(d, tol, file: file, line: line)
+    }
+
+    func second2(_ t: Tensor) throws -> Tensor { try t.split(indices: [6], axis: 1)[1] }
+
+    // MARK: - embedding
+
+    func testEmbedding() throws {
+        let e = try Embedding(7, 3)
+        let idx = try Tensor([1, 4, 1, 6, 0, 4], shape: [2, 3])
+        let y = try e.forward(Variable(constant: idx), ForwardPass())
+        XCTAssertEqual(y.shape, [2, 3, 3])
+        let table = e.parameters[0].value
+        XCTAssertEqual(table.shape, [7, 3])
+        XCTAssertLessThanOrEqual(table.map(.abs).scalars.max()!, 0.05)
+        for k in 0..<3 { XCTAssertEqual(y.value[1, 2, k], table[4, k]) }
+        // gradient: rows scattered and added
+        check([table]) { v in try Embedding.lookup(idx, v[0], count: 2 * 3, index: [1, 4, 1, 6, 0, 4]) }
+        XCTAssertThrowsError(try e.forward(Variable(constant: try Tensor([7], shape: [1, 1])), ForwardPass()))
+        XCTAssertThrowsError(try e.forward(Variable(constant: try Tensor([0.5], shape: [1, 1])), ForwardPass()))
+    }
+
+    // MARK: - timing (printed, not asserted)
+
+    /// CPU seconds of this thread (the shared machine's load does not count).
+    func cpuTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Microseconds per call of `body` (CPU time of this thread, best of 3 rounds).
+    func microseconds(_ seconds: Double = 0.2, _ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            var k = 0
+            let t0 = cpuTime()
+            var dt = 0.0
+            repeat { try body(); k += 1; dt = cpuTime() - t0 } while dt < seconds / 3
+            best = Swift.min(best, dt / Double(k) * 1e6)
+        }
+        return best
+    }
+
+    func trainingStepsPerSecond(_ layers: [Layer], _ x: Tensor, _ y: Tensor, loss: Loss = .mse, seconds: Double = 0.5) throws -> Double {
+        let net = Sequential(layers)
+        _ = try net.forward(Variable(constant: x), ForwardPass())
+        var steps = 0
+        let start = cpuTime()
+        while true {
+            let tape = Tape(checkNaN: false)
+            let pass = ForwardPass(tape: tape, training: true)
+            try loss(try net.forward(Variable(constant: x), pass), y).backward()
+            for (p, v) in pass.used { if let g = v.grad { p.value = try p.value - Tensor.binary(.mul, g, 0.01) } }
+            steps += 1
+            let dt = cpuTime() - start
+            if dt > seconds && steps >= 3 { return Double(steps) / dt }
+        }
+    }
+
+    /// One layer's fused op, forward alone and forward + backward, in microseconds.
+    func layerTiming(_ name: String, _ bs: Int, _ t: Int, _ d: Int, _ n: Int) throws {
+        let x = input([bs, t, d], 71), w = input([d, 4 * n], 72, lo: -0.3, hi: 0.3), u = input([n, 4 * n], 73, lo: -0.3, hi: 0.3)
+        let b = input([4 * n], 74), z = try Tensor.zeros([bs, n])
+        let ws = Workspace()   // as a layer has
+        let fwd = try microseconds {
+            _ = try LSTM.sequence(Variable(constant: x), Variable(constant: w), Variable(constant: u), Variable(constant: b),
+                                  Variable(constant: z), Variable(constant: z), returnSequences: true, workspace: ws)
+        }
+        let seed = input([bs, t, n], 75)
+        let both = try microseconds {
+            let tape = Tape(checkNaN: false)
+            let vs = [x, w, u, b].map { Variable(leaf: $0, tape: tape) }
+            let y = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], Variable(constant: z), Variable(constant: z), returnSequences: true, workspace: ws).0
+            try y.backward(seed: seed)
+        }
+        print(String(format: "%@ lstm(%d) on [%d, %d, %d]: forward %.1f us, forward + backward %.1f us", name, n, bs, t, d, fwd, both))
+    }
+
+    /// W3 alone for a profiler, against larger Swift-loop products: RNN_PROFILE_SECONDS=2 swift test ... --filter testTimingW3
+    func testTimingW3() throws {
+        guard let text = ProcessInfo.processInfo.environment["RNN_PROFILE_SECONDS"], let seconds = Double(text) else { return }
+        let old = recurrentSmallGemm
+        defer { recurrentSmallGemm = old }
+        for limit in [old, 40_000, old, 40_000] {
+            recurrentSmallGemm = limit
+            let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62), seconds: seconds)
+            print(String(format: "W3 alone, Swift loops up to %d multiply-adds: %.0f steps/s (%.1f us/step)", limit, w3, 1e6 / w3))
+        }
+    }
+
+    /// W3 always (half a second); the products, the per-layer breakdown, W2 and W4 with RNN_TIMING=1.
+    func testTimingPrint() throws {
+        let full = ProcessInfo.processInfo.environment["RNN_TIMING"] != nil
+        if !full {
+            let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62))
+            print(String(format: "W3 lstm(5) >> lstm(2), batch 20, 20 steps, mse, sgd: %.0f steps/s (%.1f us/step); RNN_TIMING=1 for more", w3, 1e6 / w3))
+            return
+        }
+        // the W3 products: Swift loops against BLAS
+        for (ta, tb, m, nn, k) in [(false, false, 20, 20, 5), (false, true, 20, 5, 20), (true, false, 3, 20, 400),
+                                   (true, false, 5, 20, 400), (false, true, 400, 3, 20), (false, false, 32, 256, 64),
+                                   (false, true, 32, 64, 256)] {
+            let a = input([m * k], 1).scalars, b = input([k * nn], 2).scalars
+            var c = [Double](repeating: 0, count: m * nn)
+            let lda = ta ? m : k, ldb = tb ? k : nn
+            let loops = microseconds(0.1) { smallGemm(ta, tb, m, nn, k, a, lda, b, ldb, &c, nn, false) }
+            let old = recurrentSmallGemm
+            recurrentSmallGemm = 0
+            let blas = microseconds(0.1) { rgemm(ta, tb, m, nn, k, a, lda, b, ldb, &c, nn, accumulate: false) }
+            recurrentSmallGemm = old
+            print(String(format: "product %@%@ %d x %d x %d: loops %.2f us, BLAS %.2f us", ta ? "T" : "N", tb ? "T" : "N", m, nn, k, loops, blas))
+        }
+        try layerTiming("W3 layer 1", 20, 20, 3, 5)
+        try layerTiming("W3 layer 2", 20, 20, 5, 2)
+        try layerTiming("W2 layer 1", 32, 50, 8, 64)
+        try layerTiming("W4", 32, 64, 65, 128)
+        let w3 = try trainingStepsPerSecond([try LSTM(5), try LSTM(2)], input([20, 20, 3], 61), input([20, 20, 2], 62))
+        print(String(format: "W3 lstm(5) >> lstm(2), batch 20, 20 steps, mse, sgd: %.0f steps/s (%.1f us/step)", w3, 1e6 / w3))
+        let w2 = try trainingStepsPerSecond([try LSTM(64), try LSTM(64), try Dense(8)], input([32, 50, 8], 63), input([32, 50, 8], 64))
+        print(String(format: "W2 lstm(64) >> lstm(64) >> dense(8), batch 32, 50 steps: %.0f steps/s (%.2f ms/step)", w2, 1e3 / w2))
+        var onehot = try Tensor.zeros([32, 64, 65])
+        onehot.withUnsafeMutableBufferPointer { p in for r in 0..<(32 * 64) { p[r * 65 + (r * 7) % 65] = 1 } }
+        let w4 = try trainingStepsPerSecond([try LSTM(128), try Dense(65, .softmax)], onehot, onehot, loss: .crossentropy)
+        print(String(format: "W4 lstm(128) >> dense(65, softmax), batch 32, 64 steps: %.0f steps/s (%.2f ms/step)", w4, 1e3 / w4))
+    }
+}
