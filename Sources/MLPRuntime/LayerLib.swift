@@ -58,6 +58,26 @@ enum LayerLib {
             let m = try a.number(0), e = try a.number(1)
             return try learn(a) { .object(LayerValue(try BatchNorm(momentum: m, epsilon: e))) }
         }
+        recurrent(&r, "lstm", "A long short-term memory layer (Keras's LSTM: gates i, f, c, o; orthogonal recurrent kernel, forget-gate bias 1) on [batch, time, features]; the whole sequence is one fused op with backpropagation through time.",
+                  "net = lstm(5) >> lstm(2)") { units, _, seqs, stateful in try LSTM(units, returnSequences: seqs, stateful: stateful) }
+        recurrent(&r, "gru", "A gated recurrent unit layer (Keras 3's GRU, reset_after) on [batch, time, features], fused over the sequence.",
+                  "net = gru(16) >> dense(1)") { units, _, seqs, stateful in try GRU(units, returnSequences: seqs, stateful: stateful) }
+        recurrent(&r, "simple_rnn", "A plain recurrent layer h_t = act(x_t W + h_(t-1) U + b) (Keras's SimpleRNN, tanh by default) on [batch, time, features].",
+                  "net = simple_rnn(8) >> dense(1)", activation: true) { units, act, seqs, stateful in
+            try SimpleRNN(units, act, returnSequences: seqs, stateful: stateful)
+        }
+        r.fn("embedding", [p("vocab"), p("dim")],
+             doc: "A lookup table of vocab vectors of size dim (Keras's Embedding, uniform(-0.05, 0.05) at the start): integer indices of any shape give shape + [dim]; the rows used train.",
+             example: "net = embedding(1000, 16) >> lstm(32, return_sequences=false) >> dense(1, sigmoid)") { a throws(MLPError) in
+            let n = try a.int(0), d = try a.int(1)
+            return try learn(a) { .object(LayerValue(try Embedding(n, d))) }
+        }
+        r.fn("reset_states", [p("net")], doc: "Forgets the state that stateful recurrent layers of net carry between calls.",
+             example: "reset_states(net)") { a throws(MLPError) in
+            let net = try model(a, 0)
+            for l in (net as? Sequential)?.layers ?? [net] { (l as? RecurrentLayer)?.resetStates() }
+            return .nil
+        }
         r.fn("layer", [p("f"), p("weights")],
              doc: "A layer written in mlp: f(x, w) computes the output from the input x and a dict w of weights. weights is a dict of tensors, or a function of the input shape (without the batch axis) giving one, called at the first use. The weights train with the rest of the model.",
              example: "scale = layer((x, w) -> x * w[\"s\"], shape -> {s: ones(shape[-1])})") { a throws(MLPError) in
@@ -88,6 +108,22 @@ enum LayerLib {
              example: "summary(dense(10, relu) >> dense(1))") { a throws(MLPError) in
             a.interp.write(summaryTable(try model(a, 0)))
             return .nil
+        }
+    }
+
+    /// A recurrent layer: units, (activation,) return_sequences=true, stateful=false.
+    static func recurrent(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, activation: Bool = false,
+                          _ make: @escaping @Sendable (Int, Activation, Bool, Bool) throws -> Layer) {
+        var params = [p("units")]
+        if activation { params.append(Param("activation", .string("tanh"))) }
+        params += [Param("return_sequences", .bool(true), keywordOnly: true), Param("stateful", .bool(false), keywordOnly: true)]
+        let k = params.count
+        r.fn(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one.",
+             example: example) { a throws(MLPError) in
+            let units = try a.int(0)
+            let act = activation ? try activationArg(a, 1) : .tanh
+            let seqs = try a.bool(k - 2), stateful = try a.bool(k - 1)
+            return try learn(a) { .object(LayerValue(try make(units, act, seqs, stateful))) }
         }
     }
 

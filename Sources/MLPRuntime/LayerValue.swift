@@ -12,7 +12,7 @@ final class LayerValue: MLPObject {
 
     override var typeName: String { layer is Sequential ? "model" : "layer" }
     override func description(_ interp: Interpreter) -> String { layer.description }
-    override var fieldNames: [String] { ["layers", "weights", "kind", "output_shape"] }
+    override var fieldNames: [String] { ["layers", "weights", "kind", "output_shape"] + (layer is RecurrentLayer ? ["state", "initial_state"] : []) }
 
     /// The layers of a model, or the layer alone.
     var layers: [Layer] { (layer as? Sequential)?.layers ?? [layer] }
@@ -22,6 +22,12 @@ final class LayerValue: MLPObject {
         case "layers": return .list(layers.map { .object(LayerValue($0)) })
         case "weights": return .list(layer.parameters.map { .object(TensorValue($0.value)) })
         case "kind": return .str(layer.kind)
+        case "state":
+            guard let rnn = layer as? RecurrentLayer else { return nil }
+            return rnn.finalState.map { .list($0.map { .object(TensorValue($0)) }) } ?? .nil
+        case "initial_state":
+            guard let rnn = layer as? RecurrentLayer else { return nil }
+            return rnn.initialState.map { .list($0.map { .object(TensorValue($0)) }) } ?? .nil
         case "output_shape":
             guard let s = layer.lastOutputShape else { return .nil }
             return .list(s.map { .number(Double($0)) })
@@ -31,6 +37,20 @@ final class LayerValue: MLPObject {
 
     /// `layer.weights = [w, b]`: sets the parameters (of a built layer, shapes must match).
     override func setField(_ name: String, _ value: Value, _ interp: Interpreter) throws(MLPError) -> Bool {
+        if name == "initial_state", let rnn = layer as? RecurrentLayer {
+            switch value {
+            case .nil: rnn.initialState = nil
+            case .list(let l):
+                var states: [Tensor] = []
+                for v in l.items { states.append(try TensorValue.fromNested(v)) }
+                guard states.count == rnn.stateCount else {
+                    throw MLPError.runtime("initial_state: \(layer.description) takes \(rnn.stateCount) state tensor\(rnn.stateCount == 1 ? "" : "s") [batch, \(rnn.units)], got \(states.count).")
+                }
+                rnn.initialState = states
+            default: throw MLPError.runtime("initial_state: expected a list of [batch, units] tensors or nil, got \(describeForError(value)).")
+            }
+            return true
+        }
         guard name == "weights" else { return false }
         guard case .list(let l) = value else { throw MLPError.runtime("weights: expected a list of tensors, got \(describeForError(value)).") }
         let params = layer.parameters

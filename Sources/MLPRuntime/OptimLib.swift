@@ -72,7 +72,7 @@ enum OptimLib {
              doc: "Adadelta (Zeiler 2012; no learning rate): E[g^2] = gamma E[g^2] + (1 - gamma) g^2; dw = -sqrt(E[dw^2] + eps) / sqrt(E[g^2] + eps) g; E[dw^2] = gamma E[dw^2] + (1 - gamma) dw^2; w += dw.") { v, c in
             Adadelta(rho: v[0], eps: v[1], clipnorm: c) },
         Spec(name: "adam", params: [("lr", 0.001), ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-7)],
-             doc: "Adam with bias correction, as the lecture: m = beta1 m + (1 - beta1) g; V = beta2 V + (1 - beta2) g^2; w -= lr m^ / sqrt(V^ + eps), with m^ = m / (1 - beta1^t), V^ = V / (1 - beta2^t).") { v, c in
+             doc: "Adam with bias correction (the lecture's; eps where Keras and Kingma & Ba put it): m = beta1 m + (1 - beta1) g; V = beta2 V + (1 - beta2) g^2; w -= lr m^ / (sqrt(V^) + eps), with m^ = m / (1 - beta1^t), V^ = V / (1 - beta2^t).") { v, c in
             Adam(lr: v[0], beta1: v[1], beta2: v[2], eps: v[3], clipnorm: c) },
     ]
 

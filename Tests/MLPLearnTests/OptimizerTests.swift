@@ -117,11 +117,11 @@ final class OptimizerTests: XCTestCase {
         assertClose(s2, [0.9 - 0.1 * ma / va.squareRoot(), -1.9 - 0.1 * mb / vb.squareRoot()])
     }
 
-    func testAdamEpsilonInsideTheRoot() throws {
+    func testAdamEpsilonOutsideTheRoot() throws {
         var p = [Tensor([0.0])]
         try Adam().step(&p, [Tensor([0.001])])
-        // m̂ = 0.001, V̂ = 1e-6: θ = −0.001·0.001/√(1e-6 + 1e-7)
-        assertClose(p[0].scalars, [-0.001 * 0.001 / (1.1e-6).squareRoot()])
+        // m̂ = 0.001, V̂ = 1e-6: θ = −0.001·0.001/(√1e-6 + 1e-7), as Keras and Kingma & Ba
+        assertClose(p[0].scalars, [-0.001 * 0.001 / (0.001 + 1e-7)])
     }
 
     func testDefaultsAndConfig() {

@@ -6,16 +6,19 @@ import Glibc
 import Darwin
 #endif
 
-/// Adam as in the lecture, with bias correction at step t = 1, 2, ...:
+/// Adam with bias correction at step t = 1, 2, ... (Kingma & Ba; the lecture's
+/// formula with ε where Keras puts it):
 ///
 ///     m ← β₁ m + (1 − β₁) g,    V ← β₂ V + (1 − β₂) g²
 ///     m̂ = m / (1 − β₁ᵗ),        V̂ = V / (1 − β₂ᵗ)
-///     θ ← θ − η m̂ / √(V̂ + ε)
+///     θ ← θ − η m̂ / (√V̂ + ε)
 ///
-/// element-wise, m = V = 0 at the start. Keras's defaults: lr 0.001,
-/// beta1 0.9, beta2 0.999, eps 1e-7. Note that the lecture puts ε inside the
-/// root, Kingma & Ba and Keras outside (θ ← θ − η m̂ / (√V̂ + ε)); the two
-/// differ only while √V̂ is below about √ε ≈ 3e-4.
+/// element-wise, m = V = 0 at the start. Keras's defaults: lr 0.001, beta1 0.9,
+/// beta2 0.999, eps 1e-7. The slide writes √(V̂ + ε) with ε ≈ 1e-8; with Keras's
+/// ε inside the root, steps would shrink whenever √V̂ < 3e-4, and the course's
+/// own results (made with Keras) are not reproduced: the lecture's recall net
+/// lstm(20) >> lstm(2) reaches a deviation of 0.61 on 30 sequences after 300
+/// steps with ε outside (the course: 1.17), 5.8 with it inside.
 public final class Adam: Optimizer {
     public var lr: Double
     public var beta1: Double
@@ -50,7 +53,7 @@ public final class Adam: Optimizer {
                 let vj = b2 * v[j] + (1 - b2) * gj * gj
                 m[j] = mj
                 v[j] = vj
-                p[j] -= lr * (mj * c1) / (vj * c2 + eps).squareRoot()
+                p[j] -= lr * (mj * c1) / ((vj * c2).squareRoot() + eps)
             }
         }
     }
