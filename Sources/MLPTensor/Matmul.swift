@@ -1,4 +1,7 @@
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// At or below this many multiply-adds (m * n * k) a plain Swift loop is used
 /// instead of BLAS. Measured here (2-core EPYC, OpenBLAS 0.3.21): the loop only
@@ -152,5 +155,16 @@ extension Tensor {
         var ra: [Int] = [], rb: [Int] = [], rs: [Int] = []
         for i in 0..<d { ra += [sa[i], 1]; rb += [1, sb[i]]; rs.append(sa[i] * sb[i]) }
         return try binary(.mul, a.reshaped(ra), b.reshaped(rb)).reshaped(rs)
+    }
+}
+
+/// OpenBLAS's thread count.
+public enum BLASThreads {
+    /// One thread unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS asks for more: the
+    /// products of training steps are small, and on a 2-core machine a second BLAS
+    /// thread spinning for work cost a lesson's LSTM example 40% more wall time and
+    /// as much kernel time as user time. Large products (bench/tensor) set the variable.
+    public static func configureDefault() {
+        if getenv("OPENBLAS_NUM_THREADS") == nil && getenv("OMP_NUM_THREADS") == nil { openblas_set_num_threads(1) }
     }
 }

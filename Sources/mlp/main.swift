@@ -98,5 +98,6 @@ var status: Int32 = 0
 // Keep up to 256 MB of freed memory for reuse instead.
 _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
 _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
+BLASThreads.configureDefault()
 runOnBigStack { status = main() }
 exit(status)
