@@ -32,7 +32,7 @@ public final class Embedding: LayerBase, Layer {
             for k in 0..<count {
                 let f = p[k]
                 guard f == f.rounded(), f >= 0, f < Double(v) else {
-                    throw LearnError("embedding(\(v), \(d)): indices must be integers in 0..<\(v), got \(f).")
+                    throw LearnError("embedding(\(v), \(d)): indices must be integers in 0..<\(v), got \(Tensor.formatNumber(f)).")
                 }
                 index[k] = Int(f)
             }
