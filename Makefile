@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden test-repl fuzz bench-interp bench bench-peers install clean
+.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-peers install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -24,8 +24,15 @@ demo: build
 test: build
 	swift test
 
+# The BLAS kernels pinned as the recorded outputs expect (docs/testing.md).
+GOLDEN_ENV := OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1
+
 test-golden: build
-	$(MLP) test Tests/golden examples
+	$(GOLDEN_ENV) $(MLP) test Tests/golden examples
+
+# Records the examples' outputs again (after a deliberate change), with the pinned kernels.
+record-examples: build
+	MLP_RECORD=1 $(GOLDEN_ENV) $(MLP) test examples
 
 test-repl: build
 	bash Tests/repl/run.sh
