@@ -141,25 +141,12 @@ public final class GRU: RecurrentLayer, Layer {
                 // dh_{t-1} = d z + dq_t U^T
                 rgemm(false, true, bs, n, g, dqt, g, U, g, DH, n, accumulate: true)
             }
-            let xt = workspace.take([T, bs, D])
-            let XT = xt.base
-            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
-            let dw = Tensor(uninitializedShape: [D, g])
-            rgemm(true, false, D, g, bs * T, XT, D, DA, g, dw.base, g, accumulate: false)
-            let du = Tensor(uninitializedShape: [n, g])
-            rgemm(true, false, n, g, bs * T, HS, n, DQ, g, du.base, g, accumulate: false)
+            let dw = inputWeightGradient(X, DA, g, bs: bs, T: T, D: D, workspace)
+            let du = rowProduct(HS, n, DQ, g, rows: bs * T)
             let db = try Tensor.zeros([2, g])
             addColumnSums(DA, bs * T, g, db.base)
             addColumnSums(DQ, bs * T, g, db.base + g)
-            var dx: Tensor? = nil
-            if needX {
-                let dxt = workspace.take([T, bs, D])
-                rgemm(false, true, bs * T, D, g, DA, g, W, g, dxt.base, D, accumulate: false)
-                let t2 = Tensor(uninitializedShape: [bs, T, D])
-                let S = dxt.base, O = t2.base
-                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
-                dx = t2
-            }
+            let dx = needX ? inputGradient(DA, g, W, bs: bs, T: T, D: D, workspace) : nil
             return [dx, dw, du, db, needH0 ? dhT : nil]
         }
         return (y, hT)

@@ -152,25 +152,11 @@ public final class LSTM: RecurrentLayer, Layer {
                 // dh_{t-1} = dz_t U^T
                 rgemm(false, true, bs, n, g, dzt, g, U, g, DH, n, accumulate: false)
             }
-            // x in time-major rows, to pair with dZ's rows
-            let xt = workspace.take([T, bs, D])
-            let XT = xt.base
-            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
-            let dw = Tensor(uninitializedShape: [D, g])
-            rgemm(true, false, D, g, bs * T, XT, D, DZ, g, dw.base, g, accumulate: false)
-            let du = Tensor(uninitializedShape: [n, g])
-            rgemm(true, false, n, g, bs * T, HS, n, DZ, g, du.base, g, accumulate: false)
+            let dw = inputWeightGradient(X, DZ, g, bs: bs, T: T, D: D, workspace)
+            let du = rowProduct(HS, n, DZ, g, rows: bs * T)
             let db = try Tensor.zeros([g])
             addColumnSums(DZ, bs * T, g, db.base)
-            var dx: Tensor? = nil
-            if needX {
-                let dxt = workspace.take([T, bs, D])
-                rgemm(false, true, bs * T, D, g, DZ, g, W, g, dxt.base, D, accumulate: false)
-                let t2 = Tensor(uninitializedShape: [bs, T, D])
-                let S = dxt.base, O = t2.base
-                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
-                dx = t2
-            }
+            let dx = needX ? inputGradient(DZ, g, W, bs: bs, T: T, D: D, workspace) : nil
             return [dx, dw, du, db, needH0 ? dhT : nil, needC0 ? dcT : nil]
         }
         return (y, hT, cT)

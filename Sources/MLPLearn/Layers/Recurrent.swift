@@ -336,3 +336,39 @@ extension Tensor {
     /// The storage's first element (tensors are contiguous; for buffers this op owns).
     @inline(__always) var base: UnsafeMutablePointer<Double> { storage.pointer }
 }
+
+// MARK: the gradients every recurrent layer's backward pass ends with
+
+/// The weight gradient Xᵀ dZ for x [bs, T, D] and time-major pre-activation
+/// gradients dZ [T·bs, g]: x's rows are put in time-major order first.
+func inputWeightGradient(_ X: UnsafePointer<Double>, _ DZ: UnsafePointer<Double>, _ g: Int, bs: Int, T: Int, D: Int,
+                         _ workspace: Workspace?) -> Tensor {
+    let xt = workspace.take([T, bs, D])
+    return withExtendedLifetime(xt) {
+        let XT = xt.base
+        for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
+        return rowProduct(XT, D, DZ, g, rows: bs * T)
+    }
+}
+
+/// Aᵀ B over k rows: A's rows of width m against B's rows of width n give [m, n]
+/// (a weight gradient from the inputs and pre-activation gradients of all steps).
+func rowProduct(_ A: UnsafePointer<Double>, _ m: Int, _ B: UnsafePointer<Double>, _ n: Int, rows k: Int) -> Tensor {
+    let out = Tensor(uninitializedShape: [m, n])
+    rgemm(true, false, m, n, k, A, m, B, n, out.base, n, accumulate: false)
+    return out
+}
+
+/// dx = dZ Wᵀ for time-major rows dZ [T·bs, g], returned batch-major [bs, T, D].
+func inputGradient(_ DZ: UnsafePointer<Double>, _ g: Int, _ W: UnsafePointer<Double>, bs: Int, T: Int, D: Int,
+                   _ workspace: Workspace?) -> Tensor {
+    let scratch = workspace.take([T, bs, D])
+    return withExtendedLifetime(scratch) {
+        let S = scratch.base
+        rgemm(false, true, bs * T, D, g, DZ, g, W, g, S, D, accumulate: false)
+        let out = Tensor(uninitializedShape: [bs, T, D])
+        let O = out.base
+        for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+        return out
+    }
+}

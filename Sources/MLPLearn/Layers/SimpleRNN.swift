@@ -138,24 +138,11 @@ public final class SimpleRNN: RecurrentLayer, Layer {
                 for k in 0..<bn { dz[k] = DH[k] * derivative(act, h[k], z[k]) }
                 rgemm(false, true, bs, n, n, dz, n, U, n, DH, n, accumulate: false)
             }
-            let xt = workspace.take([T, bs, D])
-            let XT = xt.base
-            for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
-            let dw = Tensor(uninitializedShape: [D, n])
-            rgemm(true, false, D, n, bs * T, XT, D, DZ, n, dw.base, n, accumulate: false)
-            let du = Tensor(uninitializedShape: [n, n])
-            rgemm(true, false, n, n, bs * T, HS, n, DZ, n, du.base, n, accumulate: false)
+            let dw = inputWeightGradient(X, DZ, n, bs: bs, T: T, D: D, workspace)
+            let du = rowProduct(HS, n, DZ, n, rows: bs * T)
             let db = try Tensor.zeros([n])
             addColumnSums(DZ, bs * T, n, db.base)
-            var dx: Tensor? = nil
-            if needX {
-                let dxt = workspace.take([T, bs, D])
-                rgemm(false, true, bs * T, D, n, DZ, n, W, n, dxt.base, D, accumulate: false)
-                let t2 = Tensor(uninitializedShape: [bs, T, D])
-                let S = dxt.base, O = t2.base
-                for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
-                dx = t2
-            }
+            let dx = needX ? inputGradient(DZ, n, W, bs: bs, T: T, D: D, workspace) : nil
             return [dx, dw, du, db, needH0 ? dhT : nil]
         }
         return (y, hT)
