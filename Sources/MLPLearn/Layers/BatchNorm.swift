@@ -118,6 +118,6 @@ public final class BatchNorm: LayerBase, Layer {
             }
             return [dx, needG ? sgh : nil, needB ? sg : nil]
         }
-        return finish(y, pass, self)
+        return finish(y, pass, self, from: x)
     }
 }

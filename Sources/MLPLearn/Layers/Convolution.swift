@@ -303,6 +303,6 @@ public final class Conv2D: LayerBase, Layer {
         // relu is fused into the convolution's pass; other activations follow as their own op
         let fuse = activation == .relu
         let y = try conv2dOp(x, pass.variable(parameters[0]), useBias ? pass.variable(parameters[1]) : nil, geo, relu: fuse)
-        return finish(fuse ? y : try activation.apply(y), pass, self)
+        return finish(fuse ? y : try activation.apply(y), pass, self, from: x)
     }
 }

@@ -35,11 +35,11 @@ public final class Dropout: LayerBase, Layer {
     public var description: String { "dropout(\(Tensor.formatNumber(rate)))" }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        guard pass.training, rate > 0 else { return finish(x, pass, self) }
+        guard pass.training, rate > 0 else { return finish(x, pass, self, from: x) }
         let mask = Tensor(uninitializedShape: x.value.shape)
         let mp = mask.rawPointer, keep = 1 / (1 - rate), p = rate
         for i in 0..<mask.count { mp[i] = GlobalRandom.generator.uniform() < p ? 0 : keep }
-        return finish(try multiplyByMask(x, mask, "dropout"), pass, self)
+        return finish(try multiplyByMask(x, mask, "dropout"), pass, self, from: x)
     }
 }
 
@@ -54,10 +54,10 @@ public final class GaussianDropout: LayerBase, Layer {
     public var description: String { "gaussian_dropout(\(Tensor.formatNumber(rate)))" }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        guard pass.training, rate > 0 else { return finish(x, pass, self) }
+        guard pass.training, rate > 0 else { return finish(x, pass, self, from: x) }
         let mask = Tensor(uninitializedShape: x.value.shape)
         let mp = mask.rawPointer, std = (rate / (1 - rate)).squareRoot()
         for i in 0..<mask.count { mp[i] = 1 + std * GlobalRandom.generator.normal() }
-        return finish(try multiplyByMask(x, mask, "gaussian_dropout"), pass, self)
+        return finish(try multiplyByMask(x, mask, "gaussian_dropout"), pass, self, from: x)
     }
 }

@@ -65,14 +65,10 @@ open class LayerBase {
     public var inputShape: [Int]?
     public init() {}
 
-    /// Records the output, and the input shape at the first call.
+    /// Records the output for summaries and `activations`, and the input shape at
+    /// the first call (what save needs to rebuild a layer saved on its own).
     public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer, from x: Variable) -> Variable {
         if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
-        return finish(y, pass, layer)
-    }
-
-    /// Records the output for summaries and `activations`.
-    public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer) -> Variable {
         lastOutputShape = y.value.shape
         pass.record?(layer, y)
         return y

@@ -83,7 +83,7 @@ public final class MaxPool2D: LayerBase, Layer {
             }
             return [d]
         }
-        return finish(y, pass, self)
+        return finish(y, pass, self, from: x)
     }
 }
 
@@ -139,7 +139,7 @@ public final class AvgPool2D: LayerBase, Layer {
             }
             return [d]
         }
-        return finish(y, pass, self)
+        return finish(y, pass, self, from: x)
     }
 }
 
@@ -186,6 +186,6 @@ public final class UpSample2D: LayerBase, Layer {
             }
             return [d]
         }
-        return finish(y, pass, self)
+        return finish(y, pass, self, from: x)
     }
 }

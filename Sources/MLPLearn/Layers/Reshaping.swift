@@ -14,7 +14,7 @@ public final class Flatten: LayerBase, Layer {
             throw LearnError("flatten(): expected an input with a batch axis, got a scalar.")
         }
         let features = x.value.shape.dropFirst().reduce(1, *)
-        return finish(try x.reshaped("flatten", try x.value.reshaped([n, features])), pass, self)
+        return finish(try x.reshaped("flatten", try x.value.reshaped([n, features])), pass, self, from: x)
     }
 }
 
@@ -52,6 +52,6 @@ public final class Reshape: LayerBase, Layer {
         } else if known != per {
             throw LearnError("\(description): expected \(known) values per sample, got \(per) (input shape \(Tensor.formatShape(x.value.shape))).")
         }
-        return finish(try x.reshaped("reshape", try x.value.reshaped([n] + shape)), pass, self)
+        return finish(try x.reshaped("reshape", try x.value.reshaped([n] + shape)), pass, self, from: x)
     }
 }
