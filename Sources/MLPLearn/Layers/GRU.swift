@@ -23,7 +23,7 @@ public final class GRU: RecurrentLayer, Layer {
     public var kind: String { "gru" }
     public var description: String { "gru(\(units)\(optionSuffix))" }
 
-    func build(_ width: Int) throws {
+    override func build(_ width: Int) throws {
         let g = 3 * units
         parameters = [
             Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g)),
@@ -32,20 +32,10 @@ public final class GRU: RecurrentLayer, Layer {
         ]
     }
 
-    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        try forward(x, initialState: nil, pass)
-    }
-
-    /// Runs the layer from the given initial state [h] (a variable, so gradients reach it).
-    public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
-        let (batch, _, width) = try sequenceShape(x)
-        if parameters.isEmpty { try build(width) }
-        try checkWidth(width, x)
-        let s = try startState(batch, given)
+    override func runSequence(_ x: Variable, _ s: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
         let (y, h) = try GRU.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
                                       pass.variable(parameters[2]), s[0], returnSequences: returnSequences, workspace: workspace)
-        endState([h])
-        return finish(y, pass, self, from: x)
+        return (y, [h])
     }
 
     /// The fused op: output (all steps or the last) and the final h. Inside, time-major

@@ -25,7 +25,7 @@ public final class LSTM: RecurrentLayer, Layer {
     public var kind: String { "lstm" }
     public var description: String { "lstm(\(units)\(optionSuffix))" }
 
-    func build(_ width: Int) throws {
+    override func build(_ width: Int) throws {
         let g = 4 * units
         var bias = try Tensor.zeros([g])
         if unitForgetBias { bias.withUnsafeMutableBufferPointer { p in for j in units..<(2 * units) { p[j] = 1 } } }
@@ -36,20 +36,10 @@ public final class LSTM: RecurrentLayer, Layer {
         ]
     }
 
-    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        try forward(x, initialState: nil, pass)
-    }
-
-    /// Runs the layer from the given initial state [h, c] (variables, so gradients reach them).
-    public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
-        let (batch, _, width) = try sequenceShape(x)
-        if parameters.isEmpty { try build(width) }
-        try checkWidth(width, x)
-        let s = try startState(batch, given)
+    override func runSequence(_ x: Variable, _ s: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
         let (y, h, c) = try LSTM.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
                                           pass.variable(parameters[2]), s[0], s[1], returnSequences: returnSequences, workspace: workspace)
-        endState([h, c])
-        return finish(y, pass, self, from: x)
+        return (y, [h, c])
     }
 
     /// The fused op: output (all steps or the last), final h and c.

@@ -41,6 +41,30 @@ open class RecurrentLayer: LayerBase {
         self.units = units; self.returnSequences = returnSequences; self.stateful = stateful
     }
 
+    /// Makes the weights for inputs of `width` features (each cell overrides it).
+    func build(_ width: Int) throws { fatalError("a recurrent layer overrides build") }
+
+    /// The cell's fused op over the whole sequence from `state`: the output and the
+    /// final state (each cell overrides it).
+    func runSequence(_ x: Variable, _ state: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
+        fatalError("a recurrent layer overrides runSequence")
+    }
+
+    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        try forward(x, initialState: nil, pass)
+    }
+
+    /// Runs the layer from the given initial state ([h], or [h, c] for LSTM; variables,
+    /// so gradients reach them).
+    public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
+        let (batch, _, width) = try sequenceShape(x)
+        if parameters.isEmpty { try build(width) }
+        try checkWidth(width, x)
+        let (y, final) = try runSequence(x, try startState(batch, given), pass)
+        endState(final)
+        return finish(y, pass, self as! Layer, from: x)   // every subclass (LSTM, GRU, SimpleRNN) is a Layer
+    }
+
     /// Forgets the carried states of a stateful layer (and the last final state).
     public func resetStates() { carriedStates = [:]; finalState = nil }
 

@@ -23,7 +23,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         "simple_rnn(\(units)\(activation == .tanh ? "" : ", " + activation.name)\(optionSuffix))"
     }
 
-    func build(_ width: Int) throws {
+    override func build(_ width: Int) throws {
         parameters = [
             Parameter("kernel", try kernelInitializer.make([width, units], fanIn: width, fanOut: units)),
             Parameter("recurrent_kernel", try recurrentInitializer.make([units, units], fanIn: units, fanOut: units)),
@@ -31,20 +31,10 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         ]
     }
 
-    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        try forward(x, initialState: nil, pass)
-    }
-
-    /// Runs the layer from the given initial state [h] (a variable, so gradients reach it).
-    public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
-        let (batch, _, width) = try sequenceShape(x)
-        if parameters.isEmpty { try build(width) }
-        try checkWidth(width, x)
-        let s = try startState(batch, given)
+    override func runSequence(_ x: Variable, _ s: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
         let (y, h) = try SimpleRNN.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
                                             pass.variable(parameters[2]), s[0], activation, returnSequences: returnSequences, workspace: workspace)
-        endState([h])
-        return finish(y, pass, self, from: x)
+        return (y, [h])
     }
 
     /// act(z) in place over p[0..<n].
