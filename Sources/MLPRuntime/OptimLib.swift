@@ -17,7 +17,7 @@ final class OptimizerValue: MLPObject {
             // opt.step(w, g): w after one update from gradient g (a tensor, or lists of them);
             // the state (moments) is kept per position, so pass the same parameters each time
             let opt = optimizer
-            return TextLib.method("step", [p("params"), p("grads")]) { a throws(MLPError) in
+            return boundMethod("step", [p("params"), p("grads")]) { a throws(MLPError) in
                 func one(_ w: Value, _ g: Value, _ k: Int) throws(MLPError) -> Value {
                     var t = try TensorValue.fromNested(w)
                     let wasNumber: Bool

@@ -43,5 +43,5 @@ final class ProgressBar {
         return "\(m)m\(r < 10 ? "0" : "")\(r)s"
     }
 
-    func write(_ s: String) { _ = s.withCString { Glibc.write(2, $0, strlen($0)) } }
+    func write(_ s: String) { writeStderr(s) }
 }

@@ -73,3 +73,9 @@ func p(_ name: String, _ d: Double) -> Param { Param(name, .number(d)) }
 func p(_ name: String, _ d: Bool) -> Param { Param(name, .bool(d)) }
 func p(_ name: String, _ d: String) -> Param { Param(name, .string(d)) }
 func opt(_ name: String) -> Param { Param(name, DefaultValue.none) }
+
+/// A method of a native object (`tok.encode`, `opt.step`): a builtin value whose
+/// closure holds the object.
+func boundMethod(_ name: String, _ params: [Param], _ body: @escaping (Args) throws(MLPError) -> Value) -> Value {
+    .builtin(Builtin(name, params) { (a: inout Args) throws(MLPError) -> Value in try body(a) })
+}

@@ -56,11 +56,6 @@ enum TextLib {
         return out
     }
 
-    /// A method value: a builtin bound to its object.
-    static func method(_ name: String, _ params: [Param], _ body: @escaping (Args) throws(MLPError) -> Value) -> Value {
-        .builtin(Builtin(name, params) { (a: inout Args) throws(MLPError) -> Value in try body(a) })
-    }
-
     /// A list of index numbers (a list or tensor).
     static func indices(_ a: Args, _ v: Value) throws(MLPError) -> [Int] {
         let t: Tensor
@@ -85,13 +80,13 @@ final class TokenizerValue: MLPObject {
             return .dict(d)
         case "words": return .list(tok.words.map { .str($0) })
         case "encode":
-            return TextLib.method("encode", [p("texts")]) { a throws(MLPError) in
+            return boundMethod("encode", [p("texts")]) { a throws(MLPError) in
                 func seq(_ s: String) -> Value { .list(tok.encode(s).map { .number(Double($0)) }) }
                 if case .string(let s) = a[0] { return seq(s.s) }
                 return .list(try TextLib.strings(a, 0).map(seq))
             }
         case "decode":
-            return TextLib.method("decode", [p("seqs")]) { a throws(MLPError) in
+            return boundMethod("decode", [p("seqs")]) { a throws(MLPError) in
                 // one sequence of numbers, or a list of them / a 2-D tensor
                 if case .object(let o as TensorValue) = a[0], o.t.ndim == 2 {
                     return .list((0..<o.t.shape[0]).map { i in .str(tok.decode((try? o.t.row(i))?.scalars.map { Int($0) } ?? [])) })
@@ -122,12 +117,12 @@ final class VocabularyValue: MLPObject {
         case "chars": return .list(vocab.chars.map { .str(String($0)) })
         case "size": return .number(Double(vocab.count))
         case "encode":
-            return TextLib.method("encode", [p("text")]) { a throws(MLPError) in
+            return boundMethod("encode", [p("text")]) { a throws(MLPError) in
                 let s = try a.string(0)
                 return try LayerLib.learn(a) { .object(TensorValue(Tensor(try vocab.encode(s).map(Double.init)))) }
             }
         case "decode":
-            return TextLib.method("decode", [p("indices")]) { a throws(MLPError) in
+            return boundMethod("decode", [p("indices")]) { a throws(MLPError) in
                 let idx = try TextLib.indices(a, a[0])
                 return try LayerLib.learn(a) { .str(try vocab.decode(idx)) }
             }

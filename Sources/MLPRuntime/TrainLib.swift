@@ -208,7 +208,4 @@ final class HistoryValue: MLPObject {
 }
 
 /// A line on standard error: a warning that should not mix with the program's output.
-func warn(_ s: String) {
-    let line = s + "\n"
-    _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
-}
+func warn(_ s: String) { writeStderr(s + "\n") }
