@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-peers install clean
+.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-peers bench-rnn install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -50,10 +50,17 @@ bench: build
 	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 bash bench/run.sh
 
 # The peers for `make bench`: a local venv with NumPy (git-ignored).
+# PyTorch from its CPU-only index (PyPI's wheel pulls in gigabytes of CUDA libraries).
 bench-peers:
 	python3 -m venv bench/.venv
 	bench/.venv/bin/pip install numpy
-	bench/.venv/bin/python -c 'import numpy; print("numpy", numpy.__version__)'
+	bench/.venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
+	bench/.venv/bin/pip install keras jax
+	bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
+
+# The recurrent-network workloads against PyTorch and Keras-JAX (bench/rnn/README.md).
+bench-rnn: build
+	bash bench/rnn/run.sh
 
 install: build
 	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/stdlib $(PREFIX)/share/mlp/data

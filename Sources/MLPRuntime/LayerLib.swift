@@ -59,11 +59,13 @@ enum LayerLib {
             return try learn(a) { .object(LayerValue(try BatchNorm(momentum: m, epsilon: e))) }
         }
         recurrent(&r, "lstm", "A long short-term memory layer (Keras's LSTM: gates i, f, c, o; orthogonal recurrent kernel, forget-gate bias 1) on [batch, time, features]; the whole sequence is one fused op with backpropagation through time.",
-                  "net = lstm(5) >> lstm(2)") { units, _, seqs, stateful in try LSTM(units, returnSequences: seqs, stateful: stateful) }
+                  "net = lstm(5) >> lstm(2)", dtype: true) { units, _, seqs, stateful, type in
+            try LSTM(units, returnSequences: seqs, stateful: stateful, dtype: type)
+        }
         recurrent(&r, "gru", "A gated recurrent unit layer (Keras 3's GRU, reset_after) on [batch, time, features], fused over the sequence.",
-                  "net = gru(16) >> dense(1)") { units, _, seqs, stateful in try GRU(units, returnSequences: seqs, stateful: stateful) }
+                  "net = gru(16) >> dense(1)") { units, _, seqs, stateful, _ in try GRU(units, returnSequences: seqs, stateful: stateful) }
         recurrent(&r, "simple_rnn", "A plain recurrent layer h_t = act(x_t W + h_(t-1) U + b) (Keras's SimpleRNN, tanh by default) on [batch, time, features].",
-                  "net = simple_rnn(8) >> dense(1)", activation: true) { units, act, seqs, stateful in
+                  "net = simple_rnn(8) >> dense(1)", activation: true) { units, act, seqs, stateful, _ in
             try SimpleRNN(units, act, returnSequences: seqs, stateful: stateful)
         }
         r.fn("embedding", [p("vocab"), p("dim")],
@@ -111,20 +113,32 @@ enum LayerLib {
         }
     }
 
-    /// A recurrent layer: units, (activation,) return_sequences=true, stateful=false.
+    /// A recurrent layer: units, (activation,) return_sequences=true, stateful=false (, dtype="float64").
     static func recurrent(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, activation: Bool = false,
-                          _ make: @escaping @Sendable (Int, Activation, Bool, Bool) throws -> Layer) {
+                          dtype: Bool = false,
+                          _ make: @escaping @Sendable (Int, Activation, Bool, Bool, ComputeType) throws -> Layer) {
         var params = [p("units")]
         if activation { params.append(Param("activation", .string("tanh"))) }
         params += [Param("return_sequences", .bool(true), keywordOnly: true), Param("stateful", .bool(false), keywordOnly: true)]
-        let k = params.count
-        r.fn(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one.",
+        if dtype { params.append(Param("dtype", .string("float64"), keywordOnly: true)) }
+        let k = params.count - (dtype ? 1 : 0)
+        let dtypeDoc = dtype ? " dtype=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (about twice as fast; the weights stay float64)." : ""
+        r.fn(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one." + dtypeDoc,
              example: example) { a throws(MLPError) in
             let units = try a.int(0)
             let act = activation ? try activationArg(a, 1) : .tanh
             let seqs = try a.bool(k - 2), stateful = try a.bool(k - 1)
-            return try learn(a) { .object(LayerValue(try make(units, act, seqs, stateful))) }
+            let type = dtype ? try computeTypeArg(a, k) : .float64
+            return try learn(a) { .object(LayerValue(try make(units, act, seqs, stateful, type))) }
         }
+    }
+
+    static func computeTypeArg(_ a: Args, _ i: Int) throws(MLPError) -> ComputeType {
+        let name = try a.string(i)
+        guard let t = ComputeType(rawValue: name) else {
+            throw a.error("'\(name)' is not a dtype; expected \"float64\" or \"float32\".", at: i)
+        }
+        return t
     }
 
     /// A layer with one size argument k (default 2).

@@ -107,6 +107,53 @@ final class RecurrentTests: XCTestCase {
         XCTAssertLessThan(rnnSigmoid(-800), 1e-300); XCTAssertEqual(rnnSigmoid(800), 1); XCTAssertEqual(rnnTanh(-400), -1)
     }
 
+    /// Float's exp, sigmoid and tanh (scalar tails and eight-lane bodies) against Foundation's.
+    func testFloatActivationAccuracy() {
+        var worstExp: Float = 0
+        for i in 0...20000 {
+            let x = Float(-87 + 174 * Double(i) / 20000)
+            let e = expf32(SIMD8<Float>(x, 0, 1, -1, x, x, x, x))
+            worstExp = Swift.max(worstExp, Swift.abs(e[0] - Foundation.exp(x)) / Foundation.exp(x))
+            XCTAssertEqual(e[7], e[0])
+        }
+        XCTAssertLessThan(worstExp, 4e-7)   // a few ulps of Float
+        for n in [1, 7, 8, 19] {
+            let xs = (0..<n).map { Float(7.3 * Double($0) - 60) }   // both saturated ends and the middle
+            var sg = xs, th = [Float](repeating: 0, count: n)
+            Float.sigmoids(&sg, n)
+            Float.tanhs(xs, &th, n)
+            for j in 0..<n {
+                XCTAssertEqual(Double(sg[j]), sigmoid(Double(xs[j])), accuracy: 3e-7)
+                XCTAssertEqual(Double(th[j]), Foundation.tanh(Double(xs[j])), accuracy: 5e-7)
+            }
+        }
+    }
+
+    /// dtype="float32": outputs, final state and every gradient agree with the float64 op
+    /// to single precision, through BLAS-sized products and 20 steps.
+    func testLSTMFloat32AgreesWithFloat64() throws {
+        let (bs, t, d, n) = (5, 20, 7, 16), g = 4 * n
+        let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                  gateBias([g], n..<(2 * n), 1, 4), input([bs, n], 5), input([bs, n], 6)]
+        let seed = input([bs, t, n], 7)
+        func run<S: RecurrentScalar>(_: S.Type, _ rs: Bool) throws -> [Tensor] {
+            let tape = Tape(checkNaN: false)
+            let vs = xs.map { Variable(leaf: $0, tape: tape) }
+            let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: rs,
+                                              workspace: Workspace(), as: S.self)
+            try y.backward(seed: rs ? seed : input([bs, n], 8))
+            return [y.value, h, c] + vs.map { $0.grad! }
+        }
+        for rs in [true, false] {
+            let a = try run(Double.self, rs), b = try run(Float.self, rs)
+            for k in a.indices {
+                let err = try Autograd.relativeError([b[k]], [a[k]])
+                XCTAssertLessThan(err, 2e-5, "result \(k), return_sequences \(rs)")
+                XCTAssertGreaterThan(a[k].map(.abs).sumAll(), 0)
+            }
+        }
+    }
+
     /// The Swift product kernel against plain sums, every transposition, odd sizes, leading dimensions.
     func testSmallProductKernel() {
         for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 13, 9), (20, 20, 5), (4, 8, 3), (5, 17, 11)] {

@@ -11,19 +11,23 @@ public final class LSTM: RecurrentLayer, Layer {
     public let recurrentInitializer: Initializer
     /// Forget-gate bias initialised to 1 (Keras's unit_forget_bias).
     public let unitForgetBias: Bool
+    /// The number type of the fused op's products and gates (the weights stay Double).
+    public let dtype: ComputeType
 
     public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,
                 kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal,
-                unitForgetBias: Bool = true) throws {
+                unitForgetBias: Bool = true, dtype: ComputeType = .float64) throws {
         self.kernelInitializer = kernelInitializer; self.recurrentInitializer = recurrentInitializer
-        self.unitForgetBias = unitForgetBias
+        self.unitForgetBias = unitForgetBias; self.dtype = dtype
         try super.init(units: units, returnSequences: returnSequences, stateful: stateful, name: "lstm")
     }
 
     public override var stateCount: Int { 2 }
     override var layerName: String { "lstm" }
     public var kind: String { "lstm" }
-    public var description: String { "lstm(\(units)\(optionSuffix))" }
+    public var description: String {
+        "lstm(\(units)\(optionSuffix)\(dtype == .float64 ? "" : ", dtype=\"\(dtype.rawValue)\""))"
+    }
 
     override func build(_ width: Int) throws {
         let g = 4 * units
@@ -37,43 +41,50 @@ public final class LSTM: RecurrentLayer, Layer {
     }
 
     override func runSequence(_ x: Variable, _ s: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
-        let (y, h, c) = try LSTM.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
-                                          pass.variable(parameters[2]), s[0], s[1], returnSequences: returnSequences, workspace: workspace)
+        let w = pass.variable(parameters[0]), u = pass.variable(parameters[1]), b = pass.variable(parameters[2])
+        let (y, h, c) = switch dtype {
+        case .float64: try LSTM.sequence(x, w, u, b, s[0], s[1], returnSequences: returnSequences, workspace: workspace, as: Double.self)
+        case .float32: try LSTM.sequence(x, w, u, b, s[0], s[1], returnSequences: returnSequences, workspace: workspace, as: Float.self)
+        }
         return (y, [h, c])
     }
 
-    /// The fused op: output (all steps or the last), final h and c.
+    /// The fused op: output (all steps or the last), final h and c, computed in S.
     ///
     /// Inside, everything is time-major, and the gates of a step are gate-major
     /// ([4][batch][units]: all i, then all f, c, o), so each activation and the cell
     /// update are one long contiguous loop per step however small the layer is.
-    static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable, _ c0: Variable,
-                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor, Tensor) {
-        let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value, c0v = c0.value
+    static func sequence<S: RecurrentScalar>(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
+                                             _ c0: Variable, returnSequences: Bool, workspace: Workspace? = nil,
+                                             as _: S.Type = Double.self) throws -> (Variable, Tensor, Tensor) {
+        let xv = x.value, wv = w.value, uv = u.value, bv = b.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 4 * n
         let bn = bs * n, bg = bs * g
-        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base
+        // the op's inputs as S (copies unless S is Double), kept until the backward pass
+        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
+        let X = scalars(xv, workspace, &xs), W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
+        let Bi = bv.base
         // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
-        let proj = workspace.take([bs * T, g])
+        let proj = workspace.scratch(bs * T * g, S.self)
         rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
-        let zs = workspace.take([T, 4, bs, n])   // gate values after their activations
+        let zs = workspace.scratch(T * bg, S.self)   // gate values after their activations
         let Z = zs.base, P = proj.base
         for bi in 0..<bs {
             for t in 0..<T {
                 let src = P + (bi * T + t) * g, dst = Z + t * bg + bi * n
                 for q in 0..<4 {
                     let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
-                    for j in 0..<n { d[j] = s[j] + bq[j] }
+                    for j in 0..<n { d[j] = s[j] + S(bq[j]) }
                 }
             }
         }
-        let hst = workspace.take([T + 1, bs, n])  // h_{t-1} at t: h0 first
-        let cst = workspace.take([T + 1, bs, n])  // c likewise
-        let tcs = workspace.take([T, bs, n])      // tanh(c_t)
+        let hst = workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
+        let cst = workspace.scratch((T + 1) * bn, S.self)  // c likewise
+        let tcs = workspace.scratch(T * bn, S.self)        // tanh(c_t)
         let HS = hst.base, CS = cst.base, TC = tcs.base
-        HS.update(from: h0v.base, count: bn)
-        CS.update(from: c0v.base, count: bn)
-        let rec = workspace.take([bs, g])         // h_{t-1} @ U
+        let H0 = h0.value.base, C0 = c0.value.base
+        for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
+        let rec = workspace.scratch(bg, S.self)            // h_{t-1} @ U
         let R = rec.base
         for t in 0..<T {
             rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
@@ -85,42 +96,48 @@ public final class LSTM: RecurrentLayer, Layer {
                     for j in 0..<n { dq[j] += rq[j] }
                 }
             }
-            sigmoidPairs(zt, 2 * bn)
-            tanhPairs(zt + 2 * bn, zt + 2 * bn, bn)
-            sigmoidPairs(zt + 3 * bn, bn)
+            S.sigmoids(zt, 2 * bn)
+            S.tanhs(zt + 2 * bn, zt + 2 * bn, bn)
+            S.sigmoids(zt + 3 * bn, bn)
             let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
             let cp = CS + t * bn, cn = CS + (t + 1) * bn, tc = TC + t * bn, hn = HS + (t + 1) * bn
             for k in 0..<bn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
-            tanhPairs(cn, tc, bn)
+            S.tanhs(cn, tc, bn)
             for k in 0..<bn { hn[k] = og[k] * tc[k] }
         }
         let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
-        hT.base.update(from: HS + T * bn, count: bn)
-        cT.base.update(from: CS + T * bn, count: bn)
+        let HT = hT.base, CT = cT.base, hlast = HS + T * bn, clast = CS + T * bn
+        for k in 0..<bn { HT[k] = hlast[k].double; CT[k] = clast[k].double }
         let out: Tensor
         if returnSequences {
             out = Tensor(uninitializedShape: [bs, T, n])
             let O = out.base
-            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
+            for t in 0..<T {
+                for bi in 0..<bs {
+                    let src = HS + (t + 1) * bn + bi * n, dst = O + (bi * T + t) * n
+                    for j in 0..<n { dst[j] = src[j].double }
+                }
+            }
         } else {
             out = hT
         }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad, needC0 = c0.requiresGrad
-        let keep = (zs, hst, cst, tcs, xv, wv, uv)
+        let keep = (zs, hst, cst, tcs, xv, wv, uv, xs, ws, us)
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = workspace.take([T, bs, g])     // pre-activation gradients, time-major rows
-            let dhT = try Tensor.zeros([bs, n]), dcT = try Tensor.zeros([bs, n])
-            let DZ = dzs.base, DH = dhT.base, DC = dcT.base
+            let dzs = workspace.scratch(T * bg, S.self)     // pre-activation gradients, time-major rows
+            let dstate = workspace.scratch(2 * bn, S.self)  // dh, dc of the step being processed
+            let DZ = dzs.base, DH = dstate.base, DC = dstate.base + bn
+            DH.update(repeating: 0, count: 2 * bn)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 if returnSequences {
                     for bi in 0..<bs {
                         let src = G + (bi * T + t) * n, dst = DH + bi * n
-                        for j in 0..<n { dst[j] += src[j] }
+                        for j in 0..<n { dst[j] += S(src[j]) }
                     }
                 } else if t == T - 1 {
-                    for k in 0..<bn { DH[k] += G[k] }
+                    for k in 0..<bn { DH[k] += S(G[k]) }
                 }
                 let zt = Z + t * bg
                 let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
@@ -143,10 +160,12 @@ public final class LSTM: RecurrentLayer, Layer {
                 rgemm(false, true, bs, n, g, dzt, g, U, g, DH, n, accumulate: false)
             }
             let dw = inputWeightGradient(X, DZ, g, bs: bs, T: T, D: D, workspace)
-            let du = rowProduct(HS, n, DZ, g, rows: bs * T)
+            let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
             let db = try Tensor.zeros([g])
             addColumnSums(DZ, bs * T, g, db.base)
             let dx = needX ? inputGradient(DZ, g, W, bs: bs, T: T, D: D, workspace) : nil
+            let dhT = Tensor(uninitializedShape: [bs, n]), dcT = Tensor(uninitializedShape: [bs, n])
+            for k in 0..<bn { dhT.base[k] = DH[k].double; dcT.base[k] = DC[k].double }
             return [dx, dw, du, db, needH0 ? dhT : nil, needC0 ? dcT : nil]
         }
         return (y, hT, cT)

@@ -129,6 +129,7 @@ open class RecurrentLayer: LayerBase {
 /// (the op's pullback holds its buffers until the backward pass releases the graph).
 final class Workspace {
     private var items: [Tensor] = []
+    private var scratches: [AnyObject] = []
     private let limit = 24
 
     /// An uninitialised buffer of `shape`: a free one of the same size, else a new one.
@@ -141,12 +142,26 @@ final class Workspace {
         if items.count < limit { items.append(t) }
         return t
     }
+
+    /// An uninitialised buffer of `count` S values, reused the same way.
+    func scratch<S>(_ count: Int, _: S.Type) -> Scratch<S> {
+        for i in scratches.indices {
+            if let s = scratches[i] as? Scratch<S>, s.count == count, isKnownUniquelyReferenced(&scratches[i]) { return s }
+        }
+        let s = Scratch<S>(count)
+        if scratches.count < limit { scratches.append(s) }
+        return s
+    }
 }
 
 extension Optional where Wrapped == Workspace {
     @inline(__always) func take(_ shape: [Int]) -> Tensor {
         if let w = self { return w.take(shape) }
         return Tensor(uninitializedShape: shape)
+    }
+    @inline(__always) func scratch<S>(_ count: Int, _ type: S.Type) -> Scratch<S> {
+        if let w = self { return w.scratch(count, type) }
+        return Scratch<S>(count)
     }
 }
 
@@ -161,30 +176,29 @@ nonisolated(unsafe) var recurrentSmallGemm = 512
 /// C (m x n) (= or +=) op(A) @ op(B), row-major with leading dimensions.
 /// A is m x k (or k x m when transA), B is k x n (or n x k when transB).
 @inline(__always)
-func rgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-           _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
-           _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool) {
+func rgemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                               _ a: UnsafePointer<S>, _ lda: Int, _ b: UnsafePointer<S>, _ ldb: Int,
+                               _ c: UnsafeMutablePointer<S>, _ ldc: Int, accumulate: Bool) {
     if m == 0 || n == 0 { return }
     if m &* n &* k <= recurrentSmallGemm {
         smallGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
         return
     }
-    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    S.blas(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
 }
 
-@inline(__always) func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+@inline(__always) func load4<S: RecurrentScalar>(_ p: UnsafePointer<S>) -> SIMD4<S> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<S>.self)
 }
-@inline(__always) func add4(_ p: UnsafeMutablePointer<Double>, _ v: SIMD4<Double>) {
+@inline(__always) func add4<S: RecurrentScalar>(_ p: UnsafeMutablePointer<S>, _ v: SIMD4<S>) {
     let r = UnsafeMutableRawPointer(p)
-    r.storeBytes(of: r.loadUnaligned(as: SIMD4<Double>.self) + v, as: SIMD4<Double>.self)
+    r.storeBytes(of: r.loadUnaligned(as: SIMD4<S>.self) + v, as: SIMD4<S>.self)
 }
 
 @inline(never)
-func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-               _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
-               _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ accumulate: Bool) {
+func smallGemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+               _ a: UnsafePointer<S>, _ lda: Int, _ b: UnsafePointer<S>, _ ldb: Int,
+               _ c: UnsafeMutablePointer<S>, _ ldc: Int, _ accumulate: Bool) {
     if !accumulate {
         for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
     }
@@ -194,10 +208,10 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
             let crow = c + i &* ldc
             var j = 0
             while j &+ 8 <= n {
-                var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+                var s0 = SIMD4<S>(), s1 = SIMD4<S>()
                 var p = 0
                 while p < k {
-                    let x = SIMD4<Double>(repeating: transA ? a[p &* lda &+ i] : a[i &* lda &+ p])
+                    let x = SIMD4<S>(repeating: transA ? a[p &* lda &+ i] : a[i &* lda &+ p])
                     let brow = b + (p &* ldb &+ j)
                     s0 += x * load4(brow)
                     s1 += x * load4(brow + 4)
@@ -208,10 +222,10 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                 j &+= 8
             }
             if j &+ 4 <= n {
-                var s0 = SIMD4<Double>()
+                var s0 = SIMD4<S>()
                 var p = 0
                 while p < k {
-                    let x = SIMD4<Double>(repeating: transA ? a[p &* lda &+ i] : a[i &* lda &+ p])
+                    let x = SIMD4<S>(repeating: transA ? a[p &* lda &+ i] : a[i &* lda &+ p])
                     s0 += x * load4(b + (p &* ldb &+ j))
                     p &+= 1
                 }
@@ -219,7 +233,7 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                 j &+= 4
             }
             while j < n {
-                var s = 0.0
+                var s: S = 0
                 var p = 0
                 while p < k { s += (transA ? a[p &* lda &+ i] : a[i &* lda &+ p]) * b[p &* ldb &+ j]; p &+= 1 }
                 crow[j] += s
@@ -230,11 +244,11 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
         // C[i, j] += dot(A row i, B row j), four rows of B at a time (independent sums)
         for i in 0..<m {
             let crow = c + i &* ldc
-            @inline(__always) func av(_ p: Int) -> Double { transA ? a[p &* lda &+ i] : a[i &* lda &+ p] }
+            @inline(__always) func av(_ p: Int) -> S { transA ? a[p &* lda &+ i] : a[i &* lda &+ p] }
             var j = 0
             while j &+ 4 <= n {
                 let b0 = b + j &* ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var s0: S = 0, s1: S = 0, s2: S = 0, s3: S = 0
                 var p = 0
                 while p < k {
                     let x = av(p)
@@ -246,7 +260,7 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
             }
             while j < n {
                 let b0 = b + j &* ldb
-                var s0 = 0.0, s1 = 0.0
+                var s0: S = 0, s1: S = 0
                 var p = 0
                 while p &+ 2 <= k { s0 += av(p) * b0[p]; s1 += av(p &+ 1) * b0[p &+ 1]; p &+= 2 }
                 if p < k { s0 += av(p) * b0[p] }
@@ -259,11 +273,11 @@ func smallGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 
 /// Column sums of an r x n contiguous matrix added into out[0..<n].
 @inline(__always)
-func addColumnSums(_ a: UnsafePointer<Double>, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
+func addColumnSums<S: RecurrentScalar>(_ a: UnsafePointer<S>, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
     for r in 0..<rows {
         let row = a + r &* n
         var j = 0
-        while j < n { out[j] += row[j]; j &+= 1 }
+        while j < n { out[j] += row[j].double; j &+= 1 }
     }
 }
 
@@ -365,34 +379,38 @@ extension Tensor {
 
 /// The weight gradient Xᵀ dZ for x [bs, T, D] and time-major pre-activation
 /// gradients dZ [T·bs, g]: x's rows are put in time-major order first.
-func inputWeightGradient(_ X: UnsafePointer<Double>, _ DZ: UnsafePointer<Double>, _ g: Int, bs: Int, T: Int, D: Int,
-                         _ workspace: Workspace?) -> Tensor {
-    let xt = workspace.take([T, bs, D])
+func inputWeightGradient<S: RecurrentScalar>(_ X: UnsafePointer<S>, _ DZ: UnsafePointer<S>, _ g: Int, bs: Int, T: Int, D: Int,
+                                             _ workspace: Workspace?) -> Tensor {
+    let xt = workspace.scratch(T * bs * D, S.self)
     return withExtendedLifetime(xt) {
         let XT = xt.base
         for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
-        return rowProduct(XT, D, DZ, g, rows: bs * T)
+        return rowProduct(XT, D, DZ, g, rows: bs * T, workspace)
     }
 }
 
 /// Aᵀ B over k rows: A's rows of width m against B's rows of width n give [m, n]
 /// (a weight gradient from the inputs and pre-activation gradients of all steps).
-func rowProduct(_ A: UnsafePointer<Double>, _ m: Int, _ B: UnsafePointer<Double>, _ n: Int, rows k: Int) -> Tensor {
-    let out = Tensor(uninitializedShape: [m, n])
-    rgemm(true, false, m, n, k, A, m, B, n, out.base, n, accumulate: false)
-    return out
+func rowProduct<S: RecurrentScalar>(_ A: UnsafePointer<S>, _ m: Int, _ B: UnsafePointer<S>, _ n: Int, rows k: Int,
+                                    _ workspace: Workspace? = nil) -> Tensor {
+    tensor([m, n], workspace, S.self) { c in rgemm(true, false, m, n, k, A, m, B, n, c, n, accumulate: false) }
 }
 
 /// dx = dZ Wᵀ for time-major rows dZ [T·bs, g], returned batch-major [bs, T, D].
-func inputGradient(_ DZ: UnsafePointer<Double>, _ g: Int, _ W: UnsafePointer<Double>, bs: Int, T: Int, D: Int,
-                   _ workspace: Workspace?) -> Tensor {
-    let scratch = workspace.take([T, bs, D])
+func inputGradient<S: RecurrentScalar>(_ DZ: UnsafePointer<S>, _ g: Int, _ W: UnsafePointer<S>, bs: Int, T: Int, D: Int,
+                                       _ workspace: Workspace?) -> Tensor {
+    let scratch = workspace.scratch(T * bs * D, S.self)
     return withExtendedLifetime(scratch) {
-        let S = scratch.base
-        rgemm(false, true, bs * T, D, g, DZ, g, W, g, S, D, accumulate: false)
+        let P = scratch.base
+        rgemm(false, true, bs * T, D, g, DZ, g, W, g, P, D, accumulate: false)
         let out = Tensor(uninitializedShape: [bs, T, D])
         let O = out.base
-        for bi in 0..<bs { for t in 0..<T { (O + (bi * T + t) * D).update(from: S + (t * bs + bi) * D, count: D) } }
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = P + (t * bs + bi) * D, dst = O + (bi * T + t) * D
+                for j in 0..<D { dst[j] = src[j].double }
+            }
+        }
         return out
     }
 }

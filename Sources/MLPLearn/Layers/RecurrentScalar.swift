@@ -1,0 +1,144 @@
+// The number type a fused recurrent op computes in. Weights, inputs and
+// outputs are Double tensors either way; `dtype="float32"` makes the LSTM
+// convert them at the op's edges and run its products and gates in Float
+// (twice the SIMD width and half the memory traffic: how PyTorch and Keras
+// train by default), while the optimizer keeps the Double weights, as Keras's
+// mixed-precision policies keep float32 variables under float16 compute.
+import MLPTensor
+import CBLAS
+
+/// What a layer computes in: `dtype="float64"` (the default) or `"float32"`.
+public enum ComputeType: String, Sendable {
+    case float64, float32
+}
+
+/// Double or Float: the products, gate activations and conversions a fused op needs.
+protocol RecurrentScalar: BinaryFloatingPoint, SIMDScalar {
+    init(_ value: Double)
+    var double: Double { get }
+    /// BLAS's C (m x n) (= or +=) op(A) @ op(B), row-major with leading dimensions (see rgemm).
+    static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                     _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int,
+                     _ c: UnsafeMutablePointer<Self>, _ ldc: Int, accumulate: Bool)
+    /// In place: sigmoid over p[0..<n].
+    static func sigmoids(_ p: UnsafeMutablePointer<Self>, _ n: Int)
+    /// out[j] = tanh(p[j]) for j < n (out may be p).
+    static func tanhs(_ p: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int)
+}
+
+extension Double: RecurrentScalar {
+    @inline(__always) var double: Double { self }
+    @inline(__always)
+    static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                     _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                     _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    }
+    @inline(__always) static func sigmoids(_ p: UnsafeMutablePointer<Double>, _ n: Int) { MLPLearn.sigmoidPairs(p, n) }
+    @inline(__always) static func tanhs(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
+        MLPLearn.tanhPairs(p, out, n)
+    }
+}
+
+extension Float: RecurrentScalar {
+    @inline(__always) var double: Double { Double(self) }
+    @inline(__always)
+    static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    }
+
+    /// Eight lanes at a time (explicit SIMD: the scalar loop does not vectorize),
+    /// the last partial group zero-padded; arguments clamped to ±40, where the
+    /// sigmoid is 0 or 1 in Float.
+    @inline(__always)
+    static func sigmoids(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        lanes8(p, p, n) { z in 1 / (1 + expf32(clamp40(-z))) }
+    }
+
+    /// tanh x = 2 / (1 + e^(-2x)) - 1, eight lanes at a time as above.
+    @inline(__always)
+    static func tanhs(_ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+        lanes8(p, out, n) { z in 2 / (1 + expf32(clamp40(-2 * z))) - 1 }
+    }
+}
+
+/// out[0..<n] = f(p[0..<n]) in groups of eight (out may be p).
+@inline(__always)
+func lanes8(_ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+    let src = UnsafeRawPointer(p), dst = UnsafeMutableRawPointer(out)
+    var j = 0
+    while j &+ 8 <= n {
+        dst.storeBytes(of: f(src.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self)), toByteOffset: j &* 4, as: SIMD8<Float>.self)
+        j &+= 8
+    }
+    if j < n {
+        var v = SIMD8<Float>()
+        for i in 0..<(n &- j) { v[i] = p[j &+ i] }
+        v = f(v)
+        for i in 0..<(n &- j) { out[j &+ i] = v[i] }
+    }
+}
+
+/// Lane by lane (the library's pointwiseMin/Max are not inlined and cost a call each).
+@inline(__always) func clamp40(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    var r = x
+    for i in 0..<8 { r[i] = Swift.min(Swift.max(x[i], -40), 40) }
+    return r
+}
+
+/// e^x in Float on eight lanes for |x| <= 87, without a libm call: x = k ln2 + r
+/// (Cody-Waite, |r| <= ln2/2), e^r by its Taylor series to degree 7 (truncation
+/// below 1e-8 relative), 2^k put into the exponent bits.
+@inline(__always) func expf32(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let shifter = SIMD8<Float>(repeating: 0x1.8p23)
+    let t = x * 1.44269504 + shifter
+    let kd = t - shifter
+    let r = (x - kd * 0.693145752) - kd * 1.42860677e-06
+    let r2 = r * r, r4 = r2 * r2
+    let q0 = 1 + r, q1 = 0.5 + r * (1 / 6 as Float)
+    let q2 = (1 / 24 as Float) + r * (1 / 120 as Float), q3 = (1 / 720 as Float) + r * (1 / 5040 as Float)
+    let p = (q0 + q1 * r2) + (q2 + q3 * r2) * r4
+    let k = unsafeBitCast(t, to: SIMD8<UInt32>.self) &- unsafeBitCast(shifter, to: SIMD8<UInt32>.self)
+    return p * unsafeBitCast((k &+ 127) &<< 23, to: SIMD8<Float>.self)
+}
+
+/// A scratch buffer of a fused op (see Workspace.scratch).
+final class Scratch<S> {
+    let base: UnsafeMutablePointer<S>
+    let count: Int
+    init(_ count: Int) { self.count = count; base = .allocate(capacity: Swift.max(count, 1)) }
+    deinit { base.deallocate() }
+}
+
+/// The scalars of a Double tensor as S: the tensor's own memory for Double, else a
+/// converted copy in `scratch` (which the caller keeps alive while it reads them).
+@inline(__always)
+func scalars<S: RecurrentScalar>(_ t: Tensor, _ workspace: Workspace?, _ scratch: inout Scratch<S>?) -> UnsafeMutablePointer<S> {
+    if S.self == Double.self { return UnsafeMutableRawPointer(t.base).assumingMemoryBound(to: S.self) }
+    let s = workspace.scratch(t.count, S.self)
+    let src = t.base, dst = s.base
+    for i in 0..<t.count { dst[i] = S(src[i]) }
+    scratch = s
+    return s.base
+}
+
+/// A new Double tensor of `shape` filled by `fill` with S values: written in place
+/// for Double, else into scratch and converted.
+@inline(__always)
+func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Type,
+                                _ fill: (UnsafeMutablePointer<S>) -> Void) -> Tensor {
+    let out = Tensor(uninitializedShape: shape)
+    if S.self == Double.self {
+        fill(UnsafeMutableRawPointer(out.base).assumingMemoryBound(to: S.self))
+        return out
+    }
+    let s = workspace.scratch(out.count, S.self)
+    fill(s.base)
+    let src = s.base, dst = out.base
+    for i in 0..<out.count { dst[i] = src[i].double }
+    return out
+}
