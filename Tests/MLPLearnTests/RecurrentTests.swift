@@ -6,6 +6,7 @@ import Foundation
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import CBLAS
 
 final class RecurrentTests: XCTestCase {
     override func setUp() { GlobalRandom.seed(11) }
@@ -151,6 +152,32 @@ final class RecurrentTests: XCTestCase {
                 XCTAssertLessThan(err, 2e-5, "result \(k), return_sequences \(rs)")
                 XCTAssertGreaterThan(a[k].map(.abs).sumAll(), 0)
             }
+        }
+    }
+
+    /// Batch rows on two threads: the same outputs and gradients as on one thread
+    /// (to rounding: the sigmoid pairs elements differently), in both precisions.
+    func testLSTMRowsOnTwoThreads() throws {
+        let (bs, t, d, n) = (17, 9, 5, 12), g = 4 * n
+        let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                  input([g], 4), input([bs, n], 5), input([bs, n], 6)]
+        let seed = input([bs, t, n], 7)
+        func run<S: RecurrentScalar>(_: S.Type, threads: Int32) throws -> [Tensor] {
+            let (oldThreads, oldWork) = (openblas_get_num_threads(), recurrentParallelWork)
+            openblas_set_num_threads(threads); recurrentParallelWork = 0
+            defer { openblas_set_num_threads(oldThreads); recurrentParallelWork = oldWork }
+            XCTAssertEqual(recurrentParts(bs: bs, work: 1), Int(threads))
+            let tape = Tape(checkNaN: false)
+            let vs = xs.map { Variable(leaf: $0, tape: tape) }
+            let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: true,
+                                              workspace: Workspace(), as: S.self)
+            try y.backward(seed: seed)
+            return [y.value, h, c] + vs.map { $0.grad! }
+        }
+        for (type, tol) in [(0, 1e-13), (1, 1e-6)] {
+            let one = type == 0 ? try run(Double.self, threads: 1) : try run(Float.self, threads: 1)
+            let two = type == 0 ? try run(Double.self, threads: 2) : try run(Float.self, threads: 2)
+            for k in one.indices { XCTAssertLessThan(try Autograd.relativeError([two[k]], [one[k]]), tol, "result \(k)") }
         }
     }
 

@@ -21,7 +21,7 @@ goal() { case "$1" in W3) echo 2.0 ;; *) echo 1.0 ;; esac; }
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), CPU: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -x "$PEER" ]; then
-    echo "== peers: $("$PEER" -c 'import torch, keras, jax; print("torch", torch.__version__, "| keras", keras.__version__, "| jax", jax.__version__)' 2>&1 | tail -n 1)"
+    echo "== peers: $(KERAS_BACKEND=jax "$PEER" -c 'import torch, keras, jax; print("torch", torch.__version__, "| keras", keras.__version__, "| jax", jax.__version__)' 2>&1 | tail -n 1)"
 else
     echo "== peers: NONE ($PEER missing; run 'make bench-peers')" >&2
 fi

@@ -86,25 +86,35 @@ public final class LSTM: RecurrentLayer, Layer {
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
         let rec = workspace.scratch(bg, S.self)            // h_{t-1} @ U
         let R = rec.base
-        for t in 0..<T {
-            rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
-            let zt = Z + t * bg
-            for bi in 0..<bs {
-                let r = R + bi * g, d = zt + bi * n
-                for q in 0..<4 {
-                    let rq = r + q * n, dq = d + q * bn
-                    for j in 0..<n { dq[j] += rq[j] }
+        // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
+        let forwardRows = { (b0: Int, b1: Int) in
+            let rows = b1 - b0, rn = rows * n, o = b0 * n
+            for t in 0..<T {
+                rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
+                let zt = Z + t * bg
+                for bi in b0..<b1 {
+                    let r = R + bi * g, d = zt + bi * n
+                    for q in 0..<4 {
+                        let rq = r + q * n, dq = d + q * bn
+                        for j in 0..<n { dq[j] += rq[j] }
+                    }
                 }
+                if rows == bs {
+                    S.sigmoids(zt, 2 * bn)   // gates i and f are adjacent
+                } else {
+                    S.sigmoids(zt + o, rn); S.sigmoids(zt + bn + o, rn)
+                }
+                S.tanhs(zt + 2 * bn + o, zt + 2 * bn + o, rn)
+                S.sigmoids(zt + 3 * bn + o, rn)
+                let ig = zt + o, fg = ig + bn, gg = ig + 2 * bn, og = ig + 3 * bn
+                let cp = CS + t * bn + o, cn = CS + (t + 1) * bn + o, tc = TC + t * bn + o, hn = HS + (t + 1) * bn + o
+                for k in 0..<rn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
+                S.tanhs(cn, tc, rn)
+                for k in 0..<rn { hn[k] = og[k] * tc[k] }
             }
-            S.sigmoids(zt, 2 * bn)
-            S.tanhs(zt + 2 * bn, zt + 2 * bn, bn)
-            S.sigmoids(zt + 3 * bn, bn)
-            let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
-            let cp = CS + t * bn, cn = CS + (t + 1) * bn, tc = TC + t * bn, hn = HS + (t + 1) * bn
-            for k in 0..<bn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
-            S.tanhs(cn, tc, bn)
-            for k in 0..<bn { hn[k] = og[k] * tc[k] }
         }
+        let parts = recurrentParts(bs: bs, work: T * bg * n)
+        splitRows(bs, parts, forwardRows)
         let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
         let HT = hT.base, CT = cT.base, hlast = HS + T * bn, clast = CS + T * bn
         for k in 0..<bn { HT[k] = hlast[k].double; CT[k] = clast[k].double }
@@ -130,35 +140,39 @@ public final class LSTM: RecurrentLayer, Layer {
             let dstate = workspace.scratch(2 * bn, S.self)  // dh, dc of the step being processed
             let DZ = dzs.base, DH = dstate.base, DC = dstate.base + bn
             DH.update(repeating: 0, count: 2 * bn)
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                if returnSequences {
-                    for bi in 0..<bs {
-                        let src = G + (bi * T + t) * n, dst = DH + bi * n
-                        for j in 0..<n { dst[j] += S(src[j]) }
+            let backwardRows = { (b0: Int, b1: Int) in
+                let rows = b1 - b0
+                for t in stride(from: T - 1, through: 0, by: -1) {
+                    if returnSequences {
+                        for bi in b0..<b1 {
+                            let src = G + (bi * T + t) * n, dst = DH + bi * n
+                            for j in 0..<n { dst[j] += S(src[j]) }
+                        }
+                    } else if t == T - 1 {
+                        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k]) }
                     }
-                } else if t == T - 1 {
-                    for k in 0..<bn { DH[k] += S(G[k]) }
-                }
-                let zt = Z + t * bg
-                let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
-                let cp = CS + t * bn, tc = TC + t * bn
-                let dzt = DZ + t * bg
-                for bi in 0..<bs {
-                    let o = bi * n, drow = dzt + bi * g
-                    for j in 0..<n {
-                        let k = o + j
-                        let i = ig[k], f = fg[k], gv = gg[k], ov = og[k], th = tc[k], dh = DH[k]
-                        let dc = DC[k] + dh * ov * (1 - th * th)
-                        drow[j] = dc * gv * i * (1 - i)
-                        drow[n + j] = dc * cp[k] * f * (1 - f)
-                        drow[2 * n + j] = dc * i * (1 - gv * gv)
-                        drow[3 * n + j] = dh * th * ov * (1 - ov)
-                        DC[k] = dc * f
+                    let zt = Z + t * bg
+                    let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
+                    let cp = CS + t * bn, tc = TC + t * bn
+                    let dzt = DZ + t * bg
+                    for bi in b0..<b1 {
+                        let o = bi * n, drow = dzt + bi * g
+                        for j in 0..<n {
+                            let k = o + j
+                            let i = ig[k], f = fg[k], gv = gg[k], ov = og[k], th = tc[k], dh = DH[k]
+                            let dc = DC[k] + dh * ov * (1 - th * th)
+                            drow[j] = dc * gv * i * (1 - i)
+                            drow[n + j] = dc * cp[k] * f * (1 - f)
+                            drow[2 * n + j] = dc * i * (1 - gv * gv)
+                            drow[3 * n + j] = dh * th * ov * (1 - ov)
+                            DC[k] = dc * f
+                        }
                     }
+                    // dh_{t-1} = dz_t U^T
+                    rgemm(false, true, rows, n, g, dzt + b0 * g, g, U, g, DH + b0 * n, n, accumulate: false)
                 }
-                // dh_{t-1} = dz_t U^T
-                rgemm(false, true, bs, n, g, dzt, g, U, g, DH, n, accumulate: false)
             }
+            splitRows(bs, parts, backwardRows)
             let dw = inputWeightGradient(X, DZ, g, bs: bs, T: T, D: D, workspace)
             let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
             let db = try Tensor.zeros([g])

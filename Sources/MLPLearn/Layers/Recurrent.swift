@@ -12,6 +12,7 @@
 import MLPTensor
 import MLPAutograd
 import CBLAS
+import Dispatch
 
 /// What the recurrent layers share: units, options, and their state.
 open class RecurrentLayer: LayerBase {
@@ -163,6 +164,41 @@ extension Optional where Wrapped == Workspace {
         if let w = self { return w.scratch(count, type) }
         return Scratch<S>(count)
     }
+}
+
+// MARK: - batch rows on threads
+
+/// Multiply-adds of a sequence's recurrent products below which it runs on one thread.
+nonisolated(unsafe) var recurrentParallelWork = 1 << 22
+
+/// How many threads run a fused op's batch rows: the BLAS thread count (1 unless
+/// OPENBLAS_NUM_THREADS or OMP_NUM_THREADS asks for more, so results repeat under
+/// a fixed setting) when each thread gets at least 8 rows and enough work.
+func recurrentParts(bs: Int, work: Int) -> Int {
+    let threads = Int(openblas_get_num_threads())
+    guard threads > 1, work >= recurrentParallelWork else { return 1 }
+    return Swift.max(1, Swift.min(threads, bs / 8))
+}
+
+/// Runs `body(b0, b1)` on `parts` contiguous row ranges of 0..<rows, one per thread.
+/// BLAS runs single-threaded meanwhile (each thread's products are its own). The
+/// body must touch raw pointers and values only (no shared Swift objects).
+func splitRows(_ rows: Int, _ parts: Int, _ body: (Int, Int) -> Void) {
+    if parts <= 1 { body(0, rows); return }
+    let threads = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(threads) }
+    withoutActuallyEscaping(body) { body in
+        let work = UncheckedSendableBox(body)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            work.value(rows * p / parts, rows * (p + 1) / parts)
+        }
+    }
+}
+
+struct UncheckedSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 // MARK: - kernels
