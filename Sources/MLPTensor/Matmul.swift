@@ -36,8 +36,9 @@ func gemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ b: UnsafeP
     } else if m == 1 {
         cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, 0, c, 1)
     } else {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+        splitProduct(false, false, m, n, k, a, k, b, n, c, n, threads: BLASThreads.count) { m, n, a, b, c in
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+        }
     }
 }
 
@@ -107,9 +108,12 @@ extension Tensor {
         if !transposeA && !transposeB { return try matmul(a, b) }
         var out = try zeros([m, n])
         if m == 0 || n == 0 || k == 0 { return out }
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a.storage.pointer, Int32(a.shape[1]),
-                    b.storage.pointer, Int32(b.shape[1]), 0, out.storage.pointer, Int32(n))
+        let lda = a.shape[1], ldb = b.shape[1]
+        splitProduct(transposeA, transposeB, m, n, k, a.storage.pointer, lda, b.storage.pointer, ldb, out.storage.pointer, n,
+                     threads: BLASThreads.count) { m, n, pa, pb, pc in
+            cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(n))
+        }
         out.setShape([m, n])
         return out
     }
@@ -158,13 +162,22 @@ extension Tensor {
     }
 }
 
-/// OpenBLAS's thread count.
+/// Threads for matrix products. mlp splits large products into blocks on its own
+/// threads and runs OpenBLAS single-threaded: OpenBLAS's idle workers spin (yield
+/// in a loop) for a long while after each call, and on a 2-core machine a spinning
+/// worker took the core that the next step's work needed (a lesson's LSTM example
+/// took 40% more wall time, as much kernel time as user time). LAPACK calls run
+/// single-threaded too.
 public enum BLASThreads {
-    /// One thread unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS asks for more: the
-    /// products of training steps are small, and on a 2-core machine a second BLAS
-    /// thread spinning for work cost a lesson's LSTM example 40% more wall time and
-    /// as much kernel time as user time. Large products (bench/tensor) set the variable.
+    /// OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, else 1 (the products of training
+    /// steps are small; bench/ sets the variables).
+    nonisolated(unsafe) public static var count = 1
+
     public static func configureDefault() {
-        if getenv("OPENBLAS_NUM_THREADS") == nil && getenv("OMP_NUM_THREADS") == nil { openblas_set_num_threads(1) }
+        count = 1
+        for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"] {
+            if let s = getenv(name), let v = Int(String(cString: s)), v > 0 { count = Swift.min(v, 16); break }
+        }
+        openblas_set_num_threads(1)
     }
 }

@@ -69,7 +69,44 @@ func parallelFor(_ n: Int, minPerThread: Int = parallelMinElements, grain: Int =
     }
 }
 
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// A value handed to worker threads as it is (the caller guarantees it is safe there).
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+/// Runs body(p) for p in 0..<parts, one part per thread, the calling thread
+/// taking one. The body must touch raw pointers and values only.
+public func onThreads(_ parts: Int, _ body: (Int) -> Void) {
+    if parts <= 1 { body(0); return }
+    withoutActuallyEscaping(body) { body in
+        let work = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: parts) { work.value($0) }
+    }
+}
+
+/// A product of at least this many multiply-adds per thread is split over threads.
+nonisolated(unsafe) public var splitProductWork = 1 << 20
+
+/// C (m x n) = op(A) op(B), row-major with leading dimensions, as BLAS blocks on
+/// up to `threads` threads: rows of C when m >= n, else columns, each block at
+/// least `splitProductWork` multiply-adds. `call` gets each block's m, n and
+/// pointers (the same arguments as a cblas_?gemm call without the scalars).
+@inline(__always)
+public func splitProduct<T>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                           _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
+                           _ c: UnsafeMutablePointer<T>, _ ldc: Int, threads: Int,
+                           _ call: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+    let parts = Swift.min(threads, m &* n &* k / Swift.max(splitProductWork, 1), Swift.max(m, n) / 8)
+    if parts <= 1 { call(m, n, a, b, c); return }
+    let byRows = m >= n
+    onThreads(parts) { p in
+        if byRows {
+            let r0 = m &* p / parts, r1 = m &* (p &+ 1) / parts
+            call(r1 &- r0, n, transA ? a + r0 : a + r0 &* lda, b, c + r0 &* ldc)
+        } else {
+            let c0 = n &* p / parts, c1 = n &* (p &+ 1) / parts
+            call(m, c1 &- c0, a, transB ? b + c0 &* ldb : b + c0, c + c0)
+        }
+    }
 }

@@ -6,7 +6,6 @@ import Foundation
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
-import CBLAS
 
 final class RecurrentTests: XCTestCase {
     override func setUp() { GlobalRandom.seed(11) }
@@ -162,11 +161,11 @@ final class RecurrentTests: XCTestCase {
         let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
                   input([g], 4), input([bs, n], 5), input([bs, n], 6)]
         let seed = input([bs, t, n], 7)
-        func run<S: RecurrentScalar>(_: S.Type, threads: Int32) throws -> [Tensor] {
-            let (oldThreads, oldWork) = (openblas_get_num_threads(), recurrentParallelWork)
-            openblas_set_num_threads(threads); recurrentParallelWork = 0
-            defer { openblas_set_num_threads(oldThreads); recurrentParallelWork = oldWork }
-            XCTAssertEqual(recurrentParts(bs: bs, work: 1), Int(threads))
+        func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
+            let (oldThreads, oldWork, oldSplit) = (BLASThreads.count, recurrentParallelWork, splitProductWork)
+            BLASThreads.count = threads; recurrentParallelWork = 0; splitProductWork = 1
+            defer { BLASThreads.count = oldThreads; recurrentParallelWork = oldWork; splitProductWork = oldSplit }
+                XCTAssertEqual(recurrentParts(bs: bs, work: 1), threads)
             let tape = Tape(checkNaN: false)
             let vs = xs.map { Variable(leaf: $0, tape: tape) }
             let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: true,

@@ -66,7 +66,7 @@ public final class LSTM: RecurrentLayer, Layer {
         let Bi = bv.base
         // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
         let proj = workspace.scratch(bs * T * g, S.self)
-        rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
+        bigGemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g)
         let zs = workspace.scratch(T * bg, S.self)   // gate values after their activations
         let Z = zs.base, P = proj.base
         for bi in 0..<bs {

@@ -12,7 +12,6 @@
 import MLPTensor
 import MLPAutograd
 import CBLAS
-import Dispatch
 
 /// What the recurrent layers share: units, options, and their state.
 open class RecurrentLayer: LayerBase {
@@ -171,34 +170,20 @@ extension Optional where Wrapped == Workspace {
 /// Multiply-adds of a sequence's recurrent products below which it runs on one thread.
 nonisolated(unsafe) var recurrentParallelWork = 1 << 22
 
-/// How many threads run a fused op's batch rows: the BLAS thread count (1 unless
+/// How many threads run a fused op's batch rows: the product threads (1 unless
 /// OPENBLAS_NUM_THREADS or OMP_NUM_THREADS asks for more, so results repeat under
 /// a fixed setting) when each thread gets at least 8 rows and enough work.
 func recurrentParts(bs: Int, work: Int) -> Int {
-    let threads = Int(openblas_get_num_threads())
+    let threads = BLASThreads.count
     guard threads > 1, work >= recurrentParallelWork else { return 1 }
     return Swift.max(1, Swift.min(threads, bs / 8))
 }
 
-/// Runs `body(b0, b1)` on `parts` contiguous row ranges of 0..<rows, one per thread.
-/// BLAS runs single-threaded meanwhile (each thread's products are its own). The
-/// body must touch raw pointers and values only (no shared Swift objects).
+/// Runs `body(b0, b1)` on `parts` contiguous row ranges of 0..<rows, one per thread
+/// (each thread's products are its own, single-threaded). The body must touch raw
+/// pointers and values only (no shared Swift objects).
 func splitRows(_ rows: Int, _ parts: Int, _ body: (Int, Int) -> Void) {
-    if parts <= 1 { body(0, rows); return }
-    let threads = openblas_get_num_threads()
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(threads) }
-    withoutActuallyEscaping(body) { body in
-        let work = UncheckedSendableBox(body)
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            work.value(rows * p / parts, rows * (p + 1) / parts)
-        }
-    }
-}
-
-struct UncheckedSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+    onThreads(parts) { p in body(rows * p / parts, rows * (p + 1) / parts) }
 }
 
 // MARK: - kernels
@@ -221,6 +206,15 @@ func rgemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: In
         return
     }
     S.blas(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
+}
+
+/// rgemm for the products over all steps at once, split over the product threads.
+func bigGemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                                 _ a: UnsafePointer<S>, _ lda: Int, _ b: UnsafePointer<S>, _ ldb: Int,
+                                 _ c: UnsafeMutablePointer<S>, _ ldc: Int) {
+    splitProduct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, threads: BLASThreads.count) { m, n, a, b, c in
+        rgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: false)
+    }
 }
 
 @inline(__always) func load4<S: RecurrentScalar>(_ p: UnsafePointer<S>) -> SIMD4<S> {
@@ -429,7 +423,7 @@ func inputWeightGradient<S: RecurrentScalar>(_ X: UnsafePointer<S>, _ DZ: Unsafe
 /// (a weight gradient from the inputs and pre-activation gradients of all steps).
 func rowProduct<S: RecurrentScalar>(_ A: UnsafePointer<S>, _ m: Int, _ B: UnsafePointer<S>, _ n: Int, rows k: Int,
                                     _ workspace: Workspace? = nil) -> Tensor {
-    tensor([m, n], workspace, S.self) { c in rgemm(true, false, m, n, k, A, m, B, n, c, n, accumulate: false) }
+    tensor([m, n], workspace, S.self) { c in bigGemm(true, false, m, n, k, A, m, B, n, c, n) }
 }
 
 /// dx = dZ Wᵀ for time-major rows dZ [T·bs, g], returned batch-major [bs, T, D].
@@ -438,7 +432,7 @@ func inputGradient<S: RecurrentScalar>(_ DZ: UnsafePointer<S>, _ g: Int, _ W: Un
     let scratch = workspace.scratch(T * bs * D, S.self)
     return withExtendedLifetime(scratch) {
         let P = scratch.base
-        rgemm(false, true, bs * T, D, g, DZ, g, W, g, P, D, accumulate: false)
+        bigGemm(false, true, bs * T, D, g, DZ, g, W, g, P, D)
         let out = Tensor(uninitializedShape: [bs, T, D])
         let O = out.base
         for bi in 0..<bs {
