@@ -180,6 +180,36 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// One-hot input rows take the gather path: the same outputs and gradients as the product.
+    func testLSTMOneHotInput() throws {
+        let (bs, t, d, n) = (3, 7, 6, 5), g = 4 * n
+        var hot = [Double](repeating: 0, count: bs * t * d)
+        for r in 0..<(bs * t) { hot[r * d + (r * 7 + 2) % d] = 1 }
+        let x = try Tensor(hot, shape: [bs, t, d])
+        XCTAssertEqual(oneHotColumns(x)?.prefix(4).map { Int($0) }, [2, 3, 4, 5])
+        for bad in [0.0, 2.0] {   // a row of zeros; a 2 in a row
+            var v = hot; v[d + 3] = bad; if bad == 0 { for j in 0..<d { v[d + j] = 0 } }
+            XCTAssertNil(oneHotColumns(try Tensor(v, shape: [bs, t, d])))
+        }
+        var two = hot; two[(two[0] == 1 ? 1 : 0)] = 1
+        XCTAssertNil(oneHotColumns(try Tensor(two, shape: [bs, t, d])))
+        let xs = [x, input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                  input([g], 4), input([bs, n], 5), input([bs, n], 6)]
+        let seed = input([bs, t, n], 7)
+        func run(gather: Bool) throws -> [Tensor] {
+            recurrentOneHot = gather
+            defer { recurrentOneHot = true }
+            let tape = Tape(checkNaN: false)
+            let vs = xs.map { Variable(leaf: $0, tape: tape) }
+            let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: true)
+            try y.backward(seed: seed)
+            return [y.value, h, c] + vs.map { $0.grad! }
+        }
+        let a = try run(gather: true), b = try run(gather: false)
+        XCTAssertEqual(a[0].scalars, b[0].scalars)   // a gather is the product exactly
+        for k in a.indices { XCTAssertLessThan(try Autograd.relativeError([a[k]], [b[k]]), 1e-13, "result \(k)") }
+    }
+
     /// The Swift product kernel against plain sums, every transposition, odd sizes, leading dimensions.
     func testSmallProductKernel() {
         for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 13, 9), (20, 20, 5), (4, 8, 3), (5, 17, 11)] {

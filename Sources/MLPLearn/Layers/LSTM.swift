@@ -62,11 +62,18 @@ public final class LSTM: RecurrentLayer, Layer {
         let bn = bs * n, bg = bs * g
         // the op's inputs as S (copies unless S is Double), kept until the backward pass
         var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
-        let X = scalars(xv, workspace, &xs), W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
+        // one-hot input rows (a character model's) select rows of W instead of a product
+        let hot = oneHotColumns(xv)
+        let X: UnsafeMutablePointer<S>? = hot == nil ? scalars(xv, workspace, &xs) : nil
+        let W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
         let Bi = bv.base
         // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
         let proj = workspace.scratch(bs * T * g, S.self)
-        bigGemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g)
+        if let hot {
+            for r in 0..<(bs * T) { (proj.base + r * g).update(from: W + Int(hot[r]) * g, count: g) }
+        } else {
+            bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g)
+        }
         let zs = workspace.scratch(T * bg, S.self)   // gate values after their activations
         let Z = zs.base, P = proj.base
         for bi in 0..<bs {
@@ -132,7 +139,7 @@ public final class LSTM: RecurrentLayer, Layer {
             out = hT
         }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad, needC0 = c0.requiresGrad
-        let keep = (zs, hst, cst, tcs, xv, wv, uv, xs, ws, us)
+        let keep = (zs, hst, cst, tcs, xv, wv, uv, xs, ws, us, hot)
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
@@ -173,7 +180,8 @@ public final class LSTM: RecurrentLayer, Layer {
                 }
             }
             splitRows(bs, parts, backwardRows)
-            let dw = inputWeightGradient(X, DZ, g, bs: bs, T: T, D: D, workspace)
+            let dw = if let hot { try oneHotWeightGradient(hot, DZ, g, bs: bs, T: T, D: D) }
+                     else { inputWeightGradient(X!, DZ, g, bs: bs, T: T, D: D, workspace) }
             let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
             let db = try Tensor.zeros([g])
             addColumnSums(DZ, bs * T, g, db.base)

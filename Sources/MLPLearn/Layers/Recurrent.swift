@@ -419,6 +419,45 @@ func inputWeightGradient<S: RecurrentScalar>(_ X: UnsafePointer<S>, _ DZ: Unsafe
     }
 }
 
+/// Off only in tests, to compare with the product.
+nonisolated(unsafe) var recurrentOneHot = true
+
+/// For x [bs, T, D] whose every row is one-hot (a single 1, zeros elsewhere), the
+/// column of each row's 1; nil otherwise (the scan stops at the first other row).
+/// x @ W is then a gather of W's rows, exactly, and Xᵀ dZ a scatter-add.
+func oneHotColumns(_ x: Tensor) -> [Int32]? {
+    let D = x.shape[2], rows = x.count / Swift.max(D, 1)
+    guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return nil }
+    let X = x.base
+    var out = [Int32](repeating: 0, count: rows)
+    for r in 0..<rows {
+        let row = X + r &* D
+        var at = -1
+        for j in 0..<D {
+            let v = row[j]
+            if v == 1 && at < 0 { at = j } else if v != 0 { return nil }
+        }
+        if at < 0 { return nil }
+        out[r] = Int32(at)
+    }
+    return out
+}
+
+/// Xᵀ dZ for one-hot x (columns `hot`, batch-major rows) and time-major dZ [T·bs, g]:
+/// each step's gradient row added to the weight row its input selected.
+func oneHotWeightGradient<S: RecurrentScalar>(_ hot: [Int32], _ DZ: UnsafePointer<S>, _ g: Int,
+                                              bs: Int, T: Int, D: Int) throws -> Tensor {
+    let out = try Tensor.zeros([D, g])
+    let O = out.base
+    for bi in 0..<bs {
+        for t in 0..<T {
+            let src = DZ + (t * bs + bi) * g, dst = O + Int(hot[bi * T + t]) * g
+            for j in 0..<g { dst[j] += src[j].double }
+        }
+    }
+    return out
+}
+
 /// Aᵀ B over k rows: A's rows of width m against B's rows of width n give [m, n]
 /// (a weight gradient from the inputs and pre-activation gradients of all steps).
 func rowProduct<S: RecurrentScalar>(_ A: UnsafePointer<S>, _ m: Int, _ B: UnsafePointer<S>, _ n: Int, rows k: Int,
