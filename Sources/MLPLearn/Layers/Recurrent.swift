@@ -449,10 +449,17 @@ func oneHotWeightGradient<S: RecurrentScalar>(_ hot: [Int32], _ DZ: UnsafePointe
                                               bs: Int, T: Int, D: Int) throws -> Tensor {
     let out = try Tensor.zeros([D, g])
     let O = out.base
-    for bi in 0..<bs {
-        for t in 0..<T {
-            let src = DZ + (t * bs + bi) * g, dst = O + Int(hot[bi * T + t]) * g
-            for j in 0..<g { dst[j] += src[j].double }
+    // columns on the product threads (each element's sum keeps its order)
+    let parts = bs * T * g < 1 << 18 ? 1 : Swift.max(1, Swift.min(BLASThreads.count, g / 64))
+    hot.withUnsafeBufferPointer { H in
+        onThreads(parts) { p in
+            let j0 = g * p / parts, j1 = g * (p + 1) / parts
+            for bi in 0..<bs {
+                for t in 0..<T {
+                    let src = DZ + (t * bs + bi) * g, dst = O + Int(H[bi * T + t]) * g
+                    for j in j0..<j1 { dst[j] += src[j].double }
+                }
+            }
         }
     }
     return out
