@@ -380,11 +380,12 @@ func arithRange<O: ArithOp>(_: O.Type, _ p: UnsafePointer<Double>, _ pWhole: Boo
     }
     // one loop per case, so that no lane choice is left inside it
     @inline(__always) func blocks(_ x: (Int) -> SIMD4<Double>, _ y: (Int) -> SIMD4<Double>) -> Int {
-        var i = lo
-        while i &+ 4 <= hi {
+        @inline(__always) func block(_ i: Int) {
             UnsafeMutableRawPointer(r + i).storeBytes(of: O.apply(x(i), y(i)), as: SIMD4<Double>.self)
-            i &+= 4
         }
+        var i = lo
+        while i &+ 8 <= hi { block(i); block(i &+ 4); i &+= 8 }   // two per turn: half the loop overhead
+        if i &+ 4 <= hi { block(i); i &+= 4 }
         return i
     }
     var i: Int
