@@ -184,10 +184,26 @@ final class BinaryExpr: Expr {
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         if let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
-        let a = try lhs.eval(f)
-        let b = try rhs.eval(f)
+        var a = try lhs.eval(f)
+        var b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, let r = numeric(x, y) { return r }
+        if let r = try inPlace(&a, b, reversed: false, f) { return r }
+        if let r = try inPlace(&b, a, reversed: true, f) { return r }
         return try f.interp.binary(op, a, b, at: loc)
+    }
+
+    /// The result written into operand `v` when it is an object that nothing else
+    /// refers to (a temporary, as `a * b` in `a * b + c`) and the object can take it.
+    @inline(__always)
+    private func inPlace(_ v: inout Value, _ other: Value, reversed: Bool, _ f: Frame) throws(MLPError) -> Value? {
+        guard case .object(let o) = v else { return nil }
+        var ref: MLPObject? = o
+        v = .nil
+        let unique = isKnownUniquelyReferenced(&ref)
+        let target = ref.unsafelyUnwrapped
+        v = .object(target)
+        guard unique else { return nil }
+        do { return try target.binaryInPlace(op, other, reversed: reversed, f.interp) ? v : nil } catch { throw error.located(loc) }
     }
 
     override func condition(_ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {

@@ -167,6 +167,10 @@ open class MLPObject {
     open func setField(_ name: String, _ value: Value, _ interp: Interpreter) throws(MLPError) -> Bool { false }
     /// `self op other` (or `other op self` when `reversed`).
     open func binary(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Value? { nil }
+    /// `self op other` (or `other op self` when `reversed`) when nothing else refers to
+    /// self, as the temporary `a * b` in `a * b + c`: store the result in self and return
+    /// true, or return false to go through `binary`.
+    open func binaryInPlace(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Bool { false }
     open func negate(_ interp: Interpreter) throws(MLPError) -> Value? { nil }
     open func index(_ items: [IndexValue], _ interp: Interpreter) throws(MLPError) -> Value? { nil }
     /// Returns the updated object (objects with value semantics return a copy), nil when unsupported.

@@ -75,13 +75,27 @@ final class TensorValue: MLPObject {
         }
         guard let top = TensorValue.tensorOp(op) else { return nil }
         let r: Tensor
-        if case .number(let x) = other {
-            r = reversed ? Tensor.binary(top, x, t) : Tensor.binary(top, t, x)
-        } else {
-            do { r = reversed ? try Tensor.binary(top, otherTensor!.t, t) : try Tensor.binary(top, t, otherTensor!.t) }
-            catch { throw MLPError.runtime(tensorMessage(error)) }
-        }
+        do {
+            // both operands stay in their objects: borrowed, and the result is new
+            let u: Tensor
+            if let o = otherTensor { u = o.t } else if case .number(let x) = other { u = Tensor(scalar: x) } else { return nil }
+            r = reversed ? try Tensor.binaryIntoNew(top, u, t) : try Tensor.binaryIntoNew(top, t, u)
+        } catch { throw MLPError.runtime(tensorMessage(error)) }
         return TensorValue.result(r, comparison: top.isComparison)
+    }
+
+    /// `self op other` written into this object's tensor (`Tensor.apply`), which
+    /// nothing else refers to: no new object, and no new buffer when the shapes allow.
+    override func binaryInPlace(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Bool {
+        guard node == nil, !isMask, let top = TensorValue.tensorOp(op), !top.isComparison else { return false }
+        do {
+            switch other {
+            case .number(let x): try t.apply(top, Tensor(scalar: x), reversed: reversed)
+            case .object(let u as TensorValue) where u.node == nil: try t.apply(top, u.t, reversed: reversed)
+            default: return false
+            }
+        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        return true
     }
 
     /// A comparison of scalars gives a bool, so that `if loss < 0.1` works; other comparisons give masks.

@@ -36,8 +36,12 @@ func stableSigmoid(_ x: Double) -> Double {
 }
 
 /// The broadcast shape of two shapes (NumPy rules), or an error.
+@inline(__always)
 func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
-    if a == b { return a }
+    a == b ? a : try broadcastDifferentShapes(a, b)
+}
+
+func broadcastDifferentShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
     let n = Swift.max(a.count, b.count)
     var out = [Int](repeating: 1, count: n)
     for i in 0..<n {
@@ -73,36 +77,39 @@ extension Tensor {
             throw TensorError("shapes \(shapeString(shape)) and \(shapeString(target)) cannot be broadcast.")
         }
         if shape == target { return self }
-        return Tensor.zipKernel(self, Tensor(scalar: 0), target) { a, _ in a }
+        let out = Tensor(uninitializedShape: target)
+        Tensor.zipKernel(self, Tensor(scalar: 0), into: out) { a, _ in a }
+        return out
     }
 
-    /// General broadcasting kernel: `out[i] = f(a[ia], b[ib])` over `target`.
+    /// General broadcasting kernel: `out[i] = f(a[ia], b[ib])` over out's shape.
+    /// The operands are borrowed (no reference counting on this hot path).
     @inline(__always)
-    static func zipKernel(_ a: Tensor, _ b: Tensor, _ target: [Int], into out: Tensor? = nil,
-                          _ f: (Double, Double) -> Double) -> Tensor {
+    static func zipKernel(_ a: borrowing Tensor, _ b: borrowing Tensor, into out: borrowing Tensor,
+                          _ f: (Double, Double) -> Double) {
         // `out` may be `a` or `b` itself when that operand has the target shape:
         // every element is then read before it is written at the same position.
-        let out = out ?? Tensor(uninitializedShape: target)
         let total = out.count
-        if total == 0 { return out }
+        if total == 0 { return }
         let p = a.storage.pointer, q = b.storage.pointer, r = out.storage.pointer
-        if a.shape == target && b.shape == target {
+        if a.shape == out.shape && b.shape == out.shape {
             var i = 0
             while i < total { r[i] = f(p[i], q[i]); i &+= 1 }
-            return out
+            return
         }
-        if b.count == 1 && a.shape == target {
+        if b.count == 1 && a.shape == out.shape {
             let y = q[0]
             var i = 0
             while i < total { r[i] = f(p[i], y); i &+= 1 }
-            return out
+            return
         }
-        if a.count == 1 && b.shape == target {
+        if a.count == 1 && b.shape == out.shape {
             let x = p[0]
             var i = 0
             while i < total { r[i] = f(x, q[i]); i &+= 1 }
-            return out
+            return
         }
+        let target = out.shape
         let k = target.count
         let sa = broadcastStrides(a.shape, to: target), sb = broadcastStrides(b.shape, to: target)
         let n = target[k - 1], ia = sa[k - 1], ib = sb[k - 1]
@@ -136,60 +143,83 @@ extension Tensor {
                 d -= 1
             }
         }
-        return out
     }
 
     /// `a op b` with broadcasting. An operand passed as a temporary (so uniquely
     /// referenced) with the result's shape is reused as the result's storage,
     /// as NumPy elides temporaries: `a * b + c` allocates once.
     public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: consuming Tensor) throws -> Tensor {
-        let t = try broadcastShapes(a.shape, b.shape)
-        var o: Tensor? = nil
-        if a.shape == t && isKnownUniquelyReferenced(&a.storage) && a.storage !== b.storage {
-            o = a
-        } else if b.shape == t && isKnownUniquelyReferenced(&b.storage) && a.storage !== b.storage {
-            o = b
+        let intoA = isKnownUniquelyReferenced(&a.storage), intoB = isKnownUniquelyReferenced(&b.storage)
+        switch try combine(op, a, b, intoA: intoA, intoB: intoB) {
+        case .inA: return a
+        case .inB: return b
+        case .new(let r): return r
         }
-        return binaryKernel(op, a, b, t, o)
     }
 
-    @inline(__always)
-    static func binaryKernel(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ t: [Int], _ o: Tensor?) -> Tensor {
+    /// `a op b` with broadcasting, in a new tensor. The operands are borrowed: no
+    /// reference counting for tensors that something else keeps (the language's).
+    public static func binaryIntoNew(_ op: BinaryOp, _ a: borrowing Tensor, _ b: borrowing Tensor) throws -> Tensor {
+        guard case .new(let r) = try combine(op, a, b, intoA: false, intoB: false) else { preconditionFailure() }
+        return r
+    }
+
+    /// Where `combine` wrote its result.
+    enum Written { case inA, inB, new(Tensor) }
+
+    /// `a op b` written into `a`'s storage when `intoA` (the caller knows that nothing
+    /// else refers to it, so not `b` either) and `a` has the result's shape, likewise
+    /// into `b`'s, else into a new tensor.
+    static func combine(_ op: BinaryOp, _ a: borrowing Tensor, _ b: borrowing Tensor,
+                        intoA: Bool, intoB: Bool) throws -> Written {
+        // nil when the shapes are equal (the common case): no broadcast shape to make
+        let t = a.shape == b.shape ? nil : try broadcastDifferentShapes(a.shape, b.shape)
+        if intoA && (t == nil || a.shape == t!) {
+            binaryKernel(op, a, b, into: a)
+            return .inA
+        }
+        if intoB && (t == nil || b.shape == t!) {
+            binaryKernel(op, a, b, into: b)
+            return .inB
+        }
+        let out = Tensor(uninitializedShape: t ?? a.shape)
+        binaryKernel(op, a, b, into: out)
+        return .new(out)
+    }
+
+    static func binaryKernel(_ op: BinaryOp, _ a: borrowing Tensor, _ b: borrowing Tensor, into o: borrowing Tensor) {
         switch op {
-        case .add: return zipArith(a, b, t, o, AddOp.self)
-        case .sub: return zipArith(a, b, t, o, SubOp.self)
-        case .mul: return zipArith(a, b, t, o, MulOp.self)
-        case .div: return zipArith(a, b, t, o, DivOp.self)
+        case .add: zipArith(a, b, into: o, AddOp.self)
+        case .sub: zipArith(a, b, into: o, SubOp.self)
+        case .mul: zipArith(a, b, into: o, MulOp.self)
+        case .div: zipArith(a, b, into: o, DivOp.self)
         case .pow:
-            if b.count == 1 && b.storage.pointer[0] == 2 { return zipKernel(a, b, t, into: o) { x, _ in x * x } }
-            return zipKernel(a, b, t, into: o) { Glibc.pow($0, $1) }
-        case .mod: return zipKernel(a, b, t, into: o) { flooredMod($0, $1) }
-        case .minimum: return zipKernel(a, b, t, into: o) { ($0 < $1 || $0.isNaN) ? $0 : $1 }
-        case .maximum: return zipKernel(a, b, t, into: o) { ($0 > $1 || $0.isNaN) ? $0 : $1 }
-        case .eq: return zipKernel(a, b, t, into: o) { $0 == $1 ? 1 : 0 }
-        case .ne: return zipKernel(a, b, t, into: o) { $0 != $1 ? 1 : 0 }
-        case .lt: return zipKernel(a, b, t, into: o) { $0 < $1 ? 1 : 0 }
-        case .le: return zipKernel(a, b, t, into: o) { $0 <= $1 ? 1 : 0 }
-        case .gt: return zipKernel(a, b, t, into: o) { $0 > $1 ? 1 : 0 }
-        case .ge: return zipKernel(a, b, t, into: o) { $0 >= $1 ? 1 : 0 }
+            if b.count == 1 && b.storage.pointer[0] == 2 { zipKernel(a, b, into: o) { x, _ in x * x } }
+            else { zipKernel(a, b, into: o) { Glibc.pow($0, $1) } }
+        case .mod: zipKernel(a, b, into: o) { flooredMod($0, $1) }
+        case .minimum: zipKernel(a, b, into: o) { ($0 < $1 || $0.isNaN) ? $0 : $1 }
+        case .maximum: zipKernel(a, b, into: o) { ($0 > $1 || $0.isNaN) ? $0 : $1 }
+        case .eq: zipKernel(a, b, into: o) { $0 == $1 ? 1 : 0 }
+        case .ne: zipKernel(a, b, into: o) { $0 != $1 ? 1 : 0 }
+        case .lt: zipKernel(a, b, into: o) { $0 < $1 ? 1 : 0 }
+        case .le: zipKernel(a, b, into: o) { $0 <= $1 ? 1 : 0 }
+        case .gt: zipKernel(a, b, into: o) { $0 > $1 ? 1 : 0 }
+        case .ge: zipKernel(a, b, into: o) { $0 >= $1 ? 1 : 0 }
         }
     }
 
     /// `zipKernel` for +, -, *, /: the contiguous cases (same shapes, or one
-    /// operand a single number) split over threads when large. The operation is
-    /// a type, not a closure, so that each thread's loop is specialized and
-    /// vectorized.
+    /// operand a single number) in `arithKernel`, vectorized even when the result
+    /// reuses an operand, and split over threads when large. The operation is a
+    /// type, not a closure, so that each thread's loop is specialized.
     @inline(__always)
-    static func zipArith<O: ArithOp>(_ a: Tensor, _ b: Tensor, _ t: [Int], _ o: Tensor?, _: O.Type) -> Tensor {
-        // small tensors (the common case in loops) decide on the cheapest test first
-        if Swift.max(a.count, b.count) < parallelMinElements || MLPTensor.kernelThreads == 1
-            || !((a.shape == t && (b.shape == t || b.count == 1)) || (a.count == 1 && b.shape == t)) {
-            return zipKernel(a, b, t, into: o) { O.apply($0, $1) }
+    static func zipArith<O: ArithOp>(_ a: borrowing Tensor, _ b: borrowing Tensor, into out: borrowing Tensor, _: O.Type) {
+        let whole = (a.shape == out.shape, b.shape == out.shape)
+        if !((whole.0 && (whole.1 || b.count == 1)) || (a.count == 1 && whole.1)) {
+            zipKernel(a, b, into: out) { O.apply($0, $1) }
+            return
         }
-        let out = o ?? Tensor(uninitializedShape: t)
-        arithKernel(O.self, a.storage.pointer, a.count == out.count, b.storage.pointer, b.count == out.count,
-                    out.storage.pointer, out.count)
-        return out
+        arithKernel(O.self, a.storage.pointer, whole.0, b.storage.pointer, whole.1, out.storage.pointer, out.count)
     }
 
     public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: Double) -> Tensor {
@@ -200,44 +230,13 @@ extension Tensor {
         try! binary(op, Tensor(scalar: a), b)
     }
 
-    /// `self = self op other` in place when the result has this tensor's shape
-    /// (no copy when the storage is not shared); otherwise a new tensor.
-    public mutating func apply(_ op: BinaryOp, _ other: Tensor) throws {
-        let t = try broadcastShapes(shape, other.shape)
-        guard t == shape, isKnownUniquelyReferenced(&storage), other.storage !== storage else {
-            self = try Tensor.binary(op, self, other)
-            return
-        }
-        let p = storage.pointer, q = other.storage.pointer, n = count
-        if n >= parallelMinElements && MLPTensor.kernelThreads > 1 && (other.shape == shape || other.count == 1) {
-            let whole = other.count == n
-            switch op {
-            case .add: arithKernel(AddOp.self, p, true, q, whole, p, n); return
-            case .sub: arithKernel(SubOp.self, p, true, q, whole, p, n); return
-            case .mul: arithKernel(MulOp.self, p, true, q, whole, p, n); return
-            case .div: arithKernel(DivOp.self, p, true, q, whole, p, n); return
-            default: break
-            }
-        }
-        if other.shape == shape {
-            switch op {
-            case .add: var i = 0; while i < n { p[i] += q[i]; i &+= 1 }; return
-            case .sub: var i = 0; while i < n { p[i] -= q[i]; i &+= 1 }; return
-            case .mul: var i = 0; while i < n { p[i] *= q[i]; i &+= 1 }; return
-            case .div: var i = 0; while i < n { p[i] /= q[i]; i &+= 1 }; return
-            default: break
-            }
-        } else if other.count == 1 {
-            let y = q[0]
-            switch op {
-            case .add: var i = 0; while i < n { p[i] += y; i &+= 1 }; return
-            case .sub: var i = 0; while i < n { p[i] -= y; i &+= 1 }; return
-            case .mul: var i = 0; while i < n { p[i] *= y; i &+= 1 }; return
-            case .div: var i = 0; while i < n { p[i] /= y; i &+= 1 }; return
-            default: break
-            }
-        }
-        self = try Tensor.binary(op, self, other)
+    /// `self = self op other` (`other op self` when `reversed`), in place when the
+    /// result has this tensor's shape and its storage is not shared; otherwise a new tensor.
+    public mutating func apply(_ op: BinaryOp, _ other: Tensor, reversed: Bool = false) throws {
+        let mine = other.storage !== storage && isKnownUniquelyReferenced(&storage)
+        let written = reversed ? try Tensor.combine(op, other, self, intoA: false, intoB: mine)
+                               : try Tensor.combine(op, self, other, intoA: mine, intoB: false)
+        if case .new(let r) = written { self = r }
     }
 
     // MARK: unary
@@ -347,11 +346,60 @@ extension Tensor {
 
 // MARK: - Threaded arithmetic kernels
 
-protocol ArithOp { static func apply(_ x: Double, _ y: Double) -> Double }
-enum AddOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x + y } }
-enum SubOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x - y } }
-enum MulOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x * y } }
-enum DivOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x / y } }
+protocol ArithOp {
+    static func apply(_ x: Double, _ y: Double) -> Double
+    /// The same operation on four lanes (IEEE, so the same bits as `apply` on each).
+    static func apply(_ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double>
+}
+enum AddOp: ArithOp {
+    @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x + y }
+    @inline(__always) static func apply(_ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> { x + y }
+}
+enum SubOp: ArithOp {
+    @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x - y }
+    @inline(__always) static func apply(_ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> { x - y }
+}
+enum MulOp: ArithOp {
+    @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x * y }
+    @inline(__always) static func apply(_ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> { x * y }
+}
+enum DivOp: ArithOp {
+    @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x / y }
+    @inline(__always) static func apply(_ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> { x / y }
+}
+
+/// r[i] = O(p[i] or p[0], q[i] or q[0]) for i in lo..<hi, four lanes at a time.
+/// Each block is read before it is written, so `r` may be `p` or `q` (a reused
+/// temporary): the compiler's own vectorization refuses such overlapping pointers.
+@inline(__always)
+func arithRange<O: ArithOp>(_: O.Type, _ p: UnsafePointer<Double>, _ pWhole: Bool,
+                            _ q: UnsafePointer<Double>, _ qWhole: Bool,
+                            _ r: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int) {
+    @inline(__always) func load(_ x: UnsafePointer<Double>, _ i: Int) -> SIMD4<Double> {
+        UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Double>.self)
+    }
+    // one loop per case, so that no lane choice is left inside it
+    @inline(__always) func blocks(_ x: (Int) -> SIMD4<Double>, _ y: (Int) -> SIMD4<Double>) -> Int {
+        @inline(__always) func block(_ i: Int) {
+            UnsafeMutableRawPointer(r + i).storeBytes(of: O.apply(x(i), y(i)), as: SIMD4<Double>.self)
+        }
+        var i = lo
+        while i &+ 8 <= hi { block(i); block(i &+ 4); i &+= 8 }   // two per turn: half the loop overhead
+        if i &+ 4 <= hi { block(i); i &+= 4 }
+        return i
+    }
+    var i: Int
+    if pWhole && qWhole {
+        i = blocks({ load(p, $0) }, { load(q, $0) })
+    } else if pWhole {
+        let y = SIMD4(repeating: q[0])
+        i = blocks({ load(p, $0) }, { _ in y })
+    } else {
+        let x = SIMD4(repeating: p[0])
+        i = blocks({ _ in x }, { load(q, $0) })
+    }
+    while i < hi { r[i] = O.apply(p[pWhole ? i : 0], q[qWhole ? i : 0]); i &+= 1 }
+}
 
 /// r[i] = O(p[i] or p[0], q[i] or q[0]) for i in 0..<n, over `kernelThreads`
 /// threads when large (`parallelFor`; workers see these raw pointers only).
@@ -359,18 +407,5 @@ enum DivOp: ArithOp { @inline(__always) static func apply(_ x: Double, _ y: Doub
 func arithKernel<O: ArithOp>(_: O.Type, _ p: UnsafePointer<Double>, _ pWhole: Bool,
                              _ q: UnsafePointer<Double>, _ qWhole: Bool,
                              _ r: UnsafeMutablePointer<Double>, _ n: Int) {
-    parallelFor(n, grain: elementGrain(n)) { lo, hi in
-        if pWhole && qWhole {
-            var i = lo
-            while i < hi { r[i] = O.apply(p[i], q[i]); i &+= 1 }
-        } else if pWhole {
-            let y = q[0]
-            var i = lo
-            while i < hi { r[i] = O.apply(p[i], y); i &+= 1 }
-        } else {
-            let x = p[0]
-            var i = lo
-            while i < hi { r[i] = O.apply(x, q[i]); i &+= 1 }
-        }
-    }
+    parallelFor(n, grain: elementGrain(n)) { lo, hi in arithRange(O.self, p, pWhole, q, qWhole, r, lo, hi) }
 }

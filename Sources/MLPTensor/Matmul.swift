@@ -179,5 +179,14 @@ public enum BLASThreads {
             if let s = getenv(name), let v = Int(String(cString: s)), v > 0 { count = Swift.min(v, 16); break }
         }
         openblas_set_num_threads(1)
+        // OpenBLAS starts its workers when it loads, and they spin for a while before
+        // they sleep: a short script shared the 2 cores with one (bench/tensor/small_ops
+        // took 0.015 s instead of 0.009 s in most runs). With one OpenBLAS thread they
+        // are never woken again.
+        _ = blasThreadShutdown()
     }
 }
+
+/// OpenBLAS's (exported, not in its headers): stops and joins its worker threads.
+@_silgen_name("blas_thread_shutdown_") func blasThreadShutdown() -> Int32
+

@@ -54,7 +54,9 @@ public final class TensorStorage {
             }
         }
         #endif
-        pointer = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(count, 1))
+        // malloc itself: Swift's allocate goes through posix_memalign, slower for the
+        // small buffers of loops (malloc's 16-byte alignment is all a Double needs)
+        pointer = malloc(Swift.max(bytes, 8))!.bindMemory(to: Double.self, capacity: Swift.max(count, 1))
     }
 
     public convenience init(repeating value: Double, count: Int) {
@@ -68,12 +70,7 @@ public final class TensorStorage {
         return s
     }
 
-    deinit {
-        #if os(Linux)
-        if count &* 8 >= TensorStorage.hugeBytes { free(pointer); return }
-        #endif
-        pointer.deallocate()
-    }
+    deinit { free(pointer) }
 }
 
 /// Formats a shape as `[2, 3]`.
