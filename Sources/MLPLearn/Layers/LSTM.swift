@@ -93,6 +93,7 @@ public final class LSTM: RecurrentLayer, Layer {
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
         let rec = workspace.scratch(bg, S.self)            // h_{t-1} @ U
         let R = rec.base
+        defer { withExtendedLifetime((proj, rec)) {} }     // read through raw pointers until the end
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
         let forwardRows = { (b0: Int, b1: Int) in
             let rows = b1 - b0, rn = rows * n, o = b0 * n
@@ -145,6 +146,10 @@ public final class LSTM: RecurrentLayer, Layer {
             let G = gy.base
             let dzs = workspace.scratch(T * bg, S.self)     // pre-activation gradients, time-major rows
             let dstate = workspace.scratch(2 * bn, S.self)  // dh, dc of the step being processed
+            let ut = workspace.scratch(g * n, S.self)       // Uᵀ: BLAS multiplies by it faster than by U transposed
+            let UT = ut.base
+            defer { withExtendedLifetime((dzs, dstate, ut)) {} }
+            for i in 0..<n { for j in 0..<g { UT[j * n + i] = U[i * g + j] } }
             let DZ = dzs.base, DH = dstate.base, DC = dstate.base + bn
             DH.update(repeating: 0, count: 2 * bn)
             let backwardRows = { (b0: Int, b1: Int) in
@@ -176,7 +181,7 @@ public final class LSTM: RecurrentLayer, Layer {
                         }
                     }
                     // dh_{t-1} = dz_t U^T
-                    rgemm(false, true, rows, n, g, dzt + b0 * g, g, U, g, DH + b0 * n, n, accumulate: false)
+                    rgemm(false, false, rows, n, g, dzt + b0 * g, g, UT, n, DH + b0 * n, n, accumulate: false)
                 }
             }
             splitRows(bs, parts, backwardRows)
