@@ -67,24 +67,11 @@ public final class LSTM: RecurrentLayer, Layer {
         let X: UnsafeMutablePointer<S>? = hot == nil ? scalars(xv, workspace, &xs) : nil
         let W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
         let Bi = bv.base
-        // x @ W for all steps (batch-major rows), then scattered with the bias into [T][4][B][n]
-        let proj = workspace.scratch(bs * T * g, S.self)
-        if let hot {
-            for r in 0..<(bs * T) { (proj.base + r * g).update(from: W + Int(hot[r]) * g, count: g) }
-        } else {
-            bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g)
-        }
+        // x @ W for all steps (batch-major rows; for one-hot rows, the selected rows of W)
+        let proj = workspace.scratch(hot == nil ? bs * T * g : 0, S.self)
+        if hot == nil { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
         let zs = workspace.scratch(T * bg, S.self)   // gate values after their activations
         let Z = zs.base, P = proj.base
-        for bi in 0..<bs {
-            for t in 0..<T {
-                let src = P + (bi * T + t) * g, dst = Z + t * bg + bi * n
-                for q in 0..<4 {
-                    let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
-                    for j in 0..<n { d[j] = s[j] + S(bq[j]) }
-                }
-            }
-        }
         let hst = workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
         let cst = workspace.scratch((T + 1) * bn, S.self)  // c likewise
         let tcs = workspace.scratch(T * bn, S.self)        // tanh(c_t)
@@ -93,10 +80,25 @@ public final class LSTM: RecurrentLayer, Layer {
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
         let rec = workspace.scratch(bg, S.self)            // h_{t-1} @ U
         let R = rec.base
-        defer { withExtendedLifetime((proj, rec)) {} }     // read through raw pointers until the end
+        let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
+        let out = returnSequences ? Tensor(uninitializedShape: [bs, T, n]) : hT
+        let HT = hT.base, CT = cT.base, O = out.base
+        defer { withExtendedLifetime((proj, rec)) {} }   // read through raw pointers until the end
+        let H = hot?.base
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
         let forwardRows = { (b0: Int, b1: Int) in
             let rows = b1 - b0, rn = rows * n, o = b0 * n
+            // the projections of these rows with the bias, scattered into [T][4][B][n]
+            for bi in b0..<b1 {
+                for t in 0..<T {
+                    let r = bi * T + t
+                    let src = H != nil ? W + Int(H![r]) * g : P + r * g, dst = Z + t * bg + bi * n
+                    for q in 0..<4 {
+                        let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
+                        for j in 0..<n { d[j] = s[j] + S(bq[j]) }
+                    }
+                }
+            }
             for t in 0..<T {
                 rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
                 let zt = Z + t * bg
@@ -120,25 +122,20 @@ public final class LSTM: RecurrentLayer, Layer {
                 S.tanhs(cn, tc, rn)
                 for k in 0..<rn { hn[k] = og[k] * tc[k] }
             }
+            // the outputs of these rows, as Double
+            let hlast = HS + T * bn, clast = CS + T * bn
+            for k in o..<(o + rn) { HT[k] = hlast[k].double; CT[k] = clast[k].double }
+            if returnSequences {
+                for bi in b0..<b1 {
+                    for t in 0..<T {
+                        let src = HS + (t + 1) * bn + bi * n, dst = O + (bi * T + t) * n
+                        for j in 0..<n { dst[j] = src[j].double }
+                    }
+                }
+            }
         }
         let parts = recurrentParts(bs: bs, work: T * bg * n)
         splitRows(bs, parts, forwardRows)
-        let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
-        let HT = hT.base, CT = cT.base, hlast = HS + T * bn, clast = CS + T * bn
-        for k in 0..<bn { HT[k] = hlast[k].double; CT[k] = clast[k].double }
-        let out: Tensor
-        if returnSequences {
-            out = Tensor(uninitializedShape: [bs, T, n])
-            let O = out.base
-            for t in 0..<T {
-                for bi in 0..<bs {
-                    let src = HS + (t + 1) * bn + bi * n, dst = O + (bi * T + t) * n
-                    for j in 0..<n { dst[j] = src[j].double }
-                }
-            }
-        } else {
-            out = hT
-        }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad, needC0 = c0.requiresGrad
         let keep = (zs, hst, cst, tcs, xv, wv, uv, xs, ws, us, hot)
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
@@ -185,7 +182,7 @@ public final class LSTM: RecurrentLayer, Layer {
                 }
             }
             splitRows(bs, parts, backwardRows)
-            let dw = if let hot { try oneHotWeightGradient(hot, DZ, g, bs: bs, T: T, D: D) }
+            let dw = if let hot { try oneHotWeightGradient(hot.base, DZ, g, bs: bs, T: T, D: D) }
                      else { inputWeightGradient(X!, DZ, g, bs: bs, T: T, D: D, workspace) }
             let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
             let db = try Tensor.zeros([g])

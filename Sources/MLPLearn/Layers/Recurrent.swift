@@ -301,13 +301,18 @@ func smallGemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n
     }
 }
 
-/// Column sums of an r x n contiguous matrix added into out[0..<n].
+/// Column sums of an r x n contiguous matrix added into out[0..<n]; large ones by
+/// column blocks on the product threads (each sum keeps its order).
 @inline(__always)
 func addColumnSums<S: RecurrentScalar>(_ a: UnsafePointer<S>, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
-    for r in 0..<rows {
-        let row = a + r &* n
-        var j = 0
-        while j < n { out[j] += row[j].double; j &+= 1 }
+    let parts = rows &* n < 1 << 18 ? 1 : Swift.max(1, Swift.min(BLASThreads.count, n / 64))
+    onThreads(parts) { p in
+        let j0 = n &* p / parts, j1 = n &* (p &+ 1) / parts
+        for r in 0..<rows {
+            let row = a + r &* n
+            var j = j0
+            while j < j1 { out[j] += row[j].double; j &+= 1 }
+        }
     }
 }
 
@@ -425,11 +430,11 @@ nonisolated(unsafe) var recurrentOneHot = true
 /// For x [bs, T, D] whose every row is one-hot (a single 1, zeros elsewhere), the
 /// column of each row's 1; nil otherwise (the scan stops at the first other row).
 /// x @ W is then a gather of W's rows, exactly, and Xᵀ dZ a scatter-add.
-func oneHotColumns(_ x: Tensor) -> [Int32]? {
+func oneHotColumns(_ x: Tensor) -> Scratch<Int32>? {
     let D = x.shape[2], rows = x.count / Swift.max(D, 1)
     guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return nil }
     let X = x.base
-    var out = [Int32](repeating: 0, count: rows)
+    let out = Scratch<Int32>(rows)
     for r in 0..<rows {
         let row = X + r &* D
         var at = -1
@@ -438,27 +443,25 @@ func oneHotColumns(_ x: Tensor) -> [Int32]? {
             if v == 1 && at < 0 { at = j } else if v != 0 { return nil }
         }
         if at < 0 { return nil }
-        out[r] = Int32(at)
+        out.base[r] = Int32(at)
     }
     return out
 }
 
 /// Xᵀ dZ for one-hot x (columns `hot`, batch-major rows) and time-major dZ [T·bs, g]:
 /// each step's gradient row added to the weight row its input selected.
-func oneHotWeightGradient<S: RecurrentScalar>(_ hot: [Int32], _ DZ: UnsafePointer<S>, _ g: Int,
+func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ: UnsafePointer<S>, _ g: Int,
                                               bs: Int, T: Int, D: Int) throws -> Tensor {
     let out = try Tensor.zeros([D, g])
     let O = out.base
     // columns on the product threads (each element's sum keeps its order)
     let parts = bs * T * g < 1 << 18 ? 1 : Swift.max(1, Swift.min(BLASThreads.count, g / 64))
-    hot.withUnsafeBufferPointer { H in
-        onThreads(parts) { p in
-            let j0 = g * p / parts, j1 = g * (p + 1) / parts
-            for bi in 0..<bs {
-                for t in 0..<T {
-                    let src = DZ + (t * bs + bi) * g, dst = O + Int(H[bi * T + t]) * g
-                    for j in j0..<j1 { dst[j] += src[j].double }
-                }
+    onThreads(parts) { p in
+        let j0 = g * p / parts, j1 = g * (p + 1) / parts
+        for bi in 0..<bs {
+            for t in 0..<T {
+                let src = DZ + (t * bs + bi) * g, dst = O + Int(hot[bi * T + t]) * g
+                for j in j0..<j1 { dst[j] += src[j].double }
             }
         }
     }
