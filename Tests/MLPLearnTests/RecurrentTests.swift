@@ -298,6 +298,19 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// A scratch buffer goes back to the workspace once nothing holds it, and only then.
+    func testWorkspaceHandsOutFreedScratch() {
+        let ws = Workspace()
+        var a: Scratch<Float>? = ws.scratch(100, Float.self)
+        let first = ObjectIdentifier(a!)
+        let b = ws.scratch(100, Float.self)
+        XCTAssertNotEqual(ObjectIdentifier(b), first, "a held buffer was handed out again")
+        XCTAssertNotEqual(ObjectIdentifier(ws.scratch(100, Double.self)), first, "a buffer of another type")
+        a = nil
+        XCTAssertEqual(ObjectIdentifier(ws.scratch(100, Float.self)), first, "a freed buffer was not reused")
+        withExtendedLifetime(b) {}
+    }
+
     // MARK: - against Keras's equations, written as plain loops
 
     func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }

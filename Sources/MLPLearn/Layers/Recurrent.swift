@@ -145,9 +145,16 @@ final class Workspace {
 
     /// An uninitialised buffer of `count` S values, reused the same way.
     func scratch<S>(_ count: Int, _: S.Type) -> Scratch<S> {
-        for i in scratches.indices {
-            if let s = scratches[i] as? Scratch<S>, s.count == count, isKnownUniquelyReferenced(&scratches[i]) { return s }
+        // Uniqueness before the cast (a bound `s` is a second reference), and through
+        // the buffer: `isKnownUniquelyReferenced(&scratches[i])` on [AnyObject] came
+        // out false for unique objects in the release build, so nothing was reused.
+        let free: Scratch<S>? = scratches.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices where isKnownUniquelyReferenced(&buffer[i]) {
+                if let s = buffer[i] as? Scratch<S>, s.count == count { return s }
+            }
+            return nil
         }
+        if let free { return free }
         let s = Scratch<S>(count)
         if scratches.count < limit { scratches.append(s) }
         return s
