@@ -67,9 +67,40 @@ extension Variable {
     /// Softmax along `axis`.
     public func softmax(axis: Int = -1) throws -> Variable {
         let out = try value.softmax(axis: axis)
-        return try Variable.make("softmax", out, [self]) { g in
+        // "softmax" names the last axis's only: losses read such a node's input as logits
+        let last = value.ndim == 0 || axis == -1 || axis == value.ndim - 1
+        return try Variable.make(last ? "softmax" : "softmax (axis \(axis))", out, [self]) { g in
             let inner = try (try g * out).sum(axis: axis, keepdims: true)
             return [try out * (try g - inner.broadcast(to: g.shape))]
+        }
+    }
+
+    /// The logits of a softmax over the last axis that made this variable, else nil.
+    public var softmaxInput: Variable? { op == "softmax" && value.ndim > 0 ? inputs.first : nil }
+
+    /// The mean over rows of the softmax cross-entropy of these logits (classes on the
+    /// last axis) against `target`, as one op: its gradient is (softmax - target) / rows.
+    public func softmaxCrossEntropy(_ target: ClassTargets) throws -> Variable {
+        let (loss, probs) = value.softmaxCrossEntropy(target)
+        let rows = loss.count, c = value.shape.last ?? 1
+        let mean = Tensor(scalar: rows == 0 ? .nan : loss.sumAll() / Double(rows))
+        return try Variable.make("softmax_crossentropy", mean, [self]) { g in
+            let scale = g.scalars[0] / Double(rows)
+            let d = Tensor(uninitializedShape: probs.shape)
+            let p = probs.storage.pointer, dp = d.storage.pointer
+            switch target {
+            case .labels(let y):
+                for i in 0..<probs.count { dp[i] = p[i] * scale }
+                for r in 0..<rows { dp[r * c + y[r]] -= scale }
+            case .rows(let t):
+                let tp = t.storage.pointer
+                for r in 0..<rows {
+                    var mass = 0.0
+                    for j in 0..<c { mass += tp[r * c + j] }
+                    for j in 0..<c { let k = r * c + j; dp[k] = (p[k] * mass - tp[k]) * scale }
+                }
+            }
+            return [d]
         }
     }
 

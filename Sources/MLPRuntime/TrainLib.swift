@@ -82,7 +82,7 @@ enum TrainLib {
         lossFunction(&r, "binary_crossentropy", "-mean(t log p + (1 - t) log(1 - p)) for probabilities p (clipped to [1e-7, 1 - 1e-7]).",
                      "binary_crossentropy(tensor([0.9]), tensor([1]))")
         r.fn("crossentropy", [p("p"), p("t"), Param("from_logits", .bool(false), keywordOnly: true)],
-             doc: "Categorical cross-entropy -mean over samples of sum(t log p), for probabilities p (a softmax output; clipped to [1e-7, 1 - 1e-7]) or, with from_logits=true, for logits (softmax folded in). t: one-hot rows or integer labels.",
+             doc: "Categorical cross-entropy -mean over samples of sum(t log p), for probabilities p (clipped to [1e-7, 1 - 1e-7]) or, with from_logits=true, for logits (softmax folded in). When p comes from a softmax over the last axis (a dense(n, softmax) layer) the loss is computed from its logits, exactly and in one op, as Keras's TensorFlow backend does. t: one-hot rows or integer labels.",
              example: "crossentropy(tensor([[0.9, 0.1]]), tensor([0]))") { a throws(MLPError) in
             try applyLoss(a, try a.bool(2) ? Loss.crossentropyFromLogits : Loss.crossentropy)
         }

@@ -95,6 +95,37 @@ final class GradientTests: XCTestCase {
         check([x]) { v in try v[0].cumsum() }
     }
 
+    /// The fused softmax cross-entropy: its gradient against finite differences, and its
+    /// value against -mean(sum(t * log_softmax(z))) written with separate ops.
+    func testSoftmaxCrossEntropy() throws {
+        let z = Tensor.binary(.mul, input([2, 3, 5], 21), 4)
+        let labels = [4, 0, 2, 2, 1, 3]
+        let soft = try input([2, 3, 5], 22, lo: 0, hi: 1).softmax()   // rows summing to 1
+        let heavy = Tensor.binary(.mul, soft, 1.5)                    // rows summing to 1.5
+        let onehot = try Tensor.onehot(Tensor(labels.map(Double.init)).reshaped([2, 3]), 5)
+        for target in [ClassTargets.labels(labels), .rows(soft), .rows(heavy)] {
+            check([z]) { v in try v[0].softmaxCrossEntropy(target) }
+        }
+        for (target, rows) in [(ClassTargets.labels(labels), onehot), (.rows(soft), soft), (.rows(heavy), heavy)] {
+            let fused = try Variable(constant: z).softmaxCrossEntropy(target).value.scalars[0]
+            let plain = try (try Variable(constant: z).logSoftmax() * Variable(constant: rows)).reduce(.sum, axis: -1).reduce(.mean).unary(.negate)
+            XCTAssertEqual(fused, plain.value.scalars[0], accuracy: 1e-13)
+        }
+        // logits far apart: exact where exp overflows or the probabilities round to 0 and 1
+        let far = try Tensor([800, 0, -800, 0, 1000, 0], shape: [2, 3])
+        let loss = try Variable(constant: far).softmaxCrossEntropy(.labels([1, 1])).value.scalars[0]
+        XCTAssertEqual(loss, 400, accuracy: 1e-9)
+    }
+
+    /// Only a softmax over the last axis hands its logits to a loss.
+    func testSoftmaxInput() throws {
+        let x = Variable(leaf: input([3, 4], 23), tape: Tape())
+        XCTAssertTrue(try x.softmax().softmaxInput === x)
+        XCTAssertTrue(try x.softmax(axis: 1).softmaxInput === x)
+        XCTAssertNil(try x.softmax(axis: 0).softmaxInput)
+        XCTAssertNil(try x.logSoftmax().softmaxInput)
+    }
+
     func testShapeOps() {
         let x = input([2, 3, 4], 10)
         check([x]) { v in try v[0].reshaped([6, 4]) }

@@ -40,16 +40,17 @@ public struct Loss {
     /// Categorical cross-entropy of probabilities (a softmax output): -mean over samples of
     /// sum(t log p); targets one-hot rows or integer labels. p is clipped to [1e-7, 1 - 1e-7] as Keras does.
     public static var crossentropy: Loss { Loss("crossentropy") { p, t in
+        // the output of a softmax (a classifier's last layer): from its logits, as Keras's
+        // TensorFlow backend does; exact where the clipped form is not, and one fused op
+        if let z = p.softmaxInput { return try z.softmaxCrossEntropy(try Loss.classTargets(t, z.value, "crossentropy")) }
         let target = try Loss.oneHot(t, p.value, "crossentropy")
         let logp = try p.clip(1e-7, 1 - 1e-7).unary(.log)
         return try Loss.meanOverSamples(try (logp * Variable(constant: target)).reduce(.sum, axis: -1)).unary(.negate)
     } }
 
     /// Categorical cross-entropy of logits (softmax folded in, computed stably).
-    public static var crossentropyFromLogits: Loss { Loss("crossentropy_logits") { p, t in
-        let target = try Loss.oneHot(t, p.value, "crossentropy_logits")
-        let logp = try p.logSoftmax(axis: -1)
-        return try Loss.meanOverSamples(try (logp * Variable(constant: target)).reduce(.sum, axis: -1)).unary(.negate)
+    public static var crossentropyFromLogits: Loss { Loss("crossentropy_logits") { z, t in
+        try z.softmaxCrossEntropy(try Loss.classTargets(t, z.value, "crossentropy_logits"))
     } }
 
     /// Binary cross-entropy of probabilities (a sigmoid output), clipped as Keras does.
@@ -72,14 +73,27 @@ public struct Loss {
 
     /// One-hot targets: as given, or made from integer labels (Keras's sparse form).
     static func oneHot(_ t: Tensor, _ p: Tensor, _ name: String) throws -> Tensor {
-        if t.shape == p.shape { return t }
+        switch try classTargets(t, p, name) {
+        case .rows(let rows): return rows
+        case .labels: return try Tensor.onehot(try t.reshaped(Array(p.shape.dropLast())), p.shape.last!)
+        }
+    }
+
+    /// Targets over the classes of p's last axis: rows of p's shape, or integer labels.
+    static func classTargets(_ t: Tensor, _ p: Tensor, _ name: String) throws -> ClassTargets {
+        if t.shape == p.shape && p.ndim > 0 { return .rows(t) }
         guard let classes = p.shape.last, t.shape == Array(p.shape.dropLast()) || t.shape == Array(p.shape.dropLast()) + [1] else {
             throw LearnError("\(name): the target has shape \(Tensor.formatShape(t.shape)); expected one-hot rows of shape \(Tensor.formatShape(p.shape)) or integer labels of shape \(Tensor.formatShape(Array(p.shape.dropLast()))).")
         }
-        for x in t.scalars where x != x.rounded() || x < 0 || x >= Double(classes) {
-            throw LearnError("\(name): labels must be integers in 0..<\(classes), got \(Tensor.formatNumber(x)).")
+        var labels = [Int]()
+        labels.reserveCapacity(t.count)
+        for x in t.scalars {
+            guard x == x.rounded() && x >= 0 && x < Double(classes) else {
+                throw LearnError("\(name): labels must be integers in 0..<\(classes), got \(Tensor.formatNumber(x)).")
+            }
+            labels.append(Int(x))
         }
-        return try Tensor.onehot(try t.reshaped(Array(p.shape.dropLast())), classes)
+        return .labels(labels)
     }
 }
 
