@@ -157,7 +157,11 @@ final class RecurrentTests: XCTestCase {
     /// Batch rows on two threads: the same outputs and gradients as on one thread
     /// (to rounding: the sigmoid pairs elements differently), in both precisions.
     func testLSTMRowsOnTwoThreads() throws {
-        let (bs, t, d, n) = (17, 9, 5, 12), g = 4 * n
+        for n in [12, 16] { try checkLSTMRowsOnTwoThreads(n) }   // 16: Float's packed products
+    }
+
+    func checkLSTMRowsOnTwoThreads(_ n: Int) throws {
+        let (bs, t, d) = (17, 9, 5), g = 4 * n
         let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
                   input([g], 4), input([bs, n], 5), input([bs, n], 6)]
         let seed = input([bs, t, n], 7)
@@ -177,6 +181,42 @@ final class RecurrentTests: XCTestCase {
             let one = type == 0 ? try run(Double.self, threads: 1) : try run(Float.self, threads: 1)
             let two = type == 0 ? try run(Double.self, threads: 2) : try run(Float.self, threads: 2)
             for k in one.indices { XCTAssertLessThan(try Autograd.relativeError([two[k]], [one[k]]), tol, "result \(k)") }
+        }
+    }
+
+    /// The packed Float product against a plain triple loop: 4-row blocks and single rows,
+    /// columns in groups (an LSTM's gates) and in one block, added to C or written over it.
+    func testPackedProduct() {
+        let (m, k, n) = (7, 19, 48)
+        var rng = Xoshiro256(seed: 5)
+        let a = (0..<(m * k)).map { _ in Float(Double.random(in: -1...1, using: &rng)) }
+        let b = (0..<(k * n)).map { _ in Float(Double.random(in: -1...1, using: &rng)) }
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+        defer { packed.deallocate() }
+        for (groupCols, groupStride) in [(16, m * 16), (n, 0)] {
+            for transposed in [false, true] {
+                // B itself, or B given as its transpose (n x k) through the strides
+                let source = transposed ? (0..<(n * k)).map { b[($0 % k) * n + $0 / k] } : b
+                let panels = source.withUnsafeBufferPointer {
+                    packPanels($0.baseAddress!, k: k, n: n, rowStride: transposed ? 1 : n, colStride: transposed ? k : 1, into: packed)
+                }
+                for accumulate in [false, true] {
+                    let size = groupStride == 0 ? m * n : n / groupCols * groupStride
+                    var c = [Float](repeating: 0.5, count: size)
+                    a.withUnsafeBufferPointer { pa in c.withUnsafeMutableBufferPointer { pc in
+                        packedProduct(m, pa.baseAddress!, k, panels, pc.baseAddress!, groupCols, groupCols: groupCols,
+                                      groupStride: groupStride, accumulate: accumulate)
+                    } }
+                    for r in 0..<m {
+                        for j in 0..<n {
+                            var expected: Float = accumulate ? 0.5 : 0
+                            for i in 0..<k { expected += a[r * k + i] * b[i * n + j] }
+                            let at = (j / groupCols) * groupStride + r * groupCols + j % groupCols
+                            XCTAssertEqual(c[at], expected, accuracy: 1e-4, "row \(r) column \(j)")
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -78,12 +78,17 @@ public final class LSTM: RecurrentLayer, Layer {
         let HS = hst.base, CS = cst.base, TC = tcs.base
         let H0 = h0.value.base, C0 = c0.value.base
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
-        let rec = workspace.scratch(bg, S.self)            // h_{t-1} @ U
+        // Float with whole 16-column panels: U packed once, and each step's h_{t-1} @ U
+        // added straight into the gates (PackedProduct.swift); else BLAS into `rec`
+        let packed = S.self == Float.self && n % 16 == 0
+        let upk = workspace.scratch(packed ? g * n : 0, Float.self)
+        let UP = packed ? packPanels(floats(U), k: n, n: g, rowStride: g, colStride: 1, into: upk.base) : nil
+        let rec = workspace.scratch(packed ? 0 : bg, S.self)            // h_{t-1} @ U
         let R = rec.base
         let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
         let out = returnSequences ? Tensor(uninitializedShape: [bs, T, n]) : hT
         let HT = hT.base, CT = cT.base, O = out.base
-        defer { withExtendedLifetime((proj, rec)) {} }   // read through raw pointers until the end
+        defer { withExtendedLifetime((proj, rec, upk)) {} }   // read through raw pointers until the end
         let H = hot?.base
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
         let forwardRows = { (b0: Int, b1: Int) in
@@ -100,13 +105,18 @@ public final class LSTM: RecurrentLayer, Layer {
                 }
             }
             for t in 0..<T {
-                rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
                 let zt = Z + t * bg
-                for bi in b0..<b1 {
-                    let r = R + bi * g, d = zt + bi * n
-                    for q in 0..<4 {
-                        let rq = r + q * n, dq = d + q * bn
-                        for j in 0..<n { dq[j] += rq[j] }
+                if let UP {
+                    packedProduct(rows, floats(HS + t * bn + o), n, UP, floats(zt + o), n,
+                                  groupCols: n, groupStride: bn, accumulate: true)
+                } else {
+                    rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
+                    for bi in b0..<b1 {
+                        let r = R + bi * g, d = zt + bi * n
+                        for q in 0..<4 {
+                            let rq = r + q * n, dq = d + q * bn
+                            for j in 0..<n { dq[j] += rq[j] }
+                        }
                     }
                 }
                 if rows == bs {
@@ -146,7 +156,9 @@ public final class LSTM: RecurrentLayer, Layer {
             let ut = workspace.scratch(g * n, S.self)       // Uᵀ: BLAS multiplies by it faster than by U transposed
             let UT = ut.base
             defer { withExtendedLifetime((dzs, dstate, ut)) {} }
-            for i in 0..<n { for j in 0..<g { UT[j * n + i] = U[i * g + j] } }
+            // Uᵀ (g x n) packed (element (i, j) is U[j * g + i]), or transposed for BLAS
+            let UTP = packed ? packPanels(floats(U), k: g, n: n, rowStride: 1, colStride: g, into: floats(UT)) : nil
+            if !packed { for i in 0..<n { for j in 0..<g { UT[j * n + i] = U[i * g + j] } } }
             let DZ = dzs.base, DH = dstate.base, DC = dstate.base + bn
             DH.update(repeating: 0, count: 2 * bn)
             let backwardRows = { (b0: Int, b1: Int) in
@@ -178,7 +190,12 @@ public final class LSTM: RecurrentLayer, Layer {
                         }
                     }
                     // dh_{t-1} = dz_t U^T
-                    rgemm(false, false, rows, n, g, dzt + b0 * g, g, UT, n, DH + b0 * n, n, accumulate: false)
+                    if let UTP {
+                        packedProduct(rows, floats(dzt + b0 * g), g, UTP, floats(DH + b0 * n), n,
+                                      groupCols: n, groupStride: 0, accumulate: false)
+                    } else {
+                        rgemm(false, false, rows, n, g, dzt + b0 * g, g, UT, n, DH + b0 * n, n, accumulate: false)
+                    }
                 }
             }
             splitRows(bs, parts, backwardRows)
