@@ -29,6 +29,16 @@ extension Variable {
         }
     }
 
+    /// a @ b for matrices, computed in Float (a layer's dtype="float32"), its gradients likewise.
+    public static func matmulFloat32(_ a: Variable, _ b: Variable) throws -> Variable {
+        let x = a.value, y = b.value
+        let na = a.requiresGrad, nb = b.requiresGrad
+        return try make("@", try Tensor.matmulFloat32(x, y), [a, b]) { g in
+            [na ? try Tensor.matmulFloat32(g, y, transposeA: false, transposeB: true) : nil,
+             nb ? try Tensor.matmulFloat32(x, g, transposeA: true, transposeB: false) : nil]
+        }
+    }
+
     /// NumPy's dot for vectors and matrices (a matrix product; the inner product of two vectors).
     public static func dot(_ a: Variable, _ b: Variable) throws -> Variable {
         guard a.value.ndim <= 2 && b.value.ndim <= 2 else {

@@ -12,16 +12,16 @@ enum LayerLib {
         activation(&r, "leaky_relu", "x for x > 0, else 0.2 x (Keras 3's negative slope); an activation.", "leaky_relu(-1)   # -0.2")
         activation(&r, "linear", "x unchanged: the identity activation (the default of dense).", "dense(1, linear)")
         r.fn("dense", [p("units"), Param("activation", DefaultValue.none), Param("init", .string("glorot_uniform"), keywordOnly: true),
-                       Param("bias", .bool(true), keywordOnly: true)],
-             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero.",
+                       Param("bias", .bool(true), keywordOnly: true), Param("dtype", .string("float64"), keywordOnly: true)],
+             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero. dtype=\"float32\" computes the product in single precision, as PyTorch and Keras do by default (the weights stay float64).",
              example: "net = dense(20, sigmoid) >> dense(1)") { a throws(MLPError) in
             let units = try a.int(0)
             let act = try activationArg(a, 1)
             guard let initializer = Initializer(name: try a.string(2)) else {
                 throw a.error("unknown initializer '\(try a.string(2))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 2)
             }
-            let bias = try a.bool(3)
-            return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer))) }
+            let bias = try a.bool(3), type = try computeTypeArg(a, 4)
+            return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer, dtype: type))) }
         }
         r.fn("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
                         Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true)],

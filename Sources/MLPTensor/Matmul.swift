@@ -96,15 +96,7 @@ extension Tensor {
     /// 2-D product with either operand transposed in place (BLAS flags, no copy):
     /// `op(a) @ op(b)` where op is the identity or the transpose.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) throws -> Tensor {
-        guard a.ndim == 2, b.ndim == 2 else {
-            throw TensorError("matmul: expected matrices, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
-        }
-        let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
-        let k2 = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
-        guard k == k2 else {
-            let sa = transposeA ? [a.shape[1], a.shape[0]] : a.shape, sb = transposeB ? [b.shape[1], b.shape[0]] : b.shape
-            throw TensorError("matmul: shapes \(shapeString(sa)) and \(shapeString(sb)) do not align (\(k) != \(k2)).")
-        }
+        let (m, n, k) = try productShape(a, b, transposeA, transposeB)
         if !transposeA && !transposeB { return try matmul(a, b) }
         var out = try zeros([m, n])
         if m == 0 || n == 0 || k == 0 { return out }
@@ -116,6 +108,20 @@ extension Tensor {
         }
         out.setShape([m, n])
         return out
+    }
+
+    /// (m, n, k) of op(a) @ op(b) for matrices, or an error naming the shapes.
+    static func productShape(_ a: Tensor, _ b: Tensor, _ transposeA: Bool, _ transposeB: Bool) throws -> (Int, Int, Int) {
+        guard a.ndim == 2, b.ndim == 2 else {
+            throw TensorError("matmul: expected matrices, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
+        }
+        let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
+        let k2 = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
+        guard k == k2 else {
+            let sa = transposeA ? [a.shape[1], a.shape[0]] : a.shape, sb = transposeB ? [b.shape[1], b.shape[0]] : b.shape
+            throw TensorError("matmul: shapes \(shapeString(sa)) and \(shapeString(sb)) do not align (\(k) != \(k2)).")
+        }
+        return (m, n, k)
     }
 
     /// NumPy's `dot`: scalars multiply, 1-D x 1-D is the inner product, otherwise

@@ -117,6 +117,22 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(loss, 400, accuracy: 1e-9)
     }
 
+    /// Products in Float: the Double product and its gradients to single precision.
+    func testMatmulFloat32() throws {
+        let a = input([5, 7], 31), at = input([7, 5], 32), b = input([7, 3], 33), bt = input([3, 7], 34)
+        for (x, y, ta, tb) in [(a, b, false, false), (at, b, true, false), (a, bt, false, true), (at, bt, true, true)] {
+            let single = try Tensor.matmulFloat32(x, y, transposeA: ta, transposeB: tb)
+            let double = try Tensor.matmul(x, y, transposeA: ta, transposeB: tb)
+            XCTAssertEqual(single.shape, [5, 3])
+            XCTAssertLessThan(try Autograd.relativeError([single], [double]), 1e-6)
+        }
+        XCTAssertThrowsError(try Tensor.matmulFloat32(a, a)) { XCTAssertTrue("\($0)".contains("do not align (7 != 5)"), "\($0)") }
+        let w = Variable(constant: input([5, 3], 35))
+        let (_, g32) = try Autograd.valueAndGrad([a, b]) { v in try (try Variable.matmulFloat32(v[0], v[1]) * w).reduce(.sum) }
+        let (_, g64) = try Autograd.valueAndGrad([a, b]) { v in try (try Variable.matmul(v[0], v[1]) * w).reduce(.sum) }
+        XCTAssertLessThan(try Autograd.relativeError(g32, g64), 1e-6)
+    }
+
     /// Only a softmax over the last axis hands its logits to a loss.
     func testSoftmaxInput() throws {
         let x = Variable(leaf: input([3, 4], 23), tape: Tape())

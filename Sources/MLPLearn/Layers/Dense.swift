@@ -8,16 +8,23 @@ public final class Dense: LayerBase, Layer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
+    /// What the product computes in (float32: sgemm on converted operands; the weights stay float64).
+    public let dtype: ComputeType
 
     public init(_ units: Int, _ activation: Activation = .linear, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) throws {
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                dtype: ComputeType = .float64) throws {
         guard units > 0 else { throw LearnError("dense: the number of units must be positive, got \(units).") }
         self.units = units; self.activation = activation; self.useBias = useBias
         self.kernelInitializer = kernelInitializer; self.biasInitializer = biasInitializer
+        self.dtype = dtype
     }
 
     public var kind: String { "dense" }
-    public var description: String { activation == .linear ? "dense(\(units))" : "dense(\(units), \(activation.name))" }
+    public var description: String {
+        (activation == .linear ? "dense(\(units)" : "dense(\(units), \(activation.name)")
+            + (dtype == .float64 ? ")" : ", dtype=\"\(dtype.rawValue)\")")
+    }
 
     func build(_ inputWidth: Int) throws {
         parameters = [Parameter("kernel", try kernelInitializer.make([inputWidth, units], fanIn: inputWidth, fanOut: units))]
@@ -35,10 +42,15 @@ public final class Dense: LayerBase, Layer {
         }
         // batches of sequences: one product over all time steps
         let shape = x.value.shape
-        let flat = shape.count > 2 ? try x.reshaped([-1, width]) : x
-        var y = try Variable.matmul(flat, pass.variable(parameters[0]))
+        var y: Variable
+        if dtype == .float32 {
+            let flat = shape.count != 2 ? try x.reshaped([-1, width]) : x
+            y = try Variable.matmulFloat32(flat, pass.variable(parameters[0]))
+        } else {
+            y = try Variable.matmul(shape.count > 2 ? try x.reshaped([-1, width]) : x, pass.variable(parameters[0]))
+        }
         if useBias { y = try y + pass.variable(parameters[1]) }
-        if shape.count > 2 { y = try y.reshaped(Array(shape.dropLast()) + [units]) }
+        if y.value.ndim != shape.count { y = try y.reshaped(Array(shape.dropLast()) + [units]) }
         return finish(try activation.apply(y), pass, self, from: x)
     }
 }

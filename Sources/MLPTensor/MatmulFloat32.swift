@@ -1,0 +1,33 @@
+// Matrix products in single precision, for layers that compute in float32
+// (dense(n, dtype="float32")): the operands are converted to Float, multiplied
+// by sgemm (split over the product threads as the Double products are), and the
+// product converted back. Tensors stay Double everywhere else.
+import CBLAS
+
+extension Tensor {
+    /// op(a) @ op(b) for matrices, computed in Float (op: the identity or the transpose).
+    public static func matmulFloat32(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+        let (m, n, k) = try productShape(a, b, transposeA, transposeB)
+        let out = Tensor(uninitializedShape: [m, n])
+        if m == 0 || n == 0 { return out }
+        if k == 0 { return try zeros([m, n]) }
+        let fa = a.floatCopy(), fb = b.floatCopy(), fc = UnsafeMutablePointer<Float>.allocate(capacity: m &* n)
+        defer { fa.deallocate(); fb.deallocate(); fc.deallocate() }
+        let lda = a.shape[1], ldb = b.shape[1]
+        splitProduct(transposeA, transposeB, m, n, k, UnsafePointer(fa), lda, UnsafePointer(fb), ldb, fc, n,
+                     threads: BLASThreads.count) { m, n, pa, pb, pc in
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                         Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(n))
+        }
+        let o = out.storage.pointer
+        for i in 0..<(m &* n) { o[i] = Double(fc[i]) }
+        return out
+    }
+
+    /// The elements as Float in a new buffer (the caller deallocates it).
+    func floatCopy() -> UnsafeMutablePointer<Float> {
+        let f = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1)), p = storage.pointer
+        for i in 0..<count { f[i] = Float(p[i]) }
+        return f
+    }
+}
