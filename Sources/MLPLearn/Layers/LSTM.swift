@@ -70,6 +70,11 @@ public final class LSTM: RecurrentLayer, Layer {
         // x @ W for all steps (batch-major rows; for one-hot rows, the selected rows of W)
         let proj = workspace.scratch(hot == nil ? bs * T * g : 0, S.self)
         if hot == nil { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
+        // the bias as S, and for one-hot rows each row of W with the bias added (D x g)
+        let bias = workspace.scratch(g, S.self), wb = workspace.scratch(hot == nil ? 0 : D * g, S.self)
+        let BS = bias.base, WB = wb.base
+        for j in 0..<g { BS[j] = S(Bi[j]) }
+        if hot != nil { for c in 0..<D { for j in 0..<g { WB[c * g + j] = W[c * g + j] + BS[j] } } }
         let zs = workspace.scratch(T * bg, S.self)   // gate values after their activations
         let Z = zs.base, P = proj.base
         let hst = workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
@@ -88,7 +93,7 @@ public final class LSTM: RecurrentLayer, Layer {
         let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
         let out = returnSequences ? Tensor(uninitializedShape: [bs, T, n]) : hT
         let HT = hT.base, CT = cT.base, O = out.base
-        defer { withExtendedLifetime((proj, rec, upk)) {} }   // read through raw pointers until the end
+        defer { withExtendedLifetime((proj, rec, upk, bias, wb)) {} }   // read through raw pointers until the end
         let H = hot?.base
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
         let forwardRows = { (b0: Int, b1: Int) in
@@ -96,11 +101,16 @@ public final class LSTM: RecurrentLayer, Layer {
             // the projections of these rows with the bias, scattered into [T][4][B][n]
             for bi in b0..<b1 {
                 for t in 0..<T {
-                    let r = bi * T + t
-                    let src = H != nil ? W + Int(H![r]) * g : P + r * g, dst = Z + t * bg + bi * n
-                    for q in 0..<4 {
-                        let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
-                        for j in 0..<n { d[j] = s[j] + S(bq[j]) }
+                    let r = bi * T + t, dst = Z + t * bg + bi * n
+                    if let H {
+                        let src = WB + Int(H[r]) * g
+                        for q in 0..<4 { (dst + q * bn).update(from: src + q * n, count: n) }
+                    } else {
+                        let src = P + r * g
+                        for q in 0..<4 {
+                            let s = src + q * n, d = dst + q * bn, bq = BS + q * n
+                            for j in 0..<n { d[j] = s[j] + bq[j] }
+                        }
                     }
                 }
             }
@@ -131,18 +141,16 @@ public final class LSTM: RecurrentLayer, Layer {
                 for k in 0..<rn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
                 S.tanhs(cn, tc, rn)
                 for k in 0..<rn { hn[k] = og[k] * tc[k] }
-            }
-            // the outputs of these rows, as Double
-            let hlast = HS + T * bn, clast = CS + T * bn
-            for k in o..<(o + rn) { HT[k] = hlast[k].double; CT[k] = clast[k].double }
-            if returnSequences {
-                for bi in b0..<b1 {
-                    for t in 0..<T {
-                        let src = HS + (t + 1) * bn + bi * n, dst = O + (bi * T + t) * n
+                if returnSequences {   // these rows' outputs as Double, while in cache
+                    for bi in b0..<b1 {
+                        let src = hn + (bi - b0) * n, dst = O + (bi * T + t) * n
                         for j in 0..<n { dst[j] = src[j].double }
                     }
                 }
             }
+            // the outputs of these rows, as Double
+            let hlast = HS + T * bn, clast = CS + T * bn
+            for k in o..<(o + rn) { HT[k] = hlast[k].double; CT[k] = clast[k].double }
         }
         let parts = recurrentParts(bs: bs, work: T * bg * n)
         splitRows(bs, parts, forwardRows)
