@@ -80,8 +80,9 @@ extension Variable {
 
     /// The mean over rows of the softmax cross-entropy of these logits (classes on the
     /// last axis) against `target`, as one op: its gradient is (softmax - target) / rows.
-    public func softmaxCrossEntropy(_ target: ClassTargets) throws -> Variable {
-        let (loss, probs) = value.softmaxCrossEntropy(target)
+    /// `softmax`: these logits' softmax when already computed.
+    public func softmaxCrossEntropy(_ target: ClassTargets, softmax: Tensor? = nil) throws -> Variable {
+        let (loss, probs) = value.softmaxCrossEntropy(target, softmax: softmax)
         let rows = loss.count, c = value.shape.last ?? 1
         let mean = Tensor(scalar: rows == 0 ? .nan : loss.sumAll() / Double(rows))
         return try Variable.make("softmax_crossentropy", mean, [self]) { g in

@@ -18,10 +18,25 @@ extension Tensor {
     /// For logits of shape [..., C] (at least 1-D): each row's -Σ_c t_c log softmax(z)_c,
     /// a tensor of the leading shape, and softmax(z) along the last axis. The caller has
     /// checked the targets (rows of this shape, or rows-many labels in 0..<C).
-    public func softmaxCrossEntropy(_ target: ClassTargets) -> (loss: Tensor, probs: Tensor) {
+    /// `softmax`, when given, is softmax(z) already computed (a softmax layer's output):
+    /// then no exp is taken, as log Σ exp z = max z - log(the largest probability).
+    public func softmaxCrossEntropy(_ target: ClassTargets, softmax: Tensor? = nil) -> (loss: Tensor, probs: Tensor) {
         let c = shape.last ?? 1
         let rows = c == 0 ? 0 : count / c
-        let probs = Tensor(uninitializedShape: shape), loss = Tensor(uninitializedShape: Array(shape.dropLast()))
+        let loss = Tensor(uninitializedShape: Array(shape.dropLast()))
+        if let softmax, softmax.shape == shape, rows > 0 {
+            let z = storage.pointer, p = softmax.storage.pointer, l = loss.storage.pointer
+            let targets: UnsafeMutablePointer<Double>? = if case .rows(let t) = target { t.storage.pointer } else { nil }
+            for r in 0..<rows {
+                let zr = z + r &* c, pr = p + r &* c
+                var top = 0
+                for j in 1..<c where zr[j] > zr[top] { top = j }
+                let logSumExp = zr[top] - Glibc.log(pr[top])
+                l[r] = crossEntropyRow(zr, c, logSumExp, r, targets, target)
+            }
+            return (loss, softmax)
+        }
+        let probs = Tensor(uninitializedShape: shape)
         let z = storage.pointer, p = probs.storage.pointer, l = loss.storage.pointer
         if rows == 0 { return (loss, probs) }
         // shifted by each row's maximum, then one (vectorised, threaded) exp over all rows
@@ -40,15 +55,22 @@ extension Tensor {
             let s = sumContiguous(pr, c)
             let logSumExp = maxima[r] + Glibc.log(s), inv = 1 / s
             for j in 0..<c { pr[j] *= inv }
-            if let targets {
-                let tr = targets + r &* c
-                var mass = 0.0, dot = 0.0
-                for j in 0..<c { mass += tr[j]; dot += tr[j] * zr[j] }
-                l[r] = logSumExp * mass - dot
-            } else if case .labels(let y) = target {
-                l[r] = logSumExp - zr[y[r]]
-            }
+            l[r] = crossEntropyRow(zr, c, logSumExp, r, targets, target)
         }
         return (loss, probs)
+    }
+
+    /// Row r's -Σ t log softmax(z) from its logits and their log Σ exp.
+    @inline(__always)
+    private func crossEntropyRow(_ zr: UnsafePointer<Double>, _ c: Int, _ logSumExp: Double, _ r: Int,
+                                 _ targets: UnsafePointer<Double>?, _ target: ClassTargets) -> Double {
+        if let targets {
+            let tr = targets + r &* c
+            var mass = 0.0, dot = 0.0
+            for j in 0..<c { mass += tr[j]; dot += tr[j] * zr[j] }
+            return logSumExp * mass - dot
+        }
+        guard case .labels(let y) = target else { return .nan }
+        return logSumExp - zr[y[r]]
     }
 }

@@ -20,14 +20,14 @@ extension Tensor {
                          Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(n))
         }
         let o = out.storage.pointer
-        for i in 0..<(m &* n) { o[i] = Double(fc[i]) }
+        parallelFor(m &* n) { lo, hi in for i in lo..<hi { o[i] = Double(fc[i]) } }
         return out
     }
 
     /// The elements as Float in a new buffer (the caller deallocates it).
     func floatCopy() -> UnsafeMutablePointer<Float> {
         let f = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1)), p = storage.pointer
-        for i in 0..<count { f[i] = Float(p[i]) }
+        parallelFor(count) { lo, hi in for i in lo..<hi { f[i] = Float(p[i]) } }
         return f
     }
 }

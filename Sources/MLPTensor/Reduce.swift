@@ -216,6 +216,25 @@ extension Tensor {
     public func softmax(axis: Int = -1) throws -> Tensor {
         if ndim == 0 { return Tensor(scalar: storage.pointer[0].isNaN ? .nan : 1) }
         let a = try normalizeAxis(axis, "softmax")
+        let n = shape[a]
+        if a == ndim - 1 && n > 0 && n <= sumChunk {
+            // rows of the last axis, several rows per thread when large (each row computed as below)
+            let out = Tensor(uninitializedShape: shape), src = storage.pointer, dst = out.storage.pointer
+            expTable.withUnsafeBufferPointer { tb in
+                let table = tb.baseAddress!
+                parallelFor(count / n, minPerThread: Swift.max(1, (1 << 14) / n), grain: Swift.max(1, (1 << 12) / n)) { lo, hi in
+                    for r in lo..<hi {
+                        let s = src + r &* n, d = dst + r &* n
+                        let m = reduceLane(.max, s, n, 1)
+                        for j in 0..<n { d[j] = s[j] - m }
+                        expKernelSerial(d, d, n, table)
+                        let inv = 1 / sumBlock(d, n)
+                        for j in 0..<n { d[j] *= inv }
+                    }
+                }
+            }
+            return out
+        }
         return mapLanes(a) { src, dst, n, st in
             let m = reduceLane(.max, src, n, st)
             if st == 1 {

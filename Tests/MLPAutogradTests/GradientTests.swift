@@ -111,10 +111,36 @@ final class GradientTests: XCTestCase {
             let plain = try (try Variable(constant: z).logSoftmax() * Variable(constant: rows)).reduce(.sum, axis: -1).reduce(.mean).unary(.negate)
             XCTAssertEqual(fused, plain.value.scalars[0], accuracy: 1e-13)
         }
+        // given the softmax (a softmax layer's output), the same loss and gradient without an exp
+        for target in [ClassTargets.labels(labels), .rows(soft)] {
+            let p = try z.softmax()
+            let (_, g1) = try Autograd.valueAndGrad([z]) { v in try v[0].softmaxCrossEntropy(target) }
+            let (_, g2) = try Autograd.valueAndGrad([z]) { v in try v[0].softmaxCrossEntropy(target, softmax: p) }
+            XCTAssertLessThan(try Autograd.relativeError(g2, g1), 1e-15)
+            let l1 = try Variable(constant: z).softmaxCrossEntropy(target).value.scalars[0]
+            let l2 = try Variable(constant: z).softmaxCrossEntropy(target, softmax: p).value.scalars[0]
+            XCTAssertEqual(l1, l2, accuracy: 1e-14)
+        }
         // logits far apart: exact where exp overflows or the probabilities round to 0 and 1
         let far = try Tensor([800, 0, -800, 0, 1000, 0], shape: [2, 3])
         let loss = try Variable(constant: far).softmaxCrossEntropy(.labels([1, 1])).value.scalars[0]
         XCTAssertEqual(loss, 400, accuracy: 1e-9)
+        let given = try Variable(constant: far).softmaxCrossEntropy(.labels([1, 1]), softmax: try far.softmax()).value.scalars[0]
+        XCTAssertEqual(given, 400, accuracy: 1e-9)
+    }
+
+    /// Softmax over the last axis (rows on threads when many) against the strided code of
+    /// another axis, for few and for many rows.
+    func testSoftmaxRows() throws {
+        for rows in [3, 5000] {
+            let x = Tensor.binary(.mul, input([rows, 13], 24), 30)
+            let byRows = try x.softmax(), byColumns = try x.transposed().softmax(axis: 0).transposed()
+            XCTAssertLessThan(try Autograd.relativeError([byRows], [byColumns]), 1e-15)
+            for r in [0, rows - 1] {
+                let row = try byRows.reshaped([-1]).scalars[(r * 13)..<(r * 13 + 13)].reduce(0, +)
+                XCTAssertEqual(row, 1, accuracy: 1e-15)
+            }
+        }
     }
 
     /// Products in Float: the Double product and its gradients to single precision.

@@ -186,15 +186,22 @@ public final class LSTM: RecurrentLayer, Layer {
                     let dzt = DZ + t * bg
                     for bi in b0..<b1 {
                         let o = bi * n, drow = dzt + bi * g
-                        for j in 0..<n {
+                        // eight lanes at a time (the compiler keeps this loop scalar: its
+                        // pointers might alias), then one at a time; the same formula for both
+                        var j = 0
+                        while j + 8 <= n {
                             let k = o + j
-                            let i = ig[k], f = fg[k], gv = gg[k], ov = og[k], th = tc[k], dh = DH[k]
-                            let dc = DC[k] + dh * ov * (1 - th * th)
-                            drow[j] = dc * gv * i * (1 - i)
-                            drow[n + j] = dc * cp[k] * f * (1 - f)
-                            drow[2 * n + j] = dc * i * (1 - gv * gv)
-                            drow[3 * n + j] = dh * th * ov * (1 - ov)
-                            DC[k] = dc * f
+                            let d = lstmGateGradients(load8(ig + k), load8(fg + k), load8(gg + k), load8(og + k),
+                                                      load8(tc + k), load8(cp + k), dh: load8(DH + k), dc: load8(DC + k))
+                            store8(drow + j, d.i); store8(drow + n + j, d.f); store8(drow + 2 * n + j, d.g)
+                            store8(drow + 3 * n + j, d.o); store8(DC + k, d.carry)
+                            j += 8
+                        }
+                        while j < n {
+                            let k = o + j
+                            let d = lstmGateGradients(ig[k], fg[k], gg[k], og[k], tc[k], cp[k], dh: DH[k], dc: DC[k])
+                            drow[j] = d.i; drow[n + j] = d.f; drow[2 * n + j] = d.g; drow[3 * n + j] = d.o; DC[k] = d.carry
+                            j += 1
                         }
                     }
                     // dh_{t-1} = dz_t U^T
@@ -219,4 +226,14 @@ public final class LSTM: RecurrentLayer, Layer {
         }
         return (y, hT, cT)
     }
+}
+
+/// The pre-activation gradients of one LSTM step from its gates (i, f, g, o after their
+/// activations), tanh(c_t), c_{t-1} and the incoming dh and dc; `carry` is dc passed to c_{t-1}.
+@inline(__always)
+func lstmGateGradients<V: GateMath>(_ i: V, _ f: V, _ g: V, _ o: V, _ tanhC: V, _ cPrev: V, dh: V, dc dcIn: V)
+    -> (i: V, f: V, g: V, o: V, carry: V) {
+    let dc = dcIn + dh * o * (V.one - tanhC * tanhC)
+    return (dc * g * i * (V.one - i), dc * cPrev * f * (V.one - f), dc * i * (V.one - g * g),
+            dh * tanhC * o * (V.one - o), dc * f)
 }

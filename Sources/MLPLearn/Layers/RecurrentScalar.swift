@@ -13,7 +13,7 @@ public enum ComputeType: String, Sendable {
 }
 
 /// Double or Float: the products, gate activations and conversions a fused op needs.
-protocol RecurrentScalar: BinaryFloatingPoint, SIMDScalar {
+protocol RecurrentScalar: BinaryFloatingPoint, SIMDScalar, GateMath {
     init(_ value: Double)
     var double: Double { get }
     /// BLAS's C (m x n) (= or +=) op(A) @ op(B), row-major with leading dimensions (see rgemm).
@@ -81,6 +81,26 @@ func lanes8(_ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: 
         v = f(v)
         for i in 0..<(n &- j) { out[j &+ i] = v[i] }
     }
+}
+
+/// One value or eight lanes: the gate-gradient formula is written once for both.
+protocol GateMath {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static var one: Self { get }
+}
+extension Double: GateMath { @inline(__always) static var one: Double { 1 } }
+extension Float: GateMath { @inline(__always) static var one: Float { 1 } }
+extension SIMD8: GateMath where Scalar: RecurrentScalar {
+    @inline(__always) static var one: SIMD8 { SIMD8(repeating: 1) }
+}
+
+@inline(__always) func load8<S: RecurrentScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
+}
+@inline(__always) func store8<S: RecurrentScalar>(_ p: UnsafeMutablePointer<S>, _ v: SIMD8<S>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<S>.self)
 }
 
 /// As masks and blends (vminps, vcmpps, vblendvps): pointwiseMin/Max and a lane

@@ -42,7 +42,9 @@ public struct Loss {
     public static var crossentropy: Loss { Loss("crossentropy") { p, t in
         // the output of a softmax (a classifier's last layer): from its logits, as Keras's
         // TensorFlow backend does; exact where the clipped form is not, and one fused op
-        if let z = p.softmaxInput { return try z.softmaxCrossEntropy(try Loss.classTargets(t, z.value, "crossentropy")) }
+        if let z = p.softmaxInput {
+            return try z.softmaxCrossEntropy(try Loss.classTargets(t, z.value, "crossentropy"), softmax: p.value)
+        }
         let target = try Loss.oneHot(t, p.value, "crossentropy")
         let logp = try p.clip(1e-7, 1 - 1e-7).unary(.log)
         return try Loss.meanOverSamples(try (logp * Variable(constant: target)).reduce(.sum, axis: -1)).unary(.negate)
