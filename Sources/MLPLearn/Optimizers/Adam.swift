@@ -47,14 +47,34 @@ public final class Adam: Optimizer {
             let m = slot.a, v = slot.b
             let t = Double(slot.t)      // this parameter's update number, from 1
             let c1 = 1 / (1 - pow(b1, t)), c2 = 1 / (1 - pow(b2, t))
-            for j in 0..<n {
-                let gj = scale * g[j]
-                let mj = b1 * m[j] + (1 - b1) * gj
-                let vj = b2 * v[j] + (1 - b2) * gj * gj
-                m[j] = mj
-                v[j] = vj
-                p[j] -= lr * (mj * c1) / ((vj * c2).squareRoot() + eps)
+            // four lanes at a time (as a scalar loop it did not vectorize: p, g, m and v might
+            // alias, and each element's square root and division then ran alone); the last
+            // lanes padded. Every element gets the same operations in the same order.
+            var j = 0
+            while j < n {
+                let c = Swift.min(4, n - j)
+                let gj = scale * lanes4(g + j, c)
+                let mj = b1 * lanes4(m + j, c) + (1 - b1) * gj
+                let vj = b2 * lanes4(v + j, c) + (1 - b2) * gj * gj
+                setLanes4(m + j, mj, c)
+                setLanes4(v + j, vj, c)
+                setLanes4(p + j, lanes4(p + j, c) - lr * (mj * c1) / ((vj * c2).squareRoot() + eps), c)
+                j += 4
             }
         }
     }
+}
+
+/// p[0..<count] (count <= 4) in the first lanes, the rest zero.
+@inline(__always) func lanes4(_ p: UnsafePointer<Double>, _ count: Int) -> SIMD4<Double> {
+    if count == 4 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+    var v = SIMD4<Double>()
+    for i in 0..<count { v[i] = p[i] }
+    return v
+}
+
+/// Writes the first `count` lanes of v to p.
+@inline(__always) func setLanes4(_ p: UnsafeMutablePointer<Double>, _ v: SIMD4<Double>, _ count: Int) {
+    if count == 4 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self); return }
+    for i in 0..<count { p[i] = v[i] }
 }
