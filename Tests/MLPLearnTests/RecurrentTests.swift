@@ -251,6 +251,37 @@ final class RecurrentTests: XCTestCase {
         for k in a.indices { XCTAssertLessThan(try Autograd.relativeError([a[k]], [b[k]]), 1e-13, "result \(k)") }
     }
 
+    /// Float with one-hot input sums dW and db per thread as the rows are processed: against
+    /// the float64 product path, on one thread and on two (n = 4: plain products; 16: packed).
+    func testLSTMOneHotFloat32WeightGradients() throws {
+        for n in [4, 16] {
+            let (bs, t, d) = (17, 6, 5), g = 4 * n   // 17 rows: two threads take 8 and 9
+            var hot = [Double](repeating: 0, count: bs * t * d)
+            for r in 0..<(bs * t) { hot[r * d + (r * 3 + 1) % d] = 1 }
+            let xs = [try Tensor(hot, shape: [bs, t, d]), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                      input([g], 4), input([bs, n], 5), input([bs, n], 6)]
+            let seed = input([bs, t, n], 7)
+            func run<S: RecurrentScalar>(_: S.Type, threads: Int, gather: Bool) throws -> [Tensor] {
+                let (oldThreads, oldWork) = (BLASThreads.count, recurrentParallelWork)
+                BLASThreads.count = threads; recurrentParallelWork = 0; recurrentOneHot = gather
+                defer { BLASThreads.count = oldThreads; recurrentParallelWork = oldWork; recurrentOneHot = true }
+                let tape = Tape(checkNaN: false)
+                let vs = xs.map { Variable(leaf: $0, tape: tape) }
+                let (y, _, _) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: true,
+                                                  workspace: Workspace(), as: S.self)
+                try y.backward(seed: seed)
+                return [y.value] + vs.map { $0.grad! }
+            }
+            let reference = try run(Double.self, threads: 1, gather: false)
+            for threads in [1, 2] {
+                let single = try run(Float.self, threads: threads, gather: true)
+                for k in reference.indices {
+                    XCTAssertLessThan(try Autograd.relativeError([single[k]], [reference[k]]), 2e-5, "n \(n), \(threads) threads, result \(k)")
+                }
+            }
+        }
+    }
+
     /// The Swift product kernel against plain sums, every transposition, odd sizes, leading dimensions.
     func testSmallProductKernel() {
         for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 13, 9), (20, 20, 5), (4, 8, 3), (5, 17, 11)] {

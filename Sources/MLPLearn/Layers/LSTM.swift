@@ -96,7 +96,7 @@ public final class LSTM: RecurrentLayer, Layer {
         defer { withExtendedLifetime((proj, rec, upk, bias, wb)) {} }   // read through raw pointers until the end
         let H = hot?.base
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
-        let forwardRows = { (b0: Int, b1: Int) in
+        let forwardRows = { (_: Int, b0: Int, b1: Int) in
             let rows = b1 - b0, rn = rows * n, o = b0 * n
             // the projections of these rows with the bias, scattered into [T][4][B][n]
             for bi in b0..<b1 {
@@ -169,7 +169,16 @@ public final class LSTM: RecurrentLayer, Layer {
             if !packed { for i in 0..<n { for j in 0..<g { UT[j * n + i] = U[i * g + j] } } }
             let DZ = dzs.base, DH = dstate.base, DC = dstate.base + bn
             DH.update(repeating: 0, count: 2 * bn)
-            let backwardRows = { (b0: Int, b1: Int) in
+            // Float with one-hot input: each thread adds its rows' dz to its own copy of dW's
+            // rows (the inputs' columns) and of db while they are in cache, summed after the
+            // rows; else passes over all of DZ below (whose sums the float64 goldens pin)
+            let fused = S.self == Float.self && hot != nil && g % 8 == 0
+            let block = (D + 1) * g
+            let partial = workspace.scratch(fused ? parts * block : 0, Double.self)
+            defer { withExtendedLifetime(partial) {} }
+            let PW = partial.base, HOT = hot?.base
+            if fused { PW.update(repeating: 0, count: parts * block) }
+            let backwardRows = { (p: Int, b0: Int, b1: Int) in
                 let rows = b1 - b0
                 for t in stride(from: T - 1, through: 0, by: -1) {
                     if returnSequences {
@@ -203,6 +212,15 @@ public final class LSTM: RecurrentLayer, Layer {
                             drow[j] = d.i; drow[n + j] = d.f; drow[2 * n + j] = d.g; drow[3 * n + j] = d.o; DC[k] = d.carry
                             j += 1
                         }
+                        if fused {
+                            let w = PW + p * block, dwRow = w + Int(HOT![bi * T + t]) * g, dbRow = w + D * g
+                            let src = floats(drow)
+                            for j in stride(from: 0, to: g, by: 8) {
+                                let v = SIMD8<Double>(load8(src + j))
+                                store8(dwRow + j, load8(dwRow + j) + v)
+                                store8(dbRow + j, load8(dbRow + j) + v)
+                            }
+                        }
                     }
                     // dh_{t-1} = dz_t U^T
                     if let UTP {
@@ -214,11 +232,22 @@ public final class LSTM: RecurrentLayer, Layer {
                 }
             }
             splitRows(bs, parts, backwardRows)
-            let dw = if let hot { try oneHotWeightGradient(hot.base, DZ, g, bs: bs, T: T, D: D) }
+            let dw: Tensor, db: Tensor
+            if fused {
+                dw = Tensor(uninitializedShape: [D, g]); db = Tensor(uninitializedShape: [g])
+                let DW = dw.base, DB = db.base
+                for k in 0..<block {
+                    var sum = PW[k]
+                    for q in 1..<parts { sum += PW[q * block + k] }
+                    if k < D * g { DW[k] = sum } else { DB[k - D * g] = sum }
+                }
+            } else {
+                dw = if let hot { try oneHotWeightGradient(hot.base, DZ, g, bs: bs, T: T, D: D) }
                      else { inputWeightGradient(X!, DZ, g, bs: bs, T: T, D: D, workspace) }
+                db = try Tensor.zeros([g])
+                addColumnSums(DZ, bs * T, g, db.base)
+            }
             let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
-            let db = try Tensor.zeros([g])
-            addColumnSums(DZ, bs * T, g, db.base)
             let dx = needX ? inputGradient(DZ, g, W, bs: bs, T: T, D: D, workspace) : nil
             let dhT = Tensor(uninitializedShape: [bs, n]), dcT = Tensor(uninitializedShape: [bs, n])
             for k in 0..<bn { dhT.base[k] = DH[k].double; dcT.base[k] = DC[k].double }

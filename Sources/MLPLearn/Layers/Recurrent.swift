@@ -186,11 +186,11 @@ func recurrentParts(bs: Int, work: Int) -> Int {
     return Swift.max(1, Swift.min(threads, bs / 8))
 }
 
-/// Runs `body(b0, b1)` on `parts` contiguous row ranges of 0..<rows, one per thread
-/// (each thread's products are its own, single-threaded). The body must touch raw
-/// pointers and values only (no shared Swift objects).
-func splitRows(_ rows: Int, _ parts: Int, _ body: (Int, Int) -> Void) {
-    onThreads(parts) { p in body(rows * p / parts, rows * (p + 1) / parts) }
+/// Runs `body(p, b0, b1)` for part p of `parts` contiguous row ranges of 0..<rows, one
+/// per thread (each thread's products are its own, single-threaded). The body must touch
+/// raw pointers and values only (no shared Swift objects).
+func splitRows(_ rows: Int, _ parts: Int, _ body: (Int, Int, Int) -> Void) {
+    onThreads(parts) { p in body(p, rows * p / parts, rows * (p + 1) / parts) }
 }
 
 // MARK: - kernels
