@@ -220,36 +220,30 @@ extension Tensor {
         if a == ndim - 1 && n > 0 && n <= sumChunk {
             // rows of the last axis, several rows per thread when large (each row computed as below)
             let out = Tensor(uninitializedShape: shape), src = storage.pointer, dst = out.storage.pointer
-            expTable.withUnsafeBufferPointer { tb in
-                let table = tb.baseAddress!
-                parallelFor(count / n, minPerThread: Swift.max(1, (1 << 14) / n), grain: Swift.max(1, (1 << 12) / n)) { lo, hi in
-                    for r in lo..<hi {
-                        let s = src + r &* n, d = dst + r &* n
-                        let m = reduceLane(.max, s, n, 1)
-                        for j in 0..<n { d[j] = s[j] - m }
-                        expKernelSerial(d, d, n, table)
-                        let inv = 1 / sumBlock(d, n)
-                        for j in 0..<n { d[j] *= inv }
-                    }
-                }
+            parallelFor(count / n, minPerThread: Swift.max(1, (1 << 14) / n), grain: Swift.max(1, (1 << 12) / n)) { lo, hi in
+                for r in lo..<hi { softmaxRow(src + r &* n, dst + r &* n, n, threaded: false) }
             }
             return out
         }
         return mapLanes(a) { src, dst, n, st in
+            if st == 1 { softmaxRow(src, dst, n, threaded: true); return }
             let m = reduceLane(.max, src, n, st)
-            if st == 1 {
-                // contiguous lane: shift, vector exp in place, normalise
-                for j in 0..<n { dst[j] = src[j] - m }
-                expKernel(dst, dst, n)
-                let inv = 1 / sumContiguous(dst, n)
-                for j in 0..<n { dst[j] *= inv }
-                return
-            }
             var s = 0.0
             for j in 0..<n { let e = mlpExp(src[j &* st] - m); dst[j &* st] = e; s += e }
             let inv = 1 / s
             for j in 0..<n { dst[j &* st] *= inv }
         }
+    }
+
+    /// Softmax of a contiguous lane s[0..<n] into d: shift by the maximum, vector exp in
+    /// place, normalise. `threaded`: the exp may use the kernel threads (not from a worker).
+    @inline(__always)
+    func softmaxRow(_ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int, threaded: Bool) {
+        let m = reduceLane(.max, s, n, 1)
+        for j in 0..<n { d[j] = s[j] - m }
+        if threaded { expKernel(d, d, n) } else { expTable.withUnsafeBufferPointer { expKernelSerial(d, d, n, $0.baseAddress!) } }
+        let inv = 1 / sumContiguous(d, n)   // n <= sumChunk from a worker: one block, no threads
+        for j in 0..<n { d[j] *= inv }
     }
 
     /// Log-softmax along an axis (default the last).
