@@ -34,7 +34,7 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
-        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor"]),
+        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc"]),
         .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
         .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor"]),
         .testTarget(name: "MLPLearnTests", dependencies: ["MLPLearn", "MLPAutograd", "MLPTensor"]),
