@@ -92,11 +92,13 @@ func main() -> Int32 {
 }
 
 var status: Int32 = 0
-// Tensors of a training step are freed and allocated again every step. glibc would
-// hand big blocks back to the kernel each time (munmap, or madvise in the worker
-// thread's arena) and fault them in again: a third of the time went to the kernel.
-// Keep up to 256 MB of freed memory for reuse instead.
-_ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
+// Tensors of a training step (or of a loop over big arrays) are freed and allocated
+// again every step. glibc would hand big blocks back to the kernel each time (munmap,
+// or madvise in the worker thread's arena) and fault them in again: a third of the
+// time went to the kernel. Blocks under 256 MB come from the heap instead, and up to
+// 256 MB of freed memory is kept for reuse (exp of 10^7 elements in a loop: 0.016 s
+// per call with 80 MB results mapped afresh, 0.011 s reused).
+_ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
 _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 // One arena: the interpreter runs on a second thread, and a thread's own arena is
 // made of 64 MB heaps that glibc unmaps as soon as one is empty, whatever the trim
