@@ -3,8 +3,10 @@
 # tensor workload in bench/tensor/ as NAME.mlp and NAME.py (NumPy). Each script
 # times its own kernel in-process (warm-up, then best of N repetitions) and
 # prints one line `NAME <figure> <unit>`; this script runs mlp then the peer for
-# each workload, in the same run, and prints one table with the ratio oriented
-# so that > 1 means mlp is better. Exits non-zero only when a script fails (or
+# each workload, ROUNDS times in turn (this machine's speed drifts over seconds,
+# so each round pairs two runs made side by side), and prints one table with the
+# round whose ratio is the median of the rounds', the ratio oriented so that > 1
+# means mlp is better. Exits non-zero only when a script fails (or
 # prints something other than its result line).
 #
 # Called by `make bench` from the repository root; works from any folder.
@@ -12,7 +14,8 @@
 #   PEER_PYTHON (default: bench/.venv/bin/python when present, else python3 if
 #   it imports numpy), OPENBLAS_NUM_THREADS / OMP_NUM_THREADS (default 2 each;
 #   OMP_NUM_THREADS also sets mlp's own kernel threads unless MLP_NUM_THREADS does),
-#   TENSOR_WORKLOADS (default: all), SKIP_INTERP=1 to skip bench/interp.
+#   TENSOR_WORKLOADS (default: all), ROUNDS (default 5), SKIP_INTERP=1 to skip
+#   bench/interp.
 #   OPENBLAS_CORETYPE is left as the environment sets it (same for both sides).
 set -u
 
@@ -23,6 +26,7 @@ export MLP
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 TENSOR_WORKLOADS="${TENSOR_WORKLOADS:-matmul1024 exp1e7 fma1e7 sum1e7 small_ops}"
+ROUNDS="${ROUNDS:-5}"
 
 if [ ! -x "$MLP" ]; then
     echo "run.sh: $MLP not found; build it with 'make build' (or swift build -c release)" >&2; exit 2
@@ -61,7 +65,7 @@ if [ -n "$PEER" ]; then
 else
     echo "peer:  NONE - no bench/.venv and python3 has no numpy; run 'make bench-peers' (python3 -m venv bench/.venv && pip install numpy). Peer columns are left empty." >&2
 fi
-echo "each script times its own kernel in-process: warm-up, then best of N repetitions"
+echo "each script times its own kernel in-process (warm-up, then best of N repetitions); $ROUNDS rounds of mlp then the peer; the table shows the median round"
 echo
 
 TMP="$(mktemp -d)"
@@ -92,20 +96,43 @@ goal() {
     esac
 }
 
+# median_round UNIT "MLP FIGURES" "PEER FIGURES": the figures "mlp peer" of the round
+# whose ratio (> 1 = mlp better) is the median of the rounds'; with no peer
+# figures, mlp's best figure and "-".
+median_round() {
+    awk -v u="$1" -v ms="$2" -v ps="$3" 'BEGIN {
+        n = split(ms, m, " "); k = split(ps, p, " "); rate = (u ~ /\/s$/)
+        if (k == 0 || k != n) {
+            b = m[1]; for (i = 2; i <= n; i++) if ((rate && m[i] + 0 > b + 0) || (!rate && m[i] + 0 < b + 0)) b = m[i]
+            print b, "-"; exit
+        }
+        for (i = 1; i <= n; i++) { r[i] = rate ? m[i] / p[i] : p[i] / m[i]; o[i] = i }
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[o[j]] < r[o[i]]) { t = o[i]; o[i] = o[j]; o[j] = t }
+        c = o[int((n + 1) / 2)]; print m[c], p[c] }'
+}
+
 ROWS=()
 for w in $TENSOR_WORKLOADS; do
     m="$HERE/tensor/$w.mlp"; p="$HERE/tensor/$w.py"
     if [ ! -f "$m" ] || [ ! -f "$p" ]; then echo "missing $m or $p" >&2; status=1; continue; fi
-    UNIT=""
-    fm="$(run_one "$w" "$MLP" "$m")" || { status=1; fm=""; }
-    [ -n "$fm" ] && UNIT="$(awk -v w="$w" '$1 == w { print $3 }' "$TMP/out" | tail -n 1)"
-    fp=""
-    if [ -n "$PEER" ]; then
-        fp="$(run_one "$w" "$PEER" "$p")" || { status=1; fp=""; }
-        [ -z "$UNIT" ] && [ -n "$fp" ] && UNIT="$(awk -v w="$w" '$1 == w { print $3 }' "$TMP/out" | tail -n 1)"
+    UNIT=""; ms=""; ps=""; peer="$PEER"
+    for ((r = 0; r < ROUNDS; r++)); do
+        x="$(run_one "$w" "$MLP" "$m")" || { status=1; break; }
+        [ -z "$UNIT" ] && UNIT="$(awk -v w="$w" '$1 == w { print $3 }' "$TMP/out" | tail -n 1)"
+        ms="$ms $x"
+        if [ -n "$peer" ]; then
+            # a failed peer run leaves this workload without peer figures
+            if x="$(run_one "$w" "$peer" "$p")"; then ps="$ps $x"; else status=1; ps=""; peer=""; fi
+        fi
+    done
+    echo "done $w ($UNIT): mlp${ms:- -} | numpy${ps:- -}"
+    if [ -n "$ms" ]; then
+        # shellcheck disable=SC2046
+        set -- $(median_round "$UNIT" "$ms" "$ps")
+        ROWS+=("$w $1 $2 ${UNIT:--} $(goal "$w")")
+    else
+        ROWS+=("$w - - - $(goal "$w")")
     fi
-    echo "done $w: mlp ${fm:--} | numpy ${fp:--} ${UNIT}"
-    ROWS+=("$w ${fm:--} ${fp:--} ${UNIT:--} $(goal "$w")")
 done
 
 echo
