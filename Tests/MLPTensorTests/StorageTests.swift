@@ -9,7 +9,7 @@ final class StorageTests: XCTestCase {
     /// block faulted in new huge pages (1024^2 products at 55-62 instead of 93-103
     /// GFLOP/s).
     func testLargeBuffersAreReusedInALoop() {
-        _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)  // as the mlp command sets it
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)  // as the mlp command sets it
         let count = 1 << 20  // 8 MiB
         var previous = TensorStorage(count: count)
         var addresses = Set<Int>()
