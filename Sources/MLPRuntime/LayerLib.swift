@@ -63,10 +63,12 @@ enum LayerLib {
             try LSTM(units, returnSequences: seqs, stateful: stateful, dtype: type)
         }
         recurrent(&r, "gru", "A gated recurrent unit layer (Keras 3's GRU, reset_after) on [batch, time, features], fused over the sequence.",
-                  "net = gru(16) >> dense(1)") { units, _, seqs, stateful, _ in try GRU(units, returnSequences: seqs, stateful: stateful) }
+                  "net = gru(16) >> dense(1)", dtype: true) { units, _, seqs, stateful, type in
+            try GRU(units, returnSequences: seqs, stateful: stateful, dtype: type)
+        }
         recurrent(&r, "simple_rnn", "A plain recurrent layer h_t = act(x_t W + h_(t-1) U + b) (Keras's SimpleRNN, tanh by default) on [batch, time, features].",
-                  "net = simple_rnn(8) >> dense(1)", activation: true) { units, act, seqs, stateful, _ in
-            try SimpleRNN(units, act, returnSequences: seqs, stateful: stateful)
+                  "net = simple_rnn(8) >> dense(1)", activation: true, dtype: true) { units, act, seqs, stateful, type in
+            try SimpleRNN(units, act, returnSequences: seqs, stateful: stateful, dtype: type)
         }
         r.fn("embedding", [p("vocab"), p("dim")],
              doc: "A lookup table of vocab vectors of size dim (Keras's Embedding, uniform(-0.05, 0.05) at the start): integer indices of any shape give shape + [dim]; the rows used train.",
@@ -122,7 +124,7 @@ enum LayerLib {
         params += [Param("return_sequences", .bool(true), keywordOnly: true), Param("stateful", .bool(false), keywordOnly: true)]
         if dtype { params.append(Param("dtype", .string("float64"), keywordOnly: true)) }
         let k = params.count - (dtype ? 1 : 0)
-        let dtypeDoc = dtype ? " dtype=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (about twice as fast; the weights stay float64)." : ""
+        let dtypeDoc = dtype ? " dtype=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (LSTM and GRU layers train about twice as fast; the weights stay float64)." : ""
         r.fn(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one." + dtypeDoc,
              example: example) { a throws(MLPError) in
             let units = try a.int(0)

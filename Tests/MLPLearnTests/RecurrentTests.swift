@@ -129,6 +129,15 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// Each float32 result agrees with its (nonzero) float64 counterpart to single precision.
+    func assertSinglePrecision(_ single: [Tensor], _ double: [Tensor], _ label: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        for k in double.indices {
+            XCTAssertLessThan(try Autograd.relativeError([single[k]], [double[k]]), 2e-5, "result \(k), \(label)", file: file, line: line)
+            XCTAssertGreaterThan(double[k].map(.abs).sumAll(), 0, "result \(k), \(label)", file: file, line: line)
+        }
+    }
+
     /// dtype="float32": outputs, final state and every gradient agree with the float64 op
     /// to single precision, through BLAS-sized products and 20 steps.
     func testLSTMFloat32AgreesWithFloat64() throws {
@@ -146,10 +155,50 @@ final class RecurrentTests: XCTestCase {
         }
         for rs in [true, false] {
             let a = try run(Double.self, rs), b = try run(Float.self, rs)
-            for k in a.indices {
-                let err = try Autograd.relativeError([b[k]], [a[k]])
-                XCTAssertLessThan(err, 2e-5, "result \(k), return_sequences \(rs)")
-                XCTAssertGreaterThan(a[k].map(.abs).sumAll(), 0)
+            try assertSinglePrecision(b, a, "return_sequences \(rs)")
+        }
+    }
+
+    /// GRU with dtype="float32": outputs, final state and every gradient agree with
+    /// the float64 op to single precision, through BLAS-sized products and 20 steps.
+    func testGRUFloat32AgreesWithFloat64() throws {
+        let (bs, t, d, n) = (5, 20, 7, 16), g = 3 * n
+        let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                  gateBias([2, g], 0..<n, 1, 4), input([bs, n], 5)]
+        let seed = input([bs, t, n], 7)
+        func run<S: RecurrentScalar>(_: S.Type, _ rs: Bool) throws -> [Tensor] {
+            let tape = Tape(checkNaN: false)
+            let vs = xs.map { Variable(leaf: $0, tape: tape) }
+            let (y, h) = try GRU.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], returnSequences: rs,
+                                          workspace: Workspace(), as: S.self)
+            try y.backward(seed: rs ? seed : input([bs, n], 8))
+            return [y.value, h] + vs.map { $0.grad! }
+        }
+        for rs in [true, false] {
+            let a = try run(Double.self, rs), b = try run(Float.self, rs)
+            try assertSinglePrecision(b, a, "return_sequences \(rs)")
+        }
+    }
+
+    /// SimpleRNN with dtype="float32" (tanh through Float's kernels, softplus through
+    /// Double per element): outputs, final state and gradients agree with float64.
+    func testSimpleRNNFloat32AgreesWithFloat64() throws {
+        let (bs, t, d, n) = (5, 20, 7, 16)
+        let xs = [input([bs, t, d], 1), input([d, n], 2, lo: -0.4, hi: 0.4), input([n, n], 3, lo: -0.3, hi: 0.3),
+                  input([n], 4, lo: -0.2, hi: 0.2), input([bs, n], 5)]
+        let seed = input([bs, t, n], 7)
+        func run<S: RecurrentScalar>(_: S.Type, _ act: Activation, _ rs: Bool) throws -> [Tensor] {
+            let tape = Tape(checkNaN: false)
+            let vs = xs.map { Variable(leaf: $0, tape: tape) }
+            let (y, h) = try SimpleRNN.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], act, returnSequences: rs,
+                                                workspace: Workspace(), as: S.self)
+            try y.backward(seed: rs ? seed : input([bs, n], 8))
+            return [y.value, h] + vs.map { $0.grad! }
+        }
+        for act in [Activation.tanh, .softplus] {
+            for rs in [true, false] {
+                let a = try run(Double.self, act, rs), b = try run(Float.self, act, rs)
+                try assertSinglePrecision(b, a, "\(act.name), return_sequences \(rs)")
             }
         }
     }

@@ -12,16 +12,22 @@ import MLPAutograd
 public final class GRU: RecurrentLayer, Layer {
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
+    /// The number type of the fused op's products and gates (the weights stay Double).
+    public let dtype: ComputeType
 
     public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,
-                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal) throws {
+                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal,
+                dtype: ComputeType = .float64) throws {
         self.kernelInitializer = kernelInitializer; self.recurrentInitializer = recurrentInitializer
+        self.dtype = dtype
         try super.init(units: units, returnSequences: returnSequences, stateful: stateful, name: "gru")
     }
 
     override var layerName: String { "gru" }
     public var kind: String { "gru" }
-    public var description: String { "gru(\(units)\(optionSuffix))" }
+    public var description: String {
+        "gru(\(units)\(optionSuffix)\(dtype == .float64 ? "" : ", dtype=\"\(dtype.rawValue)\""))"
+    }
 
     override func build(_ width: Int) throws {
         let g = 3 * units
@@ -33,23 +39,32 @@ public final class GRU: RecurrentLayer, Layer {
     }
 
     override func runSequence(_ x: Variable, _ s: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
-        let (y, h) = try GRU.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
-                                      pass.variable(parameters[2]), s[0], returnSequences: returnSequences, workspace: workspace)
+        let w = pass.variable(parameters[0]), u = pass.variable(parameters[1]), b = pass.variable(parameters[2])
+        let (y, h) = switch dtype {
+        case .float64: try GRU.sequence(x, w, u, b, s[0], returnSequences: returnSequences, workspace: workspace, as: Double.self)
+        case .float32: try GRU.sequence(x, w, u, b, s[0], returnSequences: returnSequences, workspace: workspace, as: Float.self)
+        }
         return (y, [h])
     }
 
-    /// The fused op: output (all steps or the last) and the final h. Inside, time-major
-    /// with gate-major steps ([3][batch][units]), as in `LSTM.sequence`.
-    static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
-                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor) {
+    /// The fused op: output (all steps or the last) and the final h, computed in S.
+    /// Inside, time-major with gate-major steps ([3][batch][units]), as in `LSTM.sequence`.
+    static func sequence<S: RecurrentScalar>(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
+                                             returnSequences: Bool, workspace: Workspace? = nil,
+                                             as _: S.Type = Double.self) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 3 * n
         let bn = bs * n, bg = bs * g
-        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base, Br = bv.base + g
-        let proj = workspace.take([bs * T, g])
+        // the op's inputs as S (copies unless S is Double), kept until the backward pass
+        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
+        let X = scalars(xv, workspace, &xs), W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
+        let biases = workspace.scratch(2 * g, S.self)
+        let Bi = biases.base, Br = biases.base + g, BV = bv.base
+        for j in 0..<(2 * g) { Bi[j] = S(BV[j]) }
+        let proj = workspace.scratch(bs * T * g, S.self)
         rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
-        let asx = workspace.take([T, 3, bs, n])  // x W + b_in, then z, r, ĥ after activation
-        let qs = workspace.take([T, 3, bs, n])   // h U + b_rec
+        let asx = workspace.scratch(T * bg, S.self)  // x W + b_in, then z, r, ĥ after activation
+        let qs = workspace.scratch(T * bg, S.self)   // h U + b_rec
         let A = asx.base, Q = qs.base, P = proj.base
         for bi in 0..<bs {
             for t in 0..<T {
@@ -60,11 +75,12 @@ public final class GRU: RecurrentLayer, Layer {
                 }
             }
         }
-        let hst = workspace.take([T + 1, bs, n])  // h_{t-1} at t: h0 first
-        let HS = hst.base
-        HS.update(from: h0v.base, count: bn)
-        let rec = workspace.take([bs, g])
+        let hst = workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
+        let HS = hst.base, H0 = h0v.base
+        for k in 0..<bn { HS[k] = S(H0[k]) }
+        let rec = workspace.scratch(bg, S.self)
         let R = rec.base
+        defer { withExtendedLifetime((biases, proj, rec)) {} }   // read through raw pointers until the end
         for t in 0..<T {
             rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
             let at = A + t * bg, qt = Q + t * bg
@@ -76,40 +92,34 @@ public final class GRU: RecurrentLayer, Layer {
                 }
             }
             for k in 0..<(2 * bn) { at[k] += qt[k] }
-            sigmoidPairs(at, 2 * bn)
+            S.sigmoids(at, 2 * bn)
             let zg = at, rg = at + bn, hg = at + 2 * bn, qh = qt + 2 * bn
             for k in 0..<bn { hg[k] += rg[k] * qh[k] }
-            tanhPairs(hg, hg, bn)
+            S.tanhs(hg, hg, bn)
             let hp = HS + t * bn, hn = HS + (t + 1) * bn
             for k in 0..<bn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
         }
-        let hT = Tensor(uninitializedShape: [bs, n])
-        hT.base.update(from: HS + T * bn, count: bn)
-        let out: Tensor
-        if returnSequences {
-            out = Tensor(uninitializedShape: [bs, T, n])
-            let O = out.base
-            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
-        } else {
-            out = hT
-        }
+        let hT = doubles(HS + T * bn, [bs, n])
+        let out = returnSequences ? stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
-        let keep = (asx, qs, hst, xv, wv, uv)
+        let keep = (asx, qs, hst, xv, wv, uv, xs, ws, us)
         let y = try Variable.make("gru", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let das = workspace.take([T, bs, g])   // input-side pre-activation gradients, time-major rows
-            let dqs = workspace.take([T, bs, g])   // recurrent-side ones
-            let dhT = try Tensor.zeros([bs, n])
-            let DA = das.base, DQ = dqs.base, DH = dhT.base
+            let das = workspace.scratch(T * bg, S.self)   // input-side pre-activation gradients, time-major rows
+            let dqs = workspace.scratch(T * bg, S.self)   // recurrent-side ones
+            let dhs = workspace.scratch(bn, S.self)       // dh of the step being processed
+            defer { withExtendedLifetime((das, dqs, dhs)) {} }
+            let DA = das.base, DQ = dqs.base, DH = dhs.base
+            DH.update(repeating: 0, count: bn)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 if returnSequences {
                     for bi in 0..<bs {
                         let src = G + (bi * T + t) * n, dst = DH + bi * n
-                        for j in 0..<n { dst[j] += src[j] }
+                        for j in 0..<n { dst[j] += S(src[j]) }
                     }
                 } else if t == T - 1 {
-                    for k in 0..<bn { DH[k] += G[k] }
+                    for k in 0..<bn { DH[k] += S(G[k]) }
                 }
                 let at = A + t * bg, qh = Q + t * bg + 2 * bn
                 let zg = at, rg = at + bn, hg = at + 2 * bn
@@ -137,7 +147,7 @@ public final class GRU: RecurrentLayer, Layer {
             addColumnSums(DA, bs * T, g, db.base)
             addColumnSums(DQ, bs * T, g, db.base + g)
             let dx = needX ? inputGradient(DA, g, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? dhT : nil]
+            return [dx, dw, du, db, needH0 ? doubles(DH, [bs, n]) : nil]
         }
         return (y, hT)
     }

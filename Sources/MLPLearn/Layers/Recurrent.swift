@@ -489,14 +489,6 @@ func inputGradient<S: RecurrentScalar>(_ DZ: UnsafePointer<S>, _ g: Int, _ W: Un
     return withExtendedLifetime(scratch) {
         let P = scratch.base
         bigGemm(false, true, bs * T, D, g, DZ, g, W, g, P, D)
-        let out = Tensor(uninitializedShape: [bs, T, D])
-        let O = out.base
-        for bi in 0..<bs {
-            for t in 0..<T {
-                let src = P + (t * bs + bi) * D, dst = O + (bi * T + t) * D
-                for j in 0..<D { dst[j] = src[j].double }
-            }
-        }
-        return out
+        return stepOutputs(P, bs: bs, T: T, n: D)
     }
 }

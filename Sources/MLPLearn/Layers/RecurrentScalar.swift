@@ -163,3 +163,25 @@ func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Ty
     }
     return out
 }
+
+/// A Double tensor of `shape` from S values (a fused op's final state or state gradient).
+func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) -> Tensor {
+    let out = Tensor(uninitializedShape: shape)
+    let o = out.base
+    for k in 0..<out.count { o[k] = p[k].double }
+    return out
+}
+
+/// Every step's rows as Double [bs, T, n] (batch-major) from time-major rows
+/// hs[t][bs][n], t = 0..<T (the outputs of a layer, or its input gradient).
+func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n: Int) -> Tensor {
+    let out = Tensor(uninitializedShape: [bs, T, n])
+    let O = out.base
+    for t in 0..<T {
+        for bi in 0..<bs {
+            let src = hs + (t * bs + bi) * n, dst = O + (bi * T + t) * n
+            for j in 0..<n { dst[j] = src[j].double }
+        }
+    }
+    return out
+}

@@ -8,19 +8,23 @@ public final class SimpleRNN: RecurrentLayer, Layer {
     public let activation: Activation
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
+    /// The number type of the fused op's products and activations (the weights stay Double).
+    public let dtype: ComputeType
 
     public init(_ units: Int, _ activation: Activation = .tanh, returnSequences: Bool = true, stateful: Bool = false,
-                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal) throws {
+                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal,
+                dtype: ComputeType = .float64) throws {
         if case .softmax = activation { throw LearnError("simple_rnn: softmax is not an element-wise activation; use tanh, relu, sigmoid, ...") }
         self.activation = activation
         self.kernelInitializer = kernelInitializer; self.recurrentInitializer = recurrentInitializer
+        self.dtype = dtype
         try super.init(units: units, returnSequences: returnSequences, stateful: stateful, name: "simple_rnn")
     }
 
     override var layerName: String { "simple_rnn" }
     public var kind: String { "simple_rnn" }
     public var description: String {
-        "simple_rnn(\(units)\(activation == .tanh ? "" : ", " + activation.name)\(optionSuffix))"
+        "simple_rnn(\(units)\(activation == .tanh ? "" : ", " + activation.name)\(optionSuffix)\(dtype == .float64 ? "" : ", dtype=\"\(dtype.rawValue)\""))"
     }
 
     override func build(_ width: Int) throws {
@@ -32,8 +36,13 @@ public final class SimpleRNN: RecurrentLayer, Layer {
     }
 
     override func runSequence(_ x: Variable, _ s: [Variable], _ pass: ForwardPass) throws -> (Variable, [Tensor]) {
-        let (y, h) = try SimpleRNN.sequence(x, pass.variable(parameters[0]), pass.variable(parameters[1]),
-                                            pass.variable(parameters[2]), s[0], activation, returnSequences: returnSequences, workspace: workspace)
+        let w = pass.variable(parameters[0]), u = pass.variable(parameters[1]), b = pass.variable(parameters[2])
+        let (y, h) = switch dtype {
+        case .float64: try SimpleRNN.sequence(x, w, u, b, s[0], activation, returnSequences: returnSequences,
+                                              workspace: workspace, as: Double.self)
+        case .float32: try SimpleRNN.sequence(x, w, u, b, s[0], activation, returnSequences: returnSequences,
+                                              workspace: workspace, as: Float.self)
+        }
         return (y, [h])
     }
 
@@ -67,20 +76,47 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         }
     }
 
-    /// The fused op: output (all steps or the last) and the final h. Inside, time-major.
-    static func sequence(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable, _ act: Activation,
-                         returnSequences: Bool, workspace: Workspace? = nil) throws -> (Variable, Tensor) {
+    /// act(z) in place over p[0..<n] in S: tanh and sigmoid with S's kernels, the
+    /// others through Double (`activate`), whose bits float64 keeps.
+    @inline(__always)
+    static func activateScalars<S: RecurrentScalar>(_ act: Activation, _ p: UnsafeMutablePointer<S>, _ n: Int) {
+        switch act {
+        case .tanh: S.tanhs(p, p, n)
+        case .sigmoid: S.sigmoids(p, n)
+        default:
+            if S.self == Double.self {
+                activate(act, UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), n)
+            } else {
+                for j in 0..<n {
+                    var z = p[j].double
+                    activate(act, &z, 1)
+                    p[j] = S(z)
+                }
+            }
+        }
+    }
+
+    /// The fused op: output (all steps or the last) and the final h, computed in S. Inside, time-major.
+    static func sequence<S: RecurrentScalar>(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
+                                             _ act: Activation, returnSequences: Bool, workspace: Workspace? = nil,
+                                             as _: S.Type = Double.self) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], bn = bs * n
         let needZ: Bool
         switch act { case .tanh, .sigmoid, .linear: needZ = false; default: needZ = true }
-        let X = xv.base, W = wv.base, U = uv.base, Bi = bv.base
-        let proj = workspace.take([bs * T, n])
+        // the op's inputs as S (copies unless S is Double), kept until the backward pass
+        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
+        let X = scalars(xv, workspace, &xs), W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
+        let bias = workspace.scratch(n, S.self)
+        let Bi = bias.base, BV = bv.base
+        for j in 0..<n { Bi[j] = S(BV[j]) }
+        let proj = workspace.scratch(bs * T * n, S.self)
         rgemm(false, false, bs * T, n, D, X, D, W, n, proj.base, n, accumulate: false)
-        let hst = workspace.take([T + 1, bs, n])   // h_{t-1} at t: h0 first
-        let zs = needZ ? workspace.take([T, bs, n]) : hst   // pre-activations where the derivative needs them
-        let HS = hst.base, Zs = zs.base, P = proj.base
-        HS.update(from: h0v.base, count: bn)
+        let hst = workspace.scratch((T + 1) * bn, S.self)   // h_{t-1} at t: h0 first
+        let zs = workspace.scratch(needZ ? T * bn : 0, S.self)   // pre-activations where the derivative needs them
+        let HS = hst.base, Zs = zs.base, P = proj.base, H0 = h0v.base
+        defer { withExtendedLifetime((bias, proj)) {} }   // read through raw pointers until the end
+        for k in 0..<bn { HS[k] = S(H0[k]) }
         for bi in 0..<bs {
             for t in 0..<T {
                 let src = P + (bi * T + t) * n, dst = HS + (t + 1) * bn + bi * n
@@ -91,41 +127,31 @@ public final class SimpleRNN: RecurrentLayer, Layer {
             let hn = HS + (t + 1) * bn
             rgemm(false, false, bs, n, n, HS + t * bn, n, U, n, hn, n, accumulate: true)
             if needZ { (Zs + t * bn).update(from: hn, count: bn) }
-            switch act {
-            case .tanh: tanhPairs(hn, hn, bn)
-            case .sigmoid: sigmoidPairs(hn, bn)
-            default: activate(act, hn, bn)
-            }
+            activateScalars(act, hn, bn)
         }
-        let hT = Tensor(uninitializedShape: [bs, n])
-        hT.base.update(from: HS + T * bn, count: bn)
-        let out: Tensor
-        if returnSequences {
-            out = Tensor(uninitializedShape: [bs, T, n])
-            let O = out.base
-            for t in 0..<T { for bi in 0..<bs { (O + (bi * T + t) * n).update(from: HS + (t + 1) * bn + bi * n, count: n) } }
-        } else {
-            out = hT
-        }
+        let hT = doubles(HS + T * bn, [bs, n])
+        let out = returnSequences ? stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
-        let keep = (hst, zs, xv, wv, uv)
+        let keep = (hst, zs, xv, wv, uv, xs, ws, us)
         let y = try Variable.make("simple_rnn", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = workspace.take([T, bs, n])
-            let dhT = try Tensor.zeros([bs, n])
-            let DZ = dzs.base, DH = dhT.base
+            let dzs = workspace.scratch(T * bn, S.self)
+            let dhs = workspace.scratch(bn, S.self)   // dh of the step being processed
+            defer { withExtendedLifetime((dzs, dhs)) {} }
+            let DZ = dzs.base, DH = dhs.base
+            DH.update(repeating: 0, count: bn)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 if returnSequences {
                     for bi in 0..<bs {
                         let src = G + (bi * T + t) * n, dst = DH + bi * n
-                        for j in 0..<n { dst[j] += src[j] }
+                        for j in 0..<n { dst[j] += S(src[j]) }
                     }
                 } else if t == T - 1 {
-                    for k in 0..<bn { DH[k] += G[k] }
+                    for k in 0..<bn { DH[k] += S(G[k]) }
                 }
                 let h = HS + (t + 1) * bn, z = needZ ? Zs + t * bn : h, dz = DZ + t * bn
-                for k in 0..<bn { dz[k] = DH[k] * derivative(act, h[k], z[k]) }
+                for k in 0..<bn { dz[k] = DH[k] * S(derivative(act, h[k].double, z[k].double)) }
                 rgemm(false, true, bs, n, n, dz, n, U, n, DH, n, accumulate: false)
             }
             let dw = inputWeightGradient(X, DZ, n, bs: bs, T: T, D: D, workspace)
@@ -133,7 +159,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
             let db = try Tensor.zeros([n])
             addColumnSums(DZ, bs * T, n, db.base)
             let dx = needX ? inputGradient(DZ, n, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? dhT : nil]
+            return [dx, dw, du, db, needH0 ? doubles(DH, [bs, n]) : nil]
         }
         return (y, hT)
     }
