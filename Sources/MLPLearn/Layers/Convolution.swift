@@ -153,17 +153,18 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
     let block = Swift.max(1, Swift.min(lines, convBlockElements / Swift.max(patch &* wo, 1)))
     let xv = x.value
     let kmat = try kernel.value.reshaped([patch, f])
+    _ = try Tensor.checkShape([geo.n, geo.ho, geo.wo, f], "conv2d")
     let out = Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f])
     let zeroBias = bias == nil ? try Tensor.zeros([f]) : nil
     let biasValue = bias?.value ?? zeroBias!
-    withExtendedLifetime(biasValue) {
+    try withExtendedLifetime(biasValue) {
         let bp = biasValue.rawPointer
         var line = 0
         while line < lines {
             let count = Swift.min(block, lines - line), m = count &* wo, first = line &* wo
             let cols = Tensor(uninitializedShape: [m, patch])
             geo.im2col(xv.rawPointer, cols.rawPointer, rows: line, count: count)
-            let part = try! Tensor.matmul(cols, kmat)   // shapes agree by construction
+            let part = try Tensor.matmul(cols, kmat)   // shapes agree; only the size limit can refuse
             let src = part.rawPointer, dst = out.rawPointer + first &* f
             for r in 0..<m {
                 let s = src + r &* f, d = dst + r &* f

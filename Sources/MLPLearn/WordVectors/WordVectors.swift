@@ -56,8 +56,10 @@ public struct WordVectors {
 
     /// The matrix as a [count, dim] tensor of doubles.
     public var matrix: Tensor {
-        // shape and count agree by construction
-        try! Tensor(vectors.map(Double.init), shape: [words.count, dim])
+        // filled directly: the vectors are in memory already, so no size limit applies
+        var out = Tensor(uninitializedShape: [words.count, dim])
+        out.withUnsafeMutableBufferPointer { p in for i in vectors.indices { p[i] = Double(vectors[i]) } }
+        return out
     }
 
     func row(_ word: String) throws -> Int {
