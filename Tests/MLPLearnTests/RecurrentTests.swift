@@ -70,6 +70,14 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// Nine units: the backward's eight-lane body and its one-unit tail.
+    func testGRUGradientsEightLanes() throws {
+        let n = 9, g = 3 * n
+        let xs = [input([B, T, D], 1), input([D, g], 2, lo: -0.7, hi: 0.7), try recurrentWeights(n, g, 3, scale: 1),
+                  gateBias([2, g], 0..<n, 2, 4), input([B, n], 5)]
+        check(xs) { v in try GRU.sequence(v[0], v[1], v[2], v[3], v[4], returnSequences: true).0 }
+    }
+
     func testSimpleRNNGradients() throws {
         let xs = [input([B, T, D], 1, lo: -0.3, hi: 0.3), input([D, n], 2, lo: -0.6, hi: 0.6), try recurrentWeights(n, n, 3, scale: 1),
                   input([n], 4, lo: -0.2, hi: 0.2), input([B, n], 5, lo: -0.5, hi: 0.5)]

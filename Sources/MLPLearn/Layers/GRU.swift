@@ -127,15 +127,25 @@ public final class GRU: RecurrentLayer, Layer {
                 let dat = DA + t * bg, dqt = DQ + t * bg
                 for bi in 0..<bs {
                     let o = bi * n, da = dat + bi * g, dq = dqt + bi * g
-                    for j in 0..<n {
+                    // eight lanes at a time (the scalar loop stays scalar: its pointers
+                    // might alias), then one at a time; the same formula for both
+                    var j = 0
+                    while j + 8 <= n {
                         let k = o + j
-                        let d = DH[k], z = zg[k], r = rg[k], hh = hg[k]
-                        let dah = d * (1 - z) * (1 - hh * hh)
-                        let daz = d * (hp[k] - hh) * z * (1 - z)
-                        let dar = dah * qh[k] * r * (1 - r)
-                        da[j] = daz; da[n + j] = dar; da[2 * n + j] = dah
-                        dq[j] = daz; dq[n + j] = dar; dq[2 * n + j] = dah * r
-                        DH[k] = d * z
+                        let d = gruGateGradients(load8(DH + k), load8(zg + k), load8(rg + k), load8(hg + k),
+                                                 load8(hp + k), load8(qh + k))
+                        store8(da + j, d.z); store8(da + n + j, d.r); store8(da + 2 * n + j, d.h)
+                        store8(dq + j, d.z); store8(dq + n + j, d.r); store8(dq + 2 * n + j, d.qh)
+                        store8(DH + k, d.carry)
+                        j += 8
+                    }
+                    while j < n {
+                        let k = o + j
+                        let d = gruGateGradients(DH[k], zg[k], rg[k], hg[k], hp[k], qh[k])
+                        da[j] = d.z; da[n + j] = d.r; da[2 * n + j] = d.h
+                        dq[j] = d.z; dq[n + j] = d.r; dq[2 * n + j] = d.qh
+                        DH[k] = d.carry
+                        j += 1
                     }
                 }
                 // dh_{t-1} = d z + dq_t U^T
@@ -151,4 +161,17 @@ public final class GRU: RecurrentLayer, Layer {
         }
         return (y, hT)
     }
+}
+
+/// The pre-activation gradients of one GRU step from the incoming dh, the gates z, r and
+/// ĥ after their activations, h_{t-1} and the recurrent projection q_h: z, r and ĥ on
+/// the input side, q_h's (ĥ's times r) on the recurrent side, and `carry`, dh's part
+/// passed straight to h_{t-1}.
+@inline(__always)
+func gruGateGradients<V: GateMath>(_ dh: V, _ z: V, _ r: V, _ hh: V, _ hPrev: V, _ qh: V)
+    -> (z: V, r: V, h: V, qh: V, carry: V) {
+    let dah = dh * (V.one - z) * (V.one - hh * hh)
+    let daz = dh * (hPrev - hh) * z * (V.one - z)
+    let dar = dah * qh * r * (V.one - r)
+    return (daz, dar, dah, dah * r, dh * z)
 }
