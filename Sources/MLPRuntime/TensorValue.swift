@@ -77,9 +77,11 @@ final class TensorValue: MLPObject {
         let r: Tensor
         do {
             // both operands stay in their objects: borrowed, and the result is new
-            let u: Tensor
-            if let o = otherTensor { u = o.t } else if case .number(let x) = other { u = Tensor(scalar: x) } else { return nil }
-            r = reversed ? try Tensor.binaryIntoNew(top, u, t) : try Tensor.binaryIntoNew(top, t, u)
+            if let o = otherTensor {
+                r = reversed ? try Tensor.binaryIntoNew(top, o.t, t) : try Tensor.binaryIntoNew(top, t, o.t)
+            } else if case .number(let x) = other {
+                r = try Tensor.binaryScalar(top, t, x, reversed: reversed)
+            } else { return nil }
         } catch { throw MLPError.runtime(tensorMessage(error)) }
         return TensorValue.result(r, comparison: top.isComparison)
     }
@@ -90,7 +92,7 @@ final class TensorValue: MLPObject {
         guard node == nil, !isMask, let top = TensorValue.tensorOp(op), !top.isComparison else { return false }
         do {
             switch other {
-            case .number(let x): try t.apply(top, Tensor(scalar: x), reversed: reversed)
+            case .number(let x): try t.applyScalar(top, x, reversed: reversed)
             case .object(let u as TensorValue) where u.node == nil: try t.apply(top, u.t, reversed: reversed)
             default: return false
             }

@@ -164,6 +164,43 @@ extension Tensor {
         return r
     }
 
+    /// `a op x` (`x op a` when reversed) for a number x, in a new tensor of a's shape:
+    /// for + - * / no tensor is made for x and no broadcast shape is worked out (a
+    /// loop's `x * 0.5` cost half again as much as `x * y`). The same bits as `binary`
+    /// with `Tensor(scalar: x)`.
+    public static func binaryScalar(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool) throws -> Tensor {
+        let out = Tensor(uninitializedShape: a.shape)
+        if scalarArith(op, a, x, reversed: reversed, into: out) { return out }
+        let s = Tensor(scalar: x)
+        return reversed ? try binaryIntoNew(op, s, a) : try binaryIntoNew(op, a, s)
+    }
+
+    /// `self = self op x` (`x op self` when reversed), in place when the storage is not shared.
+    public mutating func applyScalar(_ op: BinaryOp, _ x: Double, reversed: Bool) throws {
+        if isKnownUniquelyReferenced(&storage), Tensor.scalarArith(op, self, x, reversed: reversed, into: self) { return }
+        try apply(op, Tensor(scalar: x), reversed: reversed)
+    }
+
+    /// + - * / of every element with x, written into o (which may be a); false for other ops.
+    @inline(__always)
+    static func scalarArith(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool,
+                            into o: borrowing Tensor) -> Bool {
+        let p = UnsafePointer(a.storage.pointer), r = o.storage.pointer, n = a.count
+        return withUnsafePointer(to: x) { xp in
+            func run<O: ArithOp>(_: O.Type) {
+                if reversed { arithKernel(O.self, xp, false, p, true, r, n) } else { arithKernel(O.self, p, true, xp, false, r, n) }
+            }
+            switch op {
+            case .add: run(AddOp.self)
+            case .sub: run(SubOp.self)
+            case .mul: run(MulOp.self)
+            case .div: run(DivOp.self)
+            default: return false
+            }
+            return true
+        }
+    }
+
     /// Where `combine` wrote its result.
     enum Written { case inA, inB, new(Tensor) }
 

@@ -17,6 +17,33 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(try Tensor.binary(.add, Tensor(scalar: 1), Tensor(scalar: 2)), Tensor(scalar: 3))
     }
 
+    /// The number fast path (`binaryScalar`, `applyScalar`) gives the bits of the general
+    /// path with a 0-d tensor, for every op (+ - * / directly, the others through the
+    /// general path), both orders, small and threaded sizes, and leaves shared storage alone.
+    func testScalarOperandPathMatchesGeneralPath() throws {
+        for n in [7, 1 << 16] {
+            let a = try Tensor((0..<n).map { Double($0 % 97) * 0.37 - 11 }, shape: [n])
+            for op in Tensor.BinaryOp.allCases {
+                for reversed in [false, true] {
+                    let s = Tensor(scalar: 2.7)
+                    let general = reversed ? try Tensor.binaryIntoNew(op, s, a) : try Tensor.binaryIntoNew(op, a, s)
+                    let fast = try Tensor.binaryScalar(op, a, 2.7, reversed: reversed)
+                    XCTAssertEqual(fast.shape, general.shape)
+                    XCTAssertTrue(zip(fast.scalars, general.scalars).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(op) reversed \(reversed) n \(n)")
+                    var unique = try Tensor(a.scalars, shape: a.shape)
+                    try unique.applyScalar(op, 2.7, reversed: reversed)
+                    XCTAssertTrue(zip(unique.scalars, general.scalars).allSatisfy { $0.bitPattern == $1.bitPattern }, "in place \(op)")
+                    var shared = a
+                    try shared.applyScalar(op, 2.7, reversed: reversed)
+                    XCTAssertTrue(zip(shared.scalars, general.scalars).allSatisfy { $0.bitPattern == $1.bitPattern }, "shared \(op)")
+                    XCTAssertEqual(a.scalars[3], 3 * 0.37 - 11, "a shared operand is not written")
+                }
+            }
+        }
+        let zeroD = try Tensor.binaryScalar(.mul, Tensor(scalar: 3), 2, reversed: false)
+        XCTAssertEqual(zeroD, Tensor(scalar: 6))
+    }
+
     func testBroadcasting() throws {
         let a = T([0, 1, 2, 3, 4, 5], [2, 3])
         XCTAssertEqual(try a + T([10, 20, 30], [3]), T([10, 21, 32, 13, 24, 35], [2, 3]))
