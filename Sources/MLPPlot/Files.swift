@@ -27,7 +27,13 @@ extension Figure {
         if let h = heatmap { return heatmapDrawing(h) }
         let W = 640.0, H = 400.0
         let left = 70.0, right = W - 20, top = title.isEmpty ? 30.0 : 45.0, bottom = H - (xlabel.isEmpty ? 40 : 60)
-        let (x0, x1, y0, y1) = ranges()
+        var (x0, x1, y0, y1) = ranges()
+        // 5% margins, as matplotlib's: extreme points stay off the frame, and a data
+        // range just short of a round value (a sampled sine's -0.9999) still gets its tick.
+        // A histogram keeps its bars on the x axis and its edges at the sides.
+        let mx = (x1 - x0) * 0.05, my = (y1 - y0) * 0.05
+        if bars == nil { x0 -= mx; x1 += mx; y0 -= my }
+        y1 += my
         func X(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (right - left) }
         func Y(_ y: Double) -> Double { bottom - (y - y0) / (y1 - y0) * (bottom - top) }
         var items: [Item] = []

@@ -125,6 +125,20 @@ final class PlotTests: XCTestCase {
         XCTAssertFalse(wellFormed("<svg><g></svg>"))
     }
 
+    /// File plots keep 5% margins, as matplotlib: a sine sampled just short of -1 still
+    /// gets its -1.0 tick, and no point sits on the frame.
+    func testFilePlotMargins() {
+        var f = Figure()
+        let xs = (0..<100).map { 6.28 * Double($0) / 99 }
+        f.series = [Series(kind: .line, x: xs, y: xs.map { sin($0) })]
+        XCTAssertGreaterThan(xs.map { sin($0) }.min()!, -1)
+        let svg = f.renderSVG()
+        XCTAssertTrue(svg.contains(">-1.0<") && svg.contains(">1.0<"), "ticks at both round ends")
+        var h = Figure()
+        h.bars = Bars(edges: [0, 1, 2], counts: [3, 5])
+        XCTAssertTrue(h.renderSVG().contains(">0<"), "a histogram's axis stays at 0")
+    }
+
     func testBrailleCanvas() {
         var c = BrailleCanvas(width: 2, height: 1)
         for y in 0..<4 { for x in 0..<2 { c.set(x, y) } }
