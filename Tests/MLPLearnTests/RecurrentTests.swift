@@ -223,22 +223,56 @@ final class RecurrentTests: XCTestCase {
                   input([g], 4), input([bs, n], 5), input([bs, n], 6)]
         let seed = input([bs, t, n], 7)
         func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
-            let (oldThreads, oldWork, oldSplit) = (BLASThreads.count, recurrentParallelWork, splitProductWork)
-            BLASThreads.count = threads; recurrentParallelWork = 0; splitProductWork = 1
-            defer { BLASThreads.count = oldThreads; recurrentParallelWork = oldWork; splitProductWork = oldSplit }
-                XCTAssertEqual(recurrentParts(bs: bs, work: 1), threads)
-            let tape = Tape(checkNaN: false)
-            let vs = xs.map { Variable(leaf: $0, tape: tape) }
-            let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: true,
+            try onProductThreads(threads) {
+                let tape = Tape(checkNaN: false)
+                let vs = xs.map { Variable(leaf: $0, tape: tape) }
+                let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], returnSequences: true,
+                                                  workspace: Workspace(), as: S.self)
+                try y.backward(seed: seed)
+                return [y.value, h, c] + vs.map { $0.grad! }
+            }
+        }
+        try assertTwoThreadsAgree { f32, threads in f32 ? try run(Float.self, threads: threads) : try run(Double.self, threads: threads) }
+    }
+
+    /// Results on two threads against one thread: float64 to 1e-13, float32 to 1e-6.
+    func assertTwoThreadsAgree(file: StaticString = #filePath, line: UInt = #line,
+                               _ run: (_ float32: Bool, _ threads: Int) throws -> [Tensor]) throws {
+        for (f32, tol) in [(false, 1e-13), (true, 1e-6)] {
+            let one = try run(f32, 1), two = try run(f32, 2)
+            for k in one.indices {
+                XCTAssertLessThan(try Autograd.relativeError([two[k]], [one[k]]), tol, "result \(k), float32 \(f32)", file: file, line: line)
+            }
+        }
+    }
+
+    /// body with batch rows split over `threads` product threads whatever the size.
+    func onProductThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        let (oldThreads, oldWork, oldSplit) = (BLASThreads.count, recurrentParallelWork, splitProductWork)
+        BLASThreads.count = threads; recurrentParallelWork = 0; splitProductWork = 1
+        defer { BLASThreads.count = oldThreads; recurrentParallelWork = oldWork; splitProductWork = oldSplit }
+        XCTAssertEqual(recurrentParts(bs: 17, work: 1), threads)
+        return try body()
+    }
+
+    /// The GRU's batch rows on two threads: the same outputs and gradients as on one
+    /// thread (to rounding: the sigmoid pairs elements differently), in both precisions.
+    func testGRURowsOnTwoThreads() throws {
+        let (bs, t, d, n) = (17, 9, 5, 12), g = 3 * n
+        let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                  input([2, g], 4), input([bs, n], 5)]
+        let seed = input([bs, t, n], 7)
+        func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
+            try onProductThreads(threads) {
+                let tape = Tape(checkNaN: false)
+                let vs = xs.map { Variable(leaf: $0, tape: tape) }
+                let (y, h) = try GRU.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], returnSequences: true,
                                               workspace: Workspace(), as: S.self)
-            try y.backward(seed: seed)
-            return [y.value, h, c] + vs.map { $0.grad! }
+                try y.backward(seed: seed)
+                return [y.value, h] + vs.map { $0.grad! }
+            }
         }
-        for (type, tol) in [(0, 1e-13), (1, 1e-6)] {
-            let one = type == 0 ? try run(Double.self, threads: 1) : try run(Float.self, threads: 1)
-            let two = type == 0 ? try run(Double.self, threads: 2) : try run(Float.self, threads: 2)
-            for k in one.indices { XCTAssertLessThan(try Autograd.relativeError([two[k]], [one[k]]), tol, "result \(k)") }
-        }
+        try assertTwoThreadsAgree { f32, threads in f32 ? try run(Float.self, threads: threads) : try run(Double.self, threads: threads) }
     }
 
     /// The packed Float product against a plain triple loop: 4-row blocks and single rows,

@@ -62,7 +62,7 @@ public final class GRU: RecurrentLayer, Layer {
         let Bi = biases.base, Br = biases.base + g, BV = bv.base
         for j in 0..<(2 * g) { Bi[j] = S(BV[j]) }
         let proj = workspace.scratch(bs * T * g, S.self)
-        rgemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g, accumulate: false)
+        bigGemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g)
         let asx = workspace.scratch(T * bg, S.self)  // x W + b_in, then z, r, ĥ after activation
         let qs = workspace.scratch(T * bg, S.self)   // h U + b_rec
         let A = asx.base, Q = qs.base, P = proj.base
@@ -81,24 +81,38 @@ public final class GRU: RecurrentLayer, Layer {
         let rec = workspace.scratch(bg, S.self)
         let R = rec.base
         defer { withExtendedLifetime((biases, proj, rec)) {} }   // read through raw pointers until the end
-        for t in 0..<T {
-            rgemm(false, false, bs, g, n, HS + t * bn, n, U, g, R, g, accumulate: false)
-            let at = A + t * bg, qt = Q + t * bg
-            for bi in 0..<bs {
-                let r = R + bi * g, d = qt + bi * n
-                for q in 0..<3 {
-                    let rq = r + q * n, dq = d + q * bn, bq = Br + q * n
-                    for j in 0..<n { dq[j] = rq[j] + bq[j] }
+        // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
+        let forwardRows = { (_: Int, b0: Int, b1: Int) in
+            let rows = b1 - b0, rn = rows * n, o = b0 * n
+            for t in 0..<T {
+                rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
+                let at = A + t * bg, qt = Q + t * bg
+                for bi in b0..<b1 {
+                    let r = R + bi * g, d = qt + bi * n
+                    for q in 0..<3 {
+                        let rq = r + q * n, dq = d + q * bn, bq = Br + q * n
+                        for j in 0..<n { dq[j] = rq[j] + bq[j] }
+                    }
                 }
+                if rows == bs {   // gates z and r are adjacent
+                    for k in 0..<(2 * bn) { at[k] += qt[k] }
+                    S.sigmoids(at, 2 * bn)
+                } else {
+                    for q in 0..<2 {
+                        let aq = at + q * bn + o, qq = qt + q * bn + o
+                        for k in 0..<rn { aq[k] += qq[k] }
+                        S.sigmoids(aq, rn)
+                    }
+                }
+                let zg = at + o, rg = at + bn + o, hg = at + 2 * bn + o, qh = qt + 2 * bn + o
+                for k in 0..<rn { hg[k] += rg[k] * qh[k] }
+                S.tanhs(hg, hg, rn)
+                let hp = HS + t * bn + o, hn = HS + (t + 1) * bn + o
+                for k in 0..<rn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
             }
-            for k in 0..<(2 * bn) { at[k] += qt[k] }
-            S.sigmoids(at, 2 * bn)
-            let zg = at, rg = at + bn, hg = at + 2 * bn, qh = qt + 2 * bn
-            for k in 0..<bn { hg[k] += rg[k] * qh[k] }
-            S.tanhs(hg, hg, bn)
-            let hp = HS + t * bn, hn = HS + (t + 1) * bn
-            for k in 0..<bn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
         }
+        let parts = recurrentParts(bs: bs, work: T * bg * n)
+        splitRows(bs, parts, forwardRows)
         let hT = doubles(HS + T * bn, [bs, n])
         let out = returnSequences ? stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
@@ -112,45 +126,41 @@ public final class GRU: RecurrentLayer, Layer {
             defer { withExtendedLifetime((das, dqs, dhs)) {} }
             let DA = das.base, DQ = dqs.base, DH = dhs.base
             DH.update(repeating: 0, count: bn)
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                if returnSequences {
-                    for bi in 0..<bs {
-                        let src = G + (bi * T + t) * n, dst = DH + bi * n
-                        for j in 0..<n { dst[j] += S(src[j]) }
+            let backwardRows = { (_: Int, b0: Int, b1: Int) in
+                for t in stride(from: T - 1, through: 0, by: -1) {
+                    addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, returnSequences: returnSequences)
+                    let at = A + t * bg, qh = Q + t * bg + 2 * bn
+                    let zg = at, rg = at + bn, hg = at + 2 * bn
+                    let hp = HS + t * bn
+                    let dat = DA + t * bg, dqt = DQ + t * bg
+                    for bi in b0..<b1 {
+                        let o = bi * n, da = dat + bi * g, dq = dqt + bi * g
+                        // eight lanes at a time (the scalar loop stays scalar: its pointers
+                        // might alias), then one at a time; the same formula for both
+                        var j = 0
+                        while j + 8 <= n {
+                            let k = o + j
+                            let d = gruGateGradients(load8(DH + k), load8(zg + k), load8(rg + k), load8(hg + k),
+                                                     load8(hp + k), load8(qh + k))
+                            store8(da + j, d.z); store8(da + n + j, d.r); store8(da + 2 * n + j, d.h)
+                            store8(dq + j, d.z); store8(dq + n + j, d.r); store8(dq + 2 * n + j, d.qh)
+                            store8(DH + k, d.carry)
+                            j += 8
+                        }
+                        while j < n {
+                            let k = o + j
+                            let d = gruGateGradients(DH[k], zg[k], rg[k], hg[k], hp[k], qh[k])
+                            da[j] = d.z; da[n + j] = d.r; da[2 * n + j] = d.h
+                            dq[j] = d.z; dq[n + j] = d.r; dq[2 * n + j] = d.qh
+                            DH[k] = d.carry
+                            j += 1
+                        }
                     }
-                } else if t == T - 1 {
-                    for k in 0..<bn { DH[k] += S(G[k]) }
+                    // dh_{t-1} = d z + dq_t U^T
+                    rgemm(false, true, b1 - b0, n, g, dqt + b0 * g, g, U, g, DH + b0 * n, n, accumulate: true)
                 }
-                let at = A + t * bg, qh = Q + t * bg + 2 * bn
-                let zg = at, rg = at + bn, hg = at + 2 * bn
-                let hp = HS + t * bn
-                let dat = DA + t * bg, dqt = DQ + t * bg
-                for bi in 0..<bs {
-                    let o = bi * n, da = dat + bi * g, dq = dqt + bi * g
-                    // eight lanes at a time (the scalar loop stays scalar: its pointers
-                    // might alias), then one at a time; the same formula for both
-                    var j = 0
-                    while j + 8 <= n {
-                        let k = o + j
-                        let d = gruGateGradients(load8(DH + k), load8(zg + k), load8(rg + k), load8(hg + k),
-                                                 load8(hp + k), load8(qh + k))
-                        store8(da + j, d.z); store8(da + n + j, d.r); store8(da + 2 * n + j, d.h)
-                        store8(dq + j, d.z); store8(dq + n + j, d.r); store8(dq + 2 * n + j, d.qh)
-                        store8(DH + k, d.carry)
-                        j += 8
-                    }
-                    while j < n {
-                        let k = o + j
-                        let d = gruGateGradients(DH[k], zg[k], rg[k], hg[k], hp[k], qh[k])
-                        da[j] = d.z; da[n + j] = d.r; da[2 * n + j] = d.h
-                        dq[j] = d.z; dq[n + j] = d.r; dq[2 * n + j] = d.qh
-                        DH[k] = d.carry
-                        j += 1
-                    }
-                }
-                // dh_{t-1} = d z + dq_t U^T
-                rgemm(false, true, bs, n, g, dqt, g, U, g, DH, n, accumulate: true)
             }
+            splitRows(bs, parts, backwardRows)
             let dw = inputWeightGradient(X, DA, g, bs: bs, T: T, D: D, workspace)
             let du = rowProduct(HS, n, DQ, g, rows: bs * T)
             let db = try Tensor.zeros([2, g])

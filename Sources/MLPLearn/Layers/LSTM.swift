@@ -181,14 +181,7 @@ public final class LSTM: RecurrentLayer, Layer {
             let backwardRows = { (p: Int, b0: Int, b1: Int) in
                 let rows = b1 - b0
                 for t in stride(from: T - 1, through: 0, by: -1) {
-                    if returnSequences {
-                        for bi in b0..<b1 {
-                            let src = G + (bi * T + t) * n, dst = DH + bi * n
-                            for j in 0..<n { dst[j] += S(src[j]) }
-                        }
-                    } else if t == T - 1 {
-                        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k]) }
-                    }
+                    addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, returnSequences: returnSequences)
                     let zt = Z + t * bg
                     let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
                     let cp = CS + t * bn, tc = TC + t * bn

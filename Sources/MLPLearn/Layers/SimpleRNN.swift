@@ -142,14 +142,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
             let DZ = dzs.base, DH = dhs.base
             DH.update(repeating: 0, count: bn)
             for t in stride(from: T - 1, through: 0, by: -1) {
-                if returnSequences {
-                    for bi in 0..<bs {
-                        let src = G + (bi * T + t) * n, dst = DH + bi * n
-                        for j in 0..<n { dst[j] += S(src[j]) }
-                    }
-                } else if t == T - 1 {
-                    for k in 0..<bn { DH[k] += S(G[k]) }
-                }
+                addStepGradient(G, into: DH, step: t, T: T, n: n, rows: 0, bs, returnSequences: returnSequences)
                 let h = HS + (t + 1) * bn, z = needZ ? Zs + t * bn : h, dz = DZ + t * bn
                 for k in 0..<bn { dz[k] = DH[k] * S(derivative(act, h[k].double, z[k].double)) }
                 rgemm(false, true, bs, n, n, dz, n, U, n, DH, n, accumulate: false)
