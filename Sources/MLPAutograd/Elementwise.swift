@@ -23,7 +23,7 @@ extension Variable {
             return try make("/", out, [a, b]) { g in try both({ try g / y }, { try (g * out).map(.negate) / y }) }
         case .pow:
             return try make("^", out, [a, b]) { g in
-                try both({ try g * (try y * Tensor.binary(.pow, x, try y - 1)) },
+                try both({ try g * (try y * Tensor.binary(.pow, x, y - 1)) },
                          { try g * out * Variable.logOrZero(x, out) })
             }
         case .mod:
@@ -42,7 +42,7 @@ extension Variable {
 
     /// log(x) where x > 0, else 0: d(x^y)/dy = x^y log x, taken as 0 where x^y is 0 (PyTorch's convention).
     static func logOrZero(_ x: Tensor, _ out: Tensor) throws -> Tensor {
-        try Tensor.where(try Tensor.binary(.eq, out, 0), try Tensor.zeros(x.shape), x.map(.log))
+        try Tensor.where(Tensor.binary(.eq, out, 0), try Tensor.zeros(x.shape), x.map(.log))
     }
 
     /// a op c (or c op a when `reversed`) for a number c: the scalar kernels, no broadcast tensor.
@@ -86,7 +86,7 @@ extension Variable {
         case .negate: d = { g in g.map(.negate) }
         case .exp: d = { g in try g * out }
         case .log: d = { g in try g / x }
-        case .sqrt: d = { g in try Tensor.binary(.mul, try g / out, 0.5) }
+        case .sqrt: d = { g in Tensor.binary(.mul, try g / out, 0.5) }
         case .sin: d = { g in try g * x.map(.cos) }
         case .cos: d = { g in try (g * x.map(.sin)).map(.negate) }
         case .tan: d = { g in try g * Tensor.binary(.add, out.map(.square), 1) }

@@ -80,7 +80,7 @@ final class TensorValue: MLPObject {
             if let o = otherTensor {
                 r = reversed ? try Tensor.binaryIntoNew(top, o.t, t) : try Tensor.binaryIntoNew(top, t, o.t)
             } else if case .number(let x) = other {
-                r = try Tensor.binaryScalar(top, t, x, reversed: reversed)
+                r = Tensor.binaryScalar(top, t, x, reversed: reversed)
             } else { return nil }
         } catch { throw MLPError.runtime(tensorMessage(error)) }
         return TensorValue.result(r, comparison: top.isComparison)

@@ -168,11 +168,13 @@ extension Tensor {
     /// for + - * / no tensor is made for x and no broadcast shape is worked out (a
     /// loop's `x * 0.5` cost half again as much as `x * y`). The same bits as `binary`
     /// with `Tensor(scalar: x)`.
-    public static func binaryScalar(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool) throws -> Tensor {
+    public static func binaryScalar(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool) -> Tensor {
         let out = Tensor(uninitializedShape: a.shape)
         if scalarArith(op, a, x, reversed: reversed, into: out) { return out }
+        // the other ops with x as a 0-d tensor, still without working out a broadcast shape
         let s = Tensor(scalar: x)
-        return reversed ? try binaryIntoNew(op, s, a) : try binaryIntoNew(op, a, s)
+        if reversed { binaryKernel(op, s, a, into: out) } else { binaryKernel(op, a, s, into: out) }
+        return out
     }
 
     /// `self = self op x` (`x op self` when reversed), in place when the storage is not shared.
