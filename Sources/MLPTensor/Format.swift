@@ -44,7 +44,7 @@ extension Tensor {
     static func cFormat8(_ format: String, _ x: Double) -> String {
         var buf = [CChar](repeating: 0, count: 64)
         _ = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
-        return String(cString: buf)
+        return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
 

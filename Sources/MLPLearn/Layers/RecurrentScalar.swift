@@ -13,7 +13,7 @@ public enum ComputeType: String, Sendable {
 }
 
 /// Double or Float: the products, gate activations and conversions a fused op needs.
-protocol RecurrentScalar: BinaryFloatingPoint, SIMDScalar, GateMath {
+protocol RecurrentScalar: BinaryFloatingPoint, SIMDScalar, GateMath, Codable {
     init(_ value: Double)
     var double: Double { get }
     /// BLAS's C (m x n) (= or +=) op(A) @ op(B), row-major with leading dimensions (see rgemm).
