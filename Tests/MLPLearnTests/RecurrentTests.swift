@@ -275,6 +275,28 @@ final class RecurrentTests: XCTestCase {
         try assertTwoThreadsAgree { f32, threads in f32 ? try run(Float.self, threads: threads) : try run(Double.self, threads: threads) }
     }
 
+    /// simple_rnn's batch rows on two threads against one, with tanh and with softplus
+    /// (whose backward reads the kept pre-activations), in both precisions.
+    func testSimpleRNNRowsOnTwoThreads() throws {
+        let (bs, t, d, n) = (17, 9, 5, 12)
+        let xs = [input([bs, t, d], 1), input([d, n], 2, lo: -0.4, hi: 0.4), input([n, n], 3, lo: -0.3, hi: 0.3),
+                  input([n], 4), input([bs, n], 5)]
+        let seed = input([bs, t, n], 7)
+        for act in [Activation.tanh, .softplus] {
+            func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
+                try onProductThreads(threads) {
+                    let tape = Tape(checkNaN: false)
+                    let vs = xs.map { Variable(leaf: $0, tape: tape) }
+                    let (y, h) = try SimpleRNN.sequence(vs[0], vs[1], vs[2], vs[3], vs[4], act, returnSequences: true,
+                                                        workspace: Workspace(), as: S.self)
+                    try y.backward(seed: seed)
+                    return [y.value, h] + vs.map { $0.grad! }
+                }
+            }
+            try assertTwoThreadsAgree { f32, threads in f32 ? try run(Float.self, threads: threads) : try run(Double.self, threads: threads) }
+        }
+    }
+
     /// The packed Float product against a plain triple loop: 4-row blocks and single rows,
     /// columns in groups (an LSTM's gates) and in one block, added to C or written over it.
     func testPackedProduct() {

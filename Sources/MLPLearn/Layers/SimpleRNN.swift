@@ -111,7 +111,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         let Bi = bias.base, BV = bv.base
         for j in 0..<n { Bi[j] = S(BV[j]) }
         let proj = workspace.scratch(bs * T * n, S.self)
-        rgemm(false, false, bs * T, n, D, X, D, W, n, proj.base, n, accumulate: false)
+        bigGemm(false, false, bs * T, n, D, X, D, W, n, proj.base, n)
         let hst = workspace.scratch((T + 1) * bn, S.self)   // h_{t-1} at t: h0 first
         let zs = workspace.scratch(needZ ? T * bn : 0, S.self)   // pre-activations where the derivative needs them
         let HS = hst.base, Zs = zs.base, P = proj.base, H0 = h0v.base
@@ -123,11 +123,16 @@ public final class SimpleRNN: RecurrentLayer, Layer {
                 for j in 0..<n { dst[j] = src[j] + Bi[j] }
             }
         }
-        for t in 0..<T {
-            let hn = HS + (t + 1) * bn
-            rgemm(false, false, bs, n, n, HS + t * bn, n, U, n, hn, n, accumulate: true)
-            if needZ { (Zs + t * bn).update(from: hn, count: bn) }
-            activateScalars(act, hn, bn)
+        // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
+        let parts = recurrentParts(bs: bs, work: T * bn * n)
+        splitRows(bs, parts) { _, b0, b1 in
+            let rows = b1 - b0, rn = rows * n, o = b0 * n
+            for t in 0..<T {
+                let hn = HS + (t + 1) * bn + o
+                rgemm(false, false, rows, n, n, HS + t * bn + o, n, U, n, hn, n, accumulate: true)
+                if needZ { (Zs + t * bn + o).update(from: hn, count: rn) }
+                activateScalars(act, hn, rn)
+            }
         }
         let hT = doubles(HS + T * bn, [bs, n])
         let out = returnSequences ? stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
@@ -141,11 +146,14 @@ public final class SimpleRNN: RecurrentLayer, Layer {
             defer { withExtendedLifetime((dzs, dhs)) {} }
             let DZ = dzs.base, DH = dhs.base
             DH.update(repeating: 0, count: bn)
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                addStepGradient(G, into: DH, step: t, T: T, n: n, rows: 0, bs, returnSequences: returnSequences)
-                let h = HS + (t + 1) * bn, z = needZ ? Zs + t * bn : h, dz = DZ + t * bn
-                for k in 0..<bn { dz[k] = DH[k] * S(derivative(act, h[k].double, z[k].double)) }
-                rgemm(false, true, bs, n, n, dz, n, U, n, DH, n, accumulate: false)
+            splitRows(bs, parts) { _, b0, b1 in
+                let rows = b1 - b0, o = b0 * n
+                for t in stride(from: T - 1, through: 0, by: -1) {
+                    addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, returnSequences: returnSequences)
+                    let h = HS + (t + 1) * bn, z = needZ ? Zs + t * bn : h, dz = DZ + t * bn
+                    for k in o..<(o + rows * n) { dz[k] = DH[k] * S(derivative(act, h[k].double, z[k].double)) }
+                    rgemm(false, true, rows, n, n, dz + o, n, U, n, DH + o, n, accumulate: false)
+                }
             }
             let dw = inputWeightGradient(X, DZ, n, bs: bs, T: T, D: D, workspace)
             let du = rowProduct(HS, n, DZ, n, rows: bs * T)
