@@ -37,26 +37,14 @@ extension Tensor {
             return (loss, softmax)
         }
         let probs = Tensor(uninitializedShape: shape)
-        let z = storage.pointer, p = probs.storage.pointer, l = loss.storage.pointer
+        let z = storage.pointer, l = loss.storage.pointer
         if rows == 0 { return (loss, probs) }
-        // shifted by each row's maximum, then one (vectorised, threaded) exp over all rows
-        let maxima = UnsafeMutablePointer<Double>.allocate(capacity: rows)
-        defer { maxima.deallocate() }
-        for r in 0..<rows {
-            let zr = z + r &* c, pr = p + r &* c
-            let m = reduceLane(.max, zr, c, 1)
-            maxima[r] = m
-            for j in 0..<c { pr[j] = zr[j] - m }
-        }
-        expKernel(p, p, rows &* c)
+        // the softmax itself (rows on the kernel threads), then each row's loss from its log Σ exp
+        let lse = UnsafeMutablePointer<Double>.allocate(capacity: rows)
+        defer { lse.deallocate() }
+        Tensor.softmaxRows(z, probs.storage.pointer, rows: rows, c, logSumExp: lse)
         let targets: UnsafeMutablePointer<Double>? = if case .rows(let t) = target { t.storage.pointer } else { nil }
-        for r in 0..<rows {
-            let zr = z + r &* c, pr = p + r &* c
-            let s = sumContiguous(pr, c)
-            let logSumExp = maxima[r] + Glibc.log(s), inv = 1 / s
-            for j in 0..<c { pr[j] *= inv }
-            l[r] = crossEntropyRow(zr, c, logSumExp, r, targets, target)
-        }
+        for r in 0..<rows { l[r] = crossEntropyRow(z + r &* c, c, lse[r], r, targets, target) }
         return (loss, probs)
     }
 

@@ -217,16 +217,13 @@ extension Tensor {
         if ndim == 0 { return Tensor(scalar: storage.pointer[0].isNaN ? .nan : 1) }
         let a = try normalizeAxis(axis, "softmax")
         let n = shape[a]
-        if a == ndim - 1 && n > 0 && n <= sumChunk {
-            // rows of the last axis, several rows per thread when large (each row computed as below)
-            let out = Tensor(uninitializedShape: shape), src = storage.pointer, dst = out.storage.pointer
-            parallelFor(count / n, minPerThread: Swift.max(1, (1 << 14) / n), grain: Swift.max(1, (1 << 12) / n)) { lo, hi in
-                for r in lo..<hi { softmaxRow(src + r &* n, dst + r &* n, n, threaded: false) }
-            }
+        if a == ndim - 1 && n > 0 {
+            let out = Tensor(uninitializedShape: shape)
+            Tensor.softmaxRows(storage.pointer, out.storage.pointer, rows: count / n, n)
             return out
         }
         return mapLanes(a) { src, dst, n, st in
-            if st == 1 { softmaxRow(src, dst, n, threaded: true); return }
+            if st == 1 { _ = Tensor.softmaxRow(src, dst, n, threaded: true); return }
             let m = reduceLane(.max, src, n, st)
             var s = 0.0
             for j in 0..<n { let e = mlpExp(src[j &* st] - m); dst[j &* st] = e; s += e }
@@ -235,15 +232,39 @@ extension Tensor {
         }
     }
 
+    /// Softmax of `rows` contiguous rows of n > 0 values from src into dst, several rows
+    /// per thread when they are short and many; `logSumExp`, when given, receives each
+    /// row's log Σ exp (a cross-entropy's).
+    static func softmaxRows(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, rows: Int, _ n: Int,
+                            logSumExp lse: UnsafeMutablePointer<Double>? = nil) {
+        if n <= sumChunk {
+            parallelFor(rows, minPerThread: Swift.max(1, (1 << 14) / n), grain: Swift.max(1, (1 << 12) / n)) { lo, hi in
+                for r in lo..<hi {
+                    let (m, s) = softmaxRow(src + r &* n, dst + r &* n, n, threaded: false)
+                    lse?[r] = m + Glibc.log(s)
+                }
+            }
+        } else {
+            for r in 0..<rows {
+                let (m, s) = softmaxRow(src + r &* n, dst + r &* n, n, threaded: true)
+                lse?[r] = m + Glibc.log(s)
+            }
+        }
+    }
+
     /// Softmax of a contiguous lane s[0..<n] into d: shift by the maximum, vector exp in
-    /// place, normalise. `threaded`: the exp may use the kernel threads (not from a worker).
+    /// place, normalise; returns the maximum and the sum of the shifted exps.
+    /// `threaded`: the exp may use the kernel threads (not from a worker).
     @inline(__always)
-    func softmaxRow(_ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int, threaded: Bool) {
+    static func softmaxRow(_ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int,
+                           threaded: Bool) -> (max: Double, sum: Double) {
         let m = reduceLane(.max, s, n, 1)
         for j in 0..<n { d[j] = s[j] - m }
         if threaded { expKernel(d, d, n) } else { expTable.withUnsafeBufferPointer { expKernelSerial(d, d, n, $0.baseAddress!) } }
-        let inv = 1 / sumContiguous(d, n)   // n <= sumChunk from a worker: one block, no threads
+        let sum = sumContiguous(d, n)   // n <= sumChunk from a worker: one block, no threads
+        let inv = 1 / sum
         for j in 0..<n { d[j] *= inv }
+        return (m, sum)
     }
 
     /// Log-softmax along an axis (default the last).
