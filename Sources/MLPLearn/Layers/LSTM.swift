@@ -242,9 +242,7 @@ public final class LSTM: RecurrentLayer, Layer {
             }
             let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
             let dx = needX ? inputGradient(DZ, g, W, bs: bs, T: T, D: D, workspace) : nil
-            let dhT = Tensor(uninitializedShape: [bs, n]), dcT = Tensor(uninitializedShape: [bs, n])
-            for k in 0..<bn { dhT.base[k] = DH[k].double; dcT.base[k] = DC[k].double }
-            return [dx, dw, du, db, needH0 ? dhT : nil, needC0 ? dcT : nil]
+            return [dx, dw, du, db, needH0 ? doubles(DH, [bs, n]) : nil, needC0 ? doubles(DC, [bs, n]) : nil]
         }
         return (y, hT, cT)
     }
