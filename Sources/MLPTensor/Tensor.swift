@@ -51,8 +51,8 @@ public final class TensorStorage {
             // a loop that frees and allocates the same size then gets the same block
             // back. posix_memalign could not reuse the freed block (it asks malloc
             // for more than it keeps), so the heap grew by every other result and
-            // each one faulted in fresh huge pages: a third of a 1024^2 product's
-            // time went to the kernel zeroing them.
+            // each one faulted in fresh huge pages: in slow processes 20-28% of a
+            // 1024^2 product's time went to the kernel zeroing them (perf record).
             let huge = 2 << 20
             let rounded = (bytes &+ huge &- 1) / huge &* huge
             if let raw = malloc(rounded &+ huge) {

@@ -103,7 +103,7 @@ _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 // One arena: the interpreter runs on a second thread, and a thread's own arena is
 // made of 64 MB heaps that glibc unmaps as soon as one is empty, whatever the trim
 // threshold. A loop of 8 MB products then mapped a fresh heap for its results and
-// faulted in their huge pages again (the kernel zeroing them took a third of the
+// faulted in their huge pages again (the kernel zeroing them took 20-28% of the
 // time). Worker threads only see raw pointers, so they do not contend for the arena.
 _ = mallopt(M_ARENA_MAX, 1)
 BLASThreads.configureDefault()
