@@ -24,9 +24,10 @@ extension Tensor {
         let c = shape.last ?? 1
         let rows = c == 0 ? 0 : count / c
         let loss = Tensor(uninitializedShape: Array(shape.dropLast()))
+        let z = storage.pointer, l = loss.storage.pointer
+        let targets: UnsafeMutablePointer<Double>? = if case .rows(let t) = target { t.storage.pointer } else { nil }
         if let softmax, softmax.shape == shape, rows > 0 {
-            let z = storage.pointer, p = softmax.storage.pointer, l = loss.storage.pointer
-            let targets: UnsafeMutablePointer<Double>? = if case .rows(let t) = target { t.storage.pointer } else { nil }
+            let p = softmax.storage.pointer
             for r in 0..<rows {
                 let zr = z + r &* c, pr = p + r &* c
                 var top = 0
@@ -37,13 +38,11 @@ extension Tensor {
             return (loss, softmax)
         }
         let probs = Tensor(uninitializedShape: shape)
-        let z = storage.pointer, l = loss.storage.pointer
         if rows == 0 { return (loss, probs) }
         // the softmax itself (rows on the kernel threads), then each row's loss from its log Σ exp
         let lse = UnsafeMutablePointer<Double>.allocate(capacity: rows)
         defer { lse.deallocate() }
         Tensor.softmaxRows(z, probs.storage.pointer, rows: rows, c, logSumExp: lse)
-        let targets: UnsafeMutablePointer<Double>? = if case .rows(let t) = target { t.storage.pointer } else { nil }
         for r in 0..<rows { l[r] = crossEntropyRow(z + r &* c, c, lse[r], r, targets, target) }
         return (loss, probs)
     }
