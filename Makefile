@@ -29,6 +29,7 @@ GOLDEN_ENV := OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1
 
 test-golden: build
 	$(GOLDEN_ENV) $(MLP) test Tests/golden examples
+	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 $(MLP) test --tolerance 1e-6 Tests/golden examples
 
 # Records the examples' outputs again (after a deliberate change), with the pinned kernels.
 record-examples: build

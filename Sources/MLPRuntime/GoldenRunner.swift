@@ -16,6 +16,15 @@ public struct GoldenRunner {
     public var passed = 0
     /// Scripts found in a folder that carry no expectations and have no `.out` (not tests).
     public var skipped = 0
+    /// The sibling run at the settings users have (more product threads, the CPU's own
+    /// BLAS kernels): every number is compared within this relative tolerance instead
+    /// of exactly (`mlp test --tolerance T`). A file may widen it for itself with
+    /// `# other settings: tolerance T`, or say `# other settings: run only, REASON`
+    /// when its output follows rounding chaotically (a t-SNE layout): then it must end
+    /// as recorded (same error or none) with as many output lines.
+    public var tolerance: Double?
+    /// Files checked by `run only` in a tolerance run.
+    public var runOnly = 0
 
     public init() {}
 
@@ -30,8 +39,9 @@ public struct GoldenRunner {
         if files.isEmpty { writeStderr("mlp test: no .mlp files found\n"); return 64 }
         for f in files { check(f.path, named: f.named) }
         for line in failures { writeStderr(line + "\n") }
-        let failed = files.count - passed - skipped
-        print("\(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+        let failed = files.count - passed - skipped - runOnly
+        if runOnly > 0 { print("\(runOnly) run only (# other settings: run only)") }
+        print("\(passed + runOnly) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
         return failed == 0 ? 0 : 1
     }
 
@@ -47,11 +57,22 @@ public struct GoldenRunner {
         ("# expect error:", .error), ("# expect hint:", .hint), ("# expect:", .output),
     ]
 
-    func expectations(_ source: String) -> (items: [Expectation], tolerance: Double) {
-        var out: [Expectation] = [], tol = 1e-6
+    /// What a file asks of a tolerance run (`# other settings: ...`).
+    enum OtherSettings { case tolerance(Double), runOnly }
+
+    func expectations(_ source: String) -> (items: [Expectation], tolerance: Double, other: OtherSettings?) {
+        var out: [Expectation] = [], tol = 1e-6, other: OtherSettings?
         for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if let r = line.firstRange(of: "# tolerance:") {
                 tol = Double(String(line[r.upperBound...]).trimmingWhitespace()) ?? tol
+                continue
+            }
+            if let r = line.firstRange(of: "# other settings:") {
+                let text = String(line[r.upperBound...]).trimmingWhitespace()
+                if text.hasPrefix("run only") { other = .runOnly }
+                else if text.hasPrefix("tolerance "), let t = Double(text.dropFirst("tolerance ".count).prefix { !$0.isWhitespace }) {
+                    other = .tolerance(t)
+                }
                 continue
             }
             for (marker, kind) in GoldenRunner.markers {
@@ -64,19 +85,24 @@ public struct GoldenRunner {
                 }
             }
         }
-        return (out, tol)
+        return (out, tol, other)
     }
 
     /// Checks one script; `named`: given on the command line (not found in a folder), so it must be a test.
     mutating func check(_ path: String, named: Bool) {
         guard let source = readFile(path) else { failures.append("\(path): cannot read"); return }
         let outPath = String(path.dropLast(4)) + ".out"
-        let (items, tol) = expectations(source)
+        let (items, fileTol, other) = expectations(source)
         if items.isEmpty && !fileExists(outPath) && !record {
             if named { failures.append("\(path): no expectations (add '# expect:' comments or record a .out with MLP_RECORD=1)") }
             else { skipped += 1 }
             return
         }
+        // nil: exact; else the relative tolerance of this file in a tolerance run
+        var loose = tolerance
+        if let t = loose, case .tolerance(let own)? = other { loose = max(t, own) }
+        let onlyRun: Bool
+        if tolerance != nil, case .runOnly? = other { onlyRun = true } else { onlyRun = false }
         let (out, err) = execute(source, path)
         if items.isEmpty {
             let whole = out + (err.map { $0.render(color: false) } ?? "")
@@ -86,9 +112,22 @@ public struct GoldenRunner {
             }
             let want = readFile(outPath) ?? ""
             if whole == want { passed += 1; return }
-            failures.append(firstDifference(path, want, whole))
+            if onlyRun {
+                if sameEnding(want, whole, err) { runOnly += 1 }
+                else { failures.append("\(path): at other settings the run ended differently (\(lineCount(whole)) output lines, \(lineCount(want)) recorded)") }
+                return
+            }
+            if let loose, linesApproxEqual(want, whole, loose) { passed += 1; return }
+            failures.append(firstDifference(path, want, whole, tolerance: loose))
             return
         }
+        if onlyRun {
+            let wantsError = items.contains { $0.kind == .error || $0.kind == .runtimeError }
+            if wantsError == (err != nil) { runOnly += 1 }
+            else { failures.append("\(path): at other settings the run ended differently (\(err.map { $0.message } ?? "no error"))") }
+            return
+        }
+        let tol = loose.map { max($0, fileTol) } ?? fileTol
         let before = failures.count
         var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
@@ -103,7 +142,7 @@ public struct GoldenRunner {
                     continue
                 }
                 let got = lines[k]; k += 1
-                let ok = e.kind == .output ? got == e.text : approxEqual(got, e.text, tol)
+                let ok = e.kind == .output && loose == nil ? got == e.text : approxEqual(got, e.text, tol)
                 if !ok { failures.append("\(path):\(e.line): expected '\(e.text)', got '\(got)'") }
             case .error, .runtimeError:
                 if wantError == nil || e.kind == .error { wantError = e }
@@ -162,11 +201,49 @@ public struct GoldenRunner {
         return out.captured
     }
 
-    func firstDifference(_ path: String, _ want: String, _ got: String) -> String {
+    /// A run-only file's output ended as recorded: as many lines, and the same last
+    /// line when that is an error report.
+    func sameEnding(_ want: String, _ got: String, _ err: MLPError?) -> Bool {
+        guard lineCount(want) == lineCount(got) else { return false }
+        return err == nil || want.hasSuffix(err!.render(color: false))
+    }
+
+    func lineCount(_ s: String) -> Int { s.split(separator: "\n", omittingEmptySubsequences: false).count }
+
+    /// Whole outputs equal line by line up to a relative tolerance on their numbers.
+    func linesApproxEqual(_ want: String, _ got: String, _ tol: Double) -> Bool {
+        let a = want.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = got.split(separator: "\n", omittingEmptySubsequences: false)
+        guard a.count == b.count else { return false }
+        return zip(a, b).allSatisfy { approxEqual(String($1), String($0), tol) || plotLinesClose(String($1), String($0)) }
+    }
+
+    /// Lines of a terminal plot's braille canvas: a curve that moves by a dot row
+    /// changes cells, not numbers. Such lines match at other settings when they have
+    /// the same width and at most a quarter of their braille cells differ.
+    func plotLinesClose(_ got: String, _ want: String) -> Bool {
+        let g = Array(got.unicodeScalars), w = Array(want.unicodeScalars)
+        guard g.count == w.count else { return false }
+        func braille(_ c: Unicode.Scalar) -> Bool { (0x2800...0x28FF).contains(c.value) }
+        var cells = 0, differ = 0
+        for (x, y) in zip(g, w) {
+            if braille(x) != braille(y) && x != " " && y != " " { return false }
+            guard braille(x) || braille(y) else { if x != y { return false }; continue }
+            cells += 1
+            if x != y { differ += 1 }
+        }
+        return cells > 0 && differ * 4 <= cells
+    }
+
+    func firstDifference(_ path: String, _ want: String, _ got: String, tolerance: Double? = nil) -> String {
         let a = want.split(separator: "\n", omittingEmptySubsequences: false)
         let b = got.split(separator: "\n", omittingEmptySubsequences: false)
         for i in 0..<max(a.count, b.count) {
             let x = i < a.count ? String(a[i]) : "<end>", y = i < b.count ? String(b[i]) : "<end>"
+            if let tolerance {
+                if approxEqual(y, x, tolerance) || plotLinesClose(y, x) { continue }
+                return "\(path):\(i + 1): expected '\(x)', got '\(y)' (relative tolerance \(tolerance), other settings)"
+            }
             if x != y { return "\(path):\(i + 1): expected '\(x)', got '\(y)' (whole output differs from the .out file; MLP_RECORD=1 re-records)" }
         }
         return "\(path): output differs from the .out file"

@@ -36,8 +36,8 @@ func gemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ b: UnsafeP
     } else if m == 1 {
         cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, 0, c, 1)
     } else {
-        splitProduct(false, false, m, n, k, a, k, b, n, c, n, threads: BLASThreads.count) { m, n, a, b, c in
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+        splitProduct(false, false, m, n, k, a, k, b, n, c, n, threads: BLASThreads.count) { m, n, a, lda, b, ldb, c, ldc in
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
         }
     }
 }
@@ -102,9 +102,9 @@ extension Tensor {
         if m == 0 || n == 0 || k == 0 { return out }
         let lda = a.shape[1], ldb = b.shape[1]
         splitProduct(transposeA, transposeB, m, n, k, a.storage.pointer, lda, b.storage.pointer, ldb, out.storage.pointer, n,
-                     threads: BLASThreads.count) { m, n, pa, pb, pc in
+                     threads: BLASThreads.count) { m, n, pa, lda, pb, ldb, pc, ldc in
             cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(n))
+                        Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(ldc))
         }
         out.setShape([m, n])
         return out

@@ -15,9 +15,9 @@ extension Tensor {
         defer { fa.deallocate(); fb.deallocate(); fc.deallocate() }
         let lda = a.shape[1], ldb = b.shape[1]
         splitProduct(transposeA, transposeB, m, n, k, UnsafePointer(fa), lda, UnsafePointer(fb), ldb, fc, n,
-                     threads: BLASThreads.count) { m, n, pa, pb, pc in
+                     threads: BLASThreads.count) { m, n, pa, lda, pb, ldb, pc, ldc in
             cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                         Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(n))
+                         Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda), pb, Int32(ldb), 0, pc, Int32(ldc))
         }
         let o = out.storage.pointer
         parallelFor(m &* n) { lo, hi in for i in lo..<hi { o[i] = Double(fc[i]) } }

@@ -90,23 +90,26 @@ nonisolated(unsafe) public var splitProductWork = 1 << 20
 
 /// C (m x n) = op(A) op(B), row-major with leading dimensions, as BLAS blocks on
 /// up to `threads` threads: rows of C when m >= n, else columns, each block at
-/// least `splitProductWork` multiply-adds. `call` gets each block's m, n and
-/// pointers (the same arguments as a cblas_?gemm call without the scalars).
+/// least `splitProductWork` multiply-adds. `call` gets each block as a complete
+/// cblas_?gemm argument list without the scalars (rows, columns, A, lda, B, ldb,
+/// C, ldc): a block is narrower than C, so its width is never a leading dimension
+/// (a closure that read the block's n as ldc wrote every entry wrong on 2 threads).
 @inline(__always)
 public func splitProduct<T>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                            _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
                            _ c: UnsafeMutablePointer<T>, _ ldc: Int, threads: Int,
-                           _ call: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+                           _ call: (_ m: Int, _ n: Int, _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
+                                    _ c: UnsafeMutablePointer<T>, _ ldc: Int) -> Void) {
     let parts = Swift.min(threads, m &* n &* k / Swift.max(splitProductWork, 1), Swift.max(m, n) / 8)
-    if parts <= 1 { call(m, n, a, b, c); return }
+    if parts <= 1 { call(m, n, a, lda, b, ldb, c, ldc); return }
     let byRows = m >= n
     onThreads(parts) { p in
         if byRows {
             let r0 = m &* p / parts, r1 = m &* (p &+ 1) / parts
-            call(r1 &- r0, n, transA ? a + r0 : a + r0 &* lda, b, c + r0 &* ldc)
+            call(r1 &- r0, n, transA ? a + r0 : a + r0 &* lda, lda, b, ldb, c + r0 &* ldc, ldc)
         } else {
             let c0 = n &* p / parts, c1 = n &* (p &+ 1) / parts
-            call(m, c1 &- c0, a, transB ? b + c0 &* ldb : b + c0, c + c0)
+            call(m, c1 &- c0, a, lda, transB ? b + c0 &* ldb : b + c0, ldb, c + c0, ldc)
         }
     }
 }

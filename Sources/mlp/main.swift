@@ -57,7 +57,14 @@ func main() -> Int32 {
     if !onlyFile && args.first == "test" {
         var runner = GoldenRunner()
         runner.record = getenv("MLP_RECORD").map { String(cString: $0) == "1" } ?? false
-        let paths = Array(args.dropFirst())
+        var paths = Array(args.dropFirst())
+        if paths.first == "--tolerance" {
+            guard paths.count >= 2, let t = Double(paths[1]), t >= 0, t.isFinite else {
+                fail("mlp test --tolerance needs a relative tolerance such as 1e-6, got '\(paths.count >= 2 ? paths[1] : "")'")
+            }
+            runner.tolerance = t
+            paths.removeFirst(2)
+        }
         return runner.run(paths.isEmpty ? ["."] : paths)
     }
     if !onlyFile && args.first == "doc" {

@@ -7,7 +7,9 @@ final class ProductTests: XCTestCase {
     /// The package root (this file is Tests/MLPLangTests/GoldenTests.swift).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func run(_ executable: String, _ args: [String]) throws -> (Int32, String) {
+    /// `pinned`: the kernels and the one product thread the recorded outputs were made
+    /// with; else the settings users have (two product threads, the CPU's own kernels).
+    func run(_ executable: String, _ args: [String], pinned: Bool = true) throws -> (Int32, String) {
         let exe = ProductTests.root.appendingPathComponent(".build/release/\(executable)")
         guard FileManager.default.fileExists(atPath: exe.path) else {
             throw XCTSkip("\(exe.path) is missing: run `swift build -c release` first (make test does)")
@@ -20,8 +22,13 @@ final class ProductTests: XCTestCase {
         // amplify that. Recorded outputs are made with these kernels and one thread, so
         // they repeat on any x86-64 machine with AVX2 (see docs/testing.md).
         var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_CORETYPE"] = "Haswell"
-        env["OPENBLAS_NUM_THREADS"] = "1"
+        if pinned {
+            env["OPENBLAS_CORETYPE"] = "Haswell"
+            env["OPENBLAS_NUM_THREADS"] = "1"
+        } else {
+            env["OPENBLAS_NUM_THREADS"] = "2"
+            env["OMP_NUM_THREADS"] = "2"
+        }
         p.environment = env
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -42,6 +49,15 @@ final class ProductTests: XCTestCase {
     func testExamples() throws {
         let (status, out) = try run("mlp", ["test", "examples"])
         XCTAssertEqual(status, 0, out)
+    }
+
+    /// The sibling of the two runs above at the settings users have: two product
+    /// threads and the CPU's own BLAS kernels, numbers compared within a relative
+    /// tolerance (a wrong product on two threads shipped when every test ran on one).
+    func testGoldenFilesAndExamplesOnTwoThreads() throws {
+        let (status, out) = try run("mlp", ["test", "--tolerance", "1e-6", "Tests/golden", "examples"], pinned: false)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains(" passed, 0 failed"), out)
     }
 
     /// docs/builtins.md is generated from the table; a stale copy fails here.

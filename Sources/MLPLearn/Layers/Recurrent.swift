@@ -219,7 +219,7 @@ func rgemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: In
 func bigGemm<S: RecurrentScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                                  _ a: UnsafePointer<S>, _ lda: Int, _ b: UnsafePointer<S>, _ ldb: Int,
                                  _ c: UnsafeMutablePointer<S>, _ ldc: Int) {
-    splitProduct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, threads: BLASThreads.count) { m, n, a, b, c in
+    splitProduct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, threads: BLASThreads.count) { m, n, a, lda, b, ldb, c, ldc in
         rgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: false)
     }
 }

@@ -1,0 +1,61 @@
+// Every matrix-product path against a plain reference loop at 1, 2 and 3 product
+// threads, over shapes with fewer rows than columns, more, as many, and odd sizes.
+// A block split by columns once handed its own width to BLAS as the leading
+// dimension: every entry was wrong on 2 threads while all tests ran on one.
+import MLPTensor
+import XCTest
+
+final class ThreadedProductTests: XCTestCase {
+    /// (m, k, n): m < n, m > n, m = n, odd, and the shape of the outside report.
+    static let shapes = [(64, 300, 128), (128, 300, 64), (96, 96, 96), (17, 33, 91), (91, 33, 17), (37, 41, 37), (3, 100, 250)]
+
+    /// body on `threads` product threads, splitting whatever the size when `always`.
+    static func onThreads<R>(_ threads: Int, always: Bool, _ body: () throws -> R) rethrows -> R {
+        let (oldThreads, oldWork) = (BLASThreads.count, splitProductWork)
+        BLASThreads.count = threads
+        if always { splitProductWork = 1 }
+        defer { BLASThreads.count = oldThreads; splitProductWork = oldWork }
+        return try body()
+    }
+
+    func transposed(_ t: Tensor) -> Tensor { t.transposed() }
+
+    func testEveryPathAtOneTwoAndThreeThreads() throws {
+        GlobalRandom.seed(12)
+        for (m, k, n) in Self.shapes {
+            let a = try Tensor.randn([m, k]), b = try Tensor.randn([k, n])
+            let want = naiveMatmul(a, b)
+            let at = transposed(a), bt = transposed(b)
+            for threads in [1, 2, 3] {
+                for always in [false, true] {
+                    try Self.onThreads(threads, always: always) {
+                        let tag = "\(m)x\(k)x\(n) on \(threads) threads\(always ? ", always split" : "")"
+                        assertClose(try Tensor.matmul(a, b), want, tol: 1e-12, message: tag)
+                        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                            let x = ta ? at : a, y = tb ? bt : b
+                            assertClose(try Tensor.matmul(x, y, transposeA: ta, transposeB: tb), want, tol: 1e-12,
+                                        message: "\(tag), transposes \(ta) \(tb)")
+                            // float32: relative to the size of the terms (sqrt(k) for unit normals)
+                            assertClose(try Tensor.matmulFloat32(x, y, transposeA: ta, transposeB: tb), want,
+                                        tol: 1e-5 * Double(k).squareRoot(), message: "float32 \(tag), transposes \(ta) \(tb)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Batched operands go through the same GEMM per matrix and through one GEMM for (..., m, k) @ (k, n).
+    func testBatchedProductsOnThreeThreads() throws {
+        GlobalRandom.seed(13)
+        let a = try Tensor.randn([2, 17, 40]), w = try Tensor.randn([40, 90]), b = try Tensor.randn([2, 40, 90])
+        try Self.onThreads(3, always: true) {
+            let c = try Tensor.matmul(a, w), d = try Tensor.matmul(a, b)
+            for i in 0..<2 {
+                let ai = try a.get(.at(i))
+                assertClose(try c.get(.at(i)), naiveMatmul(ai, w), tol: 1e-12)
+                assertClose(try d.get(.at(i)), naiveMatmul(ai, try b.get(.at(i))), tol: 1e-12)
+            }
+        }
+    }
+}
