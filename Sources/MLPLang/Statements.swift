@@ -122,32 +122,60 @@ final class IndexAssignStmt: Stmt {
         self.object = object; self.items = items; self.value = value; self.op = op; super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        var obj = try object.eval(f)
-        let idx = try evalItems(items, f)
-        var v = try value.eval(f)
-        if let op { v = try f.interp.compound(op, try f.interp.index(obj, idx, at: loc), v, at: loc) }
-        if let n = object as? NameExpr, case .object(let o) = obj {
-            // tensors are values: when the variable holds the only reference the object
-            // is updated in place, otherwise an updated copy is written back
-            var ref: MLPObject? = o
-            obj = .nil
-            n.assign(.nil, f)
-            let unique = isKnownUniquelyReferenced(&ref)
-            let target = ref.unsafelyUnwrapped
-            do {
-                if unique, try target.setIndexInPlace(idx, v, f.interp) {
-                    n.assign(.object(target), f)
-                    return .normal
-                }
-                n.assign(try f.interp.setIndex(.object(target), idx, v, at: loc) ?? .object(target), f)
-            } catch {
-                n.assign(.object(target), f)
-                throw error.located(loc)
+        if let n = object as? NameExpr {
+            // a variable: the common case (element loops), without Place's dynamic casts
+            var obj = try n.eval(f)
+            let idx = try evalItems(items, f)
+            let v = try newValue(obj, idx, f)
+            if case .object(let o) = obj {
+                obj = .nil
+                try assignHeld(o, idx, v, f) { n.assign($0, f) }
+            } else if let updated = try f.interp.setIndex(obj, idx, v, at: loc) {
+                n.assign(updated, f)
             }
             return .normal
         }
-        if let updated = try f.interp.setIndex(obj, idx, v, at: loc), let n = object as? NameExpr { n.assign(updated, f) }
+        var (place, obj) = try Place.read(object, f)
+        let idx = try evalItems(items, f)
+        let v = try newValue(obj, idx, f)
+        if case .object(let o) = obj, let slot = place.slot(holding: o, f) {
+            obj = .nil
+            try assignHeld(o, idx, v, f) { slot.store($0, f) }
+        } else if let updated = try f.interp.setIndex(obj, idx, v, at: loc) {
+            try place.write(updated, f, at: loc)
+        }
         return .normal
+    }
+
+    /// The value to store: the right-hand side, combined with the old item for `op=`.
+    @inline(__always)
+    func newValue(_ obj: Value, _ idx: [IndexValue], _ f: Frame) throws(MLPError) -> Value {
+        let v = try value.eval(f)
+        guard let op else { return v }
+        return try f.interp.compound(op, try f.interp.index(obj, idx, at: loc), v, at: loc)
+    }
+
+    /// Sets `idx` of object `o`, taken from a slot that `store` writes: tensors are
+    /// values, so when the slot held the only reference (emptied here, the caller's
+    /// own reference consumed) the object is updated in place, otherwise an updated
+    /// copy is stored back.
+    @inline(__always)
+    func assignHeld(_ o: consuming MLPObject, _ idx: [IndexValue], _ v: Value, _ f: Frame,
+                    _ store: (Value) -> Void) throws(MLPError) {
+        var ref: MLPObject? = o
+        store(.nil)
+        let unique = isKnownUniquelyReferenced(&ref)
+        let target = ref.unsafelyUnwrapped
+        do {
+            if unique, try target.setIndexInPlace(idx, v, f.interp) {
+                store(.object(target))
+                return
+            }
+            store(try f.interp.setIndex(.object(target), idx, v, at: loc) ?? .object(target))
+        } catch {
+            store(.object(target))
+            throw error.located(loc)
+        }
     }
 }
 
