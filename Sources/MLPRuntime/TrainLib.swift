@@ -62,7 +62,12 @@ enum TrainLib {
             let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 4)
             let x = try TensorLib.valueOf(a, 2), y = try TensorLib.valueOf(a, 3)
             a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .number(try Training.step(net, opt, x, y, loss).loss) }
+            return try LayerLib.learn(a) {
+                try Training.checkFinite(x, "x"); try Training.checkFinite(y, "y")
+                let (l, _, fault) = try Training.step(net, opt, x, y, loss)
+                if let fault { warn("train_batch: \(fault); the weights are kept.") }
+                return .number(l)
+            }
         }
         r.fn("evaluate", [p("net"), p("x"), p("y"), lossParam], doc: "The loss of net on x, y (no training), computed in batches.",
              example: "test_loss = evaluate(net, x_test, y_test, loss=crossentropy)") { a throws(MLPError) in

@@ -54,3 +54,21 @@ extension Tensor {
         return true
     }
 }
+
+extension Tensor {
+    /// The first element (in row-major order) that is nan or infinite, with its
+    /// position, or nil when all are finite: for errors that say where bad data is.
+    public func firstNonFinite() -> (position: [Int], value: Double)? {
+        let p = storage.pointer
+        var i = 0
+        while i < count {
+            if !p[i].isFinite {
+                var position = [Int](repeating: 0, count: ndim), rest = i
+                for d in stride(from: ndim - 1, through: 0, by: -1) { position[d] = rest % shape[d]; rest /= shape[d] }
+                return (position, p[i])
+            }
+            i &+= 1
+        }
+        return nil
+    }
+}

@@ -100,8 +100,12 @@ final class LayerTrainingTests: XCTestCase {
         let before = net.parameters.map(\.value)
         var options = TrainOptions()
         options.epochs = 3
-        let h = try Training.fit(net, TestDescent(0.1), .arrays(x, Tensor([.nan, 1, 1, 1])), .mse, options)
-        XCTAssertEqual(h.stopped, "the loss became nan at step 1 (epoch 1)")
+        XCTAssertThrowsError(try Training.fit(net, TestDescent(0.1), .arrays(x, Tensor([.nan, 1, 1, 1])), .mse, options)) { e in
+            XCTAssertEqual("\(e)", "train: y[0] is nan; the training data must be finite.")
+        }
+        // an infinite loss (inputs of 1e200 squared) stops at its step and keeps the weights
+        let h = try Training.fit(net, TestDescent(0.1), .arrays(Tensor.full([4, 1], 1e200), Tensor([1, 1, 1, 1])), .mse, options)
+        XCTAssertEqual(h.stopped, "the loss became inf at step 1 (epoch 1)")
         XCTAssertEqual(net.parameters.map(\.value), before)
     }
 }

@@ -45,13 +45,29 @@ public struct Progress {
 
 public enum Training {
     /// One step on one batch: returns the loss (before the update) and the prediction.
-    /// A nan loss leaves the parameters untouched.
+    /// A loss or gradient that is nan or infinite leaves the parameters untouched and
+    /// comes back as the fault ("the loss became inf").
     @discardableResult
-    public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws -> (loss: Double, prediction: Tensor) {
+    public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws
+        -> (loss: Double, prediction: Tensor, fault: String?) {
         let (value, prediction, params, grads) = try gradients(model, x, y, loss)
+        if !value.isFinite { return (value, prediction, "the loss became \(value.isNaN ? "nan" : "inf")") }
+        for (p, g) in zip(params, grads) {
+            if let (_, bad) = g.firstNonFinite() {
+                return (value, prediction, "the gradient of the \(p.name) became \(bad.isNaN ? "nan" : "inf")")
+            }
+        }
         // the graph is gone here, so the parameters' storage is not shared and updates in place
-        if !value.isNaN { try opt.update(params, grads) }
-        return (value, prediction)
+        try opt.update(params, grads)
+        return (value, prediction, nil)
+    }
+
+    /// Refuses training data with a nan or infinite element, naming its position
+    /// (`x[12, 3] is nan`): training on it would only make the weights nan.
+    public static func checkFinite(_ t: Tensor, _ name: String, _ context: String = "") throws {
+        guard let (position, value) = t.firstNonFinite() else { return }
+        let at = position.isEmpty ? name : "\(name)[\(position.map(String.init).joined(separator: ", "))]"
+        throw LearnError("train: \(at)\(context) is \(value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"); the training data must be finite.")
     }
 
     /// Forward and backward on one batch: the loss, the prediction and each used parameter's gradient.
@@ -64,7 +80,7 @@ public enum Training {
             throw LearnError("loss \(loss.name) must give a number, got a tensor of shape \(Tensor.formatShape(l.value.shape)).")
         }
         let value = l.value.scalars[0]
-        if value.isNaN { return (value, out.value, [], []) }
+        if !value.isFinite { return (value, out.value, [], []) }
         try l.backward()
         let used = pass.used
         return (value, out.value, used.map(\.0), try used.map { p, v in try v.grad ?? Tensor.zeros(p.value.shape) })
@@ -97,14 +113,16 @@ public enum Training {
                            report: (Progress) -> Void = { _ in }, shouldStop: () throws -> Bool = { false }) throws -> History {
         var h = History()
         let batch = Swift.max(1, options.batch)
+        if let (vx, vy) = options.validation { try checkFinite(vx, "the validation x"); try checkFinite(vy, "the validation y") }
         switch data {
         case .batches(let next):
             let steps = options.steps ?? options.epochs
             h.per = "step"
             for s in 0..<steps {
                 let (x, y) = try next()
-                let (l, p) = try step(model, opt, x, y, loss)
-                if l.isNaN { h.stopped = "the loss became nan at step \(s + 1)"; break }
+                try checkFinite(x, "x", " of the batch for step \(s + 1)"); try checkFinite(y, "y", " of the batch for step \(s + 1)")
+                let (l, p, fault) = try step(model, opt, x, y, loss)
+                if let fault { h.stopped = "\(fault) at step \(s + 1)"; break }
                 h.loss.append(l)
                 if options.accuracy { h.accuracy.append((try? Metric.accuracy(p, y)) ?? .nan) }
                 try validate(model, loss, options, &h)
@@ -117,6 +135,7 @@ public enum Training {
             guard y.shape.first == n else {
                 throw LearnError("train: x has \(n) samples, y has \(y.shape.first.map(String.init) ?? "none") (shape \(Tensor.formatShape(y.shape))).")
             }
+            try checkFinite(x, "x"); try checkFinite(y, "y")
             let perEpoch = (n + batch - 1) / batch
             let total = options.steps ?? perEpoch * options.epochs
             h.per = options.steps == nil ? "epoch" : "step"
@@ -131,9 +150,9 @@ public enum Training {
                     let idx = Array(order[start..<Swift.min(start + batch, n)])
                     start += batch
                     let bx = try rows(x, idx, contiguous: !options.shuffle), by = try rows(y, idx, contiguous: !options.shuffle)
-                    let (l, p) = try step(model, opt, bx, by, loss)
+                    let (l, p, fault) = try step(model, opt, bx, by, loss)
                     s += 1
-                    if l.isNaN { h.stopped = "the loss became nan at step \(s) (epoch \(epoch))"; break outer }
+                    if let fault { h.stopped = "\(fault) at step \(s) (epoch \(epoch))"; break outer }
                     let acc = options.accuracy ? ((try? Metric.accuracy(p, by)) ?? .nan) : 0
                     if h.per == "step" {
                         h.loss.append(l)
