@@ -68,9 +68,13 @@ public final class StrObj {
 }
 
 /// Lists are mutable and shared by reference, as in Python.
-public final class ListObj {
+public final class ListObj: Traced {
     public var items: [Value]
-    public init(_ items: [Value]) { self.items = items }
+    public init(_ items: [Value]) { self.items = items; super.init() }
+    override func traverse(_ buffers: UnsafeMutablePointer<BufferSet>?, _ visit: (Traced) -> Void) {
+        withUnsafeMutablePointer(to: &items) { traverseArray($0, buffers, traced, visit) }
+    }
+    override func clear() { items = [] }
 }
 
 /// Keys of dicts: strings, numbers and bools.
@@ -96,12 +100,16 @@ public enum DictKey: Hashable {
 }
 
 /// Dicts keep insertion order.
-public final class DictObj {
+public final class DictObj: Traced {
     public private(set) var keys: [DictKey] = []
     public private(set) var values: [Value] = []
     private var index: [DictKey: Int] = [:]
 
-    public init() {}
+    public override init() { super.init() }
+    override func traverse(_ buffers: UnsafeMutablePointer<BufferSet>?, _ visit: (Traced) -> Void) {
+        withUnsafeMutablePointer(to: &values) { traverseArray($0, buffers, traced, visit) }
+    }
+    override func clear() { keys = []; values = []; index = [:] }
 
     public var count: Int { keys.count }
     public subscript(key: DictKey) -> Value? {
@@ -135,21 +143,29 @@ public final class RangeObj {
 }
 
 /// A value shared between a function and the closures that capture it.
-public final class Cell {
+public final class Cell: Traced {
     public var value: Value
-    init(_ v: Value) { value = v }
+    init(_ v: Value) { value = v; super.init() }
+    override func traverse(_ buffers: UnsafeMutablePointer<BufferSet>?, _ visit: (Traced) -> Void) {
+        if let t = traced(value) { visit(t) }
+    }
+    override func clear() { value = .nil }
 }
 
 /// A user function: its code and the cells it captured.
-public final class Closure {
+public final class Closure: Traced {
     let proto: FunctionDecl
-    let captures: [Cell]
+    private(set) var captures: [Cell]
     /// The same cells, unretained, for access without reference counting (`captures` owns them).
     let cells: UnsafeMutablePointer<Unmanaged<Cell>>
     init(_ proto: FunctionDecl, _ captures: [Cell]) {
         self.proto = proto; self.captures = captures
         cells = .allocate(capacity: max(captures.count, 1))
         for (i, c) in captures.enumerated() { (cells + i).initialize(to: .passUnretained(c)) }
+        super.init()
+    }
+    override func traverse(_ buffers: UnsafeMutablePointer<BufferSet>?, _ visit: (Traced) -> Void) {
+        withUnsafeMutablePointer(to: &captures) { traverseArray($0, buffers, { $0 }, visit) }
     }
     deinit { cells.deallocate() }
     public var name: String { proto.name }

@@ -75,6 +75,10 @@ enum BaseLib {
              example: "t = clock(); work(); print(clock() - t)") { _ throws(MLPError) in
             .number(clockSeconds(CLOCK_MONOTONIC))
         }
+        r.fn("gc", doc: "Frees the lists, dicts and functions that only refer to each other (reference cycles) now, and returns how many were freed. This also happens by itself as they accumulate, as Python's gc.collect().",
+             example: "l = []; push(l, l); l = nil; gc()   # 1") { _ throws(MLPError) in
+            .number(Double(CycleCollector.collect()))
+        }
     }
 }
 

@@ -53,6 +53,8 @@ func main() -> Int32 {
         GlobalRandom.seed(UInt64(ts.tv_nsec) ^ UInt64(ts.tv_sec) &* 0x9E37_79B9 ^ UInt64(getpid()))
     }
     installInterruptHandler()
+    // a collection of reference cycles every N new lists, dicts, cells and closures (tests)
+    if let s = getenv("MLP_GC_STRESS"), let n = Int(String(cString: s)), n > 0 { CycleCollector.minimumThreshold = n }
 
     if !onlyFile && args.first == "test" {
         var runner = GoldenRunner()

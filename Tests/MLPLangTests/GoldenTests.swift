@@ -46,6 +46,29 @@ final class ProductTests: XCTestCase {
         XCTAssertFalse(out.contains("skipped"), "every golden file must carry expectations:\n\(out)")
     }
 
+    /// Runs the release binary on a script and returns its exit status and peak
+    /// resident memory in kB (its own rusage, through wait4).
+    func peakMemory(_ script: String) throws -> (Int32, Int) {
+        let exe = ProductTests.root.appendingPathComponent(".build/release/mlp").path
+        guard FileManager.default.fileExists(atPath: exe) else { throw XCTSkip("\(exe) is missing: run `swift build -c release` first") }
+        var pid: pid_t = 0
+        let argv = [exe, ProductTests.root.appendingPathComponent(script).path]
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        guard posix_spawn(&pid, exe, nil, nil, &cargs, environ) == 0 else { XCTFail("cannot start \(exe)"); return (-1, 0) }
+        var status: Int32 = 0, usage = rusage()
+        _ = wait4(pid, &status, 0, &usage)
+        return ((status >> 8) & 0xff, usage.ru_maxrss)
+    }
+
+    /// A million calls of a function whose local helper calls itself (a reference
+    /// cycle per call, 8 GB before the cycle collector) stay within 50 MB.
+    func testReferenceCyclesAreCollected() throws {
+        let (status, kB) = try peakMemory("Tests/golden/memory/recursive_helper_calls_stay_small.mlp")
+        XCTAssertEqual(status, 0)
+        XCTAssertLessThan(kB, 50 * 1024, "peak resident memory \(kB) kB")
+    }
+
     func testExamples() throws {
         let (status, out) = try run("mlp", ["test", "examples"])
         XCTAssertEqual(status, 0, out)
