@@ -12,13 +12,13 @@ extension ArrayFiles {
             guard input.count - start == n * size else { throw sizeMismatch("IDX file", expected: n * size, actual: input.count - start) }
             return decode(input, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
         }
-        let head = try inflate(input, windowBits: 16 + 15, limit: 4 + 4 * 255, what: "gzip data").bytes
+        let head = try inflate(input, windowBits: 16 + 15, limit: 4 + 4 * 255, reserve: 0, what: "gzip data").bytes
         let (start, n, kind, size, shape) = try idxHeader(head)
         let total = start + n * size
         guard total <= maxInflated(input.count) else {
             throw TensorError("bad IDX header: shape \(shapeString(shape)) needs \(total) bytes, more than \(input.count) gzipped bytes can hold.")
         }
-        let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, what: "gzip data")
+        let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, reserve: total, what: "gzip data")
         guard complete else { throw TensorError("IDX file has bytes after the data (its header declares \(n * size) bytes of data).") }
         guard b.count == total else { throw sizeMismatch("IDX file", expected: n * size, actual: b.count - start) }
         return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)

@@ -3,8 +3,9 @@
 // allows. Deflate expands at most 1032-fold (zlib's FAQ), so a limit of that
 // ratio times the compressed size never rejects a valid stream; a declared size
 // (a zip member's, an IDX header's) is checked against it before inflating and
-// then bounds the output itself. Memory grows with the output actually produced,
-// never with a declared size.
+// then bounds the output itself. A checked declared size is reserved up front
+// (address space: pages a lying size never fills are never touched), so resident
+// memory follows the bytes actually produced.
 import CMLPZlib
 
 extension ArrayFiles {
@@ -14,7 +15,7 @@ extension ArrayFiles {
     /// Decompresses a gzip file (all members, as gunzip does), refusing more than `limit` bytes.
     public static func gunzip(_ b: [UInt8], limit: Int? = nil) throws -> [UInt8] {
         let max = limit ?? maxInflated(b.count)
-        let (out, complete) = try inflate(b, windowBits: 16 + 15, limit: max, what: "gzip data")
+        let (out, complete) = try inflate(b, windowBits: 16 + 15, limit: max, reserve: b.count &* 4, what: "gzip data")
         guard complete else { throw TensorError("gzip data inflates to more than \(max) bytes.") }
         return out
     }
@@ -24,14 +25,14 @@ extension ArrayFiles {
         guard expectedSize <= maxInflated(b.count) else {
             throw TensorError("declares \(expectedSize) bytes uncompressed from \(b.count) compressed, more than deflate can produce.")
         }
-        let (out, complete) = try inflate(b, windowBits: -15, limit: expectedSize, what: "deflated data")
+        let (out, complete) = try inflate(b, windowBits: -15, limit: expectedSize, reserve: expectedSize, what: "deflated data")
         guard complete else { throw TensorError("inflates to more than its declared \(expectedSize) bytes.") }
         return out
     }
 
-    /// Inflates at most `limit` bytes: (the output, whether the stream ended within the limit).
-    /// Stopping early is how a caller reads just a header.
-    static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int, what: String) throws -> (bytes: [UInt8], complete: Bool) {
+    /// Inflates at most `limit` bytes (reserving up to `reserve` for them): (the output, whether
+    /// the stream ended within the limit). Stopping early is how a caller reads just a header.
+    static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int, reserve: Int, what: String) throws -> (bytes: [UInt8], complete: Bool) {
         guard !input.isEmpty else { throw TensorError("truncated \(what) (no bytes).") }
         guard input.count < Int(UInt32.max) else { throw TensorError("\(what) over 4 GB is not supported.") }
         var strm = z_stream()
@@ -40,7 +41,7 @@ extension ArrayFiles {
         }
         defer { inflateEnd(&strm) }
         var out: [UInt8] = []
-        out.reserveCapacity(Swift.max(0, Swift.min(limit, input.count &* 4)))
+        out.reserveCapacity(Swift.max(0, Swift.min(limit, reserve)))
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         return try input.withUnsafeBufferPointer { inp in
             strm.next_in = UnsafeMutablePointer(mutating: inp.baseAddress!)
