@@ -74,15 +74,19 @@ enum ModelFileLib {
             layers.append(try construct(a, part, path, limit: limit))
         }
         let net: Layer = layers.count == 1 ? layers[0] : Sequential(layers)
-        // build the layers with a dummy input (without disturbing the seeded generator), then set the weights
+        // Build the layers one by one with a dummy input (without disturbing the seeded generator),
+        // each layer's weights checked against the file before the next one makes its own: a long
+        // description cannot allocate more than the file's weights and one layer beyond them.
         let saved = GlobalRandom.generator, savedMax = Tensor.maxCount
         defer { GlobalRandom.generator = saved; Tensor.maxCount = savedMax }
         Tensor.maxCount = Swift.min(savedMax, limit)
-        do {
-            _ = try net.forward(Variable(constant: try Tensor.zeros([1] + dims)), ForwardPass())
-        } catch { throw a.error("\(path): cannot rebuild \(controlEscaped(text)): \(learnMessage(error))", at: 0) }
-        let all = (net as? Sequential)?.layers ?? [net]
-        for (i, l) in all.enumerated() {
+        func rebuilt<T>(_ body: () throws -> T) throws(MLPError) -> T {
+            do { return try body() } catch { throw a.error("\(path): cannot rebuild \(controlEscaped(text)): \(learnMessage(error))", at: 0) }
+        }
+        let input = try rebuilt { Variable(constant: try Tensor.zeros([1] + dims)) }
+        var h = input
+        for (i, l) in ((net as? Sequential)?.layers ?? [net]).enumerated() {
+            h = try rebuilt { try l.forward(h, ForwardPass()) }
             for p in l.parameters {
                 let key = "\(i).\(l.kind).\(p.name)"
                 guard let t = byName[key] else { throw a.error("\(path): the weight \(key) is missing.", at: 0) }
@@ -92,6 +96,7 @@ enum ModelFileLib {
                 p.value = t
             }
         }
+        if let seq = net as? Sequential { _ = try rebuilt { try seq.forward(input, ForwardPass()) } }   // records its input shape
         return net
     }
 
