@@ -66,7 +66,7 @@ enum ModelFileLib {
         // Everything the file describes is checked before anything is built from it: the
         // rebuild may make no tensor larger than the largest the file holds (each weight
         // must match one), nor 4M elements for the dummy input and activations.
-        let limit = Swift.max(1 << 22, entries.map { $0.1.count }.max() ?? 0)
+        let limit = Swift.max(4_194_304, entries.map { $0.1.count }.max() ?? 0)
         let text = try description(a, desc, path)
         let dims = try inputShape(a, shape, path, limit: limit)
         var layers: [Layer] = []
@@ -81,7 +81,13 @@ enum ModelFileLib {
         defer { GlobalRandom.generator = saved; Tensor.maxCount = savedMax }
         Tensor.maxCount = Swift.min(savedMax, limit)
         func rebuilt<T>(_ body: () throws -> T) throws(MLPError) -> T {
-            do { return try body() } catch { throw a.error("\(path): cannot rebuild \(controlEscaped(text)): \(learnMessage(error))", at: 0) }
+            do { return try body() } catch {
+                var why = learnMessage(error)
+                if why.hasSuffix(" is too large."), limit < savedMax {   // say which limit
+                    why = why.dropLast() + " (loading a model makes no tensor over \(limit) elements: 4194304, or the file's largest array if larger)."
+                }
+                throw a.error("\(path): cannot rebuild \(controlEscaped(text)): \(why)", at: 0)
+            }
         }
         let input = try rebuilt { Variable(constant: try Tensor.zeros([1] + dims)) }
         var h = input
