@@ -36,19 +36,6 @@ public func readFileBytes(_ path: String) -> [UInt8]? {
     return ferror(fp) == 0 ? out : nil
 }
 
-/// Writes atomically: a temporary file in the same folder, flushed, then renamed over `path`.
-public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) -> String? {
-    let tmp = "\(path).tmp-\(getpid())"
-    guard let fp = fopen(tmp, "wb") else { return String(cString: strerror(errno)) }
-    let written = bytes.isEmpty ? 0 : fwrite(bytes, 1, bytes.count, fp)
-    let ok = written == bytes.count && fflush(fp) == 0 && fsync(fileno(fp)) == 0
-    let err = ok ? nil : String(cString: strerror(errno))
-    fclose(fp)
-    if !ok { unlink(tmp); return err ?? "write failed" }
-    if rename(tmp, path) != 0 { let e = String(cString: strerror(errno)); unlink(tmp); return e }
-    return nil
-}
-
 /// printf-style formatting of one double, e.g. cFormat("%.4f", x).
 public func cFormat(_ format: String, _ x: Double) -> String {
     var buf = [CChar](repeating: 0, count: 512)

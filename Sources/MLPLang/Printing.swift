@@ -72,20 +72,32 @@ extension Interpreter {
     }
 }
 
-func quoted(_ s: String) -> String {
-    var out = "\""
+func quoted(_ s: String) -> String { "\"" + escaped(s, quoting: true) + "\"" }
+
+/// The text with control characters as escapes (\n, \u{1b}), for messages that show a file's contents.
+public func controlEscaped(_ s: String) -> String { escaped(s, quoting: false) }
+
+/// Line ends and tabs escaped; when `quoting` (a string literal) also quotes, backslashes and
+/// braces, otherwise every other control character too.
+private func escaped(_ s: String, quoting: Bool) -> String {
+    var out = ""
     for ch in s.unicodeScalars {
         switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
+        case "\"" where quoting: out += "\\\""
+        case "\\" where quoting: out += "\\\\"
+        case "{" where quoting: out += "\\{"
         case "\n": out += "\\n"
         case "\t": out += "\\t"
         case "\r": out += "\\r"
-        case "{": out += "\\{"
-        default: out.unicodeScalars.append(ch)
+        default:
+            if !quoting && (ch.value < 0x20 || (0x7F..<0xA0).contains(ch.value)) {
+                out += "\\u{" + String(ch.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(ch)
+            }
         }
     }
-    return out + "\""
+    return out
 }
 
 func isIdentifier(_ s: String) -> Bool {

@@ -18,18 +18,19 @@ nonisolated(unsafe) private var interpreterThread = pthread_t()
 /// sigaction without SA_RESTART, so a blocking read returns EINTR and libedit's
 /// `readline()` returns NULL on Ctrl-C at the prompt. If the flag stays
 /// unnoticed for three more presses (stuck in code that never polls), exit
-/// with 130 like an unhandled SIGINT rather than leave the user stuck.
+/// with 130 like an unhandled SIGINT rather than leave the user stuck (removing
+/// the temporary file of a save in progress).
 public func installInterruptHandler() {
     interpreterThread = pthread_self()
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { _ in
-        // Only lock-free atomics, pthread_kill and _exit here: async-signal-safe.
+        // Only lock-free atomics, pthread_kill, unlink and _exit here: async-signal-safe.
         if pthread_equal(pthread_self(), interpreterThread) == 0 {
             pthread_kill(interpreterThread, SIGINT)
             return
         }
         if Interrupt.flag.exchange(true, ordering: .relaxed) {
-            if unnoticedInterrupts.add(1, ordering: .relaxed).newValue >= 3 { _exit(130) }
+            if unnoticedInterrupts.add(1, ordering: .relaxed).newValue >= 3 { removePendingTemporaryFile(); _exit(130) }
         } else {
             unnoticedInterrupts.store(0, ordering: .relaxed)
         }

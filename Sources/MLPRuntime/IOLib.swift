@@ -9,7 +9,7 @@ enum IOLib {
             guard let s = readFile(path) else { throw a.error("cannot read '\(path)' (no such file or no permission).", at: 0) }
             return .str(s)
         }
-        r.fn("write_text", [p("path"), p("text")], doc: "Writes text to a file atomically (a temporary file, then rename).",
+        r.fn("write_text", [p("path"), p("text")], doc: "Writes text to a file atomically (a temporary file, then rename), through a symlink to its target, keeping the file's permissions; a read-only file, a FIFO or a device is refused.",
              example: "write_text(\"log.txt\", \"done\\n\")") { a throws(MLPError) in
             let path = try a.string(0), text = try a.string(1)
             if let err = writeFileAtomically(path, Array(text.utf8)) { throw a.error("cannot write '\(path)': \(err).", at: 0) }

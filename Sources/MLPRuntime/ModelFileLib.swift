@@ -63,23 +63,36 @@ enum ModelFileLib {
         guard let desc = byName["__model__"], let shape = byName["__input_shape__"] else {
             throw a.error("\(path) is a .npz archive but not a model written by save (it has no __model__ entry); load_npz reads plain archives.", at: 0)
         }
-        guard let text = String(validating: desc.scalars.map { UInt8(clamping: Int($0)) }, as: UTF8.self) else {
-            throw a.error("\(path): the model description is not text; the file is damaged.", at: 0)
-        }
+        // Everything the file describes is checked before anything is built from it: the
+        // rebuild may make no tensor larger than the largest the file holds (each weight
+        // must match one), nor 4M elements for the dummy input and activations.
+        let limit = Swift.max(4_194_304, entries.map { $0.1.count }.max() ?? 0)
+        let text = try description(a, desc, path)
+        let dims = try inputShape(a, shape, path, limit: limit)
         var layers: [Layer] = []
         for part in text.split(separator: " >> ").map(String.init) {
-            layers.append(try construct(a, part, path))
+            layers.append(try construct(a, part, path, limit: limit))
         }
         let net: Layer = layers.count == 1 ? layers[0] : Sequential(layers)
-        // build the layers with a dummy input (without disturbing the seeded generator), then set the weights
-        let saved = GlobalRandom.generator
-        defer { GlobalRandom.generator = saved }
-        do {
-            let dims = shape.scalars.map { Int($0) }
-            _ = try net.forward(Variable(constant: try Tensor.zeros([1] + dims)), ForwardPass())
-        } catch { throw a.error("\(path): cannot rebuild \(text): \(learnMessage(error))", at: 0) }
-        let all = (net as? Sequential)?.layers ?? [net]
-        for (i, l) in all.enumerated() {
+        // Build the layers one by one with a dummy input (without disturbing the seeded generator),
+        // each layer's weights checked against the file before the next one makes its own: a long
+        // description cannot allocate more than the file's weights and one layer beyond them.
+        let saved = GlobalRandom.generator, savedMax = Tensor.maxCount
+        defer { GlobalRandom.generator = saved; Tensor.maxCount = savedMax }
+        Tensor.maxCount = Swift.min(savedMax, limit)
+        func rebuilt<T>(_ body: () throws -> T) throws(MLPError) -> T {
+            do { return try body() } catch {
+                var why = learnMessage(error)
+                if why.hasSuffix(" is too large."), limit < savedMax {   // say which limit
+                    why = why.dropLast() + " (loading a model makes no tensor over \(limit) elements: 4194304, or the file's largest array if larger)."
+                }
+                throw a.error("\(path): cannot rebuild \(controlEscaped(text)): \(why)", at: 0)
+            }
+        }
+        let input = try rebuilt { Variable(constant: try Tensor.zeros([1] + dims)) }
+        var h = input
+        for (i, l) in ((net as? Sequential)?.layers ?? [net]).enumerated() {
+            h = try rebuilt { try l.forward(h, ForwardPass()) }
             for p in l.parameters {
                 let key = "\(i).\(l.kind).\(p.name)"
                 guard let t = byName[key] else { throw a.error("\(path): the weight \(key) is missing.", at: 0) }
@@ -89,12 +102,46 @@ enum ModelFileLib {
                 p.value = t
             }
         }
+        if let seq = net as? Sequential { _ = try rebuilt { try seq.forward(input, ForwardPass()) } }   // records its input shape
         return net
     }
 
-    /// One layer from its description, e.g. `dense(10, relu)` or `conv2d(8, 3, relu, padding="same")`.
-    static func construct(_ a: Args, _ text: String, _ path: String) throws(MLPError) -> Layer {
-        func bad(_ why: String) -> MLPError { a.error("\(path): cannot read the layer '\(text)': \(why).", at: 0) }
+    /// The model description: `__model__`'s values as UTF-8 text, each a whole number 0...255.
+    static func description(_ a: Args, _ desc: Tensor, _ path: String) throws(MLPError) -> String {
+        guard desc.ndim == 1, desc.count > 0 else {
+            throw a.error("\(path): the model description (__model__) is empty; the file is damaged.", at: 0)
+        }
+        var bytes: [UInt8] = []
+        for x in desc.scalars {
+            guard x >= 0, x <= 255, x == x.rounded() else {
+                throw a.error("\(path): the model description is not text (it holds \(formatNumber(x))); the file is damaged.", at: 0)
+            }
+            bytes.append(UInt8(x))
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw a.error("\(path): the model description is not text; the file is damaged.", at: 0)
+        }
+        return text
+    }
+
+    /// The input shape without the batch axis: positive whole sizes, `limit` elements at most.
+    static func inputShape(_ a: Args, _ shape: Tensor, _ path: String, limit: Int) throws(MLPError) -> [Int] {
+        let values = shape.scalars
+        let shown = "[" + values.map(formatNumber).joined(separator: ", ") + "]"
+        guard shape.ndim == 1, values.count <= 8, values.allSatisfy({ $0 >= 1 && $0 < 0x1p62 && $0 == $0.rounded() }) else {
+            throw a.error("\(path): the input shape (__input_shape__) \(shown) is not a list of positive whole sizes; the file is damaged.", at: 0)
+        }
+        let dims = values.map { Int($0) }
+        guard let n = try? Tensor.checkShape(dims, "input"), n <= limit else {
+            throw a.error("\(path): the input shape (__input_shape__) \(shown) is too large (over \(limit) elements).", at: 0)
+        }
+        return dims
+    }
+
+    /// One layer from its description, e.g. `dense(10, relu)` or `conv2d(8, 3, relu, padding="same")`;
+    /// numbers larger than `limit` are refused before the layer is made.
+    static func construct(_ a: Args, _ text: String, _ path: String, limit: Int) throws(MLPError) -> Layer {
+        func bad(_ why: String) -> MLPError { a.error("\(path): cannot read the layer '\(controlEscaped(text))': \(why).", at: 0) }
         var s = Substring(text)
         func skipSpace() { while s.first == " " { s.removeFirst() } }
         func identifier() -> String {
@@ -130,6 +177,7 @@ enum ModelFileLib {
             }
             let num = s.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "+" }
             guard let d = Double(num) else { throw bad("expected a number, string, list or activation") }
+            guard d.isFinite, abs(d) <= Double(limit) else { throw bad("the number \(num) is out of range") }
             s.removeFirst(num.count)
             return .number(d)
         }

@@ -1,6 +1,6 @@
 // Array files: the shared pieces of the npy/npz/CSV/IDX readers and writers
 // (Npy.swift, Npz.swift, Csv.swift, Idx.swift): little helpers over bytes, and
-// zlib (inflate for npz members and gzipped IDX files, crc32 for zip).
+// zlib (deflate and crc32 for zip; inflating is in Inflate.swift).
 // Parsers take bytes and return tensors; the builtins do the file I/O.
 #if canImport(Glibc)
 import Glibc
@@ -49,16 +49,6 @@ public enum ArrayFiles {
         return UInt32(truncatingIfNeeded: c)
     }
 
-    /// Decompresses a gzip file (all members, as gunzip does).
-    public static func gunzip(_ b: [UInt8]) throws -> [UInt8] {
-        try inflate(b, windowBits: 16 + 15, sizeHint: b.count * 4, what: "gzip data")
-    }
-
-    /// Decompresses raw deflate data (zip method 8).
-    public static func inflateRaw(_ b: [UInt8], expectedSize: Int) throws -> [UInt8] {
-        try inflate(b, windowBits: -15, sizeHint: expectedSize, what: "deflated data")
-    }
-
     /// Compresses to raw deflate data (zip method 8).
     public static func deflateRaw(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
         guard input.count < Int(UInt32.max) else { throw TensorError("data over 4 GB cannot be compressed here.") }
@@ -81,43 +71,6 @@ public enum ArrayFiles {
         }
         guard rc == Z_STREAM_END else { throw TensorError("zlib could not compress (error \(rc)).") }
         out.removeLast(Int(strm.avail_out))
-        return out
-    }
-
-    static func inflate(_ input: [UInt8], windowBits: Int32, sizeHint: Int, what: String) throws -> [UInt8] {
-        guard !input.isEmpty else { throw TensorError("truncated \(what) (no bytes).") }
-        var strm = z_stream()
-        guard inflateInit2_(&strm, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw TensorError("zlib could not start inflating.")
-        }
-        defer { inflateEnd(&strm) }
-        var out: [UInt8] = []
-        // deflate expands at most ~1032 times: a corrupt size field cannot ask for more
-        out.reserveCapacity(Swift.max(1024, Swift.min(sizeHint, input.count &* 1100)))
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        guard input.count < Int(UInt32.max) else { throw TensorError("\(what) over 4 GB is not supported.") }
-        try input.withUnsafeBufferPointer { inp in
-            strm.next_in = UnsafeMutablePointer(mutating: inp.baseAddress!)
-            strm.avail_in = UInt32(inp.count)
-            while true {
-                let rc = chunk.withUnsafeMutableBufferPointer { c -> Int32 in
-                    strm.next_out = c.baseAddress
-                    strm.avail_out = UInt32(c.count)
-                    return CMLPZlib.inflate(&strm, Z_NO_FLUSH)
-                }
-                let produced = chunk.count - Int(strm.avail_out)
-                if produced > 0 { out.append(contentsOf: chunk[0..<produced]) }
-                if rc == Z_STREAM_END {
-                    // gzip: another member may follow (as gunzip reads them); raw deflate: done
-                    if windowBits > 0 && strm.avail_in > 0 { inflateReset(&strm); continue }
-                    return
-                }
-                if rc == Z_OK { continue }
-                if rc == Z_BUF_ERROR { throw TensorError("truncated \(what) (the compressed stream ends early).") }
-                let msg = strm.msg.map { String(cString: $0) } ?? "error \(rc)"
-                throw TensorError("corrupt \(what) (zlib: \(msg)).")
-            }
-        }
         return out
     }
 

@@ -4,8 +4,28 @@
 
 extension ArrayFiles {
     /// A tensor from an IDX file's bytes (gunzipped first when they start with 1f 8b).
+    /// A gzipped file's header is inflated and checked first: the data is then
+    /// inflated only up to the size the header declares.
     public static func idxDecode(_ input: [UInt8]) throws -> Tensor {
-        let b = isGzip(input) ? try gunzip(input) : input
+        guard isGzip(input) else {
+            let (start, n, kind, size, shape) = try idxHeader(input)
+            guard input.count - start == n * size else { throw sizeMismatch("IDX file", expected: n * size, actual: input.count - start) }
+            return decode(input, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+        }
+        let head = try inflate(input, windowBits: 16 + 15, limit: 4 + 4 * 255, reserve: 0, what: "gzip data").bytes
+        let (start, n, kind, size, shape) = try idxHeader(head)
+        let total = start + n * size
+        guard total <= maxInflated(input.count) else {
+            throw TensorError("bad IDX header: shape \(shapeString(shape)) needs \(total) bytes, more than \(input.count) gzipped bytes can hold.")
+        }
+        let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, reserve: total, what: "gzip data")
+        guard complete else { throw TensorError("IDX file has bytes after the data (its header declares \(n * size) bytes of data).") }
+        guard b.count == total else { throw sizeMismatch("IDX file", expected: n * size, actual: b.count - start) }
+        return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+    }
+
+    /// The header at the start of `b`: (data offset, element count, kind, item size, shape).
+    static func idxHeader(_ b: [UInt8]) throws -> (Int, Int, Kind, Int, [Int]) {
         guard b.count >= 4, b[0] == 0, b[1] == 0 else {
             throw TensorError("not an IDX file (it does not start with the magic bytes 00 00).")
         }
@@ -24,12 +44,10 @@ extension ArrayFiles {
             throw TensorError("truncated IDX file: the header needs \(4 + 4 * ndim) bytes, found \(b.count).")
         }
         let shape = (0..<ndim).map { be(b, 4 + 4 * $0, 4) }
-        let start = 4 + 4 * ndim
-        guard let n = product(shape), let nbytes = product([n, size]) else {
+        guard let n = product(shape), product([n, size]) != nil, n <= Tensor.maxCount else {
             throw TensorError("bad IDX header: shape \(shapeString(shape)) is too large.")
         }
-        guard b.count - start == nbytes else { throw sizeMismatch("IDX file", expected: nbytes, actual: b.count - start) }
-        return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+        return (4 + 4 * ndim, n, kind, size, shape)
     }
 
     /// The 8x8 digits (scikit-learn's digits.csv.gz: 64 pixels 0..16 and the label per line):

@@ -182,6 +182,8 @@ final class Word2VecTests: XCTestCase {
         rejects("2 2\na 1 2\nb 3\n", "line 3 has 1 values after the word, expected 2")
         rejects("2 2\na 1 2\nb 3 4 5\n", "line 3 has 3 values")
         rejects("1 2\na 1 2\nb 3 4\n", "promises 1 vectors but the file has 2")
+        // sizes the file cannot hold are refused before anything is allocated for them
+        rejects("1 1000000\nw 1\n", "the header promises 1 vectors of 1000000 values, more than the 14-byte file can hold")
         rejects("a 1 2\nb 3 4\n", "line 1 must be \"count dim\"")
         rejects("<html><body>not found</body></html>\n", "line 1 must be")
         rejects("2 2\na 1 2\na 3 4\n", "occurs twice")

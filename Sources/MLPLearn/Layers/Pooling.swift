@@ -157,7 +157,9 @@ public final class UpSample2D: LayerBase, Layer {
         try requireImages(x, description)
         let s = x.value.shape
         let (n, h, w, c) = (s[0], s[1], s[2], s[3]), k = size
-        let ho = h * k, wo = w * k
+        let (ho, oh) = h.multipliedReportingOverflow(by: k), (wo, ow) = w.multipliedReportingOverflow(by: k)
+        guard !oh, !ow else { throw LearnError("upsample: \(description) of an input \(h) x \(w) is too large.") }
+        try Tensor.checkShape([n, ho, wo, c], "upsample")   // as conv2d: a clear error, not a failed allocation
         let out = Tensor(uninitializedShape: [n, ho, wo, c])
         let xp = x.value.rawPointer, op = out.rawPointer
         var o = 0

@@ -35,6 +35,11 @@ extension WordVectors {
         guard h.count == 2, let n = Int(h[0]), let dim = Int(h[1]), n >= 0, dim >= 1 else {
             throw LearnError("word2vec text: line 1 must be \"count dim\" (two positive integers), got \"\(prefix(header.fields.joined(separator: " ")))\"; a GloVe file has no such line.")
         }
+        // each value takes a space and a digit at least: sizes the file cannot hold are damage, not an allocation
+        let (cells, overflow) = n.multipliedReportingOverflow(by: dim)
+        guard !overflow, cells <= bytes.count / 2 else {
+            throw LearnError("word2vec text: the header promises \(n) vectors of \(dim) values, more than the \(bytes.count)-byte file can hold.")
+        }
         let body = lines.dropFirst()
         if body.count < n {
             throw LearnError("word2vec text: the header promises \(n) vectors but the file has \(body.count) (truncated?).")
