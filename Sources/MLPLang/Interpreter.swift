@@ -126,10 +126,12 @@ public final class Interpreter {
 
     // MARK: limits
 
-    /// Called per loop iteration and per call: Ctrl-C and the step budget.
+    /// Called per loop iteration and per call: Ctrl-C and the step budget. The flag
+    /// is read every time (a plain load): an iteration can be slow (a large product),
+    /// and a thousand of them would keep Ctrl-C waiting.
     @inline(__always) func tick(_ loc: SourceLoc) throws(MLPError) {
         ticks &+= 1
-        if ticks & tickMask == 0 { try checkLimits(loc) }
+        if ticks & tickMask == 0 || Interrupt.flag.load(ordering: .relaxed) { try checkLimits(loc) }
     }
 
     /// Limits are checked every `tickMask + 1` ticks: every tick when there is a deadline
@@ -320,7 +322,12 @@ public final class Interpreter {
             for (i, v) in bound.enumerated() { values[i] = v }
         }
         var a = Args(interp: self, fn: b, values: values, count: np, restStorage: rest, node: node, nativeLoc: nil)
-        do { return try b.body(&a) } catch { throw error.located(node.loc) }
+        let result: Value
+        do { result = try b.body(&a) } catch { throw error.located(node.loc) }
+        // a Ctrl-C during a long builtin (a large product in a loop) is answered as it
+        // returns, not a thousand loop iterations later
+        if Interrupt.flag.load(ordering: .relaxed) { try checkLimits(node.loc) }
+        return result
     }
 
     /// Calls a builtin from native code (map, sort's key, `>>`).

@@ -133,17 +133,24 @@ enum ListLib {
     /// A stable ascending order of numbers or of strings; mixed kinds are an error.
     /// Stable in both directions: equal keys keep their order (as Python's reverse=True).
     static func sortedOrder(_ keys: [Value], _ a: Args, descending: Bool) throws(MLPError) -> [Int] {
-        func order<K: Comparable>(_ k: [K]) -> [Int] {
-            Array(keys.indices).sorted { i, j in
-                if k[i] == k[j] { return i < j }
-                return descending ? k[j] < k[i] : k[i] < k[j]
-            }
+        let interp = a.interp, loc = a.callLoc
+        func order<K: Comparable>(_ k: [K]) throws(MLPError) -> [Int] {
+            // Ctrl-C is polled every 2^16 comparisons (a list of 10^7 numbers sorts for seconds)
+            var compared = 0
+            do {
+                return try Array(keys.indices).sorted { i, j in
+                    compared &+= 1
+                    if compared & 0xFFFF == 0 { try interp.pollInterrupt(loc) }
+                    if k[i] == k[j] { return i < j }
+                    return descending ? k[j] < k[i] : k[i] < k[j]
+                }
+            } catch let e as MLPError { throw e } catch { throw a.error("\(error)") }
         }
         if keys.allSatisfy({ if case .number = $0 { return true }; return false }) {
-            return order(keys.map { v -> Double in if case .number(let d) = v { return d }; return 0 })
+            return try order(keys.map { v -> Double in if case .number(let d) = v { return d }; return 0 })
         }
         if keys.allSatisfy({ if case .string = $0 { return true }; return false }) {
-            return order(keys.map { v -> String in if case .string(let s) = v { return s.s }; return "" })
+            return try order(keys.map { v -> String in if case .string(let s) = v { return s.s }; return "" })
         }
         throw a.error("can only sort numbers or strings (all of one kind); use key= to sort other items.")
     }

@@ -32,7 +32,9 @@ enum ManifoldLib {
             guard perp > 0 else { throw a.error("perplexity must be positive, got \(formatNumber(perp)).", at: 2) }
             guard iters >= 0 else { throw a.error("iters must be non-negative, got \(iters).", at: 3) }
             let r: TSNEResult
-            do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr) }
+            let interp = a.interp, loc = a.callLoc
+            do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr) { try interp.pollInterrupt(loc) } }
+            catch let e as MLPError { throw e }
             catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
             guard try a.bool(5) else { return .object(TensorValue(r.embedding)) }
             let d = DictObj()

@@ -113,6 +113,23 @@ t_interrupt_train() {
 }
 check "a progress bar while training; Ctrl-C stops training and keeps the weights" t_interrupt_train
 
+# Long builtins poll Ctrl-C: t-SNE and sorting a long list return to the prompt
+# within a second, with an "interrupted" report and the variables intact.
+interrupt_builtin() {   # SETUP CALL CHECK
+    enter "$1"; prompt_back || return 1
+    enter "$2"; sleep 0.6
+    last_is "mlp> $2" || { echo "     the call did not keep running"; return 1; }
+    local t0; t0=$(now_ms); key C-c
+    until_ok 1000 last_is "mlp>" || return 1
+    echo "     prompt back $(( $(now_ms) - t0 )) ms after Ctrl-C"
+    screen | grep -q "stopped by Ctrl-C" || { echo "     no interrupt report"; return 1; }
+    result "$3" "true"
+}
+t_interrupt_tsne() { interrupt_builtin "seed(1); x = randn(1500, 20); e = nil" "e = tsne(x, iters=1000000)" "len(x) == 1500 and e == nil"; }
+check "Ctrl-C stops tsne within 1 s, variables intact" t_interrupt_tsne
+t_interrupt_sort() { interrupt_builtin "l = map(x -> x, rand(2000000)); big = l + l + l + l + l + l; s = nil" "s = sort(big)" "len(big) == 12000000 and s == nil"; }
+check "Ctrl-C stops sorting a long list within 1 s, variables intact" t_interrupt_sort
+
 t_interrupt_prompt() {
     type_ "garbage_partial_text"; until_ok 3000 last_is "mlp> garbage_partial_text" || return 1
     key C-c; until_ok 2000 last_is "mlp>" || return 1

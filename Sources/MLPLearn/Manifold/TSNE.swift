@@ -32,15 +32,17 @@ public struct TSNEResult {
 ///   the rest P and μ = 0.8; update and gains restart between the two stages.
 /// - Start: `initial`, or N(0, σ = 1e-4) per coordinate from `generator`.
 /// Runs exactly `iterations` steps (no early stop, so a seed fixes the result).
+/// `check` is called on the calling thread between steps (and rows of the
+/// affinities); what it throws (Ctrl-C) stops the run.
 public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations: Int = 1000,
                  learningRate: Double = 200, earlyExaggeration: Double = 12, exaggerationIterations: Int = 250,
-                 initial: Tensor? = nil, generator: inout Xoshiro256) throws -> TSNEResult {
+                 initial: Tensor? = nil, generator: inout Xoshiro256, check: () throws -> Void = {}) throws -> TSNEResult {
     guard x.ndim == 2 else { throw TensorError("tsne: expected data of shape [n, d], got \(Tensor.formatShape(x.shape)).") }
     guard dim >= 1 else { throw TensorError("tsne: dim must be at least 1, got \(dim).") }
     guard iterations >= 0 else { throw TensorError("tsne: iterations must not be negative, got \(iterations).") }
     let n = x.shape[0]
     if x.scalars.contains(where: { !$0.isFinite }) { throw TensorError("tsne: the data contain nan or inf.") }
-    let cond = try tsneConditionalProbabilities(squaredDistances: squaredDistances(x), perplexity: perplexity)
+    let cond = try tsneConditionalProbabilities(squaredDistances: squaredDistances(x), perplexity: perplexity, check: check)
     // symmetrise: P = (C + Cᵀ) / 2n, sums to 1
     let joint = Tensor(uninitializedShape: [n, n])
     let c = cond.storage.pointer, p = joint.storage.pointer
@@ -65,6 +67,7 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
     var history: [(iteration: Int, kl: Double)] = []
     var update = [Double](repeating: 0, count: m), gains = [Double](repeating: 1, count: m)
     for it in 0..<iterations {
+        try check()
         if it % 50 == 0 { history.append((it, work.kl(p, yp))) }
         let exploring = it < exaggerationIterations
         if it == exaggerationIterations {     // a new stage starts afresh, as sklearn's second call
@@ -92,10 +95,10 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
 /// `tsne` drawing its start from the global generator (`seed(n)`).
 public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations: Int = 1000,
                  learningRate: Double = 200, earlyExaggeration: Double = 12, exaggerationIterations: Int = 250,
-                 initial: Tensor? = nil) throws -> TSNEResult {
+                 initial: Tensor? = nil, check: () throws -> Void = {}) throws -> TSNEResult {
     try tsne(x, dim: dim, perplexity: perplexity, iterations: iterations, learningRate: learningRate,
              earlyExaggeration: earlyExaggeration, exaggerationIterations: exaggerationIterations,
-             initial: initial, generator: &GlobalRandom.generator)
+             initial: initial, generator: &GlobalRandom.generator, check: check)
 }
 
 /// Scratch buffers of one run: the kernel w_ij for i < j and the gradient.

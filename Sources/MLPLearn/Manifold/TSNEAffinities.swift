@@ -38,7 +38,8 @@ public func squaredDistances(_ x: Tensor) throws -> Tensor {
 /// until the row's entropy −Σ_j p(j|i) ln p(j|i) is within `tolerance` of
 /// ln(perplexity) (at most `maxSteps` halvings). Rows of the result sum to 1.
 public func tsneConditionalProbabilities(squaredDistances d: Tensor, perplexity: Double,
-                                         tolerance: Double = 1e-5, maxSteps: Int = 200) throws -> Tensor {
+                                         tolerance: Double = 1e-5, maxSteps: Int = 200,
+                                         check: () throws -> Void = {}) throws -> Tensor {
     guard d.ndim == 2, d.shape[0] == d.shape[1] else {
         throw TensorError("tsne: expected a square distance matrix, got \(Tensor.formatShape(d.shape)).")
     }
@@ -51,6 +52,7 @@ public func tsneConditionalProbabilities(squaredDistances d: Tensor, perplexity:
     let out = Tensor(uninitializedShape: [n, n])
     let dp = d.storage.pointer, p = out.storage.pointer
     for i in 0..<n {
+        if i % 64 == 0 { try check() }
         let row = dp + i * n, pr = p + i * n
         var dmin = Double.infinity
         for j in 0..<n where j != i && row[j] < dmin { dmin = row[j] }
