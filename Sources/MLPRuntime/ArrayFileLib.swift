@@ -66,7 +66,10 @@ enum ArrayFileLib {
              doc: "Reads numbers from a CSV file as a 2-D tensor [rows, columns] (1-D for one column); # lines and blank lines are skipped.",
              example: "data = load_csv(\"/tmp/data.csv\", skip_header=1)") { a throws(MLPError) in
             let path = try a.string(0), delim = try a.string(1), skip = try a.int(2)
-            return .object(TensorValue(try parse(a, path) { try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip) }))
+            let interp = a.interp, loc = a.callLoc
+            return .object(TensorValue(try parse(a, path) {
+                try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip) { try interp.pollInterrupt(loc) }
+            }))
         }
         r.fn("save_csv", [p("path"), p("t"), p("delimiter", ",")], doc: "Writes a 1-D or 2-D tensor as CSV, one row per line, numbers in shortest round-trip form (atomically).",
              example: "save_csv(\"/tmp/data.csv\", tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
@@ -138,7 +141,7 @@ enum ArrayFileLib {
         guard let bytes = readFileBytes(path) else {
             throw a.error("cannot read \(path): \(String(cString: strerror(errno))).", at: 0)
         }
-        do { return try body(bytes) } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
+        do { return try body(bytes) } catch let e as MLPError { throw e } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
     }
 
     static func write(_ a: Args, _ path: String, _ bytes: [UInt8]) throws(MLPError) {

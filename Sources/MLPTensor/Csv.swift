@@ -4,8 +4,10 @@
 
 extension ArrayFiles {
     /// A 2-D tensor [rows, columns] from CSV text (1-D when there is one column).
-    /// `delimiter` is one character; " " splits on runs of spaces and tabs.
-    public static func csvDecode(_ bytes: [UInt8], delimiter: String = ",", skipHeader: Int = 0) throws -> Tensor {
+    /// `delimiter` is one character; " " splits on runs of spaces and tabs. `check`
+    /// is called every 4096 lines; what it throws (Ctrl-C) stops the parse.
+    public static func csvDecode(_ bytes: [UInt8], delimiter: String = ",", skipHeader: Int = 0,
+                                 check: () throws -> Void = {}) throws -> Tensor {
         guard delimiter.count == 1, let delim = delimiter.first, delim != "\n", delim != "\"" else {
             throw TensorError("the delimiter must be one character (not a quote or line end), got \"\(delimiter)\".")
         }
@@ -24,6 +26,7 @@ extension ArrayFiles {
             defer { lineStart = next }
             if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             lineNo += 1
+            if lineNo & 4095 == 0 { try check() }
             if lineNo <= skipHeader { continue }
             let line = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self)
             let trimmed = line.arrayFileTrimmed()
