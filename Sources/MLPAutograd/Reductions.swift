@@ -87,7 +87,7 @@ extension Variable {
         let mean = Tensor(scalar: rows == 0 ? .nan : loss.sumAll() / Double(rows))
         return try Variable.make("softmax_crossentropy", mean, [self]) { g in
             let scale = g.scalars[0] / Double(rows)
-            let d = Tensor(uninitializedShape: probs.shape)
+            let d = try Tensor(uninitializedShape: probs.shape, "softmax")
             let p = probs.storage.pointer, dp = d.storage.pointer
             switch target {
             case .labels(let y):

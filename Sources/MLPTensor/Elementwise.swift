@@ -77,7 +77,7 @@ extension Tensor {
             throw TensorError("shapes \(shapeString(shape)) and \(shapeString(target)) cannot be broadcast.")
         }
         if shape == target { return self }
-        let out = Tensor(uninitializedShape: target)
+        let out = try Tensor(uninitializedShape: target, "broadcast")
         Tensor.zipKernel(self, Tensor(scalar: 0), into: out) { a, _ in a }
         return out
     }
@@ -169,7 +169,7 @@ extension Tensor {
     /// loop's `x * 0.5` cost half again as much as `x * y`). The same bits as `binary`
     /// with `Tensor(scalar: x)`.
     public static func binaryScalar(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool) -> Tensor {
-        let out = Tensor(uninitializedShape: a.shape)
+        let out = Tensor(uninitializedBounded: a.shape)
         if scalarArith(op, a, x, reversed: reversed, into: out) { return out }
         // the other ops with x as a 0-d tensor, still without working out a broadcast shape
         let s = Tensor(scalar: x)
@@ -221,7 +221,7 @@ extension Tensor {
             binaryKernel(op, a, b, into: b)
             return .inB
         }
-        let out = Tensor(uninitializedShape: t ?? a.shape)
+        let out = try Tensor(uninitializedShape: t ?? a.shape, op.rawValue)
         binaryKernel(op, a, b, into: out)
         return .new(out)
     }
@@ -282,7 +282,7 @@ extension Tensor {
 
     @inline(__always)
     func mapKernel(_ f: (Double) -> Double) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedBounded: shape)
         let p = storage.pointer, r = out.storage.pointer, n = count
         var i = 0
         while i < n { r[i] = f(p[i]); i &+= 1 }
@@ -303,7 +303,7 @@ extension Tensor {
 
     func mapOp(_ op: UnaryOp, into target: Tensor?) -> Tensor {
         @inline(__always) func mapKernel(_ f: (Double) -> Double) -> Tensor {
-            let out = target ?? Tensor(uninitializedShape: shape)
+            let out = target ?? Tensor(uninitializedBounded: shape)
             let p = storage.pointer, r = out.storage.pointer, n = count
             var i = 0
             while i < n { r[i] = f(p[i]); i &+= 1 }
@@ -311,7 +311,7 @@ extension Tensor {
         }
         switch op {
         case .exp:
-            let out = target ?? Tensor(uninitializedShape: shape)
+            let out = target ?? Tensor(uninitializedBounded: shape)
             expKernel(storage.pointer, out.storage.pointer, count)
             return out
         case .log: return mapKernel { Glibc.log($0) }
@@ -357,7 +357,7 @@ extension Tensor {
     public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         let t = try broadcastShapes(try broadcastShapes(cond.shape, a.shape), b.shape)
         let c = try cond.broadcast(to: t), aa = try a.broadcast(to: t), bb = try b.broadcast(to: t)
-        let out = Tensor(uninitializedShape: t)
+        let out = try Tensor(uninitializedShape: t, "where")
         let cp = c.storage.pointer, p = aa.storage.pointer, q = bb.storage.pointer, r = out.storage.pointer
         var i = 0
         while i < out.count { r[i] = cp[i] != 0 ? p[i] : q[i]; i &+= 1 }

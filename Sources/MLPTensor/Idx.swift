@@ -25,11 +25,11 @@ extension ArrayFiles {
         }
         let shape = (0..<ndim).map { be(b, 4 + 4 * $0, 4) }
         let start = 4 + 4 * ndim
-        guard let n = product(shape), let nbytes = product([n, size]) else {
+        guard let (n, nbytes) = sizes(shape, size) else {
             throw TensorError("bad IDX header: shape \(shapeString(shape)) is too large.")
         }
         guard b.count - start == nbytes else { throw sizeMismatch("IDX file", expected: nbytes, actual: b.count - start) }
-        return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+        return try decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
     }
 
     /// The 8x8 digits (scikit-learn's digits.csv.gz: 64 pixels 0..16 and the label per line):
@@ -40,7 +40,7 @@ extension ArrayFiles {
             throw TensorError("the digits file should have 65 columns, found shape \(shapeString(table.shape)).")
         }
         let n = table.shape[0]
-        let images = Tensor(uninitializedShape: [n, 8, 8]), labels = Tensor(uninitializedShape: [n])
+        let images = try Tensor(uninitializedShape: [n, 8, 8], "digits"), labels = try Tensor(uninitializedShape: [n], "digits")
         let src = table.storage.pointer, ip = images.storage.pointer, lp = labels.storage.pointer
         for i in 0..<n {
             for j in 0..<64 { ip[i * 64 + j] = src[i * 65 + j] }

@@ -129,7 +129,7 @@ extension Tensor {
                 }
             }
             let v = count == 0 ? (op == .prod ? 1 : 0) : reduceLane(op, storage.pointer, count, 1)
-            return Tensor(storage: TensorStorage(repeating: v, count: 1),
+            return Tensor(storage: try TensorStorage(repeating: v, count: 1),
                           shape: keepdims ? [Int](repeating: 1, count: ndim) : [])
         }
         let a = try normalizeAxis(axis, name)
@@ -139,7 +139,7 @@ extension Tensor {
         }
         var outShape = shape
         if keepdims { outShape[a] = 1 } else { outShape.remove(at: a) }
-        let out = Tensor(uninitializedShape: outShape)
+        let out = try Tensor(uninitializedShape: outShape, name)
         let p = storage.pointer, r = out.storage.pointer
         if op == .mean && inner > 1 && n > 0 {
             var t = try reduce(.sum, axis: a, keepdims: keepdims)
@@ -199,7 +199,7 @@ extension Tensor {
 
     /// Applies `body(src, dst, n, stride)` to every lane along `axis`; the result has this shape.
     func mapLanes(_ axis: Int, _ body: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int, Int) -> Void) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedBounded: shape)
         if count == 0 { return out }
         let (outer, n, inner) = lanes(axis)
         let p = storage.pointer, r = out.storage.pointer
@@ -218,7 +218,7 @@ extension Tensor {
         let a = try normalizeAxis(axis, "softmax")
         let n = shape[a]
         if a == ndim - 1 && n > 0 {
-            let out = Tensor(uninitializedShape: shape)
+            let out = try Tensor(uninitializedShape: shape, "softmax")
             Tensor.softmaxRows(storage.pointer, out.storage.pointer, rows: count / n, n)
             return out
         }

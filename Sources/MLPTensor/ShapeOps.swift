@@ -2,7 +2,7 @@ extension Tensor {
     /// Copies a strided view into a new contiguous tensor of `outShape`:
     /// element (i0, i1, ...) comes from `src[base + sum(i_d * strides[d])]`.
     static func gather(_ src: UnsafePointer<Double>, base: Int, shape outShape: [Int], strides: [Int]) -> Tensor {
-        let out = Tensor(uninitializedShape: outShape)
+        let out = Tensor(uninitializedBounded: outShape)
         let total = out.count
         if total == 0 { return out }
         let r = out.storage.pointer
@@ -99,7 +99,7 @@ extension Tensor {
             total += t.shape[a]
         }
         var s = first.shape; s[a] = total
-        let out = Tensor(uninitializedShape: s)
+        let out = try Tensor(uninitializedShape: s, "concat")
         if out.count == 0 { return out }
         let (outer, _, inner) = out.lanes(a)
         var r = out.storage.pointer

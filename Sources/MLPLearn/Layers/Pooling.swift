@@ -34,7 +34,7 @@ public final class MaxPool2D: LayerBase, Layer {
         let (n, h, w, c, ho, wo) = try pooledShape(x, size, description)
         let k = size
         let xv = x.value
-        let out = Tensor(uninitializedShape: [n, ho, wo, c])
+        let out = try Tensor(uninitializedShape: [n, ho, wo, c], description)
         let xp = xv.rawPointer, op = out.rawPointer
         // a pure max in the forward (it vectorises); the backward finds each maximum again
         var o = op
@@ -158,7 +158,7 @@ public final class UpSample2D: LayerBase, Layer {
         let s = x.value.shape
         let (n, h, w, c) = (s[0], s[1], s[2], s[3]), k = size
         let ho = h * k, wo = w * k
-        let out = Tensor(uninitializedShape: [n, ho, wo, c])
+        let out = try Tensor(uninitializedShape: [n, ho, wo, c], description)
         let xp = x.value.rawPointer, op = out.rawPointer
         var o = 0
         for b in 0..<n {
