@@ -17,3 +17,15 @@ extension ProductTests {
         }
     }
 }
+
+extension ProductTests {
+    /// Every builtin of the registry (but those touching files, the clock or stdin)
+    /// with extreme arguments in each place, and what it returns called with each:
+    /// the fuzzer's --sweep, whose forked child runs the calls, so that a trap is
+    /// reported (and the sweep goes on) instead of ending the test.
+    func testRegistrySweepWithExtremeArguments() throws {
+        let (status, out) = try run("mlp-fuzz", ["--sweep"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains(" 0 crashes"), out)
+    }
+}
