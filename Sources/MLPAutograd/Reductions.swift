@@ -20,7 +20,7 @@ extension Variable {
         let d: (Tensor) throws -> Tensor
         switch op {
         case .sum: d = { g in try spread(g) }
-        case .mean: d = { g in Tensor.binary(.div, try spread(g), n) }
+        case .mean: d = { g in try Tensor.binary(.div, try spread(g), n) }
         case .var:
             d = { g in
                 let centred = try x - x.mean(axis: axis, keepdims: true)

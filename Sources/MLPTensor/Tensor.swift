@@ -51,8 +51,9 @@ public final class TensorStorage {
     }
 
     /// Storage for a result no larger than a tensor that already exists, made by an
-    /// operation that cannot throw (a map, a copy on write): its size was checked
-    /// when that tensor was made, so only a machine already out of memory fails here.
+    /// operation that cannot throw (a copy on write, the cross-entropy's rows, the
+    /// recurrent layers' buffers): its size was checked when that tensor was made,
+    /// so only a machine already out of memory fails here, and stops the process.
     public init(boundedCount count: Int) {
         guard let (block, pointer) = TensorStorage.allocate(count) else {
             fatalError(TensorStorage.outOfMemory(count))

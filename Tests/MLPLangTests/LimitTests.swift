@@ -3,15 +3,22 @@
 import XCTest
 
 extension ProductTests {
-    /// Under `ulimit -v` (2 GiB of address space: the interpreter's stack and
-    /// OpenBLAS take some) tensors too big to allocate stop the script with an error.
+    /// Under `ulimit -v` (3 GiB of address space, about 1.1 GiB of which the
+    /// interpreter's stack and OpenBLAS take) a tensor too big to allocate stops
+    /// the script with an error: made by a builtin, or the result of an operation
+    /// on a tensor that took the memory left (a map, arithmetic, a transpose).
     func testOutOfMemoryIsARuntimeError() throws {
+        let big = "out of memory: needs 1.1 GB for a tensor of 134217728 elements."
         for (code, message) in [
             ("x = zeros(2^28)", "zeros: out of memory: needs 2.2 GB for a tensor of 268435456 elements."),
             ("x = rand(20000, 20000)", "rand: out of memory: needs 3.2 GB for a tensor of 400000000 elements."),
             ("x = ones(2^14, 1) @ ones(1, 2^14)", "out of memory: needs 2.2 GB for a tensor of 268435456 elements."),
+            ("x = zeros(2^27)\ny = exp(x)", "2:8: error: " + big),
+            ("x = zeros(2^27)\ny = x * 2", "2:7: error: " + big),
+            ("x = zeros(2^27)\ny = -x", "2:5: error: " + big),
+            ("x = zeros(2^14, 2^13)\ny = x.T", "2:7: error: " + big),
         ] {
-            let (status, out) = try run("mlp", ["-e", code], memoryKB: 2 << 20)
+            let (status, out) = try run("mlp", ["-e", code], memoryKB: 3 << 20)
             XCTAssertEqual(status, 70, "\(code): \(out)")
             XCTAssertTrue(out.contains(message), "\(code): \(out)")
         }
