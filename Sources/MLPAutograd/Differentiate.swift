@@ -41,8 +41,8 @@ public enum Autograd {
     public static func relativeError(_ a: [Tensor], _ b: [Tensor]) throws -> Double {
         var diff = 0.0, size = 0.0
         for (x, y) in zip(a, b) {
-            diff += (try x - y).map(.square).sumAll()
-            size += Swift.max(x.map(.square).sumAll(), y.map(.square).sumAll())
+            diff += try (x - y).map(.square).sumAll()
+            size += try Swift.max(x.map(.square).sumAll(), y.map(.square).sumAll())
         }
         return size == 0 ? diff.squareRoot() : (diff / size).squareRoot()
     }

@@ -16,7 +16,7 @@ extension Variable {
         case .add:
             return try make("+", out, [a, b]) { g in try both({ g }, { g }) }
         case .sub:
-            return try make("-", out, [a, b]) { g in try both({ g }, { g.map(.negate) }) }
+            return try make("-", out, [a, b]) { g in try both({ g }, { try g.map(.negate) }) }
         case .mul:
             return try make("*", out, [a, b]) { g in try both({ try g * y }, { try g * x }) }
         case .div:
@@ -54,11 +54,11 @@ extension Variable {
         case (.sub, false):
             return try make("-", Tensor.binary(.sub, x, c), [a]) { g in [g] }
         case (.sub, true):
-            return try make("-", Tensor.binary(.sub, c, x), [a]) { g in [g.map(.negate)] }
+            return try make("-", Tensor.binary(.sub, c, x), [a]) { g in [try g.map(.negate)] }
         case (.mul, _):
-            return try make("*", Tensor.binary(.mul, x, c), [a]) { g in [Tensor.binary(.mul, g, c)] }
+            return try make("*", Tensor.binary(.mul, x, c), [a]) { g in [try Tensor.binary(.mul, g, c)] }
         case (.div, false):
-            return try make("/", Tensor.binary(.div, x, c), [a]) { g in [Tensor.binary(.div, g, c)] }
+            return try make("/", Tensor.binary(.div, x, c), [a]) { g in [try Tensor.binary(.div, g, c)] }
         case (.pow, false):
             if c == 2 { return try make("^", x.map(.square), [a]) { g in [try g * Tensor.binary(.mul, x, 2)] } }
             return try make("^", Tensor.binary(.pow, x, c), [a]) { g in [try g * Tensor.binary(.mul, Tensor.binary(.pow, x, c - 1), c)] }
@@ -79,14 +79,14 @@ extension Variable {
     /// f(a) element-wise.
     public func unary(_ op: Tensor.UnaryOp) throws -> Variable {
         let x = value
-        let out = x.map(op)
+        let out = try x.map(op)
         let name = op.rawValue
         let d: (Tensor) throws -> Tensor
         switch op {
-        case .negate: d = { g in g.map(.negate) }
+        case .negate: d = { g in try g.map(.negate) }
         case .exp: d = { g in try g * out }
         case .log: d = { g in try g / x }
-        case .sqrt: d = { g in Tensor.binary(.mul, try g / out, 0.5) }
+        case .sqrt: d = { g in try Tensor.binary(.mul, try g / out, 0.5) }
         case .sin: d = { g in try g * x.map(.cos) }
         case .cos: d = { g in try (g * x.map(.sin)).map(.negate) }
         case .tan: d = { g in try g * Tensor.binary(.add, out.map(.square), 1) }

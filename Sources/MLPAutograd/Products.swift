@@ -62,7 +62,7 @@ extension Variable {
         let out = try value.inv()
         return try Variable.make("inv", out, [self]) { g in
             let t = try Tensor.matmul(try Tensor.matmul(out, g, transposeA: true, transposeB: false), out, transposeA: false, transposeB: true)
-            return [t.map(.negate)]
+            return [try t.map(.negate)]
         }
     }
 
@@ -71,7 +71,7 @@ extension Variable {
         let x = value
         let d = try x.det()
         return try Variable.make("det", Tensor(scalar: d), [self]) { g in
-            [Tensor.binary(.mul, try x.inv().transposed(), d * g.scalars[0])]
+            [try Tensor.binary(.mul, try x.inv().transposed(), d * g.scalars[0])]
         }
     }
 
@@ -83,7 +83,7 @@ extension Variable {
             let gb = try Tensor.solve(m.transposed(), g)
             guard na else { return [nil, gb] }
             let ga = out.ndim == 1 ? try Tensor.outer(gb, out) : try Tensor.matmul(gb, out, transposeA: false, transposeB: true)
-            return [ga.map(.negate), gb]
+            return [try ga.map(.negate), gb]
         }
     }
 }

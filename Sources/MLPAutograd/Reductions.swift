@@ -20,7 +20,7 @@ extension Variable {
         let d: (Tensor) throws -> Tensor
         switch op {
         case .sum: d = { g in try spread(g) }
-        case .mean: d = { g in Tensor.binary(.div, try spread(g), n) }
+        case .mean: d = { g in try Tensor.binary(.div, try spread(g), n) }
         case .var:
             d = { g in
                 let centred = try x - x.mean(axis: axis, keepdims: true)
@@ -87,7 +87,7 @@ extension Variable {
         let mean = Tensor(scalar: rows == 0 ? .nan : loss.sumAll() / Double(rows))
         return try Variable.make("softmax_crossentropy", mean, [self]) { g in
             let scale = g.scalars[0] / Double(rows)
-            let d = Tensor(uninitializedShape: probs.shape)
+            let d = try Tensor(uninitializedShape: probs.shape, "softmax")
             let p = probs.storage.pointer, dp = d.storage.pointer
             switch target {
             case .labels(let y):

@@ -244,7 +244,9 @@ final class NegateExpr: Expr {
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         let v = try operand.eval(f)
         if case .number(let x) = v { return .number(-x) }
-        if case .object(let o) = v, let r = try o.negate(f.interp) { return r }
+        if case .object(let o) = v {
+            do { if let r = try o.negate(f.interp) { return r } } catch { throw error.located(loc) }
+        }
         throw .runtime("unary '-' needs a number, got \(describeForError(v)).", at: loc)
     }
 }

@@ -89,8 +89,8 @@ extension Figure {
         let W = max(width, 2), H = max(height, 2)
         let (x0, x1, y0, y1) = ranges()
         var cv = BrailleCanvas(width: W, height: H)
-        func px(_ x: Double) -> Int { Int(((x - x0) / (x1 - x0) * Double(2 * W - 1)).rounded()) }
-        func py(_ y: Double) -> Int { Int(((y1 - y) / (y1 - y0) * Double(4 * H - 1)).rounded()) }
+        func px(_ x: Double) -> Int { pixel(fraction(x, x0, x1), 2 * W - 1) }
+        func py(_ y: Double) -> Int { pixel(fraction(y, y1, y0), 4 * H - 1) }
         let legend = hasLegend
         for (k, s) in series.enumerated() {
             var prev: (Int, Int)?
@@ -183,7 +183,7 @@ extension Figure {
 
     func heatmapText(_ h: Heatmap, color: Bool) -> String {
         let (lo, hi) = h.range
-        func t(_ v: Double) -> Double { hi > lo ? (v - lo) / (hi - lo) : 0.5 }
+        func t(_ v: Double) -> Double { hi > lo ? fraction(v, lo, hi) : 0.5 }
         let cellChars = color ? 1 : 2
         var s = min(1.0, Double(max(width, 1)) / Double(cellChars * h.cols))
         s = min(s, Double(max(height, 1)) * (color ? 2 : 1) / Double(h.rows))
@@ -213,7 +213,7 @@ extension Figure {
                 i += 2
             }
             var scale = shortNumber(lo) + " "
-            for k in 0..<16 { scale += "\u{1B}[38;5;\(code(lo + (hi - lo) * Double(k) / 15))m█" }
+            for k in 0..<16 { scale += "\u{1B}[38;5;\(code(interpolate(lo, hi, Double(k) / 15)))m█" }
             lines.append(scale + ansiReset + " " + shortNumber(hi))
         } else {
             let ramp: [Character] = [" ", ".", ":", "-", "=", "+", "*", "%", "@"]
@@ -222,7 +222,7 @@ extension Figure {
                 for j in 0..<cw {
                     let v = at(i, j)
                     if v.isNaN { line += "  "; continue }
-                    let c = ramp[min(ramp.count - 1, Int(t(v) * Double(ramp.count - 1) + 0.5))]
+                    let c = ramp[min(max(pixel(t(v), ramp.count - 1), 0), ramp.count - 1)]
                     line.append(c); line.append(c)
                 }
                 lines.append(line)

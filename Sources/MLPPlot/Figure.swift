@@ -25,15 +25,11 @@ public struct Bars {
     public init(values: [Double], bins: Int) {
         let v = values.filter { $0.isFinite }
         var lo = v.min() ?? 0, hi = v.max() ?? 1
-        if lo == hi { lo -= 0.5; hi += 0.5 }
-        edges = (0...bins).map { lo + (hi - lo) * Double($0) / Double(bins) }
+        // one value: a bin of width 1 around it, or 10% of it where 0.5 is lost in rounding (6.02e23)
+        if lo == hi { (lo, hi) = lo - 0.5 < lo && hi + 0.5 > hi ? (lo - 0.5, hi + 0.5) : widen(lo, hi) }
+        edges = (0...bins).map { interpolate(lo, hi, Double($0) / Double(bins)) }
         counts = Array(repeating: 0, count: bins)
-        for x in v {
-            var b = Int((x - lo) / (hi - lo) * Double(bins))
-            if b >= bins { b = bins - 1 }
-            if b < 0 { b = 0 }
-            counts[b] += 1
-        }
+        for x in v { counts[min(max(cell(fraction(x, lo, hi), bins), 0), bins - 1)] += 1 }
     }
 }
 
@@ -99,18 +95,51 @@ public struct Figure {
 func widen(_ lo: Double, _ hi: Double) -> (Double, Double) {
     if lo < hi { return (lo, hi) }
     let d = lo == 0 ? 1 : abs(lo) * 0.1
-    return (lo - d, hi + d)
+    return (finite(lo - d), finite(hi + d))
+}
+
+/// `x` with the infinities moved to the largest finite values (an axis widened past 1.8e308).
+func finite(_ x: Double) -> Double { Swift.min(Swift.max(x, -.greatestFiniteMagnitude), .greatestFiniteMagnitude) }
+
+// Data may span -1e308 ... 1e308, where hi - lo overflows to inf: positions on an
+// axis go through these two, which then work with halves (same bits otherwise).
+
+/// Where `x` lies from `lo` (0) to `hi` (1).
+func fraction(_ x: Double, _ lo: Double, _ hi: Double) -> Double {
+    let span = hi - lo
+    return span.isFinite ? (x - lo) / span : (x / 2 - lo / 2) / (hi / 2 - lo / 2)
+}
+
+/// The value a fraction `t` of the way from `lo` to `hi`.
+func interpolate(_ lo: Double, _ hi: Double, _ t: Double) -> Double {
+    let span = hi - lo
+    return span.isFinite ? lo + span * t : lo * (1 - t) + hi * t
+}
+
+/// `f * n` rounded down as an Int (a bin, a colour step): NaN and values far off
+/// the axis are clamped (to -1 and n + 1) instead of trapping in the conversion.
+func cell(_ f: Double, _ n: Int) -> Int {
+    let c = (f * Double(n)).rounded(.down)
+    return c.isNaN ? 0 : Int(Swift.min(Swift.max(c, -1), Double(n) + 1))
+}
+
+/// `f * n` rounded to the nearest Int (a pixel), clamped as `cell`.
+func pixel(_ f: Double, _ n: Int) -> Int {
+    let p = (f * Double(n)).rounded()
+    return p.isNaN ? 0 : Int(Swift.min(Swift.max(p, -1), Double(n) + 1))
 }
 
 /// Round tick values ({1, 2, 5} x 10^k apart) inside [lo, hi], at most `maxCount` of them (at least 2 when the range allows).
 public func niceTicks(_ lo: Double, _ hi: Double, maxCount: Int) -> [Double] {
     guard lo.isFinite, hi.isFinite, hi > lo, maxCount >= 1 else { return lo.isFinite ? [lo] : [] }
     // the smallest {1, 2, 5} x 10^k step that gives at most maxCount ticks
-    let raw = (hi - lo) / Double(max(maxCount, 1))
+    let raw = hi / Double(max(maxCount, 1)) - lo / Double(max(maxCount, 1))
+    guard raw.isNormal else { return [lo, hi] }   // a range of subnormals (0 to 5e-324): its ends
     var mag = pow(10, floor(log10(raw)) - 1)
     var best: [Double] = [], previous: [Double] = []
     search: for _ in 0..<4 {
         for m in [1.0, 2, 5] {
+            guard (m * mag).isFinite else { break search }   // a range near 1e308: no step of 1e309
             let t = ticks(lo, hi, step: m * mag)
             if t.count <= maxCount { best = t; break search }
             previous = t
@@ -144,13 +173,18 @@ public func tickLabels(_ ticks: [Double]) -> [String] {
         return ticks.map { t in
             if t == 0 { return "0" }
             let e = floor(log10(abs(t)))
-            let m = t / pow(10, e)
-            let d = max(0, min(6, Int(ceil(-log10(step / pow(10, e)) - 1e-9))))
+            let m = scaled(t, e)
+            let d = max(0, min(6, Int(ceil(-log10(scaled(step, e)) - 1e-9))))
             return trimZeros(formatFixed(m, d)) + "e" + String(Int(e))
         }
     }
     let d = max(0, min(10, Int(ceil(-log10(step) - 1e-9))))
     return ticks.map { formatFixed($0, d) }
+}
+
+/// x / 10^e, also for subnormal x (10^-324 is 0 as a double: scale x up first).
+func scaled(_ x: Double, _ e: Double) -> Double {
+    e < -300 ? x * 1e20 / pow(10, e + 20) : x / pow(10, e)
 }
 
 func trimZeros(_ s: String) -> String {
@@ -167,7 +201,7 @@ public func formatFixed(_ x: Double, _ decimals: Int) -> String {
     let scale = pow(10, Double(decimals))
     let n = (abs(x) * scale).rounded()
     let neg = x < 0 && n != 0
-    if n >= 9e18 { return (neg ? "-" : "") + String(Int(abs(x))) }
+    if n >= 9e18 { return "\(x.rounded())" }   // beyond UInt64 (no caller asks for such a value)
     let v = UInt64(n)
     var digits = String(v)
     if decimals > 0 {
@@ -181,7 +215,7 @@ public func formatFixed(_ x: Double, _ decimals: Int) -> String {
 public func shortNumber(_ x: Double) -> String {
     if x == 0 || !x.isFinite { return x == 0 ? "0" : formatFixed(x, 0) }
     let e = Int(floor(log10(abs(x))))
-    if e >= 6 || e < -3 { return trimZeros(formatFixed(x / pow(10, Double(e)), 3)) + "e" + String(e) }
+    if e >= 6 || e < -3 { return trimZeros(formatFixed(scaled(x, Double(e)), 3)) + "e" + String(e) }
     return trimZeros(formatFixed(x, max(0, 3 - e)))
 }
 

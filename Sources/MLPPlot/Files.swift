@@ -31,11 +31,12 @@ extension Figure {
         // 5% margins, as matplotlib's: extreme points stay off the frame, and a data
         // range just short of a round value (a sampled sine's -0.9999) still gets its tick.
         // A histogram keeps its bars on the x axis and its edges at the sides.
-        let mx = (x1 - x0) * 0.05, my = (y1 - y0) * 0.05
-        if bars == nil { x0 -= mx; x1 += mx; y0 -= my }
+        let mx = x1 * 0.05 - x0 * 0.05, my = y1 * 0.05 - y0 * 0.05   // halves: no overflow at +-1e308
+        if bars == nil { (x0, x1) = (x0 - mx, x1 + mx); y0 -= my }
         y1 += my
-        func X(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (right - left) }
-        func Y(_ y: Double) -> Double { bottom - (y - y0) / (y1 - y0) * (bottom - top) }
+        (x0, x1, y0, y1) = (finite(x0), finite(x1), finite(y0), finite(y1))
+        func X(_ x: Double) -> Double { left + fraction(x, x0, x1) * (right - left) }
+        func Y(_ y: Double) -> Double { bottom - fraction(y, y0, y1) * (bottom - top) }
         var items: [Item] = []
         let xt = niceTicks(x0, x1, maxCount: 8), yt = niceTicks(y0, y1, maxCount: 6)
         for t in xt { items.append(.polyline([(X(t), top), (X(t), bottom)], lightGrey, 1)) }
@@ -94,7 +95,7 @@ extension Figure {
         let iw = Double(h.cols) * cell, ih = Double(h.rows) * cell
         var items: [Item] = []
         if !title.isEmpty { items.append(.text(left + iw / 2, 20, title, 18, .middle, black)) }
-        let px: [RGB?] = h.values.map { v in v.isNaN ? nil : rampColor(hi > lo ? (v - lo) / (hi - lo) : 0.5) }
+        let px: [RGB?] = h.values.map { v in v.isNaN ? nil : rampColor(hi > lo ? fraction(v, lo, hi) : 0.5) }
         items.append(.pixels(left, top, h.cols, h.rows, cell, px))
         // colour bar
         let bx = left + iw + 20, steps = 64

@@ -155,7 +155,7 @@ enum TensorLib {
             }
             if let v = tracked(a, 0) { return try track(a) { try v.clip(lo, hi) } }
             let t = try tensorOf(a, 0)
-            return scalarOrTensor(t.clip(lo, hi))
+            do { return scalarOrTensor(try t.clip(lo, hi)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
         }
         r.fn("onehot", [p("labels"), p("n")], doc: "One-hot rows: labels (integers in 0..<n) as a tensor of shape shape(labels) + [n].",
              example: "onehot(tensor([0, 2]), 3)") { a throws(MLPError) in

@@ -80,7 +80,7 @@ final class TensorValue: MLPObject {
             if let o = otherTensor {
                 r = reversed ? try Tensor.binaryIntoNew(top, o.t, t) : try Tensor.binaryIntoNew(top, t, o.t)
             } else if case .number(let x) = other {
-                r = Tensor.binaryScalar(top, t, x, reversed: reversed)
+                r = try Tensor.binaryScalar(top, t, x, reversed: reversed)
             } else { return nil }
         } catch { throw MLPError.runtime(tensorMessage(error)) }
         return TensorValue.result(r, comparison: top.isComparison)
@@ -127,7 +127,7 @@ final class TensorValue: MLPObject {
 
     override func negate(_ interp: Interpreter) throws(MLPError) -> Value? {
         if let node { return try track { try node.unary(.negate) } }
-        return .object(TensorValue(t.map(.negate)))
+        return try wrap { try t.map(.negate) }
     }
 
     override func map(_ name: String, _ f: (Double) -> Double, _ interp: Interpreter) throws(MLPError) -> Value? {
@@ -137,8 +137,7 @@ final class TensorValue: MLPObject {
             guard let op else { throw MLPError.runtime("\(name) has no gradient: its argument is being differentiated by grad; use detach(x) to pass its value.") }
             return try track { try node.unary(op) }
         }
-        if let op { return .object(TensorValue(t.map(op))) }
-        return .object(TensorValue(t.map(f)))
+        return try wrap { try op.map { try t.map($0) } ?? t.map(f) }
     }
 
     override func index(_ items: [IndexValue], _ interp: Interpreter) throws(MLPError) -> Value? {

@@ -78,8 +78,8 @@ public enum ArrayFiles {
     enum Kind { case float, int, uint, bool }
 
     /// Converts `count` elements of `size` bytes (at `start`) to a new tensor.
-    static func decode(_ b: [UInt8], start: Int, count: Int, kind: Kind, size: Int, littleEndian: Bool, shape: [Int]) -> Tensor {
-        let t = Tensor(uninitializedShape: shape)
+    static func decode(_ b: [UInt8], start: Int, count: Int, kind: Kind, size: Int, littleEndian: Bool, shape: [Int]) throws -> Tensor {
+        let t = try Tensor(uninitializedShape: shape, "load")
         let out = t.storage.pointer
         b.withUnsafeBufferPointer { buf in
             let raw = UnsafeRawPointer(buf.baseAddress!) + start
@@ -120,15 +120,12 @@ public enum ArrayFiles {
         return TensorError("\(what) has \(actual - expected) bytes after the data (expected \(expected) bytes of data, found \(actual)).")
     }
 
-    /// Product of dims, nil on overflow.
-    static func product(_ dims: [Int]) -> Int? {
-        var n = 1
-        for d in dims {
-            let (m, o) = n.multipliedReportingOverflow(by: d)
-            if o { return nil }
-            n = m
-        }
-        return n
+    /// The element count of a header's shape and the size of its data in bytes; nil
+    /// for a shape no tensor may have (checkShape's rule, so (0, 2^62, 4) too).
+    static func sizes(_ shape: [Int], _ itemSize: Int) -> (count: Int, bytes: Int)? {
+        guard let n = try? Tensor.checkShape(shape, "") else { return nil }
+        let (bytes, o) = n.multipliedReportingOverflow(by: itemSize)
+        return o ? nil : (n, bytes)
     }
 }
 

@@ -77,7 +77,7 @@ extension Tensor {
             throw TensorError("shapes \(shapeString(shape)) and \(shapeString(target)) cannot be broadcast.")
         }
         if shape == target { return self }
-        let out = Tensor(uninitializedShape: target)
+        let out = try Tensor(uninitializedShape: target, "broadcast")
         Tensor.zipKernel(self, Tensor(scalar: 0), into: out) { a, _ in a }
         return out
     }
@@ -168,8 +168,8 @@ extension Tensor {
     /// for + - * / no tensor is made for x and no broadcast shape is worked out (a
     /// loop's `x * 0.5` cost half again as much as `x * y`). The same bits as `binary`
     /// with `Tensor(scalar: x)`.
-    public static func binaryScalar(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool) -> Tensor {
-        let out = Tensor(uninitializedShape: a.shape)
+    public static func binaryScalar(_ op: BinaryOp, _ a: borrowing Tensor, _ x: Double, reversed: Bool) throws -> Tensor {
+        let out = try Tensor(uninitializedShape: a.shape, op.rawValue)
         if scalarArith(op, a, x, reversed: reversed, into: out) { return out }
         // the other ops with x as a 0-d tensor, still without working out a broadcast shape
         let s = Tensor(scalar: x)
@@ -221,7 +221,7 @@ extension Tensor {
             binaryKernel(op, a, b, into: b)
             return .inB
         }
-        let out = Tensor(uninitializedShape: t ?? a.shape)
+        let out = try Tensor(uninitializedShape: t ?? a.shape, op.rawValue)
         binaryKernel(op, a, b, into: out)
         return .new(out)
     }
@@ -261,12 +261,12 @@ extension Tensor {
         arithKernel(O.self, a.storage.pointer, whole.0, b.storage.pointer, whole.1, out.storage.pointer, out.count)
     }
 
-    public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: Double) -> Tensor {
-        try! binary(op, a, Tensor(scalar: b))
+    public static func binary(_ op: BinaryOp, _ a: consuming Tensor, _ b: Double) throws -> Tensor {
+        try binary(op, a, Tensor(scalar: b))
     }
 
-    public static func binary(_ op: BinaryOp, _ a: Double, _ b: consuming Tensor) -> Tensor {
-        try! binary(op, Tensor(scalar: a), b)
+    public static func binary(_ op: BinaryOp, _ a: Double, _ b: consuming Tensor) throws -> Tensor {
+        try binary(op, Tensor(scalar: a), b)
     }
 
     /// `self = self op other` (`other op self` when `reversed`), in place when the
@@ -281,8 +281,8 @@ extension Tensor {
     // MARK: unary
 
     @inline(__always)
-    func mapKernel(_ f: (Double) -> Double) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
+    func mapKernel(_ f: (Double) -> Double) throws -> Tensor {
+        let out = try Tensor(uninitializedShape: shape, "map")
         let p = storage.pointer, r = out.storage.pointer, n = count
         var i = 0
         while i < n { r[i] = f(p[i]); i &+= 1 }
@@ -290,20 +290,20 @@ extension Tensor {
     }
 
     /// Applies `f` to every element.
-    public func map(_ f: (Double) -> Double) -> Tensor { mapKernel(f) }
+    public func map(_ f: (Double) -> Double) throws -> Tensor { try mapKernel(f) }
 
-    public func map(_ op: UnaryOp) -> Tensor { Tensor.unary(op, self) }
+    public func map(_ op: UnaryOp) throws -> Tensor { try Tensor.unary(op, self) }
 
     /// `op` applied to every element; a temporary (uniquely referenced) operand
     /// is overwritten instead of allocating.
-    public static func unary(_ op: UnaryOp, _ a: consuming Tensor) -> Tensor {
-        if isKnownUniquelyReferenced(&a.storage) { return a.mapOp(op, into: a) }
-        return a.mapOp(op, into: nil)
+    public static func unary(_ op: UnaryOp, _ a: consuming Tensor) throws -> Tensor {
+        if isKnownUniquelyReferenced(&a.storage) { return try a.mapOp(op, into: a) }
+        return try a.mapOp(op, into: nil)
     }
 
-    func mapOp(_ op: UnaryOp, into target: Tensor?) -> Tensor {
+    func mapOp(_ op: UnaryOp, into target: Tensor?) throws -> Tensor {
+        let out = try target ?? Tensor(uninitializedShape: shape, op.rawValue)
         @inline(__always) func mapKernel(_ f: (Double) -> Double) -> Tensor {
-            let out = target ?? Tensor(uninitializedShape: shape)
             let p = storage.pointer, r = out.storage.pointer, n = count
             var i = 0
             while i < n { r[i] = f(p[i]); i &+= 1 }
@@ -311,7 +311,6 @@ extension Tensor {
         }
         switch op {
         case .exp:
-            let out = target ?? Tensor(uninitializedShape: shape)
             expKernel(storage.pointer, out.storage.pointer, count)
             return out
         case .log: return mapKernel { Glibc.log($0) }
@@ -340,24 +339,24 @@ extension Tensor {
         }
     }
 
-    public func exp() -> Tensor { map(.exp) }
-    public func log() -> Tensor { map(.log) }
-    public func sqrt() -> Tensor { map(.sqrt) }
-    public func tanh() -> Tensor { map(.tanh) }
-    public func sigmoid() -> Tensor { map(.sigmoid) }
-    public func abs() -> Tensor { map(.abs) }
+    public func exp() throws -> Tensor { try map(.exp) }
+    public func log() throws -> Tensor { try map(.log) }
+    public func sqrt() throws -> Tensor { try map(.sqrt) }
+    public func tanh() throws -> Tensor { try map(.tanh) }
+    public func sigmoid() throws -> Tensor { try map(.sigmoid) }
+    public func abs() throws -> Tensor { try map(.abs) }
 
     /// Values limited to [lo, hi] (either bound may be nil).
-    public func clip(_ lo: Double?, _ hi: Double?) -> Tensor {
+    public func clip(_ lo: Double?, _ hi: Double?) throws -> Tensor {
         let l = lo ?? -.infinity, h = hi ?? .infinity
-        return mapKernel { $0 < l ? l : ($0 > h ? h : $0) }
+        return try mapKernel { $0 < l ? l : ($0 > h ? h : $0) }
     }
 
     /// `cond ? a : b` element-wise with broadcasting of all three.
     public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         let t = try broadcastShapes(try broadcastShapes(cond.shape, a.shape), b.shape)
         let c = try cond.broadcast(to: t), aa = try a.broadcast(to: t), bb = try b.broadcast(to: t)
-        let out = Tensor(uninitializedShape: t)
+        let out = try Tensor(uninitializedShape: t, "where")
         let cp = c.storage.pointer, p = aa.storage.pointer, q = bb.storage.pointer, r = out.storage.pointer
         var i = 0
         while i < out.count { r[i] = cp[i] != 0 ? p[i] : q[i]; i &+= 1 }
@@ -365,22 +364,22 @@ extension Tensor {
     }
 }
 
-// MARK: - Operators (throwing on shape mismatch)
+// MARK: - Operators (throwing on shape mismatch or when memory runs out)
 
 extension Tensor {
     public static func + (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.add, a, b) }
     public static func - (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.sub, a, b) }
     public static func * (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.mul, a, b) }
     public static func / (a: consuming Tensor, b: consuming Tensor) throws -> Tensor { try binary(.div, a, b) }
-    public static func + (a: consuming Tensor, b: Double) -> Tensor { binary(.add, a, b) }
-    public static func - (a: consuming Tensor, b: Double) -> Tensor { binary(.sub, a, b) }
-    public static func * (a: consuming Tensor, b: Double) -> Tensor { binary(.mul, a, b) }
-    public static func / (a: consuming Tensor, b: Double) -> Tensor { binary(.div, a, b) }
-    public static func + (a: Double, b: consuming Tensor) -> Tensor { binary(.add, a, b) }
-    public static func - (a: Double, b: consuming Tensor) -> Tensor { binary(.sub, a, b) }
-    public static func * (a: Double, b: consuming Tensor) -> Tensor { binary(.mul, a, b) }
-    public static func / (a: Double, b: consuming Tensor) -> Tensor { binary(.div, a, b) }
-    public static prefix func - (a: Tensor) -> Tensor { a.map(.negate) }
+    public static func + (a: consuming Tensor, b: Double) throws -> Tensor { try binary(.add, a, b) }
+    public static func - (a: consuming Tensor, b: Double) throws -> Tensor { try binary(.sub, a, b) }
+    public static func * (a: consuming Tensor, b: Double) throws -> Tensor { try binary(.mul, a, b) }
+    public static func / (a: consuming Tensor, b: Double) throws -> Tensor { try binary(.div, a, b) }
+    public static func + (a: Double, b: consuming Tensor) throws -> Tensor { try binary(.add, a, b) }
+    public static func - (a: Double, b: consuming Tensor) throws -> Tensor { try binary(.sub, a, b) }
+    public static func * (a: Double, b: consuming Tensor) throws -> Tensor { try binary(.mul, a, b) }
+    public static func / (a: Double, b: consuming Tensor) throws -> Tensor { try binary(.div, a, b) }
+    public static prefix func - (a: Tensor) throws -> Tensor { try a.map(.negate) }
 }
 
 // MARK: - Threaded arithmetic kernels

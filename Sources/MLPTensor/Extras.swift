@@ -30,7 +30,7 @@ extension Tensor {
         }
         guard ndim == 2 else { throw TensorError("diag: expected a vector or a matrix, got shape \(shapeString(shape)).") }
         let k = Swift.min(shape[0], shape[1]), m = shape[1]
-        let out = Tensor(uninitializedShape: [k])
+        let out = try Tensor(uninitializedShape: [k], "diag")
         for i in 0..<k { out.storage.pointer[i] = storage.pointer[i &* m &+ i] }
         return out
     }

@@ -10,7 +10,7 @@ extension ArrayFiles {
         guard isGzip(input) else {
             let (start, n, kind, size, shape) = try idxHeader(input)
             guard input.count - start == n * size else { throw sizeMismatch("IDX file", expected: n * size, actual: input.count - start) }
-            return decode(input, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+            return try decode(input, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
         }
         let head = try inflate(input, windowBits: 16 + 15, limit: 4 + 4 * 255, reserve: 0, what: "gzip data").bytes
         let (start, n, kind, size, shape) = try idxHeader(head)
@@ -21,7 +21,7 @@ extension ArrayFiles {
         let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, reserve: total, what: "gzip data")
         guard complete else { throw TensorError("IDX file has bytes after the data (its header declares \(n * size) bytes of data).") }
         guard b.count == total else { throw sizeMismatch("IDX file", expected: n * size, actual: b.count - start) }
-        return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
+        return try decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
     }
 
     /// The header at the start of `b`: (data offset, element count, kind, item size, shape).
@@ -44,7 +44,7 @@ extension ArrayFiles {
             throw TensorError("truncated IDX file: the header needs \(4 + 4 * ndim) bytes, found \(b.count).")
         }
         let shape = (0..<ndim).map { be(b, 4 + 4 * $0, 4) }
-        guard let n = product(shape), product([n, size]) != nil, n <= Tensor.maxCount else {
+        guard let (n, _) = sizes(shape, size) else {
             throw TensorError("bad IDX header: shape \(shapeString(shape)) is too large.")
         }
         return (4 + 4 * ndim, n, kind, size, shape)
@@ -58,7 +58,7 @@ extension ArrayFiles {
             throw TensorError("the digits file should have 65 columns, found shape \(shapeString(table.shape)).")
         }
         let n = table.shape[0]
-        let images = Tensor(uninitializedShape: [n, 8, 8]), labels = Tensor(uninitializedShape: [n])
+        let images = try Tensor(uninitializedShape: [n, 8, 8], "digits"), labels = try Tensor(uninitializedShape: [n], "digits")
         let src = table.storage.pointer, ip = images.storage.pointer, lp = labels.storage.pointer
         for i in 0..<n {
             for j in 0..<64 { ip[i * 64 + j] = src[i * 65 + j] }

@@ -173,12 +173,12 @@ extension Tensor {
     public func get(_ index: [TensorIndex]) throws -> Tensor {
         if let (off, rest) = try intPrefix(index) {
             // only integers: one contiguous block
-            let out = Tensor(uninitializedShape: rest)
+            let out = try Tensor(uninitializedShape: rest, "index")
             out.storage.pointer.update(from: storage.pointer + off, count: out.count)
             return out
         }
         let sel = try select(index)
-        let out = Tensor(uninitializedShape: sel.shape)
+        let out = try Tensor(uninitializedShape: sel.shape, "index")
         if out.count == 0 { return out }
         let p = storage.pointer, r = out.storage.pointer
         if let last = sel.groups.last, last.offsets.count > 1,

@@ -29,8 +29,8 @@ extension Tensor {
         }
         if n == 0 { return b }
         let k = b.ndim == 1 ? 1 : b.shape[1]
-        var am = a.transposed().copyArray()          // column-major a
-        var bm = b.ndim == 1 ? b.copyArray() : b.transposed().copyArray()
+        var am = try a.transposed().copyArray()          // column-major a
+        var bm = b.ndim == 1 ? b.copyArray() : try b.transposed().copyArray()
         var ipiv = [Int32](repeating: 0, count: n)
         var nn = Int32(n), nrhs = Int32(k), lda = Int32(n), ldb = Int32(n), info: Int32 = 0
         dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
@@ -149,9 +149,9 @@ extension Tensor {
         if m == 0 || n == 0 || k == 0 {
             return (try zeros(b.ndim == 1 ? [n] : [n, k]), 0, try Tensor([], shape: [0]))
         }
-        var am = a.transposed().copyArray()
+        var am = try a.transposed().copyArray()
         var bm = [Double](repeating: 0, count: ldb * k)
-        let bt = b.ndim == 1 ? b : b.transposed()    // k x m, rows are the right-hand sides
+        let bt = b.ndim == 1 ? b : try b.transposed()    // k x m, rows are the right-hand sides
         for c in 0..<k { for r in 0..<m { bm[c * ldb + r] = bt.storage.pointer[c * m + r] } }
         var s = [Double](repeating: 0, count: Swift.min(m, n))
         var rc = rcond ?? (Double.ulpOfOne * Double(Swift.max(m, n)))

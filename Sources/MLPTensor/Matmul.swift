@@ -71,8 +71,7 @@ extension Tensor {
         var outShape = batch
         if a.ndim > 1 { outShape.append(m) }
         if b.ndim > 1 { outShape.append(n) }
-        try checkShape(outShape, "matmul")
-        let out = Tensor(uninitializedShape: outShape)
+        let out = try Tensor(uninitializedShape: outShape, "matmul")
         let pa = a.storage.pointer, pb = b.storage.pointer, pc = out.storage.pointer
         let nb = batch.reduce(1, *)
         if nb == 0 { return out }

@@ -8,7 +8,7 @@ extension Tensor {
     /// op(a) @ op(b) for matrices, computed in Float (op: the identity or the transpose).
     public static func matmulFloat32(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
         let (m, n, k) = try productShape(a, b, transposeA, transposeB)
-        let out = Tensor(uninitializedShape: [m, n])
+        let out = try Tensor(uninitializedShape: [m, n], "matmul")
         if m == 0 || n == 0 { return out }
         if k == 0 { return try zeros([m, n]) }
         let fa = a.floatCopy(), fb = b.floatCopy(), fc = UnsafeMutablePointer<Float>.allocate(capacity: m &* n)

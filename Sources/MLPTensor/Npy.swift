@@ -57,15 +57,15 @@ extension ArrayFiles {
         let header = String(decoding: b[(8 + lenBytes)..<start], as: UTF8.self)
         let (descr, fortran, shape) = try parseNpyHeader(header)
         let (kind, size, little) = try parseDescr(descr)
-        guard let n = product(shape), let nbytes = product([n, size]) else {
+        guard let (n, nbytes) = sizes(shape, size) else {
             throw TensorError("bad .npy header: shape \(shapeString(shape)) is too large.")
         }
         let actual = b.count - start
         guard actual == nbytes else { throw sizeMismatch(".npy file", expected: nbytes, actual: actual) }
-        if !fortran { return decode(b, start: start, count: n, kind: kind, size: size, littleEndian: little, shape: shape) }
+        if !fortran { return try decode(b, start: start, count: n, kind: kind, size: size, littleEndian: little, shape: shape) }
         // Fortran order: the data is the transpose in C order
         let rev = Array(shape.reversed())
-        let t = decode(b, start: start, count: n, kind: kind, size: size, littleEndian: little, shape: rev)
+        let t = try decode(b, start: start, count: n, kind: kind, size: size, littleEndian: little, shape: rev)
         return try t.permute(Array((0..<shape.count).reversed()))
     }
 

@@ -129,7 +129,7 @@ extension Tensor {
                 }
             }
             let v = count == 0 ? (op == .prod ? 1 : 0) : reduceLane(op, storage.pointer, count, 1)
-            return Tensor(storage: TensorStorage(repeating: v, count: 1),
+            return Tensor(storage: try TensorStorage(repeating: v, count: 1),
                           shape: keepdims ? [Int](repeating: 1, count: ndim) : [])
         }
         let a = try normalizeAxis(axis, name)
@@ -139,7 +139,7 @@ extension Tensor {
         }
         var outShape = shape
         if keepdims { outShape[a] = 1 } else { outShape.remove(at: a) }
-        let out = Tensor(uninitializedShape: outShape)
+        let out = try Tensor(uninitializedShape: outShape, name)
         let p = storage.pointer, r = out.storage.pointer
         if op == .mean && inner > 1 && n > 0 {
             var t = try reduce(.sum, axis: a, keepdims: keepdims)
@@ -198,8 +198,8 @@ extension Tensor {
     public func sumAll() -> Double { count == 0 ? 0 : sumContiguous(storage.pointer, count) }
 
     /// Applies `body(src, dst, n, stride)` to every lane along `axis`; the result has this shape.
-    func mapLanes(_ axis: Int, _ body: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int, Int) -> Void) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
+    func mapLanes(_ axis: Int, _ name: String, _ body: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int, Int) -> Void) throws -> Tensor {
+        let out = try Tensor(uninitializedShape: shape, name)
         if count == 0 { return out }
         let (outer, n, inner) = lanes(axis)
         let p = storage.pointer, r = out.storage.pointer
@@ -218,11 +218,11 @@ extension Tensor {
         let a = try normalizeAxis(axis, "softmax")
         let n = shape[a]
         if a == ndim - 1 && n > 0 {
-            let out = Tensor(uninitializedShape: shape)
+            let out = try Tensor(uninitializedShape: shape, "softmax")
             Tensor.softmaxRows(storage.pointer, out.storage.pointer, rows: count / n, n)
             return out
         }
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "softmax") { src, dst, n, st in
             if st == 1 { _ = Tensor.softmaxRow(src, dst, n, threaded: true); return }
             let m = reduceLane(.max, src, n, st)
             var s = 0.0
@@ -271,7 +271,7 @@ extension Tensor {
     public func logSoftmax(axis: Int = -1) throws -> Tensor {
         if ndim == 0 { return Tensor(scalar: 0) }
         let a = try normalizeAxis(axis, "log_softmax")
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "log_softmax") { src, dst, n, st in
             let l = reduceLane(.logsumexp, src, n, st)
             for j in 0..<n { dst[j &* st] = src[j &* st] - l }
         }
@@ -281,7 +281,7 @@ extension Tensor {
     public func cumsum(axis: Int? = nil) throws -> Tensor {
         guard let axis else { return try reshaped([-1]).cumsum(axis: 0) }
         let a = try normalizeAxis(axis, "cumsum")
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "cumsum") { src, dst, n, st in
             var s = 0.0
             for j in 0..<n { s += src[j &* st]; dst[j &* st] = s }
         }
@@ -291,7 +291,7 @@ extension Tensor {
     public func cumprod(axis: Int? = nil) throws -> Tensor {
         guard let axis else { return try reshaped([-1]).cumprod(axis: 0) }
         let a = try normalizeAxis(axis, "cumprod")
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "cumprod") { src, dst, n, st in
             var s = 1.0
             for j in 0..<n { s *= src[j &* st]; dst[j &* st] = s }
         }
@@ -302,7 +302,7 @@ extension Tensor {
         if ndim == 0 { return self }
         let a = try normalizeAxis(axis, "sort")
         var buf = [Double](repeating: 0, count: shape[a])
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "sort") { src, dst, n, st in
             for j in 0..<n { buf[j] = src[j &* st] }
             buf.sort { $0 < $1 || (!$0.isNaN && $1.isNaN) }
             for j in 0..<n { dst[j &* st] = buf[j] }
@@ -314,7 +314,7 @@ extension Tensor {
         if ndim == 0 { return Tensor(scalar: 0) }
         let a = try normalizeAxis(axis, "argsort")
         var idx = [Int](repeating: 0, count: shape[a])
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "argsort") { src, dst, n, st in
             for j in 0..<n { idx[j] = j }
             // stable merge-free approach: sort by (value, index)
             idx.sort { i, j in

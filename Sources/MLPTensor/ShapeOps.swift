@@ -1,8 +1,8 @@
 extension Tensor {
     /// Copies a strided view into a new contiguous tensor of `outShape`:
     /// element (i0, i1, ...) comes from `src[base + sum(i_d * strides[d])]`.
-    static func gather(_ src: UnsafePointer<Double>, base: Int, shape outShape: [Int], strides: [Int]) -> Tensor {
-        let out = Tensor(uninitializedShape: outShape)
+    static func gather(_ src: UnsafePointer<Double>, base: Int, shape outShape: [Int], strides: [Int], _ name: String) throws -> Tensor {
+        let out = try Tensor(uninitializedShape: outShape, name)
         let total = out.count
         if total == 0 { return out }
         let r = out.storage.pointer
@@ -44,12 +44,12 @@ extension Tensor {
             norm.append(x)
         }
         let st = strides
-        return Tensor.gather(storage.pointer, base: 0, shape: norm.map { shape[$0] }, strides: norm.map { st[$0] })
+        return try Tensor.gather(storage.pointer, base: 0, shape: norm.map { shape[$0] }, strides: norm.map { st[$0] }, "permute")
     }
 
     /// Reversed axes (the matrix transpose for 2-D).
-    public func transposed() -> Tensor {
-        try! permute(Array((0..<ndim).reversed()))
+    public func transposed() throws -> Tensor {
+        try permute(Array((0..<ndim).reversed()))
     }
 
     /// Swaps two axes.
@@ -99,7 +99,7 @@ extension Tensor {
             total += t.shape[a]
         }
         var s = first.shape; s[a] = total
-        let out = Tensor(uninitializedShape: s)
+        let out = try Tensor(uninitializedShape: s, "concat")
         if out.count == 0 { return out }
         let (outer, _, inner) = out.lanes(a)
         var r = out.storage.pointer
@@ -127,10 +127,10 @@ extension Tensor {
     }
 
     /// Elements `start ..< end` along `axis` (no checks beyond 0 <= start <= end <= size).
-    func narrow(_ axis: Int, _ start: Int, _ end: Int) -> Tensor {
+    func narrow(_ axis: Int, _ start: Int, _ end: Int) throws -> Tensor {
         var s = shape; s[axis] = end - start
         let st = strides
-        return Tensor.gather(storage.pointer, base: start * st[axis], shape: s, strides: st)
+        return try Tensor.gather(storage.pointer, base: start * st[axis], shape: s, strides: st, "split")
     }
 
     /// Splits into `sections` equal parts along `axis`.
@@ -154,7 +154,7 @@ extension Tensor {
             var e = i < 0 ? i + n : i
             e = Swift.min(Swift.max(e, 0), n)
             let s = Swift.min(prev, n)
-            out.append(narrow(a, s, Swift.max(e, s)))
+            out.append(try narrow(a, s, Swift.max(e, s)))
             prev = e
         }
         return out
@@ -194,7 +194,7 @@ extension Tensor {
             base += (shape[a] - 1) * st[a]
             st[a] = -st[a]
         }
-        return Tensor.gather(storage.pointer, base: base, shape: shape, strides: st)
+        return try Tensor.gather(storage.pointer, base: base, shape: shape, strides: st, "flip")
     }
 
     /// Periodic shift by `shift` along `axis` (of the flattened tensor when nil).
@@ -204,7 +204,7 @@ extension Tensor {
         let n = shape[a]
         if n == 0 { return self }
         let s = ((shift % n) + n) % n
-        return mapLanes(a) { src, dst, n, st in
+        return try mapLanes(a, "roll") { src, dst, n, st in
             for j in 0..<n {
                 var t = j &+ s; if t >= n { t &-= n }
                 dst[t &* st] = src[j &* st]

@@ -41,10 +41,30 @@ public final class TensorStorage {
     /// NumPy does): first-touch page faults otherwise dominate big element-wise ops.
     static let hugeBytes = 4 << 20
 
-    /// Uninitialised storage (callers fill every element).
-    public init(count: Int) {
-        self.count = count
-        let bytes = count &* 8
+    /// Uninitialised storage (callers fill every element), or an "out of memory"
+    /// error when the machine cannot give it (a full machine, `ulimit -v`).
+    public init(count: Int) throws {
+        guard let (block, pointer) = TensorStorage.allocate(count) else {
+            throw TensorError(TensorStorage.outOfMemory(count))
+        }
+        self.count = count; self.block = block; self.pointer = pointer
+    }
+
+    /// Storage for a result no larger than a tensor that already exists, made by an
+    /// operation that cannot throw (a copy on write, the cross-entropy's rows, the
+    /// recurrent layers' buffers): its size was checked when that tensor was made,
+    /// so only a machine already out of memory fails here, and stops the process.
+    public init(boundedCount count: Int) {
+        guard let (block, pointer) = TensorStorage.allocate(count) else {
+            fatalError(TensorStorage.outOfMemory(count))
+        }
+        self.count = count; self.block = block; self.pointer = pointer
+    }
+
+    /// `count` doubles, 2 MiB aligned when large; nil when the size overflows or malloc fails.
+    private static func allocate(_ count: Int) -> (UnsafeMutableRawPointer, UnsafeMutablePointer<Double>)? {
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: 8)
+        if overflow { return nil }
         #if os(Linux)
         if bytes >= TensorStorage.hugeBytes {
             // A plain malloc of the rounded size plus one alignment, aligned by hand:
@@ -55,28 +75,32 @@ public final class TensorStorage {
             // 1024^2 product's time went to the kernel zeroing them (perf record).
             let huge = 2 << 20
             let rounded = (bytes &+ huge &- 1) / huge &* huge
-            if let raw = malloc(rounded &+ huge) {
-                let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: raw) &+ huge &- 1) & ~(huge &- 1))!
-                _ = madvise(aligned, rounded, 14 /* MADV_HUGEPAGE */)
-                block = raw
-                pointer = aligned.bindMemory(to: Double.self, capacity: count)
-                return
-            }
+            guard let raw = malloc(rounded &+ huge) else { return nil }
+            let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: raw) &+ huge &- 1) & ~(huge &- 1))!
+            _ = madvise(aligned, rounded, 14 /* MADV_HUGEPAGE */)
+            return (raw, aligned.bindMemory(to: Double.self, capacity: count))
         }
         #endif
         // malloc itself: Swift's allocate goes through posix_memalign, slower for the
         // small buffers of loops (malloc's 16-byte alignment is all a Double needs)
-        block = malloc(Swift.max(bytes, 8))!
-        pointer = block.bindMemory(to: Double.self, capacity: Swift.max(count, 1))
+        guard let raw = malloc(bytes) else { return nil }
+        return (raw, raw.bindMemory(to: Double.self, capacity: Swift.max(count, 1)))
     }
 
-    public convenience init(repeating value: Double, count: Int) {
-        self.init(count: count)
+    /// "out of memory: needs 8.6 GB ...": the size of `count` doubles, to a tenth of a GB.
+    static func outOfMemory(_ count: Int) -> String {
+        let tenths = Int((Double(count) * 8 / 1e8).rounded(.up))
+        let gb = tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
+        return "out of memory: needs \(gb) GB for a tensor of \(count) elements."
+    }
+
+    public convenience init(repeating value: Double, count: Int) throws {
+        try self.init(count: count)
         pointer.initialize(repeating: value, count: count)
     }
 
     public func copy() -> TensorStorage {
-        let s = TensorStorage(count: count)
+        let s = TensorStorage(boundedCount: count)
         s.pointer.update(from: pointer, count: count)
         return s
     }
@@ -103,12 +127,20 @@ public struct Tensor {
         self.shape = shape
     }
 
-    /// Uninitialised tensor of the given shape (for kernels that fill every element).
+    /// Uninitialised tensor of the given shape (for kernels that fill every element),
+    /// or an error naming `name` when the shape is too large or memory runs out.
+    public init(uninitializedShape shape: [Int], _ name: String) throws {
+        storage = try TensorStorage(count: try Tensor.checkShape(shape, name))
+        self.shape = shape
+    }
+
+    /// Uninitialised tensor for a result no larger than an input, made by an
+    /// operation that cannot throw (see `TensorStorage(boundedCount:)`).
     @inline(__always)
-    public init(uninitializedShape shape: [Int]) {
+    public init(uninitializedBounded shape: [Int]) {
         var n = 1
         for d in shape { n = n &* d }
-        storage = TensorStorage(count: n)
+        storage = TensorStorage(boundedCount: n)
         self.shape = shape
     }
 
@@ -121,7 +153,7 @@ public struct Tensor {
         guard n == values.count else {
             throw TensorError("cannot make a tensor of shape \(shapeString(shape)) from \(values.count) values.")
         }
-        let st = TensorStorage(count: n)
+        let st = TensorStorage(boundedCount: n)
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: n) } }
         storage = st
         self.shape = shape
@@ -129,7 +161,7 @@ public struct Tensor {
 
     /// A 1-D tensor.
     public init(_ values: [Double]) {
-        let st = TensorStorage(count: values.count)
+        let st = TensorStorage(boundedCount: values.count)
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: values.count) } }
         storage = st
         shape = [values.count]
@@ -137,7 +169,8 @@ public struct Tensor {
 
     /// A scalar tensor (shape []).
     public init(scalar: Double) {
-        storage = TensorStorage(repeating: scalar, count: 1)
+        storage = TensorStorage(boundedCount: 1)
+        storage.pointer.initialize(to: scalar)
         shape = []
     }
 
@@ -247,10 +280,10 @@ public struct Tensor {
                 throw TensorError("reshape: negative dimension \(d) in \(shapeString(newShape)).")
             } else {
                 let (p, o) = known.multipliedReportingOverflow(by: d)
-                if o || p > Tensor.maxCount && count != 0 {
+                if o || p > Tensor.maxCount {
                     throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
                 }
-                known = o ? 0 : p
+                known = p
             }
         }
         if unknown >= 0 {
@@ -261,6 +294,7 @@ public struct Tensor {
         } else if known != count {
             throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
         }
+        try Tensor.checkShape(s, "reshape")   // [0, 2^62] has the count 0 but no valid shape
         return Tensor(storage: storage, shape: s)
     }
 
@@ -290,25 +324,27 @@ extension Tensor {
     nonisolated(unsafe) public static var maxCount = Int(Int32.max)
 
     /// The element count of a shape, or an error for a negative dimension or a
-    /// tensor too large to allocate (so that no input crashes the process).
+    /// tensor too large to allocate (so that no input crashes the process). As in
+    /// NumPy, the dimensions other than 0 must multiply to a size a tensor may have
+    /// even when one is 0: a zero-size tensor of shape [2^62, 4, 0] would otherwise
+    /// give sum(axis=2), concat or tile a shape whose size overflows.
     @discardableResult
     public static func checkShape(_ shape: [Int], _ name: String) throws -> Int {
         for d in shape where d < 0 {
             throw TensorError("\(name): negative dimension in shape \(shapeString(shape)).")
         }
-        if shape.contains(0) { return 0 }
         var n = 1
-        for d in shape {
+        for d in shape where d != 0 {
             let (p, o) = n.multipliedReportingOverflow(by: d)
             if o || p > maxCount { throw TensorError("\(name): shape \(shapeString(shape)) is too large.") }
             n = p
         }
-        return n
+        return shape.contains(0) ? 0 : n
     }
 
     public static func full(_ shape: [Int], _ value: Double) throws -> Tensor {
         let n = try checkShape(shape, "full")
-        return Tensor(storage: TensorStorage(repeating: value, count: n), shape: shape)
+        return Tensor(storage: try TensorStorage(repeating: value, count: n), shape: shape)
     }
 
     public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, 0) }
@@ -332,7 +368,7 @@ extension Tensor {
         let nd = ((stop - start) / step).rounded(.up)
         guard nd <= Double(maxCount) else { throw TensorError("arange: too many elements.") }
         let n = nd > 0 ? Int(nd) : 0
-        let t = Tensor(uninitializedShape: [n])
+        let t = try Tensor(uninitializedShape: [n], "arange")
         let p = t.storage.pointer
         for i in 0..<n { p[i] = start + Double(i) * step }
         return t
@@ -341,8 +377,7 @@ extension Tensor {
     /// n evenly spaced values from start to stop inclusive.
     public static func linspace(_ start: Double, _ stop: Double, _ n: Int) throws -> Tensor {
         guard n >= 0 else { throw TensorError("linspace: number of samples must be non-negative, got \(n).") }
-        try checkShape([n], "linspace")
-        let t = Tensor(uninitializedShape: [n])
+        let t = try Tensor(uninitializedShape: [n], "linspace")
         let p = t.storage.pointer
         if n == 1 { p[0] = start }
         if n > 1 {
@@ -367,8 +402,7 @@ extension Tensor {
     /// (so a seed gives the same tensor on every machine).
     static func filled(_ shape: [Int], _ name: String, using g: inout Xoshiro256,
                        _ draw: (inout Xoshiro256) -> Double) throws -> Tensor {
-        try checkShape(shape, name)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape, name)
         let p = t.storage.pointer
         for i in 0..<t.count { p[i] = draw(&g) }
         return t

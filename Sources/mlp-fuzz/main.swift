@@ -6,6 +6,7 @@
 //   mlp-fuzz --print K --seed S                 writes input #K of that run to stdout
 //   mlp-fuzz --run FILE                         runs one file the way the fuzzer does
 //   mlp-fuzz --minimize FILE [--out FILE]       shrinks a crashing input, keeping its trap message
+//   mlp-fuzz --sweep                            every builtin with extreme arguments (below)
 //
 // Input #K is a pure function of (seed, K), so any input can be regenerated.
 // Inputs (--kind K runs only one kind): 0 random programs from a small grammar of
@@ -13,6 +14,10 @@
 // examples and benchmarks (and a few built-in snippets); 3 splices of two inputs;
 // 4 token soup; 5 random bytes (invalid UTF-8 included); 6 REPL sessions (the
 // statements of a program as separate entries, with `:reset`s between).
+// `--sweep` replaces the random inputs by one call per input: every builtin of the
+// registry (but the forbidden ones below) with extreme arguments (0, -1, nan, inf,
+// 1e308, 2^62, empty and zero-size tensors, wrong types) in each place, and the
+// value it returns called with each (a layer); --count then defaults to all of them.
 // Each input runs in a fresh Session (step budget 20000, maxDepth 200), with the
 // global generator seeded to 0, so a saved input reproduces alone.
 //
@@ -64,10 +69,13 @@ struct Options {
     var kind: Int? = nil
     /// Print the most common error messages at the end (for tuning the generator).
     var stats = false
+    /// The registry sweep instead of random inputs.
+    var sweep = false
+    var countGiven = false
 }
 
 let usage = """
-usage: mlp-fuzz [--count N] [--seed S] [--start K] [--verbose] [--huge] [--no-fork] [--kind K] [--stats]
+usage: mlp-fuzz [--count N] [--seed S] [--start K] [--verbose] [--huge] [--no-fork] [--kind K] [--stats] [--sweep]
                 [--hang-ms MS] [--slow-ms MS] [--mem-mb MB] [--stack-mb MB] [--steps N] [--max-depth N]
                 [--current FILE] [--crash-dir DIR] [--corpus DIR]...
        mlp-fuzz --print K [--seed S] [--huge]
@@ -94,7 +102,7 @@ func parseOptions() -> Options {
     }
     while let a = args.popFirst() {
         switch a {
-        case "--count": o.count = int(a)
+        case "--count": o.count = int(a); o.countGiven = true
         case "--seed":
             guard let s = UInt64(value(a)) else { die("--seed needs a non-negative integer") }
             o.seed = s
@@ -117,6 +125,7 @@ func parseOptions() -> Options {
         case "--corpus": o.corpusDirs.append(value(a))
         case "--kind": o.kind = int(a)
         case "--stats": o.stats = true
+        case "--sweep": o.sweep = true
         case "--help", "-h": print(usage, terminator: ""); exit(0)
         default: die("unknown option '\(a)'")
         }
@@ -238,12 +247,12 @@ struct BuiltinSig {
 }
 
 /// Builtins that touch the file system, the clock or stdin: never generated,
-/// and renamed away when a mutation or a corpus file produces them. The plot
-/// builtins are here because their `file=` option writes files.
+/// and renamed away when a mutation or a corpus file produces them. So is `file`,
+/// the plot builtins' option that writes a file: they draw in the captured output.
 let forbiddenNames: Set<String> = [
     "read_text", "write_text", "exists", "time", "clock", "input", "read_line", "readline",
     "load_npy", "save_npy", "load_npz", "save_npz", "load_csv", "save_csv", "load_idx", "fashion_mnist", "digits",
-    "plot", "scatter", "hist", "imshow", "imshow_grid", "savefig", "save", "load", "tsne", "word2vec", "load_glove", "kjv",
+    "file", "savefig", "save", "load", "tsne", "word2vec", "load_glove", "kjv",
 ]
 
 /// The shortest and longest forbidden name (a cheap filter before the set lookup; a
@@ -286,6 +295,40 @@ func sanitize(_ bytes: inout [UInt8]) {
             i += 1
         }
     }
+}
+
+// MARK: - the registry sweep
+
+/// Arguments at the edges: zero, negative, nan, the infinities, the largest and a
+/// subnormal double, 2^62, empty and zero-size tensors (one that the size checks
+/// refuse: its dimensions other than 0 overflow), values of the wrong type.
+let extremeArguments = [
+    "0", "-1", "nan", "inf", "-inf", "1e308", "-1e308", "1e-320", "2^62", "-2^62", "50000",
+    "[]", "[1, 2]", "zeros(0)", "zeros(0, 3)", "zeros(3, 0)", "zeros(2, 0, 2)", "zeros(0, 2^20)", "zeros(2^62, 4, 0)",
+    "tensor(5)", "ones(2, 2)", "full([2, 2], 1e308)", "rand(1, 2, 2, 1)", "\"s\"", "nil", "true", "x -> x", "{}", "range(3)",
+]
+
+/// The sweep's calls: each builtin with each extreme argument in all its required
+/// places, then in one place with the others 1 or a matrix, then what it returns
+/// (for the required places 2) called with it: `batchnorm()(zeros(3, 0))`.
+func sweepCalls(_ builtins: [BuiltinSig]) -> [String] {
+    var calls: [String] = []
+    for f in builtins {
+        let places = max(f.params.filter { $0.required && !$0.keywordOnly }.count, min(f.positionalCount, 1))
+        func call(_ args: [String]) -> String { "\(f.name)(\(args.joined(separator: ", ")))" }
+        for v in extremeArguments {
+            calls.append(call(Array(repeating: v, count: places)))
+            for fill in ["1", "ones(2, 2)"] where places > 1 {
+                for i in 0..<places {
+                    var args = Array(repeating: fill, count: places)
+                    args[i] = v
+                    calls.append(call(args))
+                }
+            }
+            calls.append(call(Array(repeating: "2", count: f.requiredCount)) + "(\(v))")
+        }
+    }
+    return calls
 }
 
 // MARK: - the program generator
@@ -1098,6 +1141,8 @@ struct InputFactory {
     let constants: [String]
     let corpus: [[UInt8]]
     var kind: Int? = nil
+    /// The registry sweep's calls (`--sweep`), else empty.
+    var sweep: [String] = []
 
     func generateProgram(_ s: UInt64) -> String {
         var g = ProgramGen(seed: s, builtins: builtins, constants: constants, huge: huge)
@@ -1105,6 +1150,7 @@ struct InputFactory {
     }
 
     func input(_ index: Int) -> [UInt8] {
+        if !sweep.isEmpty { return Array(sweep[index].utf8) }   // made of allowed builtins only
         var r = RNG(inputSeed(seed, index))
         var bytes: [UInt8]
         let k = r.weighted([44, 22, 14, 6, 6, 5, 3])
@@ -1532,7 +1578,8 @@ func makeFactory(_ opts: Options) -> InputFactory {
             }
         }
     }
-    return InputFactory(seed: opts.seed, huge: opts.huge, builtins: fns, constants: consts, corpus: corpus, kind: opts.kind)
+    return InputFactory(seed: opts.seed, huge: opts.huge, builtins: fns, constants: consts, corpus: corpus, kind: opts.kind,
+                        sweep: opts.sweep ? sweepCalls(fns) : [])
 }
 
 struct Failure {
@@ -1544,6 +1591,8 @@ struct Failure {
 
 func fuzz(_ opts: Options) -> Int32 {
     let factory = makeFactory(opts)
+    var opts = opts
+    if opts.sweep { opts.count = opts.countGiven ? min(opts.count, factory.sweep.count) : factory.sweep.count }
     let shared = Shared()
     let currentFd = open(opts.currentPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     if currentFd < 0 { writeStderr("mlp-fuzz: cannot write \(opts.currentPath); inputs are not saved before they run\n") }

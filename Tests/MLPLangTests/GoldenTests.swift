@@ -9,14 +9,20 @@ final class ProductTests: XCTestCase {
 
     /// `pinned`: the kernels and the one product thread the recorded outputs were made
     /// with; else the settings users have (two product threads, the CPU's own kernels).
-    func run(_ executable: String, _ args: [String], pinned: Bool = true) throws -> (Int32, String) {
+    /// `memoryKB`: run under `ulimit -v` (address space in KiB).
+    func run(_ executable: String, _ args: [String], pinned: Bool = true, memoryKB: Int? = nil) throws -> (Int32, String) {
         let exe = ProductTests.root.appendingPathComponent(".build/release/\(executable)")
         guard FileManager.default.fileExists(atPath: exe.path) else {
             throw XCTSkip("\(exe.path) is missing: run `swift build -c release` first (make test does)")
         }
         let p = Process()
-        p.executableURL = exe
-        p.arguments = args
+        if let memoryKB {
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "ulimit -v \(memoryKB) && exec \"$0\" \"$@\"", exe.path] + args
+        } else {
+            p.executableURL = exe
+            p.arguments = args
+        }
         p.currentDirectoryURL = ProductTests.root
         // OpenBLAS picks its kernels by CPU, and their rounding differs; training runs
         // amplify that. Recorded outputs are made with these kernels and one thread, so

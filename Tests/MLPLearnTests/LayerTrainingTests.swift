@@ -66,7 +66,7 @@ final class LayerTrainingTests: XCTestCase {
     func testTrainingFitsALine() throws {
         // y = 2x - 1 with one dense unit: gradient descent converges to w = 2, b = -1
         let x = try Tensor.linspace(-1, 1, 64).reshaped([64, 1])
-        let y = Tensor.binary(.sub, Tensor.binary(.mul, x, 2), 1)
+        let y = try Tensor.binary(.sub, try Tensor.binary(.mul, x, 2), 1)
         let net = Sequential([try Dense(1)])
         var options = TrainOptions()
         options.epochs = 200; options.batch = 16
@@ -85,7 +85,7 @@ final class LayerTrainingTests: XCTestCase {
         let h = try Training.fit(net, TestDescent(0.05), .batches {
             calls += 1
             let x = try Tensor.randn([8, 1])
-            return (x, Tensor.binary(.mul, x, 3))
+            return (x, try Tensor.binary(.mul, x, 3))
         }, .mse, options, shouldStop: { calls == 20 })
         XCTAssertEqual(calls, 20)
         XCTAssertEqual(h.loss.count, 20)

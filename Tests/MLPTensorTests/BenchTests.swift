@@ -29,13 +29,13 @@ final class BenchTests: XCTestCase {
         print(String(format: "BENCH matmul 1024: %.2f GFLOP/s (%.4f s)", 2.0 * Double(n * n * n) / tm / 1e9, tm), c.count)
         let x = try Tensor.randn([10_000_000]), y = try Tensor.randn([10_000_000]), z = try Tensor.randn([10_000_000])
         var r = x
-        let te = best { r = x.map(.exp) }
+        let te = try best { r = try x.map(.exp) }
         print(String(format: "BENCH exp 1e7: %.4f s", te), r.count)
         let tf = try best { r = try x * y + z }
         print(String(format: "BENCH a*b+c 1e7: %.4f s", tf), r.count)
         let tm1 = try best { r = try x * y }
         print(String(format: "BENCH a*b 1e7: %.4f s", tm1), r.count)
-        let tc = best { r = x * 2.0 }
+        let tc = try best { r = try x * 2.0 }
         print(String(format: "BENCH a*2 1e7: %.4f s", tc), r.count)
         var s = 0.0
         let ts = try best { s = try x.sum().item() }

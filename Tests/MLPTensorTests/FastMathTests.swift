@@ -10,7 +10,7 @@ final class FastMathTests: XCTestCase {
         return Swift.abs(Int64(bitPattern: a.bitPattern) &- Int64(bitPattern: b.bitPattern))
     }
 
-    func testExpAccuracy() {
+    func testExpAccuracy() throws {
         var g = Xoshiro256(seed: 9)
         var worst: Int64 = 0, differ = 0
         for i in 0..<200_000 {
@@ -30,14 +30,14 @@ final class FastMathTests: XCTestCase {
         XCTAssertEqual(mlpExp(0), 1)
         // the vector kernel gives the same bits as the scalar function
         let xs = T([0, 1, -1, 700, 709.7, 710, -720, -800, .nan, .infinity, -.infinity, 1e-300, -3.5, 2.25, 100, -100, 0.5], [17])
-        let ex = xs.map(.exp)
+        let ex = try xs.map(.exp)
         for i in 0..<xs.count {
             let a = ex[flat: i], b = mlpExp(xs[flat: i])
             XCTAssertTrue(a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN), "exp(\(xs[flat: i])): \(a) vs \(b)")
         }
         var g2 = Xoshiro256(seed: 4)
         let ys = try! Tensor((0..<1003).map { _ in (g2.uniform() * 2 - 1) * 50 }, shape: [1003])
-        let ey = ys.map(.exp)
+        let ey = try ys.map(.exp)
         for i in 0..<ys.count { XCTAssertEqual(ey[flat: i].bitPattern, mlpExp(ys[flat: i]).bitPattern) }
         XCTAssertEqual(mlpExp(1), Glibc.exp(1))
         XCTAssertEqual(mlpExp(710), .infinity)

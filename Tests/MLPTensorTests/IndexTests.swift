@@ -42,7 +42,7 @@ final class IndexTests: XCTestCase {
         XCTAssertEqual(try a.get(.at(0), .all, .indices(T([1, 3], [2]))), T([1, 5, 9, 3, 7, 11], [2, 3]))
         XCTAssertEqual(try a.get(.indices(T([-1, 0, 1], [3]))).shape, [3, 3, 4])
         XCTAssertEqual(try a.get(.indices(T([1, 0, 1, 0], [2, 2]))).shape, [2, 2, 3, 4])
-        let m = Tensor.binary(.gt, a, 20)
+        let m = try Tensor.binary(.gt, a, 20)
         XCTAssertEqual(try a.get(.mask(m)), T([21, 22, 23], [3]))
         XCTAssertEqual(try a.get(.all, .mask(T([1, 0, 1], [3]))), T([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23], [2, 2, 4]))
         assertThrows("index 5 is out of bounds for axis 0 with size 2.") { try self.a.get(.indices(T([5], [1]))) }

@@ -42,7 +42,7 @@ final class LinalgTests: XCTestCase {
             for i in 1..<n { XCTAssertLessThanOrEqual(w[i - 1], w[i]) }
             for j in 0..<n {
                 let vj = try v.get(.all, .at(j))
-                assertClose(try Tensor.matmul(a, vj), vj * w[j], tol: 1e-10)
+                assertClose(try Tensor.matmul(a, vj), try vj * w[j], tol: 1e-10)
                 XCTAssertEqual(try vj.norm().item(), 1, accuracy: 1e-12)
             }
             assertClose(try Tensor.matmul(v.transposed(), v), try Tensor.eye(n), tol: 1e-10)
@@ -102,11 +102,11 @@ final class LinalgTests: XCTestCase {
         let c = try Tensor.randn([10, 3]), d = try Tensor.randn([10, 2])
         let (x, rank, s) = try Tensor.lstsq(c, d)
         XCTAssertEqual(x.shape, [3, 2]); XCTAssertEqual(rank, 3); XCTAssertEqual(s.shape, [3])
-        let ct = c.transposed()
+        let ct = try c.transposed()
         assertClose(try Tensor.matmul(Tensor.matmul(ct, c), x), try Tensor.matmul(ct, d), tol: 1e-10)
         // line fit y = 2x + 1
         let xs = try Tensor.arange(0, 5)
-        let ys = xs * 2 + 1
+        let ys = try xs * 2 + 1
         let A = try Tensor.stack([xs, Tensor.ones([5])], axis: 1)
         assertClose(try Tensor.lstsq(A, ys).x, T([2, 1], [2]), tol: 1e-10)
         // underdetermined: minimum norm

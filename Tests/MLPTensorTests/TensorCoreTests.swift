@@ -1,5 +1,8 @@
 import MLPTensor
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class TensorCoreTests: XCTestCase {
     func testInitAndShape() throws {
@@ -119,11 +122,54 @@ final class TensorLimitsTests: XCTestCase {
         assertThrows("matmul: shape [1048576, 8192] is too large.") {
             try Tensor.matmul(Tensor.zeros([1 << 20, 1, 1, 1]), Tensor.zeros([8192, 1, 1]))
         }
-        XCTAssertEqual(try Tensor.zeros([0, 1 << 40]).count, 0)
+        // as NumPy: the dimensions other than 0 must fit too (see the test below)
+        assertThrows("full: shape [0, 1099511627776] is too large.") { try Tensor.zeros([0, 1 << 40]) }
+        XCTAssertEqual(try Tensor.zeros([0, 1 << 20]).count, 0)
         assertThrows("arange: too many elements.") { try Tensor.arange(0, 1e300) }
         let r = try Tensor.randint(Int.min, Int.max, [3])
         XCTAssertEqual(r.count, 3)
         assertThrows("tile: shape [4294967296, 2] is too large.") { try Tensor.ones([2]).tile([1 << 32]) }
         assertThrows("reshape: cannot reshape tensor of shape [2] into shape [4294967296, 4294967296, 2].") { try Tensor.ones([2]).reshaped([1 << 32, 1 << 32, 2]) }
+    }
+
+    /// A zero-size tensor with huge other dimensions is refused when made: a
+    /// reduction, concat or tile of it would otherwise make a shape whose size
+    /// overflows (zeros(2^62, 4, 0) then sum(axis=2) trapped, or allocated nothing
+    /// for 2^64 elements).
+    func testZeroSizeTensorsCannotHaveHugeDimensions() throws {
+        assertThrows("full: shape [4611686018427387904, 4, 0] is too large.") { try Tensor.zeros([1 << 62, 4, 0]) }
+        assertThrows("rand: shape [0, 4611686018427387904] is too large.") { try Tensor.rand([0, 1 << 62]) }
+        assertThrows("reshape: shape [0, 4611686018427387904] is too large.") { try Tensor.zeros([0]).reshaped([0, 1 << 62]) }
+        let wide = try Tensor.zeros([0, 1 << 30])
+        assertThrows("concat: shape [0, 2147483648] is too large.") { try Tensor.concat([wide, wide], axis: 1) }
+        assertThrows("tile: shape [4611686018427387904, 1, 1, 0] is too large.") { try Tensor.zeros([0]).tile([1 << 62, 1]) }
+        assertThrows("repeat: shape [0, 4294967296, 1073741824] is too large.") { try wide.repeated(1 << 32, axis: 0) }
+        assertThrows("broadcast: shape [1073741824, 1073741824, 0] is too large.") {
+            try Tensor.zeros([1 << 30, 1, 0]) + Tensor.zeros([1, 1 << 30, 0])
+        }
+        assertThrows("matmul: shape [1073741824, 1073741824] is too large.") {
+            try Tensor.matmul(Tensor.zeros([1 << 30, 0]), Tensor.zeros([0, 1 << 30]))
+        }
+        // a .npy header of shape (0, 2^62, 4) (no data) is refused as well
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4611686018427387904, 4), }"
+        header += String(repeating: " ", count: 63 - (10 + header.utf8.count) % 64) + "\n"
+        let file = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        assertThrows("bad .npy header: shape [0, 4611686018427387904, 4] is too large.") { try ArrayFiles.npyDecode(file) }
+        // zero-size tensors within the limit keep working
+        let z = try Tensor.zeros([0, 1 << 20, 4])
+        XCTAssertEqual(try z.sum(axis: 0).shape, [1 << 20, 4])
+        XCTAssertEqual(try z.flip().shape, [0, 1 << 20, 4])
+    }
+
+    /// An allocation the machine cannot give is an error, not a trap (the message
+    /// names the size); the mlp command's own test runs under `ulimit -v`.
+    func testOutOfMemoryIsAnError() throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_AS.rawValue), &limit)
+        defer { setrlimit(Int32(RLIMIT_AS.rawValue), &limit) }
+        var small = limit
+        small.rlim_cur = 16 << 30   // 16 GiB of address space: 2^31 doubles cannot fit
+        guard setrlimit(Int32(RLIMIT_AS.rawValue), &small) == 0 else { throw XCTSkip("cannot lower the address-space limit") }
+        assertThrows("out of memory: needs 17.2 GB for a tensor of 2147483647 elements.") { try Tensor.zeros([Int(Int32.max)]) }
     }
 }

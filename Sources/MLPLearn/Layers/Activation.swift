@@ -47,17 +47,17 @@ public enum Activation: Equatable, Sendable {
         case .softplus:
             // log(1 + e^x) computed without overflow; its derivative is sigmoid(x)
             let v = x.value
-            let out = v.map { z in Swift.max(z, 0) + Foundation_log1p(exp_(-Swift.abs(z))) }
+            let out = try v.map { z in Swift.max(z, 0) + Foundation_log1p(exp_(-Swift.abs(z))) }
             return try Variable.make("softplus", out, [x]) { g in [try g * v.map(.sigmoid)] }
         case .elu(let alpha):
             let v = x.value
-            let out = v.map { z in z > 0 ? z : alpha * (exp_(z) - 1) }
+            let out = try v.map { z in z > 0 ? z : alpha * (exp_(z) - 1) }
             return try Variable.make("elu", out, [x]) { g in
                 [try g * Tensor.where(Tensor.binary(.gt, v, 0), Tensor(scalar: 1), Tensor.binary(.add, out, alpha))]
             }
         case .leakyRelu(let slope):
             let v = x.value
-            let out = v.map { z in z > 0 ? z : slope * z }
+            let out = try v.map { z in z > 0 ? z : slope * z }
             return try Variable.make("leaky_relu", out, [x]) { g in
                 [try g * v.map { z in z > 0 ? 1 : slope }]
             }

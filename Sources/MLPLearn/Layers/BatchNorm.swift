@@ -40,18 +40,19 @@ public final class BatchNorm: LayerBase, Layer {
         guard s.count >= 2, let c = s.last else {
             throw LearnError("\(description): expected an input [batch, ..., features] with at least 2 axes, got shape \(Tensor.formatShape(s)).")
         }
+        // before the build: an empty input would build a layer of 0 features (and divide by them)
+        guard x.value.count > 0 else { throw LearnError("\(description): the input is empty (shape \(Tensor.formatShape(s))).") }
         if parameters.isEmpty { try build(c) }
         let built = parameters[0].value.count
         guard c == built else {
             throw LearnError("\(description): expected inputs with \(built) features on the last axis (the layer was built for that), got shape \(Tensor.formatShape(s)).")
         }
         let m = x.value.count / c
-        guard m > 0 else { throw LearnError("\(description): the input is empty (shape \(Tensor.formatShape(s))).") }
         let gamma = pass.variable(parameters[0]), beta = pass.variable(parameters[1])
-        let mean = Tensor(uninitializedShape: [c]), invStd = Tensor(uninitializedShape: [c])
+        let mean = try Tensor(uninitializedShape: [c], "batchnorm"), invStd = try Tensor(uninitializedShape: [c], "batchnorm")
         let xp = x.value.rawPointer, mp = mean.rawPointer, ip = invStd.rawPointer
         if pass.training {
-            let v = Tensor(uninitializedShape: [c])
+            let v = try Tensor(uninitializedShape: [c], "batchnorm")
             let vp = v.rawPointer
             for j in 0..<c { mp[j] = 0; vp[j] = 0 }
             for r in 0..<m { let row = xp + r &* c; for j in 0..<c { mp[j] += row[j] } }
@@ -70,7 +71,7 @@ public final class BatchNorm: LayerBase, Layer {
             for j in 0..<c { mp[j] = mm[j]; ip[j] = 1 / (mv[j] + epsilon).squareRoot() }
         }
         // xhat = (x - mean) * invStd, y = gamma * xhat + beta
-        let xhat = Tensor(uninitializedShape: s), out = Tensor(uninitializedShape: s)
+        let xhat = try Tensor(uninitializedShape: s, "batchnorm"), out = try Tensor(uninitializedShape: s, "batchnorm")
         let hp = xhat.rawPointer, op = out.rawPointer, gp = gamma.value.rawPointer, bp = beta.value.rawPointer
         for r in 0..<m {
             let o = r &* c
@@ -88,7 +89,7 @@ public final class BatchNorm: LayerBase, Layer {
             // pointers from the tensors the closure holds (the forward's pointers may be gone)
             let gr = g.rawPointer, hp = xhat.rawPointer, ip = invStd.rawPointer, gp = gammaValue.rawPointer
             // per feature: sum(g) and sum(g * xhat)
-            let sg = Tensor(uninitializedShape: [c]), sgh = Tensor(uninitializedShape: [c])
+            let sg = try Tensor(uninitializedShape: [c], "batchnorm"), sgh = try Tensor(uninitializedShape: [c], "batchnorm")
             let sgp = sg.rawPointer, sghp = sgh.rawPointer
             for j in 0..<c { sgp[j] = 0; sghp[j] = 0 }
             for r in 0..<m {
@@ -97,7 +98,7 @@ public final class BatchNorm: LayerBase, Layer {
             }
             var dx: Tensor? = nil
             if needX {
-                let d = Tensor(uninitializedShape: s)
+                let d = try Tensor(uninitializedShape: s, "batchnorm")
                 let dp = d.rawPointer
                 if training {
                     // the batch statistics depend on x: dx = gamma invStd (g - mean(g) - xhat mean(g xhat))

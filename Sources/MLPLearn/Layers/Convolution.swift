@@ -154,7 +154,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
     let xv = x.value
     let kmat = try kernel.value.reshaped([patch, f])
     _ = try Tensor.checkShape([geo.n, geo.ho, geo.wo, f], "conv2d")
-    let out = Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f])
+    let out = try Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f], "conv2d")
     let zeroBias = bias == nil ? try Tensor.zeros([f]) : nil
     let biasValue = bias?.value ?? zeroBias!
     try withExtendedLifetime(biasValue) {
@@ -162,7 +162,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
         var line = 0
         while line < lines {
             let count = Swift.min(block, lines - line), m = count &* wo, first = line &* wo
-            let cols = Tensor(uninitializedShape: [m, patch])
+            let cols = try Tensor(uninitializedShape: [m, patch], "conv2d")
             geo.im2col(xv.rawPointer, cols.rawPointer, rows: line, count: count)
             let part = try Tensor.matmul(cols, kmat)   // shapes agree; only the size limit can refuse
             let src = part.rawPointer, dst = out.rawPointer + first &* f
@@ -188,7 +188,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
         while line < lines {
             let count = Swift.min(block, lines - line), m = count &* wo, first = line &* wo
             // this block's output gradient, through relu's mask
-            let gm = Tensor(uninitializedShape: [m, f])
+            let gm = try Tensor(uninitializedShape: [m, f], "conv2d")
             let gs = g.rawPointer + first &* f, gd = gm.rawPointer
             if relu {
                 let os = out.rawPointer + first &* f
@@ -202,7 +202,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
                 for r in 0..<m { let gr = gd + r &* f; for j in 0..<f { bp[j] += gr[j] } }
             }
             if let gk {
-                let cols = Tensor(uninitializedShape: [m, patch])
+                let cols = try Tensor(uninitializedShape: [m, patch], "conv2d")
                 geo.im2col(xv.rawPointer, cols.rawPointer, rows: line, count: count)
                 let part = try Tensor.matmul(cols, gm, transposeA: true, transposeB: false)
                 let s = part.rawPointer, d = gk.rawPointer

@@ -13,11 +13,11 @@ func checkRate(_ p: Double, _ name: String) throws {
 
 /// x * mask as one op (the mask a constant).
 func multiplyByMask(_ x: Variable, _ mask: Tensor, _ op: String) throws -> Variable {
-    let out = Tensor(uninitializedShape: x.value.shape)
+    let out = try Tensor(uninitializedShape: x.value.shape, "dropout")
     let xp = x.value.rawPointer, mp = mask.rawPointer, o = out.rawPointer
     for i in 0..<out.count { o[i] = xp[i] * mp[i] }
     return try Variable.make(op, out, [x]) { g in
-        let d = Tensor(uninitializedShape: g.shape)
+        let d = try Tensor(uninitializedShape: g.shape, "dropout")
         let gp = g.rawPointer, dp = d.rawPointer, mp = mask.rawPointer
         for i in 0..<d.count { dp[i] = gp[i] * mp[i] }
         return [d]
@@ -36,7 +36,7 @@ public final class Dropout: LayerBase, Layer {
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         guard pass.training, rate > 0 else { return finish(x, pass, self, from: x) }
-        let mask = Tensor(uninitializedShape: x.value.shape)
+        let mask = try Tensor(uninitializedShape: x.value.shape, "dropout")
         let mp = mask.rawPointer, keep = 1 / (1 - rate), p = rate
         for i in 0..<mask.count { mp[i] = GlobalRandom.generator.uniform() < p ? 0 : keep }
         return finish(try multiplyByMask(x, mask, "dropout"), pass, self, from: x)
@@ -55,7 +55,7 @@ public final class GaussianDropout: LayerBase, Layer {
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         guard pass.training, rate > 0 else { return finish(x, pass, self, from: x) }
-        let mask = Tensor(uninitializedShape: x.value.shape)
+        let mask = try Tensor(uninitializedShape: x.value.shape, "dropout")
         let mp = mask.rawPointer, std = (rate / (1 - rate)).squareRoot()
         for i in 0..<mask.count { mp[i] = 1 + std * GlobalRandom.generator.normal() }
         return finish(try multiplyByMask(x, mask, "gaussian_dropout"), pass, self, from: x)

@@ -45,7 +45,7 @@ public final class Embedding: LayerBase, Layer {
     static func lookup(_ indices: Tensor, _ e: Variable, count: Int, index: [Int]) throws -> Variable {
         let ev = e.value
         let v = ev.shape[0], d = ev.shape[1]
-        let out = Tensor(uninitializedShape: indices.shape + [d])
+        let out = try Tensor(uninitializedShape: indices.shape + [d], "embedding")
         let E = ev.base, O = out.base
         for k in 0..<count { (O + k * d).update(from: E + index[k] * d, count: d) }
         return try Variable.make("embedding", out, [e]) { gy in

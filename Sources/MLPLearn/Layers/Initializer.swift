@@ -37,15 +37,15 @@ public enum Initializer: Equatable, Sendable {
         case .heNormal: return try Initializer.truncatedNormal(shape, (2 / fi).squareRoot())
         case .lecunNormal: return try Initializer.truncatedNormal(shape, (1 / fi).squareRoot())
         case .uniform(let lo, let hi):
-            return Tensor.binary(.add, Tensor.binary(.mul, try Tensor.rand(shape), hi - lo), lo)
-        case .normal(let std): return Tensor.binary(.mul, try Tensor.randn(shape), std)
+            return try Tensor.binary(.add, try Tensor.binary(.mul, try Tensor.rand(shape), hi - lo), lo)
+        case .normal(let std): return try Tensor.binary(.mul, try Tensor.randn(shape), std)
         case .orthogonal: return try Initializer.orthogonal(shape)
         }
     }
 
     /// U(-limit, limit).
     static func uniform(_ shape: [Int], _ limit: Double) throws -> Tensor {
-        Tensor.binary(.sub, Tensor.binary(.mul, try Tensor.rand(shape), 2 * limit), limit)
+        try Tensor.binary(.sub, try Tensor.binary(.mul, try Tensor.rand(shape), 2 * limit), limit)
     }
 
     /// Normal with standard deviation `std` after truncation at two standard deviations

@@ -90,8 +90,8 @@ public final class LSTM: RecurrentLayer, Layer {
         let UP = packed ? packPanels(floats(U), k: n, n: g, rowStride: g, colStride: 1, into: upk.base) : nil
         let rec = workspace.scratch(packed ? 0 : bg, S.self)            // h_{t-1} @ U
         let R = rec.base
-        let hT = Tensor(uninitializedShape: [bs, n]), cT = Tensor(uninitializedShape: [bs, n])
-        let out = returnSequences ? Tensor(uninitializedShape: [bs, T, n]) : hT
+        let hT = try Tensor(uninitializedShape: [bs, n], "lstm"), cT = try Tensor(uninitializedShape: [bs, n], "lstm")
+        let out = returnSequences ? try Tensor(uninitializedShape: [bs, T, n], "lstm") : hT
         let HT = hT.base, CT = cT.base, O = out.base
         defer { withExtendedLifetime((proj, rec, upk, bias, wb)) {} }   // read through raw pointers until the end
         let H = hot?.base
@@ -227,7 +227,7 @@ public final class LSTM: RecurrentLayer, Layer {
             splitRows(bs, parts, backwardRows)
             let dw: Tensor, db: Tensor
             if fused {
-                dw = Tensor(uninitializedShape: [D, g]); db = Tensor(uninitializedShape: [g])
+                dw = try Tensor(uninitializedShape: [D, g], "lstm"); db = try Tensor(uninitializedShape: [g], "lstm")
                 let DW = dw.base, DB = db.base
                 for k in 0..<block {
                     var sum = PW[k]

@@ -34,7 +34,7 @@ public final class MaxPool2D: LayerBase, Layer {
         let (n, h, w, c, ho, wo) = try pooledShape(x, size, description)
         let k = size
         let xv = x.value
-        let out = Tensor(uninitializedShape: [n, ho, wo, c])
+        let out = try Tensor(uninitializedShape: [n, ho, wo, c], "upsample")
         let xp = xv.rawPointer, op = out.rawPointer
         // a pure max in the forward (it vectorises); the backward finds each maximum again
         var o = op
@@ -159,8 +159,7 @@ public final class UpSample2D: LayerBase, Layer {
         let (n, h, w, c) = (s[0], s[1], s[2], s[3]), k = size
         let (ho, oh) = h.multipliedReportingOverflow(by: k), (wo, ow) = w.multipliedReportingOverflow(by: k)
         guard !oh, !ow else { throw LearnError("upsample: \(description) of an input \(h) x \(w) is too large.") }
-        try Tensor.checkShape([n, ho, wo, c], "upsample")   // as conv2d: a clear error, not a failed allocation
-        let out = Tensor(uninitializedShape: [n, ho, wo, c])
+        let out = try Tensor(uninitializedShape: [n, ho, wo, c], "upsample")
         let xp = x.value.rawPointer, op = out.rawPointer
         var o = 0
         for b in 0..<n {

@@ -83,6 +83,8 @@ open class RecurrentLayer: LayerBase {
             throw LearnError("\(layerName)(\(units)): expected input of shape [batch, time, features], got \(Tensor.formatShape(s)).")
         }
         guard s[1] > 0 else { throw LearnError("\(layerName)(\(units)): the sequence has no time steps.") }
+        // the step buffers (at most 4 gates per unit) cannot throw: their size is checked here
+        try Tensor.checkShape([s[0], s[1], 4, units], "\(layerName)(\(units))")
         return (s[0], s[1], s[2])
     }
 
@@ -138,7 +140,7 @@ final class Workspace {
         for i in items.indices where items[i].count == count && items[i].isUniquelyReferenced() {
             return Tensor(storage: items[i].storage, shape: shape)
         }
-        let t = Tensor(uninitializedShape: shape)
+        let t = Tensor(uninitializedBounded: shape)
         if items.count < limit { items.append(t) }
         return t
     }
@@ -164,7 +166,7 @@ final class Workspace {
 extension Optional where Wrapped == Workspace {
     @inline(__always) func take(_ shape: [Int]) -> Tensor {
         if let w = self { return w.take(shape) }
-        return Tensor(uninitializedShape: shape)
+        return Tensor(uninitializedBounded: shape)
     }
     @inline(__always) func scratch<S>(_ count: Int, _ type: S.Type) -> Scratch<S> {
         if let w = self { return w.scratch(count, type) }

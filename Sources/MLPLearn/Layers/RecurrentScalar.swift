@@ -150,7 +150,7 @@ func scalars<S: RecurrentScalar>(_ t: Tensor, _ workspace: Workspace?, _ scratch
 @inline(__always)
 func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Type,
                                 _ fill: (UnsafeMutablePointer<S>) -> Void) -> Tensor {
-    let out = Tensor(uninitializedShape: shape)
+    let out = Tensor(uninitializedBounded: shape)
     if S.self == Double.self {
         fill(UnsafeMutableRawPointer(out.base).assumingMemoryBound(to: S.self))
         return out
@@ -166,7 +166,7 @@ func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Ty
 
 /// A Double tensor of `shape` from S values (a fused op's final state or state gradient).
 func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) -> Tensor {
-    let out = Tensor(uninitializedShape: shape)
+    let out = Tensor(uninitializedBounded: shape)
     let o = out.base
     for k in 0..<out.count { o[k] = p[k].double }
     return out
@@ -175,7 +175,7 @@ func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) -> Tenso
 /// Every step's rows as Double [bs, T, n] (batch-major) from time-major rows
 /// hs[t][bs][n], t = 0..<T (the outputs of a layer, or its input gradient).
 func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n: Int) -> Tensor {
-    let out = Tensor(uninitializedShape: [bs, T, n])
+    let out = Tensor(uninitializedBounded: [bs, T, n])
     let O = out.base
     for t in 0..<T {
         for bi in 0..<bs {

@@ -59,7 +59,7 @@ public struct Loss {
     public static var binaryCrossentropy: Loss { Loss("binary_crossentropy") { p, t in
         let target = try Loss.matching(t, p.value, "binary_crossentropy")
         let q = try p.clip(1e-7, 1 - 1e-7)
-        let y = Variable(constant: target), notY = Variable(constant: Tensor.binary(.sub, 1, target))
+        let y = Variable(constant: target), notY = Variable(constant: try Tensor.binary(.sub, 1, target))
         let terms = try (try y * q.unary(.log)) + (try notY * Variable.binary(.sub, q, 1, reversed: true).unary(.log))
         return try terms.reduce(.mean).unary(.negate)
     } }

@@ -33,9 +33,9 @@ public func pca(_ x: Tensor, k: Int) throws -> PCAResult {
     let centred = try x - mean
     let (_, s, vt) = try centred.svd(fullMatrices: false)
     // the first k rows of Vᵀ with the sign convention, and their variances
-    let comps = Tensor(uninitializedShape: [k, d])
-    let var_ = Tensor(uninitializedShape: [k])
-    let ratio = Tensor(uninitializedShape: [k])
+    let comps = try Tensor(uninitializedShape: [k, d], "pca")
+    let var_ = try Tensor(uninitializedShape: [k], "pca")
+    let ratio = try Tensor(uninitializedShape: [k], "pca")
     let c = comps.storage.pointer, v = vt.storage.pointer, sp = s.storage.pointer
     var total = 0.0
     for i in 0..<s.count { total += sp[i] * sp[i] }

@@ -44,7 +44,7 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
     if x.scalars.contains(where: { !$0.isFinite }) { throw TensorError("tsne: the data contain nan or inf.") }
     let cond = try tsneConditionalProbabilities(squaredDistances: squaredDistances(x), perplexity: perplexity, check: check)
     // symmetrise: P = (C + Cᵀ) / 2n, sums to 1
-    let joint = Tensor(uninitializedShape: [n, n])
+    let joint = try Tensor(uninitializedShape: [n, n], "tsne")
     let c = cond.storage.pointer, p = joint.storage.pointer
     let half = 1 / (2 * Double(n))
     for i in 0..<n { for j in 0..<n { p[i * n + j] = (c[i * n + j] + c[j * n + i]) * half } }
@@ -57,7 +57,7 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
         y = initial
         y.makeUnique()
     } else {
-        y = Tensor(uninitializedShape: [n, dim])
+        y = try Tensor(uninitializedShape: [n, dim], "tsne")
         let yp = y.storage.pointer
         for i in 0..<(n * dim) { yp[i] = 1e-4 * generator.normal() }
     }

@@ -49,7 +49,7 @@ public func tsneConditionalProbabilities(squaredDistances d: Tensor, perplexity:
         throw TensorError("tsne: perplexity must be positive and less than the number of points (\(n)), got \(perplexity).")
     }
     let target = log(perplexity)
-    let out = Tensor(uninitializedShape: [n, n])
+    let out = try Tensor(uninitializedShape: [n, n], "tsne")
     let dp = d.storage.pointer, p = out.storage.pointer
     for i in 0..<n {
         if i % 64 == 0 { try check() }

@@ -84,7 +84,11 @@ final class OptimizerSlot {
     var t = 0
     init(shape: [Int], count: Int, buffers: Int, initial: Double) {
         self.shape = shape
-        storages = (0..<Swift.max(buffers, 1)).map { _ in TensorStorage(repeating: initial, count: count) }
+        storages = (0..<Swift.max(buffers, 1)).map { _ in
+            let s = TensorStorage(boundedCount: count)   // the size of the parameter it follows
+            s.pointer.initialize(repeating: initial, count: count)
+            return s
+        }
         a = storages[0].pointer
         b = storages[storages.count - 1].pointer
     }

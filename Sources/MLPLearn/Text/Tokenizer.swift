@@ -86,10 +86,13 @@ public enum TextTools {
         for x in p where x < 0 || !x.isFinite { throw LearnError("sample: probabilities must be finite and non-negative, got \(Tensor.formatNumber(x)).") }
         if temperature == 0 { return p.indices.max { p[$0] < p[$1] }! }
         // work in logs, shifted by the largest, so small temperatures do not underflow
-        let logs = p.map { $0 > 0 ? Foundation_log($0) / temperature : -Double.infinity }
-        let m = logs.max()!
-        guard m > -Double.infinity else { throw LearnError("sample: the probabilities are all zero.") }
-        let w = logs.map { exp_($0 - m) }
+        let logs = p.map { $0 > 0 ? Foundation_log($0) : -Double.infinity }
+        guard let top = logs.max(), top > -Double.infinity else { throw LearnError("sample: the probabilities are all zero.") }
+        var scaled = logs.map { $0 / temperature }, m = scaled.max()!
+        // a temperature so small that log p / T overflows (1e-320): shift before dividing
+        // (exponents at most 0, the most probable weighs 1) instead of inf - inf
+        if !m.isFinite { scaled = logs.map { ($0 - top) / temperature }; m = 0 }
+        let w = scaled.map { exp_($0 - m) }
         var u = g.uniform() * w.reduce(0, +)
         for (i, x) in w.enumerated() {
             u -= x

@@ -57,7 +57,7 @@ public struct WordVectors {
     /// The matrix as a [count, dim] tensor of doubles.
     public var matrix: Tensor {
         // filled directly: the vectors are in memory already, so no size limit applies
-        var out = Tensor(uninitializedShape: [words.count, dim])
+        var out = Tensor(uninitializedBounded: [words.count, dim])
         out.withUnsafeMutableBufferPointer { p in for i in vectors.indices { p[i] = Double(vectors[i]) } }
         return out
     }
