@@ -10,7 +10,9 @@ public final class SourceFile: @unchecked Sendable {
 
     public init(name: String, text: String) {
         self.name = name
-        self.bytes = Array(text.utf8)
+        // a byte-order mark (some editors write one) is not part of the program, nor a column
+        let utf8 = text.utf8
+        self.bytes = Array(utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? utf8.dropFirst(3) : utf8[...])
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         self.lineStarts = starts

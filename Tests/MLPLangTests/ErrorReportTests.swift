@@ -1,4 +1,4 @@
-// Error reports as mlp prints them: the call trace.
+// Error reports as mlp prints them: the caret's column, the call trace.
 import MLPLang
 import MLPRuntime
 import XCTest
@@ -40,5 +40,15 @@ final class ErrorReportTests: XCTestCase {
     func testSelfRecursionIsCounted() {
         let out = report("fn f(n) { f(n + 1) }\nf(0)\n")
         XCTAssertTrue(out.hasSuffix(frames([("f", 1)], turns: 3) + "  ... 9,997 more calls of f ...\n" + frames([("<script>", 2)])), out)
+    }
+
+    /// A byte-order mark before the first line is no character of it: columns and caret as without.
+    func testAByteOrderMarkIsNotAColumn() {
+        XCTAssertEqual(report("\u{FEFF}x = [1][5]\n"), """
+            t.mlp:1:8: error: index 5 is out of range for length 1.
+                1 | x = [1][5]
+                  |        ^
+
+            """)
     }
 }
