@@ -149,7 +149,16 @@ public struct Args {
 
     /// Elements of a list, range, string, dict (keys) or iterable object.
     public func sequence(_ i: Int) throws(MLPError) -> [Value] {
-        do { return try interp.elements(of: values[i]) } catch { throw typeError(i, "a list, range, string or dict") }
+        guard let items = try sequence(values[i], at: i) else { throw typeError(i, "a list, range, string or dict") }
+        return items
+    }
+
+    /// The elements of `v` (argument `i`, or one of the rest), nil when it cannot be iterated.
+    /// An error from the interpreter (too many items) gets this function's name and place.
+    public func sequence(_ v: Value, at i: Int) throws(MLPError) -> [Value]? {
+        do { return try interp.elementsIfIterable(v) } catch {
+            throw error.loc == nil ? self.error(error.message, at: i) : error
+        }
     }
 
     /// Calls a function value with positional arguments.

@@ -7,6 +7,12 @@ import Darwin
 
 @inline(__always) func cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
+/// Anything at path: a file, a directory, a device, a FIFO, a socket (links followed).
+public func pathExists(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0
+}
+
 public func fileExists(_ path: String) -> Bool {
     var st = stat()
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG

@@ -10,7 +10,9 @@ public final class SourceFile: @unchecked Sendable {
 
     public init(name: String, text: String) {
         self.name = name
-        self.bytes = Array(text.utf8)
+        // a byte-order mark (some editors write one) is not part of the program, nor a column
+        let utf8 = text.utf8
+        self.bytes = Array(utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? utf8.dropFirst(3) : utf8[...])
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         self.lineStarts = starts
@@ -118,17 +120,38 @@ public final class MLPError: Error, @unchecked Sendable {
             out += "    \(pad) | \(prefix)\(red)^\(reset)\n"
         }
         if let hint { out += "    \(hint)\n" }
-        // runs of one frame (deep recursion) are shown three times, then counted
+        // a cycle of frames repeated by deep recursion (f calling f, or f and g calling
+        // each other) is shown three times, then counted
         var i = 0
         while i < trace.count {
-            let t = trace[i]
-            var j = i + 1
-            while j < trace.count, trace[j].name == t.name, trace[j].loc.line == t.loc.line, trace[j].loc.file === t.loc.file { j += 1 }
-            for _ in 0..<min(j - i, 3) { out += "  at \(t.name) (\(t.loc.file.name):\(t.loc.line))\n" }
-            if j - i > 3 { out += "  ... the frame above repeated \(j - i - 3) more times\n" }
-            i = j
+            let (period, length) = repeatedCycle(at: i)
+            let shown = period == 0 ? 1 : 3 * period
+            for t in trace[i..<i + shown] { out += "  at \(t.name) (\(t.loc.file.name):\(t.loc.line))\n" }
+            if period > 0 {
+                var names: [String] = []
+                for t in trace[i..<i + period] where !names.contains(t.name) { names.append(t.name) }
+                let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names.last!
+                out += "  ... \(FormatSpec.group(String(length - shown))) more calls of \(list) ...\n"
+            }
+            i += period == 0 ? 1 : length
         }
         return out
+    }
+
+    /// The cycle of at most 10 frames repeated from trace entry `start` on for more than
+    /// three turns, and how many entries the repetition covers: the one covering most, the
+    /// shortest of those; (0, 0) when none does.
+    private func repeatedCycle(at start: Int) -> (period: Int, length: Int) {
+        func same(_ a: Int, _ b: Int) -> Bool {
+            trace[a].name == trace[b].name && trace[a].loc.line == trace[b].loc.line && trace[a].loc.file === trace[b].loc.file
+        }
+        var best = (period: 0, length: 0)
+        for period in 1...10 where start + 3 * period < trace.count {
+            var end = start + period
+            while end < trace.count, same(end, end - period) { end += 1 }
+            if end - start > 3 * period, end - start > best.length { best = (period, end - start) }
+        }
+        return best
     }
 
     /// `file:line:col: message` lines, one per error (the golden runner compares these).

@@ -284,7 +284,7 @@ final class RangeExpr: Expr {
         let a = try lo.eval(f), b = try hi.eval(f)
         guard case .number(let x) = a else { throw .runtime("range start must be a number, got \(describeForError(a)).", at: lo.loc) }
         guard case .number(let y) = b else { throw .runtime("range end must be a number, got \(describeForError(b)).", at: hi.loc) }
-        return .range(RangeObj(x, y))
+        do { return .range(try RangeObj(x, y)) } catch { throw error.located(loc) }
     }
 }
 

@@ -53,7 +53,7 @@ public struct FormatSpec {
             body = precision.map { cFormat("%.\($0)g", mag) } ?? formatNumber(mag)
         }
         if d.isNaN { body = "nan" } else if d.isInfinite { body = "inf" }
-        if grouping { body = group(body) }
+        if grouping { body = Self.group(body) }
         let neg = d < 0 || (d == 0 && d.sign == .minus && type != nil && type != "d")
         let signText = neg ? "-" : sign == "+" ? "+" : sign == " " ? " " : ""
         return pad(signText, body, defaultAlign: ">")
@@ -67,7 +67,7 @@ public struct FormatSpec {
     }
 
     /// Inserts thousands separators into the integer part.
-    func group(_ s: String) -> String {
+    static func group(_ s: String) -> String {
         let intPart = s.prefix { $0.isNumber }
         let rest = s.dropFirst(intPart.count)
         var out = ""

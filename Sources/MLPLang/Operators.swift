@@ -179,6 +179,18 @@ extension Interpreter {
 
     /// The elements a `for` loop visits: list items, range numbers, characters, dict keys.
     public func elements(of v: Value) throws(MLPError) -> [Value] {
+        if let items = try elementsIfIterable(v) { return items }
+        throw .runtime("cannot iterate over \(describeForError(v)).")
+    }
+
+    /// As `elements(of:)`, but nil for a value that cannot be iterated, so that callers can
+    /// say so in their words and still pass on a real error (a range too long for a list),
+    /// put at `loc` when it has no place of its own.
+    public func elementsIfIterable(_ v: Value, at loc: SourceLoc? = nil) throws(MLPError) -> [Value]? {
+        do { return try iterableElements(v) } catch { throw loc.map { error.located($0) } ?? error }
+    }
+
+    private func iterableElements(_ v: Value) throws(MLPError) -> [Value]? {
         switch v {
         case .list(let l): return l.items
         case .range(let r):
@@ -186,10 +198,9 @@ extension Interpreter {
             return (0..<r.count).map { .number(r.at($0)) }
         case .string(let s): return s.chars.map { .str(String(Character($0))) }
         case .dict(let d): return d.keys.map(\.value)
-        case .object(let o): if let e = try o.elements(self) { return e }
-        default: break
+        case .object(let o): return try o.elements(self)
+        default: return nil
         }
-        throw .runtime("cannot iterate over \(describeForError(v)).")
     }
 }
 

@@ -211,9 +211,10 @@ final class DestructureStmt: Stmt {
 func destructure(_ names: [NameExpr], _ v: Value, _ f: Frame, at loc: SourceLoc) throws(MLPError) {
     let items: [Value]
     if case .list(let l) = v { items = l.items } else {
-        do { items = try f.interp.elements(of: v) } catch {
+        guard let all = try f.interp.elementsIfIterable(v, at: loc) else {
             throw .runtime("cannot unpack \(describeForError(v)) into \(names.count) names.", at: loc)
         }
+        items = all
     }
     guard items.count == names.count else {
         throw .runtime("cannot unpack a sequence of \(items.count) into \(names.count) names.", at: loc)
@@ -280,8 +281,7 @@ final class ForStmt: Stmt {
             }
             return .normal
         }
-        let items: [Value]
-        do { items = try interp.elements(of: seq) } catch {
+        guard let items = try interp.elementsIfIterable(seq, at: iterable.loc) else {
             throw .runtime("cannot loop over \(describeForError(seq)).", at: iterable.loc)
         }
         for x in items {

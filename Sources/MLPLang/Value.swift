@@ -132,12 +132,16 @@ public final class DictObj: Traced {
 /// `a..b` and `range(a, b, step)`: a lazy arithmetic sequence.
 public final class RangeObj {
     public let start: Double, stop: Double, step: Double
-    public init(_ start: Double, _ stop: Double, _ step: Double = 1) {
-        self.start = start; self.stop = stop; self.step = step
-    }
-    public var count: Int {
+    public let count: Int
+    /// Refuses more items than numbers count exactly (2^53, or infinitely many):
+    /// the length, the last indices and membership would all be wrong.
+    public init(_ start: Double, _ stop: Double, _ step: Double = 1) throws(MLPError) {
         let n = ((stop - start) / step).rounded(.up)
-        return n > 0 && n.isFinite ? Int(min(n, 9_007_199_254_740_992)) : 0
+        if n > 9_007_199_254_740_992 {
+            throw .runtime("the range would have \(formatNumber(n)) items, more than 2^53 = 9007199254740992, the most that numbers count exactly.")
+        }
+        self.start = start; self.stop = stop; self.step = step
+        count = n > 0 ? Int(n) : 0   // NaN bounds give an empty range
     }
     public func at(_ i: Int) -> Double { start + Double(i) * step }
 }

@@ -26,6 +26,7 @@ struct LineEditor {
 
     init(historyPath: String) {
         self.historyPath = historyPath
+        if !historyIsAFile { fputs("mlp: \(historyPath) is not a regular file; history is not kept.\n", stderr) }
         // Without a UTF-8 LC_CTYPE libedit drops non-ASCII input (α, ħ).
         // Only LC_CTYPE: LC_NUMERIC would change how printf formats numbers.
         let ctype = setlocale(LC_CTYPE, "").map { String(cString: $0) } ?? "C"
@@ -36,8 +37,12 @@ struct LineEditor {
         rl_completion_query_items = 200  // `\<Tab><Tab>` lists all LaTeX names without asking
         using_history()
         stifle_history(1000)
-        _ = read_history(historyPath)
+        if historyIsAFile { _ = read_history(historyPath) }
     }
+
+    /// History lives only in a regular file (or one not made yet): opening a FIFO would
+    /// block until something writes to it, and a device or folder is no place for it.
+    var historyIsAFile: Bool { fileExists(historyPath) || !pathExists(historyPath) }
 
     func read(prompt: String) -> ReadResult {
         Interrupt.flag.store(false, ordering: .relaxed)
@@ -57,7 +62,7 @@ struct LineEditor {
         guard entry != lastEntry else { return }
         lastEntry = entry
         _ = add_history(entry)
-        _ = write_history(historyPath)
+        if historyIsAFile { _ = write_history(historyPath) }
     }
 }
 

@@ -56,7 +56,7 @@ enum BaseLib {
             if a.isNil(1) { hi = lo; lo = 0 } else { hi = try a.number(1) }
             let step = try a.number(2)
             if step == 0 || !step.isFinite { throw a.error("step must be a nonzero number, got \(formatNumber(step)).", at: 2) }
-            return .range(RangeObj(lo, hi, step))
+            do throws(MLPError) { return .range(try RangeObj(lo, hi, step)) } catch { throw error.located(a.callLoc) }
         }
         r.fn("assert", [p("condition"), opt("message")],
              doc: "Stops with an error carrying message when condition is false.",

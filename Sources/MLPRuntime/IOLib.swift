@@ -15,9 +15,9 @@ enum IOLib {
             if let err = writeFileAtomically(path, Array(text.utf8)) { throw a.error("cannot write '\(path)': \(err).", at: 0) }
             return .nil
         }
-        r.fn("exists", [p("path")], doc: "True when a file or directory exists at path.", example: "if exists(\"net.npz\") { print(\"cached\") }") { a throws(MLPError) in
-            let path = try a.string(0)
-            return .bool(fileExists(path) || directoryExists(path))
+        r.fn("exists", [p("path")], doc: "True when something exists at path: a file, a directory, a device, a FIFO or a socket.",
+             example: "if exists(\"net.npz\") { print(\"cached\") }") { a throws(MLPError) in
+            .bool(pathExists(try a.string(0)))
         }
         r.constant("argv", .list(argv.map { .str($0) }), doc: "The arguments after the script name on the command line.",
                    example: "steps = num(argv[0])")

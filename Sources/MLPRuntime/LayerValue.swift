@@ -92,6 +92,7 @@ final class LayerValue: MLPObject {
     override func binary(_ op: BinaryOp, _ other: Value, reversed: Bool, _ interp: Interpreter) throws(MLPError) -> Value? {
         guard op == .compose else { return nil }
         let o = try LayerValue.asLayer(other, interp)
+        if !reversed, let model = layer as? Sequential { return .object(LayerValue(model.appending(o))) }
         return .object(LayerValue(Sequential(reversed ? [o, layer] : [layer, o])))
     }
 

@@ -83,7 +83,8 @@ enum ListLib {
              example: "zip([1, 2], [\"a\", \"b\"])   # [[1, \"a\"], [2, \"b\"]]") { a throws(MLPError) in
             var seqs = [try a.sequence(0)]
             for v in a.rest {
-                do { seqs.append(try a.interp.elements(of: v)) } catch { throw a.error("arguments must be sequences, got \(describeForError(v)).") }
+                guard let items = try a.sequence(v, at: a.fn.params.count) else { throw a.error("arguments must be sequences, got \(describeForError(v)).") }
+                seqs.append(items)
             }
             let n = seqs.map(\.count).min() ?? 0
             return .list((0..<n).map { i in .list(seqs.map { $0[i] }) })

@@ -369,9 +369,10 @@ enum TensorLib {
         do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
     }
 
-    /// The tensor library names its own operation (`full: ...`); the builtin's name replaces it.
+    /// The tensor library names its own operation (`full: ...`, `conv2d: ...`); the builtin's name replaces it.
     static func unprefixed(_ message: String) -> String {
-        guard let colon = message.firstIndex(of: ":"), message[..<colon].allSatisfy({ $0.isLetter || $0 == "_" }),
+        guard let colon = message.firstIndex(of: ":"), let first = message.first, first.isLetter || first == "_",
+              message[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
               message[message.index(after: colon)...].hasPrefix(" ") else { return message }
         return String(message[message.index(colon, offsetBy: 2)...])
     }

@@ -123,7 +123,14 @@ enum TrainLib {
         case .builtin(let b) where Loss.named(b.name) != nil: return Loss.named(b.name)!
         case .function, .builtin:
             let f = a[i], interp = a.interp, loc = a.callLoc
-            return Loss("loss") { p, t in
+            // messages say "loss function NAME ..." (anonymous functions have no name to give)
+            let name: String
+            switch f {
+            case .function(let c) where !c.name.hasPrefix("<"): name = "function \(c.name)"
+            case .builtin(let b): name = "function \(b.name)"
+            default: name = "function"
+            }
+            return Loss(name) { p, t in
                 let v = try interp.call(f, [.object(TensorValue(p)), .object(TensorValue(t))], at: loc)
                 switch v {
                 case .object(let o as TensorValue): return o.variable

@@ -64,28 +64,43 @@ extension Tensor: CustomStringConvertible {
         }
         let summarize = count > 1000
         let edge = 3
-        func items(_ n: Int) -> [Int?] {
-            if summarize && n > 2 * edge { return Array(0..<edge) + [nil] + Array((n - edge)..<n) }
-            return Array(0..<n)
-        }
-        // format the displayed elements and find the column layout
+        // The items shown of an axis of length n: all, or `edge` at each end around a "..." (nil).
+        func cut(_ n: Int) -> Bool { summarize && n > 2 * edge }
+        func shownCount(_ n: Int) -> Int { cut(n) ? 2 * edge + 1 : n }
+        func shown(_ n: Int, _ k: Int) -> Int? { !cut(n) || k < edge ? k : k == edge ? nil : n - 2 * edge - 1 + k }
         let st = strides
-        var texts: [Int: String] = [:]
-        func collect(_ axis: Int, _ off: Int) {
-            if axis == ndim { texts[off] = Tensor.formatElement(p[off], scientific: scientific); return }
-            for i in items(shape[axis]) { if let i { collect(axis + 1, off + i * st[axis]) } }
-        }
-        var scientific = false
-        func scan(_ axis: Int, _ off: Int) {
-            if axis == ndim {
-                let x = p[off], a = Swift.abs(x)
-                if x.isFinite && x != x.rounded() && (a < 1e-4 || a >= 1e8) { scientific = true }
-                return
+        // Visits the shown items in order without recursion (a tensor may have millions of
+        // axes): `enter(axis)` opens an axis, `item(axis, k, index, offset)` comes before its
+        // k-th item (index nil for "..."; offset is the element's on the last axis), `leave(axis)`
+        // closes it.
+        func walk(enter: (Int) -> Void = { _ in }, item: (Int, Int, Int?, Int) -> Void, leave: (Int) -> Void = { _ in }) {
+            var k = [Int](repeating: 0, count: ndim), off = [Int](repeating: 0, count: ndim)
+            var axis = 0
+            enter(0)
+            while axis >= 0 {
+                if k[axis] == shownCount(shape[axis]) {
+                    leave(axis)
+                    axis -= 1
+                    if axis >= 0 { k[axis] += 1 }
+                    continue
+                }
+                let i = shown(shape[axis], k[axis]), at = off[axis] + (i ?? 0) * st[axis]
+                item(axis, k[axis], i, at)
+                if i != nil && axis < ndim - 1 {
+                    axis += 1; k[axis] = 0; off[axis] = at
+                    enter(axis)
+                } else { k[axis] += 1 }
             }
-            for i in items(shape[axis]) { if let i { scan(axis + 1, off + i * st[axis]) } }
         }
-        scan(0, 0)
-        collect(0, 0)
+        func eachElement(_ body: (Int) -> Void) { walk(item: { axis, _, i, at in if i != nil && axis == ndim - 1 { body(at) } }) }
+        // format the displayed elements and find the column layout
+        var scientific = false
+        eachElement { at in
+            let x = p[at], a = Swift.abs(x)
+            if x.isFinite && x != x.rounded() && (a < 1e-4 || a >= 1e8) { scientific = true }
+        }
+        var texts: [Int: String] = [:]
+        eachElement { at in texts[at] = Tensor.formatElement(p[at], scientific: scientific) }
         let decimal = texts.values.contains { $0.contains(".") } && !texts.values.contains { $0.contains("e") }
         func nonFinite(_ t: String) -> Bool { t == "nan" || t == "inf" || t == "-inf" }
         var leftW = 0, rightW = 0, width = 0, special = 0
@@ -108,32 +123,32 @@ extension Tensor: CustomStringConvertible {
             }
             return String(repeating: " ", count: width - t.count) + t
         }
-        let base = prefix.count
-        func rec(_ axis: Int, _ off: Int) -> String {
-            let indent = String(repeating: " ", count: base + axis + 1)
-            let its = items(shape[axis])
-            if axis == ndim - 1 {
-                var out = "["
-                var col = base + axis + 1
-                for (k, i) in its.enumerated() {
-                    let w = i.map { pad(texts[off + $0 * st[axis]]!) } ?? "..."
-                    let isLast = k == its.count - 1
-                    let piece = w + (isLast ? "" : ",")
-                    // closing brackets count against the width on the last item
-                    let extra = isLast ? axis + 2 : 0
-                    if k > 0 {
-                        if col + 1 + piece.count + extra > lineWidth {
-                            out += "\n" + indent; col = indent.count
-                        } else { out += " "; col += 1 }
-                    }
-                    out += piece; col += piece.count
-                }
-                return out + "]"
+        // One string appended to, a separator or indent made only where one is printed:
+        // linear in the text, however many axes.
+        let base = prefix.count, last = ndim - 1
+        var s = prefix, col = 0
+        walk(enter: { axis in
+            s += "["
+            col = base + axis + 1
+        }, item: { axis, k, i, at in
+            let indent = base + axis + 1
+            if axis < last {
+                if k > 0 { s += "," + String(repeating: "\n", count: last - axis) + String(repeating: " ", count: indent) }
+                if i == nil { s += "..." }
+                return
             }
-            let sep = "," + String(repeating: "\n", count: ndim - axis - 1) + indent
-            return "[" + its.map { i in i.map { rec(axis + 1, off + $0 * st[axis]) } ?? "..." }.joined(separator: sep) + "]"
-        }
-        var s = prefix + rec(0, 0) + ")"
+            let n = shownCount(shape[axis]), isLast = k == n - 1
+            let piece = (i == nil ? "..." : pad(texts[at]!)) + (isLast ? "" : ",")
+            // closing brackets count against the width on the last item
+            let extra = isLast ? axis + 2 : 0
+            if k > 0 {
+                if col + 1 + piece.count + extra > lineWidth {
+                    s += "\n" + String(repeating: " ", count: indent); col = indent
+                } else { s += " "; col += 1 }
+            }
+            s += piece; col += piece.count
+        }, leave: { _ in s += "]" })
+        s += ")"
         if summarize { s += "\nshape \(shapeString(shape))" }
         return s
     }

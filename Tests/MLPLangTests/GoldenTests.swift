@@ -52,19 +52,25 @@ final class ProductTests: XCTestCase {
         XCTAssertFalse(out.contains("skipped"), "every golden file must carry expectations:\n\(out)")
     }
 
-    /// Runs the release binary on a script and returns its exit status and peak
-    /// resident memory in kB (its own rusage, through wait4).
-    func peakMemory(_ script: String) throws -> (Int32, Int) {
+    /// Runs the release binary on a script and returns its exit status and its own
+    /// resource usage (through wait4).
+    func usage(_ script: String) throws -> (Int32, rusage) {
         let exe = ProductTests.root.appendingPathComponent(".build/release/mlp").path
         guard FileManager.default.fileExists(atPath: exe) else { throw XCTSkip("\(exe) is missing: run `swift build -c release` first") }
         var pid: pid_t = 0
         let argv = [exe, ProductTests.root.appendingPathComponent(script).path]
         var cargs = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
-        guard posix_spawn(&pid, exe, nil, nil, &cargs, environ) == 0 else { XCTFail("cannot start \(exe)"); return (-1, 0) }
+        guard posix_spawn(&pid, exe, nil, nil, &cargs, environ) == 0 else { XCTFail("cannot start \(exe)"); return (-1, rusage()) }
         var status: Int32 = 0, usage = rusage()
         _ = wait4(pid, &status, 0, &usage)
-        return ((status >> 8) & 0xff, usage.ru_maxrss)
+        return ((status >> 8) & 0xff, usage)
+    }
+
+    /// The exit status and peak resident memory in kB of the release binary on a script.
+    func peakMemory(_ script: String) throws -> (Int32, Int) {
+        let (status, use) = try usage(script)
+        return (status, use.ru_maxrss)
     }
 
     /// A million calls of a function whose local helper calls itself (a reference
@@ -73,6 +79,15 @@ final class ProductTests: XCTestCase {
         let (status, kB) = try peakMemory("Tests/golden/memory/recursive_helper_calls_stay_small.mlp")
         XCTAssertEqual(status, 0)
         XCTAssertLessThan(kB, 50 * 1024, "peak resident memory \(kB) kB")
+    }
+
+    /// 50,000 layers added by `net = net >> relu` in a loop: each `>>` copied the model
+    /// (11 s of CPU time); appending in place keeps it well under a second.
+    func testAModelBuiltInALoopTakesLinearTime() throws {
+        let (status, use) = try usage("Tests/golden/layers/model_chain_built_in_a_loop.mlp")
+        XCTAssertEqual(status, 0)
+        let seconds = Double(use.ru_utime.tv_sec) + Double(use.ru_utime.tv_usec) * 1e-6
+        XCTAssertLessThan(seconds, 2, "user CPU time \(seconds) s")
     }
 
     func testExamples() throws {

@@ -174,5 +174,15 @@ else
     fail "REPL restarts"
 fi
 
+# ---- session 3: a FIFO where the history file goes is left alone (opening it blocked the start) ----
+rm -f "$HOME_DIR/.mlp_history" && mkfifo "$HOME_DIR/.mlp_history"
+if start; then
+    check "a FIFO as history file: entries still run" result "6 * 7" "42"
+    t_fifo_kept() { enter ":quit"; until_ok 3000 session_gone && [ -p "$HOME_DIR/.mlp_history" ]; }
+    check "the FIFO is not written or replaced" t_fifo_kept
+else
+    fail "REPL starts with a FIFO as ~/.mlp_history"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -77,25 +77,45 @@ open class LayerBase {
 
 /// `a >> b >> c`: layers applied in order (nesting flattens).
 public final class Sequential: Layer {
-    public private(set) var layers: [Layer]
+    /// Layers shared by the models of one `>>` chain: a model uses the first `count`, which
+    /// never change, and `appending` adds after them in place while nothing else has, so
+    /// that `net = net >> layer` in a loop costs O(1) a layer, not a copy of the model.
+    private final class Chain {
+        var layers: [Layer]
+        init(_ layers: [Layer]) { self.layers = layers }
+    }
+    private let chain: Chain
+    private let count: Int
+
+    public var layers: [Layer] { Array(chain.layers[..<count]) }
 
     public init(_ layers: [Layer]) {
         var flat: [Layer] = []
         for l in layers { if let s = l as? Sequential { flat += s.layers } else { flat.append(l) } }
-        self.layers = flat
+        chain = Chain(flat)
+        count = flat.count
+    }
+
+    private init(_ chain: Chain) { self.chain = chain; count = chain.layers.count }
+
+    /// `self >> next` (a model's layers are added one by one); self is unchanged.
+    public func appending(_ next: Layer) -> Sequential {
+        guard count == chain.layers.count else { return Sequential([self, next]) }
+        chain.layers += (next as? Sequential)?.layers ?? [next]
+        return Sequential(chain)
     }
 
     public var kind: String { "sequential" }
-    public var description: String { layers.map(\.description).joined(separator: " >> ") }
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
-    public var lastOutputShape: [Int]? { layers.last?.lastOutputShape }
+    public var description: String { chain.layers[..<count].map(\.description).joined(separator: " >> ") }
+    public var parameters: [Parameter] { chain.layers[..<count].flatMap(\.parameters) }
+    public var lastOutputShape: [Int]? { chain.layers[..<count].last?.lastOutputShape }
     /// The input shape of the first call without the batch axis.
     public private(set) var inputShape: [Int]?
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
         var h = x
-        for l in layers { h = try l.forward(h, pass) }
+        for l in chain.layers[..<count] { h = try l.forward(h, pass) }
         return h
     }
 }
