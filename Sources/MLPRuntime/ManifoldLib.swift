@@ -10,7 +10,10 @@ enum ManifoldLib {
              example: "p = pca(x, 2); scatter(p[:, 0], p[:, 1])") { a throws(MLPError) in
             let x = try TensorLib.valueOf(a, 0), k = try a.int(1)
             let r: PCAResult
-            do { r = try pca(x, k: k) } catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+            let interp = a.interp, loc = a.callLoc
+            do { r = try pca(x, k: k) { try interp.pollInterrupt(loc) } }
+            catch let e as MLPError { throw e }
+            catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
             guard try a.bool(2) else { return .object(TensorValue(r.projected)) }
             let d = DictObj()
             d["projected"] = .object(TensorValue(r.projected))

@@ -210,9 +210,10 @@ enum TensorLib {
              example: "u, s, vt = svd(tensor([[3, 0], [0, 4], [0, 0]]), full_matrices=false)") { a throws(MLPError) in
             let m = try tensorOf(a, 0), full = try a.bool(1)
             do {
-                let (u, s, vt) = try m.svd(fullMatrices: full)
+                let interp = a.interp, loc = a.callLoc
+                let (u, s, vt) = try m.svd(fullMatrices: full) { try interp.pollInterrupt(loc) }
                 return .list([.object(TensorValue(u)), .object(TensorValue(s)), .object(TensorValue(vt))])
-            } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+            } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
         }
         r.fn("cholesky", [p("a")], doc: "The lower-triangular L with a = L @ L.T, for a symmetric positive definite matrix.",
              example: "cholesky(tensor([[4, 2], [2, 3]]))") { a throws(MLPError) in

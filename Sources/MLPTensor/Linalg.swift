@@ -95,7 +95,9 @@ extension Tensor {
 
     /// Singular value decomposition `a = U diag(S) Vt`; with `fullMatrices`
     /// U is m x m and Vt n x n, otherwise m x k and k x n (k = min(m, n)).
-    public func svd(fullMatrices: Bool = true) throws -> (u: Tensor, s: Tensor, vt: Tensor) {
+    /// `poll`, when given, is called every 20 ms while LAPACK runs on a worker thread
+    /// (see runPolling): what it throws (Ctrl-C) is thrown at once.
+    public func svd(fullMatrices: Bool = true, poll: (() throws -> Void)? = nil) throws -> (u: Tensor, s: Tensor, vt: Tensor) {
         guard ndim == 2 else { throw TensorError("svd: expected a matrix, got shape \(shapeString(shape)).") }
         try requireFinite("svd")
         let m = shape[0], n = shape[1], k = Swift.min(m, n)
@@ -104,20 +106,25 @@ extension Tensor {
         }
         // LAPACK sees A^T (n x m). A^T = U' S V'^T  =>  A = V' S U'^T:
         // our U is LAPACK's VT read row-major, our Vt is LAPACK's U read row-major.
-        var am = copyArray()
-        var s = [Double](repeating: 0, count: k)
+        let input = copyArray()
         let ucols = fullMatrices ? n : k            // LAPACK's U: n x ucols
         let vtrows = fullMatrices ? m : k           // LAPACK's VT: vtrows x m
-        var lu = [Double](repeating: 0, count: n * ucols)
-        var lvt = [Double](repeating: 0, count: vtrows * m)
-        var jobz = CChar(UInt8(ascii: fullMatrices ? "A" : "S"))
-        var mm = Int32(n), nn = Int32(m), lda = Int32(n), ldu = Int32(n), ldvt = Int32(vtrows), info: Int32 = 0
-        var iwork = [Int32](repeating: 0, count: 8 * k)
-        var lwork: Int32 = -1, wq = 0.0
-        dgesdd_(&jobz, &mm, &nn, &am, &lda, &s, &lu, &ldu, &lvt, &ldvt, &wq, &lwork, &iwork, &info, 1)
-        lwork = Int32(wq)
-        var work = [Double](repeating: 0, count: Int(lwork))
-        dgesdd_(&jobz, &mm, &nn, &am, &lda, &s, &lu, &ldu, &lvt, &ldvt, &work, &lwork, &iwork, &info, 1)
+        // a worker thread only for a decomposition that takes a while (over ~10 ms)
+        let (s, lu, lvt, info) = try runPolling(m * n * k > 1 << 24 ? poll : nil) { () -> ([Double], [Double], [Double], Int32) in
+            var am = input
+            var s = [Double](repeating: 0, count: k)
+            var lu = [Double](repeating: 0, count: n * ucols)
+            var lvt = [Double](repeating: 0, count: vtrows * m)
+            var jobz = CChar(UInt8(ascii: fullMatrices ? "A" : "S"))
+            var mm = Int32(n), nn = Int32(m), lda = Int32(n), ldu = Int32(n), ldvt = Int32(vtrows), info: Int32 = 0
+            var iwork = [Int32](repeating: 0, count: 8 * k)
+            var lwork: Int32 = -1, wq = 0.0
+            dgesdd_(&jobz, &mm, &nn, &am, &lda, &s, &lu, &ldu, &lvt, &ldvt, &wq, &lwork, &iwork, &info, 1)
+            lwork = Int32(wq)
+            var work = [Double](repeating: 0, count: Int(lwork))
+            dgesdd_(&jobz, &mm, &nn, &am, &lda, &s, &lu, &ldu, &lvt, &ldvt, &work, &lwork, &iwork, &info, 1)
+            return (s, lu, lvt, info)
+        }
         if info != 0 { throw TensorError("svd: did not converge.") }
         return (try Tensor(lvt, shape: [m, vtrows]), Tensor(s), try Tensor(lu, shape: [ucols, n]))
     }

@@ -121,6 +121,8 @@ t_interrupt_tsne() { interrupt_builtin "seed(1); x = randn(1500, 20); e = nil" "
 check "Ctrl-C stops tsne within 1 s, variables intact" t_interrupt_tsne
 t_interrupt_sort() { interrupt_builtin "l = map(x -> x, rand(2000000)); big = l + l + l + l + l + l; s = nil" "s = sort(big)" "len(big) == 12000000 and s == nil"; }
 check "Ctrl-C stops sorting a long list within 1 s, variables intact" t_interrupt_sort
+t_interrupt_pca() { interrupt_builtin "seed(1); x = randn(20000, 600); p = nil" "p = pca(x, 2)" "len(x) == 20000 and p == nil"; }
+check "Ctrl-C stops pca (one LAPACK call) within 1 s, variables intact" t_interrupt_pca
 
 t_interrupt_prompt() {
     type_ "garbage_partial_text"; until_ok 3000 last_is "mlp> garbage_partial_text" || return 1

@@ -22,7 +22,8 @@ public struct PCAResult {
 /// With X̃ = X − mean = U S Vᵀ: components = first k rows of Vᵀ, projected =
 /// X̃ Vᵀ[:k]ᵀ = U S, explained variance = S² / (n − 1). Each component's sign is
 /// fixed as sklearn's `svd_flip` on Vᵀ: its entry of largest magnitude is positive.
-public func pca(_ x: Tensor, k: Int) throws -> PCAResult {
+/// `poll` is called every 20 ms during the SVD (Ctrl-C: what it throws stops the run).
+public func pca(_ x: Tensor, k: Int, poll: (() throws -> Void)? = nil) throws -> PCAResult {
     guard x.ndim == 2 else { throw TensorError("pca: expected data of shape [n, d], got \(Tensor.formatShape(x.shape)).") }
     let n = x.shape[0], d = x.shape[1]
     guard n >= 2 else { throw TensorError("pca: needs at least 2 points, got \(n).") }
@@ -31,7 +32,7 @@ public func pca(_ x: Tensor, k: Int) throws -> PCAResult {
     }
     let mean = try x.mean(axis: 0)
     let centred = try x - mean
-    let (_, s, vt) = try centred.svd(fullMatrices: false)
+    let (_, s, vt) = try centred.svd(fullMatrices: false, poll: poll)
     // the first k rows of Vᵀ with the sign convention, and their variances
     let comps = try Tensor(uninitializedShape: [k, d], "pca")
     let var_ = try Tensor(uninitializedShape: [k], "pca")
