@@ -29,12 +29,15 @@ public func readFile(_ path: String) -> String? {
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// The whole file, nil when unreadable or when Ctrl-C was pressed while it was read
+/// (a caller that may read a large file polls the interrupt when it gets nil).
 public func readFileBytes(_ path: String) -> [UInt8]? {
     guard directoryExists(path) == false, let fp = fopen(path, "rb") else { return nil }
     defer { fclose(fp) }
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 1 << 16)
     while true {
+        if Interrupt.flag.load(ordering: .relaxed) { return nil }
         let n = fread(&buf, 1, buf.count, fp)
         if n > 0 { out.append(contentsOf: buf[0..<n]) }
         if n < buf.count { break }

@@ -139,6 +139,7 @@ enum ArrayFileLib {
         if directoryExists(path) { throw a.error("\(path) is a folder, not a file.", at: 0) }
         guard fileExists(path) else { throw a.error("no such file: \(path)", at: 0) }
         guard let bytes = readFileBytes(path) else {
+            try a.interp.pollInterrupt(a.callLoc)   // stopped by Ctrl-C rather than unreadable
             throw a.error("cannot read \(path): \(String(cString: strerror(errno))).", at: 0)
         }
         do { return try body(bytes) } catch let e as MLPError { throw e } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
