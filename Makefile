@@ -50,12 +50,13 @@ bench-interp: build
 bench: build
 	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 bash bench/run.sh
 
-# The peers for `make bench`: a local venv with NumPy (git-ignored).
-# PyTorch from its CPU-only index (PyPI's wheel pulls in gigabytes of CUDA libraries).
+# The peers for `make bench`: a local venv with NumPy (git-ignored), installed by
+# package name from the configured registry (PyPI's torch wheel brings its CUDA
+# libraries, gigabytes, unused here).
 bench-peers:
 	python3 -m venv bench/.venv
 	bench/.venv/bin/pip install numpy
-	bench/.venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
+	bench/.venv/bin/pip install torch
 	bench/.venv/bin/pip install keras jax
 	bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
 
