@@ -12,15 +12,16 @@ enum LayerLib {
         activation(&r, "leaky_relu", "x for x > 0, else 0.2 x (Keras 3's negative slope); an activation.", "leaky_relu(-1)   # -0.2")
         activation(&r, "linear", "x unchanged: the identity activation (the default of dense).", "dense(1, linear)")
         r.fn("dense", [p("units"), Param("activation", DefaultValue.none), Param("init", .string("glorot_uniform"), keywordOnly: true),
-                       Param("bias", .bool(true), keywordOnly: true), Param("dtype", .string("float64"), keywordOnly: true)],
-             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero. dtype=\"float32\" computes the product in single precision, as PyTorch and Keras do by default (the weights stay float64).",
+                       Param("bias", .bool(true), keywordOnly: true), Param("precision", .string("float64"), keywordOnly: true),
+                       Param("dtype", DefaultValue.none, keywordOnly: true)],
+             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero. precision=\"float32\" computes the product in single precision, as PyTorch and Keras do by default (the weights stay float64); dtype= is its old name, kept for a release.",
              example: "net = dense(20, sigmoid) >> dense(1)") { a throws(MLPError) in
             let units = try a.int(0)
             let act = try activationArg(a, 1)
             guard let initializer = Initializer(name: try a.string(2)) else {
                 throw a.error("unknown initializer '\(try a.string(2))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 2)
             }
-            let bias = try a.bool(3), type = try computeTypeArg(a, 4)
+            let bias = try a.bool(3), type = try precisionArg(a, 4)
             return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer, dtype: type))) }
         }
         r.fn("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
@@ -115,33 +116,44 @@ enum LayerLib {
         }
     }
 
-    /// A recurrent layer: units, (activation,) return_sequences=true, stateful=false (, dtype="float64").
+    /// A recurrent layer: units, (activation,) return_sequences=true, stateful=false (, precision="float64").
     static func recurrent(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, activation: Bool = false,
                           dtype: Bool = false,
                           _ make: @escaping @Sendable (Int, Activation, Bool, Bool, ComputeType) throws -> Layer) {
         var params = [p("units")]
         if activation { params.append(Param("activation", .string("tanh"))) }
         params += [Param("return_sequences", .bool(true), keywordOnly: true), Param("stateful", .bool(false), keywordOnly: true)]
-        if dtype { params.append(Param("dtype", .string("float64"), keywordOnly: true)) }
-        let k = params.count - (dtype ? 1 : 0)
-        let dtypeDoc = dtype ? " dtype=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (LSTM and GRU layers train about twice as fast; the weights stay float64)." : ""
+        if dtype { params += [Param("precision", .string("float64"), keywordOnly: true), Param("dtype", DefaultValue.none, keywordOnly: true)] }
+        let k = params.count - (dtype ? 2 : 0)
+        let dtypeDoc = dtype ? " precision=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (LSTM and GRU layers train about twice as fast; the weights stay float64); dtype= is its old name, kept for a release." : ""
         r.fn(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one." + dtypeDoc,
              example: example) { a throws(MLPError) in
             let units = try a.int(0)
             let act = activation ? try activationArg(a, 1) : .tanh
             let seqs = try a.bool(k - 2), stateful = try a.bool(k - 1)
-            let type = dtype ? try computeTypeArg(a, k) : .float64
+            let type = dtype ? try precisionArg(a, k) : .float64
             return try learn(a) { .object(LayerValue(try make(units, act, seqs, stateful, type))) }
         }
     }
 
-    static func computeTypeArg(_ a: Args, _ i: Int) throws(MLPError) -> ComputeType {
-        let name = try a.string(i)
+    /// The compute precision at argument i (`precision=`), or at i + 1 under its old
+    /// name `dtype=`, which will mean a tensor's element type once complex tensors come.
+    static func precisionArg(_ a: Args, _ i: Int) throws(MLPError) -> ComputeType {
+        var at = i
+        if !a.isNil(i + 1) {
+            if !deprecatedDtypeWarned {
+                deprecatedDtypeWarned = true
+                warn("\(a.fn.name): dtype= is the old name of precision= for layers (dtype will mean a tensor's element type); use precision=\"\(try a.string(i + 1))\".")
+            }
+            at = i + 1
+        }
+        let name = try a.string(at)
         guard let t = ComputeType(rawValue: name) else {
-            throw a.error("'\(name)' is not a dtype; expected \"float64\" or \"float32\".", at: i)
+            throw a.error("'\(name)' is not a precision; expected \"float64\" or \"float32\".", at: at)
         }
         return t
     }
+    nonisolated(unsafe) static var deprecatedDtypeWarned = false
 
     /// A layer with one size argument k (default 2).
     static func sized(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int) throws -> Layer) {

@@ -23,7 +23,7 @@ public final class Dense: LayerBase, Layer {
     public var kind: String { "dense" }
     public var description: String {
         (activation == .linear ? "dense(\(units)" : "dense(\(units), \(activation.name)")
-            + (dtype == .float64 ? ")" : ", dtype=\"\(dtype.rawValue)\")")
+            + dtype.argument + ")"
     }
 
     func build(_ inputWidth: Int) throws {

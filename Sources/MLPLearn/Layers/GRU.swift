@@ -26,7 +26,7 @@ public final class GRU: RecurrentLayer, Layer {
     override var layerName: String { "gru" }
     public var kind: String { "gru" }
     public var description: String {
-        "gru(\(units)\(optionSuffix)\(dtype == .float64 ? "" : ", dtype=\"\(dtype.rawValue)\""))"
+        "gru(\(units)\(optionSuffix)\(dtype.argument))"
     }
 
     override func build(_ width: Int) throws {

@@ -26,7 +26,7 @@ public final class LSTM: RecurrentLayer, Layer {
     override var layerName: String { "lstm" }
     public var kind: String { "lstm" }
     public var description: String {
-        "lstm(\(units)\(optionSuffix)\(dtype == .float64 ? "" : ", dtype=\"\(dtype.rawValue)\""))"
+        "lstm(\(units)\(optionSuffix)\(dtype.argument))"
     }
 
     override func build(_ width: Int) throws {

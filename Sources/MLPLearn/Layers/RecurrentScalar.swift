@@ -1,5 +1,5 @@
 // The number type a fused recurrent op computes in. Weights, inputs and
-// outputs are Double tensors either way; `dtype="float32"` makes the LSTM
+// outputs are Double tensors either way; `precision="float32"` makes the LSTM
 // convert them at the op's edges and run its products and gates in Float
 // (twice the SIMD width and half the memory traffic: how PyTorch and Keras
 // train by default), while the optimizer keeps the Double weights, as Keras's
@@ -7,9 +7,12 @@
 import MLPTensor
 import CBLAS
 
-/// What a layer computes in: `dtype="float64"` (the default) or `"float32"`.
+/// What a layer computes in: `precision="float64"` (the default) or `"float32"`.
 public enum ComputeType: String, Sendable {
     case float64, float32
+
+    /// The layer description's argument: nothing for the default float64.
+    public var argument: String { self == .float64 ? "" : ", precision=\"\(rawValue)\"" }
 }
 
 /// Double or Float: the products, gate activations and conversions a fused op needs.

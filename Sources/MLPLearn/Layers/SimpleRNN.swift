@@ -24,7 +24,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
     override var layerName: String { "simple_rnn" }
     public var kind: String { "simple_rnn" }
     public var description: String {
-        "simple_rnn(\(units)\(activation == .tanh ? "" : ", " + activation.name)\(optionSuffix)\(dtype == .float64 ? "" : ", dtype=\"\(dtype.rawValue)\""))"
+        "simple_rnn(\(units)\(activation == .tanh ? "" : ", " + activation.name)\(optionSuffix)\(dtype.argument))"
     }
 
     override func build(_ width: Int) throws {
