@@ -7,14 +7,49 @@ final class ProductTests: XCTestCase {
     /// The package root (this file is Tests/MLPLangTests/GoldenTests.swift).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The newest source file of each executable: every folder under Sources/ but
+    /// the other executable's (mlp-fuzz does not link the REPL).
+    static func newestSource(of executable: String) -> (path: String, time: Date) {
+        let skip = executable == "mlp" ? ["mlp-fuzz"] : ["mlp", "MLPREPL", "CEditLine"]
+        var newest = ("", Date.distantPast)
+        let sources = root.appendingPathComponent("Sources")
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: sources.path)) ?? []
+        for folder in folders where !skip.contains(folder) {
+            let dir = sources.appendingPathComponent(folder)
+            for case let url as URL in FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.contentModificationDateKey]) ?? .init() {
+                if let t = try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, t > newest.1 {
+                    newest = (url.path, t)
+                }
+            }
+        }
+        return newest
+    }
+
+    /// The release binary these tests run, which must exist and be newer than every
+    /// source file it is built from: a stale binary would test old code (make test
+    /// builds it first).
+    static func releaseBinary(_ name: String) throws -> URL {
+        let exe = root.appendingPathComponent(".build/release/\(name)")
+        guard let built = try? exe.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate else {
+            throw ProductError("\(exe.path) is missing: run `swift build -c release` first (make test does)")
+        }
+        let newest = newestSource(of: name)
+        guard built >= newest.time else {
+            throw ProductError("\(exe.path) is older than \(newest.path): run `swift build -c release` first (make test does)")
+        }
+        return exe
+    }
+
+    struct ProductError: Error, CustomStringConvertible {
+        let description: String
+        init(_ d: String) { description = d }
+    }
+
     /// `pinned`: the kernels and the one product thread the recorded outputs were made
     /// with; else the settings users have (two product threads, the CPU's own kernels).
     /// `memoryKB`: run under `ulimit -v` (address space in KiB).
     func run(_ executable: String, _ args: [String], pinned: Bool = true, memoryKB: Int? = nil) throws -> (Int32, String) {
-        let exe = ProductTests.root.appendingPathComponent(".build/release/\(executable)")
-        guard FileManager.default.fileExists(atPath: exe.path) else {
-            throw XCTSkip("\(exe.path) is missing: run `swift build -c release` first (make test does)")
-        }
+        let exe = try ProductTests.releaseBinary(executable)
         let p = Process()
         if let memoryKB {
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -55,8 +90,7 @@ final class ProductTests: XCTestCase {
     /// Runs the release binary on a script and returns its exit status and its own
     /// resource usage (through wait4).
     func usage(_ script: String) throws -> (Int32, rusage) {
-        let exe = ProductTests.root.appendingPathComponent(".build/release/mlp").path
-        guard FileManager.default.fileExists(atPath: exe) else { throw XCTSkip("\(exe) is missing: run `swift build -c release` first") }
+        let exe = try ProductTests.releaseBinary("mlp").path
         var pid: pid_t = 0
         let argv = [exe, ProductTests.root.appendingPathComponent(script).path]
         var cargs = argv.map { strdup($0) } + [nil]
@@ -132,6 +166,7 @@ final class ProductTests: XCTestCase {
 
     func testREPLInTerminal() throws {
         guard FileManager.default.fileExists(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
+        _ = try ProductTests.releaseBinary("mlp")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["Tests/repl/run.sh"]

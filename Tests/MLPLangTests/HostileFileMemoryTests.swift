@@ -17,8 +17,7 @@ final class HostileFileMemoryTests: XCTestCase {
 
     /// Runs `script` in the release binary with at most 1 GB of address space: (status, output).
     func load(_ script: String) throws -> (Int32, String) {
-        let exe = ProductTests.root.appendingPathComponent(".build/release/mlp").path
-        guard FileManager.default.fileExists(atPath: exe) else { throw XCTSkip("\(exe) is missing: run `swift build -c release` first") }
+        let exe = try ProductTests.releaseBinary("mlp").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "ulimit -v 1000000; exec \"$0\" -e \"$1\"", exe, script]
