@@ -32,7 +32,7 @@ enum TrainLib {
             case .function, .builtin:
                 let f = a[2], interp = a.interp, loc = a.callLoc
                 data = .batches {
-                    let v = try interp.call(f, [], at: loc)
+                    let v = try callDuringTraining(interp, f, [], at: loc)
                     guard case .list(let l) = v, l.items.count == 2 else {
                         throw MLPError.runtime("train: the batch function must return [x, y], got \(describeForError(v)).", at: loc)
                     }
@@ -51,7 +51,7 @@ enum TrainLib {
                     try interp.pollInterrupt(loc)
                     return false
                 })
-            } catch let e as MLPError { bar.finish(nil); throw e } catch { bar.finish(nil); throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+            } catch { bar.finish(nil); throw LayerLib.learnError(a, error) }
             bar.finish(h)
             if let why = h.stopped { warn("train: \(why)\(why.hasPrefix("interrupted") ? "; the weights trained so far are kept" : "; the weights from before that step are kept").") }
             return .object(HistoryValue(h))
@@ -114,6 +114,13 @@ enum TrainLib {
     }
 
     /// The loss= argument: a built-in loss (by its function or name), or any mlp function of (prediction, target).
+    /// Calls a batch function or loss written in mlp for `train`: Ctrl-C inside it
+    /// stops training gracefully (TrainingInterrupted), as between steps.
+    static func callDuringTraining(_ interp: Interpreter, _ f: Value, _ args: [Value], at loc: SourceLoc) throws -> Value {
+        do { return try interp.call(f, args, at: loc) }
+        catch where error.kind == .interrupt { throw TrainingInterrupted() }
+    }
+
     static func lossArg(_ a: Args, _ i: Int) throws(MLPError) -> Loss {
         switch a[i] {
         case .nil: return Loss.mse
@@ -131,7 +138,7 @@ enum TrainLib {
             default: name = "function"
             }
             return Loss(name) { p, t in
-                let v = try interp.call(f, [.object(TensorValue(p)), .object(TensorValue(t))], at: loc)
+                let v = try callDuringTraining(interp, f, [.object(TensorValue(p)), .object(TensorValue(t))], at: loc)
                 switch v {
                 case .object(let o as TensorValue): return o.variable
                 case .number(let d): return Variable(constant: Tensor(scalar: d))

@@ -105,9 +105,10 @@ check "Ctrl-C stops 'while true {}' within 1 s, variables intact" t_interrupt_lo
 
 # Training shows a progress bar (stderr is the terminal); Ctrl-C ends it after the
 # current step with the history so far, and the trained weights stay in the model.
-t_interrupt_train() {
+# BATCH: the batch function (a slow one makes Ctrl-C land inside it, in mlp code).
+interrupt_train() {
     enter "net = dense(1)"; prompt_back || return 1
-    enter "h = train(net, sgd(0.01), () -> [ones(64, 8), zeros(64, 1)], steps=100000000)"
+    enter "h = train(net, sgd(0.01), $1, steps=100000000)"
     shows_bar() { screen | grep -q 'ETA'; }
     until_ok 5000 shows_bar || { echo "     no progress bar"; return 1; }
     key C-c
@@ -115,7 +116,10 @@ t_interrupt_train() {
     screen | grep -q "train: interrupted after step" || { echo "     no message"; return 1; }
     result "h.steps > 0 and h.steps == len(h.loss) and len(net.weights) == 2" "true"
 }
+t_interrupt_train() { interrupt_train "() -> [ones(64, 8), zeros(64, 1)]"; }
 check "a progress bar while training; Ctrl-C stops training and keeps the weights" t_interrupt_train
+t_interrupt_in_batch() { interrupt_train "fn() { for i in 0..300000 {}; [ones(64, 8), zeros(64, 1)] }"; }
+check "Ctrl-C inside a slow batch function also stops training gracefully" t_interrupt_in_batch
 
 t_interrupt_tsne() { interrupt_builtin "seed(1); x = randn(1500, 20); e = nil" "e = tsne(x, iters=1000000)" "len(x) == 1500 and e == nil"; }
 check "Ctrl-C stops tsne within 1 s, variables intact" t_interrupt_tsne

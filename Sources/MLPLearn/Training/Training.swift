@@ -38,6 +38,12 @@ public struct History {
     public var stopped: String? = nil
 }
 
+/// Thrown by a batch function or a loss written in the language when Ctrl-C arrives
+/// inside it: training stops as at a Ctrl-C between steps, keeping what it trained.
+public struct TrainingInterrupted: Error {
+    public init() {}
+}
+
 public struct Progress {
     public let step: Int, totalSteps: Int, epoch: Int, epochs: Int
     public let loss: Double
@@ -119,9 +125,12 @@ public enum Training {
             let steps = options.steps ?? options.epochs
             h.per = "step"
             for s in 0..<steps {
-                let (x, y) = try next()
-                try checkFinite(x, "x", " of the batch for step \(s + 1)"); try checkFinite(y, "y", " of the batch for step \(s + 1)")
-                let (l, p, fault) = try step(model, opt, x, y, loss)
+                let x: Tensor, y: Tensor, l: Double, p: Tensor, fault: String?
+                do {
+                    (x, y) = try next()
+                    try checkFinite(x, "x", " of the batch for step \(s + 1)"); try checkFinite(y, "y", " of the batch for step \(s + 1)")
+                    (l, p, fault) = try step(model, opt, x, y, loss)
+                } catch is TrainingInterrupted { h.stopped = "interrupted after step \(s)"; break }
                 if let fault { h.stopped = "\(fault) at step \(s + 1)"; break }
                 h.loss.append(l)
                 if options.accuracy { h.accuracy.append((try? Metric.accuracy(p, y)) ?? .nan) }
@@ -150,7 +159,9 @@ public enum Training {
                     let idx = Array(order[start..<Swift.min(start + batch, n)])
                     start += batch
                     let bx = try rows(x, idx, contiguous: !options.shuffle), by = try rows(y, idx, contiguous: !options.shuffle)
-                    let (l, p, fault) = try step(model, opt, bx, by, loss)
+                    let l: Double, p: Tensor, fault: String?
+                    do { (l, p, fault) = try step(model, opt, bx, by, loss) }
+                    catch is TrainingInterrupted { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
                     s += 1
                     if let fault { h.stopped = "\(fault) at step \(s) (epoch \(epoch))"; break outer }
                     let acc = options.accuracy ? ((try? Metric.accuracy(p, by)) ?? .nan) : 0
