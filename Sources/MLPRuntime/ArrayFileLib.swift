@@ -66,10 +66,8 @@ enum ArrayFileLib {
              doc: "Reads numbers from a CSV file as a 2-D tensor [rows, columns] (1-D for one column); # lines and blank lines are skipped.",
              example: "data = load_csv(\"/tmp/data.csv\", skip_header=1)") { a throws(MLPError) in
             let path = try a.string(0), delim = try a.string(1), skip = try a.int(2)
-            let interp = a.interp, loc = a.callLoc
-            return .object(TensorValue(try parse(a, path) {
-                try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip) { try interp.pollInterrupt(loc) }
-            }))
+            let poll = a.interruptPoll
+            return .object(TensorValue(try parse(a, path) { try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip, check: poll) }))
         }
         r.fn("save_csv", [p("path"), p("t"), p("delimiter", ",")], doc: "Writes a 1-D or 2-D tensor as CSV, one row per line, numbers in shortest round-trip form (atomically).",
              example: "save_csv(\"/tmp/data.csv\", tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in

@@ -134,14 +134,14 @@ enum ListLib {
     /// A stable ascending order of numbers or of strings; mixed kinds are an error.
     /// Stable in both directions: equal keys keep their order (as Python's reverse=True).
     static func sortedOrder(_ keys: [Value], _ a: Args, descending: Bool) throws(MLPError) -> [Int] {
-        let interp = a.interp, loc = a.callLoc
+        let poll = a.interruptPoll
         func order<K: Comparable>(_ k: [K]) throws(MLPError) -> [Int] {
             // Ctrl-C is polled every 2^16 comparisons (a list of 10^7 numbers sorts for seconds)
             var compared = 0
             do {
                 return try Array(keys.indices).sorted { i, j in
                     compared &+= 1
-                    if compared & 0xFFFF == 0 { try interp.pollInterrupt(loc) }
+                    if compared & 0xFFFF == 0 { try poll() }
                     if k[i] == k[j] { return i < j }
                     return descending ? k[j] < k[i] : k[i] < k[j]
                 }

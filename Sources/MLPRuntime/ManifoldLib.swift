@@ -10,8 +10,7 @@ enum ManifoldLib {
              example: "p = pca(x, 2); scatter(p[:, 0], p[:, 1])") { a throws(MLPError) in
             let x = try TensorLib.valueOf(a, 0), k = try a.int(1)
             let r: PCAResult
-            let interp = a.interp, loc = a.callLoc
-            do { r = try pca(x, k: k) { try interp.pollInterrupt(loc) } }
+            do { r = try pca(x, k: k, poll: a.interruptPoll) }
             catch let e as MLPError { throw e }
             catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
             guard try a.bool(2) else { return .object(TensorValue(r.projected)) }
@@ -35,8 +34,7 @@ enum ManifoldLib {
             guard perp > 0 else { throw a.error("perplexity must be positive, got \(formatNumber(perp)).", at: 2) }
             guard iters >= 0 else { throw a.error("iters must be non-negative, got \(iters).", at: 3) }
             let r: TSNEResult
-            let interp = a.interp, loc = a.callLoc
-            do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr) { try interp.pollInterrupt(loc) } }
+            do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr, check: a.interruptPoll) }
             catch let e as MLPError { throw e }
             catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
             guard try a.bool(5) else { return .object(TensorValue(r.embedding)) }

@@ -177,7 +177,7 @@ enum TensorLib {
         r.fn("inv", [p("a")], doc: "The inverse of a square matrix.", example: "inv(tensor([[2, 0], [0, 4]]))") { a throws(MLPError) in
             if let v = tracked(a, 0) { return try track(a, at: 0) { try v.inv() } }
             let m = try tensorOf(a, 0)
-            return try make(a, at: 0) { try m.inv() }
+            return try make(a, at: 0) { try m.inv(poll: a.interruptPoll) }
         }
         r.fn("det", [p("a")], doc: "The determinant of a square matrix.", example: "det(tensor([[1, 2], [3, 4]]))   # -2") { a throws(MLPError) in
             if let v = tracked(a, 0) { return try track(a, at: 0) { try v.det() } }
@@ -195,23 +195,22 @@ enum TensorLib {
                 return try track(a) { try Variable.solve(x, y) }
             }
             let b = try tensorOf(a, 1)
-            return try make(a) { try Tensor.solve(m, b) }
+            return try make(a) { try Tensor.solve(m, b, poll: a.interruptPoll) }
         }
         r.fn("eigh", [p("a")], doc: "Eigenvalues (ascending) and eigenvectors (as columns) of a symmetric matrix: [values, vectors].",
              example: "vals, vecs = eigh(tensor([[2, 1], [1, 2]]))") { a throws(MLPError) in
             let m = try tensorOf(a, 0)
             do {
-                let (w, v) = try m.eigh()
+                let (w, v) = try m.eigh(poll: a.interruptPoll)
                 return .list([.object(TensorValue(w)), .object(TensorValue(v))])
-            } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+            } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
         }
         r.fn("svd", [p("a"), Param("full_matrices", .bool(true), keywordOnly: true)],
              doc: "Singular value decomposition a = U @ diag(S) @ Vt, as [U, S, Vt] (S descending); full_matrices=false gives the reduced form.",
              example: "u, s, vt = svd(tensor([[3, 0], [0, 4], [0, 0]]), full_matrices=false)") { a throws(MLPError) in
             let m = try tensorOf(a, 0), full = try a.bool(1)
             do {
-                let interp = a.interp, loc = a.callLoc
-                let (u, s, vt) = try m.svd(fullMatrices: full) { try interp.pollInterrupt(loc) }
+                let (u, s, vt) = try m.svd(fullMatrices: full, poll: a.interruptPoll)
                 return .list([.object(TensorValue(u)), .object(TensorValue(s)), .object(TensorValue(vt))])
             } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
         }
@@ -362,12 +361,12 @@ enum TensorLib {
 
     /// Runs a tensor operation for builtin `a`, reporting its error under the builtin's name.
     static func make(_ a: Args, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        do { return .object(TensorValue(try body())) } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
     }
 
     /// As `make`, with the error located at argument `i` (the one at fault: an axis, a non-square matrix).
     static func make(_ a: Args, at i: Int, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+        do { return .object(TensorValue(try body())) } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
     }
 
     /// The tensor library names its own operation (`full: ...`, `conv2d: ...`); the builtin's name replaces it.

@@ -71,7 +71,11 @@ final class TensorValue: MLPObject {
             guard let u = otherTensor else {
                 throw MLPError.runtime("matmul: '@' needs two tensors, got a tensor and \(describeForError(other)).")
             }
-            return try wrap { reversed ? try Tensor.matmul(u.t, t) : try Tensor.matmul(t, u.t) }
+            // a large product answers Ctrl-C between blocks of rows
+            let poll = { if Interrupt.flag.load(ordering: .relaxed) { throw MLPError(.interrupt, "stopped by Ctrl-C.") } }
+            do { return .object(TensorValue(reversed ? try Tensor.matmul(u.t, t, poll: poll) : try Tensor.matmul(t, u.t, poll: poll))) }
+            catch let e as MLPError { Interrupt.flag.store(false, ordering: .relaxed); throw e }
+            catch { throw MLPError.runtime(tensorMessage(error)) }
         }
         guard let top = TensorValue.tensorOp(op) else { return nil }
         let r: Tensor

@@ -61,9 +61,9 @@ enum WordVectorLib {
             }
             o.minCount = try a.int(5); o.epochs = try a.int(6); o.subsample = try a.number(7); o.lr = try a.number(8); o.threads = try a.int(9)
             o.seed = GlobalRandom.generator.next()
-            let interp = a.interp, loc = a.callLoc
+            let poll = a.interruptPoll
             do {
-                return .object(WordVectorsValue(try Word2Vec.train(sentences: sentences, options: o) { _ in try interp.pollInterrupt(loc) }))
+                return .object(WordVectorsValue(try Word2Vec.train(sentences: sentences, options: o) { _ in try poll() }))
             } catch let e as MLPError { throw e } catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
         }
         r.fn("similar", [p("wv"), p("word"), Param("n", .number(10), keywordOnly: true)],

@@ -18,22 +18,36 @@ extension Tensor {
         }
     }
 
+    /// Runs `body` on `data` (a LAPACK call that overwrites it) and returns the data and
+    /// LAPACK's info; for an n x n problem over 2^24 multiply-adds (~10 ms) on a worker
+    /// thread polled by `poll` (see runPolling), so that Ctrl-C returns at once.
+    static func lapackPolled(_ n: Int, _ poll: (() throws -> Void)?, _ data: [Double],
+                             _ body: @escaping @Sendable (inout [Double]) -> Int32) throws -> ([Double], Int32) {
+        try runPolling(n &* n &* n > 1 << 24 ? poll : nil) { () -> ([Double], Int32) in
+            var d = data
+            let info = body(&d)
+            return (d, info)
+        }
+    }
+
     /// Contiguous copy of the data (for LAPACK, which overwrites its input).
     func copyArray() -> [Double] { scalars }
 
     /// Solves `a x = b` for square `a`; `b` is a vector (n) or a matrix (n, k).
-    public static func solve(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    public static func solve(_ a: Tensor, _ b: Tensor, poll: (() throws -> Void)? = nil) throws -> Tensor {
         let n = try a.squareMatrix("solve")
         guard (b.ndim == 1 || b.ndim == 2) && b.shape[0] == n else {
             throw TensorError("solve: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align.")
         }
         if n == 0 { return b }
         let k = b.ndim == 1 ? 1 : b.shape[1]
-        var am = try a.transposed().copyArray()          // column-major a
-        var bm = b.ndim == 1 ? b.copyArray() : try b.transposed().copyArray()
-        var ipiv = [Int32](repeating: 0, count: n)
-        var nn = Int32(n), nrhs = Int32(k), lda = Int32(n), ldb = Int32(n), info: Int32 = 0
-        dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
+        let am = try a.transposed().copyArray()          // column-major a
+        let (bm, info) = try lapackPolled(n, poll, b.ndim == 1 ? b.copyArray() : try b.transposed().copyArray()) { bm in
+            var am = am, ipiv = [Int32](repeating: 0, count: n)
+            var nn = Int32(n), nrhs = Int32(k), lda = Int32(n), ldb = Int32(n), info: Int32 = 0
+            dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
+            return info
+        }
         if info > 0 { throw TensorError("solve: matrix is singular.") }
         if info < 0 { throw TensorError("solve: LAPACK argument \(-info) is invalid.") }
         if b.ndim == 1 { return Tensor(bm) }
@@ -41,15 +55,17 @@ extension Tensor {
     }
 
     /// Matrix inverse.
-    public func inv() throws -> Tensor {
+    public func inv(poll: (() throws -> Void)? = nil) throws -> Tensor {
         let n = try squareMatrix("inv")
         if n == 0 { return self }
         // inv(A^T) = inv(A)^T: hand A over as is and read the result back as is
-        var am = copyArray()
-        var bm = try Tensor.eye(n).copyArray()
-        var ipiv = [Int32](repeating: 0, count: n)
-        var nn = Int32(n), nrhs = Int32(n), lda = Int32(n), ldb = Int32(n), info: Int32 = 0
-        dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
+        let am = copyArray()
+        let (bm, info) = try Tensor.lapackPolled(n, poll, try Tensor.eye(n).copyArray()) { bm in
+            var am = am, ipiv = [Int32](repeating: 0, count: n)
+            var nn = Int32(n), nrhs = Int32(n), lda = Int32(n), ldb = Int32(n), info: Int32 = 0
+            dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
+            return info
+        }
         if info > 0 { throw TensorError("inv: matrix is singular.") }
         return try Tensor(bm, shape: [n, n])
     }
@@ -73,21 +89,27 @@ extension Tensor {
 
     /// Eigen-decomposition of a symmetric matrix (its lower triangle is used):
     /// eigenvalues ascending, eigenvectors as columns.
-    public func eigh() throws -> (values: Tensor, vectors: Tensor) {
+    public func eigh(poll: (() throws -> Void)? = nil) throws -> (values: Tensor, vectors: Tensor) {
         let n = try squareMatrix("eigh")
         try requireFinite("eigh")
         if n == 0 { return (try Tensor([], shape: [0]), self) }
-        var am = copyArray()       // row-major lower triangle = column-major upper
-        var w = [Double](repeating: 0, count: n)
-        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
-        var nn = Int32(n), lda = Int32(n), info: Int32 = 0
-        var lwork: Int32 = -1, liwork: Int32 = -1
-        var wq = 0.0, iwq: Int32 = 0
-        dsyevd_(&jobz, &uplo, &nn, &am, &lda, &w, &wq, &lwork, &iwq, &liwork, &info, 1, 1)
-        lwork = Int32(wq); liwork = iwq
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevd_(&jobz, &uplo, &nn, &am, &lda, &w, &work, &lwork, &iwork, &liwork, &info, 1, 1)
+        // row-major lower triangle = column-major upper; the eigenvalues come back in
+        // the array's first n places
+        let (both, info) = try Tensor.lapackPolled(n, poll, copyArray() + [Double](repeating: 0, count: n)) { both in
+            var am = Array(both[0..<(n * n)]), w = [Double](repeating: 0, count: n)
+            var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+            var nn = Int32(n), lda = Int32(n), info: Int32 = 0
+            var lwork: Int32 = -1, liwork: Int32 = -1
+            var wq = 0.0, iwq: Int32 = 0
+            dsyevd_(&jobz, &uplo, &nn, &am, &lda, &w, &wq, &lwork, &iwq, &liwork, &info, 1, 1)
+            lwork = Int32(wq); liwork = iwq
+            var work = [Double](repeating: 0, count: Int(lwork))
+            var iwork = [Int32](repeating: 0, count: Int(liwork))
+            dsyevd_(&jobz, &uplo, &nn, &am, &lda, &w, &work, &lwork, &iwork, &liwork, &info, 1, 1)
+            both = w + am
+            return info
+        }
+        let w = Array(both[0..<n]), am = Array(both[n...])
         if info != 0 { throw TensorError("eigh: eigenvalues did not converge.") }
         // column-major columns are the eigenvectors: read row-major, then transpose
         return (Tensor(w), try Tensor(am, shape: [n, n]).transposed())

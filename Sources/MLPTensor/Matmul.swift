@@ -8,6 +8,9 @@ import Glibc
 /// ties BLAS up to 4x4x4 (0.28 us each) and loses from 8x8x8 on (0.50 vs 0.30 us).
 nonisolated(unsafe) var smallGemmLimit = 64
 
+/// Multiply-adds per block of a polled product (`matmul(poll:)`): about 0.05 s here.
+nonisolated(unsafe) public var pollProductWork = 1 << 28
+
 /// C (m x n) = A (m x k) * B (k x n), all row-major and contiguous.
 @inline(__always)
 func gemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
@@ -50,8 +53,10 @@ extension Tensor {
     }
 
     /// Matrix product with NumPy's `matmul` semantics (1-D operands promoted,
-    /// leading dimensions broadcast).
-    public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    /// leading dimensions broadcast). `poll`, when given, is called between blocks of
+    /// rows of a large product (each about `pollProductWork` multiply-adds) and between
+    /// the matrices of a batch: what it throws (Ctrl-C) stops the product.
+    public static func matmul(_ a: Tensor, _ b: Tensor, poll: (() throws -> Void)? = nil) throws -> Tensor {
         guard a.ndim > 0, b.ndim > 0 else {
             throw TensorError("matmul: operands must have at least one dimension, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
         }
@@ -76,13 +81,22 @@ extension Tensor {
         let nb = batch.reduce(1, *)
         if nb == 0 { return out }
         if bb.isEmpty && ba == batch {
-            // (..., m, k) @ (k, n): one GEMM over all rows
-            gemm(nb &* m, n, k, pa, pb, pc)
+            // (..., m, k) @ (k, n): one GEMM over all rows, in blocks of rows when polled
+            let rows = nb &* m
+            let block = poll == nil ? rows : Swift.max(1, pollProductWork / Swift.max(n &* k, 1))
+            var r = 0
+            while r < rows {
+                let h = Swift.min(block, rows &- r)
+                if r > 0 { try poll?() }
+                gemm(h, n, k, pa + r &* k, pb, pc + r &* n)
+                r &+= h
+            }
             return out
         }
         let stA = broadcastStrides(ba, to: batch), stB = broadcastStrides(bb, to: batch)
         var idx = [Int](repeating: 0, count: batch.count)
         for t in 0..<nb {
+            if t > 0 { try poll?() }
             var oa = 0, ob = 0
             for d in 0..<batch.count { oa &+= idx[d] &* stA[d]; ob &+= idx[d] &* stB[d] }
             gemm(m, n, k, pa + oa &* m &* k, pb + ob &* k &* n, pc + t &* m &* n)

@@ -58,4 +58,22 @@ final class ThreadedProductTests: XCTestCase {
             }
         }
     }
+
+    /// A polled product runs in blocks of rows (and per batch matrix) with the same
+    /// result, calls the poll between blocks, and stops with what the poll throws.
+    func testPolledProductsRunInBlocks() throws {
+        GlobalRandom.seed(14)
+        let old = pollProductWork
+        pollProductWork = 5000
+        defer { pollProductWork = old }
+        let a = try Tensor.randn([2, 37, 40]), w = try Tensor.randn([40, 30]), b = try Tensor.randn([2, 40, 30])
+        var polls = 0
+        assertClose(try Tensor.matmul(a, w) { polls += 1 }, try Tensor.matmul(a, w), tol: 1e-13)
+        XCTAssertEqual(polls, 18)   // 74 rows of 1200 multiply-adds, 4 rows a block: 19 blocks, 18 polls between
+        polls = 0
+        assertClose(try Tensor.matmul(a, b) { polls += 1 }, try Tensor.matmul(a, b), tol: 1e-13)
+        XCTAssertEqual(polls, 1)    // between the two matrices of the batch
+        struct Stop: Error {}
+        XCTAssertThrowsError(try Tensor.matmul(a, w) { throw Stop() }) { XCTAssertTrue($0 is Stop) }
+    }
 }

@@ -127,6 +127,10 @@ t_interrupt_sort() { interrupt_builtin "l = map(x -> x, rand(2000000)); big = l 
 check "Ctrl-C stops sorting a long list within 1 s, variables intact" t_interrupt_sort
 t_interrupt_pca() { interrupt_builtin "seed(1); x = randn(20000, 600); p = nil" "p = pca(x, 2)" "len(x) == 20000 and p == nil"; }
 check "Ctrl-C stops pca (one LAPACK call) within 1 s, variables intact" t_interrupt_pca
+t_interrupt_product() { interrupt_builtin "seed(1); x = randn(6000, 6000); y = nil" "y = x @ x" "len(x) == 6000 and y == nil"; }
+check "Ctrl-C stops one large product (6000^3) within 1 s, variables intact" t_interrupt_product
+t_interrupt_eigh() { interrupt_builtin "seed(1); x = randn(3000, 3000); s = x + x.T; v = nil" "v = eigh(s)" "len(s) == 3000 and v == nil"; }
+check "Ctrl-C stops eigh of a large matrix within 1 s, variables intact" t_interrupt_eigh
 
 t_interrupt_prompt() {
     type_ "garbage_partial_text"; until_ok 3000 last_is "mlp> garbage_partial_text" || return 1
