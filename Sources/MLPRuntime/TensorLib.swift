@@ -182,7 +182,8 @@ enum TensorLib {
         r.fn("det", [p("a")], doc: "The determinant of a square matrix.", example: "det(tensor([[1, 2], [3, 4]]))   # -2") { a throws(MLPError) in
             if let v = tracked(a, 0) { return try track(a, at: 0) { try v.det() } }
             let m = try tensorOf(a, 0)
-            do { return .number(try m.det()) } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+            do { return .number(try m.det(poll: a.interruptPoll)) }
+            catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
         }
         r.fn("solve", [p("a"), p("b")], doc: "x with a @ x = b, for a square matrix a and a vector or matrix b.",
              example: "solve(tensor([[2, 0], [0, 4]]), tensor([2, 8]))   # tensor([1, 2])") { a throws(MLPError) in
@@ -217,14 +218,15 @@ enum TensorLib {
         r.fn("cholesky", [p("a")], doc: "The lower-triangular L with a = L @ L.T, for a symmetric positive definite matrix.",
              example: "cholesky(tensor([[4, 2], [2, 3]]))") { a throws(MLPError) in
             let m = try tensorOf(a, 0)
-            return try make(a, at: 0) { try m.cholesky() }
+            return try make(a, at: 0) { try m.cholesky(poll: a.interruptPoll) }
         }
         r.fn("lstsq", [p("a"), p("b"), Param("rcond", DefaultValue.none, keywordOnly: true)],
              doc: "The least-squares (minimum-norm) x minimising |a @ x - b|; b a vector or matrix.",
              example: "lstsq(tensor([[1, 0], [1, 1], [1, 2]]), tensor([1, 3, 5]))   # close to tensor([1, 2])") { a throws(MLPError) in
             let m = try tensorOf(a, 0), b = try tensorOf(a, 1), rc = a.isNil(2) ? nil : try a.number(2)
             if m.ndim != 2 { throw a.error("expected a matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0) }
-            do { return .object(TensorValue(try Tensor.lstsq(m, b, rcond: rc).x)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            do { return .object(TensorValue(try Tensor.lstsq(m, b, rcond: rc, poll: a.interruptPoll).x)) }
+            catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
         }
     }
 

@@ -71,13 +71,16 @@ extension Tensor {
     }
 
     /// Determinant (LU with partial pivoting).
-    public func det() throws -> Double {
+    public func det(poll: (() throws -> Void)? = nil) throws -> Double {
         let n = try squareMatrix("det")
         if n == 0 { return 1 }
-        var am = copyArray()                          // det(A^T) = det(A)
-        var ipiv = [Int32](repeating: 0, count: n)
-        var m = Int32(n), nn = Int32(n), lda = Int32(n), info: Int32 = 0
-        dgetrf_(&m, &nn, &am, &lda, &ipiv, &info)
+        let input = copyArray()                       // det(A^T) = det(A)
+        let (am, ipiv, info) = try runPolling(n &* n &* n > 1 << 24 ? poll : nil) { () -> ([Double], [Int32], Int32) in
+            var am = input, ipiv = [Int32](repeating: 0, count: n)
+            var m = Int32(n), nn = Int32(n), lda = Int32(n), info: Int32 = 0
+            dgetrf_(&m, &nn, &am, &lda, &ipiv, &info)
+            return (am, ipiv, info)
+        }
         if info > 0 { return 0 }
         var d = 1.0
         for i in 0..<n {
@@ -152,13 +155,15 @@ extension Tensor {
     }
 
     /// Lower-triangular Cholesky factor L with `a = L L^T`.
-    public func cholesky() throws -> Tensor {
+    public func cholesky(poll: (() throws -> Void)? = nil) throws -> Tensor {
         let n = try squareMatrix("cholesky")
         try requireFinite("cholesky")
         if n == 0 { return self }
-        var am = copyArray()
-        var uplo = CChar(UInt8(ascii: "U")), nn = Int32(n), lda = Int32(n), info: Int32 = 0
-        dpotrf_(&uplo, &nn, &am, &lda, &info, 1)
+        var (am, info) = try Tensor.lapackPolled(n, poll, copyArray()) { am in
+            var uplo = CChar(UInt8(ascii: "U")), nn = Int32(n), lda = Int32(n), info: Int32 = 0
+            dpotrf_(&uplo, &nn, &am, &lda, &info, 1)
+            return info
+        }
         if info > 0 { throw TensorError("cholesky: matrix is not positive definite.") }
         // column-major upper factor U read row-major is U^T = L; clear above the diagonal
         for i in 0..<n { for j in (i + 1)..<n { am[i * n + j] = 0 } }
@@ -166,7 +171,8 @@ extension Tensor {
     }
 
     /// Least-squares solution of `a x = b` (minimum norm; SVD-based).
-    public static func lstsq(_ a: Tensor, _ b: Tensor, rcond: Double? = nil) throws -> (x: Tensor, rank: Int, s: Tensor) {
+    public static func lstsq(_ a: Tensor, _ b: Tensor, rcond: Double? = nil,
+                             poll: (() throws -> Void)? = nil) throws -> (x: Tensor, rank: Int, s: Tensor) {
         guard a.ndim == 2 else { throw TensorError("lstsq: expected a matrix, got shape \(shapeString(a.shape)).") }
         let m = a.shape[0], n = a.shape[1]
         guard (b.ndim == 1 || b.ndim == 2) && b.shape[0] == m else {
@@ -178,19 +184,24 @@ extension Tensor {
         if m == 0 || n == 0 || k == 0 {
             return (try zeros(b.ndim == 1 ? [n] : [n, k]), 0, try Tensor([], shape: [0]))
         }
-        var am = try a.transposed().copyArray()
-        var bm = [Double](repeating: 0, count: ldb * k)
+        let input = try a.transposed().copyArray()
+        var rhs = [Double](repeating: 0, count: ldb * k)
         let bt = b.ndim == 1 ? b : try b.transposed()    // k x m, rows are the right-hand sides
-        for c in 0..<k { for r in 0..<m { bm[c * ldb + r] = bt.storage.pointer[c * m + r] } }
-        var s = [Double](repeating: 0, count: Swift.min(m, n))
-        var rc = rcond ?? (Double.ulpOfOne * Double(Swift.max(m, n)))
-        var mm = Int32(m), nn = Int32(n), nrhs = Int32(k), lda = Int32(m), lb = Int32(ldb)
-        var rank: Int32 = 0, info: Int32 = 0, lwork: Int32 = -1, wq = 0.0, iwq: Int32 = 0
-        dgelsd_(&mm, &nn, &nrhs, &am, &lda, &bm, &lb, &s, &rc, &rank, &wq, &lwork, &iwq, &info)
-        lwork = Int32(wq)
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Swift.max(Int(iwq), 1))
-        dgelsd_(&mm, &nn, &nrhs, &am, &lda, &bm, &lb, &s, &rc, &rank, &work, &lwork, &iwork, &info)
+        for c in 0..<k { for r in 0..<m { rhs[c * ldb + r] = bt.storage.pointer[c * m + r] } }
+        let work0 = m &* n &* Swift.min(m, n)
+        let (bm, s, rank, info) = try runPolling(work0 > 1 << 24 ? poll : nil) { [rhs] () -> ([Double], [Double], Int32, Int32) in
+            var am = input, bm = rhs
+            var s = [Double](repeating: 0, count: Swift.min(m, n))
+            var rc = rcond ?? (Double.ulpOfOne * Double(Swift.max(m, n)))
+            var mm = Int32(m), nn = Int32(n), nrhs = Int32(k), lda = Int32(m), lb = Int32(ldb)
+            var rank: Int32 = 0, info: Int32 = 0, lwork: Int32 = -1, wq = 0.0, iwq: Int32 = 0
+            dgelsd_(&mm, &nn, &nrhs, &am, &lda, &bm, &lb, &s, &rc, &rank, &wq, &lwork, &iwq, &info)
+            lwork = Int32(wq)
+            var work = [Double](repeating: 0, count: Int(lwork))
+            var iwork = [Int32](repeating: 0, count: Swift.max(Int(iwq), 1))
+            dgelsd_(&mm, &nn, &nrhs, &am, &lda, &bm, &lb, &s, &rc, &rank, &work, &lwork, &iwork, &info)
+            return (bm, s, rank, info)
+        }
         if info != 0 { throw TensorError("lstsq: SVD did not converge.") }
         var x = [Double](repeating: 0, count: n * k)
         for r in 0..<n { for c in 0..<k { x[r * k + c] = bm[c * ldb + r] } }
