@@ -28,7 +28,7 @@ enum ArrayFileLib {
         r.fn("load_npz", [p("path")], doc: "Reads a NumPy .npz archive (numpy.savez or savez_compressed) as a dict of name -> tensor.",
              example: "d = load_npz(\"/tmp/params.npz\")   # d[\"w\"]") { a throws(MLPError) in
             let path = try a.string(0)
-            let entries = try parse(a, path) { try ArrayFiles.npzDecode($0) }
+            let entries = try parse(a, path) { try ArrayFiles.npzDecode($0, poll: a.interruptPoll) }
             let d = DictObj()
             for (k, t) in entries { d[k] = .object(TensorValue(t)) }
             return .dict(d)
@@ -80,7 +80,7 @@ enum ArrayFileLib {
         r.fn("load_idx", [p("path")], doc: "Reads an IDX file (the MNIST format), gzipped or not, as a tensor of its shape.",
              example: "x = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\")") { a throws(MLPError) in
             let path = try a.string(0)
-            return .object(TensorValue(try parse(a, path) { try ArrayFiles.idxDecode($0) }))
+            return .object(TensorValue(try parse(a, path) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }))
         }
         r.fn("digits", [], doc: "The 8x8 handwritten digits (UCI, as scikit-learn ships them): {images: [1797, 8, 8] values 0..16, labels: [1797] 0..9}.",
              example: "d = digits()   # d[\"images\"][0], d[\"labels\"][0]") { a throws(MLPError) in
@@ -88,7 +88,7 @@ enum ArrayFileLib {
                 throw a.error("the data folder with digits.csv.gz was not found (set MLP_DATA to the folder, or reinstall mlp).")
             }
             let path = dir + "/digits.csv.gz"
-            let (images, labels) = try parse(a, path) { try ArrayFiles.digitsDecode($0) }
+            let (images, labels) = try parse(a, path) { try ArrayFiles.digitsDecode($0, poll: a.interruptPoll) }
             return pair(images, labels)
         }
         r.fn("kjv", [], doc: "The King James Bible (public domain) as one string, one verse per line (31,331 lines, 4.1 MB): a real English text for word vectors and character models.",
@@ -96,7 +96,7 @@ enum ArrayFileLib {
             guard let dir = findData() else {
                 throw a.error("the data folder with kjv.txt.gz was not found (set MLP_DATA to the folder, or reinstall mlp).")
             }
-            let bytes = try parse(a, dir + "/kjv.txt.gz") { try ArrayFiles.gunzip($0) }
+            let bytes = try parse(a, dir + "/kjv.txt.gz") { try ArrayFiles.gunzip($0, poll: a.interruptPoll) }
             guard let text = String(validating: bytes, as: UTF8.self) else { throw a.error("\(dir)/kjv.txt.gz is not UTF-8 text.") }
             return .str(text)
         }
@@ -116,8 +116,8 @@ enum ArrayFileLib {
             for f in [imagesPath, labelsPath] where !fileExists(f) {
                 throw a.error("\(f) not found: install Debian's \(fashionPackage) package (sudo apt install \(fashionPackage)).")
             }
-            let images = try parse(a, imagesPath) { try ArrayFiles.idxDecode($0) }
-            let labels = try parse(a, labelsPath) { try ArrayFiles.idxDecode($0) }
+            let images = try parse(a, imagesPath) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }
+            let labels = try parse(a, labelsPath) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }
             guard images.ndim == 3, labels.ndim == 1, images.shape[0] == labels.shape[0] else {
                 throw a.error("unexpected shapes: images \(Tensor.formatShape(images.shape)), labels \(Tensor.formatShape(labels.shape)).")
             }

@@ -49,7 +49,8 @@ enum ModelFileLib {
             let bytes = try ArrayFileLib.parse(a, path) { $0 }
             if bytes.starts(with: [0x50, 0x4b]) {
                 let entries: [(String, Tensor)]
-                do { entries = try ArrayFiles.npzDecode(bytes) } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
+                do { entries = try ArrayFiles.npzDecode(bytes, poll: a.interruptPoll) }
+                catch let e as MLPError { throw e } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
                 return .object(LayerValue(try rebuild(a, entries, path)))
             }
             do { return .object(WordVectorsValue(try WordVectors.parseWord2VecText(bytes))) }

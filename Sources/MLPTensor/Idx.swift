@@ -6,7 +6,7 @@ extension ArrayFiles {
     /// A tensor from an IDX file's bytes (gunzipped first when they start with 1f 8b).
     /// A gzipped file's header is inflated and checked first: the data is then
     /// inflated only up to the size the header declares.
-    public static func idxDecode(_ input: [UInt8]) throws -> Tensor {
+    public static func idxDecode(_ input: [UInt8], poll: (() throws -> Void)? = nil) throws -> Tensor {
         guard isGzip(input) else {
             let (start, n, kind, size, shape) = try idxHeader(input)
             guard input.count - start == n * size else { throw sizeMismatch("IDX file", expected: n * size, actual: input.count - start) }
@@ -18,7 +18,7 @@ extension ArrayFiles {
         guard total <= maxInflated(input.count) else {
             throw TensorError("bad IDX header: shape \(shapeString(shape)) needs \(total) bytes, more than \(input.count) gzipped bytes can hold.")
         }
-        let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, reserve: total, what: "gzip data")
+        let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, reserve: total, what: "gzip data", poll: poll)
         guard complete else { throw TensorError("IDX file has bytes after the data (its header declares \(n * size) bytes of data).") }
         guard b.count == total else { throw sizeMismatch("IDX file", expected: n * size, actual: b.count - start) }
         return try decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
@@ -52,8 +52,8 @@ extension ArrayFiles {
 
     /// The 8x8 digits (scikit-learn's digits.csv.gz: 64 pixels 0..16 and the label per line):
     /// images [n, 8, 8] and labels [n].
-    public static func digitsDecode(_ gz: [UInt8]) throws -> (images: Tensor, labels: Tensor) {
-        let table = try csvDecode(isGzip(gz) ? try gunzip(gz) : gz)
+    public static func digitsDecode(_ gz: [UInt8], poll: (() throws -> Void)? = nil) throws -> (images: Tensor, labels: Tensor) {
+        let table = try csvDecode(isGzip(gz) ? try gunzip(gz, poll: poll) : gz, check: poll ?? {})
         guard table.ndim == 2, table.shape[1] == 65 else {
             throw TensorError("the digits file should have 65 columns, found shape \(shapeString(table.shape)).")
         }

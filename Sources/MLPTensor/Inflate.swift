@@ -13,26 +13,28 @@ extension ArrayFiles {
     public static func maxInflated(_ compressed: Int) -> Int { compressed &* 1032 &+ 1024 }
 
     /// Decompresses a gzip file (all members, as gunzip does), refusing more than `limit` bytes.
-    public static func gunzip(_ b: [UInt8], limit: Int? = nil) throws -> [UInt8] {
+    public static func gunzip(_ b: [UInt8], limit: Int? = nil, poll: (() throws -> Void)? = nil) throws -> [UInt8] {
         let max = limit ?? maxInflated(b.count)
-        let (out, complete) = try inflate(b, windowBits: 16 + 15, limit: max, reserve: b.count &* 4, what: "gzip data")
+        let (out, complete) = try inflate(b, windowBits: 16 + 15, limit: max, reserve: b.count &* 4, what: "gzip data", poll: poll)
         guard complete else { throw TensorError("gzip data inflates to more than \(max) bytes.") }
         return out
     }
 
     /// Decompresses raw deflate data (zip method 8) of the declared size: more output is an error.
-    public static func inflateRaw(_ b: [UInt8], expectedSize: Int) throws -> [UInt8] {
+    public static func inflateRaw(_ b: [UInt8], expectedSize: Int, poll: (() throws -> Void)? = nil) throws -> [UInt8] {
         guard expectedSize <= maxInflated(b.count) else {
             throw TensorError("declares \(expectedSize) bytes uncompressed from \(b.count) compressed, more than deflate can produce.")
         }
-        let (out, complete) = try inflate(b, windowBits: -15, limit: expectedSize, reserve: expectedSize, what: "deflated data")
+        let (out, complete) = try inflate(b, windowBits: -15, limit: expectedSize, reserve: expectedSize, what: "deflated data", poll: poll)
         guard complete else { throw TensorError("inflates to more than its declared \(expectedSize) bytes.") }
         return out
     }
 
     /// Inflates at most `limit` bytes (reserving up to `reserve` for them): (the output, whether
     /// the stream ended within the limit). Stopping early is how a caller reads just a header.
-    static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int, reserve: Int, what: String) throws -> (bytes: [UInt8], complete: Bool) {
+    /// `poll` is called before each 256 KB of output (Ctrl-C: what it throws stops it).
+    static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int, reserve: Int, what: String,
+                        poll: (() throws -> Void)? = nil) throws -> (bytes: [UInt8], complete: Bool) {
         guard !input.isEmpty else { throw TensorError("truncated \(what) (no bytes).") }
         guard input.count < Int(UInt32.max) else { throw TensorError("\(what) over 4 GB is not supported.") }
         var strm = z_stream()
@@ -47,6 +49,7 @@ extension ArrayFiles {
             strm.next_in = UnsafeMutablePointer(mutating: inp.baseAddress!)
             strm.avail_in = UInt32(inp.count)
             while true {
+                try poll?()
                 let rc = chunk.withUnsafeMutableBufferPointer { c -> Int32 in
                     strm.next_out = c.baseAddress
                     strm.avail_out = UInt32(c.count)

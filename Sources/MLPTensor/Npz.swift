@@ -74,7 +74,7 @@ extension ArrayFiles {
     }
 
     /// The named tensors of a .npz archive, in archive order (names without `.npy`).
-    public static func npzDecode(_ b: [UInt8]) throws -> [(String, Tensor)] {
+    public static func npzDecode(_ b: [UInt8], poll: (() throws -> Void)? = nil) throws -> [(String, Tensor)] {
         var result: [(String, Tensor)] = []
         for m in try zipMembers(b) where !m.name.hasSuffix("/") {   // skip folder entries
             let name = m.name
@@ -84,7 +84,7 @@ extension ArrayFiles {
             switch m.method {
             case 0: data = raw
             case 8:
-                do { data = try inflateRaw(raw, expectedSize: m.usize) } catch let err as TensorError {
+                do { data = try inflateRaw(raw, expectedSize: m.usize, poll: poll) } catch let err as TensorError {
                     throw TensorError("member '\(name)': \(err.message)")
                 }
             default: throw TensorError("member '\(name)' uses zip compression method \(m.method); only stored (0) and deflate (8) are read.")

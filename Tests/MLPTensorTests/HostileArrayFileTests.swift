@@ -84,4 +84,14 @@ final class HostileArrayFileTests: XCTestCase {
         assertThrows("gzip data inflates to more than 1000 bytes.") { try ArrayFiles.gunzip(gz, limit: 1000) }
         XCTAssertEqual(try ArrayFiles.gunzip(gz).count, 1 << 20)
     }
+
+    /// Inflating polls before each 256 KB of output (Ctrl-C), and stops with what the poll throws.
+    func testInflationPolls() throws {
+        let gz = try gzip([UInt8](repeating: 0, count: 1 << 20))
+        var polls = 0
+        XCTAssertEqual(try ArrayFiles.gunzip(gz) { polls += 1 }.count, 1 << 20)
+        XCTAssertGreaterThanOrEqual(polls, 4)
+        struct Stop: Error {}
+        XCTAssertThrowsError(try ArrayFiles.gunzip(gz) { throw Stop() }) { XCTAssertTrue($0 is Stop) }
+    }
 }
