@@ -74,13 +74,13 @@ enum TrainLib {
             let net = try LayerLib.model(a, 0), loss = try lossArg(a, 3)
             let x = try TensorLib.valueOf(a, 1), y = try TensorLib.valueOf(a, 2)
             a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .number(try Training.evaluate(net, x, y, loss).loss) }
+            return try LayerLib.learn(a) { .number(try Training.evaluate(net, x, y, loss, poll: a.interruptPoll).loss) }
         }
         r.fn("predict", [p("net"), p("x"), Param("batch", .number(256), keywordOnly: true)],
              doc: "net's output on x, computed in batches (no gradients; dropout off).", example: "p = predict(net, x_test)") { a throws(MLPError) in
             let net = try LayerLib.model(a, 0), x = try TensorLib.valueOf(a, 1), batch = try positive(a, 2)
             a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .object(TensorValue(try Training.predict(net, x, batch: batch))) }
+            return try LayerLib.learn(a) { .object(TensorValue(try Training.predict(net, x, batch: batch, poll: a.interruptPoll))) }
         }
         lossFunction(&r, "mse", "Mean squared error of prediction p against target t (mean over all elements).", "mse(tensor([1, 2]), tensor([1, 4]))   # 2")
         lossFunction(&r, "mae", "Mean absolute error of p against t.", "mae(tensor([1, 2]), tensor([1, 4]))   # 1")

@@ -93,6 +93,21 @@ final class LayerTrainingTests: XCTestCase {
         XCTAssertEqual(h.stopped, "interrupted after step 20")
     }
 
+    /// predict and evaluate poll between batches (Ctrl-C) and stop with what the poll throws.
+    func testPredictPollsBetweenBatches() throws {
+        let net = Sequential([try Dense(2)])
+        let x = try Tensor.ones([35, 3])
+        var polls = 0
+        let all = try Training.predict(net, x, batch: 10) { polls += 1 }
+        XCTAssertEqual(all.shape, [35, 2])
+        XCTAssertEqual(polls, 3)   // 4 batches
+        XCTAssertEqual(all, try Training.predict(net, x, batch: 256))
+        struct Stop: Error {}
+        XCTAssertThrowsError(try Training.evaluate(net, x, try Tensor.zeros([35, 2]), .mse, batch: 10) { throw Stop() }) {
+            XCTAssertTrue($0 is Stop)
+        }
+    }
+
     func testNaNLossStopsAndKeepsWeights() throws {
         let net = Sequential([try Dense(1)])
         let x = try Tensor.ones([4, 1])

@@ -92,12 +92,14 @@ public enum Training {
         return (value, out.value, used.map(\.0), try used.map { p, v in try v.grad ?? Tensor.zeros(p.value.shape) })
     }
 
-    /// The model's output on x, in batches (no gradients, training behaviour off).
-    public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256) throws -> Tensor {
+    /// The model's output on x, in batches (no gradients, training behaviour off);
+    /// `poll` is called between batches (Ctrl-C: what it throws stops the run).
+    public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256, poll: (() throws -> Void)? = nil) throws -> Tensor {
         guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), ForwardPass()).value }
         var parts: [Tensor] = []
         var i = 0
         while i < n {
+            if i > 0 { try poll?() }
             let slice = try x.get([.slice(i, Swift.min(i + batch, n), nil)])
             parts.append(try model.forward(Variable(constant: slice), ForwardPass()).value)
             i += batch
@@ -106,8 +108,9 @@ public enum Training {
     }
 
     /// Loss (and accuracy) of the model on x, y.
-    public static func evaluate(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss, batch: Int = 256) throws -> (loss: Double, accuracy: Double) {
-        let p = try predict(model, x, batch: batch)
+    public static func evaluate(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss, batch: Int = 256,
+                                poll: (() throws -> Void)? = nil) throws -> (loss: Double, accuracy: Double) {
+        let p = try predict(model, x, batch: batch, poll: poll)
         let l = try loss(Variable(constant: p), y).value.scalars[0]
         let acc = (try? Metric.accuracy(p, y)) ?? .nan
         return (l, acc)
