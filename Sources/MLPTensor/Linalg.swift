@@ -12,15 +12,13 @@ extension Tensor {
 
     /// Iterative LAPACK routines may fail or loop on NaN/inf input: refuse it.
     func requireFinite(_ name: String) throws {
-        let p = storage.pointer
-        for i in 0..<count where !p[i].isFinite {
-            throw TensorError("\(name): matrix contains nan or inf.")
-        }
+        if firstNonFinite() != nil { throw TensorError("\(name): matrix contains nan or inf.") }
     }
 
     /// Runs `body` on `data` (a LAPACK call that overwrites it) and returns the data and
-    /// LAPACK's info; for an n x n problem over 2^24 multiply-adds (~10 ms) on a worker
-    /// thread polled by `poll` (see runPolling), so that Ctrl-C returns at once.
+    /// LAPACK's info; for an n x n problem over n^3 = 2^24 (a few milliseconds: less
+    /// is not worth a thread hop) on a worker thread polled by `poll` (see runPolling),
+    /// so that Ctrl-C returns at once.
     static func lapackPolled(_ n: Int, _ poll: (() throws -> Void)?, _ data: [Double],
                              _ body: @escaping @Sendable (inout [Double]) -> Int32) throws -> ([Double], Int32) {
         try runPolling(n &* n &* n > 1 << 24 ? poll : nil) { () -> ([Double], Int32) in
@@ -134,7 +132,7 @@ extension Tensor {
         let input = copyArray()
         let ucols = fullMatrices ? n : k            // LAPACK's U: n x ucols
         let vtrows = fullMatrices ? m : k           // LAPACK's VT: vtrows x m
-        // a worker thread only for a decomposition that takes a while (over ~10 ms)
+        // a worker thread only for a decomposition over 2^24 multiply-adds (as lapackPolled)
         let (s, lu, lvt, info) = try runPolling(m * n * k > 1 << 24 ? poll : nil) { () -> ([Double], [Double], [Double], Int32) in
             var am = input
             var s = [Double](repeating: 0, count: k)

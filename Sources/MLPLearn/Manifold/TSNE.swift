@@ -41,7 +41,7 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
     guard dim >= 1 else { throw TensorError("tsne: dim must be at least 1, got \(dim).") }
     guard iterations >= 0 else { throw TensorError("tsne: iterations must not be negative, got \(iterations).") }
     let n = x.shape[0]
-    if x.scalars.contains(where: { !$0.isFinite }) { throw TensorError("tsne: the data contain nan or inf.") }
+    if x.firstNonFinite() != nil { throw TensorError("tsne: the data contain nan or inf.") }
     let cond = try tsneConditionalProbabilities(squaredDistances: squaredDistances(x), perplexity: perplexity, check: check)
     // symmetrise: P = (C + Cᵀ) / 2n, sums to 1
     let joint = try Tensor(uninitializedShape: [n, n], "tsne")
