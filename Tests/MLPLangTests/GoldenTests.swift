@@ -49,6 +49,11 @@ final class ProductTests: XCTestCase {
     /// with; else the settings users have (two product threads, the CPU's own kernels).
     /// `memoryKB`: run under `ulimit -v` (address space in KiB).
     func run(_ executable: String, _ args: [String], pinned: Bool = true, memoryKB: Int? = nil) throws -> (Int32, String) {
+        try ProductTests.execute(executable, args, pinned: pinned, memoryKB: memoryKB)
+    }
+
+    /// `run` for other test classes (HostileFileMemoryTests).
+    static func execute(_ executable: String, _ args: [String], pinned: Bool = true, memoryKB: Int? = nil) throws -> (Int32, String) {
         let exe = try ProductTests.releaseBinary(executable)
         let p = Process()
         if let memoryKB {

@@ -17,17 +17,7 @@ final class HostileFileMemoryTests: XCTestCase {
 
     /// Runs `script` in the release binary with at most 1 GB of address space: (status, output).
     func load(_ script: String) throws -> (Int32, String) {
-        let exe = try ProductTests.releaseBinary("mlp").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "ulimit -v 1000000; exec \"$0\" -e \"$1\"", exe, script]
-        p.environment = ["OPENBLAS_NUM_THREADS": "1"]
-        let pipe = Pipe()
-        p.standardOutput = pipe; p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, out)
+        try ProductTests.execute("mlp", ["-e", script], memoryKB: 1_000_000)
     }
 
     func gzip(_ data: [UInt8]) throws -> [UInt8] {
