@@ -33,10 +33,12 @@ let package = Package(
         .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang", "CMalloc"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
-        .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor"]),
-        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc"]),
+        // helpers shared by the test targets (the test generator, ...)
+        .target(name: "MLPTestSupport", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], path: "Tests/MLPTestSupport"),
+        .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),
+        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport"]),
         .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
-        .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor"]),
-        .testTarget(name: "MLPLearnTests", dependencies: ["MLPLearn", "MLPAutograd", "MLPTensor"]),
+        .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor", "MLPTestSupport"]),
+        .testTarget(name: "MLPLearnTests", dependencies: ["MLPLearn", "MLPAutograd", "MLPTensor", "MLPTestSupport"]),
     ]
 )

@@ -32,9 +32,14 @@ public final class Interpreter {
     public var nativeLoc = SourceLoc(file: SourceFile(name: "<native>", text: ""), line: 1, col: 1)
     /// Stops a program after this many loop iterations and calls (the fuzzer sets it).
     public var stepBudget: Int? = nil
+    /// The session's state that builtins use (MLPRuntime's Context; the language
+    /// itself never looks inside).
+    public let context: AnyObject
 
-    public init(builtins: [String: Value], file: String = "<script>", write: @escaping (String) -> Void = { print($0, terminator: "") }) {
+    public init(builtins: [String: Value], file: String = "<script>", context: AnyObject,
+                write: @escaping (String) -> Void = { print($0, terminator: "") }) {
         self.builtins = builtins
+        self.context = context
         self.globals = GlobalStore(file: file)
         self.write = write
         self.stack = .allocate(capacity: Interpreter.stackCapacity)

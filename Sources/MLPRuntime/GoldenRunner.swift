@@ -173,9 +173,8 @@ public struct GoldenRunner {
     /// Runs one script in a fresh session with the generator seeded to 0.
     func execute(_ source: String, _ path: String) -> (String, MLPError?) {
         let out = Output(capturing: ())
-        let session = Session(argv: [], file: path, out: out)
+        let session = Session(argv: [], file: path, seed: 0, out: out)
         session.interp.stepBudget = stepBudget
-        GlobalRandom.seed(0)
         if source.hasPrefix("# repl") { return (replTranscript(source, session, out), nil) }
         do {
             _ = try session.interp.run(source: source, name: path)

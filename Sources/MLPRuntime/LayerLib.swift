@@ -98,7 +98,7 @@ enum LayerLib {
              example: "hs = activations(net, x); print(shape(hs[0]))") { a throws(MLPError) in
             let net = try model(a, 0), x = try TensorLib.valueOf(a, 1)
             var outs: [Value] = []
-            let pass = ForwardPass()
+            let pass = ForwardPass(random: a.context.random)
             pass.record = { _, y in outs.append(.object(TensorValue(y.value))) }
             a.interp.nativeLoc = a.callLoc
             _ = try learn(a) { _ = try net.forward(Variable(constant: x), pass); return .nil }
@@ -141,9 +141,8 @@ enum LayerLib {
     static func precisionArg(_ a: Args, _ i: Int) throws(MLPError) -> ComputeType {
         var at = i
         if !a.isNil(i + 1) {
-            if !deprecatedDtypeWarned {
-                deprecatedDtypeWarned = true
-                warn("\(a.fn.name): dtype= is the old name of precision= for layers (dtype will mean a tensor's element type); use precision=\"\(try a.string(i + 1))\".")
+            if a.context.warned.insert("dtype=").inserted {
+                a.context.warn("\(a.fn.name): dtype= is the old name of precision= for layers (dtype will mean a tensor's element type); use precision=\"\(try a.string(i + 1))\".")
             }
             at = i + 1
         }
@@ -153,7 +152,6 @@ enum LayerLib {
         }
         return t
     }
-    nonisolated(unsafe) static var deprecatedDtypeWarned = false
 
     /// A layer with one size argument k (default 2).
     static func sized(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int) throws -> Layer) {

@@ -83,7 +83,7 @@ final class LayerValue: MLPObject {
         default: throw MLPError.runtime("\(layer.description): the input must be a tensor, got \(describeForError(args[0])).")
         }
         return try LayerValue.run {
-            let y = try layer.forward(x, ForwardPass())
+            let y = try layer.forward(x, ForwardPass(random: interp.sessionContext.random))
             // a model ending in a reduction gives a number, as the reduction itself does
             return !y.requiresGrad && y.value.ndim == 0 ? .number(y.value.scalars[0]) : .object(TensorValue(y))
         }

@@ -24,8 +24,8 @@ enum ManifoldLib {
         }
         r.fn("tsne", [p("x"), Param("dim", .number(2), keywordOnly: true), Param("perplexity", .number(30), keywordOnly: true),
                       Param("iters", .number(1000), keywordOnly: true), Param("lr", DefaultValue.none, keywordOnly: true),
-                      Param("details", .bool(false), keywordOnly: true)],
-             doc: "Exact t-SNE (van der Maaten 2008, as scikit-learn's exact method) of x [n, d]: an embedding [n, dim]. Per-point Gaussian widths by bisection to the perplexity, early exaggeration 12 for 250 iterations, momentum 0.5 then 0.8, adaptive gains, learning rate max(n/48, 50) unless lr= is given (scikit-learn's \"auto\"); starts from the seeded generator. details=true gives a dict with embedding and kl (the final KL divergence).",
+                      Param("details", .bool(false), keywordOnly: true), rngParam],
+             doc: "Exact t-SNE (van der Maaten 2008, as scikit-learn's exact method) of x [n, d]: an embedding [n, dim]. Per-point Gaussian widths by bisection to the perplexity, early exaggeration 12 for 250 iterations, momentum 0.5 then 0.8, adaptive gains, learning rate max(n/48, 50) unless lr= is given (scikit-learn's \"auto\"); starts from the session's generator (or rng=). details=true gives a dict with embedding and kl (the final KL divergence).",
              example: "e = tsne(x, perplexity=20, iters=300); scatter(e[:, 0], e[:, 1])") { a throws(MLPError) in
             let x = try TensorLib.valueOf(a, 0), dim = try a.int(1), perp = try a.number(2), iters = try a.int(3)
             // scikit-learn's learning_rate="auto": n / early exaggeration / 4, at least 50 (200 overshoots for small n)
@@ -33,8 +33,8 @@ enum ManifoldLib {
             guard dim >= 1 else { throw a.error("dim must be at least 1, got \(dim).", at: 1) }
             guard perp > 0 else { throw a.error("perplexity must be positive, got \(formatNumber(perp)).", at: 2) }
             guard iters >= 0 else { throw a.error("iters must be non-negative, got \(iters).", at: 3) }
-            let r: TSNEResult
-            do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr, check: a.interruptPoll) }
+            let r: TSNEResult, g = try a.generator(6)
+            do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr, generator: &g.state, check: a.interruptPoll) }
             catch let e as MLPError { throw e }
             catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
             guard try a.bool(5) else { return .object(TensorValue(r.embedding)) }

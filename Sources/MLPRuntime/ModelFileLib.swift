@@ -75,11 +75,12 @@ enum ModelFileLib {
             layers.append(try construct(a, part, path, limit: limit))
         }
         let net: Layer = layers.count == 1 ? layers[0] : Sequential(layers)
-        // Build the layers one by one with a dummy input (without disturbing the seeded generator),
-        // each layer's weights checked against the file before the next one makes its own: a long
-        // description cannot allocate more than the file's weights and one layer beyond them.
-        let saved = GlobalRandom.generator, savedMax = Tensor.maxCount
-        defer { GlobalRandom.generator = saved; Tensor.maxCount = savedMax }
+        // Build the layers one by one with a dummy input (drawing initial weights from a scratch
+        // generator: the session's stream is not disturbed), each layer's weights checked against
+        // the file before the next one makes its own: a long description cannot allocate more than
+        // the file's weights and one layer beyond them.
+        let scratch = RandomGenerator(seed: 0), savedMax = Tensor.maxCount
+        defer { Tensor.maxCount = savedMax }
         Tensor.maxCount = Swift.min(savedMax, limit)
         func rebuilt<T>(_ body: () throws -> T) throws(MLPError) -> T {
             do { return try body() } catch {
@@ -93,7 +94,7 @@ enum ModelFileLib {
         let input = try rebuilt { Variable(constant: try Tensor.zeros([1] + dims)) }
         var h = input
         for (i, l) in ((net as? Sequential)?.layers ?? [net]).enumerated() {
-            h = try rebuilt { try l.forward(h, ForwardPass()) }
+            h = try rebuilt { try l.forward(h, ForwardPass(random: scratch)) }
             for p in l.parameters {
                 let key = "\(i).\(l.kind).\(p.name)"
                 guard let t = byName[key] else { throw a.error("\(path): the weight \(key) is missing.", at: 0) }
@@ -103,7 +104,7 @@ enum ModelFileLib {
                 p.value = t
             }
         }
-        if let seq = net as? Sequential { _ = try rebuilt { try seq.forward(input, ForwardPass()) } }   // records its input shape
+        if let seq = net as? Sequential { _ = try rebuilt { try seq.forward(input, ForwardPass(random: scratch)) } }   // records its input shape
         return net
     }
 

@@ -1,25 +1,43 @@
-// Buffered standard output (flushed at newlines on a terminal, before any
-// error report, and at exit) and unbuffered standard error.
+// The sinks a session writes to (Context.swift): buffered standard output
+// (flushed at newlines on a terminal, before any error report, and at exit) and
+// unbuffered standard error. A notebook kernel gives a session sinks of its own.
 #if canImport(Glibc)
 import Glibc
 #endif
 
-public final class Output {
+/// Where a session's text goes. Whether a person watches it at a terminal is the
+/// sink's to say: builtins ask it (progress bars, colour), never `isatty`.
+public protocol TextSink: AnyObject {
+    func write(_ s: String)
+    func flush()
+    /// A terminal: progress bars are drawn, output is line buffered.
+    var isTerminal: Bool { get }
+    /// A terminal that takes ANSI colours (no NO_COLOR, TERM not dumb).
+    var color: Bool { get }
+}
+
+/// Standard output, or (capturing) a buffer the golden runner and tests read back.
+public final class Output: TextSink {
     private var buffer: [UInt8] = []
     private let fd: Int32
     private let lineBuffered: Bool
     /// Keeps everything in memory instead (the golden runner reads it back).
     private let capturing: Bool
 
+    public let color: Bool
+
     public init(fd: Int32 = 1) {
         self.fd = fd
         self.lineBuffered = isatty(fd) == 1
         self.capturing = false
+        self.color = useColor(fd: fd)
         buffer.reserveCapacity(1 << 16)
     }
 
     /// An output that only collects text.
-    public init(capturing: Void) { fd = -1; lineBuffered = false; self.capturing = true }
+    public init(capturing: Void) { fd = -1; lineBuffered = false; self.capturing = true; color = false }
+
+    public var isTerminal: Bool { lineBuffered }
 
     public var captured: String { String(decoding: buffer, as: UTF8.self) }
 
@@ -40,6 +58,25 @@ public final class Output {
     }
 }
 
+/// Standard error, unbuffered: error reports, warnings, progress bars.
+public final class StandardError: TextSink {
+    public let isTerminal = isatty(2) == 1
+    public let color = useColor(fd: 2)
+    public init() {}
+    public func write(_ s: String) { writeStderr(s) }
+    public func flush() {}
+}
+
+/// A sink that keeps what it is given (tests, the golden runner's transcripts).
+public final class CapturedText: TextSink {
+    public private(set) var text = ""
+    public let isTerminal: Bool
+    public init(terminal: Bool = false) { isTerminal = terminal }
+    public var color: Bool { false }
+    public func write(_ s: String) { text += s }
+    public func flush() {}
+}
+
 public func writeStderr(_ s: String) {
     var bytes = Array(s.utf8)
     var off = 0
@@ -50,7 +87,7 @@ public func writeStderr(_ s: String) {
     }
 }
 
-/// Colour for error reports: only on a terminal, never with NO_COLOR set.
-public func useColor(fd: Int32) -> Bool {
+/// Colour: only on a terminal, never with NO_COLOR set (the sinks ask once).
+func useColor(fd: Int32) -> Bool {
     isatty(fd) == 1 && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("dumb")!) != "dumb"
 }

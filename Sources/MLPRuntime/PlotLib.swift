@@ -6,9 +6,6 @@ import MLPTensor
 import MLPPlot
 
 enum PlotLib {
-    /// The last figure drawn, for `savefig`.
-    nonisolated(unsafe) static var last: Figure?
-
     static func kw(_ name: String) -> Param { Param(name, DefaultValue.none, keywordOnly: true) }
     static let sizeParams = [Param("width", .number(60), keywordOnly: true), Param("height", .number(15), keywordOnly: true), kw("file")]
     static let axisParams = [kw("title"), kw("xlabel"), kw("ylabel")] + sizeParams
@@ -57,7 +54,7 @@ enum PlotLib {
         }
         r.fn("savefig", [p("path")], doc: "Writes the last figure drawn to a .png or .svg file.",
              example: "plot([3, 2, 1.5, 1.2]); savefig(\"loss.png\")") { a throws(MLPError) in
-            guard let f = last else { throw a.error("there is no figure yet (draw one with plot, scatter, hist or imshow first).") }
+            guard let f = a.context.lastFigure else { throw a.error("there is no figure yet (draw one with plot, scatter, hist or imshow first).") }
             try save(a, f, try a.string(0), at: 0)
             return .nil
         }
@@ -114,11 +111,11 @@ enum PlotLib {
 
     /// Draws the figure in the terminal, or writes it to `file=`.
     static func show(_ a: Args, _ f: Figure) throws(MLPError) -> Value {
-        last = f
+        a.context.lastFigure = f
         if let i = a.fn.params.firstIndex(where: { $0.name == "file" }), !a.isNil(i) {
             try save(a, f, try a.string(i), at: i)
         } else {
-            a.interp.write(f.renderText(color: useColor(fd: 1)))
+            a.interp.write(f.renderText(color: a.context.out.color))
         }
         return .nil
     }

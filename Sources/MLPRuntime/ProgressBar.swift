@@ -1,5 +1,5 @@
-// The training progress bar: on standard error, only when it is a terminal,
-// redrawn at most ten times a second so it never slows a fast loop.
+// The training progress bar: on the session's display sink, only when that is a
+// terminal, redrawn at most ten times a second so it never slows a fast loop.
 import MLPLang
 import MLPLearn
 #if canImport(Glibc)
@@ -8,11 +8,12 @@ import Glibc
 
 final class ProgressBar {
     let enabled: Bool
+    let sink: TextSink
     let start = monotonicSeconds()
     var lastDraw = 0.0
     var drawn = false
 
-    init(enabled: Bool) { self.enabled = enabled && isatty(2) == 1 }
+    init(enabled: Bool, sink: TextSink) { self.enabled = enabled && sink.isTerminal; self.sink = sink }
 
     func show(_ p: Progress) {
         guard enabled else { return }
@@ -43,5 +44,5 @@ final class ProgressBar {
         return "\(m)m\(r < 10 ? "0" : "")\(r)s"
     }
 
-    func write(_ s: String) { writeStderr(s) }
+    func write(_ s: String) { sink.write(s) }
 }

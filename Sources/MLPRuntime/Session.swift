@@ -8,27 +8,33 @@ import Glibc
 public final class Session {
     public let registry: Registry
     public let interp: Interpreter
-    public let out: Output
+    /// What this session owns: its generator, last figure, sinks (Context.swift).
+    public let context: Context
+    public var out: TextSink { context.out }
 
-    public init(argv: [String] = [], file: String = "<script>", out: Output = Output()) {
+    /// `seed` starts the session's generator (`seed()` in a script restarts it).
+    public init(argv: [String] = [], file: String = "<script>", seed: UInt64 = 0, out: TextSink = Output(),
+                err: TextSink = StandardError(), display: TextSink? = nil) {
         self.registry = Registry.standard(argv: argv)
-        self.out = out
-        self.interp = Interpreter(builtins: registry.values, file: file, write: { out.write($0) })
+        let context = Context(seed: seed, out: out, err: err, display: display ?? err)
+        self.context = context
+        self.interp = Interpreter(builtins: registry.values, file: file, context: context, write: { out.write($0) })
         interp.stdlibPath = Session.findStdlib()
     }
 
-    /// Reports an error on stderr (stdout flushed first so the order is right).
-    /// Where errors go instead of stderr (the golden runner's REPL transcripts).
+    /// Where errors go instead of the error sink (the golden runner's REPL transcripts).
     public var errorSink: ((MLPError) -> Void)?
 
+    /// Reports an error on the error sink (output flushed first so the order is right).
     public func report(_ e: MLPError) {
         if let errorSink { errorSink(e); return }
         out.flush()
-        writeStderr(e.render(color: useColor(fd: 2)))
+        context.err.write(e.render(color: context.err.color))
     }
 
     /// Runs a whole script; returns the exit status (0, 65, 70 or 130).
     public func runScript(source: String, name: String) -> Int32 {
+        context.enter()
         defer { out.flush() }
         do {
             _ = try interp.run(source: source, name: name)
@@ -44,6 +50,7 @@ public final class Session {
     public func isIncomplete(_ source: String) -> Bool { Interpreter.isIncomplete(source) }
 
     public func run(_ source: String) {
+        context.enter()
         defer { out.flush() }
         do {
             let v = try interp.run(source: source, name: "<repl>", tailValue: true)
@@ -107,6 +114,7 @@ public final class Session {
             report(MLPError.runtime("cannot read '\(path)'."))
             return
         }
+        context.enter()
         defer { out.flush() }
         do { _ = try interp.run(source: text, name: path) } catch { report(error) }
     }

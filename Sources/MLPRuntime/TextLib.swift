@@ -37,11 +37,11 @@ enum TextLib {
              example: "v = chars(\"hello\"); v.encode(\"hell\")   # tensor([1, 0, 2, 2])") { a throws(MLPError) in
             .object(VocabularyValue(Vocabulary(try a.string(0))))
         }
-        r.fn("sample", [p("probs"), Param("temperature", .number(1), keywordOnly: true)],
+        r.fn("sample", [p("probs"), Param("temperature", .number(1), keywordOnly: true), rngParam],
              doc: "A random index drawn from the probabilities probs, sharpened by temperature < 1 or flattened by > 1 (p^(1/T) renormalised; 0 takes the most probable).",
              example: "i = sample(tensor([0.1, 0.7, 0.2]), temperature=0.5)") { a throws(MLPError) in
-            let p = try TensorLib.valueOf(a, 0), t = try a.number(1)
-            return try LayerLib.learn(a) { .number(Double(try TextTools.sample(p.scalars, temperature: t, using: &GlobalRandom.generator))) }
+            let p = try TensorLib.valueOf(a, 0), t = try a.number(1), g = try a.generator(2)
+            return try LayerLib.learn(a) { .number(Double(try TextTools.sample(p.scalars, temperature: t, using: &g.state))) }
         }
     }
 

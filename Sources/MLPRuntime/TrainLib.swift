@@ -18,7 +18,8 @@ enum TrainLib {
              doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights.",
              example: "h = train(net, adam, [x, y], loss=mse, epochs=10, batch=20)") { a throws(MLPError) in
             let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 3)
-            var options = TrainOptions()
+            var options = TrainOptions(random: a.context.random)
+            options.communicator = a.context.communicator
             options.epochs = try positive(a, 4)
             options.batch = try positive(a, 5)
             options.steps = a.isNil(6) ? nil : try positive(a, 6)
@@ -41,7 +42,7 @@ enum TrainLib {
             default: throw a.typeError(2, "[x, y] or a function returning a batch [x, y]")
             }
             a.interp.nativeLoc = a.callLoc
-            let bar = ProgressBar(enabled: verbose)
+            let bar = ProgressBar(enabled: verbose, sink: a.context.display)
             let h: History
             do {
                 let interp = a.interp, loc = a.callLoc
@@ -53,7 +54,7 @@ enum TrainLib {
                 })
             } catch { bar.finish(nil); throw LayerLib.learnError(a, error) }
             bar.finish(h)
-            if let why = h.stopped { warn("train: \(why)\(why.hasPrefix("interrupted") ? "; the weights trained so far are kept" : "; the weights from before that step are kept").") }
+            if let why = h.stopped { a.context.warn("train: \(why)\(why.hasPrefix("interrupted") ? "; the weights trained so far are kept" : "; the weights from before that step are kept").") }
             return .object(HistoryValue(h))
         }
         r.fn("train_batch", [p("net"), p("opt"), p("x"), p("y"), lossParam],
@@ -64,8 +65,8 @@ enum TrainLib {
             a.interp.nativeLoc = a.callLoc
             return try LayerLib.learn(a) {
                 try Training.checkFinite(x, "x"); try Training.checkFinite(y, "y")
-                let (l, _, fault) = try Training.step(net, opt, x, y, loss)
-                if let fault { warn("train_batch: \(fault); the weights are kept.") }
+                let (l, _, fault) = try Training.step(net, opt, x, y, loss, random: a.context.random, communicator: a.context.communicator)
+                if let fault { a.context.warn("train_batch: \(fault); the weights are kept.") }
                 return .number(l)
             }
         }
@@ -74,13 +75,13 @@ enum TrainLib {
             let net = try LayerLib.model(a, 0), loss = try lossArg(a, 3)
             let x = try TensorLib.valueOf(a, 1), y = try TensorLib.valueOf(a, 2)
             a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .number(try Training.evaluate(net, x, y, loss, poll: a.interruptPoll).loss) }
+            return try LayerLib.learn(a) { .number(try Training.evaluate(net, x, y, loss, random: a.context.random, communicator: a.context.communicator, poll: a.interruptPoll).loss) }
         }
         r.fn("predict", [p("net"), p("x"), Param("batch", .number(256), keywordOnly: true)],
              doc: "net's output on x, computed in batches (no gradients; dropout off).", example: "p = predict(net, x_test)") { a throws(MLPError) in
             let net = try LayerLib.model(a, 0), x = try TensorLib.valueOf(a, 1), batch = try positive(a, 2)
             a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .object(TensorValue(try Training.predict(net, x, batch: batch, poll: a.interruptPoll))) }
+            return try LayerLib.learn(a) { .object(TensorValue(try Training.predict(net, x, batch: batch, random: a.context.random, poll: a.interruptPoll))) }
         }
         lossFunction(&r, "mse", "Mean squared error of prediction p against target t (mean over all elements).", "mse(tensor([1, 2]), tensor([1, 4]))   # 2")
         lossFunction(&r, "mae", "Mean absolute error of p against t.", "mae(tensor([1, 2]), tensor([1, 4]))   # 1")
@@ -168,19 +169,17 @@ enum TrainLib {
         switch a[i] {
         case .object(let o as OptimizerValue): return o.optimizer
         case .builtin(let b) where OptimLib.names.contains(b.name):
-            let key = DefaultOptimizerKey(net: ObjectIdentifier(net), name: b.name)
-            if let (kept, opt) = defaultOptimizers[key], kept === net { return opt }
+            let context = a.context, key = DefaultOptimizerKey(model: ObjectIdentifier(net), name: b.name)
+            if let (kept, opt) = context.defaultOptimizers[key], kept.object === net { return opt }
             guard case .object(let o as OptimizerValue) = try a.interp.callBuiltin(b, [], [], at: a.callLoc) else { break }
-            defaultOptimizers[key] = (net, o.optimizer)
+            // entries of models that are gone go first (a model's identity can be reused)
+            context.defaultOptimizers = context.defaultOptimizers.filter { $0.value.model.object != nil }
+            context.defaultOptimizers[key] = (Weak(object: net), o.optimizer)
             return o.optimizer
         default: break
         }
         throw a.typeError(i, "an optimizer (\(OptimLib.names.joined(separator: ", ")))")
     }
-
-    struct DefaultOptimizerKey: Hashable { let net: ObjectIdentifier; let name: String }
-    /// The optimizers made for bare names, with their model held (so its identity is not reused).
-    nonisolated(unsafe) static var defaultOptimizers: [DefaultOptimizerKey: (Layer, ParameterUpdate)] = [:]
 
     static func positive(_ a: Args, _ i: Int) throws(MLPError) -> Int {
         let n = try a.int(i)
@@ -225,6 +224,3 @@ final class HistoryValue: MLPObject {
         }
     }
 }
-
-/// A line on standard error: a warning that should not mix with the program's output.
-func warn(_ s: String) { writeStderr(s + "\n") }

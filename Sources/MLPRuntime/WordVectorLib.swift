@@ -35,8 +35,8 @@ enum WordVectorLib {
                           Param("negative", .number(5), keywordOnly: true), Param("mode", .string("skipgram"), keywordOnly: true),
                           Param("min_count", .number(5), keywordOnly: true), Param("epochs", .number(1), keywordOnly: true),
                           Param("subsample", .number(1e-3), keywordOnly: true), Param("lr", .number(0.025), keywordOnly: true),
-                          Param("threads", .number(1), keywordOnly: true)],
-             doc: "Word vectors by word2vec (Mikolov et al.) with negative sampling from the unigram^0.75 table, frequent-word subsampling and a learning rate falling linearly to lr/10^4, as gensim: sentences are lists of words (or strings, split at spaces); mode \"skipgram\" or \"cbow\". The result wv gives wv[\"word\"], similar(wv, word), analogy(wv, a, b, c). One thread repeats exactly under seed(); threads=2 trains Hogwild (not bit-reproducible, as gensim).",
+                          Param("threads", .number(1), keywordOnly: true), rngParam],
+             doc: "Word vectors by word2vec (Mikolov et al.) with negative sampling from the unigram^0.75 table, frequent-word subsampling and a learning rate falling linearly to lr/10^4, as gensim: sentences are lists of words (or strings, split at spaces); mode \"skipgram\" or \"cbow\". The result wv gives wv[\"word\"], similar(wv, word), analogy(wv, a, b, c). One thread repeats exactly under seed() (or with rng=); threads=2 trains Hogwild (not bit-reproducible, as gensim).",
              example: "wv = word2vec(sentences, dim=50, min_count=2); similar(wv, \"king\")") { a throws(MLPError) in
             var sentences: [[String]] = []
             for v in try a.list(0).items {
@@ -60,7 +60,7 @@ enum WordVectorLib {
             default: throw a.error("mode must be \"skipgram\" or \"cbow\", got \"\(try a.string(4))\".", at: 4)
             }
             o.minCount = try a.int(5); o.epochs = try a.int(6); o.subsample = try a.number(7); o.lr = try a.number(8); o.threads = try a.int(9)
-            o.seed = GlobalRandom.generator.next()
+            o.seed = try a.generator(10).state.next()
             let poll = a.interruptPoll
             do {
                 return .object(WordVectorsValue(try Word2Vec.train(sentences: sentences, options: o) { _ in try poll() }))

@@ -70,9 +70,9 @@ func parallelFor(_ n: Int, minPerThread: Int = parallelMinElements, grain: Int =
 }
 
 /// A value handed to worker threads as it is (the caller guarantees it is safe there).
-public struct UncheckedSendable<T>: @unchecked Sendable {
-    public let value: T
-    public init(_ value: T) { self.value = value }
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Runs body(p) for p in 0..<parts, one part per thread, the calling thread

@@ -2,7 +2,7 @@
 // semantics (copy-on-write over a final-class buffer). No Foundation.
 //
 //   Tensor.swift      storage, COW, creation (zeros/ones/full/eye/arange/linspace,
-//                     rand/randn/randint from GlobalRandom, row-major fill order)
+//                     rand/randn/randint from a given generator, row-major fill order)
 //   Elementwise.swift BinaryOp/UnaryOp, NumPy broadcasting, where/clip, operators
 //   Reduce.swift      ReduceOp over an axis or everything; softmax, cumsum, sort
 //   Matmul.swift      matmul (NumPy semantics, batched, BLAS), dot, outer, kron
@@ -388,11 +388,6 @@ extension Tensor {
         return t
     }
 
-    /// Uniform in [0, 1) from the global generator, filled in row-major order.
-    public static func rand(_ shape: [Int]) throws -> Tensor {
-        try rand(shape, using: &GlobalRandom.generator)
-    }
-
     /// Uniform in [0, 1) from `g`, filled in row-major order.
     public static func rand(_ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
         try filled(shape, "rand", using: &g) { $0.uniform() }
@@ -408,19 +403,9 @@ extension Tensor {
         return t
     }
 
-    /// Standard normal from the global generator, filled in row-major order.
-    public static func randn(_ shape: [Int]) throws -> Tensor {
-        try randn(shape, using: &GlobalRandom.generator)
-    }
-
     /// Standard normal from `g`, filled in row-major order.
     public static func randn(_ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
         try filled(shape, "randn", using: &g) { $0.normal() }
-    }
-
-    /// Integers uniform in [low, high) from the global generator.
-    public static func randint(_ low: Int, _ high: Int, _ shape: [Int]) throws -> Tensor {
-        try randint(low, high, shape, using: &GlobalRandom.generator)
     }
 
     /// Integers uniform in [low, high) from `g`, filled in row-major order.
@@ -431,5 +416,5 @@ extension Tensor {
     }
 }
 
-/// Tensors are values (copy-on-write); storage is never mutated while shared.
-extension Tensor: @unchecked Sendable {}
+// Tensor is not Sendable: its storage is a class, and a copy made on another thread
+// would count references there. Kernels hand worker threads raw pointers instead.

@@ -1240,7 +1240,6 @@ func checkLocation(_ e: MLPError, _ lineCount: Int) -> String? {
 
 func runInput(_ bytes: [UInt8], _ opts: Options, mode: Int) -> RunResult {
     let text = String(decoding: bytes, as: UTF8.self)
-    GlobalRandom.seed(0)
     let session = Session(argv: [], file: fuzzName, out: Output(capturing: ()))
     session.interp.stepBudget = opts.stepBudget
     session.interp.deadline = monotonicSeconds() + 1.0   // a loop around a slow builtin ends too

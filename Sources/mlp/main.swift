@@ -33,7 +33,7 @@ func fail(_ message: String) -> Never {
 
 func main() -> Int32 {
     var args = Array(CommandLine.arguments.dropFirst())
-    var seeded = false
+    var seed: UInt64? = nil
     var onlyFile = false   // after `--`, the next word is a file name even if it looks like a command
     options: while let first = args.first, first.hasPrefix("-"), first != "-e" {
         args.removeFirst()
@@ -43,15 +43,16 @@ func main() -> Int32 {
         case "--seed":
             guard let s = args.first, let n = UInt64(s) else { fail("--seed needs a non-negative integer") }
             args.removeFirst()
-            GlobalRandom.seed(n); seeded = true
+            seed = n
         case "--": onlyFile = true; break options
         default: fail("unknown option '\(first)'")
         }
     }
-    if !seeded {
+    if seed == nil {
         var ts = timespec(); clock_gettime(CLOCK_REALTIME, &ts)
-        GlobalRandom.seed(UInt64(ts.tv_nsec) ^ UInt64(ts.tv_sec) &* 0x9E37_79B9 ^ UInt64(getpid()))
+        seed = UInt64(ts.tv_nsec) ^ UInt64(ts.tv_sec) &* 0x9E37_79B9 ^ UInt64(getpid())
     }
+    let sessionSeed = seed!
     installInterruptHandler()
     // a collection of reference cycles every N new lists, dicts, cells and closures (tests)
     if let s = getenv("MLP_GC_STRESS"), let n = Int(String(cString: s)), n > 0 { CycleCollector.minimumThreshold = n }
@@ -76,18 +77,18 @@ func main() -> Int32 {
     }
     if !onlyFile && args.first == "-e" {
         guard args.count >= 2 else { fail("-e needs code to run") }
-        let session = Session(argv: Array(args.dropFirst(2)), file: "<string>")
+        let session = Session(argv: Array(args.dropFirst(2)), file: "<string>", seed: sessionSeed)
         finishedSessions.append(session)
         return session.runScript(source: args[1], name: "<string>")
     }
     if let path = args.first {
         guard !directoryExists(path), let text = readFile(path) else { fail("cannot read '\(path)'") }
-        let session = Session(argv: Array(args.dropFirst()), file: path)
+        let session = Session(argv: Array(args.dropFirst()), file: path, seed: sessionSeed)
         finishedSessions.append(session)
         return session.runScript(source: text, name: path)
     }
     if isatty(0) == 1 {
-        let session = Session(argv: [], file: "<repl>")
+        let session = Session(argv: [], file: "<repl>", seed: sessionSeed)
         print("\(version), type :help for help, Ctrl-D to quit")
         let home = getenv("HOME").map { String(cString: $0) } ?? "."
         runREPL(host: session, historyPath: home + "/.mlp_history")
@@ -95,7 +96,7 @@ func main() -> Int32 {
     }
     var lines: [String] = []
     while let line = readLine(strippingNewline: false) { lines.append(line) }
-    let session = Session(argv: [], file: "<stdin>")
+    let session = Session(argv: [], file: "<stdin>", seed: sessionSeed)
     finishedSessions.append(session)
     return session.runScript(source: lines.joined(), name: "<stdin>")
 }

@@ -2,6 +2,7 @@
 import XCTest
 import MLPTensor
 @testable import MLPAutograd
+import MLPTestSupport
 
 final class GradientTests: XCTestCase {
     /// Seeded inputs away from the ops' singular points.

@@ -5,13 +5,14 @@ import XCTest
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import MLPTestSupport
 
 final class ConvLayerTests: XCTestCase {
     /// A conv2d layer with the given kernel [kh, kw, cin, f] and bias, built.
     func conv(_ kernel: Tensor, bias: [Double]? = nil, padding: String, stride: Int = 1, _ act: Activation = .linear) throws -> Conv2D {
         let s = kernel.shape
         let layer = try Conv2D(s[3], (s[0], s[1]), act, padding: padding, stride: stride)
-        try layer.build(s[2])
+        try layer.build(s[2], TestRandom.shared)
         layer.parameters[0].value = kernel
         layer.parameters[1].value = Tensor(bias ?? [Double](repeating: 0, count: s[3]))
         return layer
@@ -107,7 +108,7 @@ final class ConvLayerTests: XCTestCase {
             for stride in [1, 2] {
                 for (kh, kw) in [(3, 3), (2, 3), (1, 1)] {
                     seed += 1
-                    GlobalRandom.seed(seed)
+                    TestRandom.seed(seed)
                     // relu is fused into the op; tanh follows it
                     let act: Activation = seed % 2 == 0 ? .relu : .tanh
                     let layer = try Conv2D(4, (kh, kw), act, padding: padding, stride: stride)
@@ -141,7 +142,7 @@ final class ConvLayerTests: XCTestCase {
     }
 
     func testConvBuildsKerasShapes() throws {
-        GlobalRandom.seed(1)
+        TestRandom.seed(1)
         let layer = try Conv2D(8, 3, .relu, padding: "same")
         let y = try forward(layer, try Tensor.zeros([4, 28, 28, 1]))
         XCTAssertEqual(y.shape, [4, 28, 28, 8])

@@ -7,6 +7,7 @@ import MLPAutograd
 @testable import MLPLearn
 #if canImport(Glibc)
 import Glibc
+import MLPTestSupport
 #endif
 
 final class ConvSpeedTests: XCTestCase {
@@ -37,7 +38,7 @@ final class ConvSpeedTests: XCTestCase {
         let saved = convBlockElements
         if let b = getenv("MLP_CONV_BLOCK").flatMap({ Int(String(cString: $0)) }) { convBlockElements = b }
         defer { convBlockElements = saved }
-        GlobalRandom.seed(0)
+        TestRandom.seed(0)
         let model = Sequential([try Conv2D(8, 3, .relu, padding: "same"), try MaxPool2D(2),
                                 try Conv2D(16, 3, .relu, padding: "same"), try MaxPool2D(2),
                                 Flatten(), try Dense(10)])

@@ -4,6 +4,7 @@ import XCTest
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import MLPTestSupport
 
 enum LayerCheck {
     /// Seeded uniform values in [lo, hi).
@@ -15,7 +16,7 @@ enum LayerCheck {
 
     /// The layer's output on x (building it when needed), reseeding the global generator first when asked.
     static func run(_ layer: Layer, _ x: Tensor, training: Bool, seed: UInt64?) throws -> Tensor {
-        if let seed { GlobalRandom.seed(seed) }
+        if let seed { TestRandom.seed(seed) }
         return try layer.forward(Variable(constant: x), ForwardPass(training: training)).value
     }
 
@@ -30,7 +31,7 @@ enum LayerCheck {
         defer { for (p, v) in zip(params, saved) { p.value = v } }
 
         // the tape: x and the parameters are leaves
-        if let seed { GlobalRandom.seed(seed) }
+        if let seed { TestRandom.seed(seed) }
         let tape = Tape()
         let xv = Variable(leaf: x, tape: tape)
         let pass = ForwardPass(tape: tape, training: training)

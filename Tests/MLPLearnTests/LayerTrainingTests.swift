@@ -3,6 +3,7 @@ import XCTest
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import MLPTestSupport
 
 /// Plain gradient descent, enough to test the loop without the optimizer library.
 final class TestDescent: ParameterUpdate {
@@ -14,7 +15,7 @@ final class TestDescent: ParameterUpdate {
 }
 
 final class LayerTrainingTests: XCTestCase {
-    override func setUp() { GlobalRandom.seed(7) }
+    override func setUp() { TestRandom.seed(7) }
 
     /// The gradient of a scalar function of a model's parameters, tape against central differences.
     func checkParameters(_ net: Layer, _ x: Tensor, _ loss: Loss, _ y: Tensor, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -6,9 +6,10 @@ import Foundation
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import MLPTestSupport
 
 final class RecurrentTests: XCTestCase {
-    override func setUp() { GlobalRandom.seed(11) }
+    override func setUp() { TestRandom.seed(11) }
 
     func input(_ shape: [Int], _ seed: UInt64, lo: Double = -1, hi: Double = 1) -> Tensor {
         var g = Xoshiro256(seed: seed)
@@ -41,8 +42,8 @@ final class RecurrentTests: XCTestCase {
     /// Weights whose 20-step products neither vanish nor explode, so the gradients with
     /// respect to the initial state are far above the finite-difference noise.
     func recurrentWeights(_ n: Int, _ g: Int, _ seed: UInt64, scale: Double) throws -> Tensor {
-        GlobalRandom.seed(seed)
-        return try Tensor.binary(.mul, try Initializer.orthogonal.make([n, g], fanIn: n, fanOut: g), scale)
+        TestRandom.seed(seed)
+        return try Tensor.binary(.mul, try Initializer.orthogonal.make([n, g], fanIn: n, fanOut: g, using: TestRandom.shared), scale)
     }
 
     /// A bias with the given value on one gate block (a carrying gate: LSTM forget, GRU update).

@@ -4,6 +4,7 @@ import XCTest
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import MLPTestSupport
 
 final class RegularizationLayerTests: XCTestCase {
     func forward(_ layer: Layer, _ x: Tensor, training: Bool = false) throws -> Tensor {
@@ -49,7 +50,7 @@ final class RegularizationLayerTests: XCTestCase {
         let layer = try Dropout(0.3)
         // inference: the identity
         XCTAssertEqual(try forward(layer, x), x)
-        GlobalRandom.seed(3)
+        TestRandom.seed(3)
         let y = try forward(layer, x, training: true)
         let zeros = y.scalars.filter { $0 == 0 }.count
         let kept = y.scalars.filter { $0 != 0 }
@@ -58,7 +59,7 @@ final class RegularizationLayerTests: XCTestCase {
         // inverted dropout keeps the mean
         XCTAssertEqual(y.sumAll() / Double(n), 1, accuracy: 0.01)
         // the same seed gives the same mask
-        GlobalRandom.seed(3)
+        TestRandom.seed(3)
         XCTAssertEqual(try forward(layer, x, training: true), y)
         // rate 0 is the identity in training too
         XCTAssertEqual(try forward(try Dropout(0), x, training: true), x)
@@ -69,7 +70,7 @@ final class RegularizationLayerTests: XCTestCase {
         let x = try Tensor.full([n / 100, 100], 2)
         let layer = try GaussianDropout(0.2)
         XCTAssertEqual(try forward(layer, x), x)
-        GlobalRandom.seed(4)
+        TestRandom.seed(4)
         let y = try forward(layer, x, training: true)
         let noise = y.scalars.map { $0 / 2 }
         let mean = noise.reduce(0, +) / Double(n)
@@ -84,9 +85,9 @@ final class RegularizationLayerTests: XCTestCase {
         LayerCheck.check(try GaussianDropout(0.3), x, training: true, seed: 12)
         LayerCheck.check(try Dropout(0.5), x, training: false)
         // the gradient is the mask: zero where the value was dropped
-        GlobalRandom.seed(11)
+        TestRandom.seed(11)
         let (_, grads) = try Autograd.valueAndGrad([x]) { v in try Dropout(0.5).forward(v[0], ForwardPass(training: true)).reduce(.sum) }
-        GlobalRandom.seed(11)
+        TestRandom.seed(11)
         let y = try forward(try Dropout(0.5), x, training: true)
         for (g, v) in zip(grads[0].scalars, y.scalars) { XCTAssertEqual(g, v == 0 ? 0 : 2) }
     }

@@ -5,6 +5,7 @@ import XCTest
 import MLPTensor
 import MLPAutograd
 @testable import MLPLearn
+import MLPTestSupport
 
 final class ThreadedLayerProductTests: XCTestCase {
     func onThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {

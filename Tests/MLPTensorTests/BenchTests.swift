@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 /// Timings, run only with MLP_BENCH=1 (release: `swift test -c release --filter BenchTests`).
 final class BenchTests: XCTestCase {
@@ -21,7 +22,7 @@ final class BenchTests: XCTestCase {
 
     func testBench() throws {
         guard getenv("MLP_BENCH") != nil else { return }
-        GlobalRandom.seed(0)
+        TestRandom.seed(0)
         let n = 1024
         let a = try Tensor.randn([n, n]), b = try Tensor.randn([n, n])
         var c = a

@@ -1,5 +1,6 @@
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 final class LinalgTests: XCTestCase {
     func randomSPD(_ n: Int) throws -> Tensor {
@@ -8,7 +9,7 @@ final class LinalgTests: XCTestCase {
     }
 
     func testSolveInvDet() throws {
-        GlobalRandom.seed(10)
+        TestRandom.seed(10)
         for n in [1, 2, 5, 30] {
             let a = try Tensor.randn([n, n]), b = try Tensor.randn([n]), bm = try Tensor.randn([n, 3])
             let x = try Tensor.solve(a, b)
@@ -33,7 +34,7 @@ final class LinalgTests: XCTestCase {
     }
 
     func testEigh() throws {
-        GlobalRandom.seed(11)
+        TestRandom.seed(11)
         for n in [1, 3, 12] {
             let r = try Tensor.randn([n, n])
             let a = try (r + r.transposed()) * 0.5
@@ -52,7 +53,7 @@ final class LinalgTests: XCTestCase {
     }
 
     func testSVD() throws {
-        GlobalRandom.seed(12)
+        TestRandom.seed(12)
         for (m, n) in [(4, 3), (3, 5), (6, 6), (1, 4)] {
             let a = try Tensor.randn([m, n]), k = Swift.min(m, n)
             let (u, s, vt) = try a.svd()
@@ -73,7 +74,7 @@ final class LinalgTests: XCTestCase {
     }
 
     func testCholesky() throws {
-        GlobalRandom.seed(13)
+        TestRandom.seed(13)
         for n in [1, 4, 20] {
             let a = try randomSPD(n)
             let l = try a.cholesky()
@@ -94,7 +95,7 @@ final class LinalgTests: XCTestCase {
     }
 
     func testLstsq() throws {
-        GlobalRandom.seed(14)
+        TestRandom.seed(14)
         // exact system
         let a = try Tensor.randn([5, 5]), b = try Tensor.randn([5])
         assertClose(try Tensor.lstsq(a, b).x, try Tensor.solve(a, b), tol: 1e-10)

@@ -1,9 +1,10 @@
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 final class MatmulTests: XCTestCase {
     func testAgainstNaive() throws {
-        GlobalRandom.seed(1)
+        TestRandom.seed(1)
         for (m, k, n) in [(1, 1, 1), (2, 3, 4), (7, 5, 3), (8, 8, 8), (17, 33, 9), (64, 70, 65), (3, 100, 2)] {
             let a = try Tensor.randn([m, k]), b = try Tensor.randn([k, n])
             assertClose(try Tensor.matmul(a, b), naiveMatmul(a, b), tol: 1e-12)
@@ -11,7 +12,7 @@ final class MatmulTests: XCTestCase {
     }
 
     func testVectorCases() throws {
-        GlobalRandom.seed(2)
+        TestRandom.seed(2)
         let a = try Tensor.randn([20, 30]), v = try Tensor.randn([30]), w = try Tensor.randn([20])
         let mv = try Tensor.matmul(a, v)
         XCTAssertEqual(mv.shape, [20])
@@ -26,7 +27,7 @@ final class MatmulTests: XCTestCase {
     }
 
     func testBatched() throws {
-        GlobalRandom.seed(3)
+        TestRandom.seed(3)
         let a = try Tensor.randn([2, 3, 4, 5]), b = try Tensor.randn([3, 5, 6])
         let c = try Tensor.matmul(a, b)
         XCTAssertEqual(c.shape, [2, 3, 4, 6])
@@ -57,7 +58,7 @@ final class MatmulTests: XCTestCase {
     }
 
     func testTransposedOperands() throws {
-        GlobalRandom.seed(5)
+        TestRandom.seed(5)
         let a = try Tensor.randn([7, 5]), b = try Tensor.randn([6, 5]), c = try Tensor.randn([7, 4])
         assertClose(try Tensor.matmul(a, b, transposeA: false, transposeB: true), naiveMatmul(a, try b.transposed()))
         assertClose(try Tensor.matmul(a, c, transposeA: true, transposeB: false), naiveMatmul(try a.transposed(), c))

@@ -1,5 +1,6 @@
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 /// Randomised checks of the general kernels against index-by-index references.
 final class PropertyTests: XCTestCase {
@@ -18,7 +19,7 @@ final class PropertyTests: XCTestCase {
 
     func testBroadcastingAgainstReference() throws {
         var g = Xoshiro256(seed: 77)
-        GlobalRandom.seed(77)
+        TestRandom.seed(77)
         for _ in 0..<300 {
             let nd = 1 + Int(g.below(4))
             let full = (0..<nd).map { _ in 1 + Int(g.below(4)) }

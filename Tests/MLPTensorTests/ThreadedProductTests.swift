@@ -4,6 +4,7 @@
 // dimension: every entry was wrong on 2 threads while all tests ran on one.
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 final class ThreadedProductTests: XCTestCase {
     /// (m, k, n): m < n, m > n, m = n, odd, and the shape of the outside report.
@@ -21,7 +22,7 @@ final class ThreadedProductTests: XCTestCase {
     func transposed(_ t: Tensor) throws -> Tensor { try t.transposed() }
 
     func testEveryPathAtOneTwoAndThreeThreads() throws {
-        GlobalRandom.seed(12)
+        TestRandom.seed(12)
         for (m, k, n) in Self.shapes {
             let a = try Tensor.randn([m, k]), b = try Tensor.randn([k, n])
             let want = naiveMatmul(a, b)
@@ -47,7 +48,7 @@ final class ThreadedProductTests: XCTestCase {
 
     /// Batched operands go through the same GEMM per matrix and through one GEMM for (..., m, k) @ (k, n).
     func testBatchedProductsOnThreeThreads() throws {
-        GlobalRandom.seed(13)
+        TestRandom.seed(13)
         let a = try Tensor.randn([2, 17, 40]), w = try Tensor.randn([40, 90]), b = try Tensor.randn([2, 40, 90])
         try Self.onThreads(3, always: true) {
             let c = try Tensor.matmul(a, w), d = try Tensor.matmul(a, b)
@@ -62,7 +63,7 @@ final class ThreadedProductTests: XCTestCase {
     /// A polled product runs in blocks of rows (and per batch matrix) with the same
     /// result, calls the poll between blocks, and stops with what the poll throws.
     func testPolledProductsRunInBlocks() throws {
-        GlobalRandom.seed(14)
+        TestRandom.seed(14)
         let old = pollProductWork
         pollProductWork = 5000
         defer { pollProductWork = old }

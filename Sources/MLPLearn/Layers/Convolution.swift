@@ -279,20 +279,19 @@ public final class Conv2D: LayerBase, Layer {
         return s + ")"
     }
 
-    func build(_ channels: Int) throws {
+    func build(_ channels: Int, _ random: RandomGenerator) throws {
         let (kh, kw) = kernelSize
         let field = kh * kw
-        parameters = [Parameter("kernel", try kernelInitializer.make([kh, kw, channels, filters],
-                                                                     fanIn: field * channels, fanOut: field * filters))]
+        parameters = [Parameter("kernel", try kernelInitializer.make([kh, kw, channels, filters], fanIn: field * channels, fanOut: field * filters, using: random))]
         if useBias {
-            parameters.append(Parameter("bias", try biasInitializer.make([filters], fanIn: field * channels, fanOut: field * filters)))
+            parameters.append(Parameter("bias", try biasInitializer.make([filters], fanIn: field * channels, fanOut: field * filters, using: random)))
         }
     }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         try requireImages(x, description)
         let s = x.value.shape
-        if parameters.isEmpty { try build(s[3]) }
+        if parameters.isEmpty { try build(s[3], pass.random) }
         let cin = parameters[0].value.shape[2]
         guard s[3] == cin else {
             throw LearnError("\(description): expected inputs with \(cin) channels (the layer was built for that), got shape \(Tensor.formatShape(s)).")

@@ -26,16 +26,16 @@ public final class Dense: LayerBase, Layer {
             + dtype.argument + ")"
     }
 
-    func build(_ inputWidth: Int) throws {
-        parameters = [Parameter("kernel", try kernelInitializer.make([inputWidth, units], fanIn: inputWidth, fanOut: units))]
-        if useBias { parameters.append(Parameter("bias", try biasInitializer.make([units], fanIn: inputWidth, fanOut: units))) }
+    func build(_ inputWidth: Int, _ random: RandomGenerator) throws {
+        parameters = [Parameter("kernel", try kernelInitializer.make([inputWidth, units], fanIn: inputWidth, fanOut: units, using: random))]
+        if useBias { parameters.append(Parameter("bias", try biasInitializer.make([units], fanIn: inputWidth, fanOut: units, using: random))) }
     }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         guard x.value.ndim >= 1, let width = x.value.shape.last else {
             throw LearnError("dense: expected an input with a feature axis, got a scalar.")
         }
-        if parameters.isEmpty { try build(width) }
+        if parameters.isEmpty { try build(width, pass.random) }
         let w = parameters[0].value.shape[0]
         guard width == w else {
             throw LearnError("dense(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")

@@ -1,7 +1,7 @@
 // dropout(p) and gaussian_dropout(p): Keras's Dropout (inverted: the kept values
 // are scaled by 1/(1-p), so inference is the identity) and GaussianDropout
 // (multiplicative noise N(1, p/(1-p))). Active only in training passes; the noise
-// comes from the one seeded generator (GlobalRandom), drawn in row-major order.
+// comes from the forward pass's generator (the session's), drawn in row-major order.
 import MLPTensor
 import MLPAutograd
 
@@ -38,7 +38,8 @@ public final class Dropout: LayerBase, Layer {
         guard pass.training, rate > 0 else { return finish(x, pass, self, from: x) }
         let mask = try Tensor(uninitializedShape: x.value.shape, "dropout")
         let mp = mask.rawPointer, keep = 1 / (1 - rate), p = rate
-        for i in 0..<mask.count { mp[i] = GlobalRandom.generator.uniform() < p ? 0 : keep }
+        let g = pass.random
+        for i in 0..<mask.count { mp[i] = g.state.uniform() < p ? 0 : keep }
         return finish(try multiplyByMask(x, mask, "dropout"), pass, self, from: x)
     }
 }
@@ -57,7 +58,8 @@ public final class GaussianDropout: LayerBase, Layer {
         guard pass.training, rate > 0 else { return finish(x, pass, self, from: x) }
         let mask = try Tensor(uninitializedShape: x.value.shape, "dropout")
         let mp = mask.rawPointer, std = (rate / (1 - rate)).squareRoot()
-        for i in 0..<mask.count { mp[i] = 1 + std * GlobalRandom.generator.normal() }
+        let g = pass.random
+        for i in 0..<mask.count { mp[i] = 1 + std * g.state.normal() }
         return finish(try multiplyByMask(x, mask, "gaussian_dropout"), pass, self, from: x)
     }
 }

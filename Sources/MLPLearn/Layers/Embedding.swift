@@ -19,12 +19,12 @@ public final class Embedding: LayerBase, Layer {
     public var kind: String { "embedding" }
     public var description: String { "embedding(\(vocabulary), \(dimension))" }
 
-    func build() throws {
-        parameters = [Parameter("embeddings", try initializer.make([vocabulary, dimension], fanIn: vocabulary, fanOut: dimension))]
+    func build(_ random: RandomGenerator) throws {
+        parameters = [Parameter("embeddings", try initializer.make([vocabulary, dimension], fanIn: vocabulary, fanOut: dimension, using: random))]
     }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        if parameters.isEmpty { try build() }
+        if parameters.isEmpty { try build(pass.random) }
         let xv = x.value
         let count = xv.count, d = dimension, v = vocabulary
         var index = [Int](repeating: 0, count: count)

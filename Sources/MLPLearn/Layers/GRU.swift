@@ -29,11 +29,11 @@ public final class GRU: RecurrentLayer, Layer {
         "gru(\(units)\(optionSuffix)\(dtype.argument))"
     }
 
-    override func build(_ width: Int) throws {
+    override func build(_ width: Int, _ random: RandomGenerator) throws {
         let g = 3 * units
         parameters = [
-            Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g)),
-            Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g)),
+            Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g, using: random)),
+            Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g, using: random)),
             Parameter("bias", try Tensor.zeros([2, g])),
         ]
     }

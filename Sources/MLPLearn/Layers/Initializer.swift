@@ -1,4 +1,5 @@
-// Weight initializers with Keras's names and formulas, drawing from the one seeded generator.
+// Weight initializers with Keras's names and formulas, drawing from the generator of
+// the forward pass that builds the layer (the session's, so seed() repeats them).
 import MLPTensor
 
 public enum Initializer: Equatable, Sendable {
@@ -26,37 +27,37 @@ public enum Initializer: Equatable, Sendable {
 
     /// A tensor of `shape` whose fan-in and fan-out are `fanIn` and `fanOut` (Keras: for a
     /// kernel [.., in, out] the receptive field times in and times out).
-    public func make(_ shape: [Int], fanIn: Int, fanOut: Int) throws -> Tensor {
+    public func make(_ shape: [Int], fanIn: Int, fanOut: Int, using g: RandomGenerator) throws -> Tensor {
         let fi = Double(Swift.max(fanIn, 1)), fo = Double(Swift.max(fanOut, 1))
         switch self {
         case .zeros: return try Tensor.zeros(shape)
         case .ones: return try Tensor.ones(shape)
-        case .glorotUniform: return try Initializer.uniform(shape, (6 / (fi + fo)).squareRoot())
-        case .heUniform: return try Initializer.uniform(shape, (6 / fi).squareRoot())
-        case .glorotNormal: return try Initializer.truncatedNormal(shape, (2 / (fi + fo)).squareRoot())
-        case .heNormal: return try Initializer.truncatedNormal(shape, (2 / fi).squareRoot())
-        case .lecunNormal: return try Initializer.truncatedNormal(shape, (1 / fi).squareRoot())
+        case .glorotUniform: return try Initializer.uniform(shape, (6 / (fi + fo)).squareRoot(), g)
+        case .heUniform: return try Initializer.uniform(shape, (6 / fi).squareRoot(), g)
+        case .glorotNormal: return try Initializer.truncatedNormal(shape, (2 / (fi + fo)).squareRoot(), g)
+        case .heNormal: return try Initializer.truncatedNormal(shape, (2 / fi).squareRoot(), g)
+        case .lecunNormal: return try Initializer.truncatedNormal(shape, (1 / fi).squareRoot(), g)
         case .uniform(let lo, let hi):
-            return try Tensor.binary(.add, try Tensor.binary(.mul, try Tensor.rand(shape), hi - lo), lo)
-        case .normal(let std): return try Tensor.binary(.mul, try Tensor.randn(shape), std)
-        case .orthogonal: return try Initializer.orthogonal(shape)
+            return try Tensor.binary(.add, try Tensor.binary(.mul, try Tensor.rand(shape, using: &g.state), hi - lo), lo)
+        case .normal(let std): return try Tensor.binary(.mul, try Tensor.randn(shape, using: &g.state), std)
+        case .orthogonal: return try Initializer.orthogonal(shape, g)
         }
     }
 
     /// U(-limit, limit).
-    static func uniform(_ shape: [Int], _ limit: Double) throws -> Tensor {
-        try Tensor.binary(.sub, try Tensor.binary(.mul, try Tensor.rand(shape), 2 * limit), limit)
+    static func uniform(_ shape: [Int], _ limit: Double, _ g: RandomGenerator) throws -> Tensor {
+        try Tensor.binary(.sub, try Tensor.binary(.mul, try Tensor.rand(shape, using: &g.state), 2 * limit), limit)
     }
 
     /// Normal with standard deviation `std` after truncation at two standard deviations
     /// (Keras divides by 0.87962566103423978, the std of a unit normal truncated at ±2).
-    static func truncatedNormal(_ shape: [Int], _ std: Double) throws -> Tensor {
+    static func truncatedNormal(_ shape: [Int], _ std: Double, _ g: RandomGenerator) throws -> Tensor {
         let s = std / 0.87962566103423978
         var t = try Tensor.zeros(shape)
         t.withUnsafeMutableBufferPointer { p in
             for i in 0..<p.count {
-                var z = GlobalRandom.generator.normal()
-                while Swift.abs(z) > 2 { z = GlobalRandom.generator.normal() }
+                var z = g.state.normal()
+                while Swift.abs(z) > 2 { z = g.state.normal() }
                 p[i] = z * s
             }
         }
@@ -64,10 +65,10 @@ public enum Initializer: Equatable, Sendable {
     }
 
     /// Rows or columns orthonormal (Keras's orthogonal: QR of a normal matrix, signs fixed by R's diagonal).
-    static func orthogonal(_ shape: [Int]) throws -> Tensor {
+    static func orthogonal(_ shape: [Int], _ g: RandomGenerator) throws -> Tensor {
         let cols = shape.last ?? 1, rows = shape.dropLast().reduce(1, *)
         let n = Swift.max(rows, cols), m = Swift.min(rows, cols)
-        let a = try Tensor.randn([n, m])
+        let a = try Tensor.randn([n, m], using: &g.state)
         // Gram-Schmidt on the columns of a (n x m, n >= m) gives the Q of a QR with positive diag(R)
         let ap = a.scalars
         var qs = [Double](repeating: 0, count: n * m)

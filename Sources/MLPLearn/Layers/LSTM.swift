@@ -29,13 +29,13 @@ public final class LSTM: RecurrentLayer, Layer {
         "lstm(\(units)\(optionSuffix)\(dtype.argument))"
     }
 
-    override func build(_ width: Int) throws {
+    override func build(_ width: Int, _ random: RandomGenerator) throws {
         let g = 4 * units
         var bias = try Tensor.zeros([g])
         if unitForgetBias { bias.withUnsafeMutableBufferPointer { p in for j in units..<(2 * units) { p[j] = 1 } } }
         parameters = [
-            Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g)),
-            Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g)),
+            Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g, using: random)),
+            Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g, using: random)),
             Parameter("bias", bias),
         ]
     }

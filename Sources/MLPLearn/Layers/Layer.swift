@@ -18,13 +18,17 @@ public final class Parameter {
 public final class ForwardPass {
     public let tape: Tape?
     public let training: Bool
+    /// What layers built in this pass draw their initial weights from, and dropout its noise.
+    public let random: RandomGenerator
     /// Called with each layer's output in order (the course reads hidden activations this way).
     public var record: ((Layer, Variable) -> Void)?
     private var leaves: [ObjectIdentifier: Variable] = [:]
     /// The parameters this pass used, with their variables on the tape, in order of first use.
     public private(set) var used: [(Parameter, Variable)] = []
 
-    public init(tape: Tape? = nil, training: Bool = false) { self.tape = tape; self.training = training }
+    public init(tape: Tape? = nil, training: Bool = false, random: RandomGenerator) {
+        self.tape = tape; self.training = training; self.random = random
+    }
 
     /// The parameter as a variable of this pass: a leaf on the tape when training, else a constant.
     public func variable(_ p: Parameter) -> Variable {

@@ -42,7 +42,7 @@ open class RecurrentLayer: LayerBase {
     }
 
     /// Makes the weights for inputs of `width` features (each cell overrides it).
-    func build(_ width: Int) throws { fatalError("a recurrent layer overrides build") }
+    func build(_ width: Int, _ random: RandomGenerator) throws { fatalError("a recurrent layer overrides build") }
 
     /// The cell's fused op over the whole sequence from `state`: the output and the
     /// final state (each cell overrides it).
@@ -58,7 +58,7 @@ open class RecurrentLayer: LayerBase {
     /// so gradients reach them).
     public func forward(_ x: Variable, initialState given: [Variable]?, _ pass: ForwardPass) throws -> Variable {
         let (batch, _, width) = try sequenceShape(x)
-        if parameters.isEmpty { try build(width) }
+        if parameters.isEmpty { try build(width, pass.random) }
         try checkWidth(width, x)
         let (y, final) = try runSequence(x, try startState(batch, given), pass)
         endState(final)

@@ -27,10 +27,10 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         "simple_rnn(\(units)\(activation == .tanh ? "" : ", " + activation.name)\(optionSuffix)\(dtype.argument))"
     }
 
-    override func build(_ width: Int) throws {
+    override func build(_ width: Int, _ random: RandomGenerator) throws {
         parameters = [
-            Parameter("kernel", try kernelInitializer.make([width, units], fanIn: width, fanOut: units)),
-            Parameter("recurrent_kernel", try recurrentInitializer.make([units, units], fanIn: units, fanOut: units)),
+            Parameter("kernel", try kernelInitializer.make([width, units], fanIn: width, fanOut: units, using: random)),
+            Parameter("recurrent_kernel", try recurrentInitializer.make([units, units], fanIn: units, fanOut: units, using: random)),
             Parameter("bias", try Tensor.zeros([units])),
         ]
     }

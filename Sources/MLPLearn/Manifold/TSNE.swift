@@ -92,15 +92,6 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
     return TSNEResult(embedding: y, kl: final, klHistory: history)
 }
 
-/// `tsne` drawing its start from the global generator (`seed(n)`).
-public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations: Int = 1000,
-                 learningRate: Double = 200, earlyExaggeration: Double = 12, exaggerationIterations: Int = 250,
-                 initial: Tensor? = nil, check: () throws -> Void = {}) throws -> TSNEResult {
-    try tsne(x, dim: dim, perplexity: perplexity, iterations: iterations, learningRate: learningRate,
-             earlyExaggeration: earlyExaggeration, exaggerationIterations: exaggerationIterations,
-             initial: initial, generator: &GlobalRandom.generator, check: check)
-}
-
 /// Scratch buffers of one run: the kernel w_ij for i < j and the gradient.
 final class TSNEWork {
     let n: Int, dim: Int

@@ -23,7 +23,11 @@ public struct TrainOptions {
     public var shuffle = true
     public var validation: (Tensor, Tensor)? = nil
     public var accuracy = false
-    public init() {}
+    /// Where shuffling, dropout and the weights of layers built during training draw from.
+    public var random: RandomGenerator
+    /// Averages gradients and measurements over processes (one process: nothing to do).
+    public var communicator: Communicator = SingleProcess()
+    public init(random: RandomGenerator) { self.random = random }
 }
 
 public struct History {
@@ -54,9 +58,15 @@ public enum Training {
     /// A loss or gradient that is nan or infinite leaves the parameters untouched and
     /// comes back as the fault ("the loss became inf").
     @discardableResult
-    public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws
+    public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss,
+                            random: RandomGenerator, communicator: Communicator) throws
         -> (loss: Double, prediction: Tensor, fault: String?) {
-        let (value, prediction, params, grads) = try gradients(model, x, y, loss)
+        var (value, prediction, params, grads) = try gradients(model, x, y, loss, random: random)
+        // the one point between gradients and update: processes agree on both here
+        var measured = [value]
+        try communicator.average(&measured)
+        value = measured[0]
+        if value.isFinite { try communicator.averageGradients(&grads) }
         if !value.isFinite { return (value, prediction, "the loss became \(value.isNaN ? "nan" : "inf")") }
         for (p, g) in zip(params, grads) {
             if let (_, bad) = g.firstNonFinite() {
@@ -77,9 +87,10 @@ public enum Training {
     }
 
     /// Forward and backward on one batch: the loss, the prediction and each used parameter's gradient.
-    public static func gradients(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws -> (Double, Tensor, [Parameter], [Tensor]) {
+    public static func gradients(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss,
+                                 random: RandomGenerator) throws -> (Double, Tensor, [Parameter], [Tensor]) {
         let tape = Tape(checkNaN: false)
-        let pass = ForwardPass(tape: tape, training: true)
+        let pass = ForwardPass(tape: tape, training: true, random: random)
         let out = try model.forward(Variable(constant: x), pass)
         let l = try loss(out, y)
         guard l.value.count == 1 else {
@@ -94,26 +105,31 @@ public enum Training {
 
     /// The model's output on x, in batches (no gradients, training behaviour off);
     /// `poll` is called between batches (Ctrl-C: what it throws stops the run).
-    public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256, poll: (() throws -> Void)? = nil) throws -> Tensor {
-        guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), ForwardPass()).value }
+    /// `random` builds a layer that has not seen data yet.
+    public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256, random: RandomGenerator,
+                               poll: (() throws -> Void)? = nil) throws -> Tensor {
+        let pass = ForwardPass(random: random)
+        guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), pass).value }
         var parts: [Tensor] = []
         var i = 0
         while i < n {
             if i > 0 { try poll?() }
             let slice = try x.get([.slice(i, Swift.min(i + batch, n), nil)])
-            parts.append(try model.forward(Variable(constant: slice), ForwardPass()).value)
+            parts.append(try model.forward(Variable(constant: slice), pass).value)
             i += batch
         }
         return try Tensor.concat(parts, axis: 0)
     }
 
     /// Loss (and accuracy) of the model on x, y.
+    /// The measurements are averaged over the processes of `communicator`.
     public static func evaluate(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss, batch: Int = 256,
+                                random: RandomGenerator, communicator: Communicator = SingleProcess(),
                                 poll: (() throws -> Void)? = nil) throws -> (loss: Double, accuracy: Double) {
-        let p = try predict(model, x, batch: batch, poll: poll)
-        let l = try loss(Variable(constant: p), y).value.scalars[0]
-        let acc = (try? Metric.accuracy(p, y)) ?? .nan
-        return (l, acc)
+        let p = try predict(model, x, batch: batch, random: random, poll: poll)
+        var m = [try loss(Variable(constant: p), y).value.scalars[0], (try? Metric.accuracy(p, y)) ?? .nan]
+        try communicator.average(&m)
+        return (m[0], m[1])
     }
 
     /// Trains for the epochs or steps of `options`; `report` sees every step, and
@@ -132,7 +148,7 @@ public enum Training {
                 do {
                     (x, y) = try next()
                     try checkFinite(x, "x", " of the batch for step \(s + 1)"); try checkFinite(y, "y", " of the batch for step \(s + 1)")
-                    (l, p, fault) = try step(model, opt, x, y, loss)
+                    (l, p, fault) = try step(model, opt, x, y, loss, random: options.random, communicator: options.communicator)
                 } catch is TrainingInterrupted { h.stopped = "interrupted after step \(s)"; break }
                 if let fault { h.stopped = "\(fault) at step \(s + 1)"; break }
                 h.loss.append(l)
@@ -155,7 +171,7 @@ public enum Training {
             var s = 0, epoch = 0
             var sum = 0.0, hits = 0.0, seen = 0
             outer: while s < total {
-                if options.shuffle { shuffle(&order) }
+                if options.shuffle { shuffle(&order, options.random) }
                 epoch += 1
                 var start = 0
                 while start < n && s < total {
@@ -163,7 +179,7 @@ public enum Training {
                     start += batch
                     let bx = try rows(x, idx, contiguous: !options.shuffle), by = try rows(y, idx, contiguous: !options.shuffle)
                     let l: Double, p: Tensor, fault: String?
-                    do { (l, p, fault) = try step(model, opt, bx, by, loss) }
+                    do { (l, p, fault) = try step(model, opt, bx, by, loss, random: options.random, communicator: options.communicator) }
                     catch is TrainingInterrupted { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
                     s += 1
                     if let fault { h.stopped = "\(fault) at step \(s) (epoch \(epoch))"; break outer }
@@ -197,20 +213,13 @@ public enum Training {
 
     static func validate(_ model: Layer, _ loss: Loss, _ options: TrainOptions, _ h: inout History) throws {
         guard let (vx, vy) = options.validation else { return }
-        let (l, a) = try evaluate(model, vx, vy, loss)
+        let (l, a) = try evaluate(model, vx, vy, loss, random: options.random, communicator: options.communicator)
         h.validationLoss.append(l)
         if options.accuracy { h.validationAccuracy.append(a) }
     }
 
-    /// Fisher-Yates with the global generator (seeded runs repeat).
-    static func shuffle(_ a: inout [Int]) {
-        var i = a.count - 1
-        while i > 0 {
-            let j = Int(GlobalRandom.generator.below(UInt64(i + 1)))
-            a.swapAt(i, j)
-            i -= 1
-        }
-    }
+    /// Fisher-Yates from `g` (seeded runs repeat).
+    static func shuffle(_ a: inout [Int], _ g: RandomGenerator) { g.state.shuffle(&a) }
 
     /// The samples (first-axis rows) at idx, copied into one batch.
     static func rows(_ t: Tensor, _ idx: [Int], contiguous: Bool) throws -> Tensor {
