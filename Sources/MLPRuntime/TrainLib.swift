@@ -14,11 +14,11 @@ enum TrainLib {
         r.fn("train", [p("net"), p("opt"), p("data"), lossParam, Param("epochs", .number(1), keywordOnly: true),
                        Param("batch", .number(32), keywordOnly: true), Param("steps", DefaultValue.none, keywordOnly: true),
                        Param("validation", DefaultValue.none, keywordOnly: true), Param("shuffle", .bool(true), keywordOnly: true),
-                       Param("verbose", .bool(true), keywordOnly: true), Param("metrics", DefaultValue.none, keywordOnly: true)],
-             doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights.",
+                       Param("verbose", .bool(true), keywordOnly: true), Param("metrics", DefaultValue.none, keywordOnly: true), rngParam],
+             doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights. Shuffling, dropout and the first weights of layers not yet built draw from rng= when given.",
              example: "h = train(net, adam, [x, y], loss=mse, epochs=10, batch=20)") { a throws(MLPError) in
             let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 3)
-            var options = TrainOptions(random: a.context.random)
+            var options = TrainOptions(random: try a.generator(11))
             options.communicator = a.context.communicator
             options.epochs = try positive(a, 4)
             options.batch = try positive(a, 5)
@@ -57,15 +57,15 @@ enum TrainLib {
             if let why = h.stopped { a.context.warn("train: \(why)\(why.hasPrefix("interrupted") ? "; the weights trained so far are kept" : "; the weights from before that step are kept").") }
             return .object(HistoryValue(h))
         }
-        r.fn("train_batch", [p("net"), p("opt"), p("x"), p("y"), lossParam],
+        r.fn("train_batch", [p("net"), p("opt"), p("x"), p("y"), lossParam, rngParam],
              doc: "One training step on the batch x, y (forward, backward, update); returns the loss before the update.",
              example: "l = train_batch(net, sgd(0.1), x, y, loss=mse)") { a throws(MLPError) in
             let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 4)
-            let x = try TensorLib.valueOf(a, 2), y = try TensorLib.valueOf(a, 3)
+            let x = try TensorLib.valueOf(a, 2), y = try TensorLib.valueOf(a, 3), g = try a.generator(5)
             a.interp.nativeLoc = a.callLoc
             return try LayerLib.learn(a) {
                 try Training.checkFinite(x, "x"); try Training.checkFinite(y, "y")
-                let (l, _, fault) = try Training.step(net, opt, x, y, loss, random: a.context.random, communicator: a.context.communicator)
+                let (l, _, fault) = try Training.step(net, opt, x, y, loss, random: g, communicator: a.context.communicator)
                 if let fault { a.context.warn("train_batch: \(fault); the weights are kept.") }
                 return .number(l)
             }

@@ -85,3 +85,28 @@ final class SessionContextTests: XCTestCase {
         }
     }
 }
+
+final class TrainingGeneratorTests: XCTestCase {
+    /// train(rng=) shuffles, drops out and builds from its generator: the same
+    /// generator seed gives the same weights whatever the session's seed, and the
+    /// session's generator is not moved.
+    func testTrainDrawsFromItsGenerator() {
+        runOnBigStack {
+            let out = Output(capturing: ())
+            let s = Session(file: "t.mlp", out: out, err: CapturedText())
+            s.run("""
+                fn run(session_seed) {
+                  seed(session_seed)
+                  x = reshape(linspace(-1, 1, 40), 40, 1)
+                  net = dense(8, tanh) >> dropout(0.2) >> dense(1)
+                  train(net, sgd(0.1), [x, x * x], loss=mse, epochs=3, batch=8, verbose=false, rng=generator(5))
+                  [net(x), rand()]
+                }
+                a = run(1); b = run(2)
+                print(max(abs(a[0] - b[0])) == 0, a[1] == b[1])
+                seed(1); print(rand() == a[1])
+                """)
+            XCTAssertEqual(out.captured, "true false\ntrue\n")
+        }
+    }
+}
