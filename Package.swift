@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Module layout: ../shared/design/ARCHITECTURE.md. Arrows point down only:
+// Module layout: docs/architecture.md. Arrows point down only:
 // mlp -> MLPREPL -> MLPRuntime -> MLPLang, MLPLearn -> MLPAutograd -> MLPTensor.
 // Code for x86-64 with AVX2 and FMA (Haswell and later; every machine of the
 // workplace, and what the tests' pinned OpenBLAS kernels need anyway): the exp,
@@ -10,7 +10,7 @@ import PackageDescription
 let optimize: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-target-cpu", "haswell"])]
 // The interpreter and its builtins run on one thread (Ctrl-C only sets an atomic
 // flag), so their reference counting need not be atomic: 25-30% faster calls.
-// A future parallel kernel must not share their objects across threads.
+// The rule this needs (no Value or tensor crosses threads) is docs/architecture.md's.
 let interpreter: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xfrontend", "-assume-single-threaded", "-target-cpu", "haswell"])]
 
 let package = Package(

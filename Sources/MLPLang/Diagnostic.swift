@@ -1,5 +1,5 @@
 // Errors and their rendering: `file:line:col: error: message`, the source line,
-// a caret, and the call trace innermost first (LANGUAGE.md, "Errors").
+// a caret, and the call trace innermost first (docs/language.md, "Errors").
 
 /// One source text (a script, a `-e` string, a REPL entry) with its line table.
 public final class SourceFile: @unchecked Sendable {

@@ -1,4 +1,4 @@
-// The lexer works on UTF-8 bytes (LANGUAGE.md, "Lexical"). Non-ASCII bytes are
+// The lexer works on UTF-8 bytes (docs/language.md, "Lexical structure"). Non-ASCII bytes are
 // identifier characters, so `α`, `ħ`, `θ₀` are names.
 
 struct Lexer {

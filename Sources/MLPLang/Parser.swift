@@ -1,5 +1,5 @@
 // Recursive-descent parser; one method per grammar rule, precedence as the
-// table in LANGUAGE.md. Errors recover at the next statement so each mistake
+// table in docs/language.md ("Precedence"). Errors recover at the next statement so each mistake
 // is reported once.
 
 struct Parser {

@@ -1,4 +1,4 @@
-// How values print (LANGUAGE.md, "Printing"): integral numbers below 1e15
+// How values print (docs/language.md, "Printing"): integral numbers below 1e15
 // without a decimal point, others as the shortest text that reads back.
 
 public func formatNumber(_ d: Double) -> String {

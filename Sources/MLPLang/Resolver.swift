@@ -1,4 +1,4 @@
-// Binds every name to a slot before anything runs (LANGUAGE.md, "Scopes"):
+// Binds every name to a slot before anything runs (docs/language.md, "Scopes"):
 // top-level names are module globals; inside a function a name is a parameter,
 // a local of an enclosing function (captured through a cell), a name declared
 // `global`, a local (if assigned here), or else a global or builtin.

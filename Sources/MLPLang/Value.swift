@@ -176,7 +176,7 @@ public final class Closure: Traced {
     public var parameterNames: [String] { proto.params }
 }
 
-/// Native objects (modules now; tensors, layers, models later) subclass this
+/// Native objects (modules, and MLPRuntime's tensors, layers, generators, ...) subclass this
 /// and override what they support. `nil` from an operator hook means "not supported".
 open class MLPObject {
     public init() {}

@@ -1,5 +1,6 @@
 // The only file that touches libedit's globals. `@preconcurrency` is what
-// makes Swift 6 accept the imported C globals (rl_*); see ECOSYSTEM.md §1.
+// makes Swift 6 accept the imported C globals (rl_*, mutable C state that
+// Swift 6 cannot prove isolated); they are touched from the REPL's thread only.
 @preconcurrency import CEditLine
 import Glibc
 import MLPLang

@@ -1,5 +1,5 @@
 // `mlp test [PATHS...]`: runs scripts and checks the expectations written in
-// them (LANGUAGE.md, "Golden tests"), or compares an example's whole output
+// them (docs/testing.md), or compares an example's whole output
 // with its `.out` file. Users test their own scripts the same way.
 import MLPLang
 import MLPTensor

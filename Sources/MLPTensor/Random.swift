@@ -1,4 +1,4 @@
-// The one documented generator (LANGUAGE.md, "Randomness"): xoshiro256** seeded
+// The one documented generator (docs/language.md, "Randomness"): xoshiro256** seeded
 // through SplitMix64; uniforms from the top 53 bits; normals by the polar
 // Box-Muller method (Marsaglia), keeping the second value. Same numbers on
 // every machine and thread count.

@@ -1,16 +1,8 @@
 // MLPTensor: n-dimensional Double tensors, row-major and contiguous, with value
-// semantics (copy-on-write over a final-class buffer). No Foundation.
-//
-//   Tensor.swift      storage, COW, creation (zeros/ones/full/eye/arange/linspace,
-//                     rand/randn/randint from a given generator, row-major fill order)
-//   Elementwise.swift BinaryOp/UnaryOp, NumPy broadcasting, where/clip, operators
-//   Reduce.swift      ReduceOp over an axis or everything; softmax, cumsum, sort
-//   Matmul.swift      matmul (NumPy semantics, batched, BLAS), dot, outer, kron
-//   ShapeOps.swift    reshape/permute/squeeze/concat/stack/split/tile/repeat/flip/roll/onehot
-//   Index.swift       TensorIndex (int, slice, int array, mask): get / set
-//   Linalg.swift      LAPACK: solve, inv, det, eigh, svd, cholesky, lstsq
-//   Format.swift      the mlp number format and NumPy-style printing
-//   FastMath.swift    mlpExp: table-driven exp, same bits on every machine
+// semantics (copy-on-write over a final-class buffer). No Foundation. This file:
+// the storage, copy-on-write and the creators (zeros/ones/full/eye/arange/linspace,
+// rand/randn/randint from a given generator, filled in row-major order). The
+// other files are listed in this folder's README.md.
 //
 // Errors are `TensorError(message)`; messages follow NumPy's where there is one
 // and name the operation first (`matmul: shapes [2, 3] and [2, 3] do not align (3 != 2).`).
