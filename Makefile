@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-peers bench-rnn install clean
+.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-native bench-peers bench-rnn install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -49,6 +49,14 @@ bench-interp: build
 # else from python3.
 bench: build
 	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 bash bench/run.sh
+
+# The library's own kernels without the interpreter (Sources/mlp-bench, bench/README.md):
+# tensor kernels on 2 threads, the W5 conv net on one (it times this thread's CPU), and
+# word2vec when MLP_W2V_CORPUS names a corpus (against gensim: bench/word2vec/run.sh).
+bench-native: build
+	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 .build/release/mlp-bench tensor
+	OPENBLAS_NUM_THREADS=1 .build/release/mlp-bench conv
+	if [ -n "$$MLP_W2V_CORPUS" ]; then .build/release/mlp-bench word2vec; fi
 
 # The peers for `make bench`: a local venv with NumPy (git-ignored), installed by
 # package name from the configured registry (PyPI's torch wheel brings its CUDA

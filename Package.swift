@@ -33,6 +33,8 @@ let package = Package(
         .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang", "CMalloc"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
+        // native benchmarks of the library (bench/README.md, `make bench-native`)
+        .executableTarget(name: "mlp-bench", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], swiftSettings: optimize),
         // helpers shared by the test targets (the test generator, ...)
         .target(name: "MLPTestSupport", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], path: "Tests/MLPTestSupport"),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark P2 (../../../shared/reference/WORKLOADS.md): word2vec skip-gram with
-# negative sampling on the King James Bible, ours (Word2Vec.train through the
-# env-gated XCTest Word2VecBench, release build) against gensim 4 (venv
+# negative sampling on the King James Bible, ours (Word2Vec.train through
+# `mlp-bench word2vec`, Sources/mlp-bench, release build) against gensim 4 (venv
 # bench/.venv-w2v, created here on first use), dim 100, window 5, negative 5,
 # min_count 5, sample 1e-3, 1 epoch, 1 and 2 threads. Words/s over the corpus's
 # tokens, vocabulary building included on both sides, best of REPEAT alternating
@@ -21,12 +21,11 @@ PY=$VENV/bin/python
 if ! "$PY" -c "import gensim" 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q gensim
 fi
-# Other test targets use @testable, hence -enable-testing for a release test build.
-swift build -c release --build-tests -Xswiftc -enable-testing 2>&1 | tail -1
+swift build -c release --product mlp-bench 2>&1 | tail -1
 
 ours() {  # threads seed out
   MLP_W2V_CORPUS="$WORK/kjv.txt" MLP_W2V_THREADS=$1 MLP_W2V_SEED=$2 MLP_W2V_OUT=$3 \
-    swift test -c release -Xswiftc -enable-testing --skip-build --filter Word2VecBench 2>&1 | grep '^word2vec mlp'
+    .build/release/mlp-bench word2vec | grep '^word2vec mlp'
 }
 theirs() {  # threads seed out
   "$PY" bench/word2vec/gensim_w2v.py "$WORK/kjv.txt" "$1" "$3" 1 "$2"

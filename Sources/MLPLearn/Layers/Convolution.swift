@@ -138,6 +138,14 @@ extension Tensor {
 /// no packing and no threads). A variable so that tests can force many small blocks.
 nonisolated(unsafe) var convBlockElements = 32768
 
+extension Conv2D {
+    /// Output pixels per im2col block (`convBlockElements`), for a benchmark that tries others.
+    public static var blockElements: Int {
+        get { convBlockElements }
+        set { convBlockElements = newValue }
+    }
+}
+
 /// The fused convolution: x [n, h, w, c], kernel [kh, kw, c, f], bias [f] (or nil) -> [n, ho, wo, f],
 /// with relu applied in the same pass when `relu` (its backward then masks the gradient).
 ///
