@@ -56,6 +56,7 @@ bench: build
 bench-native: build
 	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 .build/release/mlp-bench tensor
 	OPENBLAS_NUM_THREADS=1 .build/release/mlp-bench conv
+	OPENBLAS_NUM_THREADS=1 .build/release/mlp-bench rnn
 	if [ -n "$$MLP_W2V_CORPUS" ]; then .build/release/mlp-bench word2vec; fi
 
 # The peers for `make bench`: a local venv with NumPy (git-ignored), installed by

@@ -12,6 +12,8 @@ let workloads: [(name: String, about: String, run: () throws -> Void)] = [
         + "small products, Swift loops against BLAS", benchTensorKernels),
     ("conv", "the W5 conv net, batch 64: ms/step of training, forward only, each conv's forward and backward "
         + "(CPU time of this thread: run with OPENBLAS_NUM_THREADS=1); MLP_CONV_BLOCK=n sets the im2col block", benchConvNet),
+    ("rnn", "the recurrent workloads W3, W2 and W4: training steps/s (CPU time of this thread: run with "
+        + "OPENBLAS_NUM_THREADS=1); bench/rnn compares them with PyTorch through the interpreter", benchRecurrent),
     ("word2vec", "word2vec skip-gram over MLP_W2V_CORPUS: words/s and words per CPU second "
         + "(MLP_W2V_THREADS, _SEED, _MODE, _LR, _INIT, _EPOCHS, _OUT; bench/word2vec/run.sh)", benchWord2Vec),
 ]
