@@ -95,13 +95,13 @@ public enum Training {
     /// The model's output on x, in batches (no gradients, training behaviour off);
     /// `poll` is called between batches (Ctrl-C: what it throws stops the run).
     public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256, poll: (() throws -> Void)? = nil) throws -> Tensor {
-        guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), ForwardPass()).value }
+        guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), ForwardPass(poll: poll)).value }
         var parts: [Tensor] = []
         var i = 0
         while i < n {
             if i > 0 { try poll?() }
             let slice = try x.get([.slice(i, Swift.min(i + batch, n), nil)])
-            parts.append(try model.forward(Variable(constant: slice), ForwardPass()).value)
+            parts.append(try model.forward(Variable(constant: slice), ForwardPass(poll: poll)).value)
             i += batch
         }
         return try Tensor.concat(parts, axis: 0)
