@@ -25,12 +25,12 @@ public enum Autograd {
             for i in 0..<xs[k].count {
                 let x0 = xs[k].scalars[i]
                 let step = h * Swift.max(1, Swift.abs(x0))
-                point[k].withUnsafeMutableBufferPointer { $0[i] = x0 + step }
+                try point[k].withUnsafeMutableBufferPointer { $0[i] = x0 + step }
                 let up = try f(point)
-                point[k].withUnsafeMutableBufferPointer { $0[i] = x0 - step }
+                try point[k].withUnsafeMutableBufferPointer { $0[i] = x0 - step }
                 let down = try f(point)
-                point[k].withUnsafeMutableBufferPointer { $0[i] = x0 }
-                g.withUnsafeMutableBufferPointer { $0[i] = (up - down) / (2 * step) }
+                try point[k].withUnsafeMutableBufferPointer { $0[i] = x0 }
+                try g.withUnsafeMutableBufferPointer { $0[i] = (up - down) / (2 * step) }
             }
             grads.append(g)
         }

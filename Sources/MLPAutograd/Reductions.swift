@@ -82,7 +82,7 @@ extension Variable {
     /// last axis) against `target`, as one op: its gradient is (softmax - target) / rows.
     /// `softmax`: these logits' softmax when already computed.
     public func softmaxCrossEntropy(_ target: ClassTargets, softmax: Tensor? = nil) throws -> Variable {
-        let (loss, probs) = value.softmaxCrossEntropy(target, softmax: softmax)
+        let (loss, probs) = try value.softmaxCrossEntropy(target, softmax: softmax)
         let rows = loss.count, c = value.shape.last ?? 1
         let mean = Tensor(scalar: rows == 0 ? .nan : loss.sumAll() / Double(rows))
         return try Variable.make("softmax_crossentropy", mean, [self]) { g in

@@ -35,7 +35,7 @@ extension Variable {
         return try Variable.make(op, try rearrange(value), [self]) { g in
             let offsets = try rearrange(try Tensor.arange(0, Double(count)).reshaped(shape))
             var grad = try Tensor.zeros(shape)
-            grad.withUnsafeMutableBufferPointer { r in
+            try grad.withUnsafeMutableBufferPointer { r in
                 g.withUnsafeBufferPointer { gp in
                     offsets.withUnsafeBufferPointer { o in
                         for i in 0..<o.count { r[Int(o[i])] += gp[i] }

@@ -98,7 +98,7 @@ enum LayerLib {
              example: "hs = activations(net, x); print(shape(hs[0]))") { a throws(MLPError) in
             let net = try model(a, 0), x = try TensorLib.valueOf(a, 1)
             var outs: [Value] = []
-            let pass = ForwardPass(random: a.context.random)
+            let pass = ForwardPass(random: a.context.random, poll: a.interruptPoll)
             pass.record = { _, y in outs.append(.object(TensorValue(y.value))) }
             a.interp.nativeLoc = a.callLoc
             _ = try learn(a) { _ = try net.forward(Variable(constant: x), pass); return .nil }

@@ -82,8 +82,9 @@ final class LayerValue: MLPObject {
         case .list, .number: x = Variable(constant: try TensorValue.fromNested(args[0]))
         default: throw MLPError.runtime("\(layer.description): the input must be a tensor, got \(describeForError(args[0])).")
         }
+        let loc = interp.nativeLoc   // the call's, set by the interpreter (a script layer changes it)
         return try LayerValue.run {
-            let y = try layer.forward(x, ForwardPass(random: interp.sessionContext.random))
+            let y = try layer.forward(x, ForwardPass(random: interp.sessionContext.random, poll: { try interp.pollInterrupt(loc) }))
             // a model ending in a reduction gives a number, as the reduction itself does
             return !y.requiresGrad && y.value.ndim == 0 ? .number(y.value.scalars[0]) : .object(TensorValue(y))
         }

@@ -31,8 +31,8 @@ enum ModelFileLib {
                 throw a.error("\(l.description) is written in mlp and cannot be saved as a file; save its weights with save_npz instead.", at: 0)
             }
             var entries: [(String, Tensor)] = [
-                ("__model__", Tensor(Array(net.description.utf8).map(Double.init))),
-                ("__input_shape__", Tensor(input.map(Double.init))),
+                ("__model__", try TensorValue.vector(Array(net.description.utf8).map(Double.init))),
+                ("__input_shape__", try TensorValue.vector(input.map(Double.init))),
             ]
             for (i, l) in layers.enumerated() {
                 for p in l.parameters { entries.append(("\(i).\(l.kind).\(p.name)", p.value)) }

@@ -204,6 +204,11 @@ final class TensorValue: MLPObject {
         do { return .object(TensorValue(try body())) } catch { throw MLPError.runtime(tensorMessage(error)) }
     }
 
+    /// A 1-D tensor of `values`, or a runtime error when memory runs out.
+    static func vector(_ values: [Double]) throws(MLPError) -> Tensor {
+        do { return try Tensor(values) } catch { throw MLPError.runtime(tensorMessage(error)) }
+    }
+
     /// Runs a tensor operation, turning its error into an mlp runtime error.
     func wrap(mask: Bool = false, _ body: () throws -> Tensor) throws(MLPError) -> Value {
         do { return .object(TensorValue(try body(), mask: mask)) } catch { throw MLPError.runtime(tensorMessage(error)) }
@@ -223,7 +228,7 @@ final class TensorValue: MLPObject {
             case .value(.object(let o as TensorValue)): out.append(o.isMask ? .mask(o.t) : .indices(o.t))
             case .value(.list(let l)):
                 if !l.items.isEmpty, l.items.allSatisfy({ if case .bool = $0 { return true }; return false }) {
-                    out.append(.mask(Tensor(l.items.map { if case .bool(let b) = $0 { return b ? 1 : 0 }; return 0 })))
+                    out.append(.mask(try vector(l.items.map { if case .bool(let b) = $0 { return b ? 1 : 0 }; return 0 })))
                 } else {
                     out.append(.indices(try fromNested(.list(l))))
                 }

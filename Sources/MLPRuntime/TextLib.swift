@@ -119,7 +119,7 @@ final class VocabularyValue: MLPObject {
         case "encode":
             return boundMethod("encode", [p("text")]) { a throws(MLPError) in
                 let s = try a.string(0)
-                return try LayerLib.learn(a) { .object(TensorValue(Tensor(try vocab.encode(s).map(Double.init)))) }
+                return try LayerLib.learn(a) { .object(TensorValue(try Tensor(try vocab.encode(s).map(Double.init)))) }
             }
         case "decode":
             return boundMethod("decode", [p("indices")]) { a throws(MLPError) in

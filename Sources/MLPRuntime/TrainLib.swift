@@ -212,12 +212,12 @@ final class HistoryValue: MLPObject {
         return "<history: \(h.loss.count) \(h.per)\(h.loss.count == 1 ? "" : "s")\(last)>"
     }
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
-        func curve(_ xs: [Double]) -> Value { .object(TensorValue(Tensor(xs))) }
+        func curve(_ xs: [Double]) throws(MLPError) -> Value { .object(TensorValue(try TensorValue.vector(xs))) }
         switch name {
-        case "loss": return curve(h.loss)
-        case "accuracy": return curve(h.accuracy)
-        case "val_loss": return curve(h.validationLoss)
-        case "val_accuracy": return curve(h.validationAccuracy)
+        case "loss": return try curve(h.loss)
+        case "accuracy": return try curve(h.accuracy)
+        case "val_loss": return try curve(h.validationLoss)
+        case "val_accuracy": return try curve(h.validationAccuracy)
         case "steps": return .number(Double(h.stepsDone))
         case "stopped": return h.stopped.map { .str($0) } ?? .nil
         default: return nil

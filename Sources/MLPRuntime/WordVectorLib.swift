@@ -14,7 +14,7 @@ final class WordVectorsValue: MLPObject {
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
         switch name {
         case "words": return .list(wv.words.map { .str($0) })
-        case "matrix": return .object(TensorValue(wv.matrix))
+        case "matrix": return try LayerValue.run { .object(TensorValue(try wv.matrix())) }
         case "dim": return .number(Double(wv.dim))
         default: return nil
         }
@@ -25,7 +25,7 @@ final class WordVectorsValue: MLPObject {
             throw MLPError.runtime("word vectors are indexed by a word, as wv[\"king\"].")
         }
         guard let v = wv.vector(s.s) else { throw MLPError.runtime("'\(s.s)' is not in the vocabulary (\(wv.count) words).") }
-        return .object(TensorValue(Tensor(v.map(Double.init))))
+        return try LayerValue.run { .object(TensorValue(try Tensor(v.map(Double.init)))) }
     }
 }
 

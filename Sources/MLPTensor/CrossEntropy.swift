@@ -20,10 +20,10 @@ extension Tensor {
     /// checked the targets (rows of this shape, or rows-many labels in 0..<C).
     /// `softmax`, when given, is softmax(z) already computed (a softmax layer's output):
     /// then no exp is taken, as log Σ exp z = max z - log(the largest probability).
-    public func softmaxCrossEntropy(_ target: ClassTargets, softmax: Tensor? = nil) -> (loss: Tensor, probs: Tensor) {
+    public func softmaxCrossEntropy(_ target: ClassTargets, softmax: Tensor? = nil) throws -> (loss: Tensor, probs: Tensor) {
         let c = shape.last ?? 1
         let rows = c == 0 ? 0 : count / c
-        let loss = Tensor(uninitializedBounded: Array(shape.dropLast()))
+        let loss = try Tensor(uninitializedBounded: Array(shape.dropLast()))
         let z = storage.pointer, l = loss.storage.pointer
         let targets: UnsafeMutablePointer<Double>? = if case .rows(let t) = target { t.storage.pointer } else { nil }
         if let softmax, softmax.shape == shape, rows > 0 {
@@ -37,7 +37,7 @@ extension Tensor {
             }
             return (loss, softmax)
         }
-        let probs = Tensor(uninitializedBounded: shape)
+        let probs = try Tensor(uninitializedBounded: shape)
         if rows == 0 { return (loss, probs) }
         // the softmax itself (rows on the kernel threads), then each row's loss from its log Σ exp
         let lse = UnsafeMutablePointer<Double>.allocate(capacity: rows)

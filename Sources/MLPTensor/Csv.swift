@@ -53,7 +53,7 @@ extension ArrayFiles {
             rows += 1
         }
         guard rows > 0 else { throw TensorError("no numbers found (the file has \(lineNo) lines, none with data).") }
-        if columns == 1 { return Tensor(values) }
+        if columns == 1 { return try Tensor(values) }
         return try Tensor(values, shape: [rows, columns])
     }
 

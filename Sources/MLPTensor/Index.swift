@@ -225,7 +225,7 @@ extension Tensor {
             do { v = try value.broadcast(to: rest) } catch {
                 throw TensorError("could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(rest)).")
             }
-            makeUnique()
+            try makeUnique()
             (storage.pointer + off).update(from: v.storage.pointer, count: v.count)
             return
         }
@@ -235,7 +235,7 @@ extension Tensor {
         do { v = try value.broadcast(to: target) } catch {
             throw TensorError("could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(target)).")
         }
-        makeUnique()
+        try makeUnique()
         let r = storage.pointer, q = v.storage.pointer
         Tensor.forEachSelected(sel) { o, off in r[off] = q[o] }
     }

@@ -48,7 +48,7 @@ extension Tensor {
         }
         if info > 0 { throw TensorError("solve: matrix is singular.") }
         if info < 0 { throw TensorError("solve: LAPACK argument \(-info) is invalid.") }
-        if b.ndim == 1 { return Tensor(bm) }
+        if b.ndim == 1 { return try Tensor(bm) }
         return try Tensor(bm, shape: [k, n]).transposed()
     }
 
@@ -113,7 +113,7 @@ extension Tensor {
         let w = Array(both[0..<n]), am = Array(both[n...])
         if info != 0 { throw TensorError("eigh: eigenvalues did not converge.") }
         // column-major columns are the eigenvectors: read row-major, then transpose
-        return (Tensor(w), try Tensor(am, shape: [n, n]).transposed())
+        return (try Tensor(w), try Tensor(am, shape: [n, n]).transposed())
     }
 
     /// Singular value decomposition `a = U diag(S) Vt`; with `fullMatrices`
@@ -149,7 +149,7 @@ extension Tensor {
             return (s, lu, lvt, info)
         }
         if info != 0 { throw TensorError("svd: did not converge.") }
-        return (try Tensor(lvt, shape: [m, vtrows]), Tensor(s), try Tensor(lu, shape: [ucols, n]))
+        return (try Tensor(lvt, shape: [m, vtrows]), try Tensor(s), try Tensor(lu, shape: [ucols, n]))
     }
 
     /// Lower-triangular Cholesky factor L with `a = L L^T`.
@@ -203,6 +203,6 @@ extension Tensor {
         if info != 0 { throw TensorError("lstsq: SVD did not converge.") }
         var x = [Double](repeating: 0, count: n * k)
         for r in 0..<n { for c in 0..<k { x[r * k + c] = bm[c * ldb + r] } }
-        return (try Tensor(x, shape: b.ndim == 1 ? [n] : [n, k]), Int(rank), Tensor(s))
+        return (try Tensor(x, shape: b.ndim == 1 ? [n] : [n, k]), Int(rank), try Tensor(s))
     }
 }

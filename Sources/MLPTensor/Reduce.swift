@@ -143,7 +143,7 @@ extension Tensor {
         let p = storage.pointer, r = out.storage.pointer
         if op == .mean && inner > 1 && n > 0 {
             var t = try reduce(.sum, axis: a, keepdims: keepdims)
-            t.apply(mulBy: 1 / Double(n))
+            try t.apply(mulBy: 1 / Double(n))
             return t
         }
         if op == .sum && inner > 1 {
@@ -187,8 +187,8 @@ extension Tensor {
     public func norm(axis: Int? = nil, keepdims: Bool = false) throws -> Tensor { try reduce(.norm, axis: axis, keepdims: keepdims) }
 
     /// Multiplies every element in place (no copy when not shared).
-    public mutating func apply(mulBy c: Double) {
-        makeUnique()
+    public mutating func apply(mulBy c: Double) throws {
+        try makeUnique()
         let p = storage.pointer, n = count
         var i = 0
         while i < n { p[i] *= c; i &+= 1 }

@@ -42,11 +42,10 @@ public final class TensorStorage {
         self.count = count; self.block = block; self.pointer = pointer
     }
 
-    /// Storage for a result no larger than a tensor that already exists, made by an
-    /// operation that cannot throw (a copy on write, the cross-entropy's rows, the
-    /// recurrent layers' buffers): its size was checked when that tensor was made,
-    /// so only a machine already out of memory fails here, and stops the process.
-    public init(boundedCount count: Int) {
+    /// Storage of a small constant size (a scalar): a machine that cannot give a
+    /// few bytes is already failing, and stops the process. Sizes that come from
+    /// the user's data use the throwing `init(count:)`.
+    init(constantCount count: Int) {
         guard let (block, pointer) = TensorStorage.allocate(count) else {
             fatalError(TensorStorage.outOfMemory(count))
         }
@@ -79,11 +78,17 @@ public final class TensorStorage {
         return (raw, raw.bindMemory(to: Double.self, capacity: Swift.max(count, 1)))
     }
 
-    /// "out of memory: needs 8.6 GB ...": the size of `count` doubles, to a tenth of a GB.
+    /// "out of memory: needs 8.6 GB for a tensor of ... elements.": `count` doubles.
     static func outOfMemory(_ count: Int) -> String {
-        let tenths = Int((Double(count) * 8 / 1e8).rounded(.up))
+        outOfMemory(bytes: Double(count) * 8, "for a tensor of \(count) elements")
+    }
+
+    /// "out of memory: needs 8.6 GB `what`.": `bytes` to a tenth of a GB (rounded
+    /// up), for buffers other than tensors (a layer's scratch, word vectors).
+    public static func outOfMemory(bytes: Double, _ what: String) -> String {
+        let tenths = Int(Swift.min(bytes / 1e8, 1e15).rounded(.up))
         let gb = tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
-        return "out of memory: needs \(gb) GB for a tensor of \(count) elements."
+        return "out of memory: needs \(gb) GB \(what)."
     }
 
     public convenience init(repeating value: Double, count: Int) throws {
@@ -91,8 +96,8 @@ public final class TensorStorage {
         pointer.initialize(repeating: value, count: count)
     }
 
-    public func copy() -> TensorStorage {
-        let s = TensorStorage(boundedCount: count)
+    public func copy() throws -> TensorStorage {
+        let s = try TensorStorage(count: count)
         s.pointer.update(from: pointer, count: count)
         return s
     }
@@ -126,13 +131,13 @@ public struct Tensor {
         self.shape = shape
     }
 
-    /// Uninitialised tensor for a result no larger than an input, made by an
-    /// operation that cannot throw (see `TensorStorage(boundedCount:)`).
+    /// Uninitialised tensor for a result whose shape is already checked (no larger
+    /// than an input), or an "out of memory" error when the machine cannot give it.
     @inline(__always)
-    public init(uninitializedBounded shape: [Int]) {
+    public init(uninitializedBounded shape: [Int]) throws {
         var n = 1
         for d in shape { n = n &* d }
-        storage = TensorStorage(boundedCount: n)
+        storage = try TensorStorage(count: n)
         self.shape = shape
     }
 
@@ -145,15 +150,15 @@ public struct Tensor {
         guard n == values.count else {
             throw TensorError("cannot make a tensor of shape \(shapeString(shape)) from \(values.count) values.")
         }
-        let st = TensorStorage(boundedCount: n)
+        let st = try TensorStorage(count: n)
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: n) } }
         storage = st
         self.shape = shape
     }
 
     /// A 1-D tensor.
-    public init(_ values: [Double]) {
-        let st = TensorStorage(boundedCount: values.count)
+    public init(_ values: [Double]) throws {
+        let st = try TensorStorage(count: values.count)
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: values.count) } }
         storage = st
         shape = [values.count]
@@ -161,7 +166,7 @@ public struct Tensor {
 
     /// A scalar tensor (shape []).
     public init(scalar: Double) {
-        storage = TensorStorage(boundedCount: 1)
+        storage = TensorStorage(constantCount: 1)
         storage.pointer.initialize(to: scalar)
         shape = []
     }
@@ -212,10 +217,11 @@ public struct Tensor {
     /// Whether this tensor's storage is shared with no other tensor.
     public mutating func isUniquelyReferenced() -> Bool { isKnownUniquelyReferenced(&storage) }
 
-    /// Copies the storage if it is shared, so that mutation affects only this value.
+    /// Copies the storage if it is shared, so that mutation affects only this value
+    /// (an "out of memory" error when the copy cannot be made).
     @inline(__always)
-    public mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    public mutating func makeUnique() throws {
+        if !isKnownUniquelyReferenced(&storage) { storage = try storage.copy() }
     }
 
     @inline(__always)
@@ -224,27 +230,30 @@ public struct Tensor {
     }
 
     @inline(__always)
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
-        makeUnique()
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) throws -> R {
+        try makeUnique()
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
     }
 
     /// Element at a full index (no negative indices); traps when out of range.
+    /// Swift code's own (tests, kernels on tensors they made): a setter cannot throw,
+    /// so a shared tensor's copy that memory cannot hold stops the process. Scripts
+    /// assign through `set`, which throws.
     public subscript(_ index: Int...) -> Double {
         get { storage.pointer[flatOffset(index)] }
         set {
             let o = flatOffset(index)
-            makeUnique()
+            try! makeUnique()  // see above
             storage.pointer[o] = newValue
         }
     }
 
-    /// Element at a flat row-major position.
+    /// Element at a flat row-major position (Swift code's own, as the subscript above).
     public subscript(flat i: Int) -> Double {
         get { precondition(i >= 0 && i < count); return storage.pointer[i] }
         set {
             precondition(i >= 0 && i < count)
-            makeUnique()
+            try! makeUnique()  // see above
             storage.pointer[i] = newValue
         }
     }

@@ -23,7 +23,7 @@ func benchRecurrent() throws {
     let w2 = try timed { try steps([try LSTM(64), try LSTM(64), try Dense(8)], try Tensor.rand([32, 50, 8], using: &g.state), try Tensor.rand([32, 50, 8], using: &g.state)) }
     print(String(format: "W2 lstm(64) >> lstm(64) >> dense(8), batch 32, 50 steps: %.0f steps/s (%.2f ms/step)", w2, 1e3 / w2))
     var onehot = try Tensor.zeros([32, 64, 65])
-    onehot.withUnsafeMutableBufferPointer { p in for r in 0..<(32 * 64) { p[r * 65 + (r * 7) % 65] = 1 } }
+    try onehot.withUnsafeMutableBufferPointer { p in for r in 0..<(32 * 64) { p[r * 65 + (r * 7) % 65] = 1 } }
     let w4 = try timed { try steps([try LSTM(128), try Dense(65, .softmax)], onehot, onehot, .crossentropy) }
     print(String(format: "W4 lstm(128) >> dense(65, softmax), batch 32, 64 steps: %.0f steps/s (%.2f ms/step)", w4, 1e3 / w4))
 }

@@ -14,7 +14,7 @@ final class ConvLayerTests: XCTestCase {
         let layer = try Conv2D(s[3], (s[0], s[1]), act, padding: padding, stride: stride)
         try layer.build(s[2], TestRandom.shared)
         layer.parameters[0].value = kernel
-        layer.parameters[1].value = Tensor(bias ?? [Double](repeating: 0, count: s[3]))
+        layer.parameters[1].value = try Tensor(bias ?? [Double](repeating: 0, count: s[3]))
         return layer
     }
 

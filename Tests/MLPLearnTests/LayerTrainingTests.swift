@@ -41,7 +41,7 @@ final class LayerTrainingTests: XCTestCase {
             let net = Sequential([try Dense(5, act), try Dense(2)])
             try checkParameters(net, x, .mse, try Tensor.randn([4, 2]))
         }
-        let labels = Tensor([0, 2, 1, 2])
+        let labels = try Tensor([0, 2, 1, 2])
         try checkParameters(Sequential([try Dense(3, .tanh), try Dense(3, .softmax)]), x, .crossentropy, labels)
         try checkParameters(Sequential([try Dense(3, .tanh), try Dense(3)]), x, .crossentropyFromLogits, labels)
         try checkParameters(Sequential([try Dense(1, .sigmoid)]), x, .binaryCrossentropy, Tensor([0, 1, 1, 0]))

@@ -9,7 +9,7 @@ final class OptimizerTests: XCTestCase {
 
     /// Two steps from θ = [1, -2] with gradients g1 then g2; returns θ after each.
     func twoSteps(_ opt: Optimizer) throws -> ([Double], [Double]) {
-        var params = [Tensor([1.0, -2.0])]
+        var params = [try Tensor([1.0, -2.0])]
         try opt.step(&params, [Tensor(g1)])
         let first = params[0].scalars
         try opt.step(&params, [Tensor(g2)])
@@ -29,13 +29,13 @@ final class OptimizerTests: XCTestCase {
 
     func testClipnormScalesEachTensorToItsNorm() throws {
         // g = [3, 4] has norm 5 > 1: clipped to [0.6, 0.8]; the second tensor's norm 0.5 is kept.
-        var params = [Tensor([0.0, 0.0]), Tensor([0.0])]
+        var params = [try Tensor([0.0, 0.0]), try Tensor([0.0])]
         try SGD(lr: 0.1, clipnorm: 1).step(&params, [Tensor([3.0, 4.0]), Tensor([0.5])])
         assertClose(params[0].scalars, [-0.06, -0.08])
         assertClose(params[1].scalars, [-0.05])
         // the clipped gradient also feeds the accumulators: Adagrad's sees [0.36, 0.64], not [9, 16]
         let opt = Adagrad(lr: 1, eps: 0, initialAccumulator: 0, clipnorm: 1)
-        var p = [Tensor([0.0, 0.0])]
+        var p = [try Tensor([0.0, 0.0])]
         try opt.step(&p, [Tensor([3.0, 4.0])])
         assertClose(p[0].scalars, [-1, -1])      // −0.6/√0.36, −0.8/√0.64
         try opt.step(&p, [Tensor([0.0, 0.6])])   // G = [0.36, 1.0]: −0.6/1
@@ -60,7 +60,7 @@ final class OptimizerTests: XCTestCase {
 
     func testAdagradLectureForm() throws {
         // initialAccumulator 0, eps 0: G = 9 then 9 + 16 = 25
-        var p = [Tensor([1.0])]
+        var p = [try Tensor([1.0])]
         let opt = Adagrad(lr: 0.1, eps: 0, initialAccumulator: 0)
         try opt.step(&p, [Tensor([3.0])])
         assertClose(p[0].scalars, [0.9])         // 1 − 0.1·3/3
@@ -88,13 +88,13 @@ final class OptimizerTests: XCTestCase {
 
     func testRMSpropFirstStepIsScaleFree() throws {
         // eps 0: the first step is −lr·g/√(0.1 g²) = −lr·√10·sign(g), whatever |g|
-        var p = [Tensor([0.0])]
+        var p = [try Tensor([0.0])]
         try RMSprop(lr: 0.01, rho: 0.9, eps: 0).step(&p, [Tensor([7.0])])
         assertClose(p[0].scalars, [-0.01 * 10.0.squareRoot()])
     }
 
     func testAdadelta() throws {
-        var p = [Tensor([1.0])]
+        var p = [try Tensor([1.0])]
         let opt = Adadelta(rho: 0.95, eps: 1e-6)
         try opt.step(&p, [Tensor([0.5])])
         // E[g²] = 0.05·0.25 = 0.0125; Δ = −√(0 + 1e-6)/√(0.0125 + 1e-6)·0.5; E[Δ²] = 0.05 Δ²
@@ -118,7 +118,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testAdamEpsilonOutsideTheRoot() throws {
-        var p = [Tensor([0.0])]
+        var p = [try Tensor([0.0])]
         try Adam().step(&p, [Tensor([0.001])])
         // m̂ = 0.001, V̂ = 1e-6: θ = −0.001·0.001/(√1e-6 + 1e-7), as Keras and Kingma & Ba
         assertClose(p[0].scalars, [-0.001 * 0.001 / (0.001 + 1e-7)])
@@ -141,7 +141,7 @@ final class OptimizerTests: XCTestCase {
         final class Owner {}
         let a = Owner(), b = Owner()
         let opt = Momentum(lr: 0.1, beta: 0.5)
-        var x = Tensor([0.0]), y = Tensor([0.0])
+        var x = try Tensor([0.0]), y = try Tensor([0.0])
         try opt.update(&x, Tensor([1.0]), key: .object(a))   // v = −0.1
         try opt.update(&y, Tensor([1.0]), key: .object(b))
         try opt.update(&x, Tensor([1.0]), key: .object(a))   // v = −0.05 − 0.1
@@ -155,7 +155,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testUpdatesInPlace() throws {
-        var params = [Tensor([1.0, 2.0, 3.0])]
+        var params = [try Tensor([1.0, 2.0, 3.0])]
         let before = params[0].storage.pointer
         let opt = Adam()
         for _ in 0..<3 { try opt.step(&params, [Tensor([1.0, 1.0, 1.0])]) }
@@ -163,13 +163,13 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testErrors() throws {
-        var params = [Tensor([1.0, 2.0])]
+        var params = [try Tensor([1.0, 2.0])]
         XCTAssertThrowsError(try SGD().step(&params, []))
         XCTAssertThrowsError(try SGD().step(&params, [Tensor([1.0])]))
         XCTAssertThrowsError(try SGD(clipnorm: 0).step(&params, [Tensor([1.0, 1.0])]))
         let opt = Adam()
         try opt.step(&params, [Tensor([1.0, 1.0])])
-        var other = [Tensor([1.0, 2.0, 3.0])]
+        var other = [try Tensor([1.0, 2.0, 3.0])]
         XCTAssertThrowsError(try opt.step(&other, [Tensor([1.0, 1.0, 1.0])])) { e in
             XCTAssertTrue("\(e)".contains("reset()"))
         }
@@ -189,7 +189,7 @@ final class OptimizerTests: XCTestCase {
             (Adam(lr: 0.05), 2000, 1e-8),
         ]
         for (opt, steps, tol) in cases {
-            var p = [Tensor([1.0, 1.0])]
+            var p = [try Tensor([1.0, 1.0])]
             for _ in 0..<steps {
                 let t = p[0].scalars
                 try opt.step(&p, [Tensor([t[0], 10 * t[1]])])

@@ -114,20 +114,20 @@ final class RegularizationLayerTests: XCTestCase {
         XCTAssertEqual(layer.parameters.map(\.name), ["gamma", "beta", "moving_mean", "moving_variance"])
         XCTAssertEqual(layer.parameters.map(\.trainable), [true, true, false, false])
         // moving = 0.99 moving + 0.01 batch
-        LayerCheck.assertClose(layer.parameters[2].value, Tensor([0.03, 0.3]), tol: 1e-15)
-        LayerCheck.assertClose(layer.parameters[3].value, Tensor([0.99 + 0.035, 0.99 + 3.5]), tol: 1e-12)
+        LayerCheck.assertClose(layer.parameters[2].value, try Tensor([0.03, 0.3]), tol: 1e-15)
+        LayerCheck.assertClose(layer.parameters[3].value, try Tensor([0.99 + 0.035, 0.99 + 3.5]), tol: 1e-12)
         // an inference pass leaves the moving statistics alone
         _ = try forward(layer, x)
-        LayerCheck.assertClose(layer.parameters[2].value, Tensor([0.03, 0.3]), tol: 1e-15)
+        LayerCheck.assertClose(layer.parameters[2].value, try Tensor([0.03, 0.3]), tol: 1e-15)
     }
 
     func testBatchNormInferenceUsesMovingStatistics() throws {
         let layer = try BatchNorm(momentum: 0.9, epsilon: 0.01)
         _ = try forward(layer, try Tensor.zeros([1, 2]))
-        layer.parameters[0].value = Tensor([2, 3])       // gamma
-        layer.parameters[1].value = Tensor([0.5, -1])    // beta
-        layer.parameters[2].value = Tensor([1, -2])      // moving mean
-        layer.parameters[3].value = Tensor([4, 0.25])    // moving variance
+        layer.parameters[0].value = try Tensor([2, 3])       // gamma
+        layer.parameters[1].value = try Tensor([0.5, -1])    // beta
+        layer.parameters[2].value = try Tensor([1, -2])      // moving mean
+        layer.parameters[3].value = try Tensor([4, 0.25])    // moving variance
         let x = try Tensor([3, 0, -1, 1], shape: [2, 2])
         let y = try forward(layer, x)
         let e0 = { (v: Double) in 2 * (v - 1) / (4.01).squareRoot() + 0.5 }

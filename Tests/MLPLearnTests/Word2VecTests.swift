@@ -147,7 +147,7 @@ final class Word2VecTests: XCTestCase {
         XCTAssertEqual(wv.vector("man")!, [0, 1, 0, 0.1])
         XCTAssertNil(wv.vector("pear"))
         XCTAssertThrowsError(try wv.similar("pear")) { e in XCTAssertTrue("\(e)".contains("not in the vocabulary")) }
-        XCTAssertEqual(wv.matrix.shape, [5, 4])
+        XCTAssertEqual(try wv.matrix().shape, [5, 4])
     }
 
     // MARK: files

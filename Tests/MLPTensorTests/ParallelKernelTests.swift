@@ -12,7 +12,7 @@ final class ParallelKernelTests: XCTestCase {
 
     func randomTensor(_ n: Int, seed: UInt64, scale: Double) -> Tensor {
         var g = Xoshiro256(seed: seed)
-        return Tensor((0..<n).map { _ in (g.uniform() * 2 - 1) * scale })
+        return try! Tensor((0..<n).map { _ in (g.uniform() * 2 - 1) * scale })
     }
 
     func sameBits(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -40,7 +40,7 @@ final class ParallelKernelTests: XCTestCase {
             default: xs.append((g.uniform() * 2 - 1) * 1e-8)
             }
         }
-        let t = Tensor(xs)
+        let t = try Tensor(xs)
         Tensor.kernelThreads = 1
         let one = try t.map(.exp)
         var worstRel = 0.0, worstSubnormalUlps: Int64 = 0

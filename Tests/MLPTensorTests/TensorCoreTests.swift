@@ -92,7 +92,7 @@ final class TensorCoreTests: XCTestCase {
         r[0, 0] = -1
         XCTAssertEqual(d.scalars, [2, 12, 21])
         var m = d
-        m.withUnsafeMutableBufferPointer { $0[0] = 99 }
+        try m.withUnsafeMutableBufferPointer { $0[0] = 99 }
         XCTAssertEqual(d[flat: 0], 2)
         XCTAssertEqual(m[flat: 0], 99)
     }

@@ -19,8 +19,8 @@ extension Tensor {
 }
 
 extension ForwardPass {
-    public convenience init(tape: Tape? = nil, training: Bool = false) {
-        self.init(tape: tape, training: training, random: TestRandom.shared)
+    public convenience init(tape: Tape? = nil, training: Bool = false, poll: (() throws -> Void)? = nil) {
+        self.init(tape: tape, training: training, random: TestRandom.shared, poll: poll)
     }
 }
 

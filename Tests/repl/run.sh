@@ -131,6 +131,9 @@ t_interrupt_product() { interrupt_builtin "seed(1); x = randn(6000, 6000); y = n
 check "Ctrl-C stops one large product (6000^3) within 1 s, variables intact" t_interrupt_product
 t_interrupt_eigh() { interrupt_builtin "seed(1); x = randn(3000, 3000); s = x + x.T; v = nil" "v = eigh(s)" "len(s) == 3000 and v == nil"; }
 check "Ctrl-C stops eigh of a large matrix within 1 s, variables intact" t_interrupt_eigh
+# 200 dense layers of about 0.05 s each on a large batch: the forward pass polls between layers
+t_interrupt_forward() { interrupt_builtin "seed(1); net = dense(256); for i in 0..200 { net = net >> dense(256) }; x = randn(10000, 256); y = nil" "y = net(x)" "len(x) == 10000 and y == nil"; }
+check "Ctrl-C stops a model's forward pass between layers within 1 s, variables intact" t_interrupt_forward
 
 t_interrupt_prompt() {
     type_ "garbage_partial_text"; until_ok 3000 last_is "mlp> garbage_partial_text" || return 1

@@ -57,14 +57,14 @@ public final class GRU: RecurrentLayer, Layer {
         let bn = bs * n, bg = bs * g
         // the op's inputs as S (copies unless S is Double), kept until the backward pass
         var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
-        let X = scalars(xv, workspace, &xs), W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
-        let biases = workspace.scratch(2 * g, S.self)
+        let X = try scalars(xv, workspace, &xs), W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
+        let biases = try workspace.scratch(2 * g, S.self)
         let Bi = biases.base, Br = biases.base + g, BV = bv.base
         for j in 0..<(2 * g) { Bi[j] = S(BV[j]) }
-        let proj = workspace.scratch(bs * T * g, S.self)
+        let proj = try workspace.scratch(bs * T * g, S.self)
         bigGemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g)
-        let asx = workspace.scratch(T * bg, S.self)  // x W + b_in, then z, r, ĥ after activation
-        let qs = workspace.scratch(T * bg, S.self)   // h U + b_rec
+        let asx = try workspace.scratch(T * bg, S.self)  // x W + b_in, then z, r, ĥ after activation
+        let qs = try workspace.scratch(T * bg, S.self)   // h U + b_rec
         let A = asx.base, Q = qs.base, P = proj.base
         for bi in 0..<bs {
             for t in 0..<T {
@@ -75,10 +75,10 @@ public final class GRU: RecurrentLayer, Layer {
                 }
             }
         }
-        let hst = workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
+        let hst = try workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
         let HS = hst.base, H0 = h0v.base
         for k in 0..<bn { HS[k] = S(H0[k]) }
-        let rec = workspace.scratch(bg, S.self)
+        let rec = try workspace.scratch(bg, S.self)
         let R = rec.base
         defer { withExtendedLifetime((biases, proj, rec)) {} }   // read through raw pointers until the end
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
@@ -113,16 +113,16 @@ public final class GRU: RecurrentLayer, Layer {
         }
         let parts = recurrentParts(bs: bs, work: T * bg * n)
         splitRows(bs, parts, forwardRows)
-        let hT = doubles(HS + T * bn, [bs, n])
-        let out = returnSequences ? stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
+        let hT = try doubles(HS + T * bn, [bs, n])
+        let out = returnSequences ? try stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
         let keep = (asx, qs, hst, xv, wv, uv, xs, ws, us)
         let y = try Variable.make("gru", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let das = workspace.scratch(T * bg, S.self)   // input-side pre-activation gradients, time-major rows
-            let dqs = workspace.scratch(T * bg, S.self)   // recurrent-side ones
-            let dhs = workspace.scratch(bn, S.self)       // dh of the step being processed
+            let das = try workspace.scratch(T * bg, S.self)   // input-side pre-activation gradients, time-major rows
+            let dqs = try workspace.scratch(T * bg, S.self)   // recurrent-side ones
+            let dhs = try workspace.scratch(bn, S.self)       // dh of the step being processed
             defer { withExtendedLifetime((das, dqs, dhs)) {} }
             let DA = das.base, DQ = dqs.base, DH = dhs.base
             DH.update(repeating: 0, count: bn)
@@ -161,13 +161,13 @@ public final class GRU: RecurrentLayer, Layer {
                 }
             }
             splitRows(bs, parts, backwardRows)
-            let dw = inputWeightGradient(X, DA, g, bs: bs, T: T, D: D, workspace)
-            let du = rowProduct(HS, n, DQ, g, rows: bs * T)
+            let dw = try inputWeightGradient(X, DA, g, bs: bs, T: T, D: D, workspace)
+            let du = try rowProduct(HS, n, DQ, g, rows: bs * T)
             let db = try Tensor.zeros([2, g])
             addColumnSums(DA, bs * T, g, db.base)
             addColumnSums(DQ, bs * T, g, db.base + g)
-            let dx = needX ? inputGradient(DA, g, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? doubles(DH, [bs, n]) : nil]
+            let dx = needX ? try inputGradient(DA, g, W, bs: bs, T: T, D: D, workspace) : nil
+            return [dx, dw, du, db, needH0 ? try doubles(DH, [bs, n]) : nil]
         }
         return (y, hT)
     }

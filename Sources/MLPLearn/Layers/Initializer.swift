@@ -54,7 +54,7 @@ public enum Initializer: Equatable, Sendable {
     static func truncatedNormal(_ shape: [Int], _ std: Double, _ g: RandomGenerator) throws -> Tensor {
         let s = std / 0.87962566103423978
         var t = try Tensor.zeros(shape)
-        t.withUnsafeMutableBufferPointer { p in
+        try t.withUnsafeMutableBufferPointer { p in
             for i in 0..<p.count {
                 var z = g.state.normal()
                 while Swift.abs(z) > 2 { z = g.state.normal() }

@@ -32,7 +32,7 @@ public final class LSTM: RecurrentLayer, Layer {
     override func build(_ width: Int, _ random: RandomGenerator) throws {
         let g = 4 * units
         var bias = try Tensor.zeros([g])
-        if unitForgetBias { bias.withUnsafeMutableBufferPointer { p in for j in units..<(2 * units) { p[j] = 1 } } }
+        if unitForgetBias { try bias.withUnsafeMutableBufferPointer { p in for j in units..<(2 * units) { p[j] = 1 } } }
         parameters = [
             Parameter("kernel", try kernelInitializer.make([width, g], fanIn: width, fanOut: g, using: random)),
             Parameter("recurrent_kernel", try recurrentInitializer.make([units, g], fanIn: units, fanOut: g, using: random)),
@@ -63,32 +63,32 @@ public final class LSTM: RecurrentLayer, Layer {
         // the op's inputs as S (copies unless S is Double), kept until the backward pass
         var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
         // one-hot input rows (a character model's) select rows of W instead of a product
-        let hot = oneHotColumns(xv)
-        let X: UnsafeMutablePointer<S>? = hot == nil ? scalars(xv, workspace, &xs) : nil
-        let W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
+        let hot = try oneHotColumns(xv)
+        let X: UnsafeMutablePointer<S>? = hot == nil ? try scalars(xv, workspace, &xs) : nil
+        let W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
         let Bi = bv.base
         // x @ W for all steps (batch-major rows; for one-hot rows, the selected rows of W)
-        let proj = workspace.scratch(hot == nil ? bs * T * g : 0, S.self)
+        let proj = try workspace.scratch(hot == nil ? bs * T * g : 0, S.self)
         if hot == nil { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
         // the bias as S, and for one-hot rows each row of W with the bias added (D x g)
-        let bias = workspace.scratch(g, S.self), wb = workspace.scratch(hot == nil ? 0 : D * g, S.self)
+        let bias = try workspace.scratch(g, S.self), wb = try workspace.scratch(hot == nil ? 0 : D * g, S.self)
         let BS = bias.base, WB = wb.base
         for j in 0..<g { BS[j] = S(Bi[j]) }
         if hot != nil { for c in 0..<D { for j in 0..<g { WB[c * g + j] = W[c * g + j] + BS[j] } } }
-        let zs = workspace.scratch(T * bg, S.self)   // gate values after their activations
+        let zs = try workspace.scratch(T * bg, S.self)   // gate values after their activations
         let Z = zs.base, P = proj.base
-        let hst = workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
-        let cst = workspace.scratch((T + 1) * bn, S.self)  // c likewise
-        let tcs = workspace.scratch(T * bn, S.self)        // tanh(c_t)
+        let hst = try workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
+        let cst = try workspace.scratch((T + 1) * bn, S.self)  // c likewise
+        let tcs = try workspace.scratch(T * bn, S.self)        // tanh(c_t)
         let HS = hst.base, CS = cst.base, TC = tcs.base
         let H0 = h0.value.base, C0 = c0.value.base
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
         // Float with whole 16-column panels: U packed once, and each step's h_{t-1} @ U
         // added straight into the gates (PackedProduct.swift); else BLAS into `rec`
         let packed = S.self == Float.self && n % 16 == 0
-        let upk = workspace.scratch(packed ? g * n : 0, Float.self)
+        let upk = try workspace.scratch(packed ? g * n : 0, Float.self)
         let UP = packed ? packPanels(floats(U), k: n, n: g, rowStride: g, colStride: 1, into: upk.base) : nil
-        let rec = workspace.scratch(packed ? 0 : bg, S.self)            // h_{t-1} @ U
+        let rec = try workspace.scratch(packed ? 0 : bg, S.self)            // h_{t-1} @ U
         let R = rec.base
         let hT = try Tensor(uninitializedShape: [bs, n], "lstm"), cT = try Tensor(uninitializedShape: [bs, n], "lstm")
         let out = returnSequences ? try Tensor(uninitializedShape: [bs, T, n], "lstm") : hT
@@ -159,9 +159,9 @@ public final class LSTM: RecurrentLayer, Layer {
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = workspace.scratch(T * bg, S.self)     // pre-activation gradients, time-major rows
-            let dstate = workspace.scratch(2 * bn, S.self)  // dh, dc of the step being processed
-            let ut = workspace.scratch(g * n, S.self)       // Uᵀ: BLAS multiplies by it faster than by U transposed
+            let dzs = try workspace.scratch(T * bg, S.self)     // pre-activation gradients, time-major rows
+            let dstate = try workspace.scratch(2 * bn, S.self)  // dh, dc of the step being processed
+            let ut = try workspace.scratch(g * n, S.self)       // Uᵀ: BLAS multiplies by it faster than by U transposed
             let UT = ut.base
             defer { withExtendedLifetime((dzs, dstate, ut)) {} }
             // Uᵀ (g x n) packed (element (i, j) is U[j * g + i]), or transposed for BLAS
@@ -174,7 +174,7 @@ public final class LSTM: RecurrentLayer, Layer {
             // rows; else passes over all of DZ below (whose sums the float64 goldens pin)
             let fused = S.self == Float.self && hot != nil && g % 8 == 0
             let block = (D + 1) * g
-            let partial = workspace.scratch(fused ? parts * block : 0, Double.self)
+            let partial = try workspace.scratch(fused ? parts * block : 0, Double.self)
             defer { withExtendedLifetime(partial) {} }
             let PW = partial.base, HOT = hot?.base
             if fused { PW.update(repeating: 0, count: parts * block) }
@@ -236,13 +236,13 @@ public final class LSTM: RecurrentLayer, Layer {
                 }
             } else {
                 dw = if let hot { try oneHotWeightGradient(hot.base, DZ, g, bs: bs, T: T, D: D) }
-                     else { inputWeightGradient(X!, DZ, g, bs: bs, T: T, D: D, workspace) }
+                     else { try inputWeightGradient(X!, DZ, g, bs: bs, T: T, D: D, workspace) }
                 db = try Tensor.zeros([g])
                 addColumnSums(DZ, bs * T, g, db.base)
             }
-            let du = rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
-            let dx = needX ? inputGradient(DZ, g, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? doubles(DH, [bs, n]) : nil, needC0 ? doubles(DC, [bs, n]) : nil]
+            let du = try rowProduct(HS, n, DZ, g, rows: bs * T, workspace)
+            let dx = needX ? try inputGradient(DZ, g, W, bs: bs, T: T, D: D, workspace) : nil
+            return [dx, dw, du, db, needH0 ? try doubles(DH, [bs, n]) : nil, needC0 ? try doubles(DC, [bs, n]) : nil]
         }
         return (y, hT, cT)
     }

@@ -22,12 +22,15 @@ public final class ForwardPass {
     public let random: RandomGenerator
     /// Called with each layer's output in order (the course reads hidden activations this way).
     public var record: ((Layer, Variable) -> Void)?
+    /// Called between the layers of a model (Ctrl-C): a layer on a large batch can
+    /// take seconds, and whatever this throws stops the pass.
+    public var poll: (() throws -> Void)?
     private var leaves: [ObjectIdentifier: Variable] = [:]
     /// The parameters this pass used, with their variables on the tape, in order of first use.
     public private(set) var used: [(Parameter, Variable)] = []
 
-    public init(tape: Tape? = nil, training: Bool = false, random: RandomGenerator) {
-        self.tape = tape; self.training = training; self.random = random
+    public init(tape: Tape? = nil, training: Bool = false, random: RandomGenerator, poll: (() throws -> Void)? = nil) {
+        self.tape = tape; self.training = training; self.random = random; self.poll = poll
     }
 
     /// The parameter as a variable of this pass: a leaf on the tape when training, else a constant.
@@ -119,7 +122,10 @@ public final class Sequential: Layer {
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
         var h = x
-        for l in chain.layers[..<count] { h = try l.forward(h, pass) }
+        for (i, l) in chain.layers[..<count].enumerated() {
+            if i > 0, let poll = pass.poll { try poll() }
+            h = try l.forward(h, pass)
+        }
         return h
     }
 }

@@ -135,18 +135,18 @@ final class Workspace {
     private let limit = 24
 
     /// An uninitialised buffer of `shape`: a free one of the same size, else a new one.
-    func take(_ shape: [Int]) -> Tensor {
+    func take(_ shape: [Int]) throws -> Tensor {
         let count = shape.reduce(1, *)
         for i in items.indices where items[i].count == count && items[i].isUniquelyReferenced() {
             return Tensor(storage: items[i].storage, shape: shape)
         }
-        let t = Tensor(uninitializedBounded: shape)
+        let t = try Tensor(uninitializedBounded: shape)
         if items.count < limit { items.append(t) }
         return t
     }
 
     /// An uninitialised buffer of `count` S values, reused the same way.
-    func scratch<S>(_ count: Int, _: S.Type) -> Scratch<S> {
+    func scratch<S>(_ count: Int, _: S.Type) throws -> Scratch<S> {
         // Uniqueness before the cast (a bound `s` is a second reference), and through
         // the buffer: `isKnownUniquelyReferenced(&scratches[i])` on [AnyObject] came
         // out false for unique objects in the release build, so nothing was reused.
@@ -157,20 +157,20 @@ final class Workspace {
             return nil
         }
         if let free { return free }
-        let s = Scratch<S>(count)
+        let s = try Scratch<S>(count)
         if scratches.count < limit { scratches.append(s) }
         return s
     }
 }
 
 extension Optional where Wrapped == Workspace {
-    @inline(__always) func take(_ shape: [Int]) -> Tensor {
-        if let w = self { return w.take(shape) }
-        return Tensor(uninitializedBounded: shape)
+    @inline(__always) func take(_ shape: [Int]) throws -> Tensor {
+        if let w = self { return try w.take(shape) }
+        return try Tensor(uninitializedBounded: shape)
     }
-    @inline(__always) func scratch<S>(_ count: Int, _ type: S.Type) -> Scratch<S> {
-        if let w = self { return w.scratch(count, type) }
-        return Scratch<S>(count)
+    @inline(__always) func scratch<S>(_ count: Int, _ type: S.Type) throws -> Scratch<S> {
+        if let w = self { return try w.scratch(count, type) }
+        return try Scratch<S>(count)
     }
 }
 
@@ -424,12 +424,12 @@ extension Tensor {
 /// The weight gradient Xᵀ dZ for x [bs, T, D] and time-major pre-activation
 /// gradients dZ [T·bs, g]: x's rows are put in time-major order first.
 func inputWeightGradient<S: RecurrentScalar>(_ X: UnsafePointer<S>, _ DZ: UnsafePointer<S>, _ g: Int, bs: Int, T: Int, D: Int,
-                                             _ workspace: Workspace?) -> Tensor {
-    let xt = workspace.scratch(T * bs * D, S.self)
-    return withExtendedLifetime(xt) {
+                                             _ workspace: Workspace?) throws -> Tensor {
+    let xt = try workspace.scratch(T * bs * D, S.self)
+    return try withExtendedLifetime(xt) {
         let XT = xt.base
         for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
-        return rowProduct(XT, D, DZ, g, rows: bs * T, workspace)
+        return try rowProduct(XT, D, DZ, g, rows: bs * T, workspace)
     }
 }
 
@@ -439,11 +439,11 @@ nonisolated(unsafe) var recurrentOneHot = true
 /// For x [bs, T, D] whose every row is one-hot (a single 1, zeros elsewhere), the
 /// column of each row's 1; nil otherwise (the scan stops at the first other row).
 /// x @ W is then a gather of W's rows, exactly, and Xᵀ dZ a scatter-add.
-func oneHotColumns(_ x: Tensor) -> Scratch<Int32>? {
+func oneHotColumns(_ x: Tensor) throws -> Scratch<Int32>? {
     let D = x.shape[2], rows = x.count / Swift.max(D, 1)
     guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return nil }
     let X = x.base
-    let out = Scratch<Int32>(rows)
+    let out = try Scratch<Int32>(rows)
     for r in 0..<rows {
         let row = X + r &* D
         var at = -1
@@ -480,17 +480,17 @@ func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ:
 /// Aᵀ B over k rows: A's rows of width m against B's rows of width n give [m, n]
 /// (a weight gradient from the inputs and pre-activation gradients of all steps).
 func rowProduct<S: RecurrentScalar>(_ A: UnsafePointer<S>, _ m: Int, _ B: UnsafePointer<S>, _ n: Int, rows k: Int,
-                                    _ workspace: Workspace? = nil) -> Tensor {
-    tensor([m, n], workspace, S.self) { c in bigGemm(true, false, m, n, k, A, m, B, n, c, n) }
+                                    _ workspace: Workspace? = nil) throws -> Tensor {
+    try tensor([m, n], workspace, S.self) { c in bigGemm(true, false, m, n, k, A, m, B, n, c, n) }
 }
 
 /// dx = dZ Wᵀ for time-major rows dZ [T·bs, g], returned batch-major [bs, T, D].
 func inputGradient<S: RecurrentScalar>(_ DZ: UnsafePointer<S>, _ g: Int, _ W: UnsafePointer<S>, bs: Int, T: Int, D: Int,
-                                       _ workspace: Workspace?) -> Tensor {
-    let scratch = workspace.scratch(T * bs * D, S.self)
-    return withExtendedLifetime(scratch) {
+                                       _ workspace: Workspace?) throws -> Tensor {
+    let scratch = try workspace.scratch(T * bs * D, S.self)
+    return try withExtendedLifetime(scratch) {
         let P = scratch.base
         bigGemm(false, true, bs * T, D, g, DZ, g, W, g, P, D)
-        return stepOutputs(P, bs: bs, T: T, n: D)
+        return try stepOutputs(P, bs: bs, T: T, n: D)
     }
 }

@@ -4,6 +4,11 @@
 // (twice the SIMD width and half the memory traffic: how PyTorch and Keras
 // train by default), while the optimizer keeps the Double weights, as Keras's
 // mixed-precision policies keep float32 variables under float16 compute.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MLPTensor
 import CBLAS
 
@@ -132,16 +137,25 @@ extension SIMD8: GateMath where Scalar: RecurrentScalar {
 final class Scratch<S> {
     let base: UnsafeMutablePointer<S>
     let count: Int
-    init(_ count: Int) { self.count = count; base = .allocate(capacity: Swift.max(count, 1)) }
-    deinit { base.deallocate() }
+    /// Its size comes from the input's, so memory the machine cannot give is an
+    /// error (Swift's own allocate would stop the process).
+    init(_ count: Int) throws {
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: MemoryLayout<S>.stride)
+        guard !overflow, let raw = malloc(bytes) else {
+            throw TensorError(TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<S>.stride), "for a layer's buffer"))
+        }
+        self.count = count
+        base = raw.bindMemory(to: S.self, capacity: Swift.max(count, 1))
+    }
+    deinit { free(base) }
 }
 
 /// The scalars of a Double tensor as S: the tensor's own memory for Double, else a
 /// converted copy in `scratch` (which the caller keeps alive while it reads them).
 @inline(__always)
-func scalars<S: RecurrentScalar>(_ t: Tensor, _ workspace: Workspace?, _ scratch: inout Scratch<S>?) -> UnsafeMutablePointer<S> {
+func scalars<S: RecurrentScalar>(_ t: Tensor, _ workspace: Workspace?, _ scratch: inout Scratch<S>?) throws -> UnsafeMutablePointer<S> {
     if S.self == Double.self { return UnsafeMutableRawPointer(t.base).assumingMemoryBound(to: S.self) }
-    let s = workspace.scratch(t.count, S.self)
+    let s = try workspace.scratch(t.count, S.self)
     let src = t.base, dst = s.base
     for i in 0..<t.count { dst[i] = S(src[i]) }
     scratch = s
@@ -152,13 +166,13 @@ func scalars<S: RecurrentScalar>(_ t: Tensor, _ workspace: Workspace?, _ scratch
 /// for Double, else into scratch and converted.
 @inline(__always)
 func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Type,
-                                _ fill: (UnsafeMutablePointer<S>) -> Void) -> Tensor {
-    let out = Tensor(uninitializedBounded: shape)
+                                _ fill: (UnsafeMutablePointer<S>) -> Void) throws -> Tensor {
+    let out = try Tensor(uninitializedBounded: shape)
     if S.self == Double.self {
         fill(UnsafeMutableRawPointer(out.base).assumingMemoryBound(to: S.self))
         return out
     }
-    let s = workspace.scratch(out.count, S.self)
+    let s = try workspace.scratch(out.count, S.self)
     withExtendedLifetime(s) {
         fill(s.base)
         let src = s.base, dst = out.base
@@ -168,8 +182,8 @@ func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Ty
 }
 
 /// A Double tensor of `shape` from S values (a fused op's final state or state gradient).
-func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) -> Tensor {
-    let out = Tensor(uninitializedBounded: shape)
+func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) throws -> Tensor {
+    let out = try Tensor(uninitializedBounded: shape)
     let o = out.base
     for k in 0..<out.count { o[k] = p[k].double }
     return out
@@ -177,8 +191,8 @@ func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) -> Tenso
 
 /// Every step's rows as Double [bs, T, n] (batch-major) from time-major rows
 /// hs[t][bs][n], t = 0..<T (the outputs of a layer, or its input gradient).
-func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n: Int) -> Tensor {
-    let out = Tensor(uninitializedBounded: [bs, T, n])
+func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n: Int) throws -> Tensor {
+    let out = try Tensor(uninitializedBounded: [bs, T, n])
     let O = out.base
     for t in 0..<T {
         for bi in 0..<bs {

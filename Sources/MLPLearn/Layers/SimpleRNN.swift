@@ -106,14 +106,14 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         switch act { case .tanh, .sigmoid, .linear: needZ = false; default: needZ = true }
         // the op's inputs as S (copies unless S is Double), kept until the backward pass
         var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
-        let X = scalars(xv, workspace, &xs), W = scalars(wv, workspace, &ws), U = scalars(uv, workspace, &us)
-        let bias = workspace.scratch(n, S.self)
+        let X = try scalars(xv, workspace, &xs), W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
+        let bias = try workspace.scratch(n, S.self)
         let Bi = bias.base, BV = bv.base
         for j in 0..<n { Bi[j] = S(BV[j]) }
-        let proj = workspace.scratch(bs * T * n, S.self)
+        let proj = try workspace.scratch(bs * T * n, S.self)
         bigGemm(false, false, bs * T, n, D, X, D, W, n, proj.base, n)
-        let hst = workspace.scratch((T + 1) * bn, S.self)   // h_{t-1} at t: h0 first
-        let zs = workspace.scratch(needZ ? T * bn : 0, S.self)   // pre-activations where the derivative needs them
+        let hst = try workspace.scratch((T + 1) * bn, S.self)   // h_{t-1} at t: h0 first
+        let zs = try workspace.scratch(needZ ? T * bn : 0, S.self)   // pre-activations where the derivative needs them
         let HS = hst.base, Zs = zs.base, P = proj.base, H0 = h0v.base
         defer { withExtendedLifetime((bias, proj)) {} }   // read through raw pointers until the end
         for k in 0..<bn { HS[k] = S(H0[k]) }
@@ -134,15 +134,15 @@ public final class SimpleRNN: RecurrentLayer, Layer {
                 activateScalars(act, hn, rn)
             }
         }
-        let hT = doubles(HS + T * bn, [bs, n])
-        let out = returnSequences ? stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
+        let hT = try doubles(HS + T * bn, [bs, n])
+        let out = returnSequences ? try stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
         let keep = (hst, zs, xv, wv, uv, xs, ws, us)
         let y = try Variable.make("simple_rnn", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
             let G = gy.base
-            let dzs = workspace.scratch(T * bn, S.self)
-            let dhs = workspace.scratch(bn, S.self)   // dh of the step being processed
+            let dzs = try workspace.scratch(T * bn, S.self)
+            let dhs = try workspace.scratch(bn, S.self)   // dh of the step being processed
             defer { withExtendedLifetime((dzs, dhs)) {} }
             let DZ = dzs.base, DH = dhs.base
             DH.update(repeating: 0, count: bn)
@@ -155,12 +155,12 @@ public final class SimpleRNN: RecurrentLayer, Layer {
                     rgemm(false, true, rows, n, n, dz + o, n, U, n, DH + o, n, accumulate: false)
                 }
             }
-            let dw = inputWeightGradient(X, DZ, n, bs: bs, T: T, D: D, workspace)
-            let du = rowProduct(HS, n, DZ, n, rows: bs * T)
+            let dw = try inputWeightGradient(X, DZ, n, bs: bs, T: T, D: D, workspace)
+            let du = try rowProduct(HS, n, DZ, n, rows: bs * T)
             let db = try Tensor.zeros([n])
             addColumnSums(DZ, bs * T, n, db.base)
-            let dx = needX ? inputGradient(DZ, n, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? doubles(DH, [bs, n]) : nil]
+            let dx = needX ? try inputGradient(DZ, n, W, bs: bs, T: T, D: D, workspace) : nil
+            return [dx, dw, du, db, needH0 ? try doubles(DH, [bs, n]) : nil]
         }
         return (y, hT)
     }

@@ -55,7 +55,7 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
             throw TensorError("tsne: initial must have shape \(Tensor.formatShape([n, dim])), got \(Tensor.formatShape(initial.shape)).")
         }
         y = initial
-        y.makeUnique()
+        try y.makeUnique()
     } else {
         y = try Tensor(uninitializedShape: [n, dim], "tsne")
         let yp = y.storage.pointer

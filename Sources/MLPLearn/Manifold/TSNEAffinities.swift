@@ -24,7 +24,7 @@ public func squaredDistances(_ x: Tensor) throws -> Tensor {
         for k in 0..<d { s += xp[i * d + k] * xp[i * d + k] }
         norms[i] = s
     }
-    g.withUnsafeMutableBufferPointer { gp in
+    try g.withUnsafeMutableBufferPointer { gp in
         for i in 0..<n {
             for j in 0..<n { gp[i * n + j] = Swift.max(norms[i] + norms[j] - 2 * gp[i * n + j], 0) }
             gp[i * n + i] = 0

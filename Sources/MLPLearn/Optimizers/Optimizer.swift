@@ -82,10 +82,10 @@ final class OptimizerSlot {
     let b: UnsafeMutablePointer<Double>
     private let storages: [TensorStorage]
     var t = 0
-    init(shape: [Int], count: Int, buffers: Int, initial: Double) {
+    init(shape: [Int], count: Int, buffers: Int, initial: Double) throws {
         self.shape = shape
-        storages = (0..<Swift.max(buffers, 1)).map { _ in
-            let s = TensorStorage(boundedCount: count)   // the size of the parameter it follows
+        storages = try (0..<Swift.max(buffers, 1)).map { _ in
+            let s = try TensorStorage(count: count)   // the size of the parameter it follows
             s.pointer.initialize(repeating: initial, count: count)
             return s
         }
@@ -126,13 +126,13 @@ struct OptimizerState {
             }
             slot = s
         } else {
-            slot = OptimizerSlot(shape: param.shape, count: param.count, buffers: buffers, initial: initial)
+            slot = try OptimizerSlot(shape: param.shape, count: param.count, buffers: buffers, initial: initial)
             slots[key] = slot
         }
         slot.t += 1
         if slot.t > iterations { iterations = slot.t }
         let n = param.count
-        grad.withUnsafeBufferPointer { g in
+        try grad.withUnsafeBufferPointer { g in
             let gp = g.baseAddress!
             var scale = 1.0
             if let c = clipnorm {
@@ -141,7 +141,7 @@ struct OptimizerState {
                 let norm = ss.squareRoot()
                 if norm > c { scale = c / norm }
             }
-            param.withUnsafeMutableBufferPointer { p in kernel(p.baseAddress!, gp, n, scale, slot) }
+            try param.withUnsafeMutableBufferPointer { p in kernel(p.baseAddress!, gp, n, scale, slot) }
         }
     }
 }

@@ -108,7 +108,7 @@ public enum Training {
     /// `random` builds a layer that has not seen data yet.
     public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256, random: RandomGenerator,
                                poll: (() throws -> Void)? = nil) throws -> Tensor {
-        let pass = ForwardPass(random: random)
+        let pass = ForwardPass(random: random, poll: poll)
         guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), pass).value }
         var parts: [Tensor] = []
         var i = 0

@@ -102,8 +102,13 @@ public enum Word2Vec {
 
         // Vectors: rows padded to a multiple of 8 floats, 32-byte aligned.
         let dim = o.dim, stride = (dim + 7) / 8 * 8
-        let syn0 = allocateFloats(n * stride), syn1 = allocateFloats(n * stride)
-        defer { free(syn0); free(syn1) }
+        let (cells, overflow) = n.multipliedReportingOverflow(by: stride)
+        if overflow { throw LearnError("word2vec: \(n) words of dim \(dim) are too many values.") }
+        // freed early below, so that the result's arrays take their room
+        var syn0Block: UnsafeMutablePointer<Float>? = try allocateFloats(cells)
+        var syn1Block: UnsafeMutablePointer<Float>? = try allocateFloats(cells)
+        defer { free(syn0Block); free(syn1Block) }
+        let syn0 = syn0Block!, syn1 = syn1Block!
         syn1.initialize(repeating: 0, count: n * stride)
         syn0.initialize(repeating: 0, count: n * stride)
         var initRng = W2VRandom(seed: o.seed)
@@ -138,9 +143,9 @@ public enum Word2Vec {
         for k in 0..<jobCount {
             var jobWords = 0
             for c in Swift.stride(from: k, to: chunkCount, by: jobCount) { jobWords += starts[chunks[c + 1]] - starts[chunks[c]] }
-            let sentence = allocateAligned(longest + 1, Int32.self)
-            let ctx = allocateAligned(2 * o.window + 1, Int32.self)
-            let neu1 = allocateFloats(stride), neu1e = allocateFloats(stride)
+            let sentence = try allocateAligned(longest + 1, Int32.self)
+            let ctx = try allocateAligned(2 * o.window + 1, Int32.self)
+            let neu1 = try allocateFloats(stride), neu1e = try allocateFloats(stride)
             neu1.initialize(repeating: 0, count: stride); neu1e.initialize(repeating: 0, count: stride)
             scratch += [UnsafeMutableRawPointer(sentence), UnsafeMutableRawPointer(ctx),
                         UnsafeMutableRawPointer(neu1), UnsafeMutableRawPointer(neu1e)]
@@ -163,19 +168,26 @@ public enum Word2Vec {
         }
         if let thrown { throw thrown }
 
+        // Swift's arrays stop the process when memory runs out: each takes the room of
+        // a block just freed (syn0 and syn1 fitted, so the vectors and their unit copy do)
+        free(syn1Block); syn1Block = nil
         var out = [Float](repeating: 0, count: n * dim)
         for r in 0..<n { for c in 0..<dim { out[r * dim + c] = syn0[r * stride + c] } }
+        free(syn0Block); syn0Block = nil
         return try WordVectors(words: words, vectors: out, dim: dim, counts: counts)
     }
 
     /// 64-byte aligned floats (free with `free`).
-    static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> { allocateAligned(count, Float.self) }
+    static func allocateFloats(_ count: Int) throws -> UnsafeMutablePointer<Float> { try allocateAligned(count, Float.self) }
 
-    /// 64-byte aligned, uninitialised memory for `count` values (free with `free`).
-    static func allocateAligned<T>(_ count: Int, _ type: T.Type) -> UnsafeMutablePointer<T> {
+    /// 64-byte aligned, uninitialised memory for `count` values (free with `free`),
+    /// or an "out of memory" error: the sizes come from the corpus and `dim`.
+    static func allocateAligned<T>(_ count: Int, _ type: T.Type) throws -> UnsafeMutablePointer<T> {
         var raw: UnsafeMutableRawPointer? = nil
-        let bytes = Swift.max(count, 16) * MemoryLayout<T>.stride
-        if posix_memalign(&raw, 64, (bytes + 63) / 64 * 64) != 0 || raw == nil { fatalError("word2vec: out of memory") }
+        let (bytes, overflow) = Swift.max(count, 16).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        if overflow || bytes > Int.max - 63 || posix_memalign(&raw, 64, (bytes + 63) / 64 * 64) != 0 || raw == nil {
+            throw LearnError("word2vec: " + TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<T>.stride), "for its buffers"))
+        }
         return raw!.bindMemory(to: T.self, capacity: count)
     }
 

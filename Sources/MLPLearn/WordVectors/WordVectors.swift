@@ -55,10 +55,12 @@ public struct WordVectors {
     }
 
     /// The matrix as a [count, dim] tensor of doubles.
-    public var matrix: Tensor {
-        // filled directly: the vectors are in memory already, so no size limit applies
-        var out = Tensor(uninitializedBounded: [words.count, dim])
-        out.withUnsafeMutableBufferPointer { p in for i in vectors.indices { p[i] = Double(vectors[i]) } }
+    public func matrix() throws -> Tensor {
+        // the vectors are in memory already, so no size limit applies, but the doubles
+        // take twice their memory, which the machine may not have
+        let out = try Tensor(uninitializedBounded: [words.count, dim])
+        let p = out.storage.pointer
+        for i in vectors.indices { p[i] = Double(vectors[i]) }
         return out
     }
 
