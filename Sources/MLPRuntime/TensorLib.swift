@@ -44,7 +44,7 @@ enum TensorLib {
         r.fn("size", [p("t")], doc: "The number of elements of a tensor.", example: "size(zeros(2, 3))   # 6") { a throws(MLPError) in
             .number(Double(try valueOf(a, 0).count))
         }
-        r.fn("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list. reshape(shape) alone is a layer reshaping each sample (the batch axis kept).",
+        r.layer("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list. reshape(shape) alone is a layer reshaping each sample (the batch axis kept).",
              example: "reshape(arange(6), 2, 3)") { a throws(MLPError) in
             if a.rest.isEmpty, case .list = a[0] {
                 let shape = try shapeOf(a, a[0], at: 0)
@@ -59,7 +59,7 @@ enum TensorLib {
             let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try intList(a, 1)
             return try permuting(a, axes, at: 1)
         }
-        r.fn("flatten", [opt("t")], doc: "The elements as a 1-D tensor, in row-major order; flatten() alone is a layer flattening each sample (the batch axis kept).",
+        r.layer("flatten", [opt("t")], doc: "The elements as a 1-D tensor, in row-major order; flatten() alone is a layer flattening each sample (the batch axis kept).",
              example: "flatten(eye(2))") { a throws(MLPError) in
             if a.isNil(0) { return .object(LayerValue(Flatten())) }
             return try reshaping(a, "flatten") { $0.flatten() }
