@@ -72,7 +72,7 @@ extension Interpreter {
     }
 }
 
-func quoted(_ s: String) -> String { "\"" + escaped(s, quoting: true) + "\"" }
+public func quoted(_ s: String) -> String { "\"" + escaped(s, quoting: true) + "\"" }
 
 /// The text with control characters as escapes (\n, \u{1b}), for messages that show a file's contents.
 public func controlEscaped(_ s: String) -> String { escaped(s, quoting: false) }

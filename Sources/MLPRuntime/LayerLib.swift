@@ -11,7 +11,7 @@ enum LayerLib {
         activation(&r, "softplus", "log(1 + exp(x)), computed without overflow; an activation.", "softplus(0)   # 0.6931471805599453")
         activation(&r, "leaky_relu", "x for x > 0, else 0.2 x (Keras 3's negative slope); an activation.", "leaky_relu(-1)   # -0.2")
         activation(&r, "linear", "x unchanged: the identity activation (the default of dense).", "dense(1, linear)")
-        r.fn("dense", [p("units"), Param("activation", DefaultValue.none), Param("init", .string("glorot_uniform"), keywordOnly: true),
+        r.layer("dense", [p("units"), Param("activation", DefaultValue.none), Param("init", .string("glorot_uniform"), keywordOnly: true),
                        Param("bias", .bool(true), keywordOnly: true), Param("precision", .string("float64"), keywordOnly: true),
                        Param("dtype", DefaultValue.none, keywordOnly: true)],
              doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero. precision=\"float32\" computes the product in single precision, as PyTorch and Keras do by default (the weights stay float64); dtype= is its old name, kept for a release.",
@@ -24,7 +24,7 @@ enum LayerLib {
             let bias = try a.bool(3), type = try precisionArg(a, 4)
             return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer, dtype: type))) }
         }
-        r.fn("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
+        r.layer("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
                         Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true)],
              doc: "A 2-D convolution on [batch, height, width, channels] images (Keras's Conv2D, channels last): filters kernels of size kernel (a number or [height, width]), padding \"valid\" (Keras's default) or \"same\", stride; built at the first call from the number of input channels.",
              example: "net = conv2d(8, 3, relu, padding=\"same\") >> maxpool(2) >> flatten() >> dense(10, softmax)") { a throws(MLPError) in
@@ -43,17 +43,17 @@ enum LayerLib {
         sized(&r, "maxpool", "Max pooling over k x k windows (stride k, Keras's MaxPooling2D) of [batch, height, width, channels] images.") { try MaxPool2D($0) }
         sized(&r, "avgpool", "Average pooling over k x k windows (stride k, Keras's AveragePooling2D).") { try AvgPool2D($0) }
         sized(&r, "upsample", "Nearest-neighbour upsampling by k in height and width (Keras's UpSampling2D).") { try UpSample2D($0) }
-        r.fn("dropout", [p("p")], doc: "Sets a fraction p of its inputs to zero while training (and scales the rest by 1/(1-p)); does nothing in predictions.",
+        r.layer("dropout", [p("p")], doc: "Sets a fraction p of its inputs to zero while training (and scales the rest by 1/(1-p)); does nothing in predictions.",
              example: "net = dense(100, relu) >> dropout(0.2) >> dense(10, softmax)") { a throws(MLPError) in
             let rate = try a.number(0)
             return try learn(a) { .object(LayerValue(try Dropout(rate))) }
         }
-        r.fn("gaussian_dropout", [p("p")], doc: "Multiplies its inputs by noise of mean 1 and variance p/(1-p) while training (Keras's GaussianDropout); nothing in predictions.",
+        r.layer("gaussian_dropout", [p("p")], doc: "Multiplies its inputs by noise of mean 1 and variance p/(1-p) while training (Keras's GaussianDropout); nothing in predictions.",
              example: "net = dense(100, relu) >> gaussian_dropout(0.1) >> dense(10, softmax)") { a throws(MLPError) in
             let rate = try a.number(0)
             return try learn(a) { .object(LayerValue(try GaussianDropout(rate))) }
         }
-        r.fn("batchnorm", [Param("momentum", .number(0.99), keywordOnly: true), Param("epsilon", .number(1e-3), keywordOnly: true)],
+        r.layer("batchnorm", [Param("momentum", .number(0.99), keywordOnly: true), Param("epsilon", .number(1e-3), keywordOnly: true)],
              doc: "Batch normalisation over all axes but the last (Keras's BatchNormalization): batch statistics while training, moving averages (momentum) in predictions; a learned scale and shift.",
              example: "net = dense(64) >> batchnorm() >> relu >> dense(10)") { a throws(MLPError) in
             let m = try a.number(0), e = try a.number(1)
@@ -71,7 +71,7 @@ enum LayerLib {
                   "net = simple_rnn(8) >> dense(1)", activation: true, dtype: true) { units, act, seqs, stateful, type in
             try SimpleRNN(units, act, returnSequences: seqs, stateful: stateful, dtype: type)
         }
-        r.fn("embedding", [p("vocab"), p("dim")],
+        r.layer("embedding", [p("vocab"), p("dim")],
              doc: "A lookup table of vocab vectors of size dim (Keras's Embedding, uniform(-0.05, 0.05) at the start): integer indices of any shape give shape + [dim]; the rows used train.",
              example: "net = embedding(1000, 16) >> lstm(32, return_sequences=false) >> dense(1, sigmoid)") { a throws(MLPError) in
             let n = try a.int(0), d = try a.int(1)
@@ -126,7 +126,7 @@ enum LayerLib {
         if dtype { params += [Param("precision", .string("float64"), keywordOnly: true), Param("dtype", DefaultValue.none, keywordOnly: true)] }
         let k = params.count - (dtype ? 2 : 0)
         let dtypeDoc = dtype ? " precision=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (LSTM and GRU layers train about twice as fast; the weights stay float64); dtype= is its old name, kept for a release." : ""
-        r.fn(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one." + dtypeDoc,
+        r.layer(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one." + dtypeDoc,
              example: example) { a throws(MLPError) in
             let units = try a.int(0)
             let act = activation ? try activationArg(a, 1) : .tanh
@@ -155,7 +155,7 @@ enum LayerLib {
 
     /// A layer with one size argument k (default 2).
     static func sized(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int) throws -> Layer) {
-        r.fn(name, [p("k", 2)], doc: doc, example: "net = conv2d(4, 3, relu) >> \(name)(2)") { a throws(MLPError) in
+        r.layer(name, [p("k", 2)], doc: doc, example: "net = conv2d(4, 3, relu) >> \(name)(2)") { a throws(MLPError) in
             let k = try a.int(0)
             return try learn(a) { .object(LayerValue(try make(k))) }
         }

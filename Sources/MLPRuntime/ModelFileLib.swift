@@ -1,6 +1,6 @@
 // save(net, "file.npz") and load("file.npz"): a model as a NumPy archive.
-// Layout (readable from NumPy): "__model__" holds the model's description (the
-// constructor calls, e.g. `dense(20, sigmoid) >> dense(1)`) as byte values,
+// Layout (readable from NumPy): "__model__" holds the calls that make the layers
+// again (each layer builtin's arguments, e.g. `dense(20, sigmoid) >> dense(1)`) as byte values,
 // "__input_shape__" the input shape without the batch axis, and each weight
 // is "<layer index>.<kind>.<name>", e.g. "0.dense.kernel", in model order.
 import MLPLang
@@ -9,11 +9,8 @@ import MLPAutograd
 import MLPLearn
 
 enum ModelFileLib {
-    /// The builtins a saved description may call: layer constructors and activations, nothing else.
-    static let constructors: Set<String> = ["dense", "conv2d", "maxpool", "avgpool", "upsample", "flatten", "reshape", "dropout",
-                                            "gaussian_dropout", "batchnorm", "embedding", "simple_rnn", "lstm", "gru"]
-
     static func register(_ r: inout Registry) {
+        let builtins = r.layerBuiltins
         r.fn("save", [p("net"), p("path")],
              doc: "Writes a model (its layers and weights) to a .npz file, atomically; load(path) reads it back. The archive opens in NumPy: each weight is an array named like \"0.dense.kernel\". Word vectors are written in the word2vec text format.",
              example: "save(net, \"/tmp/net.npz\")") { a throws(MLPError) in
@@ -27,11 +24,19 @@ enum ModelFileLib {
                 throw a.error("\(net.description) has not been run yet, so its weights do not exist; call it once (net(x) or train) before saving.", at: 0)
             }
             let layers = (net as? Sequential)?.layers ?? [net]
-            for l in layers where l is ScriptLayer || l is FunctionLayer {
-                throw a.error("\(l.description) is written in mlp and cannot be saved as a file; save its weights with save_npz instead.", at: 0)
+            var calls: [String] = []
+            for l in layers {
+                if let act = l as? ActivationLayer { calls.append(act.activation.name); continue }
+                if l is ScriptLayer || l is FunctionLayer {
+                    throw a.error("\(l.description) is written in mlp and cannot be saved as a file; save its weights with save_npz instead.", at: 0)
+                }
+                guard let call = (l as? LayerBase)?.call else {
+                    throw a.error("\(l.description) was not made by a layer builtin with arguments that are data (numbers, strings, lists, activations), so load could not make it again; save its weights with save_npz instead.", at: 0)
+                }
+                calls.append(LayerCalls.text(call))
             }
             var entries: [(String, Tensor)] = [
-                ("__model__", try TensorValue.vector(Array(net.description.utf8).map(Double.init))),
+                ("__model__", try TensorValue.vector(Array(calls.joined(separator: " >> ").utf8).map(Double.init))),
                 ("__input_shape__", try TensorValue.vector(input.map(Double.init))),
             ]
             for (i, l) in layers.enumerated() {
@@ -51,14 +56,14 @@ enum ModelFileLib {
                 let entries: [(String, Tensor)]
                 do { entries = try ArrayFiles.npzDecode(bytes, poll: a.interruptPoll) }
                 catch let e as MLPError { throw e } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
-                return .object(LayerValue(try rebuild(a, entries, path)))
+                return .object(LayerValue(try rebuild(a, entries, path, builtins)))
             }
             do { return .object(WordVectorsValue(try WordVectors.parseWord2VecText(bytes))) }
             catch { throw a.error("\(path) is neither a model (.npz from save) nor word vectors in the word2vec text format: \(learnMessage(error))", at: 0) }
         }
     }
 
-    static func rebuild(_ a: Args, _ entries: [(String, Tensor)], _ path: String) throws(MLPError) -> Layer {
+    static func rebuild(_ a: Args, _ entries: [(String, Tensor)], _ path: String, _ builtins: LayerBuiltins) throws(MLPError) -> Layer {
         var byName: [String: Tensor] = [:]
         for (k, t) in entries { byName[k] = t }
         guard let desc = byName["__model__"], let shape = byName["__input_shape__"] else {
@@ -72,7 +77,7 @@ enum ModelFileLib {
         let dims = try inputShape(a, shape, path, limit: limit)
         var layers: [Layer] = []
         for part in text.split(separator: " >> ").map(String.init) {
-            layers.append(try construct(a, part, path, limit: limit))
+            layers.append(try construct(a, part, path, limit: limit, builtins))
         }
         let net: Layer = layers.count == 1 ? layers[0] : Sequential(layers)
         // Build the layers one by one with a dummy input (drawing initial weights from a scratch
@@ -140,67 +145,27 @@ enum ModelFileLib {
         return dims
     }
 
-    /// One layer from its description, e.g. `dense(10, relu)` or `conv2d(8, 3, relu, padding="same")`;
-    /// numbers larger than `limit` are refused before the layer is made.
-    static func construct(_ a: Args, _ text: String, _ path: String, limit: Int) throws(MLPError) -> Layer {
+    /// One layer from its call, e.g. `dense(10, relu)` or `conv2d(8, 3, relu, padding="same")`, made by
+    /// that layer builtin; only layer builtins and activations are called, with numbers up to `limit`.
+    static func construct(_ a: Args, _ text: String, _ path: String, limit: Int, _ builtins: LayerBuiltins) throws(MLPError) -> Layer {
         func bad(_ why: String) -> MLPError { a.error("\(path): cannot read the layer '\(controlEscaped(text))': \(why).", at: 0) }
-        var s = Substring(text)
-        func skipSpace() { while s.first == " " { s.removeFirst() } }
-        func identifier() -> String {
-            let id = s.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            s.removeFirst(id.count)
-            return String(id)
-        }
-        func value() throws(MLPError) -> Value {
-            skipSpace()
-            guard let c = s.first else { throw bad("an argument is missing") }
-            if c == "\"" {
-                s.removeFirst()
-                guard let end = s.firstIndex(of: "\"") else { throw bad("a string is not closed") }
-                let str = String(s[..<end]); s = s[s.index(after: end)...]
-                return .str(str)
-            }
-            if c == "[" {
-                s.removeFirst()
-                var items: [Value] = []
-                skipSpace()
-                while s.first != "]" {
-                    items.append(try value()); skipSpace()
-                    if s.first == "," { s.removeFirst() } else if s.first != "]" { throw bad("expected ',' or ']'") }
-                }
-                s.removeFirst()
-                return .list(items)
-            }
-            if c.isLetter {
-                let id = identifier()
-                if id == "true" || id == "false" { return .bool(id == "true") }
-                guard Activation(name: id) != nil, let v = a.interp.builtins[id] else { throw bad("'\(id)' is not an activation") }
+        let name = String(text.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        if let act = Activation(name: name), text.dropFirst(name.count).allSatisfy({ $0 == " " }) { return ActivationLayer(act) }
+        guard let b = builtins.byName[name] else { throw bad("'\(name)' is not a layer") }
+        let call: LiteralCall
+        do {
+            call = try LiteralCall.parse(text) { id throws(MLPError) in
+                guard Activation(name: id) != nil, let v = a.interp.builtins[id] else { throw MLPError.runtime("'\(id)' is not an activation.") }
                 return v
             }
-            let num = s.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "+" }
-            guard let d = Double(num) else { throw bad("expected a number, string, list or activation") }
-            guard d.isFinite, abs(d) <= Double(limit) else { throw bad("the number \(num) is out of range") }
-            s.removeFirst(num.count)
-            return .number(d)
+        } catch { throw bad(String(error.message.dropLast(error.message.hasSuffix(".") ? 1 : 0))) }
+        guard call.callee == name else { throw bad("expected a call of \(name)") }
+        func check(_ v: Value) throws(MLPError) {
+            if case .number(let d) = v, abs(d) > Double(limit) { throw bad("the number \(formatNumber(d)) is out of range") }
+            if case .list(let l) = v { for x in l.items { try check(x) } }
         }
-        skipSpace()
-        let name = identifier()
-        if Activation(name: name) != nil, s.allSatisfy({ $0 == " " }) {
-            return ActivationLayer(Activation(name: name)!)
-        }
-        guard constructors.contains(name), case .builtin(let b)? = a.interp.builtins[name] else { throw bad("'\(name)' is not a layer") }
-        var args: [Value] = [], kwargs: [(String, Value)] = []
-        guard s.first == "(" else { throw bad("expected '('") }
-        s.removeFirst(); skipSpace()
-        while s.first != ")" {
-            let save = s
-            let id = identifier()
-            if !id.isEmpty, s.first == "=" { s.removeFirst(); kwargs.append((id, try value())) } else { s = save; args.append(try value()) }
-            skipSpace()
-            if s.first == "," { s.removeFirst(); skipSpace() } else if s.first != ")" { throw bad("expected ',' or ')'") }
-            if s.isEmpty { throw bad("the call is not closed") }
-        }
-        guard case .object(let o as LayerValue) = try a.interp.callBuiltin(b, args, kwargs, at: a.callLoc) else { throw bad("'\(name)' did not make a layer") }
+        for v in call.args + call.kwargs.map(\.1) { try check(v) }
+        guard case .object(let o as LayerValue) = try a.interp.callBuiltin(b, call.args, call.kwargs, at: a.callLoc) else { throw bad("'\(name)' did not make a layer") }
         return o.layer
     }
 }

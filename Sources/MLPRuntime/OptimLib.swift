@@ -5,8 +5,8 @@ import MLPTensor
 import MLPLearn
 
 final class OptimizerValue: MLPObject {
-    let optimizer: Optimizer & ParameterUpdate
-    init(_ optimizer: Optimizer & ParameterUpdate) { self.optimizer = optimizer }
+    let optimizer: Optimizer
+    init(_ optimizer: Optimizer) { self.optimizer = optimizer }
     override var typeName: String { "optimizer" }
     override func description(_ interp: Interpreter) -> String { optimizer.config.description }
     override var fieldNames: [String] { ["iterations", "step"] }
@@ -50,7 +50,7 @@ enum OptimLib {
         let name: String
         let params: [(String, Double)]
         let doc: String
-        let make: @Sendable ([Double], Double?) -> Optimizer & ParameterUpdate
+        let make: @Sendable ([Double], Double?) -> Optimizer
     }
 
     static let specs: [Spec] = [

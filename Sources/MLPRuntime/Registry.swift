@@ -2,6 +2,7 @@
 // one-line doc and an example. `?name`, completion and docs/builtins.md are all
 // generated from it. Each library file adds its entries through `Registry`.
 import MLPLang
+import MLPLearn
 
 public struct BuiltinEntry {
     public let name: String
@@ -11,17 +12,34 @@ public struct BuiltinEntry {
     public let doc: String
     public let example: String
     public let value: Value
+    /// Whether it makes layers that save and load through it (`Registry.layer`).
+    public internal(set) var makesLayers = false
 }
 
 public struct Registry {
     public private(set) var entries: [BuiltinEntry] = []
     var library = ""
+    /// What load may call: filled as layer builtins are added, read when a model is loaded.
+    let layerBuiltins = LayerBuiltins()
 
     /// Adds a function.
     mutating func fn(_ name: String, _ params: [Param] = [], rest: String? = nil,
                      doc: String, example: String, _ body: @escaping BuiltinBody) {
         let b = Builtin(name, params, rest: rest, body)
         entries.append(BuiltinEntry(name: name, library: library, signature: b.signature, doc: doc, example: example, value: .builtin(b)))
+    }
+
+    /// Adds a function that makes layers: each layer it returns keeps the call as data,
+    /// so that save writes it and load makes the layer again through this builtin.
+    mutating func layer(_ name: String, _ params: [Param] = [], rest: String? = nil,
+                        doc: String, example: String, _ body: @escaping BuiltinBody) {
+        fn(name, params, rest: rest, doc: doc, example: example) { a throws(MLPError) in
+            let v = try body(&a)
+            if case .object(let o as LayerValue) = v, let l = o.layer as? LayerBase { l.call = LayerCalls.record(a) }
+            return v
+        }
+        entries[entries.count - 1].makesLayers = true
+        if case .builtin(let b) = entries[entries.count - 1].value { layerBuiltins.byName[name] = b }
     }
 
     /// Adds a constant such as `pi`.

@@ -44,7 +44,7 @@ enum TensorLib {
         r.fn("size", [p("t")], doc: "The number of elements of a tensor.", example: "size(zeros(2, 3))   # 6") { a throws(MLPError) in
             .number(Double(try valueOf(a, 0).count))
         }
-        r.fn("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list. reshape(shape) alone is a layer reshaping each sample (the batch axis kept).",
+        r.layer("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list. reshape(shape) alone is a layer reshaping each sample (the batch axis kept).",
              example: "reshape(arange(6), 2, 3)") { a throws(MLPError) in
             if a.rest.isEmpty, case .list = a[0] {
                 let shape = try shapeOf(a, a[0], at: 0)
@@ -59,7 +59,7 @@ enum TensorLib {
             let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try intList(a, 1)
             return try permuting(a, axes, at: 1)
         }
-        r.fn("flatten", [opt("t")], doc: "The elements as a 1-D tensor, in row-major order; flatten() alone is a layer flattening each sample (the batch axis kept).",
+        r.layer("flatten", [opt("t")], doc: "The elements as a 1-D tensor, in row-major order; flatten() alone is a layer flattening each sample (the batch axis kept).",
              example: "flatten(eye(2))") { a throws(MLPError) in
             if a.isNil(0) { return .object(LayerValue(Flatten())) }
             return try reshaping(a, "flatten") { $0.flatten() }
@@ -82,16 +82,12 @@ enum TensorLib {
         r.fn("softmax", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "exp(t) normalised to sum 1 along axis (the last by default), computed stably.",
              example: "softmax(tensor([1, 2, 3]))") { a throws(MLPError) in
             let axis = try a.int(1)
-            if let v = tracked(a, 0) { return try track(a) { try v.softmax(axis: axis) } }
-            let t = try tensorOf(a, 0)
-            return try make(a) { try t.softmax(axis: axis) }
+            return try trackedOrPlain(a, { try $0.softmax(axis: axis) }) { .object(TensorValue(try $0.softmax(axis: axis))) }
         }
         r.fn("cumsum", [p("t"), Param("axis", DefaultValue.none, keywordOnly: true)], doc: "Running sums (of the flattened tensor, or along axis).",
              example: "cumsum(tensor([1, 2, 3]))") { a throws(MLPError) in
             let axis = a.isNil(1) ? nil : try a.int(1)
-            if let v = tracked(a, 0) { return try track(a) { try v.cumsum(axis: axis) } }
-            let t = try tensorOf(a, 0)
-            return try make(a) { try t.cumsum(axis: axis) }
+            return try trackedOrPlain(a, { try $0.cumsum(axis: axis) }) { .object(TensorValue(try $0.cumsum(axis: axis))) }
         }
         registerShapeOps(&r)
         registerLinalg(&r)
@@ -140,12 +136,7 @@ enum TensorLib {
              example: "where(tensor([-1, 2]) > 0, 1, -1)   # tensor([-1, 1])") { a throws(MLPError) in
             let c: Tensor
             if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try valueOf(a, 0) }
-            if tracked(a, 1) != nil || tracked(a, 2) != nil {
-                let x = try variable(a, 1), y = try variable(a, 2)
-                return try track(a) { try Variable.where(c, x, y) }
-            }
-            let x = try tensorOf(a, 1), y = try tensorOf(a, 2)
-            do { return scalarOrTensor(try Tensor.where(c, x, y)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            return try trackedOrPlain(a, 1, 2, { try Variable.where(c, $0, $1) }) { scalarOrTensor(try Tensor.where(c, $0, $1)) }
         }
         r.fn("clip", [p("t"), opt("lo"), opt("hi")], doc: "Values limited to [lo, hi]; either bound may be nil.",
              example: "clip(tensor([-2, 0.5, 3]), 0, 1)   # tensor([0, 0.5, 1])") { a throws(MLPError) in
@@ -153,9 +144,7 @@ enum TensorLib {
             if let lo, let hi, lo > hi {
                 throw a.error("lower bound \(formatNumber(lo)) is above upper bound \(formatNumber(hi)).", at: 1)
             }
-            if let v = tracked(a, 0) { return try track(a) { try v.clip(lo, hi) } }
-            let t = try tensorOf(a, 0)
-            do { return scalarOrTensor(try t.clip(lo, hi)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            return try trackedOrPlain(a, { try $0.clip(lo, hi) }) { scalarOrTensor(try $0.clip(lo, hi)) }
         }
         r.fn("onehot", [p("labels"), p("n")], doc: "One-hot rows: labels (integers in 0..<n) as a tensor of shape shape(labels) + [n].",
              example: "onehot(tensor([0, 2]), 3)") { a throws(MLPError) in
@@ -175,15 +164,10 @@ enum TensorLib {
 
     static func registerLinalg(_ r: inout Registry) {
         r.fn("inv", [p("a")], doc: "The inverse of a square matrix.", example: "inv(tensor([[2, 0], [0, 4]]))") { a throws(MLPError) in
-            if let v = tracked(a, 0) { return try track(a, at: 0) { try v.inv() } }
-            let m = try tensorOf(a, 0)
-            return try make(a, at: 0) { try m.inv(poll: a.interruptPoll) }
+            try trackedOrPlain(a, at: 0, { try $0.inv() }) { .object(TensorValue(try $0.inv(poll: a.interruptPoll))) }
         }
         r.fn("det", [p("a")], doc: "The determinant of a square matrix.", example: "det(tensor([[1, 2], [3, 4]]))   # -2") { a throws(MLPError) in
-            if let v = tracked(a, 0) { return try track(a, at: 0) { try v.det() } }
-            let m = try tensorOf(a, 0)
-            do { return .number(try m.det(poll: a.interruptPoll)) }
-            catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+            try trackedOrPlain(a, at: 0, { try $0.det() }) { .number(try $0.det(poll: a.interruptPoll)) }
         }
         r.fn("solve", [p("a"), p("b")], doc: "x with a @ x = b, for a square matrix a and a vector or matrix b.",
              example: "solve(tensor([[2, 0], [0, 4]]), tensor([2, 8]))   # tensor([1, 2])") { a throws(MLPError) in
@@ -191,12 +175,7 @@ enum TensorLib {
             if m.ndim != 2 || m.shape[0] != m.shape[1] {
                 throw a.error("expected a square matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0)
             }
-            if tracked(a, 0) != nil || tracked(a, 1) != nil {
-                let x = try variable(a, 0), y = try variable(a, 1)
-                return try track(a) { try Variable.solve(x, y) }
-            }
-            let b = try tensorOf(a, 1)
-            return try make(a) { try Tensor.solve(m, b, poll: a.interruptPoll) }
+            return try trackedOrPlain(a, 0, 1, Variable.solve) { .object(TensorValue(try Tensor.solve($0, $1, poll: a.interruptPoll))) }
         }
         r.fn("eigh", [p("a")], doc: "Eigenvalues (ascending) and eigenvectors (as columns) of a symmetric matrix: [values, vectors].",
              example: "vals, vecs = eigh(tensor([[2, 1], [1, 2]]))") { a throws(MLPError) in
@@ -315,23 +294,17 @@ enum TensorLib {
 
     /// A builtin that reshapes argument 0 (the gradient is reshaped back).
     static func reshaping(_ a: Args, _ name: String, at i: Int? = nil, _ f: (Tensor) throws -> Tensor) throws(MLPError) -> Value {
-        if let v = tracked(a, 0) { return try track(a, at: i) { try v.reshaped(name, try f(v.value)) } }
-        let t = try tensorOf(a, 0)
-        do { return .object(TensorValue(try f(t))) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+        try trackedOrPlain(a, at: i, { try $0.reshaped(name, try f($0.value)) }) { .object(TensorValue(try f($0))) }
     }
 
     /// A builtin whose result elements are copies of argument 0's (the gradient is routed back).
     static func rearranging(_ a: Args, _ name: String, at i: Int? = nil, _ f: @escaping (Tensor) throws -> Tensor) throws(MLPError) -> Value {
-        if let v = tracked(a, 0) { return try track(a, at: i) { try v.gather(name, f) } }
-        let t = try tensorOf(a, 0)
-        do { return .object(TensorValue(try f(t))) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+        try trackedOrPlain(a, at: i, { try $0.gather(name, f) }) { .object(TensorValue(try f($0))) }
     }
 
     /// permute/transpose of argument 0.
     static func permuting(_ a: Args, _ axes: [Int], at i: Int) throws(MLPError) -> Value {
-        if let v = tracked(a, 0) { return try track(a, at: i) { try v.permute(axes) } }
-        let t = try tensorOf(a, 0)
-        return try make(a, at: i) { try t.permute(axes) }
+        try trackedOrPlain(a, at: i, { try $0.permute(axes) }) { .object(TensorValue(try $0.permute(axes))) }
     }
 
     static func isTensor(_ v: Value) -> Bool {
@@ -427,12 +400,7 @@ enum TensorLib {
     static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String,
                         _ differentiable: (@Sendable (Variable, Variable) throws -> Variable)? = nil, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
-            if let differentiable, tracked(a, 0) != nil || tracked(a, 1) != nil {
-                let x = try variable(a, 0), y = try variable(a, 1)
-                return try track(a) { try differentiable(x, y) }
-            }
-            let x = try tensorOf(a, 0), y = try tensorOf(a, 1)
-            do { return scalarOrTensor(try f(x, y)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            try trackedOrPlain(a, 0, 1, differentiable) { scalarOrTensor(try f($0, $1)) }
         }
     }
 }

@@ -70,6 +70,8 @@ open class LayerBase {
     public var lastOutputShape: [Int]?
     /// The input shape of the first call without the batch axis (what save needs to rebuild the layer).
     public var inputShape: [Int]?
+    /// The builtin call that made the layer (set by the runtime; nil for layers written in mlp).
+    public var call: LayerCall?
     public init() {}
 
     /// Records the output for summaries and `activations`, and the input shape at

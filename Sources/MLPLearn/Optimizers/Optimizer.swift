@@ -50,8 +50,9 @@ public struct OptimizerKey: Hashable {
 /// A gradient-descent method. `update` changes one parameter tensor in place
 /// from its gradient, with the state kept under `key`; `step` updates a list,
 /// keyed by position (pass the same parameters in the same order each step,
-/// or call `reset()` first).
-public protocol Optimizer: AnyObject {
+/// or call `reset()` first). Every optimizer updates a model's parameters
+/// (`ParameterUpdate`, state keyed by the parameter object) by conforming.
+public protocol Optimizer: ParameterUpdate {
     var config: OptimizerConfig { get }
     /// Keras's `clipnorm`: each gradient tensor whose L2 norm exceeds it is
     /// scaled down to that norm before the update (nil: no clipping).
