@@ -10,7 +10,7 @@ public enum Autograd {
         let leaves = xs.map { Variable(leaf: $0, tape: tape) }
         let y = try f(leaves)
         guard y.value.count == 1 else {
-            throw AutogradError("grad: the function must return a scalar, got a tensor of shape \(Tensor.formatShape(y.value.shape)).")
+            throw AutogradError("grad", "the function must return a scalar, got a tensor of shape \(Tensor.formatShape(y.value.shape)).")
         }
         if y.tape === tape { try y.backward() } else { tape.finish() }
         return (y.value.scalars[0], try zip(leaves, xs).map { leaf, x in try leaf.grad ?? Tensor.zeros(x.shape) })

@@ -104,7 +104,7 @@ extension Variable {
         case .cosh: d = { g in try g * x.map(.sinh) }
         case .reciprocal: d = { g in try (g * out.map(.square)).map(.negate) }
         case .floor, .ceil, .round, .sign:
-            if requiresGrad { throw AutogradError("\(name) is not differentiable (its derivative is zero or undefined everywhere); apply it to detach(x) if no gradient should flow.") }
+            if requiresGrad { throw AutogradError(nil, "\(name) is not differentiable (its derivative is zero or undefined everywhere); apply it to detach(x) if no gradient should flow.") }
             return Variable(constant: out)
         }
         return try Variable.make(name, out, [self]) { g in [try d(g)] }

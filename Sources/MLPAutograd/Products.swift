@@ -42,7 +42,7 @@ extension Variable {
     /// NumPy's dot for vectors and matrices (a matrix product; the inner product of two vectors).
     public static func dot(_ a: Variable, _ b: Variable) throws -> Variable {
         guard a.value.ndim <= 2 && b.value.ndim <= 2 else {
-            throw AutogradError("dot: gradients are supported for vectors and matrices; use @ (matmul) for batched products.")
+            throw AutogradError("dot", "gradients are supported for vectors and matrices; use @ (matmul) for batched products.")
         }
         if a.value.ndim == 0 || b.value.ndim == 0 { return try a * b }
         return try matmul(a, b)

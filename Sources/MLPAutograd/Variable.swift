@@ -5,11 +5,7 @@
 import MLPTensor
 
 /// An error of the autograd layer: a misused tape, a `nan` gradient, an op without a gradient.
-public struct AutogradError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
+public typealias AutogradError = OperationError
 
 /// One differentiation: the variables made while it is open belong to it. After
 /// its backward pass it is finished, and its variables can no longer be combined
@@ -74,7 +70,7 @@ public final class Variable {
         for x in inputs {
             guard let t = x.tape else { continue }
             if t.isFinished {
-                throw AutogradError("\(op): an input belongs to a differentiation that has already finished (a tape is used once); compute it again inside the function being differentiated.")
+                throw AutogradError(op, "an input belongs to a differentiation that has already finished (a tape is used once); compute it again inside the function being differentiated.")
             }
             if tape == nil { tape = t } else if tape !== t {
                 // an enclosing differentiation's variable: treated as a constant here (no higher-order gradients)
@@ -94,17 +90,17 @@ public final class Variable {
     public func backward(seed: Tensor? = nil) throws {
         guard let tape else { return }
         if tape.isFinished {
-            throw AutogradError("backward: this result's tape was already used by a backward pass (a tape is used once); compute it again.")
+            throw AutogradError("backward", "this result's tape was already used by a backward pass (a tape is used once); compute it again.")
         }
         let start: Tensor
         if let seed {
             guard seed.shape == value.shape else {
-                throw AutogradError("backward: the seed has shape \(Tensor.formatShape(seed.shape)), the result \(Tensor.formatShape(value.shape)).")
+                throw AutogradError("backward", "the seed has shape \(Tensor.formatShape(seed.shape)), the result \(Tensor.formatShape(value.shape)).")
             }
             start = seed
         } else {
             guard value.count == 1 else {
-                throw AutogradError("backward: the result must be a scalar, got shape \(Tensor.formatShape(value.shape)).")
+                throw AutogradError("backward", "the result must be a scalar, got shape \(Tensor.formatShape(value.shape)).")
             }
             start = try Tensor.ones(value.shape)
         }
@@ -121,10 +117,10 @@ public final class Variable {
             for (x, gx) in zip(node.inputs, grads) {
                 guard let gx, x.tracked(on: tape) else { continue }
                 guard gx.shape == x.value.shape else {
-                    throw AutogradError("internal: \(node.op) gave a gradient of shape \(Tensor.formatShape(gx.shape)) for an input of shape \(Tensor.formatShape(x.value.shape)).")
+                    throw AutogradError("internal", "\(node.op) gave a gradient of shape \(Tensor.formatShape(gx.shape)) for an input of shape \(Tensor.formatShape(x.value.shape)).")
                 }
                 if tape.checkNaN, gx.hasNaN, !g.hasNaN {
-                    throw AutogradError("the gradient through \(node.op) is nan: its derivative does not exist where it was evaluated (for example log or sqrt at 0, or 0/0).")
+                    throw AutogradError(nil, "the gradient through \(node.op) is nan: its derivative does not exist where it was evaluated (for example log or sqrt at 0, or 0/0).")
                 }
                 if let old = x.grad { x.grad = try old + gx } else { x.grad = gx }
             }

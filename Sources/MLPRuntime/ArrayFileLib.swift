@@ -58,7 +58,7 @@ enum ArrayFileLib {
                 entries.append((name, t))
             }
             let bytes: [UInt8]
-            do { bytes = try ArrayFiles.npzEncode(entries, compressed: compressed) } catch { throw a.error(tensorMessage(error), at: 1) }
+            do { bytes = try ArrayFiles.npzEncode(entries, compressed: compressed) } catch { throw a.nativeError(error, at: 1) }
             try write(a, path, bytes)
             return .nil
         }
@@ -73,7 +73,7 @@ enum ArrayFileLib {
              example: "save_csv(\"/tmp/data.csv\", tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
             let path = try a.string(0), t = try TensorLib.tensorOf(a, 1), delim = try a.string(2)
             let bytes: [UInt8]
-            do { bytes = try ArrayFiles.csvEncode(t, delimiter: delim) } catch { throw a.error(tensorMessage(error), at: 1) }
+            do { bytes = try ArrayFiles.csvEncode(t, delimiter: delim) } catch { throw a.nativeError(error, at: 1) }
             try write(a, path, bytes)
             return .nil
         }
@@ -140,7 +140,7 @@ enum ArrayFileLib {
             try a.interp.pollInterrupt(a.callLoc)   // stopped by Ctrl-C rather than unreadable
             throw a.error("cannot read \(path): \(String(cString: strerror(errno))).", at: 0)
         }
-        do { return try body(bytes) } catch let e as MLPError { throw e } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
+        do { return try body(bytes) } catch let e as MLPError { throw e } catch { throw a.error("\(path): \(message(of: error))", at: 0) }
     }
 
     static func write(_ a: Args, _ path: String, _ bytes: [UInt8]) throws(MLPError) {

@@ -28,8 +28,8 @@ enum AutogradLib {
                 numeric = try Autograd.numericalGrad(inputs.tensors, h: h) { ts throws -> Double in
                     try scalar(a, try a.call(f, inputs.arguments(ts.map { .object(TensorValue($0)) }, a.interp)))
                 }
-            } catch let e as MLPError { throw e } catch { throw a.error(tensorMessage(error)) }
-            do { return .number(try Autograd.relativeError(inputs.tensors(of: grads), numeric)) } catch { throw a.error(tensorMessage(error)) }
+            } catch { throw a.nativeError(error) }
+            do { return .number(try Autograd.relativeError(inputs.tensors(of: grads), numeric)) } catch { throw a.nativeError(error) }
         }
         r.fn("detach", [p("x")], doc: "x's value without a gradient: inside a function being differentiated, what depends on detach(x) is treated as a constant.",
              example: "grad(x -> sum(x * detach(x)), tensor([3]))   # tensor([3])") { a throws(MLPError) in
@@ -50,12 +50,12 @@ enum AutogradLib {
             guard node.tape === tape else {
                 throw a.error("f returned a tensor tracked by another differentiation (a tensor kept from an earlier grad?).")
             }
-            do { try node.backward() } catch { throw a.error(tensorMessage(error)) }
+            do { try node.backward() } catch { throw a.nativeError(error) }
         }
         var grads: [Value] = []
         for (leaf, t) in zip(leaves, inputs.tensors) {
             let g: Tensor
-            do { g = try leaf.grad ?? Tensor.zeros(t.shape) } catch { throw a.error(tensorMessage(error)) }
+            do { g = try leaf.grad ?? Tensor.zeros(t.shape) } catch { throw a.nativeError(error) }
             grads.append(.object(TensorValue(g)))
         }
         return (value, inputs.pack(grads))

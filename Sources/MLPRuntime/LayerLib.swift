@@ -194,18 +194,8 @@ enum LayerLib {
         }
     }
 
-    /// Runs learning-library code for builtin `a`: mlp errors pass through, others get the builtin's name.
-    static func learn(_ a: Args, _ body: () throws -> Value) throws(MLPError) -> Value {
-        do { return try body() } catch { throw learnError(a, error) }
-    }
-
-    /// The mlp error for what learning-library code threw: mlp errors as they are, Ctrl-C
-    /// inside a loss or batch function as an interrupt, others with the builtin's name.
-    static func learnError(_ a: Args, _ error: any Error) -> MLPError {
-        if let e = error as? MLPError { return e }
-        if error is TrainingInterrupted { return MLPError(.interrupt, "stopped by Ctrl-C.", at: a.callLoc) }
-        return a.error(TensorLib.unprefixed(learnMessage(error)))
-    }
+    /// Runs learning-library code for builtin `a` (its errors in the builtin's words).
+    static func learn(_ a: Args, _ body: () throws -> Value) throws(MLPError) -> Value { try a.native(body) }
 
     /// Keras's summary: one row per layer, then the weight counts.
     static func summaryTable(_ net: Layer) -> String {

@@ -112,13 +112,8 @@ final class LayerValue: MLPObject {
 
     /// Runs layer code, keeping mlp errors (from functions inside layers) as they are.
     static func run(_ body: () throws -> Value) throws(MLPError) -> Value {
-        do { return try body() } catch let e as MLPError { throw e } catch { throw MLPError.runtime(learnMessage(error)) }
+        do { return try body() } catch let e as MLPError { throw e } catch { throw MLPError.runtime(message(of: error)) }
     }
-}
-
-/// The message of an error from the learning or tensor libraries.
-func learnMessage(_ error: any Error) -> String {
-    (error as? LearnError)?.message ?? tensorMessage(error)
 }
 
 /// A function of one tensor in a `>>` chain: no weights, differentiable through
@@ -161,11 +156,11 @@ final class ScriptLayer: LayerBase, Layer {
             dict = try interp.call(makeParams, [.list(inputShape.dropFirst().map { .number(Double($0)) })], at: interp.nativeLoc)
         }
         guard case .dict(let d) = dict else {
-            throw LearnError("layer: the weights must be a dict of tensors (or a function of the input shape giving one), got \(describeForError(dict)).")
+            throw LearnError("layer", "the weights must be a dict of tensors (or a function of the input shape giving one), got \(describeForError(dict)).")
         }
         var ps: [Parameter] = []
         for (k, v) in zip(d.keys, d.values) {
-            guard case .string(let name) = k.value else { throw LearnError("layer: weight names must be strings.") }
+            guard case .string(let name) = k.value else { throw LearnError("layer", "weight names must be strings.") }
             ps.append(Parameter(name.s, try TensorValue.fromNested(v)))
         }
         parameters = ps
@@ -184,7 +179,7 @@ final class ScriptLayer: LayerBase, Layer {
         switch v {
         case .object(let o as TensorValue): return o.variable
         case .number(let d): return Variable(constant: Tensor(scalar: d))
-        default: throw LearnError("\(name): a layer function must return a tensor, got \(describeForError(v)).")
+        default: throw LearnError(name, "a layer function must return a tensor, got \(describeForError(v)).")
         }
     }
 }

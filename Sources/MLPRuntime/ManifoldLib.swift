@@ -12,7 +12,7 @@ enum ManifoldLib {
             let r: PCAResult
             do { r = try pca(x, k: k, poll: a.interruptPoll) }
             catch let e as MLPError { throw e }
-            catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+            catch { throw a.nativeError(error) }
             guard try a.bool(2) else { return .object(TensorValue(r.projected)) }
             let d = DictObj()
             d["projected"] = .object(TensorValue(r.projected))
@@ -36,7 +36,7 @@ enum ManifoldLib {
             let r: TSNEResult, g = try a.generator(6)
             do { r = try tsne(x, dim: dim, perplexity: perp, iterations: iters, learningRate: lr, generator: &g.state, check: a.interruptPoll) }
             catch let e as MLPError { throw e }
-            catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+            catch { throw a.nativeError(error) }
             guard try a.bool(5) else { return .object(TensorValue(r.embedding)) }
             let d = DictObj()
             d["embedding"] = .object(TensorValue(r.embedding))

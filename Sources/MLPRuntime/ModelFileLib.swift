@@ -43,7 +43,7 @@ enum ModelFileLib {
                 for p in l.parameters { entries.append(("\(i).\(l.kind).\(p.name)", p.value)) }
             }
             let bytes: [UInt8]
-            do { bytes = try ArrayFiles.npzEncode(entries) } catch { throw a.error(tensorMessage(error), at: 1) }
+            do { bytes = try ArrayFiles.npzEncode(entries) } catch { throw a.nativeError(error, at: 1) }
             if let why = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(why).", at: 1) }
             return .nil
         }
@@ -55,11 +55,11 @@ enum ModelFileLib {
             if bytes.starts(with: [0x50, 0x4b]) {
                 let entries: [(String, Tensor)]
                 do { entries = try ArrayFiles.npzDecode(bytes, poll: a.interruptPoll) }
-                catch let e as MLPError { throw e } catch { throw a.error("\(path): \(tensorMessage(error))", at: 0) }
+                catch let e as MLPError { throw e } catch { throw a.error("\(path): \(message(of: error))", at: 0) }
                 return .object(LayerValue(try rebuild(a, entries, path, builtins)))
             }
             do { return .object(WordVectorsValue(try WordVectors.parseWord2VecText(bytes))) }
-            catch { throw a.error("\(path) is neither a model (.npz from save) nor word vectors in the word2vec text format: \(learnMessage(error))", at: 0) }
+            catch { throw a.error("\(path) is neither a model (.npz from save) nor word vectors in the word2vec text format: \(message(of: error))", at: 0) }
         }
     }
 
@@ -89,8 +89,8 @@ enum ModelFileLib {
         Tensor.maxCount = Swift.min(savedMax, limit)
         func rebuilt<T>(_ body: () throws -> T) throws(MLPError) -> T {
             do { return try body() } catch {
-                var why = learnMessage(error)
-                if why.hasSuffix(" is too large."), limit < savedMax {   // say which limit
+                var why = message(of: error)
+                if case .tooLarge = (error as? OperationError)?.kind, limit < savedMax {   // say which limit
                     why = why.dropLast() + " (loading a model makes no tensor over \(limit) elements: 4194304, or the file's largest array if larger)."
                 }
                 throw a.error("\(path): cannot rebuild \(controlEscaped(text)): \(why)", at: 0)

@@ -26,7 +26,7 @@ final class OptimizerValue: MLPObject {
                     guard gt.shape == t.shape else {
                         throw a.error("the gradient has shape \(Tensor.formatShape(gt.shape)), the parameter \(Tensor.formatShape(t.shape)).", at: 1)
                     }
-                    do { try opt.update(&t, gt, key: .index(k)) } catch { throw a.error(learnMessage(error)) }
+                    do { try opt.update(&t, gt, key: .index(k)) } catch { throw a.nativeError(error) }
                     return wasNumber ? .number(t.scalars[0]) : .object(TensorValue(t))
                 }
                 if case .list(let ws) = a[0] {

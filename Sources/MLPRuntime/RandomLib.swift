@@ -93,7 +93,7 @@ enum RandomLib {
     /// A seed: a non-negative integer.
     static func seedArg(_ a: Args, _ i: Int) throws(MLPError) -> UInt64 {
         let n = try a.int(i)
-        guard n >= 0 else { throw a.error("seed must be a non-negative integer, got \(n).", at: i) }
+        guard n >= 0 else { throw a.error("the seed must be a non-negative integer, got \(n).", at: i) }
         return UInt64(n)
     }
 }

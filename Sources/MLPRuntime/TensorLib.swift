@@ -155,7 +155,7 @@ enum TensorLib {
         r.fn("argsort", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "Indices that sort t along axis (the last by default); stable, nan last.",
              example: "argsort(tensor([3, 1, 2]))   # tensor([1, 2, 0])") { a throws(MLPError) in
             let t = try valueOf(a, 0), axis = try a.int(1)
-            do { return scalarOrTensor(try t.argsort(axis: axis)) } catch { throw a.error(unprefixed(tensorMessage(error)), at: 1) }
+            do { return scalarOrTensor(try t.argsort(axis: axis)) } catch { throw a.nativeError(error, at: 1) }
         }
         product(&r, "kron", "Kronecker product.", "kron(eye(2), ones(2, 2))") { x, y throws in try Tensor.kron(x, y) }
     }
@@ -183,7 +183,7 @@ enum TensorLib {
             do {
                 let (w, v) = try m.eigh(poll: a.interruptPoll)
                 return .list([.object(TensorValue(w)), .object(TensorValue(v))])
-            } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+            } catch { throw a.nativeError(error, at: 0) }
         }
         r.fn("svd", [p("a"), Param("full_matrices", .bool(true), keywordOnly: true)],
              doc: "Singular value decomposition a = U @ diag(S) @ Vt, as [U, S, Vt] (S descending); full_matrices=false gives the reduced form.",
@@ -192,7 +192,7 @@ enum TensorLib {
             do {
                 let (u, s, vt) = try m.svd(fullMatrices: full, poll: a.interruptPoll)
                 return .list([.object(TensorValue(u)), .object(TensorValue(s)), .object(TensorValue(vt))])
-            } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: 0) }
+            } catch { throw a.nativeError(error, at: 0) }
         }
         r.fn("cholesky", [p("a")], doc: "The lower-triangular L with a = L @ L.T, for a symmetric positive definite matrix.",
              example: "cholesky(tensor([[4, 2], [2, 3]]))") { a throws(MLPError) in
@@ -205,7 +205,7 @@ enum TensorLib {
             let m = try tensorOf(a, 0), b = try tensorOf(a, 1), rc = a.isNil(2) ? nil : try a.number(2)
             if m.ndim != 2 { throw a.error("expected a matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0) }
             do { return .object(TensorValue(try Tensor.lstsq(m, b, rcond: rc, poll: a.interruptPoll).x)) }
-            catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            catch { throw a.nativeError(error) }
         }
     }
 
@@ -221,7 +221,7 @@ enum TensorLib {
                 case .list: count = try t.split(indices: try intList(a, 1), axis: axis).count
                 default: throw a.typeError(1, "a number of parts or a list of positions")
                 }
-            } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            } catch { throw a.nativeError(error) }
             let spec = a[1]
             var parts: [Value] = []
             for k in 0..<count {
@@ -242,7 +242,7 @@ enum TensorLib {
             case .list: parts = try t.split(indices: try intList(a, 1), axis: axis)
             default: throw a.typeError(1, "a number of parts or a list of positions")
             }
-        } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        } catch { throw a.nativeError(error) }
         return .list(parts.map { .object(TensorValue($0)) })
     }
 
@@ -289,7 +289,7 @@ enum TensorLib {
 
     /// Runs a differentiable operation for builtin `a`, reporting its error under the builtin's name.
     static func track(_ a: Args, at i: Int? = nil, _ body: () throws -> Variable) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+        do { return .object(TensorValue(try body())) } catch { throw a.nativeError(error, at: i) }
     }
 
     /// A builtin that reshapes argument 0 (the gradient is reshaped back).
@@ -336,20 +336,12 @@ enum TensorLib {
 
     /// Runs a tensor operation for builtin `a`, reporting its error under the builtin's name.
     static func make(_ a: Args, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        do { return .object(TensorValue(try body())) } catch { throw a.nativeError(error) }
     }
 
     /// As `make`, with the error located at argument `i` (the one at fault: an axis, a non-square matrix).
     static func make(_ a: Args, at i: Int, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
-    }
-
-    /// The tensor library names its own operation (`full: ...`, `conv2d: ...`); the builtin's name replaces it.
-    static func unprefixed(_ message: String) -> String {
-        guard let colon = message.firstIndex(of: ":"), let first = message.first, first.isLetter || first == "_",
-              message[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-              message[message.index(after: colon)...].hasPrefix(" ") else { return message }
-        return String(message[message.index(colon, offsetBy: 2)...])
+        do { return .object(TensorValue(try body())) } catch { throw a.nativeError(error, at: i) }
     }
 
     /// A 0-d result is a number.
@@ -362,10 +354,10 @@ enum TensorLib {
             do {
                 let out = try v.reduce(op, axis: axis, keepdims: keep)
                 return out.requiresGrad ? .object(TensorValue(out)) : scalarOrTensor(out.value)
-            } catch { throw a.error(unprefixed(tensorMessage(error))) }
+            } catch { throw a.nativeError(error) }
         }
         let t = try tensorOf(a, 0)
-        do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.nativeError(error) }
     }
 
     static func creator(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Int]) throws -> Tensor) {

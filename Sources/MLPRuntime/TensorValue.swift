@@ -75,7 +75,7 @@ final class TensorValue: MLPObject {
             let poll = { if Interrupt.flag.load(ordering: .relaxed) { throw MLPError(.interrupt, "stopped by Ctrl-C.") } }
             do { return .object(TensorValue(reversed ? try Tensor.matmul(u.t, t, poll: poll) : try Tensor.matmul(t, u.t, poll: poll))) }
             catch let e as MLPError { Interrupt.flag.store(false, ordering: .relaxed); throw e }
-            catch { throw MLPError.runtime(tensorMessage(error)) }
+            catch { throw MLPError.runtime(message(of: error)) }
         }
         guard let top = TensorValue.tensorOp(op) else { return nil }
         let r: Tensor
@@ -86,7 +86,7 @@ final class TensorValue: MLPObject {
             } else if case .number(let x) = other {
                 r = try Tensor.binaryScalar(top, t, x, reversed: reversed)
             } else { return nil }
-        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        } catch { throw MLPError.runtime(message(of: error)) }
         return TensorValue.result(r, comparison: top.isComparison)
     }
 
@@ -100,7 +100,7 @@ final class TensorValue: MLPObject {
             case .object(let u as TensorValue) where u.node == nil: try t.apply(top, u.t, reversed: reversed)
             default: return false
             }
-        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        } catch { throw MLPError.runtime(message(of: error)) }
         return true
     }
 
@@ -124,7 +124,7 @@ final class TensorValue: MLPObject {
         do {
             if case .number(let x) = other { v = try Variable.binary(top, me, x, reversed: reversed) }
             else { let u = otherTensor!.variable; v = reversed ? try Variable.binary(top, u, me) : try Variable.binary(top, me, u) }
-        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        } catch { throw MLPError.runtime(message(of: error)) }
         if top.isComparison { return TensorValue.result(v.value, comparison: true) }
         return .object(TensorValue(v))
     }
@@ -148,7 +148,7 @@ final class TensorValue: MLPObject {
         let idx = try TensorValue.tensorIndex(items)
         if let node { return try track { try node.get(idx) } }
         let r: Tensor
-        do { r = try t.get(idx) } catch { throw MLPError.runtime(tensorMessage(error)) }
+        do { r = try t.get(idx) } catch { throw MLPError.runtime(message(of: error)) }
         return r.isScalar ? .number(r.scalars[0]) : .object(TensorValue(r))
     }
 
@@ -168,7 +168,7 @@ final class TensorValue: MLPObject {
             case .list: try copy.set(idx, try TensorValue.fromNested(value))
             default: throw MLPError.runtime("a tensor element must be a number or tensor, got \(describeForError(value)).")
             }
-        } catch let e as MLPError { throw e } catch { throw MLPError.runtime(tensorMessage(error)) }
+        } catch let e as MLPError { throw e } catch { throw MLPError.runtime(message(of: error)) }
         return .object(TensorValue(copy))
     }
 
@@ -181,7 +181,7 @@ final class TensorValue: MLPObject {
             case .object(let o as TensorValue) where o.node == nil: try t.set(idx, o.t)
             default: return false
             }
-        } catch { throw MLPError.runtime(tensorMessage(error)) }
+        } catch { throw MLPError.runtime(message(of: error)) }
         return true
     }
 
@@ -194,24 +194,24 @@ final class TensorValue: MLPObject {
             do {
                 let r = try t.row(i)
                 out.append(r.isScalar ? .number(r.scalars[0]) : .object(TensorValue(r)))
-            } catch { throw MLPError.runtime(tensorMessage(error)) }
+            } catch { throw MLPError.runtime(message(of: error)) }
         }
         return out
     }
 
     /// Runs a differentiable operation, turning its error into an mlp runtime error.
     func track(_ body: () throws -> Variable) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw MLPError.runtime(tensorMessage(error)) }
+        do { return .object(TensorValue(try body())) } catch { throw MLPError.runtime(message(of: error)) }
     }
 
     /// A 1-D tensor of `values`, or a runtime error when memory runs out.
     static func vector(_ values: [Double]) throws(MLPError) -> Tensor {
-        do { return try Tensor(values) } catch { throw MLPError.runtime(tensorMessage(error)) }
+        do { return try Tensor(values) } catch { throw MLPError.runtime(message(of: error)) }
     }
 
     /// Runs a tensor operation, turning its error into an mlp runtime error.
     func wrap(mask: Bool = false, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body(), mask: mask)) } catch { throw MLPError.runtime(tensorMessage(error)) }
+        do { return .object(TensorValue(try body(), mask: mask)) } catch { throw MLPError.runtime(message(of: error)) }
     }
 
     static func tensorIndex(_ items: [IndexValue]) throws(MLPError) -> [TensorIndex] {
@@ -268,13 +268,8 @@ final class TensorValue: MLPObject {
             for x in l.items { try walk(x, depth + 1) }
         }
         try walk(v, 0)
-        do { return try Tensor(flat, shape: shape) } catch { throw MLPError.runtime(tensorMessage(error)) }
+        do { return try Tensor(flat, shape: shape) } catch { throw MLPError.runtime(message(of: error)) }
     }
-}
-
-/// The message of an error from the tensor library.
-func tensorMessage(_ error: any Error) -> String {
-    (error as? TensorError)?.message ?? (error as? AutogradError)?.message ?? "\(error)"
 }
 
 extension Tensor.BinaryOp {

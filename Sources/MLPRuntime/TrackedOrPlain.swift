@@ -12,7 +12,7 @@ extension TensorLib {
                                tensor: (Tensor) throws -> Value) throws(MLPError) -> Value {
         if let v = tracked(a, 0) { return try track(a, at: i) { try node(v) } }
         let t = try tensorOf(a, 0)
-        do { return try tensor(t) } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error)), at: i) }
+        do { return try tensor(t) } catch { throw a.nativeError(error, at: i) }
     }
 
     /// As above for arguments `i` and `j`: tracked when either is (the other a constant);
@@ -24,6 +24,6 @@ extension TensorLib {
             return try track(a) { try node(x, y) }
         }
         let x = try tensorOf(a, i), y = try tensorOf(a, j)
-        do { return try tensors(x, y) } catch let e as MLPError { throw e } catch { throw a.error(unprefixed(tensorMessage(error))) }
+        do { return try tensors(x, y) } catch { throw a.nativeError(error) }
     }
 }

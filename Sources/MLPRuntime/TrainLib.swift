@@ -52,7 +52,7 @@ enum TrainLib {
                     try interp.pollInterrupt(loc)
                     return false
                 })
-            } catch { bar.finish(nil); throw LayerLib.learnError(a, error) }
+            } catch { bar.finish(nil); throw a.nativeError(error) }
             bar.finish(h)
             if let why = h.stopped { a.context.warn("train: \(why)\(why.hasPrefix("interrupted") ? "; the weights trained so far are kept" : "; the weights from before that step are kept").") }
             return .object(HistoryValue(h))

@@ -64,7 +64,7 @@ enum WordVectorLib {
             let poll = a.interruptPoll
             do {
                 return .object(WordVectorsValue(try Word2Vec.train(sentences: sentences, options: o) { _ in try poll() }))
-            } catch let e as MLPError { throw e } catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+            } catch { throw a.nativeError(error) }
         }
         r.fn("similar", [p("wv"), p("word"), Param("n", .number(10), keywordOnly: true)],
              doc: "The n words closest to word by cosine similarity, as [word, similarity] pairs, most similar first.",
@@ -94,6 +94,6 @@ enum WordVectorLib {
 
     static func pairs(_ a: Args, _ body: () throws -> [(word: String, similarity: Double)]) throws(MLPError) -> Value {
         do { return .list(try body().map { .list([.str($0.word), .number($0.similarity)]) }) }
-        catch { throw a.error(TensorLib.unprefixed(learnMessage(error))) }
+        catch { throw a.nativeError(error) }
     }
 }

@@ -51,10 +51,10 @@ public enum ArrayFiles {
 
     /// Compresses to raw deflate data (zip method 8).
     public static func deflateRaw(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
-        guard input.count < Int(UInt32.max) else { throw TensorError("data over 4 GB cannot be compressed here.") }
+        guard input.count < Int(UInt32.max) else { throw TensorError(nil, "data over 4 GB cannot be compressed here.") }
         var strm = z_stream()
         guard deflateInit2_(&strm, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw TensorError("zlib could not start deflating.")
+            throw TensorError(nil, "zlib could not start deflating.")
         }
         defer { deflateEnd(&strm) }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&strm, UInt(input.count))) + 64)
@@ -69,7 +69,7 @@ public enum ArrayFiles {
                 return CMLPZlib.deflate(&strm, Z_FINISH)
             }
         }
-        guard rc == Z_STREAM_END else { throw TensorError("zlib could not compress (error \(rc)).") }
+        guard rc == Z_STREAM_END else { throw TensorError(nil, "zlib could not compress (error \(rc)).") }
         out.removeLast(Int(strm.avail_out))
         return out
     }
@@ -115,9 +115,9 @@ public enum ArrayFiles {
     /// Message for data shorter (or longer) than the header promises.
     static func sizeMismatch(_ what: String, expected: Int, actual: Int) -> TensorError {
         if actual < expected {
-            return TensorError("truncated \(what): expected \(expected) bytes of data, found \(actual).")
+            return TensorError(nil, "truncated \(what): expected \(expected) bytes of data, found \(actual).")
         }
-        return TensorError("\(what) has \(actual - expected) bytes after the data (expected \(expected) bytes of data, found \(actual)).")
+        return TensorError(nil, "\(what) has \(actual - expected) bytes after the data (expected \(expected) bytes of data, found \(actual)).")
     }
 
     /// The element count of a header's shape and the size of its data in bytes; nil

@@ -9,11 +9,11 @@ extension ArrayFiles {
     public static func csvDecode(_ bytes: [UInt8], delimiter: String = ",", skipHeader: Int = 0,
                                  check: () throws -> Void = {}) throws -> Tensor {
         guard delimiter.count == 1, let delim = delimiter.first, delim != "\n", delim != "\"" else {
-            throw TensorError("the delimiter must be one character (not a quote or line end), got \"\(delimiter)\".")
+            throw TensorError(nil, "the delimiter must be one character (not a quote or line end), got \"\(delimiter)\".")
         }
-        guard skipHeader >= 0 else { throw TensorError("skip_header must be 0 or more, got \(skipHeader).") }
+        guard skipHeader >= 0 else { throw TensorError(nil, "skip_header must be 0 or more, got \(skipHeader).") }
         if let z = bytes.firstIndex(of: 0) {
-            throw TensorError("not a text file (a zero byte at offset \(z)).")
+            throw TensorError(nil, "not a text file (a zero byte at offset \(z)).")
         }
         var values: [Double] = []
         var columns = -1, rows = 0, firstLine = 0
@@ -36,7 +36,7 @@ extension ArrayFiles {
                 : line.split(separator: delim, omittingEmptySubsequences: false)
             if columns < 0 { columns = fields.count; firstLine = lineNo }
             guard fields.count == columns else {
-                throw TensorError("line \(lineNo) has \(fields.count) columns, line \(firstLine) has \(columns).")
+                throw TensorError(nil, "line \(lineNo) has \(fields.count) columns, line \(firstLine) has \(columns).")
             }
             for (c, f) in fields.enumerated() {
                 var s = f.arrayFileTrimmed()
@@ -46,13 +46,13 @@ extension ArrayFiles {
                     msg += s.isEmpty ? "an empty field as a number." : "\"\(s.count > 30 ? String(s.prefix(30)) + "..." : s)\" as a number."
                     if delim != "," && s.contains(",") { msg += " (Decimal commas are not read; use a point.)" }
                     else if lineNo == 1 && skipHeader == 0 { msg += " (A header line? Use skip_header=1.)" }
-                    throw TensorError(msg)
+                    throw TensorError(nil, msg)
                 }
                 values.append(x)
             }
             rows += 1
         }
-        guard rows > 0 else { throw TensorError("no numbers found (the file has \(lineNo) lines, none with data).") }
+        guard rows > 0 else { throw TensorError(nil, "no numbers found (the file has \(lineNo) lines, none with data).") }
         if columns == 1 { return try Tensor(values) }
         return try Tensor(values, shape: [rows, columns])
     }
@@ -61,10 +61,10 @@ extension ArrayFiles {
     /// shortest round-trip form (nan, inf, -inf as such).
     public static func csvEncode(_ t: Tensor, delimiter: String = ",") throws -> [UInt8] {
         guard delimiter.count == 1, delimiter != "\n", delimiter != "\"" else {
-            throw TensorError("the delimiter must be one character (not a quote or line end), got \"\(delimiter)\".")
+            throw TensorError(nil, "the delimiter must be one character (not a quote or line end), got \"\(delimiter)\".")
         }
         guard t.ndim == 1 || t.ndim == 2 else {
-            throw TensorError("CSV holds 1-D or 2-D tensors, got shape \(shapeString(t.shape)) (reshape it first).")
+            throw TensorError(nil, "CSV holds 1-D or 2-D tensors, got shape \(shapeString(t.shape)) (reshape it first).")
         }
         let rows = t.shape[0], cols = t.ndim == 2 ? t.shape[1] : 1
         let p = t.storage.pointer

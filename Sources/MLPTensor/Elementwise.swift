@@ -48,7 +48,7 @@ func broadcastDifferentShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
         let da = i < n - a.count ? 1 : a[i - (n - a.count)]
         let db = i < n - b.count ? 1 : b[i - (n - b.count)]
         if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else {
-            throw TensorError("shapes \(shapeString(a)) and \(shapeString(b)) cannot be broadcast.")
+            throw TensorError(nil, "shapes \(shapeString(a)) and \(shapeString(b)) cannot be broadcast.", kind: .shapes([a, b]))
         }
     }
     try Tensor.checkShape(out, "broadcast")
@@ -74,7 +74,7 @@ extension Tensor {
     public func broadcast(to target: [Int]) throws -> Tensor {
         let s = try broadcastShapes(shape, target)
         guard s == target else {
-            throw TensorError("shapes \(shapeString(shape)) and \(shapeString(target)) cannot be broadcast.")
+            throw TensorError(nil, "shapes \(shapeString(shape)) and \(shapeString(target)) cannot be broadcast.")
         }
         if shape == target { return self }
         let out = try Tensor(uninitializedShape: target, "broadcast")

@@ -4,13 +4,13 @@ extension Tensor {
     public func sum(to target: [Int]) throws -> Tensor {
         if shape == target { return self }
         guard target.count <= ndim else {
-            throw TensorError("sum_to: shape \(shapeString(shape)) cannot be reduced to \(shapeString(target)).")
+            throw TensorError("sum_to", "shape \(shapeString(shape)) cannot be reduced to \(shapeString(target)).")
         }
         var t = self
         for _ in 0..<(ndim - target.count) { t = try t.sum(axis: 0) }
         for (i, d) in target.enumerated() where t.shape[i] != d {
             guard d == 1 else {
-                throw TensorError("sum_to: shape \(shapeString(shape)) cannot be reduced to \(shapeString(target)).")
+                throw TensorError("sum_to", "shape \(shapeString(shape)) cannot be reduced to \(shapeString(target)).")
             }
             t = try t.sum(axis: i, keepdims: true)
         }
@@ -28,7 +28,7 @@ extension Tensor {
             out.setShape([n, n])
             return out
         }
-        guard ndim == 2 else { throw TensorError("diag: expected a vector or a matrix, got shape \(shapeString(shape)).") }
+        guard ndim == 2 else { throw TensorError("diag", "expected a vector or a matrix, got shape \(shapeString(shape)).") }
         let k = Swift.min(shape[0], shape[1]), m = shape[1]
         let out = try Tensor(uninitializedShape: [k], "diag")
         for i in 0..<k { out.storage.pointer[i] = storage.pointer[i &* m &+ i] }
@@ -37,7 +37,7 @@ extension Tensor {
 
     /// Sum of the main diagonal of a matrix.
     public func trace() throws -> Double {
-        guard ndim == 2 else { throw TensorError("trace: expected a matrix, got shape \(shapeString(shape)).") }
+        guard ndim == 2 else { throw TensorError("trace", "expected a matrix, got shape \(shapeString(shape)).") }
         return try diag().sumAll()
     }
 

@@ -16,10 +16,10 @@ extension ArrayFiles {
         let (start, n, kind, size, shape) = try idxHeader(head)
         let total = start + n * size
         guard total <= maxInflated(input.count) else {
-            throw TensorError("bad IDX header: shape \(shapeString(shape)) needs \(total) bytes, more than \(input.count) gzipped bytes can hold.")
+            throw TensorError(nil, "bad IDX header: shape \(shapeString(shape)) needs \(total) bytes, more than \(input.count) gzipped bytes can hold.")
         }
         let (b, complete) = try inflate(input, windowBits: 16 + 15, limit: total, reserve: total, what: "gzip data", poll: poll)
-        guard complete else { throw TensorError("IDX file has bytes after the data (its header declares \(n * size) bytes of data).") }
+        guard complete else { throw TensorError(nil, "IDX file has bytes after the data (its header declares \(n * size) bytes of data).") }
         guard b.count == total else { throw sizeMismatch("IDX file", expected: n * size, actual: b.count - start) }
         return try decode(b, start: start, count: n, kind: kind, size: size, littleEndian: false, shape: shape)
     }
@@ -27,7 +27,7 @@ extension ArrayFiles {
     /// The header at the start of `b`: (data offset, element count, kind, item size, shape).
     static func idxHeader(_ b: [UInt8]) throws -> (Int, Int, Kind, Int, [Int]) {
         guard b.count >= 4, b[0] == 0, b[1] == 0 else {
-            throw TensorError("not an IDX file (it does not start with the magic bytes 00 00).")
+            throw TensorError(nil, "not an IDX file (it does not start with the magic bytes 00 00).")
         }
         let kind: Kind, size: Int
         switch b[2] {
@@ -37,15 +37,15 @@ extension ArrayFiles {
         case 0x0C: kind = .int; size = 4
         case 0x0D: kind = .float; size = 4
         case 0x0E: kind = .float; size = 8
-        default: throw TensorError("not an IDX file (unknown data type 0x\(String(b[2], radix: 16)) in the magic number).")
+        default: throw TensorError(nil, "not an IDX file (unknown data type 0x\(String(b[2], radix: 16)) in the magic number).")
         }
         let ndim = Int(b[3])
         guard b.count >= 4 + 4 * ndim else {
-            throw TensorError("truncated IDX file: the header needs \(4 + 4 * ndim) bytes, found \(b.count).")
+            throw TensorError(nil, "truncated IDX file: the header needs \(4 + 4 * ndim) bytes, found \(b.count).")
         }
         let shape = (0..<ndim).map { be(b, 4 + 4 * $0, 4) }
         guard let (n, _) = sizes(shape, size) else {
-            throw TensorError("bad IDX header: shape \(shapeString(shape)) is too large.")
+            throw TensorError(nil, "bad IDX header: shape \(shapeString(shape)) is too large.")
         }
         return (4 + 4 * ndim, n, kind, size, shape)
     }
@@ -55,7 +55,7 @@ extension ArrayFiles {
     public static func digitsDecode(_ gz: [UInt8], poll: (() throws -> Void)? = nil) throws -> (images: Tensor, labels: Tensor) {
         let table = try csvDecode(isGzip(gz) ? try gunzip(gz, poll: poll) : gz, check: poll ?? {})
         guard table.ndim == 2, table.shape[1] == 65 else {
-            throw TensorError("the digits file should have 65 columns, found shape \(shapeString(table.shape)).")
+            throw TensorError(nil, "the digits file should have 65 columns, found shape \(shapeString(table.shape)).")
         }
         let n = table.shape[0]
         let images = try Tensor(uninitializedShape: [n, 8, 8], "digits"), labels = try Tensor(uninitializedShape: [n], "digits")

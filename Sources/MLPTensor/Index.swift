@@ -22,7 +22,7 @@ extension Tensor {
 
 func sliceIndices(_ start: Int?, _ stop: Int?, _ step: Int?, size n: Int) throws -> (start: Int, step: Int, count: Int) {
     var st = step ?? 1
-    guard st != 0 else { throw TensorError("slice step cannot be zero.") }
+    guard st != 0 else { throw TensorError(nil, "slice step cannot be zero.") }
     if st == Int.min { st = -Int.max }
     var b: Int, e: Int
     if st > 0 {
@@ -57,10 +57,10 @@ extension Tensor {
             }
         }
         guard consumed <= ndim else {
-            throw TensorError("too many indices for tensor: tensor is \(ndim)-dimensional, but \(consumed) were indexed.")
+            throw TensorError(nil, "too many indices for tensor: tensor is \(ndim)-dimensional, but \(consumed) were indexed.")
         }
         guard arrays <= 1 else {
-            throw TensorError("only one integer-array or mask index is supported per indexing.")
+            throw TensorError(nil, "only one integer-array or mask index is supported per indexing.")
         }
         let st = strides
         var sel = Selection()
@@ -74,7 +74,7 @@ extension Tensor {
                 let n = shape[axis]
                 let j = k < 0 ? k + n : k
                 guard j >= 0 && j < n else {
-                    throw TensorError("index \(k) is out of bounds for axis \(axis) with size \(n).")
+                    throw TensorError(nil, "index \(k) is out of bounds for axis \(axis) with size \(n).")
                 }
                 sel.base += j * st[axis]
                 kinds.append(1)
@@ -93,11 +93,11 @@ extension Tensor {
                 for q in 0..<t.count {
                     let v = p[q]
                     guard v == v.rounded(), Swift.abs(v) < 1e15 else {
-                        throw TensorError("index arrays must hold integers, got \(Tensor.formatNumber(v)).")
+                        throw TensorError(nil, "index arrays must hold integers, got \(Tensor.formatNumber(v)).")
                     }
                     let k = Int(v), j = k < 0 ? k + n : k
                     guard j >= 0 && j < n else {
-                        throw TensorError("index \(k) is out of bounds for axis \(axis) with size \(n).")
+                        throw TensorError(nil, "index \(k) is out of bounds for axis \(axis) with size \(n).")
                     }
                     offs[q] = j * stride
                 }
@@ -108,7 +108,7 @@ extension Tensor {
                 let k = Swift.max(m.ndim, 1)
                 let ms = m.ndim == 0 ? [1] : m.shape
                 for d in 0..<k where ms[d] != shape[axis + d] {
-                    throw TensorError("boolean index did not match indexed tensor along axis \(axis + d); size of axis is \(shape[axis + d]) but size of corresponding boolean axis is \(ms[d]).")
+                    throw TensorError(nil, "boolean index did not match indexed tensor along axis \(axis + d); size of axis is \(shape[axis + d]) but size of corresponding boolean axis is \(ms[d]).")
                 }
                 let stride = st[axis + k - 1]
                 var offs: [Int] = []
@@ -208,7 +208,7 @@ extension Tensor {
             let n = shape[axis]
             let j = k < 0 ? k + n : k
             guard j >= 0 && j < n else {
-                throw TensorError("index \(k) is out of bounds for axis \(axis) with size \(n).")
+                throw TensorError(nil, "index \(k) is out of bounds for axis \(axis) with size \(n).")
             }
             off = off &* n &+ j
         }
@@ -223,7 +223,7 @@ extension Tensor {
         if let (off, rest) = try intPrefix(index) {
             let v: Tensor
             do { v = try value.broadcast(to: rest) } catch {
-                throw TensorError("could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(rest)).")
+                throw TensorError(nil, "could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(rest)).")
             }
             try makeUnique()
             (storage.pointer + off).update(from: v.storage.pointer, count: v.count)
@@ -233,7 +233,7 @@ extension Tensor {
         let target = sel.shape
         let v: Tensor
         do { v = try value.broadcast(to: target) } catch {
-            throw TensorError("could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(target)).")
+            throw TensorError(nil, "could not broadcast value of shape \(shapeString(value.shape)) into the indexed region of shape \(shapeString(target)).")
         }
         try makeUnique()
         let r = storage.pointer, q = v.storage.pointer

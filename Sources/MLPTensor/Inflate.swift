@@ -16,17 +16,17 @@ extension ArrayFiles {
     public static func gunzip(_ b: [UInt8], limit: Int? = nil, poll: (() throws -> Void)? = nil) throws -> [UInt8] {
         let max = limit ?? maxInflated(b.count)
         let (out, complete) = try inflate(b, windowBits: 16 + 15, limit: max, reserve: b.count &* 4, what: "gzip data", poll: poll)
-        guard complete else { throw TensorError("gzip data inflates to more than \(max) bytes.") }
+        guard complete else { throw TensorError(nil, "gzip data inflates to more than \(max) bytes.") }
         return out
     }
 
     /// Decompresses raw deflate data (zip method 8) of the declared size: more output is an error.
     public static func inflateRaw(_ b: [UInt8], expectedSize: Int, poll: (() throws -> Void)? = nil) throws -> [UInt8] {
         guard expectedSize <= maxInflated(b.count) else {
-            throw TensorError("declares \(expectedSize) bytes uncompressed from \(b.count) compressed, more than deflate can produce.")
+            throw TensorError(nil, "declares \(expectedSize) bytes uncompressed from \(b.count) compressed, more than deflate can produce.")
         }
         let (out, complete) = try inflate(b, windowBits: -15, limit: expectedSize, reserve: expectedSize, what: "deflated data", poll: poll)
-        guard complete else { throw TensorError("inflates to more than its declared \(expectedSize) bytes.") }
+        guard complete else { throw TensorError(nil, "inflates to more than its declared \(expectedSize) bytes.") }
         return out
     }
 
@@ -35,11 +35,11 @@ extension ArrayFiles {
     /// `poll` is called before each 256 KB of output (Ctrl-C: what it throws stops it).
     static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int, reserve: Int, what: String,
                         poll: (() throws -> Void)? = nil) throws -> (bytes: [UInt8], complete: Bool) {
-        guard !input.isEmpty else { throw TensorError("truncated \(what) (no bytes).") }
-        guard input.count < Int(UInt32.max) else { throw TensorError("\(what) over 4 GB is not supported.") }
+        guard !input.isEmpty else { throw TensorError(nil, "truncated \(what) (no bytes).") }
+        guard input.count < Int(UInt32.max) else { throw TensorError(nil, "\(what) over 4 GB is not supported.") }
         var strm = z_stream()
         guard inflateInit2_(&strm, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw TensorError("zlib could not start inflating.")
+            throw TensorError(nil, "zlib could not start inflating.")
         }
         defer { inflateEnd(&strm) }
         var out: [UInt8] = []
@@ -67,9 +67,9 @@ extension ArrayFiles {
                     return (out, true)
                 }
                 if rc == Z_OK { continue }
-                if rc == Z_BUF_ERROR { throw TensorError("truncated \(what) (the compressed stream ends early).") }
+                if rc == Z_BUF_ERROR { throw TensorError(nil, "truncated \(what) (the compressed stream ends early).") }
                 let msg = strm.msg.map { String(cString: $0) } ?? "error \(rc)"
-                throw TensorError("corrupt \(what) (zlib: \(msg)).")
+                throw TensorError(nil, "corrupt \(what) (zlib: \(msg)).")
             }
         }
     }

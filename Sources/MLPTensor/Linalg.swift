@@ -5,14 +5,14 @@ import CBLAS
 extension Tensor {
     func squareMatrix(_ name: String) throws -> Int {
         guard ndim == 2, shape[0] == shape[1] else {
-            throw TensorError("\(name): expected a square matrix, got shape \(shapeString(shape)).")
+            throw TensorError(name, "expected a square matrix, got shape \(shapeString(shape)).")
         }
         return shape[0]
     }
 
     /// Iterative LAPACK routines may fail or loop on NaN/inf input: refuse it.
     func requireFinite(_ name: String) throws {
-        if firstNonFinite() != nil { throw TensorError("\(name): matrix contains nan or inf.") }
+        if firstNonFinite() != nil { throw TensorError(name, "matrix contains nan or inf.") }
     }
 
     /// Runs `body` on `data` (a LAPACK call that overwrites it) and returns the data and
@@ -35,7 +35,7 @@ extension Tensor {
     public static func solve(_ a: Tensor, _ b: Tensor, poll: (() throws -> Void)? = nil) throws -> Tensor {
         let n = try a.squareMatrix("solve")
         guard (b.ndim == 1 || b.ndim == 2) && b.shape[0] == n else {
-            throw TensorError("solve: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align.")
+            throw TensorError("solve", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align.")
         }
         if n == 0 { return b }
         let k = b.ndim == 1 ? 1 : b.shape[1]
@@ -46,8 +46,8 @@ extension Tensor {
             dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
             return info
         }
-        if info > 0 { throw TensorError("solve: matrix is singular.") }
-        if info < 0 { throw TensorError("solve: LAPACK argument \(-info) is invalid.") }
+        if info > 0 { throw TensorError("solve", "matrix is singular.") }
+        if info < 0 { throw TensorError("solve", "LAPACK argument \(-info) is invalid.") }
         if b.ndim == 1 { return try Tensor(bm) }
         return try Tensor(bm, shape: [k, n]).transposed()
     }
@@ -64,7 +64,7 @@ extension Tensor {
             dgesv_(&nn, &nrhs, &am, &lda, &ipiv, &bm, &ldb, &info)
             return info
         }
-        if info > 0 { throw TensorError("inv: matrix is singular.") }
+        if info > 0 { throw TensorError("inv", "matrix is singular.") }
         return try Tensor(bm, shape: [n, n])
     }
 
@@ -111,7 +111,7 @@ extension Tensor {
             return info
         }
         let w = Array(both[0..<n]), am = Array(both[n...])
-        if info != 0 { throw TensorError("eigh: eigenvalues did not converge.") }
+        if info != 0 { throw TensorError("eigh", "eigenvalues did not converge.") }
         // column-major columns are the eigenvectors: read row-major, then transpose
         return (try Tensor(w), try Tensor(am, shape: [n, n]).transposed())
     }
@@ -121,7 +121,7 @@ extension Tensor {
     /// `poll`, when given, is called every 20 ms while LAPACK runs on a worker thread
     /// (see runPolling): what it throws (Ctrl-C) is thrown at once.
     public func svd(fullMatrices: Bool = true, poll: (() throws -> Void)? = nil) throws -> (u: Tensor, s: Tensor, vt: Tensor) {
-        guard ndim == 2 else { throw TensorError("svd: expected a matrix, got shape \(shapeString(shape)).") }
+        guard ndim == 2 else { throw TensorError("svd", "expected a matrix, got shape \(shapeString(shape)).") }
         try requireFinite("svd")
         let m = shape[0], n = shape[1], k = Swift.min(m, n)
         if k == 0 {
@@ -148,7 +148,7 @@ extension Tensor {
             dgesdd_(&jobz, &mm, &nn, &am, &lda, &s, &lu, &ldu, &lvt, &ldvt, &work, &lwork, &iwork, &info, 1)
             return (s, lu, lvt, info)
         }
-        if info != 0 { throw TensorError("svd: did not converge.") }
+        if info != 0 { throw TensorError("svd", "did not converge.") }
         return (try Tensor(lvt, shape: [m, vtrows]), try Tensor(s), try Tensor(lu, shape: [ucols, n]))
     }
 
@@ -162,7 +162,7 @@ extension Tensor {
             dpotrf_(&uplo, &nn, &am, &lda, &info, 1)
             return info
         }
-        if info > 0 { throw TensorError("cholesky: matrix is not positive definite.") }
+        if info > 0 { throw TensorError("cholesky", "matrix is not positive definite.") }
         // column-major upper factor U read row-major is U^T = L; clear above the diagonal
         for i in 0..<n { for j in (i + 1)..<n { am[i * n + j] = 0 } }
         return try Tensor(am, shape: [n, n])
@@ -171,10 +171,10 @@ extension Tensor {
     /// Least-squares solution of `a x = b` (minimum norm; SVD-based).
     public static func lstsq(_ a: Tensor, _ b: Tensor, rcond: Double? = nil,
                              poll: (() throws -> Void)? = nil) throws -> (x: Tensor, rank: Int, s: Tensor) {
-        guard a.ndim == 2 else { throw TensorError("lstsq: expected a matrix, got shape \(shapeString(a.shape)).") }
+        guard a.ndim == 2 else { throw TensorError("lstsq", "expected a matrix, got shape \(shapeString(a.shape)).") }
         let m = a.shape[0], n = a.shape[1]
         guard (b.ndim == 1 || b.ndim == 2) && b.shape[0] == m else {
-            throw TensorError("lstsq: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align.")
+            throw TensorError("lstsq", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align.")
         }
         let k = b.ndim == 1 ? 1 : b.shape[1]
         try a.requireFinite("lstsq"); try b.requireFinite("lstsq")
@@ -200,7 +200,7 @@ extension Tensor {
             dgelsd_(&mm, &nn, &nrhs, &am, &lda, &bm, &lb, &s, &rc, &rank, &work, &lwork, &iwork, &info)
             return (bm, s, rank, info)
         }
-        if info != 0 { throw TensorError("lstsq: SVD did not converge.") }
+        if info != 0 { throw TensorError("lstsq", "SVD did not converge.") }
         var x = [Double](repeating: 0, count: n * k)
         for r in 0..<n { for c in 0..<k { x[r * k + c] = bm[c * ldb + r] } }
         return (try Tensor(x, shape: b.ndim == 1 ? [n] : [n, k]), Int(rank), try Tensor(s))

@@ -60,20 +60,20 @@ extension Tensor {
     /// the matrices of a batch: what it throws (Ctrl-C) stops the product.
     public static func matmul(_ a: Tensor, _ b: Tensor, poll: (() throws -> Void)? = nil) throws -> Tensor {
         guard a.ndim > 0, b.ndim > 0 else {
-            throw TensorError("matmul: operands must have at least one dimension, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
+            throw TensorError("matmul", "operands must have at least one dimension, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
         }
         let sa = a.ndim == 1 ? [1, a.shape[0]] : a.shape
         let sb = b.ndim == 1 ? [b.shape[0], 1] : b.shape
         let m = sa[sa.count - 2], k = sa[sa.count - 1], k2 = sb[sb.count - 2], n = sb[sb.count - 1]
         guard k == k2 else {
-            throw TensorError("matmul: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(k2)).")
+            throw TensorError("matmul", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(k2)).", kind: .shapes([a.shape, b.shape]))
         }
         let ba = Array(sa.dropLast(2)), bb = Array(sb.dropLast(2))
         let batch: [Int]
-        do { batch = try broadcastShapes(ba, bb) } catch let e as TensorError where e.message.hasPrefix("broadcast:") {
-            throw TensorError("matmul" + e.message.dropFirst("broadcast".count))
+        do { batch = try broadcastShapes(ba, bb) } catch let e as TensorError where e.operation == "broadcast" {
+            throw TensorError("matmul", e.detail, kind: e.kind)   // a batch too large, in matmul's name
         } catch {
-            throw TensorError("matmul: batch shapes \(shapeString(ba)) and \(shapeString(bb)) cannot be broadcast.")
+            throw TensorError("matmul", "batch shapes \(shapeString(ba)) and \(shapeString(bb)) cannot be broadcast.", kind: .shapes([ba, bb]))
         }
         var outShape = batch
         if a.ndim > 1 { outShape.append(m) }
@@ -128,13 +128,13 @@ extension Tensor {
     /// (m, n, k) of op(a) @ op(b) for matrices, or an error naming the shapes.
     static func productShape(_ a: Tensor, _ b: Tensor, _ transposeA: Bool, _ transposeB: Bool) throws -> (Int, Int, Int) {
         guard a.ndim == 2, b.ndim == 2 else {
-            throw TensorError("matmul: expected matrices, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
+            throw TensorError("matmul", "expected matrices, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
         }
         let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
         let k2 = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
         guard k == k2 else {
             let sa = transposeA ? [a.shape[1], a.shape[0]] : a.shape, sb = transposeB ? [b.shape[1], b.shape[0]] : b.shape
-            throw TensorError("matmul: shapes \(shapeString(sa)) and \(shapeString(sb)) do not align (\(k) != \(k2)).")
+            throw TensorError("matmul", "shapes \(shapeString(sa)) and \(shapeString(sb)) do not align (\(k) != \(k2)).")
         }
         return (m, n, k)
     }
@@ -145,16 +145,16 @@ extension Tensor {
         if a.ndim == 0 || b.ndim == 0 { return try a * b }
         if a.ndim <= 2 && b.ndim <= 2 {
             if a.ndim == 1 && b.ndim == 1 && a.count != b.count {
-                throw TensorError("dot: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(a.count) != \(b.count)).")
+                throw TensorError("dot", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(a.count) != \(b.count)).")
             }
-            do { return try matmul(a, b) } catch {
-                throw TensorError("dot" + (error as! TensorError).message.dropFirst("matmul".count))
+            do { return try matmul(a, b) } catch let e as TensorError {
+                throw TensorError("dot", e.detail, kind: e.kind)   // matmul's words, under dot's name
             }
         }
         let k = a.shape[a.ndim - 1]
         let kb = b.ndim == 1 ? b.shape[0] : b.shape[b.ndim - 2]
         guard k == kb else {
-            throw TensorError("dot: shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(kb)).")
+            throw TensorError("dot", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(kb)).")
         }
         // move b's contraction axis first: (k, rest)
         let bAxis = b.ndim == 1 ? 0 : b.ndim - 2

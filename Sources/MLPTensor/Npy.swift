@@ -38,27 +38,27 @@ extension ArrayFiles {
     /// A tensor from the bytes of a .npy file.
     public static func npyDecode(_ b: [UInt8]) throws -> Tensor {
         guard b.count >= 6, Array(b[0..<6]) == npyMagic else {
-            throw TensorError("not a .npy file (it does not start with the magic bytes \\x93NUMPY).")
+            throw TensorError(nil, "not a .npy file (it does not start with the magic bytes \\x93NUMPY).")
         }
-        guard b.count >= 10 else { throw TensorError("truncated .npy file: the header is incomplete (\(b.count) bytes).") }
+        guard b.count >= 10 else { throw TensorError(nil, "truncated .npy file: the header is incomplete (\(b.count) bytes).") }
         let major = Int(b[6]), minor = Int(b[7])
         let lenBytes: Int
         switch major {
         case 1: lenBytes = 2
         case 2, 3: lenBytes = 4
-        default: throw TensorError("unsupported .npy format version \(major).\(minor) (1.0, 2.0 and 3.0 are known).")
+        default: throw TensorError(nil, "unsupported .npy format version \(major).\(minor) (1.0, 2.0 and 3.0 are known).")
         }
-        guard b.count >= 8 + lenBytes else { throw TensorError("truncated .npy file: the header is incomplete (\(b.count) bytes).") }
+        guard b.count >= 8 + lenBytes else { throw TensorError(nil, "truncated .npy file: the header is incomplete (\(b.count) bytes).") }
         let hlen = le(b, 8, lenBytes)
         let start = 8 + lenBytes + hlen
         guard start <= b.count else {
-            throw TensorError("truncated .npy file: the header says \(hlen) bytes, the file has \(b.count - 8 - lenBytes) after the prefix.")
+            throw TensorError(nil, "truncated .npy file: the header says \(hlen) bytes, the file has \(b.count - 8 - lenBytes) after the prefix.")
         }
         let header = String(decoding: b[(8 + lenBytes)..<start], as: UTF8.self)
         let (descr, fortran, shape) = try parseNpyHeader(header)
         let (kind, size, little) = try parseDescr(descr)
         guard let (n, nbytes) = sizes(shape, size) else {
-            throw TensorError("bad .npy header: shape \(shapeString(shape)) is too large.")
+            throw TensorError(nil, "bad .npy header: shape \(shapeString(shape)) is too large.")
         }
         let actual = b.count - start
         guard actual == nbytes else { throw sizeMismatch(".npy file", expected: nbytes, actual: actual) }
@@ -73,31 +73,31 @@ extension ArrayFiles {
     static func parseNpyHeader(_ h: String) throws -> (String, Bool, [Int]) {
         func value(_ key: String) throws -> Substring {
             guard let r = h.firstRange(of: "'\(key)':") ?? h.firstRange(of: "\"\(key)\":") else {
-                throw TensorError("bad .npy header: no '\(key)' in \(h.arrayFileTrimmed()).")
+                throw TensorError(nil, "bad .npy header: no '\(key)' in \(h.arrayFileTrimmed()).")
             }
             return h[r.upperBound...].drop { $0 == " " }
         }
         let d = try value("descr")
         guard let q = d.first, q == "'" || q == "\"" else {
-            if d.hasPrefix("[") { throw TensorError("unsupported .npy data type: structured arrays (descr \(d.prefix { $0 != "]" })]) cannot be read.") }
-            throw TensorError("bad .npy header: cannot read descr in \(h.arrayFileTrimmed()).")
+            if d.hasPrefix("[") { throw TensorError(nil, "unsupported .npy data type: structured arrays (descr \(d.prefix { $0 != "]" })]) cannot be read.") }
+            throw TensorError(nil, "bad .npy header: cannot read descr in \(h.arrayFileTrimmed()).")
         }
         let body = d.dropFirst()
-        guard let end = body.firstIndex(of: q) else { throw TensorError("bad .npy header: unterminated descr.") }
+        guard let end = body.firstIndex(of: q) else { throw TensorError(nil, "bad .npy header: unterminated descr.") }
         let descr = String(body[..<end])
         let f = try value("fortran_order")
         let fortran: Bool
         if f.hasPrefix("True") { fortran = true } else if f.hasPrefix("False") { fortran = false } else {
-            throw TensorError("bad .npy header: fortran_order is neither True nor False.")
+            throw TensorError(nil, "bad .npy header: fortran_order is neither True nor False.")
         }
         let s = try value("shape")
-        guard s.first == "(", let close = s.firstIndex(of: ")") else { throw TensorError("bad .npy header: cannot read the shape.") }
+        guard s.first == "(", let close = s.firstIndex(of: ")") else { throw TensorError(nil, "bad .npy header: cannot read the shape.") }
         var shape: [Int] = []
         for part in s[s.index(after: s.startIndex)..<close].split(separator: ",") {
             let t = part.arrayFileTrimmed()
             if t.isEmpty { continue }
             let digits = t.hasSuffix("L") ? String(t.dropLast()) : t   // Python 2 longs
-            guard let v = Int(digits), v >= 0 else { throw TensorError("bad .npy header: shape entry '\(t)' is not a size.") }
+            guard let v = Int(digits), v >= 0 else { throw TensorError(nil, "bad .npy header: shape entry '\(t)' is not a size.") }
             shape.append(v)
         }
         return (descr, fortran, shape)
@@ -106,7 +106,7 @@ extension ArrayFiles {
     /// (kind, item size, little endian) for a descr such as '<f8'.
     static func parseDescr(_ d: String) throws -> (Kind, Int, Bool) {
         let chars = Array(d)
-        guard chars.count >= 2 else { throw TensorError("unsupported .npy data type '\(d)'.") }
+        guard chars.count >= 2 else { throw TensorError(nil, "unsupported .npy data type '\(d)'.") }
         var i = 0
         var little = 1.littleEndian == 1
         switch chars[0] {
@@ -117,8 +117,8 @@ extension ArrayFiles {
         }
         let kindChar = chars[i]
         guard let size = Int(String(chars[(i + 1)...])) else {
-            if kindChar == "O" { throw TensorError("unsupported .npy data type '\(d)': object arrays (pickled Python objects) cannot be read.") }
-            throw TensorError("unsupported .npy data type '\(d)'.")
+            if kindChar == "O" { throw TensorError(nil, "unsupported .npy data type '\(d)': object arrays (pickled Python objects) cannot be read.") }
+            throw TensorError(nil, "unsupported .npy data type '\(d)'.")
         }
         let kind: Kind
         switch kindChar {
@@ -126,10 +126,10 @@ extension ArrayFiles {
         case "i" where [1, 2, 4, 8].contains(size): kind = .int
         case "u" where [1, 2, 4, 8].contains(size): kind = .uint
         case "b" where size == 1: kind = .bool
-        case "O": throw TensorError("unsupported .npy data type '\(d)': object arrays (pickled Python objects) cannot be read.")
-        case "c": throw TensorError("unsupported .npy data type '\(d)': complex numbers cannot be read.")
-        case "U", "S", "V", "a": throw TensorError("unsupported .npy data type '\(d)': strings and raw bytes cannot be read.")
-        default: throw TensorError("unsupported .npy data type '\(d)'.")
+        case "O": throw TensorError(nil, "unsupported .npy data type '\(d)': object arrays (pickled Python objects) cannot be read.")
+        case "c": throw TensorError(nil, "unsupported .npy data type '\(d)': complex numbers cannot be read.")
+        case "U", "S", "V", "a": throw TensorError(nil, "unsupported .npy data type '\(d)': strings and raw bytes cannot be read.")
+        default: throw TensorError(nil, "unsupported .npy data type '\(d)'.")
         }
         return (kind, size, little)
     }

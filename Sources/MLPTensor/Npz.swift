@@ -14,7 +14,7 @@ extension ArrayFiles {
         for (key, t) in entries {
             let name = key + ".npy"
             guard !key.isEmpty, seen.insert(key).inserted else {
-                throw TensorError(key.isEmpty ? "an array name must not be empty." : "the name '\(key)' appears twice.")
+                throw TensorError(nil, key.isEmpty ? "an array name must not be empty." : "the name '\(key)' appears twice.")
             }
             let npy = npyEncode(t)
             let crc = Int(crc32(npy))
@@ -22,7 +22,7 @@ extension ArrayFiles {
             let method = compressed ? 8 : 0
             let offset = out.count
             guard npy.count < 0xFFFF_FFFF, offset < 0xFFFF_FFFF else {
-                throw TensorError("the archive would exceed 4 GB (ZIP64 is not written).")
+                throw TensorError(nil, "the archive would exceed 4 GB (ZIP64 is not written).")
             }
             let nameBytes = Array(name.utf8)
             // local file header
@@ -60,7 +60,7 @@ extension ArrayFiles {
             central.append(contentsOf: nameBytes)
         }
         guard entries.count < 0xFFFF, out.count < 0xFFFF_FFFF else {
-            throw TensorError("the archive would exceed zip's limits (ZIP64 is not written).")
+            throw TensorError(nil, "the archive would exceed zip's limits (ZIP64 is not written).")
         }
         let cdOffset = out.count
         out.append(contentsOf: central)
@@ -78,25 +78,25 @@ extension ArrayFiles {
         var result: [(String, Tensor)] = []
         for m in try zipMembers(b) where !m.name.hasSuffix("/") {   // skip folder entries
             let name = m.name
-            guard m.flags & 1 == 0 else { throw TensorError("member '\(name)' is encrypted.") }
+            guard m.flags & 1 == 0 else { throw TensorError(nil, "member '\(name)' is encrypted.") }
             let raw = Array(b[m.dataStart..<(m.dataStart + m.csize)])
             let data: [UInt8]
             switch m.method {
             case 0: data = raw
             case 8:
                 do { data = try inflateRaw(raw, expectedSize: m.usize, poll: poll) } catch let err as TensorError {
-                    throw TensorError("member '\(name)': \(err.message)")
+                    throw TensorError(nil, "member '\(name)': \(err.message)")
                 }
-            default: throw TensorError("member '\(name)' uses zip compression method \(m.method); only stored (0) and deflate (8) are read.")
+            default: throw TensorError(nil, "member '\(name)' uses zip compression method \(m.method); only stored (0) and deflate (8) are read.")
             }
             guard data.count == m.usize else {
-                throw TensorError("member '\(name)': expected \(m.usize) bytes after decompression, got \(data.count).")
+                throw TensorError(nil, "member '\(name)': expected \(m.usize) bytes after decompression, got \(data.count).")
             }
-            guard Int(crc32(data)) == m.crc else { throw TensorError("member '\(name)' is corrupt (CRC-32 mismatch).") }
-            guard name.hasSuffix(".npy") else { throw TensorError("member '\(name)' is not a .npy array.") }
+            guard Int(crc32(data)) == m.crc else { throw TensorError(nil, "member '\(name)' is corrupt (CRC-32 mismatch).") }
+            guard name.hasSuffix(".npy") else { throw TensorError(nil, "member '\(name)' is not a .npy array.") }
             let key = String(name.dropLast(4))
             do { result.append((key, try npyDecode(data))) } catch let err as TensorError {
-                throw TensorError("member '\(name)': \(err.message)")
+                throw TensorError(nil, "member '\(name)': \(err.message)")
             }
         }
         return result

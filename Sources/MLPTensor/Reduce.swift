@@ -103,7 +103,7 @@ extension Tensor {
     public func normalizeAxis(_ axis: Int, _ name: String) throws -> Int {
         let a = axis < 0 ? axis + ndim : axis
         guard a >= 0 && a < ndim else {
-            throw TensorError("\(name): axis \(axis) is out of bounds for a tensor of dimension \(ndim).")
+            throw TensorError(name, "axis \(axis) is out of bounds for a tensor of dimension \(ndim).")
         }
         return a
     }
@@ -125,7 +125,7 @@ extension Tensor {
                 case .sum: break
                 case .prod: break
                 case .norm: break
-                default: throw TensorError("\(name): zero-size tensor has no \(name).")
+                default: throw TensorError(name, "zero-size tensor has no \(name).")
                 }
             }
             let v = count == 0 ? (op == .prod ? 1 : 0) : reduceLane(op, storage.pointer, count, 1)
@@ -135,7 +135,7 @@ extension Tensor {
         let a = try normalizeAxis(axis, name)
         let (outer, n, inner) = lanes(a)
         if n == 0 && op != .sum && op != .prod && op != .norm {
-            throw TensorError("\(name): zero-size axis \(axis) has no \(name).")
+            throw TensorError(name, "zero-size axis \(axis) has no \(name).")
         }
         var outShape = shape
         if keepdims { outShape[a] = 1 } else { outShape.remove(at: a) }

@@ -33,13 +33,13 @@ extension Tensor {
     /// Axes reordered: result axis i is this tensor's axis `axes[i]`.
     public func permute(_ axes: [Int]) throws -> Tensor {
         guard axes.count == ndim else {
-            throw TensorError("permute: axes \(shapeString(axes)) don't match a tensor of dimension \(ndim).")
+            throw TensorError("permute", "axes \(shapeString(axes)) don't match a tensor of dimension \(ndim).")
         }
         var seen = [Bool](repeating: false, count: ndim)
         var norm: [Int] = []
         for a in axes {
             let x = try normalizeAxis(a, "permute")
-            if seen[x] { throw TensorError("permute: repeated axis in \(shapeString(axes)).") }
+            if seen[x] { throw TensorError("permute", "repeated axis in \(shapeString(axes)).") }
             seen[x] = true
             norm.append(x)
         }
@@ -64,7 +64,7 @@ extension Tensor {
         guard let axis else { return Tensor(storage: storage, shape: shape.filter { $0 != 1 }) }
         let a = try normalizeAxis(axis, "squeeze")
         guard shape[a] == 1 else {
-            throw TensorError("squeeze: cannot select an axis to squeeze out which has size not equal to one (axis \(axis) has size \(shape[a])).")
+            throw TensorError("squeeze", "cannot select an axis to squeeze out which has size not equal to one (axis \(axis) has size \(shape[a])).")
         }
         var s = shape; s.remove(at: a)
         return Tensor(storage: storage, shape: s)
@@ -74,7 +74,7 @@ extension Tensor {
     public func unsqueeze(axis: Int) throws -> Tensor {
         let a = axis < 0 ? axis + ndim + 1 : axis
         guard a >= 0 && a <= ndim else {
-            throw TensorError("unsqueeze: axis \(axis) is out of bounds for a result of dimension \(ndim + 1).")
+            throw TensorError("unsqueeze", "axis \(axis) is out of bounds for a result of dimension \(ndim + 1).")
         }
         var s = shape; s.insert(1, at: a)
         return Tensor(storage: storage, shape: s)
@@ -85,16 +85,16 @@ extension Tensor {
 
     /// Joins tensors along an existing axis.
     public static func concat(_ ts: [Tensor], axis: Int = 0) throws -> Tensor {
-        guard let first = ts.first else { throw TensorError("concat: need at least one tensor.") }
-        guard first.ndim > 0 else { throw TensorError("concat: zero-dimensional tensors cannot be concatenated.") }
+        guard let first = ts.first else { throw TensorError("concat", "need at least one tensor.") }
+        guard first.ndim > 0 else { throw TensorError("concat", "zero-dimensional tensors cannot be concatenated.") }
         let a = try first.normalizeAxis(axis, "concat")
         var total = 0
         for t in ts {
             guard t.ndim == first.ndim else {
-                throw TensorError("concat: all tensors must have the same number of dimensions, got shapes \(shapeString(first.shape)) and \(shapeString(t.shape)).")
+                throw TensorError("concat", "all tensors must have the same number of dimensions, got shapes \(shapeString(first.shape)) and \(shapeString(t.shape)).")
             }
             for d in 0..<first.ndim where d != a && t.shape[d] != first.shape[d] {
-                throw TensorError("concat: shapes \(shapeString(first.shape)) and \(shapeString(t.shape)) differ outside axis \(axis).")
+                throw TensorError("concat", "shapes \(shapeString(first.shape)) and \(shapeString(t.shape)) differ outside axis \(axis).")
             }
             total += t.shape[a]
         }
@@ -115,13 +115,13 @@ extension Tensor {
 
     /// Joins tensors of equal shape along a new axis.
     public static func stack(_ ts: [Tensor], axis: Int = 0) throws -> Tensor {
-        guard let first = ts.first else { throw TensorError("stack: need at least one tensor.") }
+        guard let first = ts.first else { throw TensorError("stack", "need at least one tensor.") }
         for t in ts where t.shape != first.shape {
-            throw TensorError("stack: all tensors must have the same shape, got \(shapeString(first.shape)) and \(shapeString(t.shape)).")
+            throw TensorError("stack", "all tensors must have the same shape, got \(shapeString(first.shape)) and \(shapeString(t.shape)).")
         }
         let a = axis < 0 ? axis + first.ndim + 1 : axis
         guard a >= 0 && a <= first.ndim else {
-            throw TensorError("stack: axis \(axis) is out of bounds for a result of dimension \(first.ndim + 1).")
+            throw TensorError("stack", "axis \(axis) is out of bounds for a result of dimension \(first.ndim + 1).")
         }
         return try concat(ts.map { try $0.unsqueeze(axis: a) }, axis: a)
     }
@@ -136,9 +136,9 @@ extension Tensor {
     /// Splits into `sections` equal parts along `axis`.
     public func split(sections: Int, axis: Int = 0) throws -> [Tensor] {
         let a = try normalizeAxis(axis, "split")
-        guard sections > 0 else { throw TensorError("split: number of sections must be positive, got \(sections).") }
+        guard sections > 0 else { throw TensorError("split", "number of sections must be positive, got \(sections).") }
         guard shape[a] % sections == 0 else {
-            throw TensorError("split: axis \(axis) of size \(shape[a]) does not divide into \(sections) equal sections.")
+            throw TensorError("split", "axis \(axis) of size \(shape[a]) does not divide into \(sections) equal sections.")
         }
         let step = shape[a] / sections
         return try split(indices: (1..<sections).map { $0 * step }, axis: axis)
@@ -162,7 +162,7 @@ extension Tensor {
 
     /// Repeats the whole tensor `reps[i]` times along each axis.
     public func tile(_ reps: [Int]) throws -> Tensor {
-        for r in reps where r < 0 { throw TensorError("tile: repetitions must be non-negative, got \(shapeString(reps)).") }
+        for r in reps where r < 0 { throw TensorError("tile", "repetitions must be non-negative, got \(shapeString(reps)).") }
         let d = Swift.max(ndim, reps.count)
         let s = [Int](repeating: 1, count: d - ndim) + shape
         let r = [Int](repeating: 1, count: d - reps.count) + reps
@@ -175,7 +175,7 @@ extension Tensor {
 
     /// Repeats each element `repeats` times along `axis` (flattened when nil).
     public func repeated(_ repeats: Int, axis: Int? = nil) throws -> Tensor {
-        guard repeats >= 0 else { throw TensorError("repeat: repeats must be non-negative, got \(repeats).") }
+        guard repeats >= 0 else { throw TensorError("repeat", "repeats must be non-negative, got \(repeats).") }
         guard let axis else { return try flatten().repeated(repeats, axis: 0) }
         let a = try normalizeAxis(axis, "repeat")
         var v = shape; v.insert(1, at: a + 1)
@@ -214,14 +214,14 @@ extension Tensor {
 
     /// One-hot rows: shape `labels.shape + [n]`.
     public static func onehot(_ labels: Tensor, _ n: Int) throws -> Tensor {
-        guard n >= 0 else { throw TensorError("onehot: number of classes must be non-negative, got \(n).") }
+        guard n >= 0 else { throw TensorError("onehot", "number of classes must be non-negative, got \(n).") }
         try checkShape(labels.shape + [n], "onehot")
         var out = try zeros(labels.shape + [n])
         let p = labels.storage.pointer, r = out.storage.pointer
         for i in 0..<labels.count {
             let v = p[i]
             guard v == v.rounded(), v >= 0, v < Double(n) else {
-                throw TensorError("onehot: label \(Tensor.formatNumber(v)) is not an integer in 0..<\(n).")
+                throw TensorError("onehot", "label \(Tensor.formatNumber(v)) is not an integer in 0..<\(n).")
             }
             r[i &* n &+ Int(v)] = 1
         }

@@ -4,8 +4,8 @@
 // rand/randn/randint from a given generator, filled in row-major order). The
 // other files are listed in this folder's README.md.
 //
-// Errors are `TensorError(message)`; messages follow NumPy's where there is one
-// and name the operation first (`matmul: shapes [2, 3] and [2, 3] do not align (3 != 2).`).
+// Errors are `TensorError(operation, detail)` (OperationError.swift); details follow
+// NumPy's where there is one (`matmul`, `shapes [2, 3] and [2, 3] do not align (3 != 2).`).
 // Kernels use raw pointers and wrapping index arithmetic so that loops vectorise.
 
 #if canImport(Glibc)
@@ -14,12 +14,6 @@ import Glibc
 import Darwin
 #endif
 
-/// An error from a tensor operation; the interpreter adds the source location.
-public struct TensorError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
 
 /// Contiguous storage of `count` doubles. Owned by one or more `Tensor` values.
 public final class TensorStorage {
@@ -37,7 +31,7 @@ public final class TensorStorage {
     /// error when the machine cannot give it (a full machine, `ulimit -v`).
     public init(count: Int) throws {
         guard let (block, pointer) = TensorStorage.allocate(count) else {
-            throw TensorError(TensorStorage.outOfMemory(count))
+            throw TensorError(nil, TensorStorage.outOfMemory(count), kind: .outOfMemory(bytes: count.multipliedReportingOverflow(by: 8).overflow ? Int.max : count * 8))
         }
         self.count = count; self.block = block; self.pointer = pointer
     }
@@ -144,11 +138,11 @@ public struct Tensor {
     /// A tensor from flat row-major values and a shape.
     public init(_ values: [Double], shape: [Int]) throws {
         for d in shape where d < 0 {
-            throw TensorError("negative dimension in shape \(shapeString(shape)).")
+            throw TensorError(nil, "negative dimension in shape \(shapeString(shape)).")
         }
         let n = try Tensor.checkShape(shape, "tensor")
         guard n == values.count else {
-            throw TensorError("cannot make a tensor of shape \(shapeString(shape)) from \(values.count) values.")
+            throw TensorError(nil, "cannot make a tensor of shape \(shapeString(shape)) from \(values.count) values.")
         }
         let st = try TensorStorage(count: n)
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { st.pointer.update(from: b, count: n) } }
@@ -177,7 +171,7 @@ public struct Tensor {
         var flat: [Double] = []
         flat.reserveCapacity(m * n)
         for r in rows {
-            guard r.count == n else { throw TensorError("rows have different lengths (\(n) and \(r.count)).") }
+            guard r.count == n else { throw TensorError(nil, "rows have different lengths (\(n) and \(r.count)).") }
             flat.append(contentsOf: r)
         }
         try self.init(flat, shape: [m, n])
@@ -209,7 +203,7 @@ public struct Tensor {
     /// The single value of a tensor with one element.
     public func item() throws -> Double {
         guard count == 1 else {
-            throw TensorError("only a tensor with one element can be converted to a number (shape \(shapeString(shape))).")
+            throw TensorError(nil, "only a tensor with one element can be converted to a number (shape \(shapeString(shape))).")
         }
         return storage.pointer[0]
     }
@@ -275,25 +269,25 @@ public struct Tensor {
         var unknown = -1, known = 1
         for (i, d) in s.enumerated() {
             if d == -1 {
-                if unknown >= 0 { throw TensorError("reshape: can only specify one unknown dimension.") }
+                if unknown >= 0 { throw TensorError("reshape", "can only specify one unknown dimension.") }
                 unknown = i
             } else if d < 0 {
-                throw TensorError("reshape: negative dimension \(d) in \(shapeString(newShape)).")
+                throw TensorError("reshape", "negative dimension \(d) in \(shapeString(newShape)).")
             } else {
                 let (p, o) = known.multipliedReportingOverflow(by: d)
                 if o || p > Tensor.maxCount {
-                    throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
+                    throw TensorError("reshape", "cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
                 }
                 known = p
             }
         }
         if unknown >= 0 {
             guard known > 0, count % known == 0 else {
-                throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
+                throw TensorError("reshape", "cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
             }
             s[unknown] = count / known
         } else if known != count {
-            throw TensorError("reshape: cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
+            throw TensorError("reshape", "cannot reshape tensor of shape \(shapeString(shape)) into shape \(shapeString(newShape)).")
         }
         try Tensor.checkShape(s, "reshape")   // [0, 2^62] has the count 0 but no valid shape
         return Tensor(storage: storage, shape: s)
@@ -332,12 +326,19 @@ extension Tensor {
     @discardableResult
     public static func checkShape(_ shape: [Int], _ name: String) throws -> Int {
         for d in shape where d < 0 {
-            throw TensorError("\(name): negative dimension in shape \(shapeString(shape)).")
+            throw TensorError(name, "negative dimension in shape \(shapeString(shape)).")
         }
         var n = 1
         for d in shape where d != 0 {
             let (p, o) = n.multipliedReportingOverflow(by: d)
-            if o || p > maxCount { throw TensorError("\(name): shape \(shapeString(shape)) is too large.") }
+            if o || p > maxCount {
+                // the whole size for the error (Int.max when it overflows)
+                let total = shape.reduce((1, false)) { acc, d in
+                    let (q, o) = acc.0.multipliedReportingOverflow(by: d); return (q, acc.1 || o)
+                }
+                throw TensorError(name, "shape \(shapeString(shape)) is too large.",
+                                  kind: .tooLarge(count: total.1 ? Int.max : total.0, limit: maxCount))
+            }
             n = p
         }
         return shape.contains(0) ? 0 : n
@@ -364,10 +365,10 @@ extension Tensor {
 
     /// Values start, start+step, ... below stop (above it for negative step).
     public static func arange(_ start: Double, _ stop: Double, _ step: Double = 1) throws -> Tensor {
-        guard step != 0 else { throw TensorError("arange: step must not be zero.") }
-        guard start.isFinite, stop.isFinite, step.isFinite else { throw TensorError("arange: arguments must be finite.") }
+        guard step != 0 else { throw TensorError("arange", "step must not be zero.") }
+        guard start.isFinite, stop.isFinite, step.isFinite else { throw TensorError("arange", "arguments must be finite.") }
         let nd = ((stop - start) / step).rounded(.up)
-        guard nd <= Double(maxCount) else { throw TensorError("arange: too many elements.") }
+        guard nd <= Double(maxCount) else { throw TensorError("arange", "too many elements.") }
         let n = nd > 0 ? Int(nd) : 0
         let t = try Tensor(uninitializedShape: [n], "arange")
         let p = t.storage.pointer
@@ -377,7 +378,7 @@ extension Tensor {
 
     /// n evenly spaced values from start to stop inclusive.
     public static func linspace(_ start: Double, _ stop: Double, _ n: Int) throws -> Tensor {
-        guard n >= 0 else { throw TensorError("linspace: number of samples must be non-negative, got \(n).") }
+        guard n >= 0 else { throw TensorError("linspace", "number of samples must be non-negative, got \(n).") }
         let t = try Tensor(uninitializedShape: [n], "linspace")
         let p = t.storage.pointer
         if n == 1 { p[0] = start }
@@ -411,7 +412,7 @@ extension Tensor {
 
     /// Integers uniform in [low, high) from `g`, filled in row-major order.
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], using g: inout Xoshiro256) throws -> Tensor {
-        guard high > low else { throw TensorError("randint: low (\(low)) must be below high (\(high)).") }
+        guard high > low else { throw TensorError("randint", "low (\(low)) must be below high (\(high)).") }
         let span = UInt64(bitPattern: Int64(high &- low))
         return try filled(shape, "randint", using: &g) { Double(low &+ Int(truncatingIfNeeded: $0.below(span))) }
     }

@@ -18,8 +18,8 @@ extension ArrayFiles {
     static func zipMembers(_ b: [UInt8]) throws -> [ZipMember] {
         let notZip = "not a .npz file (no zip archive found"
         guard b.count >= 22 else {
-            if b.count >= 4 && le(b, 0, 4) == 0x0403_4b50 { throw TensorError("truncated .npz file (\(b.count) bytes, the zip directory is missing).") }
-            throw TensorError("\(notZip)).")
+            if b.count >= 4 && le(b, 0, 4) == 0x0403_4b50 { throw TensorError(nil, "truncated .npz file (\(b.count) bytes, the zip directory is missing).") }
+            throw TensorError(nil, "\(notZip)).")
         }
         // end of central directory: scan back over a possible comment
         var eocd = -1
@@ -30,9 +30,9 @@ extension ArrayFiles {
             i -= 1
         }
         guard eocd >= 0 else {
-            if le(b, 0, 4) == 0x0403_4b50 { throw TensorError("truncated .npz file (the zip directory at its end is missing).") }
-            if b.count >= 6 && Array(b[0..<6]) == npyMagic { throw TensorError("not a .npz file: this is a .npy file (use load_npy).") }
-            throw TensorError("\(notZip)).")
+            if le(b, 0, 4) == 0x0403_4b50 { throw TensorError(nil, "truncated .npz file (the zip directory at its end is missing).") }
+            if b.count >= 6 && Array(b[0..<6]) == npyMagic { throw TensorError(nil, "not a .npz file: this is a .npy file (use load_npy).") }
+            throw TensorError(nil, "\(notZip)).")
         }
         var count = le(b, eocd + 10, 2)
         var cdSize = le(b, eocd + 12, 4)
@@ -40,26 +40,26 @@ extension ArrayFiles {
         if count == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF {
             // ZIP64: the locator sits just before the end record
             let loc = eocd - 20
-            guard loc >= 0, le(b, loc, 4) == 0x0706_4b50 else { throw TensorError("bad .npz file: ZIP64 locator missing.") }
+            guard loc >= 0, le(b, loc, 4) == 0x0706_4b50 else { throw TensorError(nil, "bad .npz file: ZIP64 locator missing.") }
             let rec = le(b, loc + 8, 8)
-            guard rec >= 0, rec <= b.count - 56, le(b, rec, 4) == 0x0606_4b50 else { throw TensorError("bad .npz file: ZIP64 record missing.") }
+            guard rec >= 0, rec <= b.count - 56, le(b, rec, 4) == 0x0606_4b50 else { throw TensorError(nil, "bad .npz file: ZIP64 record missing.") }
             count = le(b, rec + 32, 8); cdSize = le(b, rec + 40, 8); cdOffset = le(b, rec + 48, 8)
         }
         guard count >= 0, cdOffset >= 0, cdSize >= 0, cdOffset <= b.count, cdSize <= b.count - cdOffset else {
-            throw TensorError("truncated .npz file (its directory points past the end of the \(b.count) bytes).")
+            throw TensorError(nil, "truncated .npz file (its directory points past the end of the \(b.count) bytes).")
         }
         // each central entry takes at least 46 bytes: a count beyond that is damage, not a loop bound
-        guard count <= cdSize / 46 else { throw TensorError("bad .npz file: damaged zip directory.") }
+        guard count <= cdSize / 46 else { throw TensorError(nil, "bad .npz file: damaged zip directory.") }
         var members: [ZipMember] = []
         var p = cdOffset
         for _ in 0..<count {
-            guard p + 46 <= b.count, le(b, p, 4) == 0x0201_4b50 else { throw TensorError("bad .npz file: damaged zip directory.") }
+            guard p + 46 <= b.count, le(b, p, 4) == 0x0201_4b50 else { throw TensorError(nil, "bad .npz file: damaged zip directory.") }
             let flags = le(b, p + 8, 2), method = le(b, p + 10, 2)
             let crc = le(b, p + 16, 4)
             var csize = le(b, p + 20, 4), usize = le(b, p + 24, 4)
             let nlen = le(b, p + 28, 2), elen = le(b, p + 30, 2), clen = le(b, p + 32, 2)
             var local = le(b, p + 42, 4)
-            guard p + 46 + nlen + elen <= b.count else { throw TensorError("bad .npz file: damaged zip directory.") }
+            guard p + 46 + nlen + elen <= b.count else { throw TensorError(nil, "bad .npz file: damaged zip directory.") }
             let nameBytes = b[(p + 46)..<(p + 46 + nlen)]
             let name = String(decoding: nameBytes, as: UTF8.self)
             // ZIP64 extra field: the 64-bit values of the fields set to 0xFFFFFFFF, in order
@@ -78,18 +78,18 @@ extension ArrayFiles {
             }
             p = eEnd + clen
             guard local >= 0, local <= b.count - 30, le(b, local, 4) == 0x0403_4b50 else {
-                throw TensorError("truncated .npz file: member '\(name)' is missing.")
+                throw TensorError(nil, "truncated .npz file: member '\(name)' is missing.")
             }
             let localNameLength = le(b, local + 26, 2)
             let start = local + 30 + localNameLength + le(b, local + 28, 2)
-            guard start <= b.count else { throw TensorError("truncated .npz file: member '\(name)' is missing.") }
+            guard start <= b.count else { throw TensorError(nil, "truncated .npz file: member '\(name)' is missing.") }
             guard csize >= 0, usize >= 0, csize <= b.count - start else {
-                throw TensorError("truncated .npz file: member '\(name)' expects \(csize) bytes, found \(Swift.max(0, b.count - start)).")
+                throw TensorError(nil, "truncated .npz file: member '\(name)' expects \(csize) bytes, found \(Swift.max(0, b.count - start)).")
             }
             let localName = b[(local + 30)..<(local + 30 + localNameLength)]
             guard localName.elementsEqual(nameBytes) else {
                 let shown = String(decoding: localName, as: UTF8.self)
-                throw TensorError("bad .npz file: member '\(name)' is named '\(shown)' in its local header (the zip directory and the member disagree).")
+                throw TensorError(nil, "bad .npz file: member '\(name)' is named '\(shown)' in its local header (the zip directory and the member disagree).")
             }
             members.append(ZipMember(name: name, flags: flags, method: method, crc: crc, csize: csize, usize: usize,
                                      local: local, dataStart: start))
@@ -100,7 +100,7 @@ extension ArrayFiles {
             let next = k + 1 < byOffset.count ? byOffset[k + 1].local : cdOffset
             if m.dataStart + m.csize > next {
                 let other = k + 1 < byOffset.count ? "member '\(byOffset[k + 1].name)'" : "the zip directory"
-                throw TensorError("bad .npz file: member '\(m.name)' overlaps \(other).")
+                throw TensorError(nil, "bad .npz file: member '\(m.name)' overlaps \(other).")
             }
         }
         return members

@@ -114,7 +114,7 @@ final class Word2VecTests: XCTestCase {
             var calls = 0
             XCTAssertThrowsError(try Word2Vec.train(sentences: corpus, options: o) { _ in
                 calls += 1
-                if calls == 2 { throw LearnError("interrupted") }
+                if calls == 2 { throw LearnError(nil, "interrupted") }
             }) { e in XCTAssertEqual("\(e)", "interrupted") }
             XCTAssertEqual(calls, 2)
         }

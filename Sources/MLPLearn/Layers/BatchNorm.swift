@@ -12,9 +12,9 @@ public final class BatchNorm: LayerBase, Layer {
 
     public init(momentum: Double = 0.99, epsilon: Double = 1e-3) throws {
         guard momentum >= 0, momentum <= 1 else {
-            throw LearnError("batchnorm: momentum must be in [0, 1], got \(Tensor.formatNumber(momentum)).")
+            throw LearnError("batchnorm", "momentum must be in [0, 1], got \(Tensor.formatNumber(momentum)).")
         }
-        guard epsilon > 0 else { throw LearnError("batchnorm: epsilon must be positive, got \(Tensor.formatNumber(epsilon)).") }
+        guard epsilon > 0 else { throw LearnError("batchnorm", "epsilon must be positive, got \(Tensor.formatNumber(epsilon)).") }
         self.momentum = momentum; self.epsilon = epsilon
     }
 
@@ -38,14 +38,14 @@ public final class BatchNorm: LayerBase, Layer {
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         let s = x.value.shape
         guard s.count >= 2, let c = s.last else {
-            throw LearnError("\(description): expected an input [batch, ..., features] with at least 2 axes, got shape \(Tensor.formatShape(s)).")
+            throw LearnError(nil, "\(description): expected an input [batch, ..., features] with at least 2 axes, got shape \(Tensor.formatShape(s)).")
         }
         // before the build: an empty input would build a layer of 0 features (and divide by them)
-        guard x.value.count > 0 else { throw LearnError("\(description): the input is empty (shape \(Tensor.formatShape(s))).") }
+        guard x.value.count > 0 else { throw LearnError(nil, "\(description): the input is empty (shape \(Tensor.formatShape(s))).") }
         if parameters.isEmpty { try build(c) }
         let built = parameters[0].value.count
         guard c == built else {
-            throw LearnError("\(description): expected inputs with \(built) features on the last axis (the layer was built for that), got shape \(Tensor.formatShape(s)).")
+            throw LearnError(nil, "\(description): expected inputs with \(built) features on the last axis (the layer was built for that), got shape \(Tensor.formatShape(s)).")
         }
         let m = x.value.count / c
         let gamma = pass.variable(parameters[0]), beta = pass.variable(parameters[1])

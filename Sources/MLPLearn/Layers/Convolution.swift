@@ -230,7 +230,7 @@ func conv2dOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: Windo
 /// Parses a padding name, naming the layer in the error.
 func parsePadding(_ name: String, _ layer: String) throws -> Padding {
     guard let p = Padding(rawValue: name) else {
-        throw LearnError("\(layer): padding must be \"same\" or \"valid\", got \"\(name)\".")
+        throw LearnError(layer, "padding must be \"same\" or \"valid\", got \"\(name)\".")
     }
     return p
 }
@@ -241,7 +241,7 @@ func formatSize(_ a: Int, _ b: Int) -> String { a == b ? "\(a)" : "[\(a), \(b)]"
 /// Checks a layer's input is [batch, height, width, channels].
 func requireImages(_ x: Variable, _ layer: String) throws {
     guard x.value.ndim == 4 else {
-        throw LearnError("\(layer): expected a 4-D input [batch, height, width, channels], got shape \(Tensor.formatShape(x.value.shape)).")
+        throw LearnError(layer, "expected a 4-D input [batch, height, width, channels], got shape \(Tensor.formatShape(x.value.shape)).")
     }
 }
 
@@ -268,11 +268,11 @@ public final class Conv2D: LayerBase, Layer {
     public init(_ filters: Int, _ kernel: (Int, Int), _ activation: Activation = .linear, padding: String = "valid",
                 stride: Int = 1, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) throws {
-        guard filters > 0 else { throw LearnError("conv2d: the number of filters must be positive, got \(filters).") }
+        guard filters > 0 else { throw LearnError("conv2d", "the number of filters must be positive, got \(filters).") }
         guard kernel.0 > 0, kernel.1 > 0 else {
-            throw LearnError("conv2d: the kernel size must be positive, got \(formatSize(kernel.0, kernel.1)).")
+            throw LearnError("conv2d", "the kernel size must be positive, got \(formatSize(kernel.0, kernel.1)).")
         }
-        guard stride > 0 else { throw LearnError("conv2d: the stride must be positive, got \(stride).") }
+        guard stride > 0 else { throw LearnError("conv2d", "the stride must be positive, got \(stride).") }
         self.filters = filters; self.kernelSize = (kernel.0, kernel.1); self.activation = activation
         self.padding = try parsePadding(padding, "conv2d"); self.stride = stride; self.useBias = useBias
         self.kernelInitializer = kernelInitializer; self.biasInitializer = biasInitializer
@@ -302,11 +302,11 @@ public final class Conv2D: LayerBase, Layer {
         if parameters.isEmpty { try build(s[3], pass.random) }
         let cin = parameters[0].value.shape[2]
         guard s[3] == cin else {
-            throw LearnError("\(description): expected inputs with \(cin) channels (the layer was built for that), got shape \(Tensor.formatShape(s)).")
+            throw LearnError(nil, "\(description): expected inputs with \(cin) channels (the layer was built for that), got shape \(Tensor.formatShape(s)).")
         }
         guard let geo = WindowGeometry(n: s[0], h: s[1], w: s[2], c: s[3], kh: kernelSize.height, kw: kernelSize.width,
                                        sh: stride, sw: stride, padding: padding) else {
-            throw LearnError("\(description): the input's images (\(s[1]) x \(s[2])) are smaller than the kernel (\(kernelSize.height) x \(kernelSize.width)) with padding=\"valid\"; got shape \(Tensor.formatShape(s)).")
+            throw LearnError(nil, "\(description): the input's images (\(s[1]) x \(s[2])) are smaller than the kernel (\(kernelSize.height) x \(kernelSize.width)) with padding=\"valid\"; got shape \(Tensor.formatShape(s)).")
         }
         // relu is fused into the convolution's pass; other activations follow as their own op
         let fuse = activation == .relu

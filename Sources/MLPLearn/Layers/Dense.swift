@@ -14,7 +14,7 @@ public final class Dense: LayerBase, Layer {
     public init(_ units: Int, _ activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 dtype: ComputeType = .float64) throws {
-        guard units > 0 else { throw LearnError("dense: the number of units must be positive, got \(units).") }
+        guard units > 0 else { throw LearnError("dense", "the number of units must be positive, got \(units).") }
         self.units = units; self.activation = activation; self.useBias = useBias
         self.kernelInitializer = kernelInitializer; self.biasInitializer = biasInitializer
         self.dtype = dtype
@@ -33,12 +33,12 @@ public final class Dense: LayerBase, Layer {
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         guard x.value.ndim >= 1, let width = x.value.shape.last else {
-            throw LearnError("dense: expected an input with a feature axis, got a scalar.")
+            throw LearnError("dense", "expected an input with a feature axis, got a scalar.")
         }
         if parameters.isEmpty { try build(width, pass.random) }
         let w = parameters[0].value.shape[0]
         guard width == w else {
-            throw LearnError("dense(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
+            throw LearnError(nil, "dense(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
         }
         // batches of sequences: one product over all time steps
         let shape = x.value.shape

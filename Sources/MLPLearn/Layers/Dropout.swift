@@ -7,7 +7,7 @@ import MLPAutograd
 
 func checkRate(_ p: Double, _ name: String) throws {
     guard p >= 0, p < 1 else {
-        throw LearnError("\(name): the rate must be in [0, 1), got \(Tensor.formatNumber(p)).")
+        throw LearnError(name, "the rate must be in [0, 1), got \(Tensor.formatNumber(p)).")
     }
 }
 

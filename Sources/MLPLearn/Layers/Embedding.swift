@@ -10,8 +10,8 @@ public final class Embedding: LayerBase, Layer {
     public let initializer: Initializer
 
     public init(_ vocabulary: Int, _ dimension: Int, initializer: Initializer = .uniform(-0.05, 0.05)) throws {
-        guard vocabulary > 0 else { throw LearnError("embedding: the vocabulary size must be positive, got \(vocabulary).") }
-        guard dimension > 0 else { throw LearnError("embedding: the dimension must be positive, got \(dimension).") }
+        guard vocabulary > 0 else { throw LearnError("embedding", "the vocabulary size must be positive, got \(vocabulary).") }
+        guard dimension > 0 else { throw LearnError("embedding", "the dimension must be positive, got \(dimension).") }
         self.vocabulary = vocabulary; self.dimension = dimension; self.initializer = initializer
         super.init()
     }
@@ -32,7 +32,7 @@ public final class Embedding: LayerBase, Layer {
             for k in 0..<count {
                 let f = p[k]
                 guard f == f.rounded(), f >= 0, f < Double(v) else {
-                    throw LearnError("embedding(\(v), \(d)): indices must be integers in 0..<\(v), got \(Tensor.formatNumber(f)).")
+                    throw LearnError(nil, "embedding(\(v), \(d)): indices must be integers in 0..<\(v), got \(Tensor.formatNumber(f)).")
                 }
                 index[k] = Int(f)
             }

@@ -58,11 +58,7 @@ public protocol Layer: AnyObject {
 }
 
 /// Errors of the learning library: a layer given the wrong input, an unknown option.
-public struct LearnError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
+public typealias LearnError = OperationError
 
 /// Common storage of the built-in layers: parameters and the shape bookkeeping.
 open class LayerBase {

@@ -10,13 +10,13 @@ func pooledShape(_ x: Variable, _ k: Int, _ layer: String) throws -> (n: Int, h:
     try requireImages(x, layer)
     let s = x.value.shape
     guard s[1] >= k, s[2] >= k else {
-        throw LearnError("\(layer): the input's images (\(s[1]) x \(s[2])) are smaller than the \(k) x \(k) window; got shape \(Tensor.formatShape(s)).")
+        throw LearnError(layer, "the input's images (\(s[1]) x \(s[2])) are smaller than the \(k) x \(k) window; got shape \(Tensor.formatShape(s)).")
     }
     return (s[0], s[1], s[2], s[3], s[1] / k, s[2] / k)
 }
 
 func checkWindow(_ k: Int, _ name: String) throws {
-    guard k > 0 else { throw LearnError("\(name): the window size must be positive, got \(k).") }
+    guard k > 0 else { throw LearnError(name, "the window size must be positive, got \(k).") }
 }
 
 /// maxpool(k): the largest value of each k x k window, per channel. The gradient goes to
@@ -158,7 +158,7 @@ public final class UpSample2D: LayerBase, Layer {
         let s = x.value.shape
         let (n, h, w, c) = (s[0], s[1], s[2], s[3]), k = size
         let (ho, oh) = h.multipliedReportingOverflow(by: k), (wo, ow) = w.multipliedReportingOverflow(by: k)
-        guard !oh, !ow else { throw LearnError("upsample: \(description) of an input \(h) x \(w) is too large.") }
+        guard !oh, !ow else { throw LearnError("upsample", "\(description) of an input \(h) x \(w) is too large.") }
         let out = try Tensor(uninitializedShape: [n, ho, wo, c], "upsample")
         let xp = x.value.rawPointer, op = out.rawPointer
         var o = 0

@@ -37,7 +37,7 @@ open class RecurrentLayer: LayerBase {
     var layerName: String { "rnn" }
 
     public init(units: Int, returnSequences: Bool, stateful: Bool, name: String) throws {
-        guard units > 0 else { throw LearnError("\(name): the number of units must be positive, got \(units).") }
+        guard units > 0 else { throw LearnError(name, "the number of units must be positive, got \(units).") }
         self.units = units; self.returnSequences = returnSequences; self.stateful = stateful
     }
 
@@ -80,9 +80,9 @@ open class RecurrentLayer: LayerBase {
     func sequenceShape(_ x: Variable) throws -> (Int, Int, Int) {
         let s = x.value.shape
         guard s.count == 3 else {
-            throw LearnError("\(layerName)(\(units)): expected input of shape [batch, time, features], got \(Tensor.formatShape(s)).")
+            throw LearnError(nil, "\(layerName)(\(units)): expected input of shape [batch, time, features], got \(Tensor.formatShape(s)).")
         }
-        guard s[1] > 0 else { throw LearnError("\(layerName)(\(units)): the sequence has no time steps.") }
+        guard s[1] > 0 else { throw LearnError(nil, "\(layerName)(\(units)): the sequence has no time steps.") }
         // the step buffers (at most 4 gates per unit) cannot throw: their size is checked here
         try Tensor.checkShape([s[0], s[1], 4, units], "\(layerName)(\(units))")
         return (s[0], s[1], s[2])
@@ -104,10 +104,10 @@ open class RecurrentLayer: LayerBase {
             states = (0..<n).map { _ in Variable(constant: z) }
         }
         guard states.count == n else {
-            throw LearnError("\(layerName)(\(units)): the initial state needs \(n) tensor\(n == 1 ? "" : "s"), got \(states.count).")
+            throw LearnError(nil, "\(layerName)(\(units)): the initial state needs \(n) tensor\(n == 1 ? "" : "s"), got \(states.count).")
         }
         for s in states where s.value.shape != [batch, units] {
-            throw LearnError("\(layerName)(\(units)): an initial state must have shape \(Tensor.formatShape([batch, units])), got \(Tensor.formatShape(s.value.shape)).")
+            throw LearnError(nil, "\(layerName)(\(units)): an initial state must have shape \(Tensor.formatShape([batch, units])), got \(Tensor.formatShape(s.value.shape)).")
         }
         return states
     }
@@ -122,7 +122,7 @@ open class RecurrentLayer: LayerBase {
     func checkWidth(_ width: Int, _ x: Variable) throws {
         let w = parameters[0].value.shape[0]
         guard width == w else {
-            throw LearnError("\(layerName)(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
+            throw LearnError(nil, "\(layerName)(\(units)): expected inputs with \(w) features (the layer was built for that), got shape \(Tensor.formatShape(x.value.shape)).")
         }
     }
 }

@@ -142,7 +142,7 @@ final class Scratch<S> {
     init(_ count: Int) throws {
         let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: MemoryLayout<S>.stride)
         guard !overflow, let raw = malloc(bytes) else {
-            throw TensorError(TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<S>.stride), "for a layer's buffer"))
+            throw TensorError(nil, TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<S>.stride), "for a layer's buffer"))
         }
         self.count = count
         base = raw.bindMemory(to: S.self, capacity: Swift.max(count, 1))

@@ -11,7 +11,7 @@ public final class Flatten: LayerBase, Layer {
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         guard let n = x.value.shape.first else {
-            throw LearnError("flatten(): expected an input with a batch axis, got a scalar.")
+            throw LearnError(nil, "flatten(): expected an input with a batch axis, got a scalar.")
         }
         let features = x.value.shape.dropFirst().reduce(1, *)
         return finish(try x.reshaped("flatten", try x.value.reshaped([n, features])), pass, self, from: x)
@@ -26,10 +26,10 @@ public final class Reshape: LayerBase, Layer {
     public init(_ shape: [Int]) throws {
         let text = Tensor.formatShape(shape)
         guard shape.filter({ $0 == -1 }).count <= 1 else {
-            throw LearnError("reshape(\(text)): at most one dimension may be -1.")
+            throw LearnError(nil, "reshape(\(text)): at most one dimension may be -1.")
         }
         guard shape.allSatisfy({ $0 > 0 || $0 == -1 }) else {
-            throw LearnError("reshape(\(text)): dimensions must be positive (or one -1).")
+            throw LearnError(nil, "reshape(\(text)): dimensions must be positive (or one -1).")
         }
         targetShape = shape
     }
@@ -39,18 +39,18 @@ public final class Reshape: LayerBase, Layer {
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         guard let n = x.value.shape.first else {
-            throw LearnError("\(description): expected an input with a batch axis, got a scalar.")
+            throw LearnError(nil, "\(description): expected an input with a batch axis, got a scalar.")
         }
         let per = x.value.shape.dropFirst().reduce(1, *)
         var shape = targetShape
         let known = shape.filter { $0 != -1 }.reduce(1, *)
         if let u = shape.firstIndex(of: -1) {
             guard per % known == 0 else {
-                throw LearnError("\(description): \(per) values per sample (input shape \(Tensor.formatShape(x.value.shape))) cannot be split into dimensions of \(Tensor.formatShape(shape)).")
+                throw LearnError(nil, "\(description): \(per) values per sample (input shape \(Tensor.formatShape(x.value.shape))) cannot be split into dimensions of \(Tensor.formatShape(shape)).")
             }
             shape[u] = per / known
         } else if known != per {
-            throw LearnError("\(description): expected \(known) values per sample, got \(per) (input shape \(Tensor.formatShape(x.value.shape))).")
+            throw LearnError(nil, "\(description): expected \(known) values per sample, got \(per) (input shape \(Tensor.formatShape(x.value.shape))).")
         }
         return finish(try x.reshaped("reshape", try x.value.reshaped([n] + shape)), pass, self, from: x)
     }

@@ -14,7 +14,7 @@ public final class SimpleRNN: RecurrentLayer, Layer {
     public init(_ units: Int, _ activation: Activation = .tanh, returnSequences: Bool = true, stateful: Bool = false,
                 kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal,
                 dtype: ComputeType = .float64) throws {
-        if case .softmax = activation { throw LearnError("simple_rnn: softmax is not an element-wise activation; use tanh, relu, sigmoid, ...") }
+        if case .softmax = activation { throw LearnError("simple_rnn", "softmax is not an element-wise activation; use tanh, relu, sigmoid, ...") }
         self.activation = activation
         self.kernelInitializer = kernelInitializer; self.recurrentInitializer = recurrentInitializer
         self.dtype = dtype

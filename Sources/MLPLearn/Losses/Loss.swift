@@ -70,7 +70,7 @@ public struct Loss {
     static func matching(_ t: Tensor, _ p: Tensor, _ name: String) throws -> Tensor {
         if t.shape == p.shape { return t }
         if t.count == p.count, (t.shape + [1] == p.shape || p.shape + [1] == t.shape) { return try t.reshaped(p.shape) }
-        throw LearnError("\(name): the target has shape \(Tensor.formatShape(t.shape)), the prediction \(Tensor.formatShape(p.shape)).")
+        throw LearnError(name, "the target has shape \(Tensor.formatShape(t.shape)), the prediction \(Tensor.formatShape(p.shape)).")
     }
 
     /// One-hot targets: as given, or made from integer labels (Keras's sparse form).
@@ -85,13 +85,13 @@ public struct Loss {
     static func classTargets(_ t: Tensor, _ p: Tensor, _ name: String) throws -> ClassTargets {
         if t.shape == p.shape && p.ndim > 0 { return .rows(t) }
         guard let classes = p.shape.last, t.shape == Array(p.shape.dropLast()) || t.shape == Array(p.shape.dropLast()) + [1] else {
-            throw LearnError("\(name): the target has shape \(Tensor.formatShape(t.shape)); expected one-hot rows of shape \(Tensor.formatShape(p.shape)) or integer labels of shape \(Tensor.formatShape(Array(p.shape.dropLast()))).")
+            throw LearnError(name, "the target has shape \(Tensor.formatShape(t.shape)); expected one-hot rows of shape \(Tensor.formatShape(p.shape)) or integer labels of shape \(Tensor.formatShape(Array(p.shape.dropLast()))).")
         }
         var labels = [Int]()
         labels.reserveCapacity(t.count)
         for x in t.scalars {
             guard x == x.rounded() && x >= 0 && x < Double(classes) else {
-                throw LearnError("\(name): labels must be integers in 0..<\(classes), got \(Tensor.formatNumber(x)).")
+                throw LearnError(name, "labels must be integers in 0..<\(classes), got \(Tensor.formatNumber(x)).")
             }
             labels.append(Int(x))
         }

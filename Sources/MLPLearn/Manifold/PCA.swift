@@ -24,11 +24,11 @@ public struct PCAResult {
 /// fixed as sklearn's `svd_flip` on Vᵀ: its entry of largest magnitude is positive.
 /// `poll` is called every 20 ms during the SVD (Ctrl-C: what it throws stops the run).
 public func pca(_ x: Tensor, k: Int, poll: (() throws -> Void)? = nil) throws -> PCAResult {
-    guard x.ndim == 2 else { throw TensorError("pca: expected data of shape [n, d], got \(Tensor.formatShape(x.shape)).") }
+    guard x.ndim == 2 else { throw TensorError("pca", "expected data of shape [n, d], got \(Tensor.formatShape(x.shape)).") }
     let n = x.shape[0], d = x.shape[1]
-    guard n >= 2 else { throw TensorError("pca: needs at least 2 points, got \(n).") }
+    guard n >= 2 else { throw TensorError("pca", "needs at least 2 points, got \(n).") }
     guard k >= 1 && k <= Swift.min(n, d) else {
-        throw TensorError("pca: k must be between 1 and min(n, d) = \(Swift.min(n, d)), got \(k).")
+        throw TensorError("pca", "k must be between 1 and min(n, d) = \(Swift.min(n, d)), got \(k).")
     }
     let mean = try x.mean(axis: 0)
     let centred = try x - mean

@@ -37,11 +37,11 @@ public struct TSNEResult {
 public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations: Int = 1000,
                  learningRate: Double = 200, earlyExaggeration: Double = 12, exaggerationIterations: Int = 250,
                  initial: Tensor? = nil, generator: inout Xoshiro256, check: () throws -> Void = {}) throws -> TSNEResult {
-    guard x.ndim == 2 else { throw TensorError("tsne: expected data of shape [n, d], got \(Tensor.formatShape(x.shape)).") }
-    guard dim >= 1 else { throw TensorError("tsne: dim must be at least 1, got \(dim).") }
-    guard iterations >= 0 else { throw TensorError("tsne: iterations must not be negative, got \(iterations).") }
+    guard x.ndim == 2 else { throw TensorError("tsne", "expected data of shape [n, d], got \(Tensor.formatShape(x.shape)).") }
+    guard dim >= 1 else { throw TensorError("tsne", "dim must be at least 1, got \(dim).") }
+    guard iterations >= 0 else { throw TensorError("tsne", "iterations must not be negative, got \(iterations).") }
     let n = x.shape[0]
-    if x.firstNonFinite() != nil { throw TensorError("tsne: the data contain nan or inf.") }
+    if x.firstNonFinite() != nil { throw TensorError("tsne", "the data contain nan or inf.") }
     let cond = try tsneConditionalProbabilities(squaredDistances: squaredDistances(x), perplexity: perplexity, check: check)
     // symmetrise: P = (C + Cᵀ) / 2n, sums to 1
     let joint = try Tensor(uninitializedShape: [n, n], "tsne")
@@ -52,7 +52,7 @@ public func tsne(_ x: Tensor, dim: Int = 2, perplexity: Double = 30, iterations:
     var y: Tensor
     if let initial {
         guard initial.shape == [n, dim] else {
-            throw TensorError("tsne: initial must have shape \(Tensor.formatShape([n, dim])), got \(Tensor.formatShape(initial.shape)).")
+            throw TensorError("tsne", "initial must have shape \(Tensor.formatShape([n, dim])), got \(Tensor.formatShape(initial.shape)).")
         }
         y = initial
         try y.makeUnique()

@@ -14,7 +14,7 @@ import Darwin
 /// Squared Euclidean distances between the rows of `x` [n, d], as [n, n]
 /// (|xi|² + |xj|² − 2 xi·xj through BLAS, clamped at 0, exact zeros on the diagonal).
 public func squaredDistances(_ x: Tensor) throws -> Tensor {
-    guard x.ndim == 2 else { throw TensorError("squaredDistances: expected shape [n, d], got \(Tensor.formatShape(x.shape)).") }
+    guard x.ndim == 2 else { throw TensorError(nil, "squaredDistances: expected shape [n, d], got \(Tensor.formatShape(x.shape)).") }
     let n = x.shape[0], d = x.shape[1]
     var g = try Tensor.matmul(x, x, transposeA: false, transposeB: true)
     let xp = x.storage.pointer
@@ -41,12 +41,12 @@ public func tsneConditionalProbabilities(squaredDistances d: Tensor, perplexity:
                                          tolerance: Double = 1e-5, maxSteps: Int = 200,
                                          check: () throws -> Void = {}) throws -> Tensor {
     guard d.ndim == 2, d.shape[0] == d.shape[1] else {
-        throw TensorError("tsne: expected a square distance matrix, got \(Tensor.formatShape(d.shape)).")
+        throw TensorError("tsne", "expected a square distance matrix, got \(Tensor.formatShape(d.shape)).")
     }
     let n = d.shape[0]
-    guard n >= 2 else { throw TensorError("tsne: needs at least 2 points, got \(n).") }
+    guard n >= 2 else { throw TensorError("tsne", "needs at least 2 points, got \(n).") }
     guard perplexity > 0, perplexity < Double(n) else {
-        throw TensorError("tsne: perplexity must be positive and less than the number of points (\(n)), got \(perplexity).")
+        throw TensorError("tsne", "perplexity must be positive and less than the number of points (\(n)), got \(perplexity).")
     }
     let target = log(perplexity)
     let out = try Tensor(uninitializedShape: [n, n], "tsne")

@@ -6,11 +6,7 @@
 import MLPTensor
 
 /// An error of an optimizer step: mismatched parameters and gradients.
-public struct OptimizerError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
+public typealias OptimizerError = OperationError
 
 /// An optimizer's name and hyper-parameters, for printing and docs:
 /// `adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-07, clipnorm=nil)`.
@@ -69,7 +65,7 @@ extension Optimizer {
     /// Updates `params[i]` from `grads[i]` for every i, in place.
     public func step(_ params: inout [Tensor], _ grads: [Tensor]) throws {
         guard params.count == grads.count else {
-            throw OptimizerError("\(config.name): \(params.count) parameters but \(grads.count) gradients.")
+            throw OptimizerError(config.name, "\(params.count) parameters but \(grads.count) gradients.")
         }
         for i in 0..<params.count { try update(&params[i], grads[i], key: .index(i)) }
     }
@@ -115,15 +111,15 @@ struct OptimizerState {
     mutating func apply(_ name: String, _ param: inout Tensor, _ grad: Tensor, _ key: OptimizerKey, clipnorm: Double?,
                         _ kernel: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, Int, Double, OptimizerSlot) -> Void) throws {
         guard param.shape == grad.shape else {
-            throw OptimizerError("\(name): a parameter of shape \(Tensor.formatShape(param.shape)) got a gradient of shape \(Tensor.formatShape(grad.shape)).")
+            throw OptimizerError(name, "a parameter of shape \(Tensor.formatShape(param.shape)) got a gradient of shape \(Tensor.formatShape(grad.shape)).")
         }
         if let c = clipnorm, !(c > 0) {
-            throw OptimizerError("\(name): clipnorm must be positive, got \(c).")
+            throw OptimizerError(name, "clipnorm must be positive, got \(c).")
         }
         let slot: OptimizerSlot
         if let s = slots[key] {
             guard s.shape == param.shape else {
-                throw OptimizerError("\(name): a parameter changed shape from \(Tensor.formatShape(s.shape)) to \(Tensor.formatShape(param.shape)); call reset() first.")
+                throw OptimizerError(name, "a parameter changed shape from \(Tensor.formatShape(s.shape)) to \(Tensor.formatShape(param.shape)); call reset() first.")
             }
             slot = s
         } else {

@@ -65,10 +65,10 @@ public enum TextTools {
     /// padding and truncating at the front ("pre") or back ("post").
     public static func pad(_ seqs: [[Double]], maxlen: Int?, padding: String = "pre", truncating: String = "pre", value: Double = 0) throws -> Tensor {
         for (name, v) in [("padding", padding), ("truncating", truncating)] where v != "pre" && v != "post" {
-            throw LearnError("pad_sequences: \(name) must be \"pre\" or \"post\", got \"\(v)\".")
+            throw LearnError("pad_sequences", "\(name) must be \"pre\" or \"post\", got \"\(v)\".")
         }
         let n = maxlen ?? (seqs.map(\.count).max() ?? 0)
-        guard n >= 0 else { throw LearnError("pad_sequences: maxlen must be non-negative, got \(n).") }
+        guard n >= 0 else { throw LearnError("pad_sequences", "maxlen must be non-negative, got \(n).") }
         var out = [Double](repeating: value, count: seqs.count * n)
         for (r, s0) in seqs.enumerated() {
             let s = s0.count > n ? (truncating == "pre" ? Array(s0.suffix(n)) : Array(s0.prefix(n))) : s0
@@ -81,13 +81,13 @@ public enum TextTools {
     /// An index drawn from probabilities p sharpened (T < 1) or flattened (T > 1) by
     /// temperature: p^(1/T), renormalised; T = 0 takes the most probable.
     public static func sample(_ p: [Double], temperature: Double, using g: inout Xoshiro256) throws -> Int {
-        guard !p.isEmpty else { throw LearnError("sample: the probabilities are empty.") }
-        guard temperature >= 0 else { throw LearnError("sample: temperature must be non-negative, got \(Tensor.formatNumber(temperature)).") }
-        for x in p where x < 0 || !x.isFinite { throw LearnError("sample: probabilities must be finite and non-negative, got \(Tensor.formatNumber(x)).") }
+        guard !p.isEmpty else { throw LearnError("sample", "the probabilities are empty.") }
+        guard temperature >= 0 else { throw LearnError("sample", "temperature must be non-negative, got \(Tensor.formatNumber(temperature)).") }
+        for x in p where x < 0 || !x.isFinite { throw LearnError("sample", "probabilities must be finite and non-negative, got \(Tensor.formatNumber(x)).") }
         if temperature == 0 { return p.indices.max { p[$0] < p[$1] }! }
         // work in logs, shifted by the largest, so small temperatures do not underflow
         let logs = p.map { $0 > 0 ? Foundation_log($0) : -Double.infinity }
-        guard let top = logs.max(), top > -Double.infinity else { throw LearnError("sample: the probabilities are all zero.") }
+        guard let top = logs.max(), top > -Double.infinity else { throw LearnError("sample", "the probabilities are all zero.") }
         var scaled = logs.map { $0 / temperature }, m = scaled.max()!
         // a temperature so small that log p / T overflows (1e-320): shift before dividing
         // (exponents at most 0, the most probable weighs 1) instead of inf - inf
@@ -113,14 +113,14 @@ public struct Vocabulary {
     public var count: Int { chars.count }
     public func encode(_ text: String) throws -> [Int] {
         try text.map { ch in
-            guard let i = index[ch] else { throw LearnError("encode: the character \(String(reflecting: String(ch))) is not in the vocabulary.") }
+            guard let i = index[ch] else { throw LearnError("encode", "the character \(String(reflecting: String(ch))) is not in the vocabulary.") }
             return i
         }
     }
     public func decode(_ idx: [Int]) throws -> String {
         var s = ""
         for i in idx {
-            guard i >= 0 && i < chars.count else { throw LearnError("decode: index \(i) is outside the vocabulary of \(chars.count) characters.") }
+            guard i >= 0 && i < chars.count else { throw LearnError("decode", "index \(i) is outside the vocabulary of \(chars.count) characters.") }
             s.append(chars[i])
         }
         return s

@@ -83,7 +83,7 @@ public enum Training {
     public static func checkFinite(_ t: Tensor, _ name: String, _ context: String = "") throws {
         guard let (position, value) = t.firstNonFinite() else { return }
         let at = position.isEmpty ? name : "\(name)[\(position.map(String.init).joined(separator: ", "))]"
-        throw LearnError("train: \(at)\(context) is \(value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"); the training data must be finite.")
+        throw LearnError("train", "\(at)\(context) is \(value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"); the training data must be finite.")
     }
 
     /// Forward and backward on one batch: the loss, the prediction and each used parameter's gradient.
@@ -94,7 +94,7 @@ public enum Training {
         let out = try model.forward(Variable(constant: x), pass)
         let l = try loss(out, y)
         guard l.value.count == 1 else {
-            throw LearnError("loss \(loss.name) must give a number, got a tensor of shape \(Tensor.formatShape(l.value.shape)).")
+            throw LearnError(nil, "loss \(loss.name) must give a number, got a tensor of shape \(Tensor.formatShape(l.value.shape)).")
         }
         let value = l.value.scalars[0]
         if !value.isFinite { return (value, out.value, [], []) }
@@ -159,9 +159,9 @@ public enum Training {
                 if try shouldStop() { h.stopped = "interrupted after step \(s + 1)"; break }
             }
         case .arrays(let x, let y):
-            guard let n = x.shape.first, n > 0 else { throw LearnError("train: no samples (x has shape \(Tensor.formatShape(x.shape))).") }
+            guard let n = x.shape.first, n > 0 else { throw LearnError("train", "no samples (x has shape \(Tensor.formatShape(x.shape))).") }
             guard y.shape.first == n else {
-                throw LearnError("train: x has \(n) samples, y has \(y.shape.first.map(String.init) ?? "none") (shape \(Tensor.formatShape(y.shape))).")
+                throw LearnError("train", "x has \(n) samples, y has \(y.shape.first.map(String.init) ?? "none") (shape \(Tensor.formatShape(y.shape))).")
             }
             try checkFinite(x, "x"); try checkFinite(y, "y")
             let perEpoch = (n + batch - 1) / batch

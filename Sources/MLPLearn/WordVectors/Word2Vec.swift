@@ -52,7 +52,7 @@ public enum Word2Vec {
     /// throws (an interrupt, a deadline) stops every thread and is rethrown.
     public static func train(sentences: [[String]], options o: Word2VecOptions,
                              progress: ((Double) throws -> Void)? = nil) throws -> WordVectors {
-        func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec: \(what)") } }
+        func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec", "\(what)") } }
         try check(o.dim >= 1, "dim must be positive, got \(o.dim).")
         try check(o.window >= 1, "window must be positive, got \(o.window).")
         try check(o.negative >= 1, "negative must be positive, got \(o.negative).")
@@ -103,7 +103,7 @@ public enum Word2Vec {
         // Vectors: rows padded to a multiple of 8 floats, 32-byte aligned.
         let dim = o.dim, stride = (dim + 7) / 8 * 8
         let (cells, overflow) = n.multipliedReportingOverflow(by: stride)
-        if overflow { throw LearnError("word2vec: \(n) words of dim \(dim) are too many values.") }
+        if overflow { throw LearnError("word2vec", "\(n) words of dim \(dim) are too many values.") }
         // freed early below, so that the result's arrays take their room
         var syn0Block: UnsafeMutablePointer<Float>? = try allocateFloats(cells)
         var syn1Block: UnsafeMutablePointer<Float>? = try allocateFloats(cells)
@@ -186,7 +186,7 @@ public enum Word2Vec {
         var raw: UnsafeMutableRawPointer? = nil
         let (bytes, overflow) = Swift.max(count, 16).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         if overflow || bytes > Int.max - 63 || posix_memalign(&raw, 64, (bytes + 63) / 64 * 64) != 0 || raw == nil {
-            throw LearnError("word2vec: " + TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<T>.stride), "for its buffers"))
+            throw LearnError(nil, "word2vec: " + TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<T>.stride), "for its buffers"))
         }
         return raw!.bindMemory(to: T.self, capacity: count)
     }

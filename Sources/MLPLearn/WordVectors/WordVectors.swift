@@ -16,17 +16,17 @@ public struct WordVectors {
     let unit: [Float]
 
     public init(words: [String], vectors: [Float], dim: Int, counts: [Int] = []) throws {
-        guard dim >= 1 else { throw LearnError("word vectors: dim must be positive, got \(dim).") }
+        guard dim >= 1 else { throw LearnError(nil, "word vectors: dim must be positive, got \(dim).") }
         guard vectors.count == words.count * dim else {
-            throw LearnError("word vectors: \(words.count) words need \(words.count * dim) values, got \(vectors.count).")
+            throw LearnError(nil, "word vectors: \(words.count) words need \(words.count * dim) values, got \(vectors.count).")
         }
         guard counts.isEmpty || counts.count == words.count else {
-            throw LearnError("word vectors: \(words.count) words but \(counts.count) counts.")
+            throw LearnError(nil, "word vectors: \(words.count) words but \(counts.count) counts.")
         }
         var index: [String: Int] = [:]
         index.reserveCapacity(words.count)
         for (i, w) in words.enumerated() {
-            if index[w] != nil { throw LearnError("word vectors: the word \"\(w)\" occurs twice.") }
+            if index[w] != nil { throw LearnError(nil, "word vectors: the word \"\(w)\" occurs twice.") }
             index[w] = i
         }
         var unit = vectors
@@ -65,7 +65,7 @@ public struct WordVectors {
     }
 
     func row(_ word: String) throws -> Int {
-        guard let i = index[word] else { throw LearnError("word vectors: \"\(word)\" is not in the vocabulary.") }
+        guard let i = index[word] else { throw LearnError(nil, "word vectors: \"\(word)\" is not in the vocabulary.") }
         return i
     }
 

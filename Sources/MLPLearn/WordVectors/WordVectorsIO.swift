@@ -30,22 +30,22 @@ extension WordVectors {
     /// Parses the word2vec text format; rejects binary, truncated and malformed files.
     public static func parseWord2VecText(_ bytes: [UInt8]) throws -> WordVectors {
         let lines = try textLines(bytes, "word2vec text")
-        guard let header = lines.first else { throw LearnError("word2vec text: the file is empty.") }
+        guard let header = lines.first else { throw LearnError(nil, "word2vec text: the file is empty.") }
         let h = header.fields
         guard h.count == 2, let n = Int(h[0]), let dim = Int(h[1]), n >= 0, dim >= 1 else {
-            throw LearnError("word2vec text: line 1 must be \"count dim\" (two positive integers), got \"\(prefix(header.fields.joined(separator: " ")))\"; a GloVe file has no such line.")
+            throw LearnError(nil, "word2vec text: line 1 must be \"count dim\" (two positive integers), got \"\(prefix(header.fields.joined(separator: " ")))\"; a GloVe file has no such line.")
         }
         // each value takes a space and a digit at least: sizes the file cannot hold are damage, not an allocation
         let (cells, overflow) = n.multipliedReportingOverflow(by: dim)
         guard !overflow, cells <= bytes.count / 2 else {
-            throw LearnError("word2vec text: the header promises \(n) vectors of \(dim) values, more than the \(bytes.count)-byte file can hold.")
+            throw LearnError(nil, "word2vec text: the header promises \(n) vectors of \(dim) values, more than the \(bytes.count)-byte file can hold.")
         }
         let body = lines.dropFirst()
         if body.count < n {
-            throw LearnError("word2vec text: the header promises \(n) vectors but the file has \(body.count) (truncated?).")
+            throw LearnError(nil, "word2vec text: the header promises \(n) vectors but the file has \(body.count) (truncated?).")
         }
         if body.count > n {
-            throw LearnError("word2vec text: the header promises \(n) vectors but the file has \(body.count) lines after it.")
+            throw LearnError(nil, "word2vec text: the header promises \(n) vectors but the file has \(body.count) lines after it.")
         }
         return try vectorsFrom(body, dim: dim, format: "word2vec text")
     }
@@ -53,12 +53,12 @@ extension WordVectors {
     /// Parses GloVe's text format (no header; dim from the first line).
     public static func parseGloVe(_ bytes: [UInt8]) throws -> WordVectors {
         let lines = try textLines(bytes, "GloVe")
-        guard let first = lines.first else { throw LearnError("GloVe: the file is empty.") }
+        guard let first = lines.first else { throw LearnError(nil, "GloVe: the file is empty.") }
         let f = first.fields
         if f.count == 2, Int(f[0]) != nil, Int(f[1]) != nil {
-            throw LearnError("GloVe: line 1 \"\(f[0]) \(f[1])\" looks like a word2vec header; load it in the word2vec text format.")
+            throw LearnError(nil, "GloVe: line 1 \"\(f[0]) \(f[1])\" looks like a word2vec header; load it in the word2vec text format.")
         }
-        guard f.count >= 2 else { throw LearnError("GloVe: line 1 has no values after the word.") }
+        guard f.count >= 2 else { throw LearnError(nil, "GloVe: line 1 has no values after the word.") }
         return try vectorsFrom(lines[...], dim: f.count - 1, format: "GloVe")
     }
 
@@ -83,13 +83,13 @@ extension WordVectors {
     /// Non-empty lines split on spaces and tabs; binary and non-UTF-8 content rejected.
     static func textLines(_ bytes: [UInt8], _ format: String) throws -> [Line] {
         if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
-            throw LearnError("\(format): the file is gzip-compressed; decompress it first.")
+            throw LearnError(nil, "\(format): the file is gzip-compressed; decompress it first.")
         }
         if bytes.contains(0) {
-            throw LearnError("\(format): the file contains NUL bytes; only the text format is read (word2vec -binary 1 files are not).")
+            throw LearnError(nil, "\(format): the file contains NUL bytes; only the text format is read (word2vec -binary 1 files are not).")
         }
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw LearnError("\(format): the file is not UTF-8 text.")
+            throw LearnError(nil, "\(format): the file is not UTF-8 text.")
         }
         // Split bytes, not Characters: "\r\n" is one Character.
         var out: [Line] = []
@@ -111,15 +111,15 @@ extension WordVectors {
         for line in lines {
             let f = line.fields
             guard f.count == dim + 1 else {
-                throw LearnError("\(format): line \(line.number) has \(f.count - 1) values after the word, expected \(dim) (truncated or not a vector file?).")
+                throw LearnError(nil, "\(format): line \(line.number) has \(f.count - 1) values after the word, expected \(dim) (truncated or not a vector file?).")
             }
             guard seen.insert(f[0]).inserted else {
-                throw LearnError("\(format): line \(line.number): the word \"\(prefix(f[0]))\" occurs twice.")
+                throw LearnError(nil, "\(format): line \(line.number): the word \"\(prefix(f[0]))\" occurs twice.")
             }
             words.append(f[0])
             for k in 1...dim {
                 guard let x = Float(f[k]), x.isFinite else {
-                    throw LearnError("\(format): line \(line.number): \"\(prefix(f[k]))\" is not a finite number.")
+                    throw LearnError(nil, "\(format): line \(line.number): \"\(prefix(f[k]))\" is not a finite number.")
                 }
                 values.append(x)
             }
@@ -128,7 +128,7 @@ extension WordVectors {
     }
 
     static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw LearnError("word vectors: cannot open \(path) for reading.") }
+        guard let f = fopen(path, "rb") else { throw LearnError(nil, "word vectors: cannot open \(path) for reading.") }
         defer { fclose(f) }
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
@@ -137,13 +137,13 @@ extension WordVectors {
             if k > 0 { out += buf[0..<k] }
             if k < buf.count { break }
         }
-        if ferror(f) != 0 { throw LearnError("word vectors: error reading \(path).") }
+        if ferror(f) != 0 { throw LearnError(nil, "word vectors: error reading \(path).") }
         return out
     }
 
     static func writeBytes(_ path: String, _ bytes: [UInt8]) throws {
-        guard let f = fopen(path, "wb") else { throw LearnError("word vectors: cannot open \(path) for writing.") }
+        guard let f = fopen(path, "wb") else { throw LearnError(nil, "word vectors: cannot open \(path) for writing.") }
         let k = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        if fclose(f) != 0 || k != bytes.count { throw LearnError("word vectors: error writing \(path).") }
+        if fclose(f) != 0 || k != bytes.count { throw LearnError(nil, "word vectors: error writing \(path).") }
     }
 }
