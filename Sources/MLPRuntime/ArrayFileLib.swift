@@ -21,7 +21,7 @@ enum ArrayFileLib {
         }
         r.fn("save_npy", [p("path"), p("t")], doc: "Writes a tensor as a NumPy .npy file (float64, as numpy.save; atomically).",
              example: "save_npy(\"/tmp/w.npy\", randn(3, 4))") { a throws(MLPError) in
-            let path = try a.string(0), t = try TensorLib.tensorOf(a, 1)
+            let path = try a.string(0), t = try a.untrackedTensor(1)
             try write(a, path, ArrayFiles.npyEncode(t))
             return .nil
         }
@@ -71,7 +71,7 @@ enum ArrayFileLib {
         }
         r.fn("save_csv", [p("path"), p("t"), p("delimiter", ",")], doc: "Writes a 1-D or 2-D tensor as CSV, one row per line, numbers in shortest round-trip form (atomically).",
              example: "save_csv(\"/tmp/data.csv\", tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
-            let path = try a.string(0), t = try TensorLib.tensorOf(a, 1), delim = try a.string(2)
+            let path = try a.string(0), t = try a.untrackedTensor(1), delim = try a.string(2)
             let bytes: [UInt8]
             do { bytes = try ArrayFiles.csvEncode(t, delimiter: delim) } catch { throw a.nativeError(error, at: 1) }
             try write(a, path, bytes)

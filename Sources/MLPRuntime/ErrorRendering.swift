@@ -29,8 +29,11 @@ extension Args {
         }
     }
 
-    /// Runs native work for this builtin, its errors in this builtin's words.
+    /// Runs native work for this builtin, its errors in this builtin's words. A layer
+    /// written in mlp that the work calls back (a forward pass in train) reports its
+    /// errors at this call.
     public func native<T>(at i: Int? = nil, _ body: () throws -> T) throws(MLPError) -> T {
+        interp.nativeLoc = callLoc
         do { return try body() } catch { throw nativeError(error, at: i) }
     }
 }

@@ -22,7 +22,7 @@ enum LayerLib {
                 throw a.error("unknown initializer '\(try a.string(2))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 2)
             }
             let bias = try a.bool(3), type = try precisionArg(a, 4)
-            return try learn(a) { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer, dtype: type))) }
+            return try a.native { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer, dtype: type))) }
         }
         r.layer("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
                         Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true)],
@@ -31,14 +31,14 @@ enum LayerLib {
             let filters = try a.int(0)
             let kernel: (Int, Int)
             switch a[1] {
-            case .list: let k = try TensorLib.intList(a, 1); guard k.count == 2 else { throw a.error("kernel must be a number or [height, width], got \(k.count) sizes.", at: 1) }; kernel = (k[0], k[1])
+            case .list: let k = try a.intList(1); guard k.count == 2 else { throw a.error("kernel must be a number or [height, width], got \(k.count) sizes.", at: 1) }; kernel = (k[0], k[1])
             default: let k = try a.int(1); kernel = (k, k)
             }
             let act = try activationArg(a, 2), padding = try a.string(3), stride = try a.int(4)
             guard let initializer = Initializer(name: try a.string(5)) else {
                 throw a.error("unknown initializer '\(try a.string(5))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 5)
             }
-            return try learn(a) { .object(LayerValue(try Conv2D(filters, kernel, act, padding: padding, stride: stride, kernelInitializer: initializer))) }
+            return try a.native { .object(LayerValue(try Conv2D(filters, kernel, act, padding: padding, stride: stride, kernelInitializer: initializer))) }
         }
         sized(&r, "maxpool", "Max pooling over k x k windows (stride k, Keras's MaxPooling2D) of [batch, height, width, channels] images.") { try MaxPool2D($0) }
         sized(&r, "avgpool", "Average pooling over k x k windows (stride k, Keras's AveragePooling2D).") { try AvgPool2D($0) }
@@ -46,18 +46,18 @@ enum LayerLib {
         r.layer("dropout", [p("p")], doc: "Sets a fraction p of its inputs to zero while training (and scales the rest by 1/(1-p)); does nothing in predictions.",
              example: "net = dense(100, relu) >> dropout(0.2) >> dense(10, softmax)") { a throws(MLPError) in
             let rate = try a.number(0)
-            return try learn(a) { .object(LayerValue(try Dropout(rate))) }
+            return try a.native { .object(LayerValue(try Dropout(rate))) }
         }
         r.layer("gaussian_dropout", [p("p")], doc: "Multiplies its inputs by noise of mean 1 and variance p/(1-p) while training (Keras's GaussianDropout); nothing in predictions.",
              example: "net = dense(100, relu) >> gaussian_dropout(0.1) >> dense(10, softmax)") { a throws(MLPError) in
             let rate = try a.number(0)
-            return try learn(a) { .object(LayerValue(try GaussianDropout(rate))) }
+            return try a.native { .object(LayerValue(try GaussianDropout(rate))) }
         }
         r.layer("batchnorm", [Param("momentum", .number(0.99), keywordOnly: true), Param("epsilon", .number(1e-3), keywordOnly: true)],
              doc: "Batch normalisation over all axes but the last (Keras's BatchNormalization): batch statistics while training, moving averages (momentum) in predictions; a learned scale and shift.",
              example: "net = dense(64) >> batchnorm() >> relu >> dense(10)") { a throws(MLPError) in
             let m = try a.number(0), e = try a.number(1)
-            return try learn(a) { .object(LayerValue(try BatchNorm(momentum: m, epsilon: e))) }
+            return try a.native { .object(LayerValue(try BatchNorm(momentum: m, epsilon: e))) }
         }
         recurrent(&r, "lstm", "A long short-term memory layer (Keras's LSTM: gates i, f, c, o; orthogonal recurrent kernel, forget-gate bias 1) on [batch, time, features]; the whole sequence is one fused op with backpropagation through time.",
                   "net = lstm(5) >> lstm(2)", dtype: true) { units, _, seqs, stateful, type in
@@ -75,11 +75,11 @@ enum LayerLib {
              doc: "A lookup table of vocab vectors of size dim (Keras's Embedding, uniform(-0.05, 0.05) at the start): integer indices of any shape give shape + [dim]; the rows used train.",
              example: "net = embedding(1000, 16) >> lstm(32, return_sequences=false) >> dense(1, sigmoid)") { a throws(MLPError) in
             let n = try a.int(0), d = try a.int(1)
-            return try learn(a) { .object(LayerValue(try Embedding(n, d))) }
+            return try a.native { .object(LayerValue(try Embedding(n, d))) }
         }
         r.fn("reset_states", [p("net")], doc: "Forgets the state that stateful recurrent layers of net carry between calls.",
              example: "reset_states(net)") { a throws(MLPError) in
-            let net = try model(a, 0)
+            let net = try a.model(0)
             for l in (net as? Sequential)?.layers ?? [net] { (l as? RecurrentLayer)?.resetStates() }
             return .nil
         }
@@ -96,22 +96,21 @@ enum LayerLib {
         r.fn("activations", [p("net"), p("x")],
              doc: "The output of every layer of net on input x, in order (the hidden activations the course reads out).",
              example: "hs = activations(net, x); print(shape(hs[0]))") { a throws(MLPError) in
-            let net = try model(a, 0), x = try TensorLib.valueOf(a, 1)
+            let net = try a.model(0), x = try a.tensor(1)
             var outs: [Value] = []
             let pass = ForwardPass(random: a.context.random, poll: a.interruptPoll)
             pass.record = { _, y in outs.append(.object(TensorValue(y.value))) }
-            a.interp.nativeLoc = a.callLoc
-            _ = try learn(a) { _ = try net.forward(Variable(constant: x), pass); return .nil }
+            try a.native { _ = try net.forward(Variable(constant: x), pass) }
             if !(net is Sequential) { outs = Array(outs.suffix(1)) }
             return .list(outs)
         }
         r.fn("params", [p("net")], doc: "The weight tensors of a layer or model, in order (empty before its first call).",
              example: "ws = params(net)") { a throws(MLPError) in
-            .list(try model(a, 0).parameters.map { .object(TensorValue($0.value)) })
+            .list(try a.model(0).parameters.map { .object(TensorValue($0.value)) })
         }
         r.fn("summary", [p("net")], doc: "Prints a table of the model's layers with output shapes and weight counts, as Keras's summary.",
              example: "summary(dense(10, relu) >> dense(1))") { a throws(MLPError) in
-            a.interp.write(summaryTable(try model(a, 0)))
+            a.interp.write(summaryTable(try a.model(0)))
             return .nil
         }
     }
@@ -132,7 +131,7 @@ enum LayerLib {
             let act = activation ? try activationArg(a, 1) : .tanh
             let seqs = try a.bool(k - 2), stateful = try a.bool(k - 1)
             let type = dtype ? try precisionArg(a, k) : .float64
-            return try learn(a) { .object(LayerValue(try make(units, act, seqs, stateful, type))) }
+            return try a.native { .object(LayerValue(try make(units, act, seqs, stateful, type))) }
         }
     }
 
@@ -157,14 +156,8 @@ enum LayerLib {
     static func sized(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int) throws -> Layer) {
         r.layer(name, [p("k", 2)], doc: doc, example: "net = conv2d(4, 3, relu) >> \(name)(2)") { a throws(MLPError) in
             let k = try a.int(0)
-            return try learn(a) { .object(LayerValue(try make(k))) }
+            return try a.native { .object(LayerValue(try make(k))) }
         }
-    }
-
-    /// A layer or model argument.
-    static func model(_ a: Args, _ i: Int) throws(MLPError) -> Layer {
-        guard case .object(let o as LayerValue) = a[i] else { throw a.typeError(i, "a layer or model") }
-        return o.layer
     }
 
     /// The activation argument: nil (linear), an activation builtin such as relu, or its name.
@@ -187,15 +180,12 @@ enum LayerLib {
         let act = Activation(name: name)!
         r.fn(name, [p("x")], doc: doc, example: example) { a throws(MLPError) in
             if case .number(let d) = a[0] {
-                return try learn(a) { .number(try act.apply(Variable(constant: Tensor(scalar: d))).value.scalars[0]) }
+                return try a.native { .number(try act.apply(Variable(constant: Tensor(scalar: d))).value.scalars[0]) }
             }
-            let x = try TensorLib.variable(a, 0)
-            return try learn(a) { .object(TensorValue(try act.apply(x))) }
+            let x = try a.variable(0)
+            return try a.native { .object(TensorValue(try act.apply(x))) }
         }
     }
-
-    /// Runs learning-library code for builtin `a` (its errors in the builtin's words).
-    static func learn(_ a: Args, _ body: () throws -> Value) throws(MLPError) -> Value { try a.native(body) }
 
     /// Keras's summary: one row per layer, then the weight counts.
     static func summaryTable(_ net: Layer) -> String {

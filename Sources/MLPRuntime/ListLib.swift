@@ -34,7 +34,7 @@ enum ListLib {
         r.fn("sort", [p("xs"), opt("key"), p("reverse", false), Param("axis", .number(-1), keywordOnly: true)],
              doc: "A new list with the items in ascending order (by key(x) when given); stable. A tensor is sorted along axis (the last by default).",
              example: "sort(words, key=w -> len(w))") { a throws(MLPError) in
-            if TensorLib.isTensor(a[0]) { return try TensorLib.sortTensor(a) }
+            if TensorValue.isTensor(a[0]) { return try TensorLib.sortTensor(a) }
             let items = try a.sequence(0)
             var keys = items
             if !a.isNil(1) {

@@ -22,8 +22,7 @@ enum MathLib {
         r.fn("round", [p("x"), p("digits", 0)],
              doc: "Rounds to the nearest (ties to even, as NumPy and Julia), keeping digits decimals.",
              example: "round(3.14159, 2)   # 3.14") { a throws(MLPError) in
-            let digits = try a.int(1)
-            guard (-308...308).contains(digits) else { throw a.error("digits must be between -308 and 308, got \(digits).", at: 1) }
+            let digits = try a.int(1, in: -308...308)
             let scale = Glibc.pow(10.0, Double(digits))
             func rnd(_ x: Double) -> Double { digits == 0 ? x.rounded(.toNearestOrEven) : (x * scale).rounded(.toNearestOrEven) / scale }
             // the element-wise kernel named "round" has no digits; other digits go through rnd
@@ -38,13 +37,13 @@ enum MathLib {
         r.fn("sum", [p("xs"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)],
              doc: "Sum of a list or range of numbers (0 when empty), or of a tensor's elements (along axis).",
              example: "sum([1, 2, 3])   # 6") { a throws(MLPError) in
-            if TensorLib.isTensor(a[0]) { return try TensorLib.reduce(a, .sum) }
+            if TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, .sum) }
             return .number(try numbers(a, 0).reduce(0, +))
         }
         r.fn("mean", [p("xs"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)],
              doc: "Arithmetic mean of a list or range of numbers, or of a tensor's elements (along axis).",
              example: "mean([1, 2, 3, 4])   # 2.5") { a throws(MLPError) in
-            if TensorLib.isTensor(a[0]) { return try TensorLib.reduce(a, .mean) }
+            if TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, .mean) }
             let xs = try numbers(a, 0)
             if xs.isEmpty { throw a.error("cannot take the mean of an empty sequence.", at: 0) }
             return .number(xs.reduce(0, +) / Double(xs.count))
@@ -67,7 +66,7 @@ enum MathLib {
         let op: Tensor.ReduceOp = name == "min" ? .min : .max
         r.fn(name, [p("first"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)], rest: "more",
              doc: doc, example: example) { a throws(MLPError) in
-            if a.rest.isEmpty && TensorLib.isTensor(a[0]) { return try TensorLib.reduce(a, op) }
+            if a.rest.isEmpty && TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, op) }
             let xs: [Double]
             if a.rest.isEmpty {
                 if case .number(let x) = a[0] { return .number(x) }

@@ -19,7 +19,7 @@ enum ModelFileLib {
                 if let why = writeFileAtomically(path, o.wv.word2vecText()) { throw a.error("cannot write \(path): \(why).", at: 1) }
                 return .nil
             }
-            let net = try LayerLib.model(a, 0)
+            let net = try a.model(0)
             guard let input = (net as? Sequential)?.inputShape ?? (net as? LayerBase)?.inputShape else {
                 throw a.error("\(net.description) has not been run yet, so its weights do not exist; call it once (net(x) or train) before saving.", at: 0)
             }

@@ -25,8 +25,7 @@ enum PlotLib {
              doc: "Histogram of the values in xs with bins equal bins over their range; same options as plot.",
              example: "hist(randn(1000), bins=20)") { a throws(MLPError) in
             let xs = try vector(a, a[0], at: 0)
-            let bins = try a.int(1)
-            guard (1...1000).contains(bins) else { throw a.error("bins must be between 1 and 1000, got \(bins).", at: 1) }
+            let bins = try a.int(1, in: 1...1000)
             var f = try figure(a)
             f.bars = Bars(values: xs, bins: bins)
             return try show(a, f)
@@ -34,7 +33,7 @@ enum PlotLib {
         r.fn("imshow", [p("matrix"), kw("title"), Param("width", .number(60), keywordOnly: true), kw("height"), kw("file")],
              doc: "Heat map of a matrix (half blocks in colour, a character ramp without; an image in .png/.svg); options title, width, height, file.",
              example: "imshow(outer(linspace(0, 1, 20), linspace(0, 1, 30)))") { a throws(MLPError) in
-            let t = try TensorLib.tensorOf(a, 0)
+            let t = try a.untrackedTensor(0)
             guard t.ndim == 2, t.shape[0] > 0, t.shape[1] > 0 else { throw a.error("expected a non-empty matrix, got shape \(t.shape).", at: 0) }
             var f = try figure(a)
             f.heatmap = Heatmap(rows: t.shape[0], cols: t.shape[1], values: t.scalars)
@@ -43,11 +42,9 @@ enum PlotLib {
         r.fn("imshow_grid", [p("images"), p("rows"), p("cols"), kw("title"), Param("width", .number(60), keywordOnly: true), kw("height"), kw("file")],
              doc: "Images of an [n, h, w] tensor in a grid of rows x cols (one shared colour scale); options as imshow.",
              example: "imshow_grid(rand(6, 8, 8), 2, 3)") { a throws(MLPError) in
-            let t = try TensorLib.tensorOf(a, 0)
+            let t = try a.untrackedTensor(0)
             guard t.ndim == 3, t.shape.allSatisfy({ $0 > 0 }) else { throw a.error("expected an [n, h, w] tensor of images, got shape \(t.shape).", at: 0) }
-            let rows = try a.int(1), cols = try a.int(2)
-            guard rows >= 1, rows <= 100 else { throw a.error("rows must be between 1 and 100, got \(rows).", at: 1) }
-            guard cols >= 1, cols <= 100 else { throw a.error("cols must be between 1 and 100, got \(cols).", at: 2) }
+            let rows = try a.int(1, in: 1...100), cols = try a.int(2, in: 1...100)
             var f = try figure(a)
             f.heatmap = Heatmap(grid: t.scalars, count: t.shape[0], height: t.shape[1], width: t.shape[2], gridRows: rows, gridCols: cols)
             return try show(a, f)
@@ -97,13 +94,11 @@ enum PlotLib {
         if let i = index("xlabel"), !a.isNil(i) { f.xlabel = try a.string(i) }
         if let i = index("ylabel"), !a.isNil(i) { f.ylabel = try a.string(i) }
         if let i = index("width"), !a.isNil(i) {
-            f.width = try a.int(i)
-            guard (10...1000).contains(f.width) else { throw a.error("width must be between 10 and 1000 characters, got \(f.width).", at: i) }
+            f.width = try a.int(i, in: 10...1000)   // characters
         }
         if let i = index("height") {
             if a.isNil(i) { f.height = 10_000 } else {
-                f.height = try a.int(i)
-                guard (2...1000).contains(f.height) else { throw a.error("height must be between 2 and 1000 lines, got \(f.height).", at: i) }
+                f.height = try a.int(i, in: 2...1000)   // lines
             }
         }
         return f

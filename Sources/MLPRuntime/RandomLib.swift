@@ -15,8 +15,7 @@ final class GeneratorValue: MLPObject {
         switch name {
         case "split":
             return boundMethod("split", [p("n")]) { a throws(MLPError) in
-                let n = try a.int(0)
-                guard (1...1 << 20).contains(n) else { throw a.error("n must be between 1 and 1048576, got \(n).", at: 0) }
+                let n = try a.int(0, in: 1...1 << 20)
                 return .list(ListObj(self.generator.split(n).map { .object(GeneratorValue($0)) }))
             }
         default: return nil
@@ -55,15 +54,15 @@ enum RandomLib {
              example: "x = rand(); w = rand(3, 2)") { a throws(MLPError) in
             let g = try a.generator(0)
             if a.rest.isEmpty { return .number(g.state.uniform()) }
-            let shape = try TensorLib.restShape(a)
-            return try TensorLib.make(a) { try Tensor.rand(shape, using: &g.state) }
+            let shape = try a.trailingShape()
+            return try a.newTensor { try Tensor.rand(shape, using: &g.state) }
         }
         r.fn("randn", [rngParam], rest: "shape", doc: "A standard normal random number (mean 0, variance 1), or a tensor of them with the given shape.",
              example: "noise = 0.1 * randn(100)") { a throws(MLPError) in
             let g = try a.generator(0)
             if a.rest.isEmpty { return .number(g.state.normal()) }
-            let shape = try TensorLib.restShape(a)
-            return try TensorLib.make(a) { try Tensor.randn(shape, using: &g.state) }
+            let shape = try a.trailingShape()
+            return try a.newTensor { try Tensor.randn(shape, using: &g.state) }
         }
         r.fn("randint", [p("low"), opt("high"), rngParam], rest: "shape",
              doc: "A random integer in [low, high) (NumPy's convention; randint(n) is in [0, n)), or a tensor of them when a shape follows high.",
@@ -73,8 +72,8 @@ enum RandomLib {
             guard hi > lo else { throw a.error("needs low < high, got [\(lo), \(hi)).") }
             let g = try a.generator(2)
             if a.rest.isEmpty { return .number(Double(lo + Int(g.state.below(UInt64(hi - lo))))) }
-            let shape = try TensorLib.restShape(a)
-            return try TensorLib.make(a) { try Tensor.randint(lo, hi, shape, using: &g.state) }
+            let shape = try a.trailingShape()
+            return try a.newTensor { try Tensor.randint(lo, hi, shape, using: &g.state) }
         }
         r.fn("choice", [p("xs"), rngParam], doc: "A uniformly chosen item of a list, range or string.",
              example: "choice([\"up\", \"down\"])") { a throws(MLPError) in

@@ -11,7 +11,7 @@ enum StringLib {
         r.fn("split", [p("s"), opt("sep"), Param("axis", .number(0), keywordOnly: true)],
              doc: "Splits s at sep (at runs of whitespace when sep is omitted); a tensor into sep equal parts, or at the positions in a list sep, along axis.",
              example: "split(\"a,b,c\", \",\")   # [\"a\", \"b\", \"c\"]") { a throws(MLPError) in
-            if TensorLib.isTensor(a[0]) { return try TensorLib.splitTensor(a) }
+            if TensorValue.isTensor(a[0]) { return try TensorLib.splitTensor(a) }
             let s = try a.stringObject(0)
             if a.isNil(1) { return .list(splitWhitespace(s)) }
             let sep = try a.stringObject(1)

@@ -16,47 +16,47 @@ enum TensorLib {
         creator(&r, "ones", "A tensor of ones; the shape as numbers or one list.", "ones(3)") { s throws in try Tensor.ones(s) }
         r.fn("full", [p("shape"), p("value")], doc: "A tensor of the given shape (a number or list) filled with value.",
              example: "full([2, 2], 0.5)") { a throws(MLPError) in
-            let shape = try shapeOf(a, a[0], at: 0), v = try a.number(1)
-            return try make(a) { try Tensor.full(shape, v) }
+            let shape = try a.shape(a[0], at: 0), v = try a.number(1)
+            return try a.newTensor { try Tensor.full(shape, v) }
         }
         r.fn("eye", [p("n"), opt("m")], doc: "The n x n (or n x m) identity matrix.", example: "eye(3)") { a throws(MLPError) in
-            let n = try a.int(0), m = a.isNil(1) ? nil : try a.int(1)
-            return try make(a) { try Tensor.eye(n, m) }
+            let n = try a.int(0), m = try a.optionalInt(1)
+            return try a.newTensor { try Tensor.eye(n, m) }
         }
         r.fn("arange", [p("start"), opt("stop"), p("step", 1)], doc: "Numbers from start up to (not including) stop by step, as NumPy's arange; arange(n) starts at 0.",
              example: "arange(0, 1, 0.25)") { a throws(MLPError) in
             var lo = try a.number(0), hi: Double
             if a.isNil(1) { hi = lo; lo = 0 } else { hi = try a.number(1) }
             let step = try a.number(2)
-            return try make(a) { try Tensor.arange(lo, hi, step) }
+            return try a.newTensor { try Tensor.arange(lo, hi, step) }
         }
         r.fn("linspace", [p("start"), p("stop"), p("n", 50)], doc: "n evenly spaced numbers from start to stop, both included.",
              example: "x = linspace(0, 2 * pi, 100)") { a throws(MLPError) in
             let lo = try a.number(0), hi = try a.number(1), n = try a.int(2)
-            return try make(a) { try Tensor.linspace(lo, hi, n) }
+            return try a.newTensor { try Tensor.linspace(lo, hi, n) }
         }
         r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
-            .list(try valueOf(a, 0).shape.map { .number(Double($0)) })
+            .list(try a.tensor(0).shape.map { .number(Double($0)) })
         }
         r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
-            .number(Double(try valueOf(a, 0).ndim))
+            .number(Double(try a.tensor(0).ndim))
         }
         r.fn("size", [p("t")], doc: "The number of elements of a tensor.", example: "size(zeros(2, 3))   # 6") { a throws(MLPError) in
-            .number(Double(try valueOf(a, 0).count))
+            .number(Double(try a.tensor(0).count))
         }
         r.layer("reshape", [p("t")], rest: "shape", doc: "The same elements in a new shape (one size may be -1); the shape as numbers or one list. reshape(shape) alone is a layer reshaping each sample (the batch axis kept).",
              example: "reshape(arange(6), 2, 3)") { a throws(MLPError) in
             if a.rest.isEmpty, case .list = a[0] {
-                let shape = try shapeOf(a, a[0], at: 0)
-                return try LayerLib.learn(a) { .object(LayerValue(try Reshape(shape))) }
+                let shape = try a.shape(a[0], at: 0)
+                return try a.native { .object(LayerValue(try Reshape(shape))) }
             }
-            let shape = try restShape(a)
+            let shape = try a.trailingShape()
             return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
         r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
              example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
-            let t = try valueOf(a, 0)
-            let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try intList(a, 1)
+            let t = try a.tensor(0)
+            let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try a.intList(1)
             return try permuting(a, axes, at: 1)
         }
         r.layer("flatten", [opt("t")], doc: "The elements as a 1-D tensor, in row-major order; flatten() alone is a layer flattening each sample (the batch axis kept).",
@@ -86,7 +86,7 @@ enum TensorLib {
         }
         r.fn("cumsum", [p("t"), Param("axis", DefaultValue.none, keywordOnly: true)], doc: "Running sums (of the flattened tensor, or along axis).",
              example: "cumsum(tensor([1, 2, 3]))") { a throws(MLPError) in
-            let axis = a.isNil(1) ? nil : try a.int(1)
+            let axis = try a.optionalInt(1)
             return try trackedOrPlain(a, { try $0.cumsum(axis: axis) }) { .object(TensorValue(try $0.cumsum(axis: axis))) }
         }
         registerShapeOps(&r)
@@ -99,11 +99,11 @@ enum TensorLib {
         let axisKw = Param("axis", DefaultValue.none, keywordOnly: true)
         r.fn("permute", [p("t"), p("axes")], doc: "The axes reordered: result axis i is t's axis axes[i].",
              example: "shape(permute(zeros(2, 3, 4), [2, 0, 1]))   # [4, 2, 3]") { a throws(MLPError) in
-            try permuting(a, try intList(a, 1), at: 1)
+            try permuting(a, try a.intList(1), at: 1)
         }
         r.fn("squeeze", [p("t"), axisKw], doc: "Axes of size 1 removed (all of them, or only axis).",
              example: "shape(squeeze(zeros(1, 3, 1)))   # [3]") { a throws(MLPError) in
-            let axis = a.isNil(1) ? nil : try a.int(1)
+            let axis = try a.optionalInt(1)
             return try reshaping(a, "squeeze", at: 1) { try $0.squeeze(axis: axis) }
         }
         r.fn("unsqueeze", [p("t"), p("axis")], doc: "A new axis of size 1 inserted at axis (-1 appends it).",
@@ -113,29 +113,28 @@ enum TensorLib {
         }
         r.fn("tile", [p("t"), p("reps")], doc: "The whole tensor repeated reps times (a number, or a list with one count per axis).",
              example: "tile(tensor([1, 2]), 3)") { a throws(MLPError) in
-            let reps = try intList(a, 1)
+            let reps = try a.intList(1)
             return try rearranging(a, "tile", at: 1) { try $0.tile(reps) }
         }
         r.fn("repeat", [p("t"), p("n"), axisKw], doc: "Each element repeated n times along axis (of the flattened tensor when no axis).",
              example: "repeat(tensor([1, 2]), 2)   # tensor([1, 1, 2, 2])") { a throws(MLPError) in
-            let n = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
-            if n < 0 { throw a.error("repeats must be non-negative, got \(n).", at: 1) }
+            let n = try a.int(1, atLeast: 0), axis = try a.optionalInt(2)
             return try rearranging(a, "repeat", at: 2) { try $0.repeated(n, axis: axis) }
         }
         r.fn("flip", [p("t"), axisKw], doc: "The elements in reverse order along axis (along every axis when no axis).",
              example: "flip(tensor([1, 2, 3]))   # tensor([3, 2, 1])") { a throws(MLPError) in
-            let axis = a.isNil(1) ? nil : try a.int(1)
+            let axis = try a.optionalInt(1)
             return try rearranging(a, "flip", at: 1) { try $0.flip(axis: axis) }
         }
         r.fn("roll", [p("t"), p("shift"), axisKw], doc: "The elements shifted periodically by shift along axis (of the flattened tensor when no axis).",
              example: "roll(tensor([1, 2, 3, 4]), 1)   # tensor([4, 1, 2, 3])") { a throws(MLPError) in
-            let shift = try a.int(1), axis = a.isNil(2) ? nil : try a.int(2)
+            let shift = try a.int(1), axis = try a.optionalInt(2)
             return try rearranging(a, "roll", at: 2) { try $0.roll(shift, axis: axis) }
         }
         r.fn("where", [p("cond"), p("a"), p("b")], doc: "a where cond is nonzero, else b, element-wise with broadcasting.",
              example: "where(tensor([-1, 2]) > 0, 1, -1)   # tensor([-1, 1])") { a throws(MLPError) in
             let c: Tensor
-            if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try valueOf(a, 0) }
+            if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try a.tensor(0) }
             return try trackedOrPlain(a, 1, 2, { try Variable.where(c, $0, $1) }) { scalarOrTensor(try Tensor.where(c, $0, $1)) }
         }
         r.fn("clip", [p("t"), opt("lo"), opt("hi")], doc: "Values limited to [lo, hi]; either bound may be nil.",
@@ -148,13 +147,12 @@ enum TensorLib {
         }
         r.fn("onehot", [p("labels"), p("n")], doc: "One-hot rows: labels (integers in 0..<n) as a tensor of shape shape(labels) + [n].",
              example: "onehot(tensor([0, 2]), 3)") { a throws(MLPError) in
-            let t = try valueOf(a, 0), n = try a.int(1)
-            if n < 0 { throw a.error("number of classes must be non-negative, got \(n).", at: 1) }
-            return try make(a, at: 0) { try Tensor.onehot(t, n) }
+            let t = try a.tensor(0), n = try a.int(1, atLeast: 0)
+            return try a.newTensor(at: 0) { try Tensor.onehot(t, n) }
         }
         r.fn("argsort", [p("t"), Param("axis", .number(-1), keywordOnly: true)], doc: "Indices that sort t along axis (the last by default); stable, nan last.",
              example: "argsort(tensor([3, 1, 2]))   # tensor([1, 2, 0])") { a throws(MLPError) in
-            let t = try valueOf(a, 0), axis = try a.int(1)
+            let t = try a.tensor(0), axis = try a.int(1)
             do { return scalarOrTensor(try t.argsort(axis: axis)) } catch { throw a.nativeError(error, at: 1) }
         }
         product(&r, "kron", "Kronecker product.", "kron(eye(2), ones(2, 2))") { x, y throws in try Tensor.kron(x, y) }
@@ -171,7 +169,7 @@ enum TensorLib {
         }
         r.fn("solve", [p("a"), p("b")], doc: "x with a @ x = b, for a square matrix a and a vector or matrix b.",
              example: "solve(tensor([[2, 0], [0, 4]]), tensor([2, 8]))   # tensor([1, 2])") { a throws(MLPError) in
-            let m = try valueOf(a, 0)
+            let m = try a.tensor(0)
             if m.ndim != 2 || m.shape[0] != m.shape[1] {
                 throw a.error("expected a square matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0)
             }
@@ -179,7 +177,7 @@ enum TensorLib {
         }
         r.fn("eigh", [p("a")], doc: "Eigenvalues (ascending) and eigenvectors (as columns) of a symmetric matrix: [values, vectors].",
              example: "vals, vecs = eigh(tensor([[2, 1], [1, 2]]))") { a throws(MLPError) in
-            let m = try tensorOf(a, 0)
+            let m = try a.untrackedTensor(0)
             do {
                 let (w, v) = try m.eigh(poll: a.interruptPoll)
                 return .list([.object(TensorValue(w)), .object(TensorValue(v))])
@@ -188,7 +186,7 @@ enum TensorLib {
         r.fn("svd", [p("a"), Param("full_matrices", .bool(true), keywordOnly: true)],
              doc: "Singular value decomposition a = U @ diag(S) @ Vt, as [U, S, Vt] (S descending); full_matrices=false gives the reduced form.",
              example: "u, s, vt = svd(tensor([[3, 0], [0, 4], [0, 0]]), full_matrices=false)") { a throws(MLPError) in
-            let m = try tensorOf(a, 0), full = try a.bool(1)
+            let m = try a.untrackedTensor(0), full = try a.bool(1)
             do {
                 let (u, s, vt) = try m.svd(fullMatrices: full, poll: a.interruptPoll)
                 return .list([.object(TensorValue(u)), .object(TensorValue(s)), .object(TensorValue(vt))])
@@ -196,13 +194,13 @@ enum TensorLib {
         }
         r.fn("cholesky", [p("a")], doc: "The lower-triangular L with a = L @ L.T, for a symmetric positive definite matrix.",
              example: "cholesky(tensor([[4, 2], [2, 3]]))") { a throws(MLPError) in
-            let m = try tensorOf(a, 0)
-            return try make(a, at: 0) { try m.cholesky(poll: a.interruptPoll) }
+            let m = try a.untrackedTensor(0)
+            return try a.newTensor(at: 0) { try m.cholesky(poll: a.interruptPoll) }
         }
         r.fn("lstsq", [p("a"), p("b"), Param("rcond", DefaultValue.none, keywordOnly: true)],
              doc: "The least-squares (minimum-norm) x minimising |a @ x - b|; b a vector or matrix.",
              example: "lstsq(tensor([[1, 0], [1, 1], [1, 2]]), tensor([1, 3, 5]))   # close to tensor([1, 2])") { a throws(MLPError) in
-            let m = try tensorOf(a, 0), b = try tensorOf(a, 1), rc = a.isNil(2) ? nil : try a.number(2)
+            let m = try a.untrackedTensor(0), b = try a.untrackedTensor(1), rc = a.isNil(2) ? nil : try a.number(2)
             if m.ndim != 2 { throw a.error("expected a matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0) }
             do { return .object(TensorValue(try Tensor.lstsq(m, b, rcond: rc, poll: a.interruptPoll).x)) }
             catch { throw a.nativeError(error) }
@@ -211,14 +209,14 @@ enum TensorLib {
 
     /// `split(t, n_or_positions, axis=)` (the string builtin hands tensors here).
     static func splitTensor(_ a: Args) throws(MLPError) -> Value {
-        let t = try valueOf(a, 0), axis = try a.int(2)
+        let t = try a.tensor(0), axis = try a.int(2)
         if let v = tracked(a, 0) {
             // each part is a selection of v: its gradient goes back to the rows it came from
             let count: Int
             do {
                 switch a[1] {
                 case .number: count = try t.split(sections: try a.int(1), axis: axis).count
-                case .list: count = try t.split(indices: try intList(a, 1), axis: axis).count
+                case .list: count = try t.split(indices: try a.intList(1), axis: axis).count
                 default: throw a.typeError(1, "a number of parts or a list of positions")
                 }
             } catch { throw a.nativeError(error) }
@@ -239,7 +237,7 @@ enum TensorLib {
         do {
             switch a[1] {
             case .number: parts = try t.split(sections: try a.int(1), axis: axis)
-            case .list: parts = try t.split(indices: try intList(a, 1), axis: axis)
+            case .list: parts = try t.split(indices: try a.intList(1), axis: axis)
             default: throw a.typeError(1, "a number of parts or a list of positions")
             }
         } catch { throw a.nativeError(error) }
@@ -249,42 +247,16 @@ enum TensorLib {
     /// `sort(t, axis=, reverse=)` (the list builtin hands tensors here).
     static func sortTensor(_ a: Args) throws(MLPError) -> Value {
         if !a.isNil(1) { throw a.error("a tensor is sorted by value; key= is for lists.", at: 1) }
-        let t = try tensorOf(a, 0), axis = try a.int(3), reverse = try a.bool(2)
-        return try make(a) { let s = try t.sort(axis: axis); return reverse ? try s.flip(axis: axis) : s }
+        let t = try a.untrackedTensor(0), axis = try a.int(3), reverse = try a.bool(2)
+        return try a.newTensor { let s = try t.sort(axis: axis); return reverse ? try s.flip(axis: axis) : s }
     }
 
     // MARK: shared argument handling
-
-    /// Argument i as a tensor (nested lists and numbers are converted).
-    static func tensorOf(_ a: Args, _ i: Int) throws(MLPError) -> Tensor {
-        switch a[i] {
-        case .object(let o as TensorValue):
-            if o.node != nil {
-                throw a.error("no gradient is defined for \(a.fn.name), and argument '\(a.paramName(i))' is being differentiated by grad; use detach(\(a.paramName(i))) to pass its value without a gradient.", at: i)
-            }
-            return o.t
-        case .list, .number: do { return try TensorValue.fromNested(a[i]) } catch { throw a.error(error.message, at: i) }
-        default: throw a.typeError(i, "a tensor")
-        }
-    }
-
-    /// Argument i as a tensor, also when grad tracks it (for builtins that read only
-    /// its shape or give results without a gradient, such as argsort).
-    static func valueOf(_ a: Args, _ i: Int) throws(MLPError) -> Tensor {
-        if case .object(let o as TensorValue) = a[i] { return o.t }
-        return try tensorOf(a, i)
-    }
 
     /// Argument i's node when grad is differentiating through it.
     static func tracked(_ a: Args, _ i: Int) -> Variable? {
         if case .object(let o as TensorValue) = a[i] { return o.node }
         return nil
-    }
-
-    /// Argument i as a graph variable: its node when tracked, else a constant.
-    static func variable(_ a: Args, _ i: Int) throws(MLPError) -> Variable {
-        if case .object(let o as TensorValue) = a[i] { return o.variable }
-        return Variable(constant: try tensorOf(a, i))
     }
 
     /// Runs a differentiable operation for builtin `a`, reporting its error under the builtin's name.
@@ -307,64 +279,26 @@ enum TensorLib {
         try trackedOrPlain(a, at: i, { try $0.permute(axes) }) { .object(TensorValue(try $0.permute(axes))) }
     }
 
-    static func isTensor(_ v: Value) -> Bool {
-        if case .object(let o) = v { return o is TensorValue }
-        return false
-    }
-
-    /// A shape given as a number or a list of numbers.
-    static func shapeOf(_ a: Args, _ v: Value, at i: Int) throws(MLPError) -> [Int] {
-        var dims: [Value]
-        if case .list(let l) = v { dims = l.items } else { dims = [v] }
-        var out: [Int] = []
-        for d in dims {
-            guard case .number(let x) = d, let n = Int(exactly: x) else {
-                throw a.error("a shape is made of integers, got \(describeForError(d)).", at: i)
-            }
-            out.append(n)
-        }
-        return out
-    }
-
-    /// The shape in the extra arguments: `f(t, 2, 3)` or `f(t, [2, 3])`.
-    static func restShape(_ a: Args) throws(MLPError) -> [Int] {
-        if a.rest.count == 1, case .list = a.rest[0] { return try shapeOf(a, a.rest[0], at: 1) }
-        return try shapeOf(a, .list(a.rest), at: 1)
-    }
-
-    static func intList(_ a: Args, _ i: Int) throws(MLPError) -> [Int] { try shapeOf(a, a[i], at: i) }
-
-    /// Runs a tensor operation for builtin `a`, reporting its error under the builtin's name.
-    static func make(_ a: Args, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.nativeError(error) }
-    }
-
-    /// As `make`, with the error located at argument `i` (the one at fault: an axis, a non-square matrix).
-    static func make(_ a: Args, at i: Int, _ body: () throws -> Tensor) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.nativeError(error, at: i) }
-    }
-
     /// A 0-d result is a number.
     static func scalarOrTensor(_ t: Tensor) -> Value { t.isScalar ? .number(t.scalars[0]) : .object(TensorValue(t)) }
 
     /// A reduction for builtin `a` (argument 0 the tensor, then keyword-only axis and keepdims).
     static func reduce(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value {
-        let axis = a.isNil(1) ? nil : try a.int(1), keep = try a.bool(2)
+        let axis = try a.optionalInt(1), keep = try a.bool(2)
         if let v = tracked(a, 0) {
             do {
                 let out = try v.reduce(op, axis: axis, keepdims: keep)
                 return out.requiresGrad ? .object(TensorValue(out)) : scalarOrTensor(out.value)
             } catch { throw a.nativeError(error) }
         }
-        let t = try tensorOf(a, 0)
+        let t = try a.untrackedTensor(0)
         do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.nativeError(error) }
     }
 
     static func creator(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Int]) throws -> Tensor) {
         r.fn(name, [], rest: "shape", doc: doc, example: example) { a throws(MLPError) in
-            let shape: [Int]
-            if a.rest.count == 1, case .list = a.rest[0] { shape = try shapeOf(a, a.rest[0], at: 0) } else { shape = try shapeOf(a, .list(a.rest), at: 0) }
-            return try make(a) { try f(shape) }
+            let shape = try a.trailingShape()
+            return try a.newTensor { try f(shape) }
         }
     }
 
@@ -385,7 +319,7 @@ enum TensorLib {
                 do throws(MLPError) { ts.append(try TensorValue.fromNested(v)) } catch { throw a.error(error.message, at: 0) }
             }
             let axis = try a.int(1)
-            return try make(a) { try f(ts, axis) }
+            return try a.newTensor { try f(ts, axis) }
         }
     }
 

@@ -6,6 +6,12 @@ import MLPTensor
 import MLPAutograd
 
 final class TensorValue: MLPObject {
+    /// Whether v is a tensor (tracked or not).
+    static func isTensor(_ v: Value) -> Bool {
+        if case .object(let o) = v { return o is TensorValue }
+        return false
+    }
+
     /// Changed only by an in-place item assignment, when nothing else refers to this value.
     private(set) var t: Tensor
     /// Made by a comparison: indexing with it selects where it is 1 (a boolean mask, as NumPy's bool arrays).
@@ -256,7 +262,7 @@ final class TensorValue: MLPObject {
         func walk(_ v: Value, _ depth: Int) throws(MLPError) {
             if depth == shape.count {
                 guard case .number(let x) = v else {
-                    let hint = TensorLib.isTensor(v) ? " (join tensors with stack or concat)" : ""
+                    let hint = TensorValue.isTensor(v) ? " (join tensors with stack or concat)" : ""
                     throw MLPError.runtime("tensor: items must be numbers, got \(describeForError(v))\(hint).")
                 }
                 flat.append(x)

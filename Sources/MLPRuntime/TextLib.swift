@@ -11,7 +11,7 @@ enum TextLib {
              doc: "A word tokenizer fitted on a list of texts (Keras's Tokenizer): tok.word_index maps words to indices from 1, most frequent first; tok.encode(text or texts) gives index lists (words ranked at or beyond num_words dropped), tok.decode(seq or seqs) the words back.",
              example: "tok = tokenizer([\"the cat\", \"the dog\"]); tok.encode(\"the dog\")   # [1, 3]") { a throws(MLPError) in
             let texts = try strings(a, 0)
-            let n = a.isNil(1) ? nil : try a.int(1)
+            let n = try a.optionalInt(1)
             return .object(TokenizerValue(Tokenizer(texts, numWords: n, lower: try a.bool(2), filters: try a.string(3))))
         }
         r.fn("pad_sequences", [p("seqs"), Param("maxlen", DefaultValue.none, keywordOnly: true), Param("padding", .string("pre"), keywordOnly: true),
@@ -28,9 +28,9 @@ enum TextLib {
                 }
                 seqs.append(s)
             }
-            let maxlen = a.isNil(1) ? nil : try a.int(1)
+            let maxlen = try a.optionalInt(1)
             let (padding, truncating, value) = (try a.string(2), try a.string(3), try a.number(4))
-            return try LayerLib.learn(a) { .object(TensorValue(try TextTools.pad(seqs, maxlen: maxlen, padding: padding, truncating: truncating, value: value))) }
+            return try a.native { .object(TensorValue(try TextTools.pad(seqs, maxlen: maxlen, padding: padding, truncating: truncating, value: value))) }
         }
         r.fn("chars", [p("text")],
              doc: "The character vocabulary of a text (its distinct characters, sorted): v.chars, v.size, v.encode(text) (a tensor of indices), v.decode(indices).",
@@ -40,8 +40,8 @@ enum TextLib {
         r.fn("sample", [p("probs"), Param("temperature", .number(1), keywordOnly: true), rngParam],
              doc: "A random index drawn from the probabilities probs, sharpened by temperature < 1 or flattened by > 1 (p^(1/T) renormalised; 0 takes the most probable).",
              example: "i = sample(tensor([0.1, 0.7, 0.2]), temperature=0.5)") { a throws(MLPError) in
-            let p = try TensorLib.valueOf(a, 0), t = try a.number(1), g = try a.generator(2)
-            return try LayerLib.learn(a) { .number(Double(try TextTools.sample(p.scalars, temperature: t, using: &g.state))) }
+            let p = try a.tensor(0), t = try a.number(1), g = try a.generator(2)
+            return try a.native { .number(Double(try TextTools.sample(p.scalars, temperature: t, using: &g.state))) }
         }
     }
 
@@ -119,12 +119,12 @@ final class VocabularyValue: MLPObject {
         case "encode":
             return boundMethod("encode", [p("text")]) { a throws(MLPError) in
                 let s = try a.string(0)
-                return try LayerLib.learn(a) { .object(TensorValue(try Tensor(try vocab.encode(s).map(Double.init)))) }
+                return try a.native { .object(TensorValue(try Tensor(try vocab.encode(s).map(Double.init)))) }
             }
         case "decode":
             return boundMethod("decode", [p("indices")]) { a throws(MLPError) in
                 let idx = try TextLib.indices(a, a[0])
-                return try LayerLib.learn(a) { .str(try vocab.decode(idx)) }
+                return try a.native { .str(try vocab.decode(idx)) }
             }
         default: return nil
         }

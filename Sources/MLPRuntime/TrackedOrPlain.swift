@@ -11,7 +11,7 @@ extension TensorLib {
     static func trackedOrPlain(_ a: Args, at i: Int? = nil, _ node: (Variable) throws -> Variable,
                                tensor: (Tensor) throws -> Value) throws(MLPError) -> Value {
         if let v = tracked(a, 0) { return try track(a, at: i) { try node(v) } }
-        let t = try tensorOf(a, 0)
+        let t = try a.untrackedTensor(0)
         do { return try tensor(t) } catch { throw a.nativeError(error, at: i) }
     }
 
@@ -20,10 +20,10 @@ extension TensorLib {
     static func trackedOrPlain(_ a: Args, _ i: Int, _ j: Int, _ node: ((Variable, Variable) throws -> Variable)?,
                                tensors: (Tensor, Tensor) throws -> Value) throws(MLPError) -> Value {
         if let node, tracked(a, i) != nil || tracked(a, j) != nil {
-            let x = try variable(a, i), y = try variable(a, j)
+            let x = try a.variable(i), y = try a.variable(j)
             return try track(a) { try node(x, y) }
         }
-        let x = try tensorOf(a, i), y = try tensorOf(a, j)
+        let x = try a.untrackedTensor(i), y = try a.untrackedTensor(j)
         do { return try tensors(x, y) } catch { throw a.nativeError(error) }
     }
 }

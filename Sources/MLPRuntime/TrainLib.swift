@@ -17,12 +17,12 @@ enum TrainLib {
                        Param("verbose", .bool(true), keywordOnly: true), Param("metrics", DefaultValue.none, keywordOnly: true), rngParam],
              doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights. Shuffling, dropout and the first weights of layers not yet built draw from rng= when given.",
              example: "h = train(net, adam, [x, y], loss=mse, epochs=10, batch=20)") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 3)
+            let net = try a.model(0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 3)
             var options = TrainOptions(random: try a.generator(11))
             options.communicator = a.context.communicator
-            options.epochs = try positive(a, 4)
-            options.batch = try positive(a, 5)
-            options.steps = a.isNil(6) ? nil : try positive(a, 6)
+            options.epochs = try a.positive(4)
+            options.batch = try a.positive(5)
+            options.steps = a.isNil(6) ? nil : try a.positive(6)
             if !a.isNil(7) { options.validation = try pair(a, 7, "validation") }
             options.shuffle = try a.bool(8)
             let verbose = try a.bool(9)
@@ -41,18 +41,19 @@ enum TrainLib {
                 }
             default: throw a.typeError(2, "[x, y] or a function returning a batch [x, y]")
             }
-            a.interp.nativeLoc = a.callLoc
             let bar = ProgressBar(enabled: verbose, sink: a.context.display)
             let h: History
-            do {
+            do throws(MLPError) {
                 let interp = a.interp, loc = a.callLoc
-                h = try Training.fit(net, opt, data, loss, options, report: { bar.show($0) }, shouldStop: {
-                    // Ctrl-C ends training gracefully; the step budget and deadline (the fuzzer's) end it with an error
-                    if Interrupt.flag.exchange(false, ordering: .relaxed) { return true }
-                    try interp.pollInterrupt(loc)
-                    return false
-                })
-            } catch { bar.finish(nil); throw a.nativeError(error) }
+                h = try a.native {
+                    try Training.fit(net, opt, data, loss, options, report: { bar.show($0) }, shouldStop: {
+                        // Ctrl-C ends training gracefully; the step budget and deadline (the fuzzer's) end it with an error
+                        if Interrupt.flag.exchange(false, ordering: .relaxed) { return true }
+                        try interp.pollInterrupt(loc)
+                        return false
+                    })
+                }
+            } catch { bar.finish(nil); throw error }
             bar.finish(h)
             if let why = h.stopped { a.context.warn("train: \(why)\(why.hasPrefix("interrupted") ? "; the weights trained so far are kept" : "; the weights from before that step are kept").") }
             return .object(HistoryValue(h))
@@ -60,10 +61,9 @@ enum TrainLib {
         r.fn("train_batch", [p("net"), p("opt"), p("x"), p("y"), lossParam, rngParam],
              doc: "One training step on the batch x, y (forward, backward, update); returns the loss before the update.",
              example: "l = train_batch(net, sgd(0.1), x, y, loss=mse)") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 4)
-            let x = try TensorLib.valueOf(a, 2), y = try TensorLib.valueOf(a, 3), g = try a.generator(5)
-            a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) {
+            let net = try a.model(0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 4)
+            let x = try a.tensor(2), y = try a.tensor(3), g = try a.generator(5)
+            return try a.native {
                 try Training.checkFinite(x, "x"); try Training.checkFinite(y, "y")
                 let (l, _, fault) = try Training.step(net, opt, x, y, loss, random: g, communicator: a.context.communicator)
                 if let fault { a.context.warn("train_batch: \(fault); the weights are kept.") }
@@ -72,16 +72,14 @@ enum TrainLib {
         }
         r.fn("evaluate", [p("net"), p("x"), p("y"), lossParam], doc: "The loss of net on x, y (no training), computed in batches.",
              example: "test_loss = evaluate(net, x_test, y_test, loss=crossentropy)") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), loss = try lossArg(a, 3)
-            let x = try TensorLib.valueOf(a, 1), y = try TensorLib.valueOf(a, 2)
-            a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .number(try Training.evaluate(net, x, y, loss, random: a.context.random, communicator: a.context.communicator, poll: a.interruptPoll).loss) }
+            let net = try a.model(0), loss = try lossArg(a, 3)
+            let x = try a.tensor(1), y = try a.tensor(2)
+            return try a.native { .number(try Training.evaluate(net, x, y, loss, random: a.context.random, communicator: a.context.communicator, poll: a.interruptPoll).loss) }
         }
         r.fn("predict", [p("net"), p("x"), Param("batch", .number(256), keywordOnly: true)],
              doc: "net's output on x, computed in batches (no gradients; dropout off).", example: "p = predict(net, x_test)") { a throws(MLPError) in
-            let net = try LayerLib.model(a, 0), x = try TensorLib.valueOf(a, 1), batch = try positive(a, 2)
-            a.interp.nativeLoc = a.callLoc
-            return try LayerLib.learn(a) { .object(TensorValue(try Training.predict(net, x, batch: batch, random: a.context.random, poll: a.interruptPoll))) }
+            let net = try a.model(0), x = try a.tensor(1), batch = try a.positive(2)
+            return try a.native { .object(TensorValue(try Training.predict(net, x, batch: batch, random: a.context.random, poll: a.interruptPoll))) }
         }
         lossFunction(&r, "mse", "Mean squared error of prediction p against target t (mean over all elements).", "mse(tensor([1, 2]), tensor([1, 4]))   # 2")
         lossFunction(&r, "mae", "Mean absolute error of p against t.", "mae(tensor([1, 2]), tensor([1, 4]))   # 1")
@@ -95,8 +93,8 @@ enum TrainLib {
         r.fn("accuracy", [p("p"), p("t")],
              doc: "The fraction of samples whose largest output is the target class (t one-hot rows or labels); with one output per sample, whether p > 0.5 matches t > 0.5.",
              example: "accuracy(net(x_test), y_test)") { a throws(MLPError) in
-            let p = try TensorLib.valueOf(a, 0), t = try TensorLib.valueOf(a, 1)
-            return try LayerLib.learn(a) { .number(try Metric.accuracy(p, t)) }
+            let p = try a.tensor(0), t = try a.tensor(1)
+            return try a.native { .number(try Metric.accuracy(p, t)) }
         }
     }
 
@@ -107,8 +105,8 @@ enum TrainLib {
 
     /// A loss called as a function: a number, or a tracked scalar inside grad.
     static func applyLoss(_ a: Args, _ loss: Loss) throws(MLPError) -> Value {
-        let p = try TensorLib.variable(a, 0), t = try TensorLib.valueOf(a, 1)
-        return try LayerLib.learn(a) {
+        let p = try a.variable(0), t = try a.tensor(1)
+        return try a.native {
             let v = try loss(p, t)
             return v.requiresGrad ? .object(TensorValue(v)) : .number(v.value.scalars[0])
         }
@@ -179,12 +177,6 @@ enum TrainLib {
         default: break
         }
         throw a.typeError(i, "an optimizer (\(OptimLib.names.joined(separator: ", ")))")
-    }
-
-    static func positive(_ a: Args, _ i: Int) throws(MLPError) -> Int {
-        let n = try a.int(i)
-        guard n > 0 else { throw a.error("'\(a.paramName(i))' must be positive, got \(n).", at: i) }
-        return n
     }
 
     /// [x, y] as two tensors with the same number of samples.
