@@ -42,7 +42,7 @@ func runInput(_ bytes: [UInt8], _ opts: Options, mode: Int) -> RunResult {
     session.interp.deadline = monotonicSeconds() + 1.0   // a loop around a slow builtin ends too
     Tensor.maxCount = 1 << 20   // tensors of a million elements at most: no input may spend seconds filling memory
     session.interp.maxDepth = opts.maxDepth
-    session.interp.stdlibPath = nil
+    session.interp.stdlibPath = nil   // no $MLP_STDLIB files; the built-in stdlib reads none
     if text.hasPrefix("#repl\n") { return runREPLInput(text, session, mode: mode) }
     var lineCount = 1
     for b in text.utf8 where b == 10 { lineCount += 1 }

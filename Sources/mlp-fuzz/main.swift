@@ -30,8 +30,9 @@
 //
 // The fuzzer is side-effect free: builtins touching files or the clock are not
 // generated and are renamed away in mutated inputs, the program's file name lies
-// in a directory that does not exist (so `import` finds nothing), and print
-// output goes to a capturing Output that is dropped after each input.
+// in a directory that does not exist (so `import` finds no file, only the stdlib
+// built into the binary), and print output goes to a capturing Output that is
+// dropped after each input.
 //
 // The parts: Options, Files, RNG; the inputs (Generator, Mutator, Sweep, Builtins,
 // Inputs); Runner (one input in this process); Supervisor (the forked children),

@@ -14,6 +14,9 @@ public final class Interpreter {
     public var write: (String) -> Void
     /// The directory `import` searches after the importing file's own folder.
     public var stdlibPath: String?
+    /// Module sources by name, for `import` when no file is found: the stdlib built
+    /// into the binary, so that `mlp` needs no files beside it.
+    public var stdlibModules: [String: String] = [:]
     /// Loaded modules by path, so each is run once.
     var modules: [String: Value] = [:]
 
@@ -385,11 +388,13 @@ public final class Interpreter {
         let dir = directory(of: loc.file.name)
         var candidates = [dir.isEmpty ? "\(name).mlp" : "\(dir)/\(name).mlp"]
         if let s = stdlibPath { candidates.append("\(s)/\(name).mlp") }
-        guard let path = candidates.first(where: { fileExists($0) }) else {
+        let file = candidates.first(where: { fileExists($0) })
+        let path = file ?? "<stdlib>/\(name).mlp"
+        if let m = modules[path] { return m }
+        guard let text = file.map({ readFile($0) }) ?? stdlibModules[name] else {
+            if file != nil { throw .runtime("import: cannot read '\(path)'.", at: loc) }
             throw .runtime("import: no module '\(name)' (no \(name).mlp next to this script or in the stdlib).", at: loc)
         }
-        if let m = modules[path] { return m }
-        guard let text = readFile(path) else { throw .runtime("import: cannot read '\(path)'.", at: loc) }
         let store = GlobalStore(file: path)
         let module = Value.object(ModuleObject(name: name, globals: store))
         modules[path] = module   // set first so an import cycle ends
