@@ -21,4 +21,5 @@ OUT="$ROOT/Sources/MLPRuntime/Stdlib.generated.swift"
     done
     echo "]"
 } > "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+# unchanged: left alone, so that its date forces no rebuild
+if cmp -s "$OUT.tmp" "$OUT"; then rm "$OUT.tmp"; else mv "$OUT.tmp" "$OUT"; fi
