@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-native bench-peers bench-rnn install clean
+.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-native bench-peers bench-rnn stdlib install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -73,10 +73,14 @@ bench-peers:
 bench-rnn: build
 	bash bench/rnn/run.sh
 
+# The stdlib is built into the binary: after editing stdlib/*.mlp, regenerate
+# Sources/MLPRuntime/Stdlib.generated.swift (a unit test fails until then).
+stdlib:
+	bash tools/embed-stdlib.sh
+
 install: build
-	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/stdlib $(PREFIX)/share/mlp/data
+	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/data
 	install -m 755 $(MLP) $(PREFIX)/bin/mlp
-	cp -r stdlib/. $(PREFIX)/share/mlp/stdlib/
 	cp -r data/. $(PREFIX)/share/mlp/data/
 
 clean:

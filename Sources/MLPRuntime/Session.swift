@@ -20,6 +20,7 @@ public final class Session {
         self.context = context
         self.interp = Interpreter(builtins: registry.values, file: file, context: context, write: { out.write($0) })
         interp.stdlibPath = Session.findStdlib()
+        interp.stdlibModules = embeddedStdlib
     }
 
     /// Where errors go instead of the error sink (the golden runner's REPL transcripts).
@@ -123,9 +124,11 @@ public final class Session {
 
     // MARK: stdlib location
 
-    static func findStdlib() -> String? { findInstalled("stdlib", env: "MLP_STDLIB") }
+    /// A folder searched before the stdlib built into the binary: $MLP_STDLIB, to
+    /// try stdlib changes without rebuilding (or to add test helpers).
+    static func findStdlib() -> String? { getenv("MLP_STDLIB").map { String(cString: $0) } }
 
-    /// A folder that ships with mlp (`stdlib`, `data`): the environment variable `env`,
+    /// A folder that ships with mlp (`data`): the environment variable `env`,
     /// else `../share/mlp/FOLDER` next to the binary (`make install`), else `FOLDER`
     /// beside Package.swift above the binary (the source tree, for `.build/release/mlp`).
     static func findInstalled(_ folder: String, env: String) -> String? {

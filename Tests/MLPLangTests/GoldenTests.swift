@@ -76,6 +76,11 @@ final class ProductTests: XCTestCase {
             env["OMP_NUM_THREADS"] = "2"
         }
         p.environment = env
+        return try capture(p)
+    }
+
+    /// Runs `p` to its end; its exit status and its output, stdout and stderr together.
+    static func capture(_ p: Process) throws -> (Int32, String) {
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe

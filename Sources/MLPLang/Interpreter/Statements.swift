@@ -76,33 +76,27 @@ final class AssignStmt: Stmt {
         }
     }
 
-    override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        if let op, let y = fastValue(f) {
-            if localSlot >= 0, case .number(let x) = f.slots[localSlot], let r = apply(op, x, y) {
-                f.slots[localSlot] = .number(r); return .normal
-            }
-            if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot], let r = apply(op, x, y) {
-                globals.unsafelyUnwrapped.values[globalSlot] = .number(r); return .normal
-            }
+    /// `x op= y` on a number, written into the target's slot; false when the target
+    /// is not a number slot or the operator has no fast path.
+    @inline(__always) func updateInPlace(_ op: BinaryOp, _ y: Double, _ f: Frame) -> Bool {
+        if localSlot >= 0, case .number(let x) = f.slots[localSlot], let r = apply(op, x, y) {
+            f.slots[localSlot] = .number(r); return true
         }
+        if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot], let r = apply(op, x, y) {
+            globals.unsafelyUnwrapped.values[globalSlot] = .number(r); return true
+        }
+        return false
+    }
+
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        // first without evaluating the value node, then with it
+        if let op, let y = fastValue(f), updateInPlace(op, y, f) { return .normal }
         var v = try value.eval(f)
         if let op {
-            if case .number(let y) = v {
-                if localSlot >= 0, case .number(let x) = f.slots[localSlot], let r = apply(op, x, y) {
-                    f.slots[localSlot] = .number(r); return .normal
-                }
-                if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot], let r = apply(op, x, y) {
-                    globals.unsafelyUnwrapped.values[globalSlot] = .number(r); return .normal
-                }
-            }
+            if case .number(let y) = v, updateInPlace(op, y, f) { return .normal }
             let old = try target.eval(f)
-            if case .number(let x) = old, case .number(let y) = v, op != .mod, op != .pow {
-                switch op {
-                case .add: v = .number(x + y)
-                case .sub: v = .number(x - y)
-                case .mul: v = .number(x * y)
-                default: v = .number(x / y)
-                }
+            if case .number(let x) = old, case .number(let y) = v, let r = apply(op, x, y) {
+                v = .number(r)
             } else {
                 v = try f.interp.compound(op, old, v, at: loc)
             }
