@@ -9,7 +9,9 @@ enum TensorLib {
     static func register(_ r: inout Registry) {
         r.fn("tensor", [p("data")], doc: "A tensor from nested lists of numbers (rectangular), a number, or a tensor (copied as a value).",
              example: "a = tensor([[1, 2], [3, 4]])") { a throws(MLPError) in
-            if tracked(a, 0) != nil { return a[0] }   // tensors are values: no copy needed
+            // not trackedOrPlain: no op to record, and a tensor is a value, so a tracked one is
+            // returned as it is (the plain path also takes nested lists and numbers)
+            if tracked(a, 0) != nil { return a[0] }
             return .object(TensorValue(try TensorValue.fromNested(a[0])))
         }
         creator(&r, "zeros", "A tensor of zeros; the shape as numbers or one list.", "zeros(2, 3)") { s throws in try Tensor.zeros(s) }
@@ -209,39 +211,24 @@ enum TensorLib {
 
     /// `split(t, n_or_positions, axis=)` (the string builtin hands tensors here).
     static func splitTensor(_ a: Args) throws(MLPError) -> Value {
-        let t = try a.tensor(0), axis = try a.int(2)
+        let axis = try a.int(2)
+        let split: (Tensor) throws -> [Tensor]
+        switch a[1] {
+        case .number: let n = try a.int(1); split = { try $0.split(sections: n, axis: axis) }
+        case .list: let at = try a.intList(1); split = { try $0.split(indices: at, axis: axis) }
+        default: throw a.typeError(1, "a number of parts or a list of positions")
+        }
+        // not trackedOrPlain: the result is a list, and a tracked tensor gives one node per
+        // part (a selection, whose gradient goes back to the rows it came from)
         if let v = tracked(a, 0) {
-            // each part is a selection of v: its gradient goes back to the rows it came from
             let count: Int
-            do {
-                switch a[1] {
-                case .number: count = try t.split(sections: try a.int(1), axis: axis).count
-                case .list: count = try t.split(indices: try a.intList(1), axis: axis).count
-                default: throw a.typeError(1, "a number of parts or a list of positions")
-                }
-            } catch { throw a.nativeError(error) }
-            let spec = a[1]
+            do { count = try split(v.value).count } catch { throw a.nativeError(error) }
             var parts: [Value] = []
-            for k in 0..<count {
-                parts.append(try track(a) {
-                    try v.gather("split") { x in
-                        if case .number(let n) = spec { return try x.split(sections: Int(n), axis: axis)[k] }
-                        guard case .list(let l) = spec else { fatalError("checked above") }
-                        return try x.split(indices: l.items.map { if case .number(let d) = $0 { return Int(d) }; return 0 }, axis: axis)[k]
-                    }
-                })
-            }
+            for k in 0..<count { parts.append(try track(a) { try v.gather("split") { try split($0)[k] } }) }
             return .list(parts)
         }
-        let parts: [Tensor]
-        do {
-            switch a[1] {
-            case .number: parts = try t.split(sections: try a.int(1), axis: axis)
-            case .list: parts = try t.split(indices: try a.intList(1), axis: axis)
-            default: throw a.typeError(1, "a number of parts or a list of positions")
-            }
-        } catch { throw a.nativeError(error) }
-        return .list(parts.map { .object(TensorValue($0)) })
+        let t = try a.untrackedTensor(0)
+        do { return .list(try split(t).map { .object(TensorValue($0)) }) } catch { throw a.nativeError(error) }
     }
 
     /// `sort(t, axis=, reverse=)` (the list builtin hands tensors here).
@@ -260,8 +247,11 @@ enum TensorLib {
     }
 
     /// Runs a differentiable operation for builtin `a`, reporting its error under the builtin's name.
+    /// A result without a gradient (argmax of a tracked tensor) is a plain value, 0-d a number.
     static func track(_ a: Args, at i: Int? = nil, _ body: () throws -> Variable) throws(MLPError) -> Value {
-        do { return .object(TensorValue(try body())) } catch { throw a.nativeError(error, at: i) }
+        let v: Variable
+        do { v = try body() } catch { throw a.nativeError(error, at: i) }
+        return v.requiresGrad ? .object(TensorValue(v)) : scalarOrTensor(v.value)
     }
 
     /// A builtin that reshapes argument 0 (the gradient is reshaped back).
@@ -285,14 +275,9 @@ enum TensorLib {
     /// A reduction for builtin `a` (argument 0 the tensor, then keyword-only axis and keepdims).
     static func reduce(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value {
         let axis = try a.optionalInt(1), keep = try a.bool(2)
-        if let v = tracked(a, 0) {
-            do {
-                let out = try v.reduce(op, axis: axis, keepdims: keep)
-                return out.requiresGrad ? .object(TensorValue(out)) : scalarOrTensor(out.value)
-            } catch { throw a.nativeError(error) }
+        return try trackedOrPlain(a, { try $0.reduce(op, axis: axis, keepdims: keep) }) {
+            scalarOrTensor(try $0.reduce(op, axis: axis, keepdims: keep))
         }
-        let t = try a.untrackedTensor(0)
-        do { return scalarOrTensor(try t.reduce(op, axis: axis, keepdims: keep)) } catch { throw a.nativeError(error) }
     }
 
     static func creator(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Int]) throws -> Tensor) {

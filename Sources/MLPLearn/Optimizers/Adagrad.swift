@@ -10,7 +10,7 @@ import MLPTensor
 /// defaults (lr 0.001, eps 1e-7, initialAccumulator 0.1) so that course
 /// scripts written against Keras behave the same; pass
 /// `initialAccumulator: 0` for the lecture's formula exactly.
-public final class Adagrad: Optimizer {
+public final class Adagrad: DeclaredOptimizer {
     public var lr: Double
     public var eps: Double
     /// The accumulator's starting value (read when the state is made).
@@ -18,23 +18,28 @@ public final class Adagrad: Optimizer {
     public var clipnorm: Double?
     private var state: OptimizerState
 
-    public init(lr: Double = 0.001, eps: Double = 1e-7, initialAccumulator: Double = 0.1, clipnorm: Double? = nil) {
+    public static let name = "adagrad"
+    public static let hyperparameters: [(name: String, value: Double)] = [("lr", 0.001), ("eps", 1e-7)]
+    public static let doc = "Adagrad: G += g^2; w -= lr g / sqrt(G + eps), G starting at 0.1 as Keras's (the lecture's sum starts at 0)."
+
+    public init(lr: Double = Adagrad.defaultValue("lr"), eps: Double = Adagrad.defaultValue("eps"), initialAccumulator: Double = 0.1, clipnorm: Double? = nil) {
         self.lr = lr
         self.eps = eps
         self.initialAccumulator = initialAccumulator
         self.clipnorm = clipnorm
         state = OptimizerState(buffers: 1, initial: initialAccumulator)
     }
+    public convenience init(values: [Double], clipnorm: Double?) { self.init(lr: values[0], eps: values[1], clipnorm: clipnorm) }
 
     public var config: OptimizerConfig {
-        OptimizerConfig("adagrad", [("lr", lr), ("eps", eps), ("initialAccumulator", initialAccumulator), ("clipnorm", clipnorm)])
+        OptimizerConfig(Self.name, [("lr", lr), ("eps", eps), ("initialAccumulator", initialAccumulator), ("clipnorm", clipnorm)])
     }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, eps = self.eps
-        try state.apply("adagrad", &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
+        try state.apply(Self.name, &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
             let acc = slot.a
             for j in 0..<n {
                 let gj = scale * g[j]

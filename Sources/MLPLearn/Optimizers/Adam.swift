@@ -19,7 +19,7 @@ import Darwin
 /// own results (made with Keras) are not reproduced: the lecture's recall net
 /// lstm(20) >> lstm(2) reaches a deviation of 0.61 on 30 sequences after 300
 /// steps with ε outside (the course: 1.17), 5.8 with it inside.
-public final class Adam: Optimizer {
+public final class Adam: DeclaredOptimizer {
     public var lr: Double
     public var beta1: Double
     public var beta2: Double
@@ -27,23 +27,28 @@ public final class Adam: Optimizer {
     public var clipnorm: Double?
     private var state = OptimizerState(buffers: 2)
 
-    public init(lr: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-7, clipnorm: Double? = nil) {
+    public static let name = "adam"
+    public static let hyperparameters: [(name: String, value: Double)] = [("lr", 0.001), ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-7)]
+    public static let doc = "Adam with bias correction (the lecture's; eps where Keras and Kingma & Ba put it): m = beta1 m + (1 - beta1) g; V = beta2 V + (1 - beta2) g^2; w -= lr m^ / (sqrt(V^) + eps), with m^ = m / (1 - beta1^t), V^ = V / (1 - beta2^t)."
+
+    public init(lr: Double = Adam.defaultValue("lr"), beta1: Double = Adam.defaultValue("beta1"), beta2: Double = Adam.defaultValue("beta2"), eps: Double = Adam.defaultValue("eps"), clipnorm: Double? = nil) {
         self.lr = lr
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
         self.clipnorm = clipnorm
     }
+    public convenience init(values: [Double], clipnorm: Double?) { self.init(lr: values[0], beta1: values[1], beta2: values[2], eps: values[3], clipnorm: clipnorm) }
 
     public var config: OptimizerConfig {
-        OptimizerConfig("adam", [("lr", lr), ("beta1", beta1), ("beta2", beta2), ("eps", eps), ("clipnorm", clipnorm)])
+        OptimizerConfig(Self.name, [("lr", lr), ("beta1", beta1), ("beta2", beta2), ("eps", eps), ("clipnorm", clipnorm)])
     }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, b1 = self.beta1, b2 = self.beta2, eps = self.eps
-        try state.apply("adam", &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
+        try state.apply(Self.name, &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
             let m = slot.a, v = slot.b
             let t = Double(slot.t)      // this parameter's update number, from 1
             let c1 = 1 / (1 - pow(b1, t)), c2 = 1 / (1 - pow(b2, t))

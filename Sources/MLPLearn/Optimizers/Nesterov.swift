@@ -7,25 +7,30 @@ import MLPTensor
 ///     v ← β v − η g,   θ ← θ + β v − η g
 ///
 /// with v = 0 at the start. Defaults lr 0.01, beta 0.9.
-public final class Nesterov: Optimizer {
+public final class Nesterov: DeclaredOptimizer {
     public var lr: Double
     public var beta: Double
     public var clipnorm: Double?
     private var state = OptimizerState(buffers: 1)
 
-    public init(lr: Double = 0.01, beta: Double = 0.9, clipnorm: Double? = nil) {
+    public static let name = "nesterov"
+    public static let hyperparameters: [(name: String, value: Double)] = [("lr", 0.01), ("beta", 0.9)]
+    public static let doc = "Nesterov momentum (Keras's form): v = beta v - lr g; w += beta v - lr g."
+
+    public init(lr: Double = Nesterov.defaultValue("lr"), beta: Double = Nesterov.defaultValue("beta"), clipnorm: Double? = nil) {
         self.lr = lr
         self.beta = beta
         self.clipnorm = clipnorm
     }
+    public convenience init(values: [Double], clipnorm: Double?) { self.init(lr: values[0], beta: values[1], clipnorm: clipnorm) }
 
-    public var config: OptimizerConfig { OptimizerConfig("nesterov", [("lr", lr), ("beta", beta), ("clipnorm", clipnorm)]) }
+    public var config: OptimizerConfig { OptimizerConfig(Self.name, [("lr", lr), ("beta", beta), ("clipnorm", clipnorm)]) }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, beta = self.beta
-        try state.apply("nesterov", &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
+        try state.apply(Self.name, &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
             let v = slot.a
             let a = lr * scale
             for j in 0..<n {

@@ -6,29 +6,34 @@ import MLPTensor
 ///
 /// element-wise, V = 0 at the start; ρ is the lecture's γ. Keras's defaults
 /// and formula (ε inside the root, as in the lecture): lr 0.001, rho 0.9, eps 1e-7.
-public final class RMSprop: Optimizer {
+public final class RMSprop: DeclaredOptimizer {
     public var lr: Double
     public var rho: Double
     public var eps: Double
     public var clipnorm: Double?
     private var state = OptimizerState(buffers: 1)
 
-    public init(lr: Double = 0.001, rho: Double = 0.9, eps: Double = 1e-7, clipnorm: Double? = nil) {
+    public static let name = "rmsprop"
+    public static let hyperparameters: [(name: String, value: Double)] = [("lr", 0.001), ("gamma", 0.9), ("eps", 1e-7)]
+    public static let doc = "RMSprop: V = gamma V + (1 - gamma) g^2; w -= lr g / sqrt(V + eps)."
+
+    public init(lr: Double = RMSprop.defaultValue("lr"), rho: Double = RMSprop.defaultValue("gamma"), eps: Double = RMSprop.defaultValue("eps"), clipnorm: Double? = nil) {
         self.lr = lr
         self.rho = rho
         self.eps = eps
         self.clipnorm = clipnorm
     }
+    public convenience init(values: [Double], clipnorm: Double?) { self.init(lr: values[0], rho: values[1], eps: values[2], clipnorm: clipnorm) }
 
     public var config: OptimizerConfig {
-        OptimizerConfig("rmsprop", [("lr", lr), ("rho", rho), ("eps", eps), ("clipnorm", clipnorm)])
+        OptimizerConfig(Self.name, [("lr", lr), ("rho", rho), ("eps", eps), ("clipnorm", clipnorm)])
     }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, rho = self.rho, eps = self.eps
-        try state.apply("rmsprop", &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
+        try state.apply(Self.name, &param, grad, key, clipnorm: clipnorm) { p, g, n, scale, slot in
             let v = slot.a
             for j in 0..<n {
                 let gj = scale * g[j]
