@@ -26,15 +26,15 @@ let package = Package(
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
-        .target(name: "MLPLang", swiftSettings: interpreter),
+        .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"], exclude: ["README.md"]),
         // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
-        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang", "CMalloc"],
+        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang", "CMalloc"], exclude: ["README.md"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
-        .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], swiftSettings: optimize),
+        .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         // native benchmarks of the library (bench/README.md, `make bench-native`)
-        .executableTarget(name: "mlp-bench", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], swiftSettings: optimize),
+        .executableTarget(name: "mlp-bench", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], exclude: ["README.md"], swiftSettings: optimize),
         // helpers shared by the test targets (the test generator, ...)
         .target(name: "MLPTestSupport", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], path: "Tests/MLPTestSupport"),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),
