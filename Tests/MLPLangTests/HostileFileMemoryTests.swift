@@ -4,6 +4,7 @@
 import Foundation
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 final class HostileFileMemoryTests: XCTestCase {
     var dir = ""
@@ -18,12 +19,6 @@ final class HostileFileMemoryTests: XCTestCase {
     /// Runs `script` in the release binary with at most 1 GB of address space: (status, output).
     func load(_ script: String) throws -> (Int32, String) {
         try ProductTests.execute("mlp", ["-e", script], memoryKB: 1_000_000)
-    }
-
-    func gzip(_ data: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3] + (try ArrayFiles.deflateRaw(data))
-        for v in [Int(ArrayFiles.crc32(data)), data.count] { for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
-        return out
     }
 
     func testGzippedIdxBombStopsAtItsHeader() throws {

@@ -1,5 +1,6 @@
 import MLPTensor
 import XCTest
+import MLPTestSupport
 
 /// Generated hostile files: zip bombs, overlapping or disagreeing zip entries, IDX
 /// headers that declare more than the file holds. Each gives a clear error before
@@ -13,14 +14,6 @@ final class HostileArrayFileTests: XCTestCase {
     /// Offset of the first central directory entry (signature PK\1\2).
     func central(_ b: [UInt8]) -> Int {
         (0..<(b.count - 4)).first { b[$0] == 0x50 && b[$0 + 1] == 0x4b && b[$0 + 2] == 1 && b[$0 + 3] == 2 }!
-    }
-
-    /// A gzip file of `data` (the header, raw deflate, CRC-32 and size).
-    func gzip(_ data: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3] + (try ArrayFiles.deflateRaw(data))
-        let crc = Int(ArrayFiles.crc32(data))
-        for v in [crc, data.count] { for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
-        return out
     }
 
     func testNpzMemberStopsAtItsDeclaredSize() throws {
