@@ -6,6 +6,9 @@ import MLPLang
 import MLPTensor
 import MLPAutograd
 import MLPLearn
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Args {
     /// An optional integer: nil when the argument is nil.
@@ -90,5 +93,21 @@ extension Args {
     /// A new tensor from native work, its errors in this builtin's words (at argument i).
     func newTensor(at i: Int? = nil, _ body: () throws -> Tensor) throws(MLPError) -> Value {
         .object(TensorValue(try native(at: i, body)))
+    }
+
+    /// Reads the file and runs a parser, naming the file in any error.
+    func parseFile<T>(_ path: String, _ body: ([UInt8]) throws -> T) throws(MLPError) -> T {
+        if directoryExists(path) { throw error("\(path) is a folder, not a file.", at: 0) }
+        guard fileExists(path) else { throw error("no such file: \(path)", at: 0) }
+        guard let bytes = readFileBytes(path) else {
+            try interp.pollInterrupt(callLoc)   // stopped by Ctrl-C rather than unreadable
+            throw error("cannot read \(path): \(String(cString: strerror(errno))).", at: 0)
+        }
+        do { return try body(bytes) } catch let e as MLPError { throw e } catch { throw self.error("\(path): \(message(of: error))", at: 0) }
+    }
+
+    /// Writes the file safely (SafeWrite), naming it in any error.
+    func writeFile(_ path: String, _ bytes: [UInt8]) throws(MLPError) {
+        if let err = writeFileAtomically(path, bytes) { throw error("cannot write \(path): \(err).", at: 0) }
     }
 }

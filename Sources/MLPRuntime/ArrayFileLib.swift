@@ -17,18 +17,18 @@ enum ArrayFileLib {
         r.fn("load_npy", [p("path")], doc: "Reads a NumPy .npy file as a tensor (float, integer or bool data becomes numbers).",
              example: "w = load_npy(\"/tmp/w.npy\")") { a throws(MLPError) in
             let path = try a.string(0)
-            return .object(TensorValue(try parse(a, path) { try ArrayFiles.npyDecode($0) }))
+            return .object(TensorValue(try a.parseFile(path) { try ArrayFiles.npyDecode($0) }))
         }
         r.fn("save_npy", [p("path"), p("t")], doc: "Writes a tensor as a NumPy .npy file (float64, as numpy.save; atomically).",
              example: "save_npy(\"/tmp/w.npy\", randn(3, 4))") { a throws(MLPError) in
             let path = try a.string(0), t = try a.untrackedTensor(1)
-            try write(a, path, ArrayFiles.npyEncode(t))
+            try a.writeFile(path, ArrayFiles.npyEncode(t))
             return .nil
         }
         r.fn("load_npz", [p("path")], doc: "Reads a NumPy .npz archive (numpy.savez or savez_compressed) as a dict of name -> tensor.",
              example: "d = load_npz(\"/tmp/params.npz\")   # d[\"w\"]") { a throws(MLPError) in
             let path = try a.string(0)
-            let entries = try parse(a, path) { try ArrayFiles.npzDecode($0, poll: a.interruptPoll) }
+            let entries = try a.parseFile(path) { try ArrayFiles.npzDecode($0, poll: a.interruptPoll) }
             let d = DictObj()
             for (k, t) in entries { d[k] = .object(TensorValue(t)) }
             return .dict(d)
@@ -59,7 +59,7 @@ enum ArrayFileLib {
             }
             let bytes: [UInt8]
             do { bytes = try ArrayFiles.npzEncode(entries, compressed: compressed) } catch { throw a.nativeError(error, at: 1) }
-            try write(a, path, bytes)
+            try a.writeFile(path, bytes)
             return .nil
         }
         r.fn("load_csv", [p("path"), p("delimiter", ","), p("skip_header", 0)],
@@ -67,20 +67,20 @@ enum ArrayFileLib {
              example: "data = load_csv(\"/tmp/data.csv\", skip_header=1)") { a throws(MLPError) in
             let path = try a.string(0), delim = try a.string(1), skip = try a.int(2)
             let poll = a.interruptPoll
-            return .object(TensorValue(try parse(a, path) { try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip, check: poll) }))
+            return .object(TensorValue(try a.parseFile(path) { try ArrayFiles.csvDecode($0, delimiter: delim, skipHeader: skip, check: poll) }))
         }
         r.fn("save_csv", [p("path"), p("t"), p("delimiter", ",")], doc: "Writes a 1-D or 2-D tensor as CSV, one row per line, numbers in shortest round-trip form (atomically).",
              example: "save_csv(\"/tmp/data.csv\", tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
             let path = try a.string(0), t = try a.untrackedTensor(1), delim = try a.string(2)
             let bytes: [UInt8]
             do { bytes = try ArrayFiles.csvEncode(t, delimiter: delim) } catch { throw a.nativeError(error, at: 1) }
-            try write(a, path, bytes)
+            try a.writeFile(path, bytes)
             return .nil
         }
         r.fn("load_idx", [p("path")], doc: "Reads an IDX file (the MNIST format), gzipped or not, as a tensor of its shape.",
              example: "x = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\")") { a throws(MLPError) in
             let path = try a.string(0)
-            return .object(TensorValue(try parse(a, path) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }))
+            return .object(TensorValue(try a.parseFile(path) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }))
         }
         r.fn("digits", [], doc: "The 8x8 handwritten digits (UCI, as scikit-learn ships them): {images: [1797, 8, 8] values 0..16, labels: [1797] 0..9}.",
              example: "d = digits()   # d[\"images\"][0], d[\"labels\"][0]") { a throws(MLPError) in
@@ -88,7 +88,7 @@ enum ArrayFileLib {
                 throw a.error("the data folder with digits.csv.gz was not found (set MLP_DATA to the folder, or reinstall mlp).")
             }
             let path = dir + "/digits.csv.gz"
-            let (images, labels) = try parse(a, path) { try ArrayFiles.digitsDecode($0, poll: a.interruptPoll) }
+            let (images, labels) = try a.parseFile(path) { try ArrayFiles.digitsDecode($0, poll: a.interruptPoll) }
             return pair(images, labels)
         }
         r.fn("kjv", [], doc: "The King James Bible (public domain) as one string, one verse per line (31,331 lines, 4.1 MB): a real English text for word vectors and character models.",
@@ -96,7 +96,7 @@ enum ArrayFileLib {
             guard let dir = findData() else {
                 throw a.error("the data folder with kjv.txt.gz was not found (set MLP_DATA to the folder, or reinstall mlp).")
             }
-            let bytes = try parse(a, dir + "/kjv.txt.gz") { try ArrayFiles.gunzip($0, poll: a.interruptPoll) }
+            let bytes = try a.parseFile(dir + "/kjv.txt.gz") { try ArrayFiles.gunzip($0, poll: a.interruptPoll) }
             guard let text = String(validating: bytes, as: UTF8.self) else { throw a.error("\(dir)/kjv.txt.gz is not UTF-8 text.") }
             return .str(text)
         }
@@ -116,8 +116,8 @@ enum ArrayFileLib {
             for f in [imagesPath, labelsPath] where !fileExists(f) {
                 throw a.error("\(f) not found: install Debian's \(fashionPackage) package (sudo apt install \(fashionPackage)).")
             }
-            let images = try parse(a, imagesPath) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }
-            let labels = try parse(a, labelsPath) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }
+            let images = try a.parseFile(imagesPath) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }
+            let labels = try a.parseFile(labelsPath) { try ArrayFiles.idxDecode($0, poll: a.interruptPoll) }
             guard images.ndim == 3, labels.ndim == 1, images.shape[0] == labels.shape[0] else {
                 throw a.error("unexpected shapes: images \(Tensor.formatShape(images.shape)), labels \(Tensor.formatShape(labels.shape)).")
             }
@@ -132,20 +132,6 @@ enum ArrayFileLib {
         return .dict(d)
     }
 
-    /// Reads the file and runs a parser, naming the file in any error.
-    static func parse<T>(_ a: Args, _ path: String, _ body: ([UInt8]) throws -> T) throws(MLPError) -> T {
-        if directoryExists(path) { throw a.error("\(path) is a folder, not a file.", at: 0) }
-        guard fileExists(path) else { throw a.error("no such file: \(path)", at: 0) }
-        guard let bytes = readFileBytes(path) else {
-            try a.interp.pollInterrupt(a.callLoc)   // stopped by Ctrl-C rather than unreadable
-            throw a.error("cannot read \(path): \(String(cString: strerror(errno))).", at: 0)
-        }
-        do { return try body(bytes) } catch let e as MLPError { throw e } catch { throw a.error("\(path): \(message(of: error))", at: 0) }
-    }
-
-    static func write(_ a: Args, _ path: String, _ bytes: [UInt8]) throws(MLPError) {
-        if let err = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(err).", at: 0) }
-    }
 
     /// The folder of data files (digits.csv.gz), found as the stdlib is: $MLP_DATA,
     /// ../share/mlp/data next to the binary, or `data` beside Package.swift above it.

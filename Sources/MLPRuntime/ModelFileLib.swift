@@ -51,7 +51,7 @@ enum ModelFileLib {
              example: "net = load(\"/tmp/net.npz\")") { a throws(MLPError) in
             let path = try a.string(0)
             // a zip archive is a model; text is word vectors in the word2vec format
-            let bytes = try ArrayFileLib.parse(a, path) { $0 }
+            let bytes = try a.parseFile(path) { $0 }
             if bytes.starts(with: [0x50, 0x4b]) {
                 let entries: [(String, Tensor)]
                 do { entries = try ArrayFiles.npzDecode(bytes, poll: a.interruptPoll) }

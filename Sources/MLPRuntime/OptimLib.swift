@@ -46,8 +46,6 @@ final class OptimizerValue: MLPObject {
 }
 
 enum OptimLib {
-    /// The builtins' names, for the optimizer argument of train and fit.
-    static let names = Optimizers.all.map { $0.name }
 
     /// One builtin per declared optimizer: its hyper-parameters with their defaults, then clipnorm.
     static func register(_ r: inout Registry) {

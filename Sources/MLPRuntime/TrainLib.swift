@@ -160,13 +160,16 @@ enum TrainLib {
         return !names.isEmpty
     }
 
+    /// The optimizer builtins' names (MLPLearn declares them), for a bare name as opt.
+    static let optimizerNames = Optimizers.all.map { $0.name }
+
     /// The optimizer argument: an optimizer value, or an optimizer builtin by itself (its defaults).
     /// A bare name gets one optimizer per model, kept, so its moments persist across calls
     /// (train_batch(net, adam, ...) in a loop behaves as Keras's compiled model).
     static func optimizer(_ a: Args, _ i: Int, for net: Layer) throws(MLPError) -> ParameterUpdate {
         switch a[i] {
         case .object(let o as OptimizerValue): return o.optimizer
-        case .builtin(let b) where OptimLib.names.contains(b.name):
+        case .builtin(let b) where optimizerNames.contains(b.name):
             let context = a.context, key = DefaultOptimizerKey(model: ObjectIdentifier(net), name: b.name)
             if let (kept, opt) = context.defaultOptimizers[key], kept.object === net { return opt }
             guard case .object(let o as OptimizerValue) = try a.interp.callBuiltin(b, [], [], at: a.callLoc) else { break }
@@ -176,7 +179,7 @@ enum TrainLib {
             return o.optimizer
         default: break
         }
-        throw a.typeError(i, "an optimizer (\(OptimLib.names.joined(separator: ", ")))")
+        throw a.typeError(i, "an optimizer (\(optimizerNames.joined(separator: ", ")))")
     }
 
     /// [x, y] as two tensors with the same number of samples.

@@ -83,7 +83,7 @@ enum WordVectorLib {
         r.fn("load_glove", [p("path")], doc: "Word vectors from a GloVe text file (one word and its numbers per line, no header).",
              example: "wv = load_glove(\"glove.6B.50d.txt\"); e = embedding(len(wv), wv.dim)") { a throws(MLPError) in
             let path = try a.string(0)
-            return .object(WordVectorsValue(try ArrayFileLib.parse(a, path) { try WordVectors.parseGloVe($0) }))
+            return .object(WordVectorsValue(try a.parseFile(path) { try WordVectors.parseGloVe($0) }))
         }
     }
 
