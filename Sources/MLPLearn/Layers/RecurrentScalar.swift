@@ -142,7 +142,8 @@ final class Scratch<S> {
     init(_ count: Int) throws {
         let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: MemoryLayout<S>.stride)
         guard !overflow, let raw = malloc(bytes) else {
-            throw TensorError(nil, TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<S>.stride), "for a layer's buffer"))
+            let bytes = Double(count) * Double(MemoryLayout<S>.stride)
+            throw TensorError(nil, TensorStorage.outOfMemory(bytes: bytes, "for a layer's buffer"), kind: .outOfMemory(bytes: Int(Swift.min(bytes, 9e18))))
         }
         self.count = count
         base = raw.bindMemory(to: S.self, capacity: Swift.max(count, 1))

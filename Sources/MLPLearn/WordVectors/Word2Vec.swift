@@ -186,7 +186,8 @@ public enum Word2Vec {
         var raw: UnsafeMutableRawPointer? = nil
         let (bytes, overflow) = Swift.max(count, 16).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         if overflow || bytes > Int.max - 63 || posix_memalign(&raw, 64, (bytes + 63) / 64 * 64) != 0 || raw == nil {
-            throw LearnError(nil, "word2vec: " + TensorStorage.outOfMemory(bytes: Double(count) * Double(MemoryLayout<T>.stride), "for its buffers"))
+            let asked = Double(count) * Double(MemoryLayout<T>.stride)
+            throw LearnError("word2vec", TensorStorage.outOfMemory(bytes: asked, "for its buffers"), kind: .outOfMemory(bytes: Int(Swift.min(asked, 9e18))))
         }
         return raw!.bindMemory(to: T.self, capacity: count)
     }
