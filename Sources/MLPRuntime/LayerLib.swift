@@ -93,12 +93,12 @@ enum LayerLib {
             }
             return .object(LayerValue(ScriptLayer(f, a[1], a.interp)))
         }
-        r.fn("activations", [p("net"), p("x")],
-             doc: "The output of every layer of net on input x, in order (the hidden activations the course reads out).",
+        r.fn("activations", [p("net"), p("x"), rngParam],
+             doc: "The output of every layer of net on input x, in order (the hidden activations the course reads out); layers not built yet draw their first weights from rng= when given.",
              example: "hs = activations(net, x); print(shape(hs[0]))") { a throws(MLPError) in
             let net = try a.model(0), x = try a.tensor(1)
             var outs: [Value] = []
-            let pass = ForwardPass(random: a.context.random, poll: a.interruptPoll)
+            let pass = ForwardPass(random: try a.generator(2), poll: a.interruptPoll)
             pass.record = { _, y in outs.append(.object(TensorValue(y.value))) }
             try a.native { _ = try net.forward(Variable(constant: x), pass) }
             if !(net is Sequential) { outs = Array(outs.suffix(1)) }

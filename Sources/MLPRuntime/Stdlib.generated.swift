@@ -29,13 +29,14 @@ fn accelerations(x, k, D, m) {
 
 # Positions of `batch` systems from random initial positions and velocities (N(0, 1)),
 # sampled at nsteps times from 0 to T (dt = T / nsteps): a tensor [batch, nsteps, particles].
-fn trajectories(batch, k, D, m, T, nsteps) {
+# rng= (a generator(seed)) draws the initial states instead of the session's generator.
+fn trajectories(batch, k, D, m, T, nsteps, rng=nil) {
     k = tensor(k)
     D = tensor(D)
     m = tensor(m)
     n = len(k)
     dt = T / nsteps
-    X = randn(2, n, batch)                               # [position or velocity, particle, batch]
+    X = randn(2, n, batch, rng=rng)                      # [position or velocity, particle, batch]
     f = S -> stack([S[1], accelerations(S[0], k, D, m)])
     out = zeros(nsteps, n, batch)
     for t in 0..nsteps {
@@ -51,18 +52,19 @@ fn trajectories(batch, k, D, m, T, nsteps) {
 # fresh random batches as the course draws them:
 #     import sequences
 #     train(lstm(5) >> lstm(2), adam, sequences.recall_batch, steps=300)
-# Inputs are [batch, steps, channels], targets [batch, steps, outputs].
+# Inputs are [batch, steps, channels], targets [batch, steps, outputs]. Each takes
+# rng= (a generator(seed)) to draw from instead of the session's generator.
 
 # Recall: tell a value at a random early time, ask for it later.
 # Input channels: 0 = 1 at the tell time (0..9), 1 = the value (uniform in [0, 1)) then,
 # 2 = 1 at the ask time (11..19). Target channel 0 is the value at the ask time, else 0;
 # channel 1 stays 0.
-fn recall_batch(batch=20, steps=20) {
+fn recall_batch(batch=20, steps=20, rng=nil) {
     x = zeros(batch, steps, 3)
     y = zeros(batch, steps, 2)
-    tell = randint(0, 10, batch)
-    ask = 11 + randint(0, 9, batch)
-    value = rand(batch)
+    tell = randint(0, 10, batch, rng=rng)
+    ask = 11 + randint(0, 9, batch, rng=rng)
+    value = rand(batch, rng=rng)
     for b in 0..batch {
         x[b, tell[b], 0] = 1
         x[b, tell[b], 1] = value[b]
@@ -74,13 +76,13 @@ fn recall_batch(batch=20, steps=20) {
 
 # "Tell once, ask twice": as recall_batch, with a second ask 1 to 3 steps after the first
 # (the first at 11..14), to see whether a net trained on one ask generalises.
-fn recall_twice_batch(batch=20, steps=20) {
+fn recall_twice_batch(batch=20, steps=20, rng=nil) {
     x = zeros(batch, steps, 3)
     y = zeros(batch, steps, 2)
-    tell = randint(0, 10, batch)
-    ask = 11 + randint(0, 4, batch)
-    again = ask + 1 + randint(0, 3, batch)
-    value = rand(batch)
+    tell = randint(0, 10, batch, rng=rng)
+    ask = 11 + randint(0, 4, batch, rng=rng)
+    again = ask + 1 + randint(0, 3, batch, rng=rng)
+    value = rand(batch, rng=rng)
     for b in 0..batch {
         x[b, tell[b], 0] = 1
         x[b, tell[b], 1] = value[b]
@@ -94,11 +96,11 @@ fn recall_twice_batch(batch=20, steps=20) {
 
 # Countdown: at a random tell time (0..9) the input gives a count c (0..8, a raw integer
 # on channel 1, with channel 0 = 1); the target channel 0 is 1 exactly c steps later.
-fn countdown_batch(batch=20, steps=20) {
+fn countdown_batch(batch=20, steps=20, rng=nil) {
     x = zeros(batch, steps, 2)
     y = zeros(batch, steps, 2)
-    tell = randint(0, 10, batch)
-    count = randint(0, 9, batch)
+    tell = randint(0, 10, batch, rng=rng)
+    count = randint(0, 9, batch, rng=rng)
     for b in 0..batch {
         x[b, tell[b], 0] = 1
         x[b, tell[b], 1] = count[b]

@@ -70,16 +70,16 @@ enum TrainLib {
                 return .number(l)
             }
         }
-        r.fn("evaluate", [p("net"), p("x"), p("y"), lossParam], doc: "The loss of net on x, y (no training), computed in batches.",
+        r.fn("evaluate", [p("net"), p("x"), p("y"), lossParam, rngParam], doc: "The loss of net on x, y (no training), computed in batches; layers not built yet draw their first weights from rng= when given.",
              example: "test_loss = evaluate(net, x_test, y_test, loss=crossentropy)") { a throws(MLPError) in
             let net = try a.model(0), loss = try lossArg(a, 3)
-            let x = try a.tensor(1), y = try a.tensor(2)
-            return try a.native { .number(try Training.evaluate(net, x, y, loss, random: a.context.random, communicator: a.context.communicator, poll: a.interruptPoll).loss) }
+            let x = try a.tensor(1), y = try a.tensor(2), g = try a.generator(4)
+            return try a.native { .number(try Training.evaluate(net, x, y, loss, random: g, communicator: a.context.communicator, poll: a.interruptPoll).loss) }
         }
-        r.fn("predict", [p("net"), p("x"), Param("batch", .number(256), keywordOnly: true)],
-             doc: "net's output on x, computed in batches (no gradients; dropout off).", example: "p = predict(net, x_test)") { a throws(MLPError) in
-            let net = try a.model(0), x = try a.tensor(1), batch = try a.positive(2)
-            return try a.native { .object(TensorValue(try Training.predict(net, x, batch: batch, random: a.context.random, poll: a.interruptPoll))) }
+        r.fn("predict", [p("net"), p("x"), Param("batch", .number(256), keywordOnly: true), rngParam],
+             doc: "net's output on x, computed in batches (no gradients; dropout off); layers not built yet draw their first weights from rng= when given.", example: "p = predict(net, x_test)") { a throws(MLPError) in
+            let net = try a.model(0), x = try a.tensor(1), batch = try a.positive(2), g = try a.generator(3)
+            return try a.native { .object(TensorValue(try Training.predict(net, x, batch: batch, random: g, poll: a.interruptPoll))) }
         }
         lossFunction(&r, "mse", "Mean squared error of prediction p against target t (mean over all elements).", "mse(tensor([1, 2]), tensor([1, 4]))   # 2")
         lossFunction(&r, "mae", "Mean absolute error of p against t.", "mae(tensor([1, 2]), tensor([1, 4]))   # 1")

@@ -109,4 +109,23 @@ final class TrainingGeneratorTests: XCTestCase {
             XCTAssertEqual(out.captured, "true false\ntrue\n")
         }
     }
+
+    /// The stdlib's batch makers and predict take rng= as the builtins do.
+    func testTheStdlibAndPredictTakeAGenerator() {
+        runOnBigStack {
+            let out = Output(capturing: ())
+            let s = Session(file: "t.mlp", out: out, err: CapturedText())
+            s.run("""
+                import sequences
+                seed(1); r = rand()
+                seed(1); a = sequences.recall_batch(rng=generator(3)); b = sequences.recall_batch(rng=generator(3))
+                print(max(abs(a[0] - b[0])) == 0, rand() == r)
+                c = sequences.countdown_batch(rng=generator(4)); d = sequences.countdown_batch(rng=generator(5))
+                print(max(abs(c[0] - d[0])) > 0)
+                p1 = predict(dense(3), ones(2, 4), rng=generator(9)); p2 = predict(dense(3), ones(2, 4), rng=generator(9))
+                print(max(abs(p1 - p2)) == 0)
+                """)
+            XCTAssertEqual(out.captured, "true true\ntrue\ntrue\n")
+        }
+    }
 }
