@@ -31,7 +31,7 @@ public final class TensorStorage {
     /// error when the machine cannot give it (a full machine, `ulimit -v`).
     public init(count: Int) throws {
         guard let (block, pointer) = TensorStorage.allocate(count) else {
-            throw TensorError(nil, TensorStorage.outOfMemory(count), kind: .outOfMemory(bytes: count.multipliedReportingOverflow(by: 8).overflow ? Int.max : count * 8))
+            throw TensorStorage.outOfMemoryError(count)
         }
         self.count = count; self.block = block; self.pointer = pointer
     }
@@ -70,6 +70,13 @@ public final class TensorStorage {
         // small buffers of loops (malloc's 16-byte alignment is all a Double needs)
         guard let raw = malloc(bytes) else { return nil }
         return (raw, raw.bindMemory(to: Double.self, capacity: Swift.max(count, 1)))
+    }
+
+    /// The error for `count` doubles the machine could not give. Out of line: the
+    /// allocation on every operation's path stays small enough to inline.
+    @inline(never)
+    static func outOfMemoryError(_ count: Int) -> TensorError {
+        TensorError(nil, outOfMemory(count), kind: .outOfMemory(bytes: count.multipliedReportingOverflow(by: 8).overflow ? Int.max : count * 8))
     }
 
     /// "out of memory: needs 8.6 GB for a tensor of ... elements.": `count` doubles.
@@ -318,6 +325,16 @@ extension Tensor {
     /// fuzzer) can bound allocations the way a step budget bounds loops.
     nonisolated(unsafe) public static var maxCount = Int(Int32.max)
 
+    /// The error for a shape over `maxCount` elements, with its whole size (Int.max
+    /// when that overflows). Out of line, as the allocation's error.
+    @inline(never)
+    static func tooLarge(_ shape: [Int], _ name: String) -> TensorError {
+        let total = shape.reduce((1, false)) { acc, d in
+            let (q, o) = acc.0.multipliedReportingOverflow(by: d); return (q, acc.1 || o)
+        }
+        return TensorError(name, "shape \(shapeString(shape)) is too large.", kind: .tooLarge(count: total.1 ? Int.max : total.0, limit: maxCount))
+    }
+
     /// The element count of a shape, or an error for a negative dimension or a
     /// tensor too large to allocate (so that no input crashes the process). As in
     /// NumPy, the dimensions other than 0 must multiply to a size a tensor may have
@@ -331,14 +348,7 @@ extension Tensor {
         var n = 1
         for d in shape where d != 0 {
             let (p, o) = n.multipliedReportingOverflow(by: d)
-            if o || p > maxCount {
-                // the whole size for the error (Int.max when it overflows)
-                let total = shape.reduce((1, false)) { acc, d in
-                    let (q, o) = acc.0.multipliedReportingOverflow(by: d); return (q, acc.1 || o)
-                }
-                throw TensorError(name, "shape \(shapeString(shape)) is too large.",
-                                  kind: .tooLarge(count: total.1 ? Int.max : total.0, limit: maxCount))
-            }
+            if o || p > maxCount { throw tooLarge(shape, name) }
             n = p
         }
         return shape.contains(0) ? 0 : n
