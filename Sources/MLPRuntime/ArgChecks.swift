@@ -60,6 +60,15 @@ extension Args {
         return Variable(constant: try untrackedTensor(i))
     }
 
+    /// The generator of argument `i` (`rng=`), else the session's default one.
+    func generator(_ i: Int) throws(MLPError) -> RandomGenerator {
+        switch self[i] {
+        case .nil: return context.random
+        case .object(let o as GeneratorValue): return o.generator
+        default: throw typeError(i, "a generator (made by generator(seed))")
+        }
+    }
+
     /// Argument i's layer or model.
     func model(_ i: Int) throws(MLPError) -> Layer {
         guard case .object(let o as LayerValue) = self[i] else { throw typeError(i, "a layer or model") }

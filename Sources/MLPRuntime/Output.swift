@@ -21,6 +21,7 @@ public final class Output: TextSink {
     private var buffer: [UInt8] = []
     private let fd: Int32
     private let lineBuffered: Bool
+    public let isTerminal: Bool
     /// Keeps everything in memory instead (the golden runner reads it back).
     private let capturing: Bool
 
@@ -29,15 +30,17 @@ public final class Output: TextSink {
     public init(fd: Int32 = 1) {
         self.fd = fd
         self.lineBuffered = isatty(fd) == 1
+        self.isTerminal = lineBuffered
         self.capturing = false
         self.color = useColor(fd: fd)
         buffer.reserveCapacity(1 << 16)
     }
 
-    /// An output that only collects text.
-    public init(capturing: Void) { fd = -1; lineBuffered = false; self.capturing = true; color = false }
-
-    public var isTerminal: Bool { lineBuffered }
+    /// An output that only collects text; `terminal` makes it say it is one (so
+    /// that a test sees what a person at a terminal would: progress bars).
+    public init(capturing: Void, terminal: Bool = false) {
+        fd = -1; lineBuffered = false; self.capturing = true; color = false; isTerminal = terminal
+    }
 
     public var captured: String { String(decoding: buffer, as: UTF8.self) }
 
@@ -64,16 +67,6 @@ public final class StandardError: TextSink {
     public let color = useColor(fd: 2)
     public init() {}
     public func write(_ s: String) { writeStderr(s) }
-    public func flush() {}
-}
-
-/// A sink that keeps what it is given (tests, the golden runner's transcripts).
-public final class CapturedText: TextSink {
-    public private(set) var text = ""
-    public let isTerminal: Bool
-    public init(terminal: Bool = false) { isTerminal = terminal }
-    public var color: Bool { false }
-    public func write(_ s: String) { text += s }
     public func flush() {}
 }
 

@@ -26,17 +26,6 @@ final class GeneratorValue: MLPObject {
 /// The `rng=` parameter of every random builtin (by keyword only).
 let rngParam = Param("rng", DefaultValue.none, keywordOnly: true)
 
-extension Args {
-    /// The generator of argument `i` (`rng=`), else the session's default one.
-    func generator(_ i: Int) throws(MLPError) -> RandomGenerator {
-        switch self[i] {
-        case .nil: return context.random
-        case .object(let o as GeneratorValue): return o.generator
-        default: throw typeError(i, "a generator (made by generator(seed))")
-        }
-    }
-}
-
 enum RandomLib {
     static func register(_ r: inout Registry) {
         r.fn("seed", [p("n")], doc: "Restarts the session's default generator (xoshiro256** via SplitMix64) so results repeat: rand, randn, layers' initial weights, dropout and shuffling draw from it.",

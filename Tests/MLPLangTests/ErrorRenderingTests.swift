@@ -11,7 +11,7 @@ final class ErrorRenderingTests: XCTestCase {
     func messages(_ calls: [String]) -> [String: String] {
         var out: [String: String] = [:]
         runOnBigStack {
-            let session = Session(file: "t.mlp", out: Output(capturing: ()), err: CapturedText())
+            let session = Session(file: "t.mlp", out: Output(capturing: ()), err: Output(capturing: ()))
             for c in calls {
                 session.errorSink = { out[c] = $0.message }
                 session.run(c)

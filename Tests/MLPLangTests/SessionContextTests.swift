@@ -7,8 +7,8 @@ import XCTest
 
 final class SessionContextTests: XCTestCase {
     /// A session whose sinks are buffers.
-    func session(seed: UInt64 = 0, terminal: Bool = false) -> (Session, Output, CapturedText, CapturedText) {
-        let out = Output(capturing: ()), err = CapturedText(), display = CapturedText(terminal: terminal)
+    func session(seed: UInt64 = 0, terminal: Bool = false) -> (Session, Output, Output, Output) {
+        let out = Output(capturing: ()), err = Output(capturing: ()), display = Output(capturing: (), terminal: terminal)
         return (Session(file: "t.mlp", seed: seed, out: out, err: err, display: display), out, err, display)
     }
 
@@ -27,8 +27,8 @@ final class SessionContextTests: XCTestCase {
             // a figure drawn in s2 is not s1's last figure
             XCTAssertNotNil(s2.context.lastFigure)
             s1.run("savefig(\"never.png\")")
-            XCTAssertTrue(err1.text.contains("there is no figure yet"), err1.text)
-            XCTAssertTrue(err2.text.isEmpty, err2.text)
+            XCTAssertTrue(err1.captured.contains("there is no figure yet"), err1.captured)
+            XCTAssertTrue(err2.captured.isEmpty, err2.captured)
             let braille = { (t: String) in t.unicodeScalars.contains { (0x2800...0x28FF).contains($0.value) } }
             XCTAssertFalse(braille(out1.captured), "s2's plot reached s1: \(out1.captured)")
             XCTAssertTrue(braille(out2.captured), out2.captured)
@@ -41,11 +41,11 @@ final class SessionContextTests: XCTestCase {
                 + "net2 = dense(1, dtype=\"float64\")"
             let (watched, _, err, display) = self.session(terminal: true)
             watched.run(script)
-            XCTAssertTrue(display.text.contains("2 steps in") || display.text.contains("steps in"), display.text)
-            XCTAssertTrue(err.text.contains("dtype= is the old name of precision="), err.text)
+            XCTAssertTrue(display.captured.contains("2 steps in") || display.captured.contains("steps in"), display.captured)
+            XCTAssertTrue(err.captured.contains("dtype= is the old name of precision="), err.captured)
             let (unwatched, _, _, quiet) = self.session(terminal: false)
             unwatched.run(script)
-            XCTAssertEqual(quiet.text, "", "a progress bar was drawn on a sink that is not a terminal")
+            XCTAssertEqual(quiet.captured, "", "a progress bar was drawn on a sink that is not a terminal")
         }
     }
 
@@ -63,7 +63,7 @@ final class SessionContextTests: XCTestCase {
                 rand(rng=5)
                 """)
             XCTAssertEqual(out.captured, "tensor([1, 1, 1])\ntensor([1, 1])\ntensor([1, 1, 1, 1]) tensor([0, 0, 0, 0])\n<generator xoshiro256**>\n")
-            XCTAssertTrue(err.text.contains("rand: argument 'rng' must be a generator"), err.text)
+            XCTAssertTrue(err.captured.contains("rand: argument 'rng' must be a generator"), err.captured)
         }
     }
 
@@ -74,7 +74,7 @@ final class SessionContextTests: XCTestCase {
                 x = randn(8, 2); y = randn(8, 1)
                 for i in 0..50 { net = dense(1); train_batch(net, adam, x, y, loss=mse) }
                 """)
-            XCTAssertEqual(err.text, "")
+            XCTAssertEqual(err.captured, "")
             // the models of earlier iterations are gone, and so are their optimizers
             XCTAssertLessThanOrEqual(s.context.defaultOptimizers.count, 2)
             // one model keeps its optimizer (its moments) across calls
@@ -93,7 +93,7 @@ final class TrainingGeneratorTests: XCTestCase {
     func testTrainDrawsFromItsGenerator() {
         runOnBigStack {
             let out = Output(capturing: ())
-            let s = Session(file: "t.mlp", out: out, err: CapturedText())
+            let s = Session(file: "t.mlp", out: out, err: Output(capturing: ()))
             s.run("""
                 fn run(session_seed) {
                   seed(session_seed)
@@ -114,7 +114,7 @@ final class TrainingGeneratorTests: XCTestCase {
     func testTheStdlibAndPredictTakeAGenerator() {
         runOnBigStack {
             let out = Output(capturing: ())
-            let s = Session(file: "t.mlp", out: out, err: CapturedText())
+            let s = Session(file: "t.mlp", out: out, err: Output(capturing: ()))
             s.run("""
                 import sequences
                 seed(1); r = rand()
