@@ -30,13 +30,13 @@ enum RandomLib {
     static func register(_ r: inout Registry) {
         r.fn("seed", [p("n")], doc: "Restarts the session's default generator (xoshiro256** via SplitMix64) so results repeat: rand, randn, layers' initial weights, dropout and shuffling draw from it.",
              example: "seed(42); print(rand())") { a throws(MLPError) in
-            a.context.random.reseed(try seedArg(a, 0))
+            a.context.random.reseed(UInt64(try a.int(0, atLeast: 0)))
             return .nil
         }
         r.fn("generator", [opt("seed")],
-             doc: "A random generator of its own (xoshiro256**): pass it as rng= to rand, randn, randint, choice, shuffle, sample, tsne, train or word2vec; rng.split(n) gives n independent streams (one per Markov chain, environment or process). Without a seed it is seeded from the session's generator (so seed() repeats it too).",
+             doc: "A random generator of its own (xoshiro256**): pass it as rng= to any builtin that draws (rand, randn, randint, choice, shuffle, sample, tsne, word2vec, train, predict, ...); rng.split(n) gives n independent streams (one per Markov chain, environment or process). Without a seed it is seeded from the session's generator (so seed() repeats it too).",
              example: "rng = generator(7); chains = rng.split(4); x = randn(3, rng=chains[0])") { a throws(MLPError) in
-            let g = a.isNil(0) ? RandomGenerator(seed: a.context.random.state.next()) : RandomGenerator(seed: try seedArg(a, 0))
+            let g = a.isNil(0) ? RandomGenerator(seed: a.context.random.state.next()) : RandomGenerator(seed: UInt64(try a.int(0, atLeast: 0)))
             return .object(GeneratorValue(g))
         }
         r.fn("rand", [rngParam], rest: "shape", doc: "A uniform random number in [0, 1), or a tensor of them with the given shape.",
@@ -76,12 +76,5 @@ enum RandomLib {
             g.state.shuffle(&l.items)
             return a[0]
         }
-    }
-
-    /// A seed: a non-negative integer.
-    static func seedArg(_ a: Args, _ i: Int) throws(MLPError) -> UInt64 {
-        let n = try a.int(i)
-        guard n >= 0 else { throw a.error("the seed must be a non-negative integer, got \(n).", at: i) }
-        return UInt64(n)
     }
 }
