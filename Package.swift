@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module layout: docs/architecture.md. Arrows point down only:
-// mlp -> MLPREPL -> MLPRuntime -> MLPLang, MLPLearn -> MLPAutograd -> MLPTensor.
+// mlp -> MLPKernel -> MLPREPL -> MLPRuntime -> MLPLang, MLPLearn -> MLPAutograd -> MLPTensor.
 // Code for x86-64 with AVX2 and FMA (Haswell and later; every machine of the
 // workplace, and what the tests' pinned OpenBLAS kernels need anyway): the exp,
 // sigmoid and tanh loops vectorise 4 wide. Results do not change: Swift does not
@@ -22,6 +22,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMLPZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // the Jupyter kernel's sockets and message signatures (Sources/MLPKernel)
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CMLPCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
@@ -29,8 +32,10 @@ let package = Package(
         .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"], exclude: ["README.md"]),
+        // `mlp kernel`: the Jupyter kernel (docs/jupyter.md)
+        .target(name: "MLPKernel", dependencies: ["CZMQ", "CMLPCrypto", "MLPRuntime", "MLPREPL", "MLPLang", "MLPPlot"], exclude: ["README.md"]),
         // the Swift runtime linked in: fewer shared libraries to load and relocate at start-up
-        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPLang", "CMalloc"], exclude: ["README.md"],
+        .executableTarget(name: "mlp", dependencies: ["MLPRuntime", "MLPREPL", "MLPKernel", "MLPLang", "CMalloc"], exclude: ["README.md"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "mlp-fuzz", dependencies: ["MLPRuntime", "MLPLang", "MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         // native benchmarks of the library (bench/README.md, `make bench-native`)

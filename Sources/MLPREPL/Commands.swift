@@ -4,7 +4,8 @@ import Synchronization
 
 /// A REPL command: `?name`, `:help`, `:time EXPR`, `:load FILE`, `:reset`,
 /// `:quit`. Commands are one line and only start an entry; the rest is code.
-enum Command: Equatable {
+/// The notebook kernel runs them too (a cell that is one command line).
+public enum Command: Equatable {
     case help(String)  // "" for the index
     case time(String)
     case load(String)
@@ -13,7 +14,7 @@ enum Command: Equatable {
     case usage(String)  // a command without its argument
     case unknown(String)
 
-    init?(_ line: String) {
+    public init?(_ line: String) {
         let text = trimmingBlanks(line)
         if text.hasPrefix("?") {
             self = .help(trimmingBlanks(String(text.dropFirst())))
@@ -32,7 +33,10 @@ enum Command: Equatable {
         }
     }
 
-    func run(on host: REPLHost) {
+    /// Runs the command; its own messages (help, usage) go to `say`, one line or more
+    /// ending in exactly one newline (standard output in the REPL).
+    public func run(on host: REPLHost, say: (String) -> Void = { print($0, terminator: "") }) {
+        func show(_ text: String) { say(text.hasSuffix("\n") ? text : text + "\n") }
         switch self {
         case .help(""): show(host.helpIndex())
         case .help(let name): show(host.help(name) ?? "no help for '\(name)'")
@@ -44,15 +48,10 @@ enum Command: Equatable {
             host.load(path: path)
         case .reset: host.reset()
         case .quit: break
-        case .usage(let usage): print("usage: \(usage)")
-        case .unknown(let name): print("unknown command '\(name)' (try :help)")
+        case .usage(let usage): show("usage: \(usage)")
+        case .unknown(let name): show("unknown command '\(name)' (try :help)")
         }
     }
-}
-
-/// Prints help text with exactly one newline after it.
-private func show(_ text: String) {
-    print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
 }
 
 /// Accepts `:load "a b.mlp"` as well as `:load a.mlp`, and `~/...`.

@@ -30,6 +30,15 @@ func complete(before: String, text: String, host: REPLHost) -> CompletionResult?
     return CompletionResult(matches: [common] + found.shown, appendSpace: found.appendSpace)
 }
 
+/// Completion for a frontend that replaces a range of the text itself (the notebook
+/// kernel's complete_request): the texts that may replace the last `replacing`
+/// Unicode scalars of `before` (the text up to the cursor). Same kinds as Tab in
+/// the REPL: names, fields after '.', file names in strings, `\alpha`, commands.
+public func completions(before: String, host: REPLHost) -> (matches: [String], replacing: Int) {
+    guard let found = candidates(before: before, host: host) else { return ([], 0) }
+    return (found.full, found.word.unicodeScalars.count)
+}
+
 /// `candidate` replaces `word`; libedit replaces `text`. Both are suffixes of
 /// the same line, counted in Unicode scalars (libedit's wide characters).
 private func relative(_ candidate: String, word: String, text: String) -> String? {

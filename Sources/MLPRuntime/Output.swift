@@ -1,6 +1,7 @@
 // The sinks a session writes to (Context.swift): buffered standard output
 // (flushed at newlines on a terminal, before any error report, and at exit) and
 // unbuffered standard error. A notebook kernel gives a session sinks of its own.
+import MLPPlot
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,12 @@ public protocol TextSink: AnyObject {
     var isTerminal: Bool { get }
     /// A terminal that takes ANSI colours (no NO_COLOR, TERM not dumb).
     var color: Bool { get }
+}
+
+/// A display sink that shows figures as images (a notebook kernel's): plot, scatter,
+/// hist, imshow and imshow_grid give it their figure instead of drawing it in text.
+public protocol FigureSink: AnyObject {
+    func show(_ figure: Figure)
 }
 
 /// Standard output, or (capturing) a buffer the golden runner and tests read back.

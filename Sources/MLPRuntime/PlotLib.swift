@@ -104,11 +104,13 @@ enum PlotLib {
         return f
     }
 
-    /// Draws the figure in the terminal, or writes it to `file=`.
+    /// Draws the figure in the terminal (or as an image in a notebook), or writes it to `file=`.
     static func show(_ a: Args, _ f: Figure) throws(MLPError) -> Value {
         a.context.lastFigure = f
         if let i = a.fn.params.firstIndex(where: { $0.name == "file" }), !a.isNil(i) {
             try save(a, f, try a.string(i), at: i)
+        } else if let images = a.context.display as? FigureSink {
+            images.show(f)
         } else {
             a.interp.write(f.renderText(color: a.context.out.color))
         }

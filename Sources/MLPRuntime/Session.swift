@@ -51,17 +51,26 @@ public final class Session {
     public func isIncomplete(_ source: String) -> Bool { Interpreter.isIncomplete(source) }
 
     public func run(_ source: String) {
-        context.enter()
         defer { out.flush() }
+        switch evaluate(source) {
+        case .success(let shown): if let shown { out.write(shown + "\n") }
+        case .failure(let error): report(error)
+        }
+    }
+
+    /// Runs one entry as the REPL does (its value becomes `_`) and gives the text the
+    /// REPL echoes: nil when there is no value or the entry ends with ';'. The
+    /// notebook kernel shows that text as the cell's result; `name` names the entry
+    /// in error messages ("<repl>", "In[3]").
+    public func evaluate(_ source: String, name: String = "<repl>") -> Result<String?, MLPError> {
+        context.enter()
         do {
-            let v = try interp.run(source: source, name: "<repl>", tailValue: true)
-            let trimmed = source.trimmingWhitespace()
-            if !v.isNil {
-                interp.globals.set("_", v)
-                if !trimmed.hasSuffix(";") { out.write(interp.repr(v) + "\n") }
-            }
+            let v = try interp.run(source: source, name: name, tailValue: true)
+            if v.isNil { return .success(nil) }
+            interp.globals.set("_", v)
+            return .success(source.trimmingWhitespace().hasSuffix(";") ? nil : interp.repr(v))
         } catch {
-            report(error)
+            return .failure(error)
         }
     }
 

@@ -2,19 +2,20 @@
 import MLPLang
 import MLPRuntime
 import MLPREPL
+import MLPKernel
 import MLPTensor
 #if canImport(Glibc)
 import Glibc
 import CMalloc
 #endif
 
-extension Session: REPLHost {}
-
 let version = "mlp 0.1.0"
 let usage = """
 usage: mlp [--seed N] [FILE.mlp [ARGS...] | -e CODE [ARGS...]]
        mlp test [PATHS...]     run golden tests (# expect: comments, or NAME.out files)
        mlp doc builtins        print the builtin reference (docs/builtins.md)
+       mlp kernel CONNECTION_FILE              run as a Jupyter kernel (docs/jupyter.md)
+       mlp kernel install [--user | --prefix P]  install the Jupyter kernelspec
        mlp --help | --version
 
 With no FILE, mlp starts the REPL on a terminal and reads the program from stdin otherwise.
@@ -74,6 +75,16 @@ func main() -> Int32 {
         guard args.count == 2, args[1] == "builtins" else { fail("usage: mlp doc builtins") }
         print(Registry.standard(argv: []).markdown(), terminator: "")
         return 0
+    }
+    if !onlyFile && args.first == "kernel" {
+        if args.count >= 2 && args[1] == "install" {
+            switch installKernelspec(arguments: Array(args.dropFirst(2)), version: version) {
+            case .success(let folder): print("installed the mlp kernelspec in \(folder)"); return 0
+            case .failure(let e): writeStderr("mlp: \(e)\n"); return 1
+            }
+        }
+        guard args.count == 2 else { fail("usage: mlp kernel CONNECTION_FILE | mlp kernel install [--user | --prefix P]") }
+        return runKernel(connectionFile: args[1], seed: sessionSeed, version: version)
     }
     if !onlyFile && args.first == "-e" {
         guard args.count >= 2 else { fail("-e needs code to run") }
