@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden record-examples test-repl fuzz bench-interp bench bench-native bench-peers bench-rnn stdlib install clean
+.PHONY: deps build demo test test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn stdlib install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -37,6 +37,11 @@ record-examples: build
 
 test-repl: build
 	bash Tests/repl/run.sh
+
+# The Jupyter kernel with the real client and the example notebooks (a cached venv
+# in .build/kernel-venv; skipped when the Python packages cannot be installed).
+test-kernel: build
+	bash Tests/kernel/run.sh
 
 fuzz: build
 	.build/release/mlp-fuzz --count 100000 --seed 1
@@ -78,10 +83,12 @@ bench-rnn: build
 stdlib:
 	bash tools/embed-stdlib.sh
 
+# Then `mlp kernel install --user` (or --prefix P) makes it a Jupyter kernel (docs/jupyter.md).
 install: build
 	install -d $(PREFIX)/bin $(PREFIX)/share/mlp/data
 	install -m 755 $(MLP) $(PREFIX)/bin/mlp
 	cp -r data/. $(PREFIX)/share/mlp/data/
+	@echo "installed $(PREFIX)/bin/mlp; for Jupyter: $(PREFIX)/bin/mlp kernel install --user (docs/jupyter.md)"
 
 clean:
 	rm -rf .build
