@@ -19,8 +19,7 @@ final class Kernel {
 
     init(shell: Socket, io: IOPub, flags: KernelFlags, seed: UInt64, info: JSON) {
         self.shell = shell; self.io = io; self.flags = flags; self.info = info
-        let out = StreamSink(name: "stdout", io: io), err = StreamSink(name: "stderr", io: io)
-        io.streams = [out, err]
+        let out = StreamSink(io.streams[0], io: io), err = StreamSink(io.streams[1], io: io)
         session = Session(argv: [], file: "<notebook>", seed: seed, out: out, err: err, display: DisplaySink(io: io))
     }
 

@@ -1,10 +1,12 @@
-// `mlp kernel CONNECTION_FILE`: the Jupyter kernel. Three threads:
+// `mlp kernel CONNECTION_FILE`: the Jupyter kernel. Four threads:
 //   - the session's (the caller's, with the big stack): the shell socket, where
 //     cells run, one at a time, in one mlp session (Context.swift's thread rule);
 //   - heartbeat: echoes pings, also while a cell runs;
 //   - control: interrupt_request (sets the flag the interpreter polls, as Ctrl-C
-//     does), shutdown_request and kernel_info_request, also while a cell runs.
-// The threads share only atomics, the signer and the iopub socket (behind a lock).
+//     does), shutdown_request and kernel_info_request, also while a cell runs;
+//   - the flusher: sends printed text that has waited 50 ms (Sinks.swift).
+// The threads share only atomics, the signer, the iopub socket and the queues of
+// printed bytes (behind locks).
 import CZMQ
 import MLPLang
 import MLPRuntime
@@ -55,8 +57,10 @@ public func runKernel(connectionFile: String, seed: UInt64, version: String) -> 
     startThread { echo(heartbeat) }
     startThread { serveControl(control, signer: signer, sessionID: sessionID, publisher: publisher, flags: flags, info: info) }
 
-    let kernel = Kernel(shell: shell, io: IOPub(publisher: publisher, signer: signer, sessionID: sessionID),
-                        flags: flags, seed: seed, info: info)
+    let io = IOPub(publisher: publisher, signer: signer, sessionID: sessionID)
+    let streams = io.streams
+    startThread { flushPeriodically(streams, flags: flags) }
+    let kernel = Kernel(shell: shell, io: io, flags: flags, seed: seed, info: info)
     kernel.io.publish("status", .object([("execution_state", .string("starting"))]))
     kernel.serve()
 
@@ -65,7 +69,8 @@ public func runKernel(connectionFile: String, seed: UInt64, version: String) -> 
     // last replies have gone out.
     flags.finished.store(true, ordering: .sequentiallyConsistent)
     zmq_ctx_shutdown(zmq.raw)
-    for s in [shell, stdin, iopub] { zmq_close(s.raw) }
+    for s in [shell, stdin] { zmq_close(s.raw) }
+    publisher.close()
     zmq_ctx_term(zmq.raw)
     return 0
 }

@@ -2,10 +2,16 @@
 // `stream` messages, error reports and warnings as stderr `stream`s, figures as
 // `display_data` images, and the training progress bar as one `display_data` that
 // is updated in place (`update_display_data`) instead of a line per redraw.
-// All of them run on the session's thread.
+// The sinks run on the session's thread; the text of print waits in a StreamQueue
+// (bytes behind a lock), which the flusher thread also empties, so that a line
+// printed before a long computation shows without waiting for the cell's end.
 import MLPRuntime
 import MLPPlot
 import MLPLang
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The iopub channel as the session's thread sees it: messages go out with the
 /// header of the request being served as their parent.
@@ -14,11 +20,12 @@ final class IOPub {
     let signer: Signer
     let sessionID: String
     var parent: JSON = .object([])
-    /// Streams to flush before anything else goes out, so that the order is kept.
-    var streams: [StreamSink] = []
+    /// stdout and stderr, flushed before anything else goes out, so that the order is kept.
+    let streams: [StreamQueue]
 
     init(publisher: Publisher, signer: Signer, sessionID: String) {
         self.publisher = publisher; self.signer = signer; self.sessionID = sessionID
+        streams = ["stdout", "stderr"].map { StreamQueue(name: $0, publisher: publisher, signer: signer, sessionID: sessionID) }
     }
 
     func publish(_ type: String, _ content: JSON) {
@@ -28,32 +35,72 @@ final class IOPub {
     func flushStreams() { for s in streams { s.flush() } }
 }
 
-/// stdout or stderr: text collected and sent as `stream` messages, at the end of a
-/// cell, before other output, and at a newline when 50 ms have passed since the last
-/// message (a loop that prints shows its lines as they come, in few messages).
-final class StreamSink: TextSink {
+/// Text of one stream waiting to go out, with the request it belongs to. Written by
+/// the session's thread; sent by it (end of a request, before other output) or by
+/// the flusher thread once it is 50 ms old. Sent under the lock, so a flush that
+/// returns has put everything before it on the wire.
+final class StreamQueue: Sendable {
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var parent: JSON = .object([])
+        var since = 0.0
+    }
     let name: String
+    private let publisher: Publisher
+    private let signer: Signer
+    private let sessionID: String
+    private let pending = Mutex(Pending())
+
+    init(name: String, publisher: Publisher, signer: Signer, sessionID: String) {
+        self.name = name; self.publisher = publisher; self.signer = signer; self.sessionID = sessionID
+    }
+
+    /// Adds text; true when 64 KB are waiting (then the writer flushes at once).
+    func append(_ text: String, parent: JSON) -> Bool {
+        let bytes = Array(text.utf8)
+        return pending.withLock { p in
+            if p.bytes.isEmpty { p.since = monotonicSeconds(); p.parent = parent }
+            p.bytes += bytes
+            return p.bytes.count >= 1 << 16
+        }
+    }
+
+    /// Sends what waits (only when it has waited `age` seconds).
+    func flush(olderThan age: Double = 0) {
+        pending.withLock { p in
+            guard !p.bytes.isEmpty, age == 0 || monotonicSeconds() - p.since >= age else { return }
+            let content: JSON = .object([("name", .string(name)), ("text", .string(String(decoding: p.bytes, as: UTF8.self)))])
+            publisher.send(signer.encode(type: "stream", content: content, parent: p.parent, identities: [Array("stream".utf8)], session: sessionID))
+            p.bytes.removeAll(keepingCapacity: true)
+        }
+    }
+}
+
+/// Empties the stream queues every 50 ms until the kernel closes.
+func flushPeriodically(_ streams: [StreamQueue], flags: KernelFlags) {
+    while !flags.finished.load(ordering: .sequentiallyConsistent) {
+        usleep(50_000)
+        for s in streams { s.flush(olderThan: 0.05) }
+    }
+}
+
+/// stdout or stderr of the session. Error reports (stderr) go out at once, after
+/// what was printed before them.
+final class StreamSink: TextSink {
     let io: IOPub
-    private var buffer = ""
-    private var lastSent = 0.0
+    let queue: StreamQueue
     let isTerminal = false
     let color = false
 
-    init(name: String, io: IOPub) { self.name = name; self.io = io }
+    init(_ queue: StreamQueue, io: IOPub) { self.queue = queue; self.io = io }
 
     func write(_ s: String) {
-        if name == "stderr" { io.flushStreams() }   // what was printed before an error report comes before it
-        buffer += s
-        if buffer.utf8.count >= 1 << 16 || (s.utf8.last == 10 && monotonicSeconds() - lastSent > 0.05) || name == "stderr" { flush() }
+        let stderr = queue.name == "stderr"
+        if stderr { io.flushStreams() }
+        if queue.append(s, parent: io.parent) || stderr { queue.flush() }
     }
 
-    func flush() {
-        guard !buffer.isEmpty else { return }
-        let text = buffer
-        buffer = ""
-        io.publish("stream", .object([("name", .string(name)), ("text", .string(text))]))
-        lastSent = monotonicSeconds()
-    }
+    func flush() { queue.flush() }
 }
 
 /// Transient output and figures. It says it is a terminal, so that training draws its

@@ -78,12 +78,13 @@ final class Socket: @unchecked Sendable {
     }
 }
 
-/// The iopub socket, which the shell thread and the control thread both publish on.
+/// The iopub socket, which the session's, the control and the flusher thread publish on.
 final class Publisher: Sendable {
     private let socket: Socket
-    private let lock = Mutex(())
+    private let closed = Mutex(false)
     init(_ socket: Socket) { self.socket = socket }
-    func send(_ frames: [[UInt8]]) { lock.withLock { _ in socket.send(frames) } }
+    func send(_ frames: [[UInt8]]) { closed.withLock { closed in if !closed { socket.send(frames) } } }
+    func close() { closed.withLock { closed in if !closed { zmq_close(socket.raw) }; closed = true } }
 }
 
 private final class ThreadBody: @unchecked Sendable {

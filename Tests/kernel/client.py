@@ -128,6 +128,18 @@ try:
     equal([m["content"]["text"] for m in msgs if m["msg_type"] == "stream"], [result[0]["content"]["data"]["text/plain"] + "\n"],
           "print(t) gives the same text")
 
+    # printed lines show while the cell still runs (not only at its end)
+    msg_id = kc.execute('print("first")\nt0 = clock()\nwhile clock() - t0 < 1 { }\nprint("second")')
+    seen, t0 = None, time.time()
+    while time.time() - t0 < 5:
+        m = kc.get_iopub_msg(timeout=5)
+        if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream":
+            seen = (m["content"]["text"], time.time() - t0)
+            break
+    check(seen is not None and seen[0] == "first\n" and seen[1] < 0.5,
+          f"stream: a line printed before a 1 s loop shows at once ({seen[1] * 1000 if seen else -1:.0f} ms)", seen)
+    shell_reply(msg_id)
+
     # stderr
     reply, msgs = execute(":load no/such/file.mlp")
     streams = [m["content"] for m in msgs if m["msg_type"] == "stream"]
