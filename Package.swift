@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport"]),
         .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
+        .testTarget(name: "MLPKernelTests", dependencies: ["MLPKernel"]),
         .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor", "MLPTestSupport"]),
         .testTarget(name: "MLPLearnTests", dependencies: ["MLPLearn", "MLPAutograd", "MLPTensor", "MLPTestSupport"]),
     ]

@@ -279,6 +279,21 @@ try:
               "interrupt_request on control: interrupt_reply")
     interrupted_loop(control_interrupt, "interrupt_request on control")
 
+    # interrupting training ends it gracefully, as Ctrl-C in the REPL: the weights so far are kept, the cell goes on
+    msg_id = kc.execute("h2 = train(net, adam, batch, loss=mse, steps=100000000, verbose=true)\nprint(\"after\")")
+    time.sleep(1.0)
+    t0 = time.time()
+    km.interrupt_kernel()
+    reply = shell_reply(msg_id, 10)
+    dt = time.time() - t0
+    msgs = collect(msg_id)
+    streams = [m["content"] for m in msgs if m["msg_type"] == "stream"]
+    check(reply["content"]["status"] == "ok" and dt < 0.1, f"interrupted training: the cell ends {dt * 1000:.0f} ms after SIGINT (< 100 ms)", reply["content"])
+    check(len(streams) == 2 and streams[0]["name"] == "stderr" and "train: interrupted" in streams[0]["text"]
+          and streams[1] == {"name": "stdout", "text": "after\n"}, "interrupted training: a warning on stderr, then the rest of the cell", streams)
+    r, msgs = execute("len(h2.loss) > 10")
+    equal([m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "execute_result"], ["true"], "interrupted training: its history is kept")
+
     for _ in range(5):
         km.interrupt_kernel()
         time.sleep(0.05)
