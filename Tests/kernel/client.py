@@ -354,6 +354,30 @@ finally:
     if km.is_alive():
         km.shutdown_kernel(now=True)
 
+# a real out-of-memory: a kernel under `ulimit -v` (4 GiB of address space, of which the
+# session's stack and OpenBLAS take about 1.1 GiB) asked for a 4.3 GB tensor
+limited = os.path.join(tmp, "share/jupyter/kernels/mlp-limited")
+os.makedirs(limited)
+json.dump({"argv": ["/bin/sh", "-c", 'ulimit -v 4194304 && exec "$0" kernel "$1"', MLP, "{connection_file}"],
+           "display_name": "mlp (4 GiB)", "language": "mlp"}, open(os.path.join(limited, "kernel.json"), "w"))
+km2 = KernelManager(kernel_name="mlp-limited")
+km2.start_kernel(cwd=ROOT)
+kc2 = km2.client()
+kc2.start_channels()
+try:
+    kc2.wait_for_ready(timeout=20)
+    quiet = lambda m: None
+    r = kc2.execute_interactive("y = 2\nx = zeros(2^29)", output_hook=quiet, timeout=30)["content"]
+    check(r["status"] == "error" and r["evalue"] == "zeros: out of memory: needs 4.3 GB for a tensor of 536870912 elements.",
+          "out of memory (ulimit -v): an error", r)
+    got = []
+    r = kc2.execute_interactive("y + 1", output_hook=lambda m: got.append(m["content"]), timeout=30)["content"]
+    check(r["status"] == "ok" and {"execution_count": 2, "data": {"text/plain": "3"}, "metadata": {}} in got,
+          "out of memory: the kernel goes on with its variables", (r, got))
+finally:
+    kc2.stop_channels()
+    km2.shutdown_kernel(now=True)
+
 # the notebooks of examples/notebooks, executed by nbconvert
 out_dir = os.path.join(tmp, "executed")
 notebooks = sorted(glob.glob(os.path.join(ROOT, "examples/notebooks/*.ipynb")))
