@@ -23,20 +23,19 @@ final class KernelFlags: Sendable {
     let shutdown = Atomic<Bool>(false)
     /// The shell loop has ended and the sockets are closing.
     let finished = Atomic<Bool>(false)
-    let restart = Atomic<Bool>(false)
 }
 
 /// A line in the kernel's log (its stderr, which the notebook server shows).
-func log(_ s: String) { writeStderr("mlp kernel: \(s)\n") }
+func kernelLog(_ s: String) { writeStderr("mlp kernel: \(s)\n") }
 
 /// Runs the kernel until a shutdown_request; the exit status.
 public func runKernel(connectionFile: String, seed: UInt64, version: String) -> Int32 {
     let connection: Connection
     do { connection = try Connection(file: connectionFile) } catch {
-        log(error.description)
+        kernelLog(error.description)
         return 64
     }
-    guard let zmq = ZMQContext() else { log("cannot start ZeroMQ"); return 70 }
+    guard let zmq = ZMQContext() else { kernelLog("cannot start ZeroMQ"); return 70 }
     let shell, control, stdin, iopub, heartbeat: Socket
     do {
         shell = try Socket(zmq, type: ZMQ_ROUTER, bind: connection.endpoint(connection.shellPort))
@@ -45,7 +44,7 @@ public func runKernel(connectionFile: String, seed: UInt64, version: String) -> 
         iopub = try Socket(zmq, type: ZMQ_PUB, bind: connection.endpoint(connection.iopubPort))
         heartbeat = try Socket(zmq, type: ZMQ_REP, bind: connection.endpoint(connection.heartbeatPort))
     } catch {
-        log(error.description)
+        kernelLog(error.description)
         return 70
     }
     let signer = Signer(key: connection.key)
@@ -112,8 +111,7 @@ private func serveControl(_ socket: Socket, signer: Signer, sessionID: String, p
             if flags.busy.load(ordering: .sequentiallyConsistent) { Interrupt.flag.store(true, ordering: .relaxed) }
             reply("interrupt_reply", .object([("status", .string("ok"))]))
         case "shutdown_request":
-            let restart = m.content["restart"]?.bool ?? false
-            flags.restart.store(restart, ordering: .relaxed)
+            let restart = m.content["restart"]?.bool ?? false   // the frontend starts the new process
             flags.shutdown.store(true, ordering: .sequentiallyConsistent)
             if flags.busy.load(ordering: .sequentiallyConsistent) { Interrupt.flag.store(true, ordering: .relaxed) }
             reply("shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]))
@@ -121,7 +119,7 @@ private func serveControl(_ socket: Socket, signer: Signer, sessionID: String, p
             // A cell stuck in native code that never polls: give it 3 s, then leave anyway.
             for _ in 0..<30 where !flags.finished.load(ordering: .sequentiallyConsistent) { usleep(100_000) }
             if !flags.finished.load(ordering: .sequentiallyConsistent) {
-                log("a cell did not stop within 3 s of the shutdown request; exiting")
+                kernelLog("a cell did not stop within 3 s of the shutdown request; exiting")
                 _exit(0)
             }
             continue
@@ -146,7 +144,7 @@ func errorContent(_ ename: String, _ evalue: String, traceback: [String] = []) -
 }
 
 func unknownType(_ type: String, channel: String) -> JSON {
-    log("unknown message type '\(type)' on \(channel)")
+    kernelLog("unknown message type '\(type)' on \(channel)")
     return errorContent("UnknownMessageType", "the mlp kernel does not handle '\(type)' messages on the \(channel) channel")
 }
 
@@ -155,10 +153,10 @@ func unknownType(_ type: String, channel: String) -> JSON {
 func answerUndecoded(_ error: WireError, signer: Signer, sessionID: String, channel: String) -> [[UInt8]]? {
     switch error {
     case .badSignature:
-        log("dropped a message on \(channel) with a bad signature")
+        kernelLog("dropped a message on \(channel) with a bad signature")
         return nil
     case .malformed(let why, let ids, let header):
-        log("malformed message on \(channel): \(why)")
+        kernelLog("malformed message on \(channel): \(why)")
         guard !ids.isEmpty else { return nil }
         let type = header?["msg_type"]?.string.map(replyType) ?? "error"
         return signer.encode(type: type, content: errorContent("MalformedMessage", why), parent: header ?? .object([]),
