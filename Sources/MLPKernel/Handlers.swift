@@ -145,8 +145,12 @@ final class Kernel {
     /// A cell: one REPL command line (?name, :help, :time EXPR, :load FILE, :reset), or code.
     private func run(_ code: String, name: String) -> Result<String?, MLPError> {
         let lines = code.split(separator: "\n", omittingEmptySubsequences: true).filter { !$0.allSatisfy(\.isWhitespace) }
-        if lines.count == 1, let command = Command(String(lines[0])), command != .quit {
-            command.run(on: session, say: { session.out.write($0) })
+        if lines.count == 1, let command = Command(String(lines[0])) {
+            if command == .quit {
+                session.out.write(":quit ends the REPL; a notebook's kernel is shut down by the frontend (Kernel > Shut Down Kernel).\n")
+            } else {
+                command.run(on: session, say: { session.out.write($0) })
+            }
             session.out.flush()
             return .success(nil)
         }

@@ -171,6 +171,13 @@ try:
     text = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
     check(text.startswith("zeros(") and "example:" in text, "?zeros cell prints the help", text)
 
+    reply, msgs = execute(":time x * 2")
+    text = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+    check(re.fullmatch(r"6\ntime: [0-9.]+ (µs|ms|s)\n", text) is not None, ":time in a cell: the value and the time", text)
+    reply, msgs = execute(":quit")
+    text = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+    check(reply["content"]["status"] == "ok" and "shut down by the frontend" in text, ":quit in a cell explains, the kernel stays", text)
+
     # complete
     def complete(code, pos=None):
         r = kc.complete(code, len(code) if pos is None else pos, reply=True, timeout=10)
