@@ -7,7 +7,7 @@
 # the XCTest reports the test as skipped, never as passed.
 set -u
 cd "$(dirname "$0")/../.."
-VENV=.build/kernel-venv
+VENV=${MLP_KERNEL_VENV:-.build/kernel-venv}   # another folder: MLP_KERNEL_VENV
 PACKAGES="jupyter_client nbconvert ipykernel nbformat"
 if ! "$VENV/bin/python" -c "import jupyter_client, nbconvert, nbformat, ipykernel, zmq" 2>/dev/null; then
     rm -rf "$VENV"
