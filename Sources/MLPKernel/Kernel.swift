@@ -4,7 +4,8 @@
 //   - heartbeat: echoes pings, also while a cell runs;
 //   - control: interrupt_request (sets the flag the interpreter polls, as Ctrl-C
 //     does), shutdown_request and kernel_info_request, also while a cell runs;
-//   - the flusher: sends printed text that has waited 50 ms (Sinks.swift).
+//   - the flusher: sends printed text that has waited 50 ms (Sinks.swift), and
+//     ends the kernel when the process that started it is gone.
 // The threads share only atomics, the signer, the iopub socket and the queues of
 // printed bytes (behind locks).
 import CZMQ
@@ -58,7 +59,8 @@ public func runKernel(connectionFile: String, seed: UInt64, version: String) -> 
 
     let io = IOPub(publisher: publisher, signer: signer, sessionID: sessionID)
     let streams = io.streams
-    startThread { flushPeriodically(streams, flags: flags) }
+    let parent = getppid()
+    startThread { flushPeriodically(streams, flags: flags, parent: parent) }
     let kernel = Kernel(shell: shell, io: io, flags: flags, seed: seed, info: info)
     kernel.io.publish("status", .object([("execution_state", .string("starting"))]))
     kernel.serve()

@@ -5,6 +5,7 @@
 // The sinks run on the session's thread; the text of print waits in a StreamQueue
 // (bytes behind a lock), which the flusher thread also empties, so that a line
 // printed before a long computation shows without waiting for the cell's end.
+// The flusher thread also ends an orphaned kernel.
 import MLPRuntime
 import MLPPlot
 import MLPLang
@@ -76,11 +77,17 @@ final class StreamQueue: Sendable {
     }
 }
 
-/// Empties the stream queues every 50 ms until the kernel closes.
-func flushPeriodically(_ streams: [StreamQueue], flags: KernelFlags) {
+/// Empties the stream queues every 50 ms until the kernel closes. It also watches the
+/// process that started the kernel (the notebook server): when that is gone (killed
+/// without a shutdown request), the kernel ends too instead of running on, orphaned.
+func flushPeriodically(_ streams: [StreamQueue], flags: KernelFlags, parent: pid_t) {
     while !flags.finished.load(ordering: .sequentiallyConsistent) {
         usleep(50_000)
         for s in streams { s.flush(olderThan: 0.05) }
+        if parent > 1 && getppid() != parent {
+            kernelLog("the process that started the kernel (\(parent)) is gone; exiting")
+            _exit(0)
+        }
     }
 }
 

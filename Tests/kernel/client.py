@@ -389,6 +389,31 @@ finally:
     kc2.stop_channels()
     km2.shutdown_kernel(now=True)
 
+# an orphaned kernel ends: the shell that started it (standing in for a notebook server
+# killed without a shutdown request) is killed
+from jupyter_client.connect import write_connection_file
+
+
+def running(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+connection, _ = write_connection_file(os.path.join(tmp, "orphan.json"))
+sh = subprocess.Popen(["/bin/sh", "-c", '"$0" kernel "$1" & echo $!; wait', MLP, connection],
+                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+kernel_pid = int(sh.stdout.readline())
+time.sleep(0.5)
+check(running(kernel_pid), "orphan: the kernel runs while its parent lives")
+sh.kill()
+sh.wait()
+t0 = time.time()
+while running(kernel_pid) and time.time() - t0 < 3:
+    time.sleep(0.02)
+check(not running(kernel_pid), f"orphan: the kernel exits when its parent is gone ({time.time() - t0:.2f} s)")
+
 # the notebooks of examples/notebooks, executed by nbconvert
 out_dir = os.path.join(tmp, "executed")
 notebooks = sorted(glob.glob(os.path.join(ROOT, "examples/notebooks/*.ipynb")))
