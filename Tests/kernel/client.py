@@ -48,7 +48,19 @@ for logo in ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]:
     check(os.path.getsize(os.path.join(spec_dir, logo)) > 100, f"kernelspec has {logo}")
 check(open(os.path.join(spec_dir, "logo-64x64.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n", "logo-64x64.png is a PNG")
 
+home = os.path.join(tmp, "home")
+env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_DATA_DIR", "XDG_DATA_HOME")}
+out = subprocess.run([MLP, "kernel", "install", "--user"], capture_output=True, text=True, env=dict(env, HOME=home))
+check(out.returncode == 0 and os.path.exists(os.path.join(home, ".local/share/jupyter/kernels/mlp/kernel.json")),
+      "mlp kernel install --user: ~/.local/share/jupyter/kernels/mlp", out.stdout + out.stderr)
+out = subprocess.run([MLP, "kernel", "install", "--user"], capture_output=True, text=True, env=dict(env, JUPYTER_DATA_DIR=home + "/jd"))
+check(out.returncode == 0 and os.path.exists(os.path.join(home, "jd/kernels/mlp/kernel.json")), "mlp kernel install --user: $JUPYTER_DATA_DIR")
+out = subprocess.run([MLP, "kernel", "install", "--bogus"], capture_output=True, text=True)
+check(out.returncode != 0 and "unknown option '--bogus'" in out.stderr, "mlp kernel install: a bad option is an error", out.stderr)
 os.environ["JUPYTER_PATH"] = os.path.join(tmp, "share/jupyter")
+listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter"), "kernelspec", "list", "--json"], capture_output=True, text=True)
+specs = json.loads(listed.stdout)["kernelspecs"] if listed.returncode == 0 else {}
+check(specs.get("mlp", {}).get("resource_dir") == spec_dir, "jupyter kernelspec list finds the kernelspec", listed.stdout[-500:] + listed.stderr[-500:])
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 log_path = os.path.join(tmp, "kernel.log")
 log = open(log_path, "w")
