@@ -379,10 +379,14 @@ enum RLLib {
             }
             return .object(EnvValue(w, try a.generator(8)))
         }
-        r.fn("corridor", [p("n", 10), Param("steps", .number(200), keywordOnly: true), rngParam],
-             doc: "A 1D corridor of n cells (B6): start at cell 0, actions 0 = left, 1 = right (a move off the end stays put), reward 1 for entering cell n-1, which ends the episode (or after steps). The exact Q values are Q*(s, right) = gamma^(d-1) and Q*(s, left) = gamma^(d+1) (gamma^d at cell 0), d = n-1-s.",
+        r.fn("corridor", [p("n", 10), Param("steps", .number(200), keywordOnly: true), Param("obs", .string("index"), keywordOnly: true), rngParam],
+             doc: "A 1D corridor of n cells (B6): start at cell 0, actions 0 = left, 1 = right (a move off the end stays put), reward 1 for entering cell n-1, which ends the episode (or after steps). obs: \"index\" (the cell, a number), \"onehot\" (n numbers) or \"position\" [0, cell]. The exact Q values are Q*(s, right) = gamma^(d-1) and Q*(s, left) = gamma^(d+1) (gamma^d at cell 0), d = n-1-s.",
              example: "env = corridor(6); env.reset(); env.step(1)") { a throws(MLPError) in
-            .object(EnvValue(GridWorld.corridor(try a.int(0, in: 2...1_000_000), maxSteps: try a.int(1, atLeast: 0)), try a.generator(2)))
+            let o = try a.string(2)
+            guard let kind = GridWorld.Observation(rawValue: o), kind != .image else {
+                throw a.error("'obs' must be one of \"index\", \"onehot\", \"position\", got \"\(o)\".", at: 2)
+            }
+            return .object(EnvValue(GridWorld.corridor(try a.int(0, in: 2...1_000_000), maxSteps: try a.int(1, atLeast: 0), observation: kind), try a.generator(3)))
         }
         r.fn("batch", [p("env"), p("n")],
              doc: "n copies of a built-in environment stepped together natively: envs.reset() gives the states as one [n, ...] tensor, envs.step(actions) takes n actions and gives [states, rewards, dones] as tensors; a copy that is done stays done (reward 0) until reset(). Each copy draws from its own stream of the environment's generator.",

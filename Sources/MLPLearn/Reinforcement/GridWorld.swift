@@ -162,11 +162,11 @@ public final class GridWorld: NativeEnvironment {
 
     /// The 1D corridor of n cells: start at the left end, reward 1 for entering the
     /// right end (which ends the episode); actions 0 = left, 1 = right.
-    public static func corridor(_ n: Int, maxSteps: Int) -> GridWorld {
+    public static func corridor(_ n: Int, maxSteps: Int, observation: Observation = .index) -> GridWorld {
         var goals: [Int: Double] = [:]
         goals[n - 1] = 1
         return GridWorld(name: "corridor", rows: 1, cols: n, walls: Array(repeating: false, count: n),
                          chests: Array(repeating: 0, count: n), goals: goals, start: 0, moves: [(0, -1), (0, 1)],
-                         actionNames: ["left", "right"], consume: false, wallPenalty: 0, maxSteps: maxSteps, observation: .index)
+                         actionNames: ["left", "right"], consume: false, wallPenalty: 0, maxSteps: maxSteps, observation: observation)
     }
 }
