@@ -48,20 +48,29 @@ public enum RLSampling {
         return out
     }
 
-    /// The cumulative distribution of Binomial(n, p) (n + 1 values), from the pmf
-    /// recurrence in log space (exact to rounding for every n and p).
+    /// The cumulative distribution of Binomial(n, p) (n + 1 values): the pmf at the
+    /// mode from lgamma, then the ratio recurrence outwards (the tails underflow to 0
+    /// harmlessly), summed and normalised: exact to rounding for every n and p.
     public static func binomialCDF(_ n: Int, _ p: Double) -> [Double] {
         var cdf = [Double](repeating: 1, count: n + 1)
         if p <= 0 { return cdf }
         if p >= 1 { for k in 0..<n { cdf[k] = 0 }; return cdf }
-        let lp = log(p), lq = log1p(-p)
-        var logPmf = Double(n) * lq, acc = 0.0
-        for k in 0...n {
-            acc += exp(logPmf)
-            cdf[k] = Swift.min(acc, 1)
-            if k < n { logPmf += log(Double(n - k) / Double(k + 1)) + lp - lq }
+        let q = 1 - p, ratio = p / q
+        let mode = Swift.min(n, Int((Double(n + 1) * p).rounded(.down)))
+        let logMode = lgamma(Double(n + 1)) - lgamma(Double(mode + 1)) - lgamma(Double(n - mode + 1))
+            + Double(mode) * log(p) + Double(n - mode) * log1p(-p)
+        cdf.withUnsafeMutableBufferPointer { c in
+            c[mode] = exp(logMode)
+            var k = mode
+            while k < n { c[k + 1] = c[k] * (Double(n - k) / Double(k + 1)) * ratio; k += 1 }
+            k = mode
+            while k > 0 { c[k - 1] = c[k] * (Double(k) / Double(n - k + 1)) / ratio; k -= 1 }
+            var acc = 0.0
+            for i in 0...n { acc += c[i]; c[i] = acc }
+            let total = acc
+            for i in 0...n { c[i] /= total }
+            c[n] = 1
         }
-        cdf[n] = 1
         return cdf
     }
 
