@@ -189,4 +189,49 @@ final class ReinforcementTests: XCTestCase {
         XCTAssertTrue(w.done)
         XCTAssertThrowsError(try w.checkedStep(0, &g))
     }
+
+    /// The running-mean baseline: the second update subtracts the mean return of the first batch.
+    func testRunningMeanBaseline() throws {
+        let pol = try TabularPolicy(states: 1, actions: 2)
+        let learner = try Reinforce(policy: pol, optimizer: SGD(lr: 0.5), gamma: 1, rewardToGo: false, baseline: .mean)
+        try learner.update([episode([0], [1], [3]), episode([0], [0], [1])], random: RandomGenerator(seed: 0))
+        XCTAssertEqual(learner.lastBaseline, [0])
+        let z0 = pol.logits.scalars
+        try learner.update([episode([0, 0], [1, 1], [2, 2])], random: RandomGenerator(seed: 0))
+        XCTAssertEqual(learner.lastBaseline, [2])   // (3 + 1) / 2
+        let p = softmax(z0)
+        // R - b = 4 - 2 = 2, two visits of (0, action 1)
+        XCTAssertEqual(pol.logits.scalars[1], z0[1] + 0.5 * 2 * 2 * (1 - p[1]), accuracy: 1e-12)
+        XCTAssertEqual(pol.logits.scalars[0], z0[0] + 0.5 * 2 * 2 * (0 - p[0]), accuracy: 1e-12)
+    }
+
+    /// One deep-Q step on a linear Q network with one stored transition: the Huber gradient is the
+    /// temporal difference d clipped to [-1, 1], so W[:, a] -= lr clip(d) x and b[a] -= lr clip(d).
+    func testDeepQHuberStepByHand() throws {
+        for (target, clipped) in [(0.5, false), (-3.0, true)] {
+            let net = try Dense(2)
+            let random = RandomGenerator(seed: 11)
+            let x: [Double] = [0.5, -1, 2], x2: [Double] = [1, 0.5, -0.5]
+            _ = try net.forward(Variable(constant: try Tensor(x, shape: [1, 3])), ForwardPass(random: random))
+            let W0 = net.parameters[0].value.scalars, b0 = net.parameters[1].value.scalars
+            func q(_ v: [Double]) -> [Double] { (0..<2).map { j in b0[j] + (0..<3).reduce(0.0) { $0 + v[$1] * W0[$1 * 2 + j] } } }
+            let gamma = 0.9, lr = 0.1, a = 1
+            // the reward that makes the temporal difference d = Q(s, a) - y equal `target`
+            let reward = q(x)[a] - gamma * q(x2).max()! - target
+            let y = reward + gamma * q(x2).max()!
+            let d = q(x)[a] - y
+            XCTAssertEqual(abs(d) > 1, clipped)
+            let g = Swift.max(-1, Swift.min(1, d))
+            let learner = DeepQ(model: net, optimizer: SGD(lr: lr), stateShape: [3], actions: 2, gamma: gamma, huber: true,
+                                buffer: 10, batch: 1, targetEvery: 100)
+            try learner.observe(x, a, reward, x2, false, random: random)
+            let W = net.parameters[0].value.scalars, b = net.parameters[1].value.scalars
+            for i in 0..<3 {
+                XCTAssertEqual(W[i * 2 + a], W0[i * 2 + a] - lr * g * x[i], accuracy: 1e-12)
+                XCTAssertEqual(W[i * 2], W0[i * 2], accuracy: 1e-15)
+            }
+            XCTAssertEqual(b[a], b0[a] - lr * g, accuracy: 1e-12)
+            XCTAssertEqual(learner.takeLoss(), clipped ? abs(d) - 0.5 : 0.5 * d * d, accuracy: 1e-12)
+        }
+    }
 }
