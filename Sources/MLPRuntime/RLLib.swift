@@ -311,6 +311,14 @@ enum RLLib {
         return x
     }
 
+    /// n copies of an environment must fit in memory (a grid world keeps 3 numbers per cell).
+    static func checkCopies(_ a: Args, _ env: NativeEnvironment, _ n: Int, at i: Int) throws(MLPError) {
+        let cells = (env as? GridWorld).map { $0.rows * $0.cols } ?? 1
+        guard Double(n) * Double(cells + env.observationSize) <= 5e7 else {
+            throw a.error("\(n) copies of \(env.name) (\(cells) cells each) would not fit in memory; use fewer.", at: i)
+        }
+    }
+
     static let obsNames = GridWorld.Observation.allCases.map(\.rawValue)
 
     static func gridOptions(_ a: Args, consume: Int, penalty: Int, steps: Int, actions: Int, obs: Int)
@@ -393,6 +401,7 @@ enum RLLib {
              example: "envs = batch(corridor(5), 16); s = envs.reset(); s, r, d = envs.step(ones(16))") { a throws(MLPError) in
             guard case .object(let o as EnvValue) = a[0] else { throw a.typeError(0, "a built-in environment (maze, grid, corridor, walker, walker_target)") }
             let n = try a.int(1, in: 1...1_000_000)
+            try checkCopies(a, o.env, n, at: 1)
             return .object(BatchEnvValue((0..<n).map { _ in o.env.copy() }, o.rng.split(n)))
         }
     }
@@ -406,7 +415,12 @@ enum RLLib {
                 guard p >= 0 && p <= 1 else { throw a.error("'p' must be between 0 and 1, got \(formatNumber(p)).", at: 0) }
                 if a.rest.isEmpty { return .number(g.state.uniform() < p ? 1 : 0) }
                 let shape = try a.trailingShape()
-                return try a.newTensor { try Tensor((0..<shape.reduce(1, *)).map { _ in g.state.uniform() < p ? 1 : 0 }, shape: shape) }
+                return try a.newTensor {
+                    let t = try Tensor(uninitializedShape: shape, "bernoulli")
+                    let o = t.storage.pointer
+                    for i in 0..<t.count { o[i] = g.state.uniform() < p ? 1 : 0 }
+                    return t
+                }
             }
             let t = try a.untrackedTensor(0)
             guard a.rest.isEmpty else { throw a.error("a shape goes with a number p; a tensor p gives one draw per element.", at: 0) }
@@ -421,12 +435,12 @@ enum RLLib {
                 guard p >= 0 && p <= 1 else { throw a.error("'p' must be between 0 and 1, got \(formatNumber(p)).", at: 1) }
                 if a.rest.isEmpty { return .number(Double(RLSampling.binomial(n, p, &g.state))) }
                 let shape = try a.trailingShape()
-                let count = shape.reduce(1, *)
-                guard count >= 0 && count <= 1 << 31 else { throw a.error("shape \(Tensor.formatShape(shape)) is too large.") }
-                let cdf = RLSampling.binomialCDF(n, p)
-                var out = [Double](repeating: 0, count: count)
-                for i in 0..<count { out[i] = Double(RLSampling.binomial(cdf: cdf, &g.state)) }
-                return try a.newTensor { try Tensor(out, shape: shape) }
+                return try a.newTensor {
+                    let t = try Tensor(uninitializedShape: shape, "binomial")
+                    let cdf = RLSampling.binomialCDF(n, p), o = t.storage.pointer
+                    for i in 0..<t.count { o[i] = Double(RLSampling.binomial(cdf: cdf, &g.state)) }
+                    return t
+                }
             }
             let t = try a.untrackedTensor(1)
             guard a.rest.isEmpty else { throw a.error("a shape goes with a number p; a tensor p gives one draw per element.", at: 1) }
@@ -518,6 +532,7 @@ enum RLLib {
             }
             let learner = try a.native { try Reinforce(policy: policy, optimizer: opt, gamma: gamma, rewardToGo: rtg, baseline: baseline) }
             var totals: [Double] = [], means: [Double] = []
+            if let e = env as? NativeEnvironment { try checkCopies(a, e, batch, at: 3) }
             let copies: [Environment]? = (env as? NativeEnvironment).map { e in (0..<batch).map { _ in e.copy() } }
             let interp = a.interp, loc = a.callLoc
             var done = 0
@@ -606,7 +621,7 @@ enum RLLib {
             if case .object(let o as OptimizerValue) = a[10] { opt = o.optimizer }
             else if a.isNil(10) { opt = Adam(lr: 0.001) } else { throw a.typeError(10, "an optimizer (adam(0.001), sgd(0.01), ...)") }
             let huber = try a.bool(11), maxSteps = try a.int(12, in: 1...100_000_000), g = try a.generator(13)
-            guard Double(cap) * Double(env.observationSize) <= 1e8 else { throw a.error("a buffer of \(cap) states of \(env.observationSize) numbers is too large.", at: 7) }
+            guard Double(cap) * Double(env.observationSize) <= 1e7 else { throw a.error("a buffer of \(cap) states of \(env.observationSize) numbers is too large.", at: 7) }
             let learner = DeepQ(model: model, optimizer: opt, stateShape: env.stateShape, actions: env.actionCount, gamma: gamma, huber: huber,
                                 buffer: cap, batch: bs, targetEvery: every)
             var totals: [Double] = [], losses: [Double] = []
