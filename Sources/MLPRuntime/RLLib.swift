@@ -364,6 +364,7 @@ enum RLLib {
              example: "env = maze(11, rng=generator(1)); env.render()") { a throws(MLPError) in
             let m = try a.int(0, in: 5...201), n = try a.int(1, in: 0...100_000)
             let (consume, pen, steps, moves, names, kind) = try gridOptions(a, consume: 2, penalty: 3, steps: 4, actions: 8, obs: 9)
+            guard steps >= 1 else { throw a.error("'steps' must be at least 1, got \(steps) (a maze has no goal: without a step limit its episodes would never end).", at: 4) }
             let value = try a.number(5), zone = try a.int(6, atLeast: 0), exact = try a.bool(7)
             let g = try a.generator(10)
             let (rows, cols, walls) = MazeGenerator.walls(height: m, width: m, &g.state)
@@ -384,6 +385,9 @@ enum RLLib {
             let w = try a.native(at: 0) {
                 try GridWorld.parse(lines, goalReward: goal, chestReward: chest, consume: consume, wallPenalty: pen, maxSteps: steps,
                                     moves: moves, actionNames: names, observation: kind)
+            }
+            if steps == 0 && w.goals.isEmpty {
+                throw a.error("steps=0 (no limit) needs a goal G in the map: without one the episodes would never end.", at: 5)
             }
             return .object(EnvValue(w, try a.generator(8)))
         }
@@ -577,7 +581,7 @@ enum RLLib {
             try q.withUnsafeMutableBufferPointer { qb throws(MLPError) in
                 for e in 0..<episodes {
                     if e % 64 == 0 { try interp.pollInterrupt(loc) }
-                    let res = try a.native { try QLearning.episode(env, qb.baseAddress!, alpha: alpha, gamma: gamma, epsilon: epsilon, maxSteps: cap, &g.state) }
+                    let res = try a.native { try QLearning.episode(env, qb.baseAddress!, alpha: alpha, gamma: gamma, epsilon: epsilon, maxSteps: cap, &g.state) { try interp.pollInterrupt(loc) } }
                     totals.append(res.total); steps.append(Double(res.steps))
                     epsilon = Swift.max(emin, epsilon * decay)
                     if optimalAt == nil, let grid, let shortest {
@@ -599,7 +603,8 @@ enum RLLib {
             let gamma = try probability(a, 1, "gamma")
             let h = try a.isNil(2) ? nil : a.int(2, in: 1...10_000_000)
             if h == nil && gamma >= 1 { throw a.error("value iteration without a horizon needs gamma < 1, got \(formatNumber(gamma)); give horizon= for gamma = 1.", at: 1) }
-            let q = try a.native { try QLearning.valueIteration(w, gamma: gamma, horizon: h) }
+            let interp = a.interp, loc = a.callLoc
+            let q = try a.native { try QLearning.valueIteration(w, gamma: gamma, horizon: h) { try interp.pollInterrupt(loc) } }
             return try a.newTensor { try Tensor(q, shape: [w.rows * w.cols, w.actionCount]) }
         }
         r.fn("dqn", [p("net"), p("env"), Param("episodes", .number(200), keywordOnly: true), Param("gamma", .number(0.99), keywordOnly: true),

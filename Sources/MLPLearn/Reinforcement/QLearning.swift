@@ -38,11 +38,12 @@ public enum QLearning {
     /// ([states, actions] row-major) in place. A step that ends the episode
     /// bootstraps nothing. At most maxSteps steps (0: until done).
     public static func episode(_ env: Environment, _ q: UnsafeMutablePointer<Double>, alpha: Double, gamma: Double, epsilon: Double,
-                               maxSteps: Int, _ g: inout Xoshiro256) throws -> EpisodeResult {
+                               maxSteps: Int, _ g: inout Xoshiro256, poll: () throws -> Void = {}) throws -> EpisodeResult {
         let na = env.actionCount
         try env.reset(&g)
         var s = env.stateIndex, total = 0.0, steps = 0
         while maxSteps == 0 || steps < maxSteps {
+            if steps & 4095 == 4095 { try poll() }
             let a = g.uniform() < epsilon ? Int(g.below(UInt64(na))) : greedy(q + s * na, na, &g)
             let (r, done) = try env.step(a, &g)
             let s2 = env.stateIndex
@@ -63,7 +64,7 @@ public enum QLearning {
     /// Bellman optimality equation for gamma < 1 (to tolerance `tol`), or, with a
     /// horizon H, the optimal H-step returns (H sweeps from 0; gamma = 1 allowed).
     public static func valueIteration(_ w: GridWorld, gamma: Double, horizon: Int?, tol: Double = 1e-12,
-                                      maxSweeps: Int = 100_000) throws -> [Double] {
+                                      maxSweeps: Int = 100_000, poll: () throws -> Void = {}) throws -> [Double] {
         guard !w.consume else {
             throw RLError(nil, "value iteration needs a world whose state is the position: chests that are taken away make it depend on the past (use consume=false).")
         }
@@ -80,7 +81,8 @@ public enum QLearning {
         }
         var q = [Double](repeating: 0, count: ns * na), v = [Double](repeating: 0, count: ns)
         let sweeps = horizon ?? maxSweeps
-        for _ in 0..<sweeps {
+        for sweep in 0..<sweeps {
+            if sweep & 63 == 63 { try poll() }
             var change = 0.0
             for k in 0..<ns * na {
                 let nq = reward[k] + (terminal[k] ? 0 : gamma * v[next[k]])
