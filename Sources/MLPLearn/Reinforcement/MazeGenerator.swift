@@ -19,14 +19,21 @@ public enum MazeGenerator {
         for _ in 0..<dens {
             var x = randint(0, cols / 2) * 2, y = randint(0, rows / 2) * 2
             z[y * cols + x] = true
+            // the neighbours in the routine's order, in a fixed buffer (no allocation per step)
+            var nb: ((Int, Int), (Int, Int), (Int, Int), (Int, Int)) = ((0, 0), (0, 0), (0, 0), (0, 0))
             for _ in 0..<cplx {
-                var nb: [(Int, Int)] = []
-                if x > 1 { nb.append((y, x - 2)) }
-                if x < cols - 2 { nb.append((y, x + 2)) }
-                if y > 1 { nb.append((y - 2, x)) }
-                if y < rows - 2 { nb.append((y + 2, x)) }
-                guard !nb.isEmpty else { continue }
-                let (y2, x2) = nb[randint(0, nb.count - 1)]
+                var count = 0
+                func add(_ p: (Int, Int)) {
+                    switch count { case 0: nb.0 = p; case 1: nb.1 = p; case 2: nb.2 = p; default: nb.3 = p }
+                    count += 1
+                }
+                if x > 1 { add((y, x - 2)) }
+                if x < cols - 2 { add((y, x + 2)) }
+                if y > 1 { add((y - 2, x)) }
+                if y < rows - 2 { add((y + 2, x)) }
+                guard count > 0 else { continue }
+                let k = randint(0, count - 1)
+                let (y2, x2) = k == 0 ? nb.0 : k == 1 ? nb.1 : k == 2 ? nb.2 : nb.3
                 if !z[y2 * cols + x2] {
                     z[y2 * cols + x2] = true
                     z[(y2 + (y - y2) / 2) * cols + x2 + (x - x2) / 2] = true
