@@ -17,7 +17,7 @@ final class EnvValue: MLPObject {
         return "<environment \(env.name): \(env.actionCount) actions (\(env.actionNames.joined(separator: ", "))), state \(shape)>"
     }
     override var fieldNames: [String] {
-        var f = ["reset", "step", "actions", "action_names", "state_shape", "nstates", "state", "done", "steps", "render", "copy"]
+        var f = ["reset", "step", "actions", "action_names", "state_shape", "nstates", "state", "done", "steps", "render", "copy", "random_action"]
         if env is GridWorld { f += ["walls", "chests", "position", "shortest_path", "greedy"] }
         if env is WalkerTarget { f += ["position", "target"] }
         if env is RandomWalker { f += ["position"] }
@@ -46,6 +46,9 @@ final class EnvValue: MLPObject {
         case "done": return .bool(env.done)
         case "steps": return .number(Double(env.stepsTaken))
         case "copy": return boundMethod("copy", []) { _ throws(MLPError) in .object(EnvValue(env.copy(), rng)) }
+        case "random_action":
+            // Gymnasium's env.action_space.sample(), from the environment's generator
+            return boundMethod("random_action", []) { _ throws(MLPError) in .number(Double(rng.state.below(UInt64(env.actionCount)))) }
         case "render":
             return boundMethod("render", [opt("file")]) { a throws(MLPError) in
                 if a.isNil(0) { a.interp.write(env.render() + "\n"); return .nil }
@@ -507,7 +510,7 @@ enum RLLib {
                            Param("baseline", .string("none"), keywordOnly: true), Param("gamma", .number(1), keywordOnly: true),
                            Param("opt", DefaultValue.none, keywordOnly: true), Param("reward_to_go", .bool(false), keywordOnly: true),
                            Param("epsilon", .number(0), keywordOnly: true), Param("max_steps", .number(1000), keywordOnly: true), rngParam],
-             doc: "Trains a policy by REINFORCE: theta += lr * (1/batch) sum over episodes and steps (G - b) grad log pi(a_t|s_t), one update per batch of episodes. policy: tabular_policy(env) (the analytic softmax gradient, as LECTURES.md B3) or a model whose output is action probabilities (dense(n, softmax) last; trained through the cross-entropy with target (G - b) onehot(a), B2/B4/B5). G: the episode's discounted return, or with reward_to_go=true the reward-to-go. baseline: \"none\", \"mean\" (the running mean of earlier returns) or \"optimal\" (b_k = E[G_k^2 R]/E[G_k^2] per parameter over the batch, G_k the episode's score). opt: default sgd(0.01) (plain SGD: the update is the policy gradient). epsilon: probability per step that the whole batch acts at random (the course's creative_epsilon). Returns {returns: each episode's total reward, mean: per update}.",
+             doc: "Trains a policy by REINFORCE: theta += lr * (1/batch) sum over episodes and steps (G - b) grad log pi(a_t|s_t), one update per batch of episodes. policy: tabular_policy(env) (the analytic softmax gradient, as LECTURES.md B3) or a model whose output is action probabilities (dense(n, softmax) last; trained through the cross-entropy with target (G - b) onehot(a), B2/B4/B5). G: the episode's discounted return, or with reward_to_go=true the reward-to-go. baseline: \"none\", \"mean\" (the running mean of earlier returns) or \"optimal\" (b_k = E[G_k^2 R]/E[G_k^2] per parameter over the batch, G_k the episode's score). opt: default sgd(0.01) (plain SGD: the update is the policy gradient). epsilon: probability per step that the whole batch acts at random (the course's creative_epsilon). Returns {returns: each episode's total reward, mean: its mean per update, baseline: the last update's baseline (one number, or one per parameter for \"optimal\"), direction: the last update's ascent direction, flattened}.",
              example: "h = reinforce(tabular_policy(env), env, episodes=300, opt=sgd(0.01))") { a throws(MLPError) in
             let env = try environment(a, 1)
             let episodes = try a.int(2, in: 1...100_000_000), batch = try a.int(3, in: 1...1_000_000)
