@@ -43,11 +43,11 @@ public final class Reshape: LayerBase, Layer {
         }
         let per = x.value.shape.dropFirst().reduce(1, *)
         var shape = targetShape
-        // the product of the given dimensions, without overflow: beyond the input's size it cannot match
+        // the product of the given dimensions, without overflow
         var known = 1
         for d in shape where d != -1 {
             let (m, overflow) = known.multipliedReportingOverflow(by: d)
-            guard !overflow, m <= Swift.max(per, 1) else {
+            guard !overflow else {
                 throw LearnError(nil, "\(description): the dimensions \(Tensor.formatShape(shape)) ask for more values per sample than the input's \(per) (input shape \(Tensor.formatShape(x.value.shape))).")
             }
             known = m
