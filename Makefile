@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn stdlib install clean
+.PHONY: deps build demo test test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn bench-rl stdlib install clean
 
 # Installs the Debian packages that are missing (apt-get only when needed).
 deps:
@@ -48,6 +48,10 @@ fuzz: build
 
 bench-interp: build
 	bash bench/interp/run.sh
+
+# Reinforcement learning (WORKLOADS.md P5, P6; bench/rl/README.md): mlp against NumPy and CPython.
+bench-rl: build
+	bash bench/rl/run.sh
 
 # Every benchmark (bench/interp, then the bench/tensor pairs against NumPy), 2 threads
 # each side, one table. The NumPy peer comes from bench/.venv (`make bench-peers`),

@@ -38,9 +38,22 @@ enum TextLib {
             .object(VocabularyValue(Vocabulary(try a.string(0))))
         }
         r.fn("sample", [p("probs"), Param("temperature", .number(1), keywordOnly: true), rngParam],
-             doc: "A random index drawn from the probabilities probs, sharpened by temperature < 1 or flattened by > 1 (p^(1/T) renormalised; 0 takes the most probable).",
-             example: "i = sample(tensor([0.1, 0.7, 0.2]), temperature=0.5)") { a throws(MLPError) in
+             doc: "A random index drawn from the probabilities probs, sharpened by temperature < 1 or flattened by > 1 (p^(1/T) renormalised; 0 takes the most probable). For an [n, k] tensor (a policy's action probabilities for n states), one index per row, as a tensor.",
+             example: "i = sample(tensor([0.1, 0.7, 0.2]), temperature=0.5); actions = sample(tensor([[0.5, 0.5], [0.9, 0.1]]))") { a throws(MLPError) in
             let p = try a.tensor(0), t = try a.number(1), g = try a.generator(2)
+            if p.ndim == 2 {
+                let (rows, k) = (p.shape[0], p.shape[1])
+                guard k > 0 else { throw a.error("each row needs at least one probability, got shape \(Tensor.formatShape(p.shape)).", at: 0) }
+                let values = p.scalars
+                let picks: [Double] = try a.native(at: 0) {
+                    if t == 1 {
+                        return try values.withUnsafeBufferPointer { b in try RLSampling.categoricalRows(b.baseAddress!, rows: rows, n: k, &g.state).map(Double.init) }
+                    }
+                    return try (0..<rows).map { r in Double(try TextTools.sample(Array(values[r * k..<(r + 1) * k]), temperature: t, using: &g.state)) }
+                }
+                return try a.newTensor { try Tensor(picks) }
+            }
+            guard p.ndim <= 1 else { throw a.error("probs must be a vector or an [n, k] tensor of rows, got shape \(Tensor.formatShape(p.shape)).", at: 0) }
             return try a.native { .number(Double(try TextTools.sample(p.scalars, temperature: t, using: &g.state))) }
         }
     }

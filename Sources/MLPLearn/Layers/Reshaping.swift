@@ -43,7 +43,15 @@ public final class Reshape: LayerBase, Layer {
         }
         let per = x.value.shape.dropFirst().reduce(1, *)
         var shape = targetShape
-        let known = shape.filter { $0 != -1 }.reduce(1, *)
+        // the product of the given dimensions, without overflow
+        var known = 1
+        for d in shape where d != -1 {
+            let (m, overflow) = known.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw LearnError(nil, "\(description): the dimensions \(Tensor.formatShape(shape)) ask for more values per sample than the input's \(per) (input shape \(Tensor.formatShape(x.value.shape))).")
+            }
+            known = m
+        }
         if let u = shape.firstIndex(of: -1) {
             guard per % known == 0 else {
                 throw LearnError(nil, "\(description): \(per) values per sample (input shape \(Tensor.formatShape(x.value.shape))) cannot be split into dimensions of \(Tensor.formatShape(shape)).")
