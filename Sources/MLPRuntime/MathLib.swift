@@ -73,12 +73,13 @@ enum MathLib {
                 xs = try numbers(a, 0)
                 if xs.isEmpty { throw a.error("cannot take the \(name == "min" ? "minimum" : "maximum") of an empty sequence.", at: 0) }
             } else {
-                var all = [try a.number(0)]
+                // min(a, b, ...) of numbers: no array of them
+                var best = try a.number(0)
                 for v in a.rest {
                     guard case .number(let x) = v else { throw a.error("all arguments must be numbers, got \(describeForError(v)).") }
-                    all.append(x)
+                    if better(x, best) || x.isNaN { best = x }
                 }
-                xs = all
+                return .number(best)
             }
             var best = xs[0]
             for x in xs.dropFirst() where better(x, best) || x.isNaN { best = x }

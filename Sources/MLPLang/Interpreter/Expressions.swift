@@ -291,9 +291,13 @@ final class RangeExpr: Expr {
 final class FieldExpr: Expr {
     let object: Expr
     let name: String
+    /// Where the key was in the dict this expression read last (a guess, checked on use).
+    var dictHint = 0
     init(_ object: Expr, _ name: String, _ loc: SourceLoc) { self.object = object; self.name = name; super.init(loc) }
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        try f.interp.field(try object.eval(f), name, at: loc)
+        let o = try object.eval(f)
+        if case .dict(let d) = o, let x = d.value(named: name, hint: &dictHint) { return x }
+        return try f.interp.field(o, name, at: loc)
     }
 }
 

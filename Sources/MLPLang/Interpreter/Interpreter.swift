@@ -313,7 +313,10 @@ public final class Interpreter {
         var rest: [Value]? = nil
         for i in 0..<n {
             let v = try node.args[i].eval(f)
-            if i < positional { values[i] = v } else { rest = (rest ?? []) + [v] }
+            if i < positional { values[i] = v } else {
+                if rest == nil { rest = []; rest!.reserveCapacity(n - positional) }
+                rest!.append(v)
+            }
         }
         var keywords: [(String, Value)]? = nil
         if !node.kwNames.isEmpty {

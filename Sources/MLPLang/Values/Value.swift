@@ -123,6 +123,17 @@ public final class DictObj: Traced {
             }
         }
     }
+    /// The value under a string key, trying `hint` (the key's index at the last look-up
+    /// from the same place in the source) before hashing: `env.step(a)` in a loop
+    /// finds its key without computing a string hash.
+    @inline(__always)
+    public func value(named name: String, hint: inout Int) -> Value? {
+        let h = hint
+        if h < keys.count, case .string(let k) = keys[h], k == name { return values[h] }
+        guard let i = index[.string(name)] else { return nil }
+        hint = i
+        return values[i]
+    }
     public subscript(name: String) -> Value? {
         get { self[.string(name)] }
         set { self[.string(name)] = newValue }
