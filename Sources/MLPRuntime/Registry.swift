@@ -67,6 +67,7 @@ public struct Registry {
         r.library = "io"; IOLib.register(&r, argv: argv)
         r.library = "files"; ArrayFileLib.register(&r)
         r.library = "plot"; PlotLib.register(&r)
+        r.library = "montecarlo"; MonteCarloLib.register(&r)
         return r
     }
 

@@ -135,3 +135,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Xoshiro256 {
+    /// The four state words (a vectorised generator starts its lanes from them).
+    public var words: (UInt64, UInt64, UInt64, UInt64) { s }
+}
