@@ -135,7 +135,7 @@ enum MonteCarloLib {
                 throw a.error("the temperature T must be positive, got \(formatNumber(t)).", at: 1)
             }
             guard dim == 1 || dim == 2 else { throw a.error("'dim' must be 1 (a chain) or 2 (a square lattice), got \(dim).", at: 4) }
-            guard L >= 2 else { throw a.error("'L' must be at least 2, got \(L).", at: 0) }
+            guard L >= (dim == 2 ? 4 : 2) else { throw a.error("'L' must be at least \(dim == 2 ? 4 : 2)\(dim == 2 ? " on the square lattice" : ""), got \(L).", at: 0) }
             guard L % 2 == 0 else { throw a.error("'L' must be even: the checkerboard update splits the periodic lattice into two sublattices, got \(L).", at: 0) }
             guard J.isFinite else { throw a.error("'J' must be finite.", at: 2) }
             guard h.isFinite else { throw a.error("'h' must be finite.", at: 3) }

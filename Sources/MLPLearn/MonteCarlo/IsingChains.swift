@@ -60,7 +60,10 @@ public enum IsingLimits {
         guard m.dimension == 1 || m.dimension == 2 else {
             throw OperationError(nil, "dim must be 1 (a chain) or 2 (a square lattice), got \(m.dimension).")
         }
-        guard m.L >= 2 else { throw OperationError(nil, "L must be at least 2, got \(m.L).") }
+        // a 2 x 2 torus is not ergodic under checkerboard sweeps (with every
+        // neighbour sum 0 both sublattices flip deterministically for ever)
+        let least = m.dimension == 2 ? 4 : 2
+        guard m.L >= least else { throw OperationError(nil, "L must be at least \(least), got \(m.L).") }
         guard m.L % 2 == 0 else {
             throw OperationError(nil, "L must be even (the checkerboard update splits the periodic lattice into two sublattices), got \(m.L).")
         }
