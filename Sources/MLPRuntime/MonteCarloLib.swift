@@ -88,7 +88,7 @@ enum MonteCarloLib {
         case .metropolis: d["acceptance"] = .number(sampler.acceptance)
         case .wolff:
             d["clusters_per_sweep"] = .number(MCStatistics.mean(s.clusters))
-            d["mean_cluster_size"] = .number(sampler.acceptance)
+            d["mean_cluster_size"] = .number(s.flipped.reduce(0, +) / s.clusters.reduce(0, +))
         }
         let ser = DictObj()
         ser["energy"] = .object(TensorValue(try tensor(s.energy, [c, s.sweeps])))

@@ -259,7 +259,9 @@ public final class IsingChains {
         var rng = vrng[c], sr = srng[c]
         var dM = 0, dB = 0, flips = 0
         // thresholds as the bits of UInt32 values <= 2^31 (2^31 reads as Int32.min)
-        let tab = table, tv = tab.map { SIMD8<Int32>(repeating: Int32(bitPattern: $0)) }
+        let tab = table
+        func v(_ k: Int) -> SIMD8<Int32> { SIMD8(repeating: Int32(bitPattern: tab[k])) }
+        let t0 = v(0), t1 = v(1), t2 = v(2), t3 = v(3), t4 = v(4), t5 = v(5), t6 = v(6), t7 = v(7), t8 = v(8), t9 = v(9)
         let vecEnd = W & ~7
         for colour in 0..<2 {
             var accM = SIMD8<Int32>(), accX = SIMD8<Int32>(), accF = SIMD8<Int32>()
@@ -278,14 +280,18 @@ public final class IsingChains {
                     if field {
                         // key = (s + 1) / 2 * 5 + (x + 4) / 2, in 0..<10
                         let key = ((x &+ 4) &>> 1) &+ (((spin &+ 1) &* 5) &>> 1)
-                        thr = tv[0] & IsingChains.equal(key, 0)
-                        for v in 1..<10 { thr |= tv[v] & IsingChains.equal(key, Int32(v)) }
+                        thr = t0 & IsingChains.equal(key, 0)
+                        thr |= t1 & IsingChains.equal(key, 1); thr |= t2 & IsingChains.equal(key, 2)
+                        thr |= t3 & IsingChains.equal(key, 3); thr |= t4 & IsingChains.equal(key, 4)
+                        thr |= t5 & IsingChains.equal(key, 5); thr |= t6 & IsingChains.equal(key, 6)
+                        thr |= t7 & IsingChains.equal(key, 7); thr |= t8 & IsingChains.equal(key, 8)
+                        thr |= t9 & IsingChains.equal(key, 9)
                     } else {
                         // x in {-4, -2, 0, 2, 4}: entries 5...9 (s = +1) equal entries 0...4
                         let key = (x &+ 4) &>> 1
-                        thr = tv[2] & (key &- 3) &>> 31           // x <= 0: always
-                        thr |= tv[3] & IsingChains.equal(key, 3)
-                        thr |= tv[4] & IsingChains.equal(key, 4)
+                        thr = t2 & (key &- 3) &>> 31           // x <= 0: always
+                        thr |= t3 & IsingChains.equal(key, 3)
+                        thr |= t4 & IsingChains.equal(key, 4)
                     }
                     // u < thr for u < 2^31 and thr <= 2^31: the sign of u - thr (no overflow in 32 bits)
                     let uniform = unsafeBitCast(rng.next31(), to: SIMD8<Int32>.self)

@@ -9,8 +9,9 @@ public struct IsingSeries {
     public var energy: [Double]
     /// Magnetization per site M / N.
     public var magnetization: [Double]
-    /// Clusters per sweep (Wolff), or 0.
+    /// Clusters per sweep and spins they flipped (Wolff), or 0.
     public var clusters: [Double]
+    public var flipped: [Double]
 }
 
 extension IsingChains {
@@ -21,8 +22,9 @@ extension IsingChains {
         return o || o2 ? nil : b
     }
 
-    /// Runs `sweeps` sweeps of every chain without recording (burn-in), then
-    /// `measure` sweeps recording after each. Chains run on up to `threads` threads
+    /// Runs `burnIn` sweeps of every chain without recording (for Wolff at least 20:
+    /// the second half gives the mean cluster size that fixes the clusters per sweep),
+    /// then `measure` sweeps recording after each. Chains run on up to `threads` threads
     /// (each chain draws from its own streams, so the numbers do not depend on the
     /// thread count). `poll` is called between blocks of sweeps (Ctrl-C).
     public func run(update: IsingUpdate, burnIn: Int, measure: Int, threads: Int = 1,
@@ -34,13 +36,15 @@ extension IsingChains {
         var series = IsingSeries(chains: chains, sweeps: measure,
                                  energy: [Double](repeating: 0, count: chains * measure),
                                  magnetization: [Double](repeating: 0, count: chains * measure),
-                                 clusters: [Double](repeating: 0, count: chains * measure))
+                                 clusters: [Double](repeating: 0, count: chains * measure),
+                                 flipped: [Double](repeating: 0, count: chains * measure))
         let parts = Swift.max(1, Swift.min(threads, chains))
         let stacks = UnsafeMutablePointer<Int32>.allocate(capacity: update == .wolff ? parts * 2 * model.sites : 1)
         defer { stacks.deallocate() }
-        // Wolff: clusters per measured sweep, per chain, from the burn-in's mean cluster size
-        // (at least 10 clusters of burn-in for it)
+        // Wolff: clusters per measured sweep, per chain, from the mean cluster size over the
+        // second half of the burn-in, which is at least 20 sweeps (each flipping L^d spins)
         // (raw memory: the chains' threads write their own entries)
+        let burnIn = update == .wolff ? Swift.max(burnIn, 20) : burnIn
         let counters = UnsafeMutablePointer<Int>.allocate(capacity: 3 * chains)
         counters.initialize(repeating: 0, count: 3 * chains)
         defer { counters.deallocate() }
@@ -51,7 +55,8 @@ extension IsingChains {
         try series.energy.withUnsafeMutableBufferPointer { ep in
             try series.magnetization.withUnsafeMutableBufferPointer { mp in
                 try series.clusters.withUnsafeMutableBufferPointer { cp in
-                    let e = ep.baseAddress!, m = mp.baseAddress!, cl = cp.baseAddress!
+                  try series.flipped.withUnsafeMutableBufferPointer { fp in
+                    let e = ep.baseAddress!, m = mp.baseAddress!, cl = cp.baseAddress!, fl = fp.baseAddress!
                     while done < total {
                         let upto = Swift.min(total, done + block), from = done
                         onThreads(parts) { part in
@@ -59,27 +64,23 @@ extension IsingChains {
                             var c = part
                             while c < self.chains {
                                 for t in from..<upto {
-                                    var clusters = 0
+                                    var clusters = 0, flips = 0
                                     switch update {
                                     case .metropolis: self.metropolisSweep(c)
                                     case .wolff:
-                                        if t >= burnIn && perSweep[c] == 0 {
-                                            while burnClusters[c] < 10 {
-                                                let (k, f) = self.wolffSweep(c, stack, clusters: 1)
-                                                burnClusters[c] += k; burnFlipped[c] += f
-                                            }
-                                            let mean = Double(burnFlipped[c]) / Double(burnClusters[c])
+                                        if t == burnIn {
+                                            let mean = Double(burnFlipped[c]) / Double(Swift.max(burnClusters[c], 1))
                                             perSweep[c] = Swift.max(1, Int((Double(self.model.sites) / mean).rounded()))
                                         }
                                         let (k, f) = self.wolffSweep(c, stack, clusters: perSweep[c])
-                                        clusters = k
-                                        if t < burnIn { burnClusters[c] += k; burnFlipped[c] += f }
+                                        clusters = k; flips = f
+                                        if t < burnIn && 2 * t >= burnIn { burnClusters[c] += k; burnFlipped[c] += f }
                                     }
                                     if t >= burnIn {
                                         let at = c * measure + t - burnIn
                                         e[at] = self.model.energy(bonds: self.B[c], magnetization: self.M[c]) / n
                                         m[at] = Double(self.M[c]) / n
-                                        cl[at] = Double(clusters)
+                                        cl[at] = Double(clusters); fl[at] = Double(flips)
                                     }
                                 }
                                 c += parts
@@ -88,6 +89,7 @@ extension IsingChains {
                         done = upto
                         try poll?()
                     }
+                  }
                 }
             }
         }

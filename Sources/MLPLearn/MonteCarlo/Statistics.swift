@@ -97,19 +97,44 @@ public enum MCStatistics {
         c0 /= Double(x.count)
         guard c0 > 0 else { return 0.5 }
         var tau = 0.5
-        return d.withUnsafeBufferPointer { p in
-            for t in 1..<max(n, 2) {
-                if t >= n { break }
-                var s = 0.0
+        // direct sums while the window is short, all lags by FFT once it grows
+        var lagSums: [Double]? = nil
+        for t in 1..<n {
+            if lagSums == nil && t > 64 {
+                var acc = [Double](repeating: 0, count: n)
                 for ch in 0..<chains {
-                    let base = p.baseAddress! + ch * n
-                    for i in 0..<(n - t) { s += base[i] * base[i + t] }
+                    let l = FFT.lagProducts(d[(ch * n)..<((ch + 1) * n)])
+                    for k in 0..<n { acc[k] += l[k] }
                 }
-                tau += s / Double(chains * (n - t)) / c0
-                if Double(t) >= c * tau { break }
+                lagSums = acc
             }
-            return Swift.max(tau, 0.5)
+            let s = lagSums?[t] ?? d.withUnsafeBufferPointer { p in
+                var s = 0.0
+                for ch in 0..<chains { s += lagProduct(p.baseAddress! + ch * n, n - t, t) }
+                return s
+            }
+            tau += s / Double(chains * (n - t)) / c0
+            if Double(t) >= c * tau { break }
         }
+        return Swift.max(tau, 0.5)
+    }
+
+    /// sum_{i < count} x[i] x[i + lag], eight products per step (four partial sums,
+    /// which the compiler may not make of a plain loop, would reorder the additions).
+    @inline(__always) static func lagProduct(_ x: UnsafePointer<Double>, _ count: Int, _ lag: Int) -> Double {
+        var a = SIMD4<Double>(), b = SIMD4<Double>()
+        var i = 0
+        while i + 8 <= count {
+            let p = UnsafeRawPointer(x + i), q = UnsafeRawPointer(x + i + lag)
+            let p0 = p.loadUnaligned(as: SIMD4<Double>.self), q0 = q.loadUnaligned(as: SIMD4<Double>.self)
+            let p1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self), q1 = q.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self)
+            a += p0 * q0
+            b += p1 * q1
+            i += 8
+        }
+        var s = (a + b).sum()
+        while i < count { s += x[i] * x[i + lag]; i += 1 }
+        return s
     }
 
     /// Mean, binning error and autocorrelation time of one series.
