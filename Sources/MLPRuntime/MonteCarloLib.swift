@@ -247,7 +247,7 @@ enum MonteCarloLib {
         }
         r.fn("binning", [p("series")],
              doc: "The binning analysis of a series: a dict with bin_size (1, 2, 4, ...), bins and error (the error of the mean that bins of that size give); the error grows with the bin size until the bins are longer than the autocorrelation time, then stays. A tensor [chains, n] holds independent chains.",
-             example: "b = binning(ising(8, 2.3, sweeps=4096).series.energy); plot(log2(tensor(b.bin_size)), b.error)") { a throws(MLPError) in
+             example: "b = binning(ising(8, 2.3, sweeps=4096).series.energy); plot(log(tensor(b.bin_size)) / log(2), b.error)") { a throws(MLPError) in
             let (x, c) = try series(a, 0)
             return .dict(levelsDict(MCStatistics.binning(x, chains: c)))
         }
