@@ -73,13 +73,13 @@ final class MonteCarloTests: XCTestCase {
 
     /// Every observable of a 4 x 4 lattice, with and without a field, against enumeration.
     func testAllObservablesAgainstEnumeration4x4() throws {
-        for (h, update) in [(0.0, IsingUpdate.metropolis), (0.3, .metropolis), (0.0, .wolff)] {
+        for (J, h, update) in [(1.0, 0.0, IsingUpdate.metropolis), (1, 0.3, .metropolis), (1, 0, .wolff), (-1, 0, .wolff), (-1, 0.5, .metropolis)] {
             let T = 2.4, n = 16.0
-            let x = IsingExact.enumerate(L: 4, T: T, h: h)
-            let chains = try IsingChains(model: IsingModel(L: 4, h: h, T: T), streams: streams(4, seed: 3))
+            let x = IsingExact.enumerate(L: 4, T: T, J: J, h: h)
+            let chains = try IsingChains(model: IsingModel(L: 4, J: J, h: h, T: T), streams: streams(4, seed: 3))
             let s = try chains.run(update: update, burnIn: 200, measure: 10000)
             let absM = s.magnetization.map { abs($0) }, m2 = s.magnetization.map { $0 * $0 }
-            let what = "h=\(h) \(update)"
+            let what = "J=\(J) h=\(h) \(update)"
             assertWithin(MCStatistics.estimate(s.energy, chains: 4), x.e, "energy \(what)")
             assertWithin(MCStatistics.estimate(absM, chains: 4), x.absM, "|m| \(what)")
             assertWithin(MCStatistics.estimate(s.magnetization, chains: 4), x.m, "m \(what)")

@@ -49,6 +49,11 @@ extension IsingChains {
         counters.initialize(repeating: 0, count: 3 * chains)
         defer { counters.deallocate() }
         let perSweep = counters, burnClusters = counters + chains, burnFlipped = counters + 2 * chains
+        // Wolff works on each chain's spins in natural order (one byte a site)
+        let natural = UnsafeMutablePointer<Int8>.allocate(capacity: update == .wolff ? chains * model.sites : 1)
+        defer { natural.deallocate() }
+        if update == .wolff { for c in 0..<chains { unpack(c, into: natural + c * model.sites) } }
+        defer { if update == .wolff { for c in 0..<chains { pack(c, from: natural + c * model.sites) } } }
         let block = Swift.max(1, 20_000_000 / Swift.max(model.sites * chains, 1))
         let total = burnIn + measure
         var done = 0
@@ -72,7 +77,7 @@ extension IsingChains {
                                             let mean = Double(burnFlipped[c]) / Double(Swift.max(burnClusters[c], 1))
                                             perSweep[c] = Swift.max(1, Int((Double(self.model.sites) / mean).rounded()))
                                         }
-                                        let (k, f) = self.wolffSweep(c, stack, clusters: perSweep[c])
+                                        let (k, f) = self.wolffSweep(c, natural + c * self.model.sites, stack, clusters: perSweep[c])
                                         clusters = k; flips = f
                                         if t < burnIn && 2 * t >= burnIn { burnClusters[c] += k; burnFlipped[c] += f }
                                     }
