@@ -148,8 +148,11 @@ enum MonteCarloLib {
             let threads = a.isNil(10) ? Tensor.kernelThreads : try a.int(10, in: 1...64)
             let model = IsingModel(L: L, dimension: dim, J: J, h: h, T: temps[0])
             do { try IsingLimits.check(model, chains: chains) } catch { throw a.nativeError(error, at: 0) }
-            guard let bytes = IsingChains.seriesBytes(chains: chains, sweeps: sweeps), bytes <= Int(Int32.max) * 8 else {
-                throw a.error("\(chains) chains of \(sweeps) sweeps give series too large for memory.", at: 5)
+            // the series and the statistics' copies of them: about 80 bytes a measurement
+            let phys = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(sysconf(Int32(_SC_PAGESIZE)))
+            let (n, o) = chains.multipliedReportingOverflow(by: sweeps)
+            guard !o, n <= Int(Int32.max), phys <= 0 || n.multipliedReportingOverflow(by: 80).partialValue <= phys / 2 else {
+                throw a.error("\(chains) chain\(chains == 1 ? "" : "s") of \(sweeps) measured sweeps give series too large for memory (about 80 bytes a measurement).", at: 5)
             }
             let g = try a.generator(11)
             let streams = g.split(chains).map { $0.state }

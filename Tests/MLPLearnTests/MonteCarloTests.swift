@@ -140,6 +140,39 @@ final class MonteCarloTests: XCTestCase {
         XCTAssertGreaterThan(chains.acceptance, 0.02)   // it moves (about 0.08 at T = 2)
     }
 
+    /// Exchange moves keep the magnetization and sample the zero-magnetization sector:
+    /// a ring of 6 spins against its 20 states with M = 0, enumerated.
+    func testExchangeMovesSampleTheFixedMagnetizationSector() {
+        let n = 6, T = 1.5
+        func energy(_ cfg: Int) -> Double {
+            var b = 0
+            for i in 0..<n { b += ((cfg >> i) ^ (cfg >> ((i + 1) % n))) & 1 == 0 ? 1 : -1 }
+            return -Double(b)
+        }
+        let sector = (0..<(1 << n)).filter { $0.nonzeroBitCount == n / 2 }
+        let z = sector.reduce(0.0) { $0 + exp(-energy($1) / T) }
+        let chains = SpinChains(streams: streams(1, seed: 13), sites: n, hot: false)
+        for i in 0..<n { chains.spins[i] = i < n / 2 ? -1 : 1 }
+        var counts = [Int: Double](), sweeps = 60_000
+        for _ in 0..<sweeps {
+            chains.sweep(0, move: .exchange, logRatio: { s, i, j in
+                // swapping opposite s_i and s_j flips both: the two single-flip changes, less
+                // the bond between them (counted in both, unchanged): -4 s_i s_j = +4 if adjacent
+                let ni = Int(s[(i + 1) % n]) + Int(s[(i + n - 1) % n]), nj = Int(s[(j + 1) % n]) + Int(s[(j + n - 1) % n])
+                let adjacent = abs(i - j) == 1 || abs(i - j) == n - 1
+                let dE = 2 * Double(Int(s[i]) * ni + Int(s[j]) * nj) + (adjacent ? 4 : 0)
+                return -dE / T
+            })
+            var cfg = 0
+            for (i, v) in chains.configuration(0).enumerated() where v < 0 { cfg |= 1 << i }
+            XCTAssertEqual(cfg.nonzeroBitCount, n / 2)
+            counts[cfg, default: 0] += 1
+        }
+        var tv = 0.0
+        for cfg in sector { tv += abs(counts[cfg, default: 0] / Double(sweeps) - exp(-energy(cfg) / T) / z) }
+        XCTAssertLessThan(tv / 2, 0.01)
+    }
+
     func testChainAgainstExact() throws {
         let x = IsingExact.enumerate(L: 8, dimension: 1, T: 1.5)
         let chains = try IsingChains(model: IsingModel(L: 8, dimension: 1, T: 1.5), streams: streams(2, seed: 6))

@@ -43,8 +43,9 @@ public enum IsingUpdate: String, Sendable {
 
 /// What `IsingChains` checks before allocating.
 public enum IsingLimits {
-    /// The most spins all chains together may hold (4 bytes each, with ghosts).
-    public static let maxSpins = 1 << 30
+    /// The most spins all chains together may hold (4 bytes each, with ghosts): 2^30,
+    /// or fewer where a harness bounds tensors (`Tensor.maxCount`).
+    public static var maxSpins: Int { Swift.min(1 << 30, Tensor.maxCount) }
 
     /// Bytes of spin storage for `chains` chains of the model, nil on overflow.
     public static func bytes(_ m: IsingModel, chains: Int) -> Int? {

@@ -15,13 +15,6 @@ public struct IsingSeries {
 }
 
 extension IsingChains {
-    /// Bytes of the series a run of `sweeps` records (three doubles per chain and sweep), nil on overflow.
-    public static func seriesBytes(chains: Int, sweeps: Int) -> Int? {
-        let (a, o) = chains.multipliedReportingOverflow(by: sweeps)
-        let (b, o2) = a.multipliedReportingOverflow(by: 24)
-        return o || o2 ? nil : b
-    }
-
     /// Runs `burnIn` sweeps of every chain without recording (for Wolff at least 20:
     /// the second half gives the mean cluster size that fixes the clusters per sweep),
     /// then `measure` sweeps recording after each. Chains run on up to `threads` threads
