@@ -159,12 +159,17 @@ enum MonteCarloLib {
             let sampler: IsingChains
             do { sampler = try IsingChains(model: model, streams: streams, hot: start == "hot") } catch { throw a.nativeError(error, at: 0) }
             var out: [Value] = []
-            for T in temps {
+            // a progress bar on a terminal (none when the output is a file or a pipe)
+            let bar = ProgressBar(enabled: true, sink: a.context.display)
+            defer { bar.clear() }
+            for (k, T) in temps.enumerated() {
                 sampler.setTemperature(T)
                 var m = model; m.T = T
-                let s: IsingSeries
-                do { s = try sampler.run(update: update, burnIn: burnin, measure: sweeps, threads: threads, poll: a.interruptPoll) }
-                catch { throw a.nativeError(error) }
+                let s: IsingSeries, label = temps.count > 1 ? "T \(k + 1)/\(temps.count): sweep" : "sweep"
+                do {
+                    s = try sampler.run(update: update, burnIn: burnin, measure: sweeps, threads: threads, poll: a.interruptPoll,
+                                        progress: { bar.show(label, $0, $1) })
+                } catch { throw a.nativeError(error) }
                 out.append(.dict(try isingResults(s, m, sampler, update: update)))
             }
             if case .number = a[1] { return out[0] }

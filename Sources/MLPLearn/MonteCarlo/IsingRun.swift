@@ -20,8 +20,9 @@ extension IsingChains {
     /// then `measure` sweeps recording after each. Chains run on up to `threads` threads
     /// (each chain draws from its own streams, so the numbers do not depend on the
     /// thread count). `poll` is called between blocks of sweeps (Ctrl-C).
+    /// `progress(done, total)` is told of the sweeps done after each block.
     public func run(update: IsingUpdate, burnIn: Int, measure: Int, threads: Int = 1,
-                    poll: (() throws -> Void)? = nil) throws -> IsingSeries {
+                    poll: (() throws -> Void)? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> IsingSeries {
         if update == .wolff && model.h != 0 {
             throw OperationError(nil, "the Wolff update needs h = 0 (got h = \(model.h)); use update=\"metropolis\" in a field.")
         }
@@ -85,6 +86,7 @@ extension IsingChains {
                             }
                         }
                         done = upto
+                        progress?(done, total)
                         try poll?()
                     }
                   }
