@@ -209,7 +209,7 @@ enum MonteCarloLib {
                 guard let mf = measureFn else { continue }
                 let v = try a.call(mf, [state])
                 if case .dict(let dd) = v {
-                    if t == burnin { single = false; keys = dd.keys.map { k in if case .string(let t) = k { t } else { "\(k.value)" } } }
+                    if t == burnin { single = false; keys = dd.keys.map { k in switch k { case .string(let t): t; case .number(let x): formatNumber(x); case .bool(let b): "\(b)" } } }
                     guard !single, dd.count == keys.count else { throw a.error("measure must return the same kind of value (a number or a dict with the same keys) every time.", at: 7) }
                     for (k, key) in keys.enumerated() { measured[key, default: []].append(try number(a, dd.values[k], "measure")) }
                 } else {
