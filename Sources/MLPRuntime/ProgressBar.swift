@@ -30,6 +30,26 @@ final class ProgressBar {
         drawn = true
     }
 
+    /// A bar for other long native work (Monte Carlo sweeps): `what done/total [===>  ] ETA`.
+    func show(_ what: String, _ done: Int, _ total: Int) {
+        guard enabled else { return }
+        let now = monotonicSeconds()
+        if now - lastDraw < 0.1 && done != total { return }
+        lastDraw = now
+        let elapsed = now - start, frac = Double(done) / Double(max(total, 1))
+        let width = 24, filled = Int(frac * Double(width))
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" + String(repeating: " ", count: width - filled - 1) : "")
+        let eta = frac > 0 ? elapsed / frac - elapsed : 0
+        write("\r\(what) \(done)/\(total) [\(bar)] ETA \(ProgressBar.time(eta))\u{1B}[K")
+        drawn = true
+    }
+
+    /// Clears a bar drawn by show(_:_:_:).
+    func clear() {
+        guard enabled, drawn else { return }
+        write("\r\u{1B}[K")
+    }
+
     /// Replaces the bar by a one-line summary (or clears it after an error).
     func finish(_ h: History?) {
         guard enabled, drawn else { return }

@@ -68,6 +68,7 @@ public struct Registry {
         r.library = "files"; ArrayFileLib.register(&r)
         r.library = "plot"; PlotLib.register(&r)
         r.library = "rl"; RLLib.register(&r)
+        r.library = "montecarlo"; MonteCarloLib.register(&r)
         return r
     }
 

@@ -19,7 +19,9 @@ public struct SplitMix64 {
 }
 
 public struct Xoshiro256: RandomNumberGenerator {
-    var s: (UInt64, UInt64, UInt64, UInt64)
+    // usable from inline so that samplers in other modules (MLPLearn's Monte Carlo)
+    // inline next() into their inner loops
+    @usableFromInline var s: (UInt64, UInt64, UInt64, UInt64)
     var spareNormal: Double? = nil
 
     public init(seed: UInt64) {
@@ -51,9 +53,9 @@ public struct Xoshiro256: RandomNumberGenerator {
         spareNormal = nil
     }
 
-    @inline(__always) static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always) static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    @inline(__always) public mutating func next() -> UInt64 {
+    @inlinable @inline(__always) public mutating func next() -> UInt64 {
         let result = Xoshiro256.rotl(s.1 &* 5, 7) &* 9
         let t = s.1 << 17
         s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
@@ -63,7 +65,7 @@ public struct Xoshiro256: RandomNumberGenerator {
     }
 
     /// Uniform in [0, 1).
-    @inline(__always) public mutating func uniform() -> Double {
+    @inlinable @inline(__always) public mutating func uniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
@@ -135,3 +137,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Xoshiro256 {
+    /// The four state words (a vectorised generator starts its lanes from them).
+    public var words: (UInt64, UInt64, UInt64, UInt64) { s }
+}

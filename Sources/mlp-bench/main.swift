@@ -14,6 +14,8 @@ let workloads: [(name: String, about: String, run: () throws -> Void)] = [
         + "(CPU time of this thread: run with OPENBLAS_NUM_THREADS=1); MLP_CONV_BLOCK=n sets the im2col block", benchConvNet),
     ("rnn", "the recurrent workloads W3, W2 and W4: training steps/s (CPU time of this thread: run with "
         + "OPENBLAS_NUM_THREADS=1); bench/rnn compares them with PyTorch through the interpreter", benchRecurrent),
+    ("ising", "P3: checkerboard Metropolis spin-flip attempts/s, L=64, T=2.269 and 1.5, and Wolff clusters/s "
+        + "(CPU time of this thread; bench/physics/run.sh compares C and NumPy)", benchIsing),
     ("word2vec", "word2vec skip-gram over MLP_W2V_CORPUS: words/s and words per CPU second "
         + "(MLP_W2V_THREADS, _SEED, _MODE, _LR, _INIT, _EPOCHS, _OUT; bench/word2vec/run.sh)", benchWord2Vec),
 ]
