@@ -152,3 +152,19 @@ func expKernelSerial(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<D
     }
     while i < n { dst[i] = expCore(src[i], t); i &+= 1 }
 }
+
+/// p[i] = 1 / (1 + exp(-p[i])) in place, four at a time through `expCore4` (the
+/// logistic function of kernels that keep their own buffers: an RBM's units).
+public func sigmoidInPlace(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
+    expTable.withUnsafeBufferPointer { tb in
+        let t = tb.baseAddress!, raw = UnsafeMutableRawPointer(p)
+        var i = 0
+        while i &+ 4 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+            let e = expCore4(-x, t)
+            raw.storeBytes(of: 1 / (1 + e), toByteOffset: i &* 8, as: SIMD4<Double>.self)
+            i &+= 4
+        }
+        while i < n { p[i] = 1 / (1 + expCore(-p[i], t)); i &+= 1 }
+    }
+}
