@@ -83,7 +83,7 @@ extension RBM {
         guard n > 0 else { return .nan }
         let bad = data.withUnsafeBufferPointer { x in x.firstIndex { $0 != 0 && $0 != 1 } }
         if let k = bad {
-            throw OperationError(nil, "the pseudo-likelihood flips units, so the data must be 0 or 1; got \(data.withUnsafeBufferPointer { $0[k] }) at [\(k / visible), \(k % visible)] (binarise it first, e.g. x > 0.5).")
+            throw OperationError(nil, "the pseudo-likelihood flips units, so the data must be 0 or 1; got \(describe(data.withUnsafeBufferPointer { $0[k] })) at [\(k / visible), \(k % visible)] (binarise it first, e.g. x > 0.5).")
         }
         var pre = [Double](repeating: 0, count: n * hidden)
         var perSample = [Double](repeating: 0, count: n)

@@ -120,7 +120,7 @@ public final class RBM {
                 if !v.isFinite || (units == .binary && (v < 0 || v > 1)) {
                     let at = data.ndim == 2 ? "[\(k / visible), \(k % visible)]" : "[\(k)]"
                     let what = units == .binary
-                        ? "binary visible units take values in [0, 1] (a probability per unit), got \(v) at \(at); scale the data first (x / 255) or use rbm(..., units=\"gaussian\") for real values."
+                        ? "binary visible units take values in [0, 1] (a probability per unit), got \(describe(v)) at \(at); scale the data first (x / 255) or use rbm(..., units=\"gaussian\") for real values."
                         : "the data must be finite, got \(v) at \(at)."
                     throw OperationError(op, what)
                 }
@@ -169,6 +169,11 @@ func sampleBinary(_ p: UnsafeMutablePointer<Double>, _ n: Int, _ random: inout X
 @inline(__always)
 func sampleBinary(_ p: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>, _ n: Int, _ random: inout Xoshiro256) {
     for i in 0..<n { dst[i] = random.uniform() < p[i] ? 1 : 0 }
+}
+
+/// A value for a message: 255 rather than 255.0.
+func describe(_ v: Double) -> String {
+    v.isFinite && v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
 }
 
 /// log(1 + e^x) without overflow.
