@@ -78,6 +78,7 @@ final class CDValue: MLPObject {
         if o.weightDecay != 0 { parts.append("weight_decay=\(formatNumber(o.weightDecay))") }
         if !o.probabilities { parts.append("probabilities=false") }
         if let c = o.chains { parts.append("chains=\(c)") }
+        if o.float32 { parts.append("precision=\"float32\"") }
         return "cd(\(parts.joined(separator: ", ")))"
     }
 }
@@ -101,8 +102,9 @@ enum BoltzmannLib {
         }
         r.fn("cd", [Param("k", .number(1)), Param("lr", .number(0.1), keywordOnly: true), Param("persistent", .bool(false), keywordOnly: true),
                     Param("momentum", .number(0), keywordOnly: true), Param("weight_decay", .number(0), keywordOnly: true),
-                    Param("probabilities", .bool(true), keywordOnly: true), Param("chains", DefaultValue.none, keywordOnly: true)],
-             doc: "Contrastive divergence with k Gibbs steps, the rule train uses for an rbm or dbn: plain SGD with learning rate lr on the batch mean of <v h>_data - <v h>_model; persistent=true keeps the chains between batches (PCD, as scikit-learn's BernoulliRBM; chains= of them, default the batch size); momentum and weight_decay (on W) as Hinton's guide. probabilities=true follows the guide (hidden units driven by data sampled, reconstructions and the last hidden units as probabilities); false samples every unit (the course's basic run).",
+                    Param("probabilities", .bool(true), keywordOnly: true), Param("chains", DefaultValue.none, keywordOnly: true),
+                    Param("precision", .string("float64"), keywordOnly: true)],
+             doc: "Contrastive divergence with k Gibbs steps, the rule train uses for an rbm or dbn: plain SGD with learning rate lr on the batch mean of <v h>_data - <v h>_model; persistent=true keeps the chains between batches (PCD, as scikit-learn's BernoulliRBM; chains= of them, default the batch size); momentum and weight_decay (on W) as Hinton's guide. probabilities=true follows the guide (hidden units driven by data sampled, reconstructions and the last hidden units as probabilities); false samples every unit (the course's basic run). precision=\"float32\" computes the products in single precision (sgemm, about twice as fast; the parameters and their updates stay float64).",
              example: "train(m, cd(k=1, lr=0.01, momentum=0.9, weight_decay=1e-4), x, batch=10, epochs=5)") { a throws(MLPError) in
             var o = CDOptions()
             o.k = try a.int(0, in: 1...100_000)
@@ -116,6 +118,11 @@ enum BoltzmannLib {
             if !a.isNil(6) {
                 guard o.persistent else { throw a.error("chains= is for persistent CD (persistent=true).", at: 6) }
                 o.chains = try a.int(6, in: 1...1 << 20)
+            }
+            switch try a.string(7) {
+            case "float64": break
+            case "float32": o.float32 = true
+            case let other: throw a.error("precision must be \"float64\" or \"float32\", got \"\(other)\".", at: 7)
             }
             return .object(CDValue(o))
         }

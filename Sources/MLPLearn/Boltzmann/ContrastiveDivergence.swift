@@ -18,6 +18,9 @@ public struct CDOptions: Sendable {
     public var probabilities = true
     /// Persistent chains (PCD); nil: as many as the batch has samples.
     public var chains: Int? = nil
+    /// Products in single precision (sgemm) on Float copies of the parameters,
+    /// refreshed after each update; the parameters and their updates stay Double.
+    public var float32 = false
     public init() {}
 }
 
@@ -25,114 +28,177 @@ public struct CDOptions: Sendable {
 public final class CDStep {
     public let machine: RBM
     public let options: CDOptions
-    var capacity = 0
-    var ph0: [Double] = [], h: [Double] = [], pv: [Double] = [], phk: [Double] = []
-    /// The estimate: <v h>_data - <v h>_model ([visible, hidden]), <v> and <h> differences.
-    public private(set) var gradW: [Double], gradA: [Double], gradB: [Double]
+    let double: CDWork<Double>?
+    let single: CDWork<Float>?
 
     public init(_ machine: RBM, _ options: CDOptions) {
         self.machine = machine; self.options = options
-        gradW = [Double](repeating: 0, count: machine.visible * machine.hidden)
-        gradA = [Double](repeating: 0, count: machine.visible)
-        gradB = [Double](repeating: 0, count: machine.hidden)
+        if options.float32 { single = CDWork(machine, options); double = nil } else { double = CDWork(machine, options); single = nil }
     }
 
-    func reserve(_ rows: Int) {
-        guard rows > capacity else { return }
-        capacity = rows
-        let nv = machine.visible, nh = machine.hidden
-        ph0 = [Double](repeating: 0, count: rows * nh); h = ph0; phk = ph0
-        pv = [Double](repeating: 0, count: rows * nv)
-    }
+    /// The last estimate: <v h>_data - <v h>_model ([visible, hidden]), and the
+    /// differences of <v> and <h>.
+    public var gradW: [Double] { double?.gW ?? single!.gW.map(Double.init) }
+    public var gradA: [Double] { double?.gA ?? single!.gA.map(Double.init) }
+    public var gradB: [Double] { double?.gB ?? single!.gB.map(Double.init) }
 
     /// The gradient estimate for `rows` samples at `v`; returns the squared
     /// reconstruction error summed over the batch (CD; nan for PCD, which
     /// reconstructs nothing).
     @discardableResult
     public func gradient(_ v: UnsafePointer<Double>, _ rows: Int, _ random: inout Xoshiro256) -> Double {
-        let m = machine, nv = m.visible, nh = m.hidden, o = options
-        let chains = o.persistent ? (o.chains ?? rows) : rows
-        reserve(max(rows, chains))
-        var err = Double.nan
-        ph0.withUnsafeMutableBufferPointer { ph0 in
-        h.withUnsafeMutableBufferPointer { h in
-        pv.withUnsafeMutableBufferPointer { pv in
-        phk.withUnsafeMutableBufferPointer { phk in
-            let ph0 = ph0.baseAddress!, h = h.baseAddress!, pv = pv.baseAddress!, phk = phk.baseAddress!
-            m.hiddenProbabilities(v, rows, ph0)
-            if o.persistent {
-                if !o.probabilities { sampleBinary(ph0, rows &* nh, &random) }
-                if m.persistentChains.count != chains &* nh { m.persistentChains = [Double](repeating: 0, count: chains &* nh) }
-                m.persistentChains.withUnsafeMutableBufferPointer { c in
-                    let c = c.baseAddress!
-                    for _ in 0..<o.k {
-                        m.visibleMeans(c, chains, pv)
-                        m.sampleVisible(pv, chains &* nv, &random)
-                        m.hiddenProbabilities(pv, chains, phk)
-                        sampleBinary(phk, into: c, chains &* nh, &random)
-                    }
-                    if !o.probabilities { phk.update(from: c, count: chains &* nh) }
-                }
-            } else {
-                sampleBinary(ph0, into: h, rows &* nh, &random)
-                if !o.probabilities { ph0.update(from: h, count: rows &* nh) }
-                for step in 1...o.k {
-                    m.visibleMeans(h, rows, pv)
-                    if step == 1 {
-                        var s = 0.0
-                        for i in 0..<rows &* nv { let d = v[i] - pv[i]; s += d * d }
-                        err = s
-                    }
-                    if !o.probabilities { m.sampleVisible(pv, rows &* nv, &random) }
-                    m.hiddenProbabilities(pv, rows, phk)
-                    if step < o.k || !o.probabilities { sampleBinary(phk, into: step < o.k ? h : phk, rows &* nh, &random) }
-                }
-            }
-            // the statistics: data term over the batch, model term over the chains
-            gradW.withUnsafeMutableBufferPointer { g in
-                Tensor.blasProduct(transposeA: true, transposeB: false, nv, nh, rows, alpha: 1 / Double(rows), v, nv, ph0, nh, beta: 0, g.baseAddress!, nh)
-                Tensor.blasProduct(transposeA: true, transposeB: false, nv, nh, chains, alpha: -1 / Double(chains), pv, nv, phk, nh, beta: 1, g.baseAddress!, nh)
-            }
-            columnMeanDifference(v, rows, pv, chains, nv, &gradA)
-            columnMeanDifference(ph0, rows, phk, chains, nh, &gradB)
-        }}}}
-        return err
+        if let d = double { return machine.withConditionals { d.gradient(v, rows, $0, &random) } }
+        let s = single!
+        s.load(v, rows)
+        return s.withConditionals { c in s.batch.withUnsafeBufferPointer { s.gradient($0.baseAddress!, rows, c, &random) } }
     }
 
     /// The update from the last gradient: with momentum mu, velocity = mu velocity +
     /// lr (gradient - weight_decay W) and parameters += velocity (weight decay on W only).
     public func apply() throws {
+        if let d = double { try apply(d) } else { try apply(single!); single!.refresh() }
+    }
+
+    func apply<T: RBMScalar>(_ work: CDWork<T>) throws {
         let m = machine, o = options, lr = o.learningRate, nw = m.visible * m.hidden
         let useVelocity = o.momentum != 0
         if useVelocity && m.velocity.count != nw + m.visible + m.hidden {
             m.velocity = [Double](repeating: 0, count: nw + m.visible + m.hidden)
         }
-        func update(_ t: inout Tensor, _ g: [Double], _ offset: Int, decay: Double) throws {
+        func update(_ t: inout Tensor, _ g: [T], _ offset: Int, decay: Double) throws {
             try t.withUnsafeMutableBufferPointer { p in
                 if useVelocity {
                     m.velocity.withUnsafeMutableBufferPointer { vel in
                         for i in 0..<g.count {
-                            let d = o.momentum * vel[offset &+ i] + lr * (g[i] - decay * p[i])
+                            let d = o.momentum * vel[offset &+ i] + lr * (Double(g[i]) - decay * p[i])
                             vel[offset &+ i] = d
                             p[i] += d
                         }
                     }
                 } else {
-                    for i in 0..<g.count { p[i] += lr * (g[i] - decay * p[i]) }
+                    for i in 0..<g.count { p[i] += lr * (Double(g[i]) - decay * p[i]) }
                 }
             }
         }
-        try update(&m.weights, gradW, 0, decay: o.weightDecay)
-        try update(&m.visibleBias, gradA, nw, decay: 0)
-        try update(&m.hiddenBias, gradB, nw + m.visible, decay: 0)
+        try update(&m.weights, work.gW, 0, decay: o.weightDecay)
+        try update(&m.visibleBias, work.gA, nw, decay: 0)
+        try update(&m.hiddenBias, work.gB, nw + m.visible, decay: 0)
+    }
+
+    /// Keeps the persistent chains in the machine for the next call of train.
+    func finish() {
+        let kept = double?.chains ?? single!.chains.map(Double.init)
+        if !kept.isEmpty { machine.persistentChains = kept }
+    }
+}
+
+/// The buffers and the chain of a CD step in number type T.
+final class CDWork<T: RBMScalar> {
+    let machine: RBM
+    let options: CDOptions
+    var capacity = 0
+    var ph0: [T] = [], h: [T] = [], pv: [T] = [], phk: [T] = []
+    var gW: [T], gA: [T], gB: [T]
+    /// PCD's chains: hidden samples [chains, hidden].
+    var chains: [T]
+    /// Float only: the parameters and the batch converted.
+    var w: [T] = [], a: [T] = [], b: [T] = [], batch: [T] = []
+
+    init(_ machine: RBM, _ options: CDOptions) {
+        self.machine = machine; self.options = options
+        gW = [T](repeating: 0, count: machine.visible * machine.hidden)
+        gA = [T](repeating: 0, count: machine.visible)
+        gB = [T](repeating: 0, count: machine.hidden)
+        chains = options.persistent ? machine.persistentChains.map { T($0) } : []
+        if T.self != Double.self { refresh() }
+    }
+
+    /// The parameters again from the machine (after an update).
+    func refresh() {
+        let m = machine
+        func convert(_ t: Tensor, _ out: inout [T]) {
+            if out.count != t.count { out = [T](repeating: 0, count: t.count) }
+            t.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { dst in for i in 0..<src.count { dst[i] = T(src[i]) } } }
+        }
+        convert(m.weights, &w); convert(m.visibleBias, &a); convert(m.hiddenBias, &b)
+    }
+
+    func load(_ v: UnsafePointer<Double>, _ rows: Int) {
+        let n = rows * machine.visible
+        if batch.count < n { batch = [T](repeating: 0, count: n) }
+        batch.withUnsafeMutableBufferPointer { dst in for i in 0..<n { dst[i] = T(v[i]) } }
+    }
+
+    func withConditionals<R>(_ body: (Conditionals<T>) -> R) -> R {
+        w.withUnsafeBufferPointer { w in a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in
+            body(Conditionals(visible: machine.visible, hidden: machine.hidden, gaussian: machine.units == .gaussian,
+                              w: w.baseAddress!, a: a.baseAddress!, b: b.baseAddress!))
+        }}}
+    }
+
+    func reserve(_ rows: Int) {
+        guard rows > capacity else { return }
+        capacity = rows
+        let nv = machine.visible, nh = machine.hidden
+        ph0 = [T](repeating: 0, count: rows * nh); h = ph0; phk = ph0
+        pv = [T](repeating: 0, count: rows * nv)
+    }
+
+    func gradient(_ v: UnsafePointer<T>, _ rows: Int, _ c: Conditionals<T>, _ random: inout Xoshiro256) -> Double {
+        let nv = c.visible, nh = c.hidden, o = options
+        let chainCount = o.persistent ? (o.chains ?? rows) : rows
+        reserve(max(rows, chainCount))
+        if o.persistent && chains.count != chainCount &* nh { chains = [T](repeating: 0, count: chainCount &* nh) }
+        var err = Double.nan
+        ph0.withUnsafeMutableBufferPointer { ph0 in
+        h.withUnsafeMutableBufferPointer { h in
+        pv.withUnsafeMutableBufferPointer { pv in
+        phk.withUnsafeMutableBufferPointer { phk in
+        chains.withUnsafeMutableBufferPointer { chain in
+            let ph0 = ph0.baseAddress!, h = h.baseAddress!, pv = pv.baseAddress!, phk = phk.baseAddress!
+            c.hiddenProbabilities(v, rows, ph0)
+            if o.persistent {
+                let chain = chain.baseAddress!
+                if !o.probabilities { sampleBinary(ph0, rows &* nh, &random) }
+                for _ in 0..<o.k {
+                    c.visibleMeans(chain, chainCount, pv)
+                    c.sampleVisible(pv, chainCount &* nv, &random)
+                    c.hiddenProbabilities(pv, chainCount, phk)
+                    sampleBinary(phk, into: chain, chainCount &* nh, &random)
+                }
+                if !o.probabilities { phk.update(from: chain, count: chainCount &* nh) }
+            } else {
+                sampleBinary(ph0, into: h, rows &* nh, &random)
+                if !o.probabilities { ph0.update(from: h, count: rows &* nh) }
+                for step in 1...o.k {
+                    c.visibleMeans(h, rows, pv)
+                    if step == 1 {
+                        var s = 0.0
+                        for i in 0..<rows &* nv { let d = Double(v[i]) - Double(pv[i]); s += d * d }
+                        err = s
+                    }
+                    if !o.probabilities { c.sampleVisible(pv, rows &* nv, &random) }
+                    c.hiddenProbabilities(pv, rows, phk)
+                    if step < o.k || !o.probabilities { sampleBinary(phk, into: step < o.k ? h : phk, rows &* nh, &random) }
+                }
+            }
+            // the statistics: data term over the batch, model term over the chains
+            gW.withUnsafeMutableBufferPointer { g in
+                T.product(transposeA: true, transposeB: false, nv, nh, rows, alpha: 1 / T(rows), v, nv, ph0, nh, beta: 0, g.baseAddress!, nh)
+                T.product(transposeA: true, transposeB: false, nv, nh, chainCount, alpha: -1 / T(chainCount), pv, nv, phk, nh, beta: 1, g.baseAddress!, nh)
+            }
+            columnMeanDifference(v, rows, pv, chainCount, nv, &gA)
+            columnMeanDifference(ph0, rows, phk, chainCount, nh, &gB)
+        }}}}}
+        return err
     }
 }
 
 /// out[j] = mean over rows of x[:, j] - mean over rows of y[:, j].
-func columnMeanDifference(_ x: UnsafePointer<Double>, _ nx: Int, _ y: UnsafePointer<Double>, _ ny: Int, _ width: Int, _ out: inout [Double]) {
+func columnMeanDifference<T: RBMScalar>(_ x: UnsafePointer<T>, _ nx: Int, _ y: UnsafePointer<T>, _ ny: Int, _ width: Int, _ out: inout [T]) {
     out.withUnsafeMutableBufferPointer { o in
         for j in 0..<width { o[j] = 0 }
-        let sx = 1 / Double(nx), sy = 1 / Double(ny)
+        let sx = 1 / T(nx), sy = 1 / T(ny)
         for r in 0..<nx { let row = x + r &* width; for j in 0..<width { o[j] += sx * row[j] } }
         for r in 0..<ny { let row = y + r &* width; for j in 0..<width { o[j] -= sy * row[j] } }
     }
@@ -196,6 +262,7 @@ extension RBM {
                 }
             }
         }
+        step.finish()
         history.stepsDone = done
         if steps != nil && options.persistent, let last = history.loss.indices.last {
             history.loss[last] = try reconstructionError(data.ndim == 1 ? data : data.get([.slice(Swift.max(0, n - b), n, nil)]))

@@ -128,47 +128,6 @@ public final class RBM {
         }
         return n
     }
-
-    // MARK: - conditionals on buffers
-
-    /// out[r, j] = P(h_j = 1 | v_r) for rows v of `rows` samples.
-    func hiddenProbabilities(_ v: UnsafePointer<Double>, _ rows: Int, _ out: UnsafeMutablePointer<Double>) {
-        hiddenBias.withUnsafeBufferPointer { b in
-            for r in 0..<rows { (out + r &* hidden).update(from: b.baseAddress!, count: hidden) }
-        }
-        weights.withUnsafeBufferPointer { w in
-            Tensor.blasProduct(transposeA: false, transposeB: false, rows, hidden, visible, alpha: 1, v, visible, w.baseAddress!, hidden, beta: 1, out, hidden)
-        }
-        sigmoidInPlace(out, rows &* hidden)
-    }
-
-    /// out[r, i] = E[v_i | h_r]: P(v_i = 1 | h) for binary units, the gaussian's mean.
-    func visibleMeans(_ h: UnsafePointer<Double>, _ rows: Int, _ out: UnsafeMutablePointer<Double>) {
-        visibleBias.withUnsafeBufferPointer { a in
-            for r in 0..<rows { (out + r &* visible).update(from: a.baseAddress!, count: visible) }
-        }
-        weights.withUnsafeBufferPointer { w in
-            Tensor.blasProduct(transposeA: false, transposeB: true, rows, visible, hidden, alpha: 1, h, hidden, w.baseAddress!, hidden, beta: 1, out, visible)
-        }
-        if units == .binary { sigmoidInPlace(out, rows &* visible) }
-    }
-
-    /// Samples visible units from their means in place (binary: 1 with probability p; gaussian: mean + N(0, 1)).
-    func sampleVisible(_ p: UnsafeMutablePointer<Double>, _ n: Int, _ random: inout Xoshiro256) {
-        if units == .binary { sampleBinary(p, n, &random) } else { for i in 0..<n { p[i] += random.normal() } }
-    }
-}
-
-/// p[i] = 1 with probability p[i], else 0, in place.
-@inline(__always)
-func sampleBinary(_ p: UnsafeMutablePointer<Double>, _ n: Int, _ random: inout Xoshiro256) {
-    for i in 0..<n { p[i] = random.uniform() < p[i] ? 1 : 0 }
-}
-
-/// dst[i] = 1 with probability p[i], else 0.
-@inline(__always)
-func sampleBinary(_ p: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>, _ n: Int, _ random: inout Xoshiro256) {
-    for i in 0..<n { dst[i] = random.uniform() < p[i] ? 1 : 0 }
 }
 
 /// A value for a message: 255 rather than 255.0.
