@@ -284,4 +284,42 @@ enum BoltzmannLib {
             return .list(ListObj(hs.map { .object(HistoryValue($0)) }))
         } catch { bar.finish(nil); throw error }
     }
+
+    /// What save writes for an rbm or dbn (nil for anything else): "__boltzmann__"
+    /// holds the kind and the first layer's units as bytes ("rbm binary", "dbn gaussian"),
+    /// then each layer's "i.W", "i.a", "i.b".
+    static func fileEntries(_ a: Args, _ v: Value) throws(MLPError) -> [(String, Tensor)]? {
+        let kind: String, layers: [RBM]
+        switch v {
+        case .object(let o as RBMValue): kind = "rbm"; layers = [o.machine]
+        case .object(let o as DBNValue): kind = "dbn"; layers = o.net.layers
+        default: return nil
+        }
+        var entries = [("__boltzmann__", try TensorValue.vector(Array("\(kind) \(layers[0].units.rawValue)".utf8).map(Double.init)))]
+        for (i, m) in layers.enumerated() { entries += [("\(i).W", m.weights), ("\(i).a", m.visibleBias), ("\(i).b", m.hiddenBias)] }
+        return entries
+    }
+
+    /// An rbm or dbn from a file written by save (nil when the archive holds no machine).
+    static func machine(from a: Args, _ entries: [(String, Tensor)], _ path: String) throws(MLPError) -> Value? {
+        var byName: [String: Tensor] = [:]
+        for (k, t) in entries { byName[k] = t }
+        guard let tag = byName["__boltzmann__"] else { return nil }
+        let words = String(decoding: tag.scalars.map { UInt8(clamping: Int($0)) }, as: UTF8.self).split(separator: " ").map(String.init)
+        guard words.count == 2, ["rbm", "dbn"].contains(words[0]), let units = VisibleUnits(rawValue: words[1]) else {
+            throw a.error("\(path): the machine's description is damaged.", at: 0)
+        }
+        var layers: [RBM] = []
+        while let w = byName["\(layers.count).W"] {
+            let i = layers.count
+            guard let va = byName["\(i).a"], let vb = byName["\(i).b"] else { throw a.error("\(path): layer \(i) lacks its biases.", at: 0) }
+            layers.append(try a.native(at: 0) { try RBM(weights: w, visibleBias: va, hiddenBias: vb, units: i == 0 ? units : .binary) })
+        }
+        guard !layers.isEmpty, words[0] == "dbn" || layers.count == 1 else { throw a.error("\(path): the machine's layers are damaged.", at: 0) }
+        for i in 1..<max(layers.count, 1) where layers[i].visible != layers[i - 1].hidden {
+            throw a.error("\(path): layer \(i) has \(layers[i].visible) visible units, the layer below \(layers[i - 1].hidden) hidden ones.", at: 0)
+        }
+        if words[0] == "rbm" { return .object(RBMValue(layers[0])) }
+        return .object(DBNValue(try a.native(at: 0) { try DBN(layers: layers) }))
+    }
 }

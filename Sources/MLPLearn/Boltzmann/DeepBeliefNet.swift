@@ -28,6 +28,16 @@ public final class DBN {
         }
     }
 
+    /// A net of trained machines, each layer's visible units the hidden ones below.
+    public init(layers: [RBM]) throws {
+        guard !layers.isEmpty else { throw OperationError("dbn", "a deep belief net needs at least one RBM.") }
+        for i in 1..<layers.count where layers[i].visible != layers[i - 1].hidden {
+            throw OperationError("dbn", "layer \(i) has \(layers[i].visible) visible units, the layer below \(layers[i - 1].hidden) hidden ones.")
+        }
+        self.layers = layers
+        sizes = [layers[0].visible] + layers.map(\.hidden)
+    }
+
     /// The hidden probabilities of layer `count - 1` (the data passed up `count` layers).
     public func up(_ data: Tensor, through count: Int) throws -> Tensor {
         var x = data
