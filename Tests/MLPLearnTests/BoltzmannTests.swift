@@ -242,6 +242,25 @@ final class BoltzmannTests: XCTestCase {
         XCTAssertLessThan(errors[100]!, 0.04)
     }
 
+    /// The CD step multiplies 0/1 operands by adding rows: its gradient on binary data
+    /// equals the dense products' (the same estimate as data that are 0/1 only nearly,
+    /// which take BLAS), to rounding.
+    func testBinaryOperandsGiveTheDenseGradient() throws {
+        var g = Xoshiro256(seed: 8)
+        let m = try machine(30, 7, seed: 4, std: 0.5)
+        let rows = try Tensor.rand([20, 30], using: &g).scalars.map { $0 < 0.3 ? 1.0 : 0.0 }
+        let nearly = rows.map { $0 == 1 ? 1 - 1e-15 : 1e-300 }   // not 0/1: the dense path
+        for persistent in [false, true] {
+            var o = CDOptions(); o.persistent = persistent; o.probabilities = !persistent
+            let sparse = CDStep(m, o), dense = CDStep(m, o)
+            var g1 = Xoshiro256(seed: 2), g2 = Xoshiro256(seed: 2)
+            _ = rows.withUnsafeBufferPointer { sparse.gradient($0.baseAddress!, 20, &g1) }
+            _ = nearly.withUnsafeBufferPointer { dense.gradient($0.baseAddress!, 20, &g2) }
+            XCTAssertLessThan(squaredDistance(sparse.gradW, dense.gradW).squareRoot(), 1e-12)
+            XCTAssertLessThan(squaredDistance(sparse.gradB, dense.gradB).squareRoot(), 1e-12)
+        }
+    }
+
     func squaredDistance(_ x: [Double], _ y: [Double]) -> Double {
         var s = 0.0
         for (a, b) in zip(x, y) { s += (a - b) * (a - b) }

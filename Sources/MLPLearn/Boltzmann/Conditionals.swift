@@ -62,17 +62,24 @@ struct Conditionals<T: RBMScalar> {
     let gaussian: Bool
     let w: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>
 
-    /// out[r, j] = P(h_j = 1 | v_r).
-    func hiddenProbabilities(_ v: UnsafePointer<T>, _ rows: Int, _ out: UnsafeMutablePointer<T>) {
+    /// out[r, j] = P(h_j = 1 | v_r); with `ones`, the index of v's ones (v binary),
+    /// the product adds rows of W instead.
+    func hiddenProbabilities(_ v: UnsafePointer<T>, _ rows: Int, _ out: UnsafeMutablePointer<T>, ones: BinaryIndex? = nil) {
         for r in 0..<rows { (out + r &* hidden).update(from: b, count: hidden) }
-        T.product(transposeA: false, transposeB: false, rows, hidden, visible, alpha: 1, v, visible, w, hidden, beta: 1, out, hidden)
+        if let ones { ones.times(w, hidden, alpha: 1, out) } else {
+            T.product(transposeA: false, transposeB: false, rows, hidden, visible, alpha: 1, v, visible, w, hidden, beta: 1, out, hidden)
+        }
         T.sigmoid(out, rows &* hidden)
     }
 
-    /// out[r, i] = E[v_i | h_r]: P(v_i = 1 | h) for binary units, the gaussian's mean.
-    func visibleMeans(_ h: UnsafePointer<T>, _ rows: Int, _ out: UnsafeMutablePointer<T>) {
+    /// out[r, i] = E[v_i | h_r]: P(v_i = 1 | h) for binary units, the gaussian's mean;
+    /// with `ones` (h binary) and `wt` (W transposed, [hidden, visible]) by adding rows of W^T.
+    func visibleMeans(_ h: UnsafePointer<T>, _ rows: Int, _ out: UnsafeMutablePointer<T>,
+                      ones: BinaryIndex? = nil, wt: UnsafePointer<T>? = nil) {
         for r in 0..<rows { (out + r &* visible).update(from: a, count: visible) }
-        T.product(transposeA: false, transposeB: true, rows, visible, hidden, alpha: 1, h, hidden, w, hidden, beta: 1, out, visible)
+        if let ones, let wt { ones.times(wt, visible, alpha: 1, out) } else {
+            T.product(transposeA: false, transposeB: true, rows, visible, hidden, alpha: 1, h, hidden, w, hidden, beta: 1, out, visible)
+        }
         if !gaussian { T.sigmoid(out, rows &* visible) }
     }
 

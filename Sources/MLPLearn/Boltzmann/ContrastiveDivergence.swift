@@ -144,26 +144,52 @@ final class CDWork<T: RBMScalar> {
         pv = [T](repeating: 0, count: rows * nv)
     }
 
+    /// The indexes of the ones of the data batch, of the hidden states driving the
+    /// reconstruction, and of the negative phase's visible states; W transposed.
+    var onesV = BinaryIndex(), onesH = BinaryIndex(), onesNeg = BinaryIndex()
+    var wt: [T] = []
+    var wtFresh = false
+    /// Double: every 0/1 operand is multiplied by adding rows (up to a density of 1;
+    /// no faster than BLAS at high density, but the same bits on every CPU, so that a
+    /// sampled run does not drift apart with the BLAS kernel). Float: sgemm throughout
+    /// (faster than adding rows at these sizes).
+    let sparseUpTo: Double = T.self == Double.self ? 1 : 0
+
+    /// E[v | h] for binary hidden states h: by rows of W^T when sparse enough.
+    func visibleFromSamples(_ c: Conditionals<T>, _ h: UnsafePointer<T>, _ rows: Int, _ out: UnsafeMutablePointer<T>) {
+        guard onesH.build(h, rows, c.hidden, maxDensity: sparseUpTo) else { c.visibleMeans(h, rows, out); return }
+        if !wtFresh {
+            if wt.count != c.visible &* c.hidden { wt = [T](repeating: 0, count: c.visible &* c.hidden) }
+            wt.withUnsafeMutableBufferPointer { transpose(c.w, c.visible, c.hidden, $0.baseAddress!) }
+            wtFresh = true
+        }
+        wt.withUnsafeBufferPointer { c.visibleMeans(h, rows, out, ones: onesH, wt: $0.baseAddress!) }
+    }
+
     func gradient(_ v: UnsafePointer<T>, _ rows: Int, _ c: Conditionals<T>, _ random: inout Xoshiro256) -> Double {
-        let nv = c.visible, nh = c.hidden, o = options
+        let nv = c.visible, nh = c.hidden, o = options, binaryUnits = !c.gaussian
         let chainCount = o.persistent ? (o.chains ?? rows) : rows
         reserve(max(rows, chainCount))
+        wtFresh = false
         if o.persistent && chains.count != chainCount &* nh { chains = [T](repeating: 0, count: chainCount &* nh) }
         var err = Double.nan
+        let dataBinary = binaryUnits && onesV.build(v, rows, nv, maxDensity: sparseUpTo)
+        var negativeBinary = false
         ph0.withUnsafeMutableBufferPointer { ph0 in
         h.withUnsafeMutableBufferPointer { h in
         pv.withUnsafeMutableBufferPointer { pv in
         phk.withUnsafeMutableBufferPointer { phk in
         chains.withUnsafeMutableBufferPointer { chain in
             let ph0 = ph0.baseAddress!, h = h.baseAddress!, pv = pv.baseAddress!, phk = phk.baseAddress!
-            c.hiddenProbabilities(v, rows, ph0)
+            c.hiddenProbabilities(v, rows, ph0, ones: dataBinary ? onesV : nil)
             if o.persistent {
                 let chain = chain.baseAddress!
                 if !o.probabilities { sampleBinary(ph0, rows &* nh, &random) }
                 for _ in 0..<o.k {
-                    c.visibleMeans(chain, chainCount, pv)
+                    visibleFromSamples(c, chain, chainCount, pv)
                     c.sampleVisible(pv, chainCount &* nv, &random)
-                    c.hiddenProbabilities(pv, chainCount, phk)
+                    negativeBinary = binaryUnits && onesNeg.build(pv, chainCount, nv, maxDensity: sparseUpTo)
+                    c.hiddenProbabilities(pv, chainCount, phk, ones: negativeBinary ? onesNeg : nil)
                     sampleBinary(phk, into: chain, chainCount &* nh, &random)
                 }
                 if !o.probabilities { phk.update(from: chain, count: chainCount &* nh) }
@@ -171,21 +197,35 @@ final class CDWork<T: RBMScalar> {
                 sampleBinary(ph0, into: h, rows &* nh, &random)
                 if !o.probabilities { ph0.update(from: h, count: rows &* nh) }
                 for step in 1...o.k {
-                    c.visibleMeans(h, rows, pv)
+                    visibleFromSamples(c, h, rows, pv)
                     if step == 1 {
                         var s = 0.0
                         for i in 0..<rows &* nv { let d = Double(v[i]) - Double(pv[i]); s += d * d }
                         err = s
                     }
-                    if !o.probabilities { c.sampleVisible(pv, rows &* nv, &random) }
-                    c.hiddenProbabilities(pv, rows, phk)
+                    negativeBinary = false
+                    if !o.probabilities {
+                        c.sampleVisible(pv, rows &* nv, &random)
+                        negativeBinary = binaryUnits && onesNeg.build(pv, rows, nv, maxDensity: sparseUpTo)
+                    }
+                    c.hiddenProbabilities(pv, rows, phk, ones: negativeBinary ? onesNeg : nil)
                     if step < o.k || !o.probabilities { sampleBinary(phk, into: step < o.k ? h : phk, rows &* nh, &random) }
                 }
             }
             // the statistics: data term over the batch, model term over the chains
             gW.withUnsafeMutableBufferPointer { g in
-                T.product(transposeA: true, transposeB: false, nv, nh, rows, alpha: 1 / T(rows), v, nv, ph0, nh, beta: 0, g.baseAddress!, nh)
-                T.product(transposeA: true, transposeB: false, nv, nh, chainCount, alpha: -1 / T(chainCount), pv, nv, phk, nh, beta: 1, g.baseAddress!, nh)
+                let g = g.baseAddress!
+                if dataBinary {
+                    g.update(repeating: 0, count: nv &* nh)
+                    onesV.transposeTimes(ph0, nh, alpha: 1 / T(rows), g)
+                } else {
+                    T.product(transposeA: true, transposeB: false, nv, nh, rows, alpha: 1 / T(rows), v, nv, ph0, nh, beta: 0, g, nh)
+                }
+                if negativeBinary {
+                    onesNeg.transposeTimes(phk, nh, alpha: -1 / T(chainCount), g)
+                } else {
+                    T.product(transposeA: true, transposeB: false, nv, nh, chainCount, alpha: -1 / T(chainCount), pv, nv, phk, nh, beta: 1, g, nh)
+                }
             }
             columnMeanDifference(v, rows, pv, chainCount, nv, &gA)
             columnMeanDifference(ph0, rows, phk, chainCount, nh, &gB)
