@@ -76,7 +76,9 @@ bench-peers:
 	bench/.venv/bin/pip install numpy
 	bench/.venv/bin/pip install torch
 	bench/.venv/bin/pip install keras jax
+	bench/.venv/bin/pip install scikit-learn
 	bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
+	bench/.venv/bin/python -c 'import sklearn; print("scikit-learn", sklearn.__version__)'
 
 # The recurrent-network workloads against PyTorch and Keras-JAX (bench/rnn/README.md).
 bench-rnn: build

@@ -12,11 +12,17 @@ enum ModelFileLib {
     static func register(_ r: inout Registry) {
         let builtins = r.layerBuiltins
         r.fn("save", [p("net"), p("path")],
-             doc: "Writes a model (its layers and weights) to a .npz file, atomically; load(path) reads it back. The archive opens in NumPy: each weight is an array named like \"0.dense.kernel\". Word vectors are written in the word2vec text format.",
+             doc: "Writes a model (its layers and weights) to a .npz file, atomically; load(path) reads it back. The archive opens in NumPy: each weight is an array named like \"0.dense.kernel\". An rbm or dbn is written as its W, a, b per layer (\"0.W\", ...); word vectors in the word2vec text format.",
              example: "save(net, \"/tmp/net.npz\")") { a throws(MLPError) in
             let path = try a.string(1)
             if case .object(let o as WordVectorsValue) = a[0] {
                 if let why = writeFileAtomically(path, o.wv.word2vecText()) { throw a.error("cannot write \(path): \(why).", at: 1) }
+                return .nil
+            }
+            if let entries = try BoltzmannLib.fileEntries(a, a[0]) {
+                let bytes: [UInt8]
+                do { bytes = try ArrayFiles.npzEncode(entries) } catch { throw a.nativeError(error, at: 1) }
+                if let why = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(why).", at: 1) }
                 return .nil
             }
             let net = try a.model(0)
@@ -47,7 +53,7 @@ enum ModelFileLib {
             if let why = writeFileAtomically(path, bytes) { throw a.error("cannot write \(path): \(why).", at: 1) }
             return .nil
         }
-        r.fn("load", [p("path")], doc: "Reads a model written by save(net, path) (the same layers with the same weights), or word vectors in the word2vec text format.",
+        r.fn("load", [p("path")], doc: "Reads a model written by save(net, path) (the same layers with the same weights), an rbm or dbn, or word vectors in the word2vec text format.",
              example: "net = load(\"/tmp/net.npz\")") { a throws(MLPError) in
             let path = try a.string(0)
             // a zip archive is a model; text is word vectors in the word2vec format
@@ -56,6 +62,7 @@ enum ModelFileLib {
                 let entries: [(String, Tensor)]
                 do { entries = try ArrayFiles.npzDecode(bytes, poll: a.interruptPoll) }
                 catch let e as MLPError { throw e } catch { throw a.error("\(path): \(message(of: error))", at: 0) }
+                if let machine = try BoltzmannLib.machine(from: a, entries, path) { return machine }
                 return .object(LayerValue(try rebuild(a, entries, path, builtins)))
             }
             do { return .object(WordVectorsValue(try WordVectors.parseWord2VecText(bytes))) }

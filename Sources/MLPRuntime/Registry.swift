@@ -61,6 +61,7 @@ public struct Registry {
         r.library = "text"; TextLib.register(&r)
         r.library = "manifold"; ManifoldLib.register(&r)
         r.library = "text"; WordVectorLib.register(&r)
+        r.library = "boltzmann"; BoltzmannLib.register(&r)
         r.library = "random"; RandomLib.register(&r)
         r.library = "string"; StringLib.register(&r)
         r.library = "list"; ListLib.register(&r)

@@ -15,8 +15,9 @@ enum TrainLib {
                        Param("batch", .number(32), keywordOnly: true), Param("steps", DefaultValue.none, keywordOnly: true),
                        Param("validation", DefaultValue.none, keywordOnly: true), Param("shuffle", .bool(true), keywordOnly: true),
                        Param("verbose", .bool(true), keywordOnly: true), Param("metrics", DefaultValue.none, keywordOnly: true), rngParam],
-             doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights. Shuffling, dropout and the first weights of layers not yet built draw from rng= when given.",
+             doc: "Trains net with optimizer opt on data: [x, y] (cut into shuffled batches for epochs, or for steps batches), or a function returning a fresh [x, y] batch per step (then steps= counts them). loss is mse, crossentropy, ... or any function (prediction, target) -> number. Returns the history: h.loss per epoch (per step with steps=), h.accuracy, h.val_loss, h.val_accuracy with validation=[vx, vy]. A progress bar shows on a terminal; Ctrl-C stops after the current step, keeping the weights. Shuffling, dropout and the first weights of layers not yet built draw from rng= when given. An rbm or dbn trains the same way on data x alone with opt a rule cd(k=1, lr=...) (see ?cd); its loss is the reconstruction error.",
              example: "h = train(net, adam, [x, y], loss=mse, epochs=10, batch=20)") { a throws(MLPError) in
+            if let trained = try BoltzmannLib.trainMachine(a) { return trained }
             let net = try a.model(0), opt = try optimizer(a, 1, for: net), loss = try lossArg(a, 3)
             var options = TrainOptions(random: try a.generator(11))
             options.communicator = a.context.communicator

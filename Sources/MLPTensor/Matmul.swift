@@ -211,3 +211,18 @@ public enum BLASThreads {
 /// OpenBLAS's (exported, not in its headers): stops and joins its worker threads.
 @_silgen_name("blas_thread_shutdown_") func blasThreadShutdown() -> Int32
 
+
+extension Tensor {
+    /// C = alpha op(A) op(B) + beta C on row-major buffers a kernel keeps for itself
+    /// (the RBM's contrastive-divergence step reuses its batch buffers instead of
+    /// allocating a tensor per product); split over BLAS threads as `matmul`.
+    public static func blasProduct(transposeA: Bool, transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Double,
+                            _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                            beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        if m == 0 || n == 0 { return }
+        splitProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, threads: BLASThreads.count) { m, n, pa, lda, pb, ldb, pc, ldc in
+            cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, pa, Int32(lda), pb, Int32(ldb), beta, pc, Int32(ldc))
+        }
+    }
+}

@@ -69,6 +69,13 @@ public struct Xoshiro256: RandomNumberGenerator {
         Double(next() >> 11) * 0x1.0p-53
     }
 
+    /// dst[i] = uniform() for i in 0..<n: the same numbers as n calls, without a call
+    /// each (kernels in other modules that draw many: an RBM's sampled units).
+    public mutating func fillUniform(_ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+        var i = 0
+        while i < n { dst[i] = uniform(); i &+= 1 }
+    }
+
     /// Standard normal.
     public mutating func normal() -> Double {
         if let z = spareNormal { spareNormal = nil; return z }
