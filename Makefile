@@ -6,11 +6,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn bench-rl stdlib install clean
 
-# Installs the Debian packages that are missing (apt-get only when needed).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages of $(1) that are missing (apt-get only when needed).
+define apt-install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+endef
+
+deps:
+	$(call apt-install,$(APT_PACKAGES))
 
 build: deps
 	swift build -c release
@@ -71,13 +75,17 @@ bench-native: build
 # The peers for `make bench`: a local venv with NumPy (git-ignored), installed by
 # package name from the configured registry (PyPI's torch wheel brings its CUDA
 # libraries, gigabytes, unused here).
-bench-peers:
+# (Debian's bible-kjv gives bench/word2vec its corpus.)
+BENCH_APT_PACKAGES := bible-kjv
+
+bench-peers: deps
+	$(call apt-install,$(BENCH_APT_PACKAGES))
 	python3 -m venv bench/.venv
 	bench/.venv/bin/pip install numpy
 	bench/.venv/bin/pip install torch
 	bench/.venv/bin/pip install keras jax
 	bench/.venv/bin/pip install scikit-learn
-	bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
+	KERAS_BACKEND=jax bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
 	bench/.venv/bin/python -c 'import sklearn; print("scikit-learn", sklearn.__version__)'
 
 # The recurrent-network workloads against PyTorch and Keras-JAX (bench/rnn/README.md).
