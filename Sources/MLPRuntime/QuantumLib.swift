@@ -172,7 +172,7 @@ enum QuantumLib {
         r.fn("vmc", [p("psi"), p("H"), kw("samples", .number(1000)), kw("iterations", .number(100)), kw("sr", .number(0.1)),
                      kw("lr", .number(0.1)), kw("chains", .number(16)), kw("discard", .none), kw("magnetization", .none),
                      kw("exact", .bool(false)), rngParam],
-             doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis (`chains` chains, one stream of rng= each; per chain `discard` sweeps (default a tenth of its samples, at least 5), then one sample per sweep of N single-spin flips; magnetization=0: exchange moves in the zero-magnetization sector, for a Hamiltonian that conserves it), computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, then p -= lr d with d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> solved by Cholesky (sr=false: plain SGD, d = gradient). exact=true enumerates every configuration instead of sampling (N <= 20: exact expectation values and gradients). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances and acceptance (per iteration, tensors), iterations. Energies are those of the parameters before each update.",
+             doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis (`chains` chains, one stream of rng= each; per chain `discard` sweeps (default a tenth of its samples, at least 5), then one sample per sweep of N single-spin flips; magnetization=0: exchange moves in the zero-magnetization sector, for a Hamiltonian that conserves it), computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, then p -= lr d (lr=0: measure only) with d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> solved by Cholesky (sr=false: plain SGD, d = gradient). exact=true enumerates every configuration instead of sampling (N <= 20: exact expectation values and gradients). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances and acceptance (per iteration, tensors), iterations. Energies are those of the parameters before each update.",
              example: "H = tfim(10, 1); psi = rbm_psi(10, rng=generator(1)); r = vmc(psi, H, iterations=50, rng=generator(2)); print(r.energy, ground_state(H).energy)") { a throws(MLPError) in
             guard case .object(let pv as RBMValue) = a[0] else { throw a.typeError(0, "a wavefunction (made by rbm_psi)") }
             let H = try hamiltonian(a, 1)
@@ -190,7 +190,7 @@ enum QuantumLib {
                 guard st.diagShift >= 0 else { throw a.error("'sr' (the diagonal shift) must be at least 0, got \(formatNumber(st.diagShift)).", at: 4) }
             }
             st.learningRate = try finite(a, 5, "lr")
-            guard st.learningRate > 0 else { throw a.error("'lr' must be positive, got \(formatNumber(st.learningRate)).", at: 5) }
+            guard st.learningRate >= 0 else { throw a.error("'lr' must be at least 0 (0: measure only), got \(formatNumber(st.learningRate)).", at: 5) }
             st.chains = try a.int(6, in: 1...(1 << 16))
             let perChain = Swift.max(2, (st.samples + st.chains - 1) / st.chains)
             st.discard = a.isNil(7) ? Swift.max(5, perChain / 10) : try a.int(7, in: 0...(1 << 24))

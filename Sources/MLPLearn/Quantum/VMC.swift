@@ -203,7 +203,7 @@ public final class VMC {
             throw OperationError("vmc", "the local energies or the gradient are not finite (the wavefunction's amplitudes overflowed); use a smaller lr=.")
         }
         var d = gr.gradient
-        if settings.sr { d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift) }
+        if settings.sr && settings.learningRate != 0 { d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift) }
         for p in 0..<d.count { psi.parameters[p] -= settings.learningRate * d[p] }
         return VMCIteration(energy: est, variance: gr.variance, acceptance: att == 0 ? .nan : Double(acc) / Double(att))
     }
