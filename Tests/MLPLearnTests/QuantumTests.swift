@@ -59,8 +59,8 @@ final class QuantumTests: XCTestCase {
         }
         // the known ring values (S.S units times 4)
         XCTAssertEqual(try Lanczos.groundState(try SpinHamiltonian.heisenberg([8], marshall: true)).energy, -4 * 3.651093408937, accuracy: 1e-9)
-        // a 2D lattice: 4 x 3 against dense
-        let H2 = try SpinHamiltonian.heisenberg([4, 3], marshall: false)
+        // a 2D lattice: 3 x 3 (frustrated, no Marshall rule) against dense
+        let H2 = try SpinHamiltonian.heisenberg([3, 3], marshall: false)
         XCTAssertEqual(try Lanczos.groundState(H2).energy, try dense(H2).eigh().values.scalars[0], accuracy: 1e-9)
     }
 
@@ -92,6 +92,15 @@ final class QuantumTests: XCTestCase {
             let l2 = s2.withUnsafeBufferPointer { psi.logPsi($0.baseAddress!, th2) }
             let r = s.withUnsafeBufferPointer { psi.logRatio($0.baseAddress!, th, i, j) }
             XCTAssertEqual(r, l2 - l1, accuracy: 1e-12)
+            // the fast ratio from a cache, and its update
+            var cache = [Double](repeating: 0, count: 3 * M), cache2 = cache
+            psi.refresh()
+            XCTAssertTrue(psi.fastUsable)
+            s.withUnsafeBufferPointer { psi.fill($0.baseAddress!, &cache) }
+            s2.withUnsafeBufferPointer { psi.fill($0.baseAddress!, &cache2) }
+            XCTAssertEqual(s.withUnsafeBufferPointer { psi.fastLogRatio($0.baseAddress!, cache, i, j) }, l2 - l1, accuracy: 1e-12)
+            s.withUnsafeBufferPointer { psi.fastMove($0.baseAddress!, &cache, i, j) }
+            for h in 0..<(3 * M) { XCTAssertEqual(cache[h], cache2[h], accuracy: 1e-12) }
             s.withUnsafeBufferPointer { psi.move($0.baseAddress!, &th, i, j) }
             for h in 0..<M { XCTAssertEqual(th[h], th2[h], accuracy: 1e-12) }
             s = s2

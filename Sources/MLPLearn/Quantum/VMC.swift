@@ -87,21 +87,22 @@ public final class VMC {
     public func sample() -> VMCBatch {
         let N = H.sites, M = psi.hidden, P = psi.parameterCount, C = settings.chains, n = perChain
         var E = [Double](repeating: 0, count: C * n), O = [Double](repeating: 0, count: C * n * P)
-        var th = [Double](repeating: 0, count: M)
+        var cache = [Double](repeating: 0, count: 3 * M)
         let move: SpinMove = settings.zeroMagnetization ? .exchange : .flip
         let psi = self.psi
-        th.withUnsafeMutableBufferPointer { tb in
-            let t = tb.baseAddress!
+        psi.refresh()
+        cache.withUnsafeMutableBufferPointer { cb in
+            let t = cb.baseAddress!
             for c in 0..<C {
-                sampler.spins.withUnsafeBufferPointer { psi.thetas($0.baseAddress! + c * N, t) }
+                sampler.spins.withUnsafeBufferPointer { psi.fill($0.baseAddress! + c * N, t) }
                 for k in 0..<(settings.discard + n) {
-                    sampler.sweep(c, move: move, logRatio: { s, i, j in 2 * psi.logRatio(s, t, i, j) },
-                                  accept: { s, i, j in psi.move(s, t, i, j) })
+                    sampler.sweep(c, move: move, logRatio: { s, i, j in 2 * psi.fastLogRatio(s, t, i, j) },
+                                  accept: { s, i, j in psi.fastMove(s, t, i, j) })
                     if k < settings.discard { continue }
                     let row = c * n + k - settings.discard
                     sampler.spins.withUnsafeBufferPointer { sp in
                         let s = sp.baseAddress! + c * N
-                        E[row] = psi.localEnergy(H, s, t)
+                        E[row] = psi.localEnergy(H, s, t, fast: true)
                         O.withUnsafeMutableBufferPointer { psi.logDerivatives(s, t, $0.baseAddress! + row * P) }
                     }
                 }
