@@ -24,7 +24,7 @@ public final class RBMWavefunction {
     public private(set) var fastReady = false, fastUsable = false
 
     /// The most parameters a machine may have.
-    public static let maxParameters = 1 << 26
+    public static let maxParameters = 1 << 24
 
     public init(sites: Int, hidden: Int, parameters: [Double]) {
         self.sites = sites; self.hidden = hidden; self.parameters = parameters

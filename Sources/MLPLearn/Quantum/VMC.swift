@@ -42,6 +42,9 @@ public final class VMC {
     public let sampler: SpinChains
     public let perChain: Int
 
+    /// The most parameters SR takes (S is P x P: 512 MB).
+    public static let maxSRParameters = 8192
+
     /// The most configurations the exact mode enumerates (2^20).
     public static let maxExactSites = 20
 
@@ -65,11 +68,15 @@ public final class VMC {
                 throw OperationError("vmc", "the exact mode needs 2^\(H.sites) x \(psi.parameterCount) log-derivatives, more than \(1 << 27).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 27))
             }
         }
+        if settings.sr && settings.learningRate != 0 && psi.parameterCount > VMC.maxSRParameters {
+            throw OperationError("vmc", "stochastic reconfiguration forms the P x P matrix S: at most \(VMC.maxSRParameters) parameters, the wavefunction has \(psi.parameterCount); use sr=false.",
+                                 kind: .tooLarge(count: psi.parameterCount, limit: VMC.maxSRParameters))
+        }
         self.psi = psi; self.H = H; self.settings = settings
         perChain = Swift.max(2, (settings.samples + settings.chains - 1) / settings.chains)
         let (m, o) = (perChain * settings.chains).multipliedReportingOverflow(by: psi.parameterCount)
-        guard !o, m <= 1 << 28 else {
-            throw OperationError("vmc", "\(perChain * settings.chains) samples of \(psi.parameterCount) log-derivatives are too many (at most \(1 << 28) numbers).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 28))
+        guard !o, m <= 1 << 26 else {
+            throw OperationError("vmc", "\(perChain * settings.chains) samples of \(psi.parameterCount) log-derivatives are too many (at most \(1 << 26) numbers).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 26))
         }
         sampler = SpinChains(streams: streams, sites: H.sites, hot: !settings.zeroMagnetization)
         if settings.zeroMagnetization {
