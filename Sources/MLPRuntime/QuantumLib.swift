@@ -134,12 +134,13 @@ enum QuantumLib {
             H.name = "heisenberg(\(latticeText(shape)), J=\(formatNumber(J))\(marshall ? ", marshall=true" : ""))"
             return .object(HamiltonianValue(H))
         }
-        r.fn("ground_state", [p("H"), kw("state", .bool(false))],
-             doc: "The exact ground state of a Hamiltonian by Lanczos (matrix-free, in the full 2^N basis; up to \(Lanczos.maxSites) spins, checked before anything is allocated). Gives a dict: energy, energy_per_site, iterations, residual (||H x - E x||) and, with state=true, state (a tensor of 2^N amplitudes; basis index bit i set means s_i = +1; the largest amplitude positive).",
-             example: "g = ground_state(tfim(10, 0.5)); print(g.energy, g.iterations)") { a throws(MLPError) in
+        r.fn("ground_state", [p("H"), kw("state", .bool(false)), kw("magnetization", .none)],
+             doc: "The exact ground state of a Hamiltonian by Lanczos (matrix-free, in the full 2^N basis, or with magnetization=m in the sector of total magnetization sum_i s_i = m for a Hamiltonian that conserves it (heisenberg); up to \(Lanczos.maxSites) spins, checked before anything is allocated). Gives a dict: energy, energy_per_site, iterations, residual (||H x - E x||) and, with state=true, state (a tensor of 2^N amplitudes; basis index bit i set means s_i = +1; the largest amplitude positive).",
+             example: "g = ground_state(tfim(10, 0.5)); print(g.energy, g.iterations); print(ground_state(heisenberg([4, 4]), magnetization=0).energy)") { a throws(MLPError) in
             let H = try hamiltonian(a, 0), want = try a.bool(1)
-            let g = try a.native(at: 0) {
-                try Lanczos.groundState(H, wantState: want, threads: Tensor.kernelThreads, poll: a.interruptPoll)
+            let m = a.isNil(2) ? nil : try a.int(2, in: -SpinHamiltonian.maxSites...SpinHamiltonian.maxSites)
+            let g = try a.native(at: m == nil ? 0 : 2) {
+                try Lanczos.groundState(H, magnetization: m, wantState: want, threads: Tensor.kernelThreads, poll: a.interruptPoll)
             }
             let d = DictObj()
             d["energy"] = .number(g.energy)

@@ -57,6 +57,26 @@ final class QuantumTests: XCTestCase {
                 XCTAssertLessThan(r.squareRoot(), 1e-6)
             }
         }
+        // the zero-magnetization sector: the same ground state (a singlet), and the
+        // sector's state is an eigenvector in the full basis
+        for N in [8, 10] {
+            let H = try SpinHamiltonian.heisenberg([N], marshall: true)
+            let full = try Lanczos.groundState(H, wantState: true)
+            let sec = try Lanczos.groundState(H, magnetization: 0, wantState: true, threads: 2)
+            XCTAssertEqual(sec.energy, full.energy, accuracy: 1e-9)
+            let x = try XCTUnwrap(sec.state), y = try XCTUnwrap(full.state)
+            var overlap = 0.0
+            for i in x.indices { overlap += x[i] * y[i] }
+            XCTAssertEqual(abs(overlap), 1, accuracy: 1e-8)
+        }
+        // a sector with one spin flipped: the lowest triplet, above the singlet, against dense
+        let H8 = try SpinHamiltonian.heisenberg([8], marshall: false)
+        let D8 = try dense(H8).eigh().values.scalars
+        let t = try Lanczos.groundState(H8, magnetization: 2).energy
+        XCTAssertGreaterThan(t, D8[0] + 0.1)
+        XCTAssertTrue(D8.contains { abs($0 - t) < 1e-9 }, "the sector's energy \(t) is an eigenvalue")
+        XCTAssertThrowsError(try Lanczos.groundState(try SpinHamiltonian.tfim([8], h: 1), magnetization: 0))
+        XCTAssertThrowsError(try Lanczos.groundState(H8, magnetization: 1))
         // the known ring values (S.S units times 4)
         XCTAssertEqual(try Lanczos.groundState(try SpinHamiltonian.heisenberg([8], marshall: true)).energy, -4 * 3.651093408937, accuracy: 1e-9)
         // a 2D lattice: 3 x 3 (frustrated, no Marshall rule) against dense
