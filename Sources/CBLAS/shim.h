@@ -21,3 +21,5 @@ void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *inf
 void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda,
              double *b, const int *ldb, double *s, const double *rcond, int *rank,
              double *work, const int *lwork, int *iwork, int *info);
+void dstev_(const char *jobz, const int *n, double *d, double *e, double *z, const int *ldz,
+            double *work, int *info, size_t jobz_len);

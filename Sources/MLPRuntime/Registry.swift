@@ -70,6 +70,7 @@ public struct Registry {
         r.library = "plot"; PlotLib.register(&r)
         r.library = "rl"; RLLib.register(&r)
         r.library = "montecarlo"; MonteCarloLib.register(&r)
+        r.library = "quantum"; QuantumLib.register(&r)
         return r
     }
 
