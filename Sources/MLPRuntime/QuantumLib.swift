@@ -43,12 +43,12 @@ final class HamiltonianValue: MLPObject {
 }
 
 /// An RBM wavefunction: `psi.a`, `psi.b`, `psi.W`, `psi.log_psi(s)`.
-final class RBMValue: MLPObject {
+final class WavefunctionValue: MLPObject {
     let psi: RBMWavefunction
     init(_ psi: RBMWavefunction) { self.psi = psi }
-    override var typeName: String { "rbm" }
+    override var typeName: String { "rbm_psi" }
     override func description(_ interp: Interpreter) -> String {
-        "<rbm: \(psi.sites) visible, \(psi.hidden) hidden, \(psi.parameterCount) real parameters>"
+        "<rbm_psi: \(psi.sites) visible, \(psi.hidden) hidden, \(psi.parameterCount) real parameters>"
     }
     override var fieldNames: [String] { ["sites", "hidden", "alpha", "parameters", "a", "b", "W", "log_psi"] }
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
@@ -164,7 +164,7 @@ enum QuantumLib {
             guard sigma >= 0 else { throw a.error("'sigma' must be at least 0, got \(formatNumber(sigma)).", at: 2) }
             var g = try a.generator(3).split(1)[0].state
             let psi = try a.native(at: 1) { try RBMWavefunction.random(sites: N, hidden: Int(Mf), sigma: sigma, rng: &g) }
-            return .object(RBMValue(psi))
+            return .object(WavefunctionValue(psi))
         }
         registerVMC(&r)
     }
@@ -175,7 +175,7 @@ enum QuantumLib {
                      kw("exact", .bool(false)), rngParam],
              doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis (`chains` chains, one stream of rng= each; per chain `discard` sweeps (default a tenth of its samples, at least 5), then one sample per sweep of N single-spin flips; magnetization=0: exchange moves in the zero-magnetization sector, for a Hamiltonian that conserves it), computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, then p -= lr d (lr=0: measure only) with d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> solved by Cholesky (sr=false: plain SGD, d = gradient). exact=true enumerates every configuration instead of sampling (N <= 20: exact expectation values and gradients). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances and acceptance (per iteration, tensors), iterations. Energies are those of the parameters before each update.",
              example: "H = tfim(10, 1); psi = rbm_psi(10, rng=generator(1)); r = vmc(psi, H, iterations=50, rng=generator(2)); print(r.energy, ground_state(H).energy)") { a throws(MLPError) in
-            guard case .object(let pv as RBMValue) = a[0] else { throw a.typeError(0, "a wavefunction (made by rbm_psi)") }
+            guard case .object(let pv as WavefunctionValue) = a[0] else { throw a.typeError(0, "a wavefunction (made by rbm_psi)") }
             let H = try hamiltonian(a, 1)
             guard pv.psi.sites == H.sites else {
                 throw a.error("the wavefunction has \(pv.psi.sites) spins and the Hamiltonian \(H.sites).", at: 0)
