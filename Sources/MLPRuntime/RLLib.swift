@@ -297,6 +297,11 @@ enum RLLib {
         guard let n = env.stateCount else {
             throw a.error("\(what) needs an environment with discrete states (nstates); this one has none (give a dict environment nstates= and integer states).", at: i)
         }
+        // the table [nstates, actions] is allocated next: refuse one over the tensor limit first
+        let (cells, overflow) = n.multipliedReportingOverflow(by: env.actionCount)
+        if overflow || cells > Tensor.maxCount {
+            throw a.error("a table of \(n) states x \(env.actionCount) actions is larger than the limit of \(Tensor.maxCount) entries.", at: i)
+        }
         return n
     }
 
