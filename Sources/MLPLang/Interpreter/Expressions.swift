@@ -411,8 +411,9 @@ final class IfExpr: Expr {
 
 /// A block whose value is that of its last statement when that is an expression,
 /// split once when it is built (a slice and a dynamic cast per run were a tenth of
-/// an episode step that picks its action with `if`).
-struct ValueBlock {
+/// an episode step that picks its action with `if`). A class: reading a struct
+/// out of the node copied it, retaining its three references.
+final class ValueBlock {
     let lead: [Stmt]
     let tailExpr: Expr?
     let tailStmt: Stmt?
