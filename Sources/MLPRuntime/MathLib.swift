@@ -66,16 +66,16 @@ enum MathLib {
         let op: Tensor.ReduceOp = name == "min" ? .min : .max
         r.fn(name, [p("first"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)], rest: "more",
              doc: doc, example: example) { a throws(MLPError) in
-            if a.rest.isEmpty && TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, op) }
+            if a.restItems.isEmpty && TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, op) }
             let xs: [Double]
-            if a.rest.isEmpty {
+            if a.restItems.isEmpty {
                 if case .number(let x) = a[0] { return .number(x) }
                 xs = try numbers(a, 0)
                 if xs.isEmpty { throw a.error("cannot take the \(name == "min" ? "minimum" : "maximum") of an empty sequence.", at: 0) }
             } else {
                 // min(a, b, ...) of numbers: no array of them
                 var best = try a.number(0)
-                for v in a.rest {
+                for v in a.restItems {
                     guard case .number(let x) = v else { throw a.error("all arguments must be numbers, got \(describeForError(v)).") }
                     if better(x, best) || x.isNaN { best = x }
                 }

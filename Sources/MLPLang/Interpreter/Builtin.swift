@@ -36,10 +36,24 @@ public final class Builtin {
 
     /// Parameters that positional arguments fill (keyword-only ones come last).
     public let positionalCount: Int
+    /// Each parameter's default as a value made once, so that a call binds it by copying
+    /// one word; nil for a required parameter and for a string (a string object caches
+    /// its ASCII flag, so it is not shared between sessions' threads).
+    let sharedDefaults: [Value?]
+
+    /// The default of parameter `i` as a value; nil when the argument is required.
+    @inline(__always) func defaultValue(_ i: Int) -> Value? {
+        if let v = sharedDefaults[i] { return v }
+        return params[i].defaultValue?.value
+    }
 
     public init(_ name: String, _ params: [Param], rest: String? = nil, _ body: @escaping BuiltinBody) {
         self.name = name; self.params = params; self.rest = rest; self.body = body
         self.positionalCount = params.prefix { !$0.keywordOnly }.count
+        self.sharedDefaults = params.map { p -> Value? in
+            if case .string = p.defaultValue { return nil }
+            return p.defaultValue?.value
+        }
     }
 
     /// `name(a, b=1, ...)` for help texts and error messages.
@@ -67,10 +81,10 @@ public struct Args {
     /// One value per parameter: a window of the interpreter's value stack (no allocation).
     let values: UnsafeMutablePointer<Value>
     public let count: Int
-    /// Arguments beyond the parameters (`print(a, b, c)`); nil rather than an empty array,
-    /// which would cost reference counting on every call.
-    let restStorage: [Value]?
-    public var rest: [Value] { restStorage ?? [] }
+    /// Arguments beyond the parameters (`print(a, b, c)`): the stack slots after the
+    /// parameters' (no array is made unless a builtin asks for `rest`).
+    public let restItems: UnsafeBufferPointer<Value>
+    public var rest: [Value] { restItems.isEmpty ? [] : Array(restItems) }
     /// The call as written (nil when called from native code), to put carets under arguments.
     unowned(unsafe) let node: CallExpr?
     let nativeLoc: SourceLoc?

@@ -308,22 +308,21 @@ public final class Interpreter {
     func callBuiltin(_ b: Builtin, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
         let n = node.args.count, np = b.params.count, positional = b.positionalCount
         if n > positional && b.rest == nil { throw tooManyArguments(b, n, at: node.args[positional].loc) }
-        let values = try pushSlots(np, at: node.loc)
-        defer { popSlots(values, np) }
-        var rest: [Value]? = nil
-        for i in 0..<n {
-            let v = try node.args[i].eval(f)
-            if i < positional { values[i] = v } else {
-                if rest == nil { rest = []; rest!.reserveCapacity(n - positional) }
-                rest!.append(v)
-            }
+        // the parameters' slots, then those of the arguments beyond them (`rest`)
+        let extra = n > positional ? n - positional : 0
+        let values = try pushSlots(np + extra, at: node.loc)
+        defer { popSlots(values, np + extra) }
+        var i = 0
+        while i < n {
+            values[i < positional ? i : np + i - positional] = try node.args[i].eval(f)
+            i += 1
         }
         var keywords: [(String, Value)]? = nil
         if !node.kwNames.isEmpty {
             keywords = []
             for (k, name) in node.kwNames.enumerated() { keywords!.append((name, try node.kwArgs[k].eval(f))) }
         }
-        let result = try bindAndCall(b, values, given: min(n, positional), rest: rest, keywords, node: node, at: node.loc)
+        let result = try bindAndCall(b, values, given: min(n, positional), extra: extra, keywords, node: node, at: node.loc)
         // a Ctrl-C during a long builtin (a large product in a loop) is answered as it
         // returns, not a thousand loop iterations later
         if Interrupt.flag.load(ordering: .relaxed) { try checkLimits(node.loc) }
@@ -334,19 +333,21 @@ public final class Interpreter {
     public func callBuiltin(_ b: Builtin, _ args: [Value], _ kwargs: [(String, Value)], at loc: SourceLoc) throws(MLPError) -> Value {
         let np = b.params.count, given = min(args.count, b.positionalCount)
         if args.count > given && b.rest == nil { throw tooManyArguments(b, args.count, at: loc) }
-        let values = try pushSlots(np, at: loc)
-        defer { popSlots(values, np) }
+        let extra = args.count - given
+        let values = try pushSlots(np + extra, at: loc)
+        defer { popSlots(values, np + extra) }
         for i in 0..<given { values[i] = args[i] }
-        return try bindAndCall(b, values, given: given, rest: args.count > given ? Array(args[given...]) : nil,
-                               kwargs.isEmpty ? nil : kwargs, node: nil, at: loc)
+        for k in 0..<extra { values[np + k] = args[given + k] }
+        return try bindAndCall(b, values, given: given, extra: extra, kwargs.isEmpty ? nil : kwargs, node: nil, at: loc)
     }
 
-    /// What both calls share once the `given` positional arguments are in the slots:
-    /// the keyword arguments and defaults are bound, then the builtin runs on the slots.
+    /// What both calls share once the `given` positional arguments are in the slots
+    /// (and `extra` further ones after the parameters'): the keyword arguments and
+    /// defaults are bound, then the builtin runs on the slots.
     /// (No closure for the arguments: it was not inlined, 1.5% more instructions on
     /// bench/interp/strings.)
     @inline(__always)
-    func bindAndCall(_ b: Builtin, _ values: UnsafeMutablePointer<Value>, given: Int, rest: [Value]?,
+    func bindAndCall(_ b: Builtin, _ values: UnsafeMutablePointer<Value>, given: Int, extra: Int,
                      _ keywords: [(String, Value)]?, node: CallExpr?, at loc: SourceLoc) throws(MLPError) -> Value {
         let np = b.params.count
         if let keywords {
@@ -354,12 +355,13 @@ public final class Interpreter {
         } else {
             var i = given
             while i < np {
-                guard let d = b.params[i].defaultValue else { throw missingArgument(b, i, at: loc) }
-                values[i] = d.value
+                guard let d = b.defaultValue(i) else { throw missingArgument(b, i, at: loc) }
+                values[i] = d
                 i += 1
             }
         }
-        var a = Args(interp: self, fn: b, values: values, count: np, restStorage: rest, node: node, nativeLoc: node == nil ? loc : nil)
+        var a = Args(interp: self, fn: b, values: values, count: np,
+                     restItems: UnsafeBufferPointer(start: values + np, count: extra), node: node, nativeLoc: node == nil ? loc : nil)
         do { return try b.body(&a) } catch { throw error.located(loc) }
     }
 
@@ -377,8 +379,8 @@ public final class Interpreter {
             values[p] = v; set[p] = true
         }
         for i in 0..<np where !set[i] {
-            guard let d = b.params[i].defaultValue else { throw missingArgument(b, i, at: loc) }
-            values[i] = d.value
+            guard let d = b.defaultValue(i) else { throw missingArgument(b, i, at: loc) }
+            values[i] = d
         }
     }
 

@@ -203,8 +203,17 @@ final class DestructureStmt: Stmt {
 }
 
 func destructure(_ names: [NameExpr], _ v: Value, _ f: Frame, at loc: SourceLoc) throws(MLPError) {
+    if case .list(let l) = v {
+        // read in place: no copy of the item array (its buffer retained and released)
+        guard l.items.count == names.count else {
+            throw .runtime("cannot unpack a sequence of \(l.items.count) into \(names.count) names.", at: loc)
+        }
+        var i = 0
+        while i < names.count { names[i].assign(l.items[i], f); i += 1 }
+        return
+    }
     let items: [Value]
-    if case .list(let l) = v { items = l.items } else {
+    do {
         guard let all = try f.interp.elementsIfIterable(v, at: loc) else {
             throw .runtime("cannot unpack \(describeForError(v)) into \(names.count) names.", at: loc)
         }
