@@ -39,10 +39,17 @@ enum DistributionsLib {
             let g = try a.generator(1)
             switch a[0] {
             case .number:
-                let n = try a.int(0, in: 0...Int(Int32.max))
-                var idx = (0..<n).map(Double.init)
-                g.state.shuffle(&idx)
-                return try a.newTensor(at: 0) { try Tensor(idx) }
+                let n = try a.int(0, atLeast: 0)
+                return try a.newTensor(at: 0) {
+                    let t = try Tensor(uninitializedShape: [n], "permutation")   // checked before allocating
+                    let o = t.storage.pointer
+                    for i in 0..<n { o[i] = Double(i) }
+                    for i in stride(from: n - 1, to: 0, by: -1) {   // Fisher-Yates, as the generator's shuffle
+                        let j = Int(g.state.below(UInt64(i + 1)))
+                        (o[i], o[j]) = (o[j], o[i])
+                    }
+                    return t
+                }
             case .list(let l):
                 var items = l.items
                 g.state.shuffle(&items)

@@ -25,6 +25,7 @@ enum ODELib {
             guard rtol > 0, rtol.isFinite else { throw a.error("'rtol' must be positive, got \(formatNumber(rtol)).", at: 4) }
             guard atol >= 0, atol.isFinite else { throw a.error("'atol' must be at least 0, got \(formatNumber(atol)).", at: 5) }
             let shape = y0.shape, scalarState = y0.ndim == 0, args = a
+            do { try Tensor.checkShape([t.count] + shape, "odeint") } catch { throw a.nativeError(error) }   // the result fits
             // f(y, t) with y as y0 is (a number or a tensor); its value must have y's size
             let rhs: ODE.RHS = { y, tc in
                 let yv: Value = scalarState ? .number(y[0]) : .object(TensorValue(try Tensor(y, shape: shape)))

@@ -15,12 +15,12 @@ enum ScientificLib {
         like(&r, "ones_like", "A tensor of ones with x's shape (1 for a number).", "ones_like(tensor([1, 2, 3]))   # tensor([1, 1, 1])") { try Tensor.ones($0) }
         r.fn("diag", [p("x"), p("k", 0)], doc: "A vector's values on the diagonal k of a square matrix (k > 0 above the main one), or a matrix's diagonal k as a vector.",
              example: "diag(tensor([[1, 2], [3, 4]]))   # tensor([1, 4])") { a throws(MLPError) in
-            let k = try a.int(1)
+            let k = try a.int(1, in: -(1 << 40)...(1 << 40))
             return try graph(a, [0]) { try $0[0].diag(k) }
         }
         r.fn("trace", [p("m"), p("k", 0)], doc: "The sum of a matrix's diagonal k (the main one by default).",
              example: "trace(tensor([[1, 2], [3, 4]]))   # 5") { a throws(MLPError) in
-            let k = try a.int(1)
+            let k = try a.int(1, in: -(1 << 40)...(1 << 40))
             if try a.tensor(0).ndim != 2 { throw a.error("expected a matrix, got shape \(Tensor.formatShape(try a.tensor(0).shape)).", at: 0) }
             return try graph(a, [0]) { try $0[0].diag(k).reduce(.sum) }
         }
@@ -82,7 +82,7 @@ enum ScientificLib {
              example: "histogram(tensor([1, 2, 2, 3, 4]), 3)[0]   # tensor([1, 2, 2])") { a throws(MLPError) in
             let x = try a.untrackedTensor(0)
             var bins: Int? = nil, edges: [Double]? = nil, range: (Double, Double)? = nil
-            if case .number = a[1] { bins = try a.int(1, in: 1...100_000_000) } else { edges = try a.untrackedTensor(1).scalars }
+            if case .number = a[1] { bins = try a.int(1, in: 1...10_000_000) } else { edges = try a.untrackedTensor(1).scalars }
             if !a.isNil(2) {
                 let lh = try a.untrackedTensor(2).scalars
                 guard lh.count == 2, lh[0].isFinite, lh[1].isFinite, lh[0] <= lh[1] else {
@@ -156,6 +156,9 @@ enum ScientificLib {
 
     /// median (qs nil) or percentiles of argument 0.
     static func percentiles(_ a: Args, _ qs: [Double]?, axis: Int?, _ name: String) throws(MLPError) -> Value {
+        if let v = TensorLib.tracked(a, 0) {
+            return try TensorLib.track(a) { try v.percentile(qs, axis: axis, stacked: name == "percentiles", name: name == "percentiles" ? "percentile" : name) }
+        }
         let x = try a.untrackedTensor(0)
         do {
             let (values, lanes, shape) = try x.percentile(qs, axis: axis, name: name == "percentiles" ? "percentile" : name)

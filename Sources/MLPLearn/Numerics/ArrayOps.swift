@@ -19,7 +19,7 @@ extension Variable {
         guard value.ndim > 0 else { throw AutogradError("diff", "needs at least a 1-D tensor, got a 0-d one.") }
         let a = try value.normalizeAxis(axis, "diff")
         var x = self
-        for _ in 0..<n { x = try x.slice(a, 1, nil) - x.slice(a, nil, -1) }
+        for _ in 0..<Swift.min(n, value.shape[a] + 1) { x = try x.slice(a, 1, nil) - x.slice(a, nil, -1) }
         return x
     }
 
@@ -203,10 +203,10 @@ extension Tensor {
     /// The square matrix with this vector on diagonal k.
     func diagMatrix(_ k: Int) throws -> Tensor {
         let n = count, m = n + Swift.abs(k)
-        var out = [Double](repeating: 0, count: m * m)
-        let s = scalars
-        for i in 0..<n { out[(i + (k < 0 ? -k : 0)) * m + i + (k > 0 ? k : 0)] = s[i] }
-        return try Tensor(out, shape: [m, m])
+        let out = try Tensor.zeros([m, m])   // an error, before allocating, when too large
+        let s = scalars, r = out.storage.pointer
+        for i in 0..<n { r[(i + (k < 0 ? -k : 0)) * m + i + (k > 0 ? k : 0)] = s[i] }
+        return out
     }
 
     /// Values laid out as `lanesAsRows(axis)` rows, put back into `like`'s shape.

@@ -123,13 +123,22 @@ extension Tensor {
         let batch = sa.filter { sb.contains($0) && keep.contains($0) }
         let summed = sa.filter { sb.contains($0) && !keep.contains($0) }
         let aOnly = sa.filter { !sb.contains($0) }, bOnly = sb.filter { !sa.contains($0) }
-        func size(_ cs: [Character]) -> Int { cs.reduce(1) { $0 * sizes[$1]! } }
+        func size(_ cs: [Character]) throws -> Int {
+            var p = 1
+            for c in cs {
+                let (r, over) = p.multipliedReportingOverflow(by: sizes[c]!)
+                if over { throw OperationError("einsum", "an intermediate product would have more elements than memory holds.") }
+                p = r
+            }
+            return p
+        }
         func arranged(_ t: Tensor, _ s: [Character], _ order: [Character], _ shape: [Int]) throws -> Tensor {
             let axes = order.map { s.firstIndex(of: $0)! }
             let p = axes == Array(0..<axes.count) ? t : try t.permute(axes)
             return try p.reshaped(shape)
         }
-        let nb = size(batch), m = size(aOnly), k = size(summed), n = size(bOnly)
+        let nb = try size(batch), m = try size(aOnly), k = try size(summed), n = try size(bOnly)
+        try Tensor.checkShape([nb, m, n], "einsum")
         let x = try arranged(a, sa, batch + aOnly + summed, nb == 1 ? [m, k] : [nb, m, k])
         let y = try arranged(b, sb, batch + summed + bOnly, nb == 1 ? [k, n] : [nb, k, n])
         let r = try Tensor.matmul(x, y)
