@@ -61,6 +61,24 @@ final class NumericsTests: XCTestCase {
         XCTAssertEqual(ratio, 16, accuracy: 1.5)
     }
 
+    /// The selection behind percentile against a full sort, on data with many ties.
+    func testPercentileBySelectionMatchesSorting() throws {
+        var g = Xoshiro256(seed: 5)
+        for n in [1, 2, 3, 10, 101, 1000] {
+            let xs = (0..<n).map { _ in Double(g.below(7)) + (g.uniform() < 0.5 ? 0 : g.uniform()) }
+            let sorted = xs.sorted()
+            let qs = [0, 12.5, 25, 50, 62.5, 99, 100.0]
+            let (v, _, _) = try Tensor(xs).percentile(qs, axis: nil, name: "percentile")
+            for (k, q) in qs.enumerated() {
+                let pos = q / 100 * Double(n - 1), lo = Int(pos.rounded(.down)), hi = Swift.min(lo + 1, n - 1), t = pos - Double(lo)
+                let a = sorted[lo], b = sorted[hi], d = b - a
+                XCTAssertEqual(v[k], t >= 0.5 ? b - d * (1 - t) : a + d * t, "n \(n) q \(q)")
+            }
+            let med = try Tensor(xs).percentile(nil, axis: nil, name: "median").values[0]
+            XCTAssertEqual(med, n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2)
+        }
+    }
+
     func testPercentileAndHistogramByHand() throws {
         let x = try Tensor([3, 1, 4, 1, 5])
         // sorted 1 1 3 4 5: 25% at position 1 -> 1; 60% at 2.4 -> 3 + 0.4 * 1

@@ -24,21 +24,27 @@ extension Tensor {
         let (rows, n, outShape) = try lanesAsRows(axis, name)
         guard n > 0 else { throw TensorError(name, "cannot take the \(name) of an empty tensor\(axis == nil ? "" : " along axis \(axis!)").") }
         let lanes = rows.count / n
-        let sorted = try rows.sort(axis: 1)
         let qlist = qs ?? [50]
         var out = [Double](repeating: 0, count: qlist.count * lanes)
-        sorted.withUnsafeBufferPointer { p in
+        // each lane copied and partially ordered by selection (as NumPy's partition), not sorted
+        let buf = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { buf.deallocate() }
+        rows.withUnsafeBufferPointer { p in
             for l in 0..<lanes {
-                let v = p.baseAddress! + l * n
-                if v[n - 1].isNaN { for k in qlist.indices { out[k * lanes + l] = .nan }; continue }
+                buf.update(from: p.baseAddress! + l * n, count: n)
+                if (0..<n).contains(where: { buf[$0].isNaN }) { for k in qlist.indices { out[k * lanes + l] = .nan }; continue }
                 for (k, q) in qlist.enumerated() {
                     if qs == nil {   // median: the middle value, or the mean of the two
-                        out[k * lanes + l] = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
+                        Tensor.select(buf, n, n / 2)
+                        let b = buf[n / 2]
+                        out[k * lanes + l] = n % 2 == 1 ? b : ((0..<(n / 2)).reduce(-Double.infinity) { Swift.max($0, buf[$1]) } + b) / 2
                         continue
                     }
                     let pos = q / 100 * Double(n - 1)
                     let lo = Swift.min(Int(pos.rounded(.down)), n - 1), hi = Swift.min(lo + 1, n - 1)
-                    let t = pos - Double(lo), a = v[lo], b = v[hi], d = b - a
+                    Tensor.select(buf, n, lo)
+                    let a = buf[lo], b = hi == lo ? a : ((lo + 1)..<n).reduce(Double.infinity) { Swift.min($0, buf[$1]) }
+                    let t = pos - Double(lo), d = b - a
                     out[k * lanes + l] = t >= 0.5 ? b - d * (1 - t) : a + d * t   // NumPy's _lerp
                 }
             }
@@ -83,6 +89,27 @@ extension Tensor {
             counts[lo] += 1
         }
         return (try Tensor(counts), try Tensor(edges))
+    }
+
+    /// Moves the k-th smallest of buf[0..<n] (no nan) to buf[k], the smaller ones before it
+    /// and the larger after (Hoare's selection with a median-of-three pivot).
+    static func select(_ buf: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int) {
+        var lo = 0, hi = n - 1
+        @inline(__always) func swap(_ i: Int, _ j: Int) { let t = buf[i]; buf[i] = buf[j]; buf[j] = t }
+        while hi > lo {
+            let mid = lo + (hi - lo) / 2
+            if buf[mid] < buf[lo] { swap(lo, mid) }
+            if buf[hi] < buf[lo] { swap(lo, hi) }
+            if buf[hi] < buf[mid] { swap(mid, hi) }
+            let pivot = buf[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while buf[i] < pivot { i += 1 }
+                while buf[j] > pivot { j -= 1 }
+                if i <= j { swap(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return }
+        }
     }
 
     /// The position of v among increasing xp: j with xp[j] <= v < xp[j + 1] (clamped to 0...n-2).
