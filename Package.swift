@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CMLPCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
-        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md"], swiftSettings: optimize),
+        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md", "Numerics/README.md"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], exclude: ["README.md"], swiftSettings: interpreter),

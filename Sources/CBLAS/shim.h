@@ -23,3 +23,7 @@ void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *
              double *work, const int *lwork, int *iwork, int *info);
 void dstev_(const char *jobz, const int *n, double *d, double *e, double *z, const int *ldz,
             double *work, int *info, size_t jobz_len);
+void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
+             double *work, const int *lwork, int *info);
+void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
+             const double *tau, double *work, const int *lwork, int *info);

@@ -31,6 +31,10 @@ extension Tensor.UnaryOp {
         case .sinh: { g, x, _ in try g * x.map(.cosh) }
         case .cosh: { g, x, _ in try g * x.map(.sinh) }
         case .reciprocal: { g, _, out in try (g * out.map(.square)).map(.negate) }
+        case .log2: { g, x, _ in try g / Tensor.binary(.mul, x, 0.6931471805599453) }
+        case .log10: { g, x, _ in try g / Tensor.binary(.mul, x, 2.302585092994046) }
+        // d erf/dx = 2/sqrt(pi) exp(-x^2)
+        case .erf: { g, x, _ in try g * Tensor.binary(.mul, x.map(.square).map(.negate).map(.exp), 2 / Double.pi.squareRoot()) }
         case .floor, .ceil, .round, .sign: nil
         }
     }
@@ -61,6 +65,10 @@ extension Tensor.BinaryOp {
              { g, x, y, out in
                 let pickB = try Tensor.binary(.eq, y, out)
                 return try g * pickB / (try Tensor.binary(.eq, x, out) + pickB) })
+        case .atan2:
+            // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)
+            ({ g, y, x, _ in try g * x / (try y.map(.square) + x.map(.square)) },
+             { g, y, x, _ in try (g * y).map(.negate) / (try y.map(.square) + x.map(.square)) })
         case .eq, .ne, .lt, .le, .gt, .ge: nil
         }
     }

@@ -230,6 +230,7 @@ final class TensorValue: MLPObject {
         for item in items {
             switch item {
             case .slice(let a, let b, let c): out.append(.slice(try int(a), try int(b), try int(c)))
+            case .ellipsis: out.append(.ellipsis)
             case .value(.number(let d)): out.append(.at(try int(d)!))
             case .value(.object(let o as TensorValue)): out.append(o.isMask ? .mask(o.t) : .indices(o.t))
             case .value(.list(let l)):

@@ -7,7 +7,7 @@ import Darwin
 extension Tensor {
     /// Binary element-wise operations (with NumPy broadcasting).
     public enum BinaryOp: String, Sendable, CaseIterable {
-        case add, sub, mul, div, pow, mod, minimum, maximum
+        case add, sub, mul, div, pow, mod, minimum, maximum, atan2
         case eq, ne, lt, le, gt, ge
     }
 
@@ -15,6 +15,7 @@ extension Tensor {
     public enum UnaryOp: String, Sendable, CaseIterable {
         case exp, log, sqrt, sin, cos, tan, tanh, sigmoid, abs, floor, ceil, round, negate
         case relu, sign, square, log1p, expm1, asin, acos, atan, sinh, cosh, reciprocal
+        case log2, log10, erf
     }
 }
 
@@ -238,6 +239,7 @@ extension Tensor {
         case .mod: zipKernel(a, b, into: o) { flooredMod($0, $1) }
         case .minimum: zipKernel(a, b, into: o) { ($0 < $1 || $0.isNaN) ? $0 : $1 }
         case .maximum: zipKernel(a, b, into: o) { ($0 > $1 || $0.isNaN) ? $0 : $1 }
+        case .atan2: zipKernel(a, b, into: o) { Glibc.atan2($0, $1) }
         case .eq: zipKernel(a, b, into: o) { $0 == $1 ? 1 : 0 }
         case .ne: zipKernel(a, b, into: o) { $0 != $1 ? 1 : 0 }
         case .lt: zipKernel(a, b, into: o) { $0 < $1 ? 1 : 0 }
@@ -336,6 +338,9 @@ extension Tensor {
         case .sinh: return mapKernel { Glibc.sinh($0) }
         case .cosh: return mapKernel { Glibc.cosh($0) }
         case .reciprocal: return mapKernel { 1 / $0 }
+        case .log2: return mapKernel { Glibc.log2($0) }
+        case .log10: return mapKernel { Glibc.log10($0) }
+        case .erf: return mapKernel { Glibc.erf($0) }
         }
     }
 

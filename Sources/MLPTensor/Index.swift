@@ -8,6 +8,8 @@ public enum TensorIndex {
     case indices(Tensor)
     /// Boolean mask (non-zero = true) over the next `mask.ndim` axes; one result axis.
     case mask(Tensor)
+    /// `...`: as many full slices as the other indices leave axes (at most one).
+    case ellipsis
 
     /// The full slice `:`.
     public static var all: TensorIndex { .slice(nil, nil, nil) }
@@ -46,6 +48,26 @@ extension Tensor {
         var shape: [Int] { groups.flatMap { $0.dims } }
     }
 
+    /// The index with `...` replaced by full slices (NumPy: one ellipsis at most).
+    func expandEllipsis(_ index: [TensorIndex]) throws -> [TensorIndex] {
+        guard let at = index.firstIndex(where: { if case .ellipsis = $0 { return true }; return false }) else { return index }
+        var used = 0, ellipses = 0
+        for i in index {
+            switch i {
+            case .ellipsis: ellipses += 1
+            case .mask(let m): used += Swift.max(m.ndim, 1)
+            default: used += 1
+            }
+        }
+        guard ellipses == 1 else { throw TensorError(nil, "an index can only have a single ellipsis ('...').") }
+        guard used <= ndim else {
+            throw TensorError(nil, "too many indices for tensor: tensor is \(ndim)-dimensional, but \(used) were indexed.")
+        }
+        var out = index
+        out.replaceSubrange(at...at, with: [TensorIndex](repeating: .all, count: ndim - used))
+        return out
+    }
+
     func select(_ index: [TensorIndex]) throws -> Selection {
         var consumed = 0
         var arrays = 0
@@ -53,15 +75,31 @@ extension Tensor {
             switch i {
             case .mask(let m): consumed += Swift.max(m.ndim, 1); arrays += 1
             case .indices: consumed += 1; arrays += 1
+            case .ellipsis: throw TensorError(nil, "internal: an ellipsis must be expanded before selecting.")
             default: consumed += 1
             }
         }
         guard consumed <= ndim else {
             throw TensorError(nil, "too many indices for tensor: tensor is \(ndim)-dimensional, but \(consumed) were indexed.")
         }
-        guard arrays <= 1 else {
-            throw TensorError(nil, "only one integer-array or mask index is supported per indexing.")
+        // several integer arrays (NumPy's advanced indexing, `a[rows, cols]`): broadcast
+        // together, they pick one element each; the result has their common shape
+        var arrayShape: [Int]? = nil
+        if arrays > 1 {
+            var common: [Int] = []
+            for i in index {
+                switch i {
+                case .mask: throw TensorError(nil, "a boolean mask cannot be combined with another array index; index with one mask, or with integer arrays only.")
+                case .indices(let t):
+                    do { common = try broadcastShapes(common, t.shape) } catch {
+                        throw TensorError(nil, "index arrays could not be broadcast together: shapes \(index.compactMap { if case .indices(let u) = $0 { return shapeString(u.shape) }; return nil }.joined(separator: " ")).")
+                    }
+                default: break
+                }
+            }
+            arrayShape = common
         }
+        var combinedAt: Int? = nil   // the group holding the combined arrays' offsets
         let st = strides
         var sel = Selection()
         // (group index, is advanced) to decide NumPy's placement of array dims
@@ -86,8 +124,9 @@ extension Tensor {
                 groups.append(([c], (0..<c).map { (start + $0 * step) * stride }))
                 kinds.append(0)
                 axis += 1
-            case .indices(let t):
+            case .indices(let given):
                 let n = shape[axis], stride = st[axis]
+                let t = try arrayShape.map { try given.broadcast(to: $0) } ?? given
                 var offs = [Int](repeating: 0, count: t.count)
                 let p = t.storage.pointer
                 for q in 0..<t.count {
@@ -101,9 +140,16 @@ extension Tensor {
                     }
                     offs[q] = j * stride
                 }
-                groups.append((t.shape, offs))
+                if let c = combinedAt {
+                    for q in 0..<offs.count { groups[c].offsets[q] += offs[q] }
+                    groups.append(([], [0]))   // placeholder: dropped below, kept for placement
+                } else {
+                    if arrayShape != nil { combinedAt = groups.count }
+                    groups.append((t.shape, offs))
+                }
                 kinds.append(2)
                 axis += 1
+            case .ellipsis: break   // expanded before (the count above rejects it)
             case .mask(let m):
                 let k = Swift.max(m.ndim, 1)
                 let ms = m.ndim == 0 ? [1] : m.shape
@@ -128,7 +174,7 @@ extension Tensor {
         }
         // NumPy: when advanced indices (arrays and ints) are separated by a slice,
         // the array's dimensions come first.
-        if arrays == 1 {
+        if arrays >= 1 {
             let adv = kinds.indices.filter { kinds[$0] != 0 }
             if let lo = adv.first, let hi = adv.last, hi - lo + 1 != adv.count {
                 let ai = kinds.firstIndex(of: 2)!
@@ -171,6 +217,7 @@ extension Tensor {
 
     /// `a[index...]` with NumPy semantics (a copy).
     public func get(_ index: [TensorIndex]) throws -> Tensor {
+        let index = try expandEllipsis(index)
         if let (off, rest) = try intPrefix(index) {
             // only integers: one contiguous block
             let out = try Tensor(uninitializedShape: rest, "index")
@@ -220,6 +267,7 @@ extension Tensor {
 
     /// `a[index...] = value` with the value broadcast to the selected region.
     public mutating func set(_ index: [TensorIndex], _ value: Tensor) throws {
+        let index = try expandEllipsis(index)
         if let (off, rest) = try intPrefix(index) {
             let v: Tensor
             do { v = try value.broadcast(to: rest) } catch {

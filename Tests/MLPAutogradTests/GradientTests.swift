@@ -40,7 +40,7 @@ final class GradientTests: XCTestCase {
             check([c, a]) { v in try Variable.binary(op, v[0], v[1]) }
             checked += 1
         }
-        XCTAssertEqual(checked, 8)   // + - * / ^ % minimum maximum
+        XCTAssertEqual(checked, 9)   // + - * / ^ % minimum maximum atan2
     }
 
     func testEveryBinaryOpWithAScalarOperand() {

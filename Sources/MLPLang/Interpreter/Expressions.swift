@@ -305,6 +305,8 @@ final class FieldExpr: Expr {
 enum IndexItem {
     case expr(Expr)
     case slice(Expr?, Expr?, Expr?)
+    /// `...` (tensors: as many full slices as needed)
+    case ellipsis
 }
 
 final class IndexExpr: Expr {
@@ -332,6 +334,7 @@ func evalItems(_ items: [IndexItem], _ f: Frame) throws(MLPError) -> [IndexValue
     for item in items {
         switch item {
         case .expr(let e): out.append(.value(try e.eval(f)))
+        case .ellipsis: out.append(.ellipsis)
         case .slice(let a, let b, let c):
             func bound(_ e: Expr?) throws(MLPError) -> Double? {
                 guard let e else { return nil }

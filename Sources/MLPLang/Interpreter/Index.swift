@@ -40,6 +40,7 @@ extension Interpreter {
             case .range(let r): return .list(idx.map { .number(r.at($0)) })
             default: break
             }
+        case .ellipsis: throw .runtime("'...' (ellipsis) indexes tensors; a \(v.typeName) takes a number or a slice.", at: loc)
         }
         throw .runtime("\(describeForError(v)) cannot be indexed.", at: loc)
     }
@@ -68,6 +69,7 @@ extension Interpreter {
                     }
                     for (i, y) in zip(idx, src.items) { l.items[i] = y }
                 }
+            case .ellipsis: throw .runtime("'...' (ellipsis) indexes tensors; a list takes a number or a slice.", at: loc)
             }
             return nil
         case .dict(let d):

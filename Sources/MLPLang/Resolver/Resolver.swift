@@ -241,6 +241,7 @@ public struct Resolver {
             switch item {
             case .expr(let e): expr(e)
             case .slice(let a, let b, let c): [a, b, c].forEach { if let e = $0 { expr(e) } }
+            case .ellipsis: break
             }
         }
     }

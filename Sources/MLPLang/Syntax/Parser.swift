@@ -438,6 +438,10 @@ struct Parser {
             if p.at(.colon) || p.at(.comma) || p.at(.rbracket) { return nil }
             return try p.expression()
         }
+        if at(.dotdot) && peek().kind == .dot {   // `...`: the lexer sees '..' then '.'
+            _ = advance(); _ = advance()
+            return .ellipsis
+        }
         let first = try part(&self)
         guard match(.colon) else {
             guard let first else { throw error("expected an index, got \(describe(tok)).") }

@@ -222,6 +222,8 @@ open class MLPObject {
 public enum IndexValue {
     case value(Value)
     case slice(Double?, Double?, Double?)
+    /// `...`: the axes the other indices leave (tensors only)
+    case ellipsis
 }
 
 public enum BinaryOp: String, Sendable {
