@@ -102,6 +102,13 @@ extension Figure {
             p.contours = []
             return p.renderText(color: color)
         }
+        func dots(_ s: Series) -> Bool { s.kind == .quiver || (s.kind == .errorbar && s.lineStyle == "none") }
+        if series.contains(where: dots) {
+            // arrows and error bars without a line: their points
+            var p = self
+            p.series = series.map { s in var s = s; if dots(s) { s.kind = .scatter }; return s }
+            return p.renderText(color: color)
+        }
         let W = max(width, 2), H = max(height, 2)
         let (x0, x1, y0, y1) = ranges()
         var cv = BrailleCanvas(width: W, height: H)
