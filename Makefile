@@ -1,7 +1,7 @@
 # Two commands set everything up on a fresh machine: `make demo` and `make test`.
 PREFIX ?= /usr/local
 MLP := .build/release/mlp
-APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev tmux dataset-fashion-mnist
+APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn bench-rl stdlib install clean
@@ -85,6 +85,7 @@ bench-peers: deps
 	bench/.venv/bin/pip install torch
 	bench/.venv/bin/pip install keras jax
 	bench/.venv/bin/pip install scikit-learn
+	bench/.venv/bin/pip install matplotlib
 	KERAS_BACKEND=jax bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
 	bench/.venv/bin/python -c 'import sklearn; print("scikit-learn", sklearn.__version__)'
 

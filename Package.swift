@@ -25,10 +25,12 @@ let package = Package(
         // the Jupyter kernel's sockets and message signatures (Sources/MLPKernel)
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CMLPCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // figures as PNG, SVG and PDF with Pango text (Sources/MLPPlot)
+        .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md", "Numerics/README.md"], swiftSettings: optimize),
-        .target(name: "MLPPlot", dependencies: ["CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
+        .target(name: "MLPPlot", dependencies: ["CCairo"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"], exclude: ["README.md"]),
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "MLPTestSupport", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], path: "Tests/MLPTestSupport"),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport"]),
-        .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
+        .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot", "CMLPZlib"], exclude: ["Reference"]),
         .testTarget(name: "MLPKernelTests", dependencies: ["MLPKernel"]),
         .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor", "MLPTestSupport"]),
         .testTarget(name: "MLPLearnTests", dependencies: ["MLPLearn", "MLPAutograd", "MLPTensor", "MLPTestSupport"]),

@@ -86,6 +86,29 @@ extension Figure {
     /// The figure as terminal text (one trailing newline); ANSI colours when `color`.
     public func renderText(color: Bool) -> String {
         if let h = heatmap { return heatmapText(h, color: color) }
+        if !panels.isEmpty {
+            // a grid of plots: one after the other, each with the terminal size of the figure
+            return (title.isEmpty ? "" : title + "\n") + panels.map { p in
+                var p = p
+                p.width = width; p.height = height
+                return p.renderText(color: color)
+            }.joined()
+        }
+        if series.isEmpty && bars == nil, let c = contours.first {
+            // contours: the values as a heat map
+            var p = self
+            let nx = c.x.count, ny = c.y.count   // y grows upwards: the last row on top
+            p.heatmap = Heatmap(rows: ny, cols: nx, values: (0..<ny).reversed().flatMap { i in c.z[(i * nx)..<((i + 1) * nx)] })
+            p.contours = []
+            return p.renderText(color: color)
+        }
+        func dots(_ s: Series) -> Bool { s.kind == .quiver || (s.kind == .errorbar && s.lineStyle == "none") }
+        if series.contains(where: dots) {
+            // arrows and error bars without a line: their points
+            var p = self
+            p.series = series.map { s in var s = s; if dots(s) { s.kind = .scatter }; return s }
+            return p.renderText(color: color)
+        }
         let W = max(width, 2), H = max(height, 2)
         let (x0, x1, y0, y1) = ranges()
         var cv = BrailleCanvas(width: W, height: H)

@@ -1,25 +1,84 @@
-// The figure model shared by the three renderers (terminal text, SVG, PNG),
-// tick selection and number formatting. Knows nothing of the language.
+// The figure model shared by the renderers (terminal text; PNG, SVG and PDF
+// files through Layout.swift and Cairo.swift), tick selection and number
+// formatting. Knows nothing of the language.
 #if canImport(Glibc)
 import Glibc
 #endif
 
 public struct Series {
-    public enum Kind { case line, scatter }
+    /// line, scatter; errorbar (y with error bars), fill (between y and y2), quiver (arrows u, v at x, y).
+    public enum Kind { case line, scatter, errorbar, fill, quiver }
     public var kind: Kind
     public var x: [Double]
     public var y: [Double]
     public var label: String?
+    /// The lower edge of a fill.
+    public var y2: [Double] = []
+    /// Error bars: (below, above) of each point.
+    public var xerr: [(Double, Double)]?
+    public var yerr: [(Double, Double)]?
+    public var capsize = 0.0
+    /// Arrow components of a quiver.
+    public var u: [Double] = [], v: [Double] = []
+    /// nil: the next colour of the cycle (tab10).
+    public var color: RGBA?
+    /// nil: none on a line; a scatter's from the marker cycle.
+    public var marker: Marker?
+    public var markerSize: Double?
+    /// A line style ("-", "--", ":", "-.", "none"); nil: solid for lines, none for scatters.
+    public var lineStyle: String?
+    public var lineWidth = 1.5
+    public var alpha = 1.0
+    /// When it was added to its axes (the legend lists entries in this order).
+    public var order = 0
     public init(kind: Kind, x: [Double], y: [Double], label: String? = nil) {
         self.kind = kind; self.x = x; self.y = y; self.label = label
     }
 }
 
+/// Contour lines or filled contours of z (rows over y, columns over x) at `levels`.
+public struct ContourSet {
+    public var x: [Double], y: [Double], z: [Double]
+    public var levels: [Double]
+    public var filled: Bool
+    public var cmap = "viridis"
+    public var colorbar = false
+    public var lineWidth = 1.5
+    public init(x: [Double], y: [Double], z: [Double], levels: [Double], filled: Bool) {
+        self.x = x; self.y = y; self.z = z; self.levels = levels; self.filled = filled
+    }
+}
+
+/// An axis scale: linear, logarithmic, or symmetric log (linear within +-linthresh).
+public enum Scale: Equatable, Sendable { case linear, log, symlog(Double) }
+
 /// A histogram: `counts.count` bins between consecutive `edges`.
 public struct Bars {
     public var edges: [Double]
     public var counts: [Double]
+    public var label: String?
+    public var color: RGBA?
+    public var alpha = 1.0
+    public var order = 0
     public init(edges: [Double], counts: [Double]) { self.edges = edges; self.counts = counts }
+
+    /// Counts of `values` in the bins between consecutive `edges` (increasing; the last bin
+    /// includes its right edge, as numpy's); with `density`, divided by n x width (area 1).
+    public init(values: [Double], edges: [Double], density: Bool) {
+        self.edges = edges
+        var c = [Double](repeating: 0, count: max(edges.count - 1, 0))
+        var n = 0.0
+        for x in values where x.isFinite {
+            guard let lo = edges.first, let hi = edges.last, x >= lo, x <= hi, !c.isEmpty else { continue }
+            // the last edge <= x: binary search
+            var a = 0, b = edges.count - 1
+            while b - a > 1 { let m = (a + b) / 2; if edges[m] <= x { a = m } else { b = m } }
+            c[min(a, c.count - 1)] += 1
+            n += 1
+        }
+        if density && n > 0 { for k in c.indices { c[k] /= n * (edges[k + 1] - edges[k]) } }
+        counts = c
+    }
 
     /// Bins `values` (non-finite ones are ignored) into `bins` equal bins over their range.
     public init(values: [Double], bins: Int) {
@@ -37,8 +96,23 @@ public struct Bars {
 public struct Heatmap {
     public var rows: Int
     public var cols: Int
+    /// One value a cell (for an RGB image its luminance, which the terminal draws).
     public var values: [Double]
+    /// An RGB(A) image's channels in 0...1, `channels` a cell (files draw these).
+    public var rgb: [Double]?
+    public var channels = 1
+    /// (left, right, bottom, top) in data units; nil: cell centres at 0, 1, ... (row 0 on top).
+    public var extent: [Double]?
+    public var cmap = "viridis"
+    public var vmin: Double?, vmax: Double?
+    public var colorbar = true
     public init(rows: Int, cols: Int, values: [Double]) { self.rows = rows; self.cols = cols; self.values = values }
+
+    /// The colour range: vmin/vmax where given, else the data's.
+    public var limits: (Double, Double) {
+        let (lo, hi) = range
+        return (vmin ?? lo, vmax ?? hi)
+    }
 
     /// `images` (n images of h x w, row-major) laid out in a grid with one blank cell between them.
     public init(grid images: [Double], count n: Int, height h: Int, width w: Int, gridRows: Int, gridCols: Int) {
@@ -69,9 +143,36 @@ public struct Figure {
     /// Terminal size of the plot area in characters.
     public var width = 60
     public var height = 15
+
+    // Files (Layout.swift): the options of an axes ...
+    public var contours: [ContourSet] = []
+    /// Histograms after the first (`bars`) drawn into the same axes.
+    public var moreBars: [Bars] = []
+    public var xlim: (Double, Double)?
+    public var ylim: (Double, Double)?
+    public var xscale = Scale.linear, yscale = Scale.linear
+    public var grid = false
+    /// "equal" or "auto"; nil: equal for images, auto otherwise (matplotlib's).
+    public var aspect: String?
+    /// Where the legend goes: "best" (the place covering the fewest points), "upper right", ..., "none".
+    public var legend = "best"
+    /// Without axes, ticks and frame (the panels of imshow_grid).
+    public var axesOff = false
+    /// ... and of the whole figure: size in inches (matplotlib's 6.4 x 4.8), dots an inch of a PNG,
+    /// the panels of a grid (row-major; empty: this figure is its one axes) with shared axes.
+    public var size = (6.4, 4.8)
+    public var dpi = 100.0
+    public var panels: [Figure] = []
+    public var gridRows = 1, gridCols = 1
+    public var sharex = false, sharey = false
+    /// Colours and markers of the cycles given out so far (`add`).
+    public var cycle = 0, markers = 0, added = 0
     public init() {}
 
     public var hasLegend: Bool { series.contains { $0.label != nil } }
+
+    /// The histograms of the axes.
+    public var allBars: [Bars] { (bars.map { [$0] } ?? []) + moreBars }
 
     /// The data ranges (x, y), widened when empty or a single value.
     public func ranges() -> (Double, Double, Double, Double) {
@@ -229,8 +330,7 @@ public func rampColor(_ t: Double) -> (UInt8, UInt8, UInt8) {
     return (c(a.0, b.0), c(a.1, b.1), c(a.2, b.2))
 }
 
-/// Series colours for files (RGB) and terminals (ANSI bright colours).
-let seriesRGB: [(UInt8, UInt8, UInt8)] = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (23, 190, 207)]
+/// Series colours in terminals (ANSI bright colours; files use tab10).
 let seriesANSI = [94, 91, 92, 93, 95, 96]
 /// Markers of series in a legend (terminal).
 let seriesMarkers: [Character] = ["o", "x", "+", "*", "@", "%"]
