@@ -112,7 +112,7 @@ enum PlotLib {
         } else if let images = a.context.display as? FigureSink {
             images.show(f)
         } else {
-            a.interp.write(f.renderText(color: a.context.out.color))
+            a.writeOutput(f.renderText(color: a.context.out.color), plot: true)
         }
         return .nil
     }
