@@ -91,7 +91,13 @@ public func wrapText(_ text: String, width: Int?) -> String {
     var out: [String] = []
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         var rest = String(line)
-        let indent = String(rest.prefix { $0 == " " })
+        var indent = String(rest.prefix { $0 == " " })
+        // `  example: ...`, `  tensor: zeros ones ...`: continuations hang after the label
+        let body = rest.dropFirst(indent.count)
+        if let colon = body.prefix(24).firstIndex(of: ":"), body[body.index(after: colon)...].hasPrefix(" "),
+           body[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !body[..<colon].isEmpty {
+            indent += String(repeating: " ", count: body.distance(from: body.startIndex, to: colon) + 2)
+        }
         while rest.count > width {
             let chars = Array(rest)
             // the last space within the width, after the indentation

@@ -81,5 +81,16 @@ final class REPLCommandTests: XCTestCase {
     func testHelpIsWrappedToTheWidth() {
         XCTAssertEqual(wrapText("f(x)\n  one two three four", width: 12), "f(x)\n  one two\n  three four")
         XCTAssertEqual(wrapText("unchanged text", width: nil), "unchanged text")
+        // a labelled line hangs its continuations after the label
+        XCTAssertEqual(wrapText("  example: aaa bbb ccc", width: 16), "  example: aaa\n           bbb\n           ccc")
+    }
+
+    /// At the REPL, `try { ... }` waits for its `catch` on the next line.
+    func testATryBlockContinuesOnTheNextLine() {
+        let s = session()
+        XCTAssertTrue(s.isIncomplete("try { error(\"x\") }"))
+        XCTAssertFalse(s.isIncomplete("try { error(\"x\") } catch e { e.message }"))
+        guard case .success(let v) = s.evaluate("try { error(\"x\") }\ncatch e { e.message }") else { return XCTFail() }
+        XCTAssertEqual(v, "\"x\"")
     }
 }

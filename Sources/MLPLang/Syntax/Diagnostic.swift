@@ -215,18 +215,22 @@ let habitNames: [String: (suggest: String, isName: Bool)] = [
     "Dense": ("dense", true), "Conv2D": ("conv2d", true), "SimpleRNN": ("simple_rnn", true),
     "MaxPooling2D": ("maxpool", true), "AveragePooling2D": ("avgpool", true),
     "BatchNormalization": ("batchnorm", true), "Dropout": ("dropout", true),
-    "Embedding": ("embedding", true), "Flatten": ("flatten", true), "UpSampling2D": ("upsample", true), "Sequential": ("dense(8, relu) >> dense(1)", false),
+    "Embedding": ("embedding", true), "Flatten": ("flatten", true), "UpSampling2D": ("upsample", true),
+    "Sequential": ("a model is layers joined by '>>': dense(8, relu) >> dense(1).", false),
+    "list": ("a list is written [a, b]; r[:] turns a range into a list.", false),
+    "tuple": ("mlp has no tuples: write a list [a, b].", false),
     "fit": ("train", true), "array": ("tensor", true), "asarray": ("tensor", true),
     "arange": ("range", true), "println": ("print", true), "length": ("len", true),
-    "np": ("the NumPy functions as builtins (np.zeros -> zeros)", false),
-    "numpy": ("the NumPy functions as builtins (np.zeros -> zeros)", false),
+    "np": ("mlp has the NumPy functions as builtins (np.zeros -> zeros).", false),
+    "numpy": ("mlp has the NumPy functions as builtins (np.zeros -> zeros).", false),
 ]
 
 /// The hint for an undefined name: a habit from another language, the name in
 /// another case, or the closest name.
 public func nameHint(_ name: String, _ candidates: [String]) -> String? {
     if let h = habitNames[name] {
-        if !h.isName { return name == "np" || name == "numpy" ? "mlp has \(h.suggest)." : "did you mean '\(h.suggest)'?" }
+        // a value such as nil, or a sentence
+        if !h.isName { return h.suggest.contains(" ") ? h.suggest : "did you mean '\(h.suggest)'?" }
         if candidates.contains(h.suggest) { return "did you mean '\(h.suggest)'?" }
     }
     return closestName(to: name, in: candidates).map { "did you mean '\($0)'?" }

@@ -206,7 +206,13 @@ struct Parser {
         case .kwTry:
             _ = advance()
             let body = try block()
-            guard keywordFollows(.kwCatch) else { throw MLPError(.syntax, "'try' needs a 'catch' block after its block.", at: start) }
+            guard keywordFollows(.kwCatch) else {
+                let e = MLPError(.syntax, "'try' needs a 'catch' block after its block.", at: start)
+                var k = 0
+                while peek(k).kind == .newline { k += 1 }
+                e.atEnd = peek(k).kind == .eof   // the REPL reads the next line: `catch` may start it
+                throw e
+            }
             _ = advance()
             var name: NameExpr? = nil
             if at(.identifier) { name = try nameTarget() }
