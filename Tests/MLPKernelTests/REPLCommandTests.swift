@@ -57,6 +57,11 @@ final class REPLCommandTests: XCTestCase {
         s.reset()
         guard case .failure(let e) = s.evaluate("old + 1") else { return XCTFail("old is still defined") }
         XCTAssertEqual(e.message, "undefined name 'old'.")
+        // a function's own local of that name is untouched; a function reading the global is not
+        guard case .success(let local) = s.evaluate("fn f() { old = 2; old }\nf()") else { return XCTFail() }
+        XCTAssertEqual(local, "2")
+        guard case .failure(let g) = s.evaluate("fn g() { old * 2 }") else { return XCTFail("g resolved old") }
+        XCTAssertEqual(g.message, "undefined name 'old'.")
         guard case .success(let v) = s.evaluate("old = 5; old + 1") else { return XCTFail() }
         XCTAssertEqual(v, "6")
     }

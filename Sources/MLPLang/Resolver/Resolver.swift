@@ -150,15 +150,11 @@ public struct Resolver {
 
     mutating func bind(_ n: NameExpr, write: Bool) {
         let name = n.name
-        if !write, globals.isForgotten(name), !assignedHere.contains(name) {
-            // forgotten by `:reset` and not assigned since
-            if let b = builtins[name] { n.bindBuiltin(b); return }
-            undefined(n)
-            return
-        }
+        // a global forgotten by `:reset` and not assigned since is a builtin or undefined
+        let forgotten = !write && globals.isForgotten(name) && !assignedHere.contains(name)
         guard let sc = scope else {
             // top level: module globals, then builtins
-            if let i = globals.index[name] { n.bindGlobal(globals, i); return }
+            if let i = globals.index[name], !forgotten { n.bindGlobal(globals, i); return }
             if !write, let b = builtins[name] { n.bindBuiltin(b); return }
             if write { n.bindGlobal(globals, globals.slot(name)); return }
             undefined(n)
@@ -181,7 +177,7 @@ public struct Resolver {
             return
         }
         if let i = sc.capture(name) { n.bindCapture(i); return }
-        if let i = globals.index[name] { n.bindGlobal(globals, i); return }
+        if let i = globals.index[name], !forgotten { n.bindGlobal(globals, i); return }
         if !write, let b = builtins[name] { n.bindBuiltin(b); return }
         undefined(n)
     }
