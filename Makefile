@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn bench-rl stdlib install clean
+.PHONY: deps build demo test test-docs test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn bench-rl stdlib install clean
 
 # Installs the Debian packages of $(1) that are missing (apt-get only when needed).
 define apt-install
@@ -38,6 +38,10 @@ test-golden: build
 # Records the examples' outputs again (after a deliberate change), with the pinned kernels.
 record-examples: build
 	MLP_RECORD=1 $(GOLDEN_ENV) $(MLP) test examples
+
+# The results written in README.md, docs/*.md and the builtins' examples (also part of `make test`).
+test-docs: build
+	$(GOLDEN_ENV) $(MLP) doc check
 
 test-repl: build
 	bash Tests/repl/run.sh

@@ -65,13 +65,22 @@ private func commonPrefix(_ strings: [String]) -> String {
     return String(prefix)
 }
 
-private let commands = [":help", ":load", ":quit", ":reset", ":time"]
+private let commands = [":help", ":load", ":quit", ":reset", ":time", ":who"]
 
 /// Picks the kind of completion from what precedes the cursor.
 private func candidates(before: String, host: REPLHost) -> Candidates? {
     let trimmed = before.drop { $0 == " " || $0 == "\t" }
     if trimmed.hasPrefix(":load ") {
-        return fileCandidates(String(trimmed.dropFirst(6).drop { $0 == " " }))
+        let argument = String(trimmed.dropFirst(6).drop { $0 == " " })
+        if argument.hasPrefix("\"") {
+            // `:load "my file.mlp"`: the path inside the quote; a unique file closes it
+            var found = fileCandidates(String(argument.dropFirst()))
+            let closes = found.full.count == 1 && !found.full[0].hasSuffix("/")
+            found.full = found.full.map { "\"" + $0 + (closes ? "\"" : "") }
+            found.word = argument
+            return found
+        }
+        return fileCandidates(argument)
     }
     if trimmed.hasPrefix(":"), !trimmed.contains(" ") {
         let word = String(trimmed)
@@ -133,13 +142,46 @@ private func nameCandidates(_ line: String, host: REPLHost) -> Candidates? {
     let word = String(line.reversed().prefix { isNameCharacter($0) || $0 == "." }.reversed())
     guard let dot = word.lastIndex(of: ".") else {
         if word.first?.isNumber == true { return nil }
-        let names = Array(Set(host.completions(prefix: word))).sorted()
+        // inside a call: its keyword arguments first (`train(net, adam, d, ep` -> `epochs=`)
+        var keywords: [String] = []
+        if let callee = enclosingCall(String(line.dropLast(word.count))) {
+            keywords = host.keywordCompletions(callee: callee, prefix: word)
+        }
+        let names = keywords + Array(Set(host.completions(prefix: word))).sorted()
         return Candidates(word: word, full: names, shown: names)
     }
     let object = word[..<dot], prefix = String(word[word.index(after: dot)...])
     guard object.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isName) else { return nil }
     let fields = Array(Set(host.fieldCompletions(object: String(object), prefix: prefix))).sorted()
     return Candidates(word: word, full: fields.map { object + "." + $0 }, shown: fields)
+}
+
+/// The name (or `a.b` chain) of the call whose '(' is open at the end of `line`,
+/// when the cursor is at an argument's start (after '(' or ','); nil otherwise.
+private func enclosingCall(_ line: String) -> String? {
+    let before = Array(line)
+    var end = before.count
+    while end > 0, before[end - 1] == " " || before[end - 1] == "\t" { end -= 1 }
+    guard end > 0, before[end - 1] == "(" || before[end - 1] == "," else { return nil }
+    // walk back to the unmatched '(' (skipping brackets and strings)
+    var depth = 0, i = end - 1, inString = false
+    while i >= 0 {
+        let c = before[i]
+        if inString { if c == "\"" { inString = false } }
+        else if c == "\"" { inString = true }
+        else if c == ")" || c == "]" || c == "}" { depth += 1 }
+        else if c == "(" || c == "[" || c == "{" {
+            if depth == 0 { break }
+            depth -= 1
+        }
+        i -= 1
+    }
+    guard i > 0, before[i] == "(" else { return nil }
+    var j = i
+    while j > 0, isNameCharacter(before[j - 1]) || before[j - 1] == "." { j -= 1 }
+    let callee = String(before[j..<i])
+    guard !callee.isEmpty, callee.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isName) else { return nil }
+    return callee
 }
 
 /// File names for the path typed so far; directories get '/', and nothing is

@@ -19,4 +19,16 @@ public protocol REPLHost: AnyObject {
     func load(path: String)
     /// `:reset`: forgets all variables.
     func reset()
+    /// `?name` with no help: a suggestion such as "did you mean 'print'?".
+    func helpSuggestion(_ name: String) -> String?
+    /// `:who`: the variables with their type and shape, one per line.
+    func who() -> String
+    /// Keyword arguments (`name=`) of the function `callee` names, starting with `prefix` (Tab inside a call).
+    func keywordCompletions(callee: String, prefix: String) -> [String]
+}
+
+extension REPLHost {
+    public func helpSuggestion(_ name: String) -> String? { nil }
+    public func who() -> String { "" }
+    public func keywordCompletions(callee: String, prefix: String) -> [String] { [] }
 }

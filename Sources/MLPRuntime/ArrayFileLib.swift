@@ -26,7 +26,7 @@ enum ArrayFileLib {
             return .nil
         }
         r.fn("load_npz", [p("path")], doc: "Reads a NumPy .npz archive (numpy.savez or savez_compressed) as a dict of name -> tensor.",
-             example: "d = load_npz(\"/tmp/params.npz\")   # d[\"w\"]") { a throws(MLPError) in
+             example: "save_npz(\"/tmp/p.npz\", {w: tensor([1, 2])}); load_npz(\"/tmp/p.npz\")[\"w\"]   # tensor([1, 2])") { a throws(MLPError) in
             let path = try a.string(0)
             let entries = try a.parseFile(path) { try ArrayFiles.npzDecode($0, poll: a.interruptPoll) }
             let d = DictObj()

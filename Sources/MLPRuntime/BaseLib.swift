@@ -10,7 +10,7 @@ enum BaseLib {
              doc: "Writes the values separated by spaces (or sep) and a newline (or end).",
              example: "print(\"loss\", 0.25)   # loss 0.25") { a throws(MLPError) in
             let sep = try a.string(0), end = try a.string(1)
-            a.interp.write(a.rest.map { a.interp.str($0) }.joined(separator: sep) + end)
+            a.writeOutput(a.rest.map { a.interp.str($0) }.joined(separator: sep) + end)
             return .nil
         }
         r.fn("len", [p("x")], doc: "Number of items of a list, string (code points, as Python and Julia), dict, range or tensor.",
@@ -51,7 +51,7 @@ enum BaseLib {
         }
         r.fn("range", [p("start"), opt("stop"), p("step", 1)],
              doc: "Numbers from start up to (not including) stop by step; range(n) is 0..n.",
-             example: "range(0, 10, 2)   # 0, 2, 4, 6, 8") { a throws(MLPError) in
+             example: "range(0, 10, 2)[:]   # [0, 2, 4, 6, 8]") { a throws(MLPError) in
             var lo = try a.number(0), hi: Double
             if a.isNil(1) { hi = lo; lo = 0 } else { hi = try a.number(1) }
             let step = try a.number(2)
@@ -62,11 +62,15 @@ enum BaseLib {
              doc: "Stops with an error carrying message when condition is false.",
              example: "assert(len(xs) > 0, \"no data\")") { a throws(MLPError) in
             if try a.bool(0) { return .nil }
-            throw MLPError.runtime(a.isNil(1) ? "assertion failed." : "assertion failed: \(a.interp.str(a[1]))", at: a.callLoc)
+            let e = MLPError.runtime(a.isNil(1) ? "assertion failed." : "assertion failed: \(a.interp.str(a[1]))", at: a.callLoc)
+            e.raisedBy = "assertion"
+            throw e
         }
-        r.fn("error", [p("message")], doc: "Stops the program with a runtime error carrying message.",
+        r.fn("error", [p("message")], doc: "Stops the program with a runtime error carrying message (a try/catch around it catches it: e.kind is \"error\").",
              example: "error(\"learning rate must be positive\")") { a throws(MLPError) in
-            throw MLPError.runtime(a.interp.str(a[0]), at: a.callLoc)
+            let e = MLPError.runtime(a.interp.str(a[0]), at: a.callLoc)
+            e.raisedBy = "error"
+            throw e
         }
         r.fn("time", doc: "Seconds since 1970 (wall clock).", example: "t0 = time()") { _ throws(MLPError) in
             .number(clockSeconds(CLOCK_REALTIME))

@@ -26,6 +26,9 @@ public final class Context {
     public let display: TextSink
     /// The last figure drawn (`savefig`).
     public var lastFigure: Figure?
+    /// The call writing to `out` now (print, a terminal plot, ...), and whether it
+    /// draws a plot: `mlp test` names the line that printed a wrong line with it.
+    public var writeOrigin: (loc: SourceLoc, plot: Bool)?
     /// Averages over processes in training and measurements (one process today).
     public let communicator: Communicator = SingleProcess()
     /// The optimizers made for a bare optimizer name (`train(net, adam, ...)`), one per
@@ -68,6 +71,15 @@ struct Weak<T: AnyObject> { weak var object: T? }
 extension Args {
     /// The session this builtin runs in.
     @inline(__always) public var context: Context { unsafeDowncast(interp.context, to: Context.self) }
+
+    /// Writes text for the user to the session's output, noting this call as its
+    /// origin (`plot`: a terminal plot, which `mlp test` does not count as output lines).
+    func writeOutput(_ s: String, plot: Bool = false) {
+        let c = context
+        c.writeOrigin = (callLoc, plot)
+        interp.write(s)
+        c.writeOrigin = nil
+    }
 }
 
 extension Interpreter {

@@ -3,9 +3,13 @@
 // with its `.out` file. Users test their own scripts the same way.
 import MLPLang
 import MLPTensor
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Set by the `--timeout` alarm: the file running now ran out of time.
+private let watchdogFired = Atomic<Bool>(false)
 
 public struct GoldenRunner {
     /// Rewrite `.out` files instead of comparing (MLP_RECORD=1).
@@ -25,8 +29,63 @@ public struct GoldenRunner {
     public var tolerance: Double?
     /// Files checked by `run only` in a tolerance run.
     public var runOnly = 0
+    /// `-v`: a line per file with PASS or FAIL and its time.
+    public var verbose = false
+    /// `--timeout S`: wall-clock seconds per file, native work included (a watchdog
+    /// interrupts the file the way Ctrl-C does).
+    public var timeout: Double?
+    /// `--plots`: terminal plots count as output lines in `# expect:` files.
+    public var countPlots = false
 
     public init() {}
+
+    public static let usage = """
+    usage: mlp test [-v] [--timeout S] [--tolerance T] [--plots] [PATHS...]
+
+    Runs each .mlp file (folders: every .mlp file inside, recursively, skipping names
+    that start with '.' or '_') as a fresh program with the generator seeded to 0 and
+    checks it: the '# expect: TEXT' comments of the file (also 'expect approx:',
+    'expect error:', 'expect runtime error:', 'expect hint:'), or else its whole output
+    against NAME.out next to it (MLP_RECORD=1 writes the .out files). docs/testing.md
+    describes the format.
+
+      -v, --verbose    a line per file: PASS or FAIL and the seconds it took
+      --timeout S      stop a file after S seconds of wall-clock time (native work such
+                       as train included) and count it as failed
+      --tolerance T    compare numbers within the relative tolerance T
+      --plots          count the lines of terminal plots as output in '# expect:' files
+                       (by default a plot in a script is not part of its output lines;
+                       a line '# expect plots' asks for it in one file)
+      -h, --help       this text
+
+    Exit status: 0 when every file passes, 1 when one fails, 64 for a usage error.
+
+    """
+
+    /// `mlp test ARGS...`: parses the options, then runs; returns the exit status.
+    public mutating func main(_ arguments: [String]) -> Int32 {
+        var args = arguments[...]
+        func fail(_ m: String) -> Int32 { writeStderr("mlp test: \(m)\n\(GoldenRunner.usage)"); return 64 }
+        while let a = args.first, a.hasPrefix("-") {
+            args.removeFirst()
+            switch a {
+            case "-h", "--help": print(GoldenRunner.usage, terminator: ""); return 0
+            case "-v", "--verbose": verbose = true
+            case "--plots": countPlots = true
+            case "--tolerance", "--timeout":
+                guard let v = args.first.flatMap(Double.init), v.isFinite, a == "--tolerance" ? v >= 0 : v > 0 else {
+                    return fail(a == "--tolerance" ? "--tolerance needs a relative tolerance such as 1e-6, got '\(args.first ?? "")'"
+                                                   : "--timeout needs a positive number of seconds, got '\(args.first ?? "")'")
+                }
+                args.removeFirst()
+                if a == "--tolerance" { tolerance = v } else { timeout = v }
+            case "--": break
+            default: return fail("unknown option '\(a)'")
+            }
+            if a == "--" { break }
+        }
+        return run(args.isEmpty ? ["."] : Array(args))
+    }
 
     /// Runs every `.mlp` file under `paths`; returns the exit status (0 when all pass).
     public mutating func run(_ paths: [String]) -> Int32 {
@@ -37,8 +96,18 @@ public struct GoldenRunner {
             else { writeStderr("mlp test: no such file or directory '\(p)'\n"); return 64 }
         }
         if files.isEmpty { writeStderr("mlp test: no .mlp files found\n"); return 64 }
-        for f in files { check(f.path, named: f.named) }
-        for line in failures { writeStderr(line + "\n") }
+        for f in files {
+            let before = (failures.count, passed, skipped, runOnly)
+            let t0 = clockSeconds(CLOCK_MONOTONIC)
+            check(f.path, named: f.named)
+            if verbose {
+                let dt = clockSeconds(CLOCK_MONOTONIC) - t0
+                let verdict = failures.count > before.0 ? "FAIL" : skipped > before.2 ? "skip" : "PASS"
+                print("\(verdict) \(f.path) (\(formatValueNumber(dt, ".2f")) s)")
+                for line in failures[before.0...] { print("     " + line) }
+            }
+        }
+        if !verbose { for line in failures { writeStderr(line + "\n") } }
         let failed = files.count - passed - skipped - runOnly
         if runOnly > 0 { print("\(runOnly) run only (# other settings: run only)") }
         print("\(passed + runOnly) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
@@ -60,9 +129,13 @@ public struct GoldenRunner {
     /// What a file asks of a tolerance run (`# other settings: ...`).
     enum OtherSettings { case tolerance(Double), runOnly }
 
+    /// A file whose terminal plots are part of its output lines (as with `--plots`).
+    static let plotsMarker = "# expect plots"
+
     func expectations(_ source: String) -> (items: [Expectation], tolerance: Double, other: OtherSettings?) {
         var out: [Expectation] = [], tol = 1e-6, other: OtherSettings?
         for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix(GoldenRunner.plotsMarker) { continue }
             if let r = line.firstRange(of: "# tolerance:") {
                 tol = Double(String(line[r.upperBound...]).trimmingWhitespace()) ?? tol
                 continue
@@ -89,8 +162,8 @@ public struct GoldenRunner {
     }
 
     /// Checks one script; `named`: given on the command line (not found in a folder), so it must be a test.
-    mutating func check(_ path: String, named: Bool) {
-        guard let source = readFile(path) else { failures.append("\(path): cannot read"); return }
+    mutating func check(_ path: String, named: Bool, source given: String? = nil) {
+        guard let source = given ?? readFile(path) else { failures.append("\(path): cannot read"); return }
         let outPath = String(path.dropLast(4)) + ".out"
         let (items, fileTol, other) = expectations(source)
         if items.isEmpty && !fileExists(outPath) && !record {
@@ -103,7 +176,12 @@ public struct GoldenRunner {
         if let t = loose, case .tolerance(let own)? = other { loose = max(t, own) }
         let onlyRun: Bool
         if tolerance != nil, case .runOnly? = other { onlyRun = true } else { onlyRun = false }
-        let (out, err) = execute(source, path)
+        let (out, err, trace) = execute(source, path)
+        if let timeout, watchdogFired.load(ordering: .relaxed) {
+            let at = err?.loc.map { " (stopped at \($0.file.name):\($0.line))" } ?? ""
+            failures.append("\(path): timed out after \(formatNumber(timeout)) s\(at)")
+            return
+        }
         if items.isEmpty {
             let whole = out + (err.map { $0.render(color: false) } ?? "")
             if record {
@@ -118,7 +196,7 @@ public struct GoldenRunner {
                 return
             }
             if let loose, linesApproxEqual(want, whole, loose) { passed += 1; return }
-            failures.append(firstDifference(path, want, whole, tolerance: loose))
+            failures.append(firstDifference(path, want, whole, tolerance: loose, trace: trace))
             return
         }
         if onlyRun {
@@ -129,8 +207,15 @@ public struct GoldenRunner {
         }
         let tol = loose.map { max($0, fileTol) } ?? fileTol
         let before = failures.count
-        var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
+        // the output lines with the call that printed each; a terminal plot's lines
+        // are not part of them unless --plots
+        let plots = countPlots || source.split(separator: "\n").contains { $0.hasPrefix(GoldenRunner.plotsMarker) }
+        let lines = trace.lines().filter { plots || !$0.plot }
+        func printedBy(_ l: (text: String, loc: SourceLoc?, plot: Bool), _ e: Expectation?) -> String {
+            guard let loc = l.loc else { return "" }
+            if let e, loc.file.name == path, Int(loc.line) == e.line { return "" }
+            return " (printed by \(loc.file.name):\(loc.line))"
+        }
         var k = 0
         var wantError: Expectation?
         var hints: [Expectation] = []
@@ -141,16 +226,16 @@ public struct GoldenRunner {
                     failures.append("\(path):\(e.line): expected '\(e.text)', got no more output\(err.map { " (stopped by: \($0.summaryLines[0]))" } ?? "")")
                     continue
                 }
-                let got = lines[k]; k += 1
+                let got = lines[k].text; k += 1
                 let ok = e.kind == .output && loose == nil ? got == e.text : approxEqual(got, e.text, tol)
-                if !ok { failures.append("\(path):\(e.line): expected '\(e.text)', got '\(got)'") }
+                if !ok { failures.append("\(path):\(e.line): expected '\(e.text)', got '\(got)'\(printedBy(lines[k - 1], e))") }
             case .error, .runtimeError:
                 if wantError == nil || e.kind == .error { wantError = e }
                 checkError(path, e, err)
             case .hint: hints.append(e)
             }
         }
-        if k < lines.count { failures.append("\(path): unexpected output line \(k + 1): '\(lines[k])'") }
+        if k < lines.count { failures.append("\(path): unexpected output line \(k + 1): '\(lines[k].text)'\(printedBy(lines[k], nil))") }
         if wantError == nil, let err { failures.append("\(path): unexpected error: \(err.summaryLines.joined(separator: "; "))") }
         for h in hints {
             let all = err.map { [$0] + $0.more } ?? []
@@ -170,27 +255,70 @@ public struct GoldenRunner {
         failures.append("\(path):\(e.line): expected \(e.kind == .error ? "error" : "runtime error") '\(e.text)', got \(got.joined(separator: "; "))")
     }
 
-    /// Runs one script in a fresh session with the generator seeded to 0.
-    func execute(_ source: String, _ path: String) -> (String, MLPError?) {
-        let out = Output(capturing: ())
+    /// Runs one script in a fresh session with the generator seeded to 0 (under the
+    /// watchdog of `timeout`); its output, its error, and the origin of each write.
+    func execute(_ source: String, _ path: String) -> (String, MLPError?, TracingOutput) {
+        let out = TracingOutput()
         let session = Session(argv: [], file: path, seed: 0, out: out)
+        out.context = session.context
         session.interp.stepBudget = stepBudget
-        if source.hasPrefix("# repl") { return (replTranscript(source, session, out), nil) }
+        startWatchdog(timeout)
+        defer { stopWatchdog() }
+        if source.hasPrefix("# repl") { return (replTranscript(source, session, out), nil, out) }
         do {
             _ = try session.interp.run(source: source, name: path)
-            return (out.captured, nil)
+            return (out.captured, nil, out)
         } catch {
-            return (out.captured, error)
+            return (out.captured, error, out)
         }
+    }
+
+    /// After `seconds`, interrupts the file every 50 ms until `stopWatchdog` (a
+    /// builtin such as train answers one Ctrl-C by stopping itself, and the script
+    /// would go on): SIGALRM sets `Interrupt.flag`, which loops and native work poll.
+    func startWatchdog(_ seconds: Double?) {
+        watchdogFired.store(false, ordering: .relaxed)
+        guard let seconds else { return }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            watchdogFired.store(true, ordering: .relaxed)
+            Interrupt.flag.store(true, ordering: .relaxed)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGALRM, &action, nil)
+        var timer = itimerval()
+        timer.it_value = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+        timer.it_interval = timeval(tv_sec: 0, tv_usec: 50_000)
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+    }
+
+    func stopWatchdog() {
+        guard timeout != nil else { return }
+        var off = itimerval()
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &off, nil)
+        Interrupt.flag.store(false, ordering: .relaxed)
     }
 
     /// A file starting `# repl` is typed into a REPL session line by line (entries
     /// continue while unfinished): values are echoed as the REPL shows them and an
     /// error prints `error: MESSAGE` and the session goes on.
-    func replTranscript(_ source: String, _ session: Session, _ out: Output) -> String {
+    func replTranscript(_ source: String, _ session: Session, _ out: TracingOutput) -> String {
         session.errorSink = { e in out.write("error: \(e.message)\n") }
         var pending = ""
         for line in source.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            // the commands of the REPL that only print (`:reset` forgets the variables)
+            let text = String(line).trimmingWhitespace()
+            if pending.isEmpty, text.hasPrefix(":") || text.hasPrefix("?") {
+                let command = String(text.split(separator: "#", maxSplits: 1).first ?? "").trimmingWhitespace()
+                if command == ":reset" { session.reset() }
+                else if command == ":who" { out.write(session.who() + "\n") }
+                else if command.hasPrefix("?") {
+                    let name = String(command.dropFirst()).trimmingWhitespace()
+                    out.write((session.help(name) ?? "no help for '\(name)'" + (session.helpSuggestion(name).map { " (\($0))" } ?? "")) + "\n")
+                }
+                continue
+            }
             pending += (pending.isEmpty ? "" : "\n") + line
             if pending.trimmingWhitespace().isEmpty || session.isIncomplete(pending) { continue }
             session.run(pending)
@@ -234,16 +362,21 @@ public struct GoldenRunner {
         return cells > 0 && differ * 4 <= cells
     }
 
-    func firstDifference(_ path: String, _ want: String, _ got: String, tolerance: Double? = nil) -> String {
+    /// The first line where a whole output differs from the `.out` file: `NAME.out:LINE`,
+    /// the two texts, and the line of the script that printed the wrong one.
+    func firstDifference(_ path: String, _ want: String, _ got: String, tolerance: Double? = nil, trace: TracingOutput? = nil) -> String {
         let a = want.split(separator: "\n", omittingEmptySubsequences: false)
         let b = got.split(separator: "\n", omittingEmptySubsequences: false)
+        let origins = trace?.lines() ?? []
+        let outPath = String(path.dropLast(4)) + ".out"
         for i in 0..<max(a.count, b.count) {
             let x = i < a.count ? String(a[i]) : "<end>", y = i < b.count ? String(b[i]) : "<end>"
+            let by = i < origins.count ? origins[i].loc.map { ", printed by \($0.file.name):\($0.line)" } ?? "" : ""
             if let tolerance {
                 if approxEqual(y, x, tolerance) || plotLinesClose(y, x) { continue }
-                return "\(path):\(i + 1): expected '\(x)', got '\(y)' (relative tolerance \(tolerance), other settings)"
+                return "\(outPath):\(i + 1): expected '\(x)', got '\(y)' (relative tolerance \(tolerance), other settings\(by))"
             }
-            if x != y { return "\(path):\(i + 1): expected '\(x)', got '\(y)' (whole output differs from the .out file; MLP_RECORD=1 re-records)" }
+            if x != y { return "\(outPath):\(i + 1): expected '\(x)', got '\(y)' (whole output differs from the .out file\(by); MLP_RECORD=1 re-records)" }
         }
         return "\(path): output differs from the .out file"
     }
@@ -297,4 +430,38 @@ func numberTokens(_ s: String) -> (text: String, numbers: [Double]) {
         text.append(c); i += 1
     }
     return (text, nums)
+}
+
+/// The captured output of a test, with the call that wrote each piece (Context's
+/// `writeOrigin`: print, a plot, ...), so that a wrong line names its source line,
+/// in an imported module too.
+final class TracingOutput: TextSink {
+    private var buffer: [UInt8] = []
+    private var marks: [(offset: Int, loc: SourceLoc?, plot: Bool)] = []
+    weak var context: Context?
+    let isTerminal = false, color = false
+
+    func write(_ s: String) {
+        let origin = context?.writeOrigin
+        if marks.last.map({ $0.loc?.file !== origin?.loc.file || $0.loc?.line != origin?.loc.line || $0.plot != (origin?.plot ?? false) }) ?? true {
+            marks.append((buffer.count, origin?.loc, origin?.plot ?? false))
+        }
+        buffer.append(contentsOf: s.utf8)
+    }
+    func flush() {}
+    var captured: String { String(decoding: buffer, as: UTF8.self) }
+
+    /// The output's lines (without a last empty one), each with the origin of its first byte.
+    func lines() -> [(text: String, loc: SourceLoc?, plot: Bool)] {
+        var out: [(text: String, loc: SourceLoc?, plot: Bool)] = []
+        var start = 0, m = 0
+        func add(_ end: Int) {
+            while m + 1 < marks.count, marks[m + 1].offset <= start { m += 1 }
+            let mark = m < marks.count && marks[m].offset <= start ? marks[m] : (offset: 0, loc: nil, plot: false)
+            out.append((String(decoding: buffer[start..<end], as: UTF8.self), mark.loc, mark.plot))
+        }
+        for (i, b) in buffer.enumerated() where b == 10 { add(i); start = i + 1 }
+        if start < buffer.count { add(buffer.count) }
+        return out
+    }
 }

@@ -110,7 +110,7 @@ enum LayerLib {
         }
         r.fn("summary", [p("net")], doc: "Prints a table of the model's layers with output shapes and weight counts, as Keras's summary.",
              example: "summary(dense(10, relu) >> dense(1))") { a throws(MLPError) in
-            a.interp.write(summaryTable(try a.model(0)))
+            a.writeOutput(summaryTable(try a.model(0)))
             return .nil
         }
     }

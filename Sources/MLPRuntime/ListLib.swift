@@ -8,7 +8,7 @@ enum ListLib {
             try a.list(0).items.append(a[1]); return .nil
         }
         r.fn("pop", [p("xs"), p("i", -1)], doc: "Removes and returns item i (the last by default) of list xs.",
-             example: "last = pop(stack)") { a throws(MLPError) in
+             example: "stack = [1, 2, 3]; pop(stack)   # 3") { a throws(MLPError) in
             let l = try a.list(0)
             if l.items.isEmpty { throw a.error("cannot pop from an empty list.", at: 0) }
             let i = try a.interp.position(a[1], count: l.items.count, at: a.callLoc)

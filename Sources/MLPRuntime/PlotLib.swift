@@ -611,7 +611,7 @@ enum PlotLib {
             images.show(f)
         } else {
             a.context.lastFigure = f
-            a.interp.write(f.renderText(color: a.context.out.color))
+            a.writeOutput(f.renderText(color: a.context.out.color), plot: true)
         }
         return .nil
     }

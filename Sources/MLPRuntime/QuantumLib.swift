@@ -120,7 +120,7 @@ enum QuantumLib {
     static func register(_ r: inout Registry) {
         r.fn("tfim", [p("lattice"), p("h"), p("J", 1)],
              doc: "The transverse-field Ising Hamiltonian H = -J sum_<ij> sz_i sz_j - h sum_i sx_i (Pauli matrices, as Carleo & Troyer) on a periodic chain of N spins (lattice=N) or a periodic Lx x Ly square lattice (lattice=[Lx, Ly]), each side at least 3. Stored as its diagonal and spin-flip terms: H.connected(s) gives the configurations s' with <s'|H|s> != 0 and the elements. Real matrix elements; open boundaries and Pauli-string Hamiltonians come later.",
-             example: "H = tfim(20, 1); print(ground_state(H).energy)   # -25.490990") { a throws(MLPError) in
+             example: "H = tfim(20, 1); print(\"{ground_state(H).energy:.6f}\")   # -25.490990") { a throws(MLPError) in
             let shape = try lattice(a, 0), h = try finite(a, 1, "h"), J = try finite(a, 2, "J")
             var H = try a.native(at: 0) { try SpinHamiltonian.tfim(shape, h: h, J: J) }
             H.name = "tfim(\(latticeText(shape)), h=\(formatNumber(h)), J=\(formatNumber(J)))"

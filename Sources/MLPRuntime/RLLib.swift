@@ -51,7 +51,7 @@ final class EnvValue: MLPObject {
             return boundMethod("random_action", []) { _ throws(MLPError) in .number(Double(rng.state.below(UInt64(env.actionCount)))) }
         case "render":
             return boundMethod("render", [opt("file")]) { a throws(MLPError) in
-                if a.isNil(0) { a.interp.write(env.render() + "\n"); return .nil }
+                if a.isNil(0) { a.writeOutput(env.render() + "\n"); return .nil }
                 guard let w = env as? GridWorld else { throw a.error("only grid worlds draw to a file; \(env.name) draws as text (render() without file=).", at: 0) }
                 var f = Figure()
                 f.heatmap = Heatmap(rows: w.rows, cols: w.cols, values: w.picture())
@@ -461,7 +461,7 @@ enum RLLib {
         }
         r.fn("returns", [p("rewards"), p("gamma", 1), Param("done", DefaultValue.none, keywordOnly: true)],
              doc: "Discounted reward-to-go G_t = sum_{t' >= t} gamma^(t'-t) r_t' of a vector of rewards, or of each row of an [episodes, T] tensor (a batch); done= (same shape) ends an episode inside a row where it is nonzero. G_0 is the discounted return of the episode.",
-             example: "returns([0, 0, 1], 0.9)   # tensor([0.81, 0.9, 1])") { a throws(MLPError) in
+             example: "returns([0, 0, 1], 0.9)   # tensor([0.81, 0.9 , 1   ])") { a throws(MLPError) in
             let r = try a.untrackedTensor(0), gamma = try a.number(1)
             guard r.ndim >= 1 && r.ndim <= 2 else { throw a.error("rewards must be a vector or an [episodes, T] tensor, got shape \(Tensor.formatShape(r.shape)).", at: 0) }
             guard gamma.isFinite && gamma >= 0 else { throw a.error("'gamma' must be a non-negative number, got \(formatNumber(gamma)).", at: 1) }

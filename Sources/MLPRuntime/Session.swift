@@ -91,21 +91,89 @@ public final class Session {
     }
 
     public func help(_ name: String) -> String? {
-        if let h = registry.help(name) { return h }
+        if let h = registry.help(name) , interp.globals.lookup(name) == nil { return h }
         if let k = keywordHelp[name] { return k }
-        return nil
+        if let v = lookupPath(name) {
+            if case .function(let c) = v {
+                // a user function, or a module's (`tasks.recall`): its doc comment
+                let doc = c.doc.isEmpty ? "(no doc comment: write # lines right above 'fn \(c.name)')" : c.doc
+                return "\(c.signature)\n" + doc.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+            }
+            if case .builtin(let b) = v, let h = registry.help(b.name) { return h }
+        }
+        return registry.help(name)
+    }
+
+    /// The value of `a` or `a.b.c` (globals, then builtins) without running code.
+    func lookupPath(_ path: String) -> Value? {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let first = parts.first, var v = interp.globals.lookup(first) ?? registry.entry(first)?.value else { return nil }
+        let loc = SourceLoc(file: SourceFile(name: "<help>", text: ""), line: 1, col: 1)
+        for name in parts.dropFirst() {
+            guard let next = try? interp.field(v, name, at: loc) else { return nil }
+            v = next
+        }
+        return v
+    }
+
+    /// `?name` for a name with no help: the closest name that has some.
+    public func helpSuggestion(_ name: String) -> String? {
+        nameHint(name, registry.entries.map(\.name) + Array(keywordHelp.keys) + interp.globals.definedNames)
+    }
+
+    /// `:who`: the session's variables with their type and shape (or length, or value).
+    public func who() -> String {
+        let names = interp.globals.definedNames.filter { $0 != "_" }.sorted()
+        if names.isEmpty { return "no variables" }
+        let loc = SourceLoc(file: SourceFile(name: "<who>", text: ""), line: 1, col: 1)
+        var rows: [(String, String, String)] = []
+        for n in names {
+            guard let v = interp.globals.lookup(n) else { continue }
+            var detail = ""
+            switch v {
+            case .number, .bool, .nil, .range: detail = interp.repr(v)
+            case .string(let s): detail = s.s.count <= 30 ? interp.repr(v) : "\(s.s.count) characters"
+            case .list(let l): detail = "\(l.items.count) items"
+            case .dict(let d): detail = "\(d.count) keys"
+            case .function(let c): detail = c.signature
+            case .builtin(let b): detail = b.signature
+            case .object:
+                if interp.fieldNames(of: v).contains("shape"), let sh = try? interp.field(v, "shape", at: loc) { detail = interp.repr(sh) }
+            }
+            rows.append((n, v.typeName, detail))
+        }
+        let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0
+        return rows.map { r in
+            func pad(_ t: String, _ w: Int) -> String { t + String(repeating: " ", count: max(0, w - t.count)) }
+            let line = pad(r.0, w0) + "  " + pad(r.1, w1) + "  " + r.2
+            return String(line.reversed().drop { $0 == " " }.reversed())
+        }.joined(separator: "\n")
+    }
+
+    /// Keyword parameters of the function `callee` names (a builtin, a user function
+    /// or `module.f`) starting with `prefix`, as `name=`.
+    public func keywordCompletions(callee: String, prefix: String) -> [String] {
+        guard let v = lookupPath(callee) else { return [] }
+        let names: [String]
+        switch v {
+        case .builtin(let b): names = b.params.map(\.name)
+        case .function(let c): names = c.parameterNames
+        default: return []
+        }
+        return names.filter { $0.hasPrefix(prefix) }.map { $0 + "=" }
     }
 
     public func helpIndex() -> String {
         var s = """
         Type an expression to see its value; `x = ...` defines a variable.
-        Commands: ?name (help on a builtin), :help, :time EXPR, :load FILE, :reset, :quit (or Ctrl-D).
-        Ctrl-C stops a running computation; Tab completes names, fields after '.', and file names in strings.
+        Commands: ?name (help on a builtin or a function), :help, :who (variables), :time EXPR, :load FILE, :reset, :quit (or Ctrl-D).
+        Ctrl-C stops a running computation; Tab completes names, fields after '.', keyword arguments in a call, and file names in strings.
         Builtins:
         """
+        // each library once, in the order it first appears
         var byLib: [(String, [String])] = []
         for e in registry.entries {
-            if byLib.last?.0 == e.library { byLib[byLib.count - 1].1.append(e.name) } else { byLib.append((e.library, [e.name])) }
+            if let i = byLib.firstIndex(where: { $0.0 == e.library }) { byLib[i].1.append(e.name) } else { byLib.append((e.library, [e.name])) }
         }
         for (lib, names) in byLib { s += "\n  \(lib): \(names.joined(separator: " "))" }
         return s + "\n"
@@ -174,6 +242,8 @@ let keywordHelp: [String: String] = [
     "for": "for x in xs { ... }  loops over a range, list, string (characters), dict (keys) or tensor rows.\n  example: for i in 0..10 { print(i) }",
     "import": "import NAME  loads NAME.mlp from the script's folder, else from the stdlib, once.\n  example: import tasks",
     "global": "global x  inside a function: assignments to x change the global x.",
+    "try": "try { ... } catch e { ... }  runs the catch block when the try block raises an error; e.message, e.kind (\"error\", \"assertion\", \"runtime\", \"syntax\"), e.file, e.line, e.column. Ctrl-C is not caught.\n  example: try { error(\"bad\") } catch e { print(e.message) }",
+    "catch": "see ?try",
     "return": "return value  leaves the function with value.",
     "break": "break  leaves the innermost loop.",
     "continue": "continue  goes on with the next iteration of the innermost loop.",

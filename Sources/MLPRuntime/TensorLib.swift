@@ -134,13 +134,13 @@ enum TensorLib {
             return try rearranging(a, "roll", at: 2) { try $0.roll(shift, axis: axis) }
         }
         r.fn("where", [p("cond"), p("a"), p("b")], doc: "a where cond is nonzero, else b, element-wise with broadcasting.",
-             example: "where(tensor([-1, 2]) > 0, 1, -1)   # tensor([-1, 1])") { a throws(MLPError) in
+             example: "where(tensor([-1, 2]) > 0, 1, -1)   # tensor([-1,  1])") { a throws(MLPError) in
             let c: Tensor
             if case .bool(let b) = a[0] { c = Tensor(scalar: b ? 1 : 0) } else { c = try a.tensor(0) }
             return try trackedOrPlain(a, 1, 2, { try Variable.where(c, $0, $1) }) { scalarOrTensor(try Tensor.where(c, $0, $1)) }
         }
         r.fn("clip", [p("t"), opt("lo"), opt("hi")], doc: "Values limited to [lo, hi]; either bound may be nil.",
-             example: "clip(tensor([-2, 0.5, 3]), 0, 1)   # tensor([0, 0.5, 1])") { a throws(MLPError) in
+             example: "clip(tensor([-2, 0.5, 3]), 0, 1)   # tensor([0  , 0.5, 1  ])") { a throws(MLPError) in
             let lo = a.isNil(1) ? nil : try a.number(1), hi = a.isNil(2) ? nil : try a.number(2)
             if let lo, let hi, lo > hi {
                 throw a.error("lower bound \(formatNumber(lo)) is above upper bound \(formatNumber(hi)).", at: 1)
@@ -201,7 +201,7 @@ enum TensorLib {
         }
         r.fn("lstsq", [p("a"), p("b"), Param("rcond", DefaultValue.none, keywordOnly: true)],
              doc: "The least-squares (minimum-norm) x minimising |a @ x - b|; b a vector or matrix.",
-             example: "lstsq(tensor([[1, 0], [1, 1], [1, 2]]), tensor([1, 3, 5]))   # close to tensor([1, 2])") { a throws(MLPError) in
+             example: "lstsq(tensor([[1, 0], [1, 1], [1, 2]]), tensor([1, 3, 5]))   # tensor([1, 2])") { a throws(MLPError) in
             let m = try a.untrackedTensor(0), b = try a.untrackedTensor(1), rc = a.isNil(2) ? nil : try a.number(2)
             if m.ndim != 2 { throw a.error("expected a matrix, got shape \(Tensor.formatShape(m.shape)).", at: 0) }
             do { return .object(TensorValue(try Tensor.lstsq(m, b, rcond: rc, poll: a.interruptPoll).x)) }

@@ -17,7 +17,7 @@ enum TextLib {
         r.fn("pad_sequences", [p("seqs"), Param("maxlen", DefaultValue.none, keywordOnly: true), Param("padding", .string("pre"), keywordOnly: true),
                                Param("truncating", .string("pre"), keywordOnly: true), Param("value", .number(0), keywordOnly: true)],
              doc: "Sequences (lists of numbers) as one [n, maxlen] tensor, padded with value and cut to maxlen (the longest when not given) at the front (\"pre\", Keras's default) or back (\"post\").",
-             example: "pad_sequences([[1, 2], [3]], maxlen=3)   # tensor([[0, 1, 2], [0, 0, 3]])") { a throws(MLPError) in
+             example: "pad_sequences([[1, 2], [3]], maxlen=3)   # tensor([[0, 1, 2],\n                                         #         [0, 0, 3]])") { a throws(MLPError) in
             var seqs: [[Double]] = []
             for v in try a.list(0).items {
                 guard case .list(let l) = v else { throw a.error("each sequence must be a list of numbers, got \(describeForError(v)).", at: 0) }

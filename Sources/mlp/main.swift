@@ -12,8 +12,9 @@ import CMalloc
 let version = "mlp 0.1.0"
 let usage = """
 usage: mlp [--seed N] [FILE.mlp [ARGS...] | -e CODE [ARGS...]]
-       mlp test [PATHS...]     run golden tests (# expect: comments, or NAME.out files)
+       mlp test [-v] [--timeout S] [PATHS...]   run tests (# expect: comments, or NAME.out files; mlp test --help)
        mlp doc builtins        print the builtin reference (docs/builtins.md)
+       mlp doc check [FILES...]  check the results written in the docs' examples (docs/contributing.md)
        mlp kernel CONNECTION_FILE              run as a Jupyter kernel (docs/jupyter.md)
        mlp kernel install [--user | --prefix P]  install the Jupyter kernelspec
        mlp --help | --version
@@ -61,18 +62,14 @@ func main() -> Int32 {
     if !onlyFile && args.first == "test" {
         var runner = GoldenRunner()
         runner.record = getenv("MLP_RECORD").map { String(cString: $0) == "1" } ?? false
-        var paths = Array(args.dropFirst())
-        if paths.first == "--tolerance" {
-            guard paths.count >= 2, let t = Double(paths[1]), t >= 0, t.isFinite else {
-                fail("mlp test --tolerance needs a relative tolerance such as 1e-6, got '\(paths.count >= 2 ? paths[1] : "")'")
-            }
-            runner.tolerance = t
-            paths.removeFirst(2)
-        }
-        return runner.run(paths.isEmpty ? ["."] : paths)
+        return runner.main(Array(args.dropFirst()))
+    }
+    if !onlyFile && args.first == "doc" && args.count >= 2 && args[1] == "check" {
+        var checker = DocChecker()
+        return checker.main(Array(args.dropFirst(2)))
     }
     if !onlyFile && args.first == "doc" {
-        guard args.count == 2, args[1] == "builtins" else { fail("usage: mlp doc builtins") }
+        guard args.count == 2, args[1] == "builtins" else { fail("usage: mlp doc builtins | mlp doc check [FILES...]") }
         print(Registry.standard(argv: []).markdown(), terminator: "")
         return 0
     }

@@ -167,6 +167,42 @@ t_file() {
 check "Tab completes file names inside a string ('/' after directories)" t_file
 
 check "?name for an unknown name" result "?no_such_name_qq" "no help for 'no_such_name_qq'"
+check "?prnt suggests print" result "?prnt" "no help for 'prnt' (did you mean 'print'?)"
+
+t_load_quoted() {
+    type_ ':load "datad'; key Tab; until_ok 3000 last_is 'mlp> :load "datadir/' || return 1
+    type_ "sa"; key Tab; until_ok 3000 last_is 'mlp> :load "datadir/sample_file.txt"' || return 1
+    key C-u; key C-c; prompt_back
+}
+check ':load " completes a quoted path (and closes the quote)' t_load_quoted
+
+t_keyword_tab() {
+    type_ "train(net, adam, d, ep"; key Tab; until_ok 3000 last_is "mlp> train(net, adam, d, epochs=" || return 1
+    key C-c; prompt_back
+}
+check "Tab completes a keyword argument inside a call (ep -> epochs=)" t_keyword_tab
+
+t_user_help() {
+    enter "# Spring energy at x."; prompt_back || return 1
+    enter "fn spring_e(x, k=2) { k * x^2 / 2 }"; prompt_back || return 1
+    enter "?spring_e"; until_ok 3000 line_after "mlp> ?spring_e" "spring_e(x, k=2)"
+}
+check "?f shows a user function's signature" t_user_help
+
+t_who() {
+    enter "who_w = zeros(2, 3)"; prompt_back || return 1
+    who_line() { screen | grep -q '^who_w  *tensor  *\[2, 3\]$'; }
+    enter ":who"; until_ok 3000 who_line
+}
+check ":who lists a tensor with its shape" t_who
+
+t_reset_undefined() {
+    enter "old_name_r = 1"; prompt_back || return 1
+    enter ":reset"; prompt_back || return 1
+    enter "old_name_r"; prompt_back || return 1
+    screen | grep -q "undefined name 'old_name_r'"
+}
+check "after :reset an old name is undefined" t_reset_undefined
 
 t_quit() { enter "history_marker_77 = 1"; prompt_back && enter ":quit" && until_ok 3000 session_gone; }
 check ":quit leaves the REPL" t_quit

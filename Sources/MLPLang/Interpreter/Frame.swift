@@ -95,7 +95,18 @@ public final class GlobalStore {
     public var definedNames: [String] { names.enumerated().compactMap { values[$0.offset] == nil ? nil : $0.element } }
     /// Forgets every value. Names keep their slots: code compiled earlier (a closure
     /// kept somewhere) refers to slots by index.
-    public func removeAll() { for i in 0..<names.count { values[i] = nil } }
+    public func removeAll() {
+        for i in 0..<names.count { values[i] = nil }
+        forgotten = Set(names)
+    }
+    /// Names `removeAll` forgot (`:reset`): until assigned again, reading one is
+    /// "undefined name", as in a fresh session.
+    private var forgotten: Set<String> = []
+    func isForgotten(_ name: String) -> Bool {
+        guard !forgotten.isEmpty, forgotten.contains(name), let i = index[name] else { return false }
+        if values[i] != nil { forgotten.remove(name); return false }
+        return true
+    }
 }
 
 /// A module made by `import NAME`: its globals are its fields.

@@ -156,10 +156,10 @@ public final class Interpreter {
             throw MLPError(.interrupt, "stopped by Ctrl-C.", at: loc)
         }
         if let b = stepBudget, ticks > b {
-            throw MLPError.runtime("step budget of \(b) exhausted.", at: loc)
+            throw uncatchable(.runtime("step budget of \(b) exhausted.", at: loc))
         }
         if let d = deadline, monotonicSeconds() > d {
-            throw MLPError.runtime("time budget exhausted.", at: loc)
+            throw uncatchable(.runtime("time budget exhausted.", at: loc))
         }
     }
 
@@ -212,8 +212,10 @@ public final class Interpreter {
     }
 
     func stackOverflow(_ loc: SourceLoc) -> MLPError {
-        .runtime("stack overflow (more than \(maxDepth) nested calls).", at: loc)
+        uncatchable(.runtime("stack overflow (more than \(maxDepth) nested calls).", at: loc))
     }
+
+    func uncatchable(_ e: MLPError) -> MLPError { e.catchable = false; return e }
 
     func paramHint(_ name: String, _ params: [String]) -> String {
         closestName(to: name, in: params).map { " (did you mean '\($0)'?)" } ?? ""

@@ -342,6 +342,51 @@ final class ImportStmt: Stmt {
     }
 }
 
+/// `try { ... } catch e { ... }`: an error raised in the body (by the language, a
+/// builtin or `error(...)`) runs the handler with `e` bound to a dict of the error's
+/// message, kind, file, line and column. Ctrl-C and the limits that stop a runaway
+/// program (step and time budgets, stack overflow) are not caught.
+final class TryStmt: Stmt {
+    let body: [Stmt]
+    let name: NameExpr?
+    let handler: [Stmt]
+    init(_ body: [Stmt], _ name: NameExpr?, _ handler: [Stmt], _ loc: SourceLoc) {
+        self.body = body; self.name = name; self.handler = handler; super.init(loc)
+    }
+    override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        let flow: Flow
+        do {
+            flow = try execBlock(body, f)
+        } catch {
+            guard error.catchable, error.kind != .interrupt else { throw error }
+            if let name { name.assign(.dict(error.asDict()), f) }
+            return try execBlock(handler, f)
+        }
+        return flow
+    }
+}
+
+extension MLPError {
+    /// What `catch e` sees: `e.message`, `e.kind` ("error" from `error(...)`,
+    /// "assertion", "runtime", "syntax" from an imported file), `e.file`, `e.line`,
+    /// `e.column` (0 when the error has no position).
+    func asDict() -> DictObj {
+        let d = DictObj()
+        d["message"] = .str(message)
+        let kindName: String
+        switch kind {
+        case .syntax, .resolve: kindName = "syntax"
+        case .runtime: kindName = raisedBy ?? "runtime"
+        case .interrupt: kindName = "interrupt"
+        }
+        d["kind"] = .str(kindName)
+        d["file"] = .str(loc?.file.name ?? "")
+        d["line"] = .number(Double(loc?.line ?? 0))
+        d["column"] = .number(Double(loc?.col ?? 0))
+        return d
+    }
+}
+
 /// `global x, y`: only the resolver acts on it.
 final class GlobalStmt: Stmt {
     let names: [String]
@@ -366,6 +411,9 @@ public final class FunctionDecl {
     /// Whether any local is captured by a closure (most functions: no).
     var hasCells = false
     var captureSources: [CaptureSource] = []
+    /// The parameter list as written, `(a, b=2)`, and the doc comment above a named function.
+    var paramText = "()"
+    var doc = ""
 
     init(name: String, params: [String], defaults: [Expr?], body: [Stmt], loc: SourceLoc) {
         self.name = name; self.params = params; self.defaults = defaults; self.body = body; self.loc = loc

@@ -62,8 +62,14 @@ public struct Resolver {
 
     public init(globals: GlobalStore, builtins: [String: Value]) { self.globals = globals; self.builtins = builtins }
 
+    /// Globals this program assigns at its top level (a name forgotten by `:reset`
+    /// and not assigned again is undefined, not unassigned).
+    var assignedHere: Set<String> = []
+
     mutating func resolve(_ body: [Stmt]) throws(MLPError) {
-        for n in assignedNames(body) { _ = globals.slot(n) }
+        let names = assignedNames(body)
+        assignedHere = Set(names)
+        for n in names { _ = globals.slot(n) }
         block(body)
         if let first = errors.first {
             first.more = Array(errors.dropFirst().prefix(9))
@@ -86,6 +92,7 @@ public struct Resolver {
                 case let f as ForStmt: f.names.forEach { add($0.name) }; walk(f.body)
                 case let w as WhileStmt: walk(w.body)
                 case let i as IfStmt: walk(i.then); walk(i.otherwise ?? [])
+                case let t as TryStmt: walk(t.body); if let n = t.name { add(n.name) }; walk(t.handler)
                 case let i as ImportStmt: add(i.name.name)
                 default: break
                 }
@@ -133,6 +140,7 @@ public struct Resolver {
             case let f as ForStmt: collectGlobalDecls(f.body, into: sc)
             case let w as WhileStmt: collectGlobalDecls(w.body, into: sc)
             case let i as IfStmt: collectGlobalDecls(i.then, into: sc); collectGlobalDecls(i.otherwise ?? [], into: sc)
+            case let t as TryStmt: collectGlobalDecls(t.body, into: sc); collectGlobalDecls(t.handler, into: sc)
             default: break
             }
         }
@@ -142,9 +150,11 @@ public struct Resolver {
 
     mutating func bind(_ n: NameExpr, write: Bool) {
         let name = n.name
+        // a global forgotten by `:reset` and not assigned since is a builtin or undefined
+        let forgotten = !write && globals.isForgotten(name) && !assignedHere.contains(name)
         guard let sc = scope else {
             // top level: module globals, then builtins
-            if let i = globals.index[name] { n.bindGlobal(globals, i); return }
+            if let i = globals.index[name], !forgotten { n.bindGlobal(globals, i); return }
             if !write, let b = builtins[name] { n.bindBuiltin(b); return }
             if write { n.bindGlobal(globals, globals.slot(name)); return }
             undefined(n)
@@ -167,16 +177,16 @@ public struct Resolver {
             return
         }
         if let i = sc.capture(name) { n.bindCapture(i); return }
-        if let i = globals.index[name] { n.bindGlobal(globals, i); return }
+        if let i = globals.index[name], !forgotten { n.bindGlobal(globals, i); return }
         if !write, let b = builtins[name] { n.bindBuiltin(b); return }
         undefined(n)
     }
 
     mutating func undefined(_ n: NameExpr) {
-        var candidates = Array(builtins.keys) + globals.names
+        var candidates = Array(builtins.keys) + globals.names.filter { !globals.isForgotten($0) }
         var s = scope
         while let sc = s { candidates += sc.locals.keys; s = sc.parent }
-        let hint = closestName(to: n.name, in: candidates).map { "did you mean '\($0)'?" }
+        let hint = nameHint(n.name, candidates)
         errors.append(MLPError(.resolve, "undefined name '\(n.name)'.", at: n.loc, hint: hint))
     }
 
@@ -203,6 +213,10 @@ public struct Resolver {
             }
         case let i as IfStmt:
             expr(i.cond); block(i.then); block(i.otherwise ?? [])
+        case let t as TryStmt:
+            block(t.body)
+            if let n = t.name { bind(n, write: true) }
+            block(t.handler)
         case let w as WhileStmt:
             expr(w.cond)
             loopDepth += 1; block(w.body); loopDepth -= 1

@@ -65,6 +65,12 @@ public final class MLPError: Error, @unchecked Sendable {
     public var atEnd = false
     /// Further errors found in the same parse (syntax and resolve errors are all reported).
     public var more: [MLPError] = []
+    /// False for the errors that stop a runaway program (step or time budget, stack
+    /// overflow): `try` does not catch them, nor Ctrl-C.
+    public var catchable = true
+    /// Who raised a runtime error when a program may tell it apart: "error" for
+    /// `error(...)`, "assertion" for `assert` (`e.kind` in a `catch`).
+    public var raisedBy: String?
 
     public init(_ kind: ErrorKind, _ message: String, at loc: SourceLoc? = nil, hint: String? = nil) {
         self.kind = kind; self.message = message; self.loc = loc; self.hint = hint; self.frameLoc = loc
@@ -179,12 +185,53 @@ public func editDistance(_ a: String, _ b: String) -> Int {
     return prev[b.count]
 }
 
-/// The closest name within edit distance 2, for "did you mean 'x'?".
+/// The closest name for "did you mean 'x'?": the same name in another case
+/// (`LSTM` -> `lstm`), else the nearest within edit distance 2 ignoring case (1 for
+/// names of up to three letters, so `np` suggests nothing rather than `any`).
 public func closestName(to name: String, in candidates: [String]) -> String? {
+    let lower = name.lowercased()
+    if let same = candidates.filter({ $0 != name && $0.lowercased() == lower }).min() { return same }
+    let limit = name.count <= 3 ? 1 : 2
     var best: (String, Int)?
-    for c in candidates where c != name && abs(c.count - name.count) <= 2 {
-        let d = editDistance(name, c)
-        if d <= 2, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
+    for c in candidates where c != name && abs(c.count - name.count) <= limit {
+        let d = editDistance(lower, c.lowercased())
+        if d <= limit, d < name.count, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
     }
     return best?.0
+}
+
+/// Names that users of Python, NumPy, Keras and Julia write, with what mlp writes
+/// instead: a value (`True`), or a name whose mlp spelling differs (`to_categorical`).
+/// An alias is suggested only when its target is defined (a builtin).
+let habitNames: [String: (suggest: String, isName: Bool)] = [
+    "True": ("true", false), "False": ("false", false), "None": ("nil", false),
+    "nothing": ("nil", false), "null": ("nil", false), "NULL": ("nil", false),
+    "categorical_crossentropy": ("crossentropy", true), "CategoricalCrossentropy": ("crossentropy", true),
+    "sparse_categorical_crossentropy": ("crossentropy", true),
+    "binary_crossentropy": ("crossentropy", true),
+    "mean_squared_error": ("mse", true), "MeanSquaredError": ("mse", true),
+    "mean_absolute_error": ("mae", true), "MeanAbsoluteError": ("mae", true),
+    "to_categorical": ("onehot", true), "one_hot": ("onehot", true),
+    "Dense": ("dense", true), "Conv2D": ("conv2d", true), "SimpleRNN": ("simple_rnn", true),
+    "MaxPooling2D": ("maxpool", true), "AveragePooling2D": ("avgpool", true),
+    "BatchNormalization": ("batchnorm", true), "Dropout": ("dropout", true),
+    "Embedding": ("embedding", true), "Flatten": ("flatten", true), "UpSampling2D": ("upsample", true),
+    "Sequential": ("a model is layers joined by '>>': dense(8, relu) >> dense(1).", false),
+    "list": ("a list is written [a, b]; r[:] turns a range into a list.", false),
+    "tuple": ("mlp has no tuples: write a list [a, b].", false),
+    "fit": ("train", true), "array": ("tensor", true), "asarray": ("tensor", true),
+    "arange": ("range", true), "println": ("print", true), "length": ("len", true),
+    "np": ("mlp has the NumPy functions as builtins (np.zeros -> zeros).", false),
+    "numpy": ("mlp has the NumPy functions as builtins (np.zeros -> zeros).", false),
+]
+
+/// The hint for an undefined name: a habit from another language, the name in
+/// another case, or the closest name.
+public func nameHint(_ name: String, _ candidates: [String]) -> String? {
+    if let h = habitNames[name] {
+        // a value such as nil, or a sentence
+        if !h.isName { return h.suggest.contains(" ") ? h.suggest : "did you mean '\(h.suggest)'?" }
+        if candidates.contains(h.suggest) { return "did you mean '\(h.suggest)'?" }
+    }
+    return closestName(to: name, in: candidates).map { "did you mean '\($0)'?" }
 }

@@ -128,6 +128,12 @@ struct Lexer {
                 return op(start, .gt, .ge)
             case UInt8(ascii: "'"):
                 return error(start, "strings are written with double quotes: \"...\".")
+            case UInt8(ascii: "&") where peek() == UInt8(ascii: "&"):
+                pos += 1
+                return error(start, "unexpected '&&' (use 'and').")
+            case UInt8(ascii: "|") where peek() == UInt8(ascii: "|"):
+                pos += 1
+                return error(start, "unexpected '||' (use 'or').")
             default:
                 // skip the rest of a multi-byte character so it is reported once
                 while pos < end && src[pos] & 0xC0 == 0x80 { pos += 1 }
@@ -174,6 +180,11 @@ struct Lexer {
         digits(&self)
         if peek() == UInt8(ascii: "."), isDigit(peek(1)) {
             text.append(UInt8(ascii: ".")); pos += 1; digits(&self)
+        } else if peek() == UInt8(ascii: "."), peek(1) != UInt8(ascii: "."), isDigit(src[start]) {
+            // `x = 1.` as Python and Julia allow
+            pos += 1
+            let bad = String(decoding: src[start..<pos], as: UTF8.self)
+            return error(start, "malformed number '\(bad)': write \(bad)0 (digits after the point), or \(bad.dropLast()).")
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
             var k = 1

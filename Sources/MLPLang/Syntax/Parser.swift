@@ -180,6 +180,7 @@ struct Parser {
             let nameTok = advance()
             let name = text(nameTok)
             let decl = try functionRest(name: name, at: start)
+            decl.doc = docComment(above: start.line)
             return FnStmt(NameExpr(name, loc(nameTok)), decl, start)
         case .kwIf: _ = advance(); return try ifStatement(start)
         case .kwWhile:
@@ -202,6 +203,26 @@ struct Parser {
         case .kwImport:
             _ = advance()
             return ImportStmt(try nameTarget(), start)
+        case .kwTry:
+            _ = advance()
+            let body = try block()
+            guard keywordFollows(.kwCatch) else {
+                let e = MLPError(.syntax, "'try' needs a 'catch' block after its block.", at: start)
+                var k = 0
+                while peek(k).kind == .newline { k += 1 }
+                e.atEnd = peek(k).kind == .eof   // the REPL reads the next line: `catch` may start it
+                throw e
+            }
+            _ = advance()
+            var name: NameExpr? = nil
+            if at(.identifier) { name = try nameTarget() }
+            return TryStmt(body, name, try block(), start)
+        case .kwCatch:
+            throw error("'catch' without a 'try' before it.")
+        case .identifier where peek().kind == .identifier && ["def", "function"].contains(text(tok)):
+            // Python's `def f(x):` and Julia's `function f(x)`
+            throw MLPError(.syntax, "'\(text(tok))' is not a keyword in mlp: functions are defined with 'fn'.", at: here,
+                           hint: "write fn \(text(peek()))(x, y=2) { ... } (the last expression is the value).")
         case .kwGlobal:
             _ = advance()
             var names = [text(try expect(.identifier, "a name after 'global'"))]
@@ -237,10 +258,13 @@ struct Parser {
     }
 
     /// `else` may start the next line after `}`.
-    mutating func elseFollows() -> Bool {
+    mutating func elseFollows() -> Bool { keywordFollows(.kwElse) }
+
+    /// `else` or `catch`, on this line or the next ones: moves to it.
+    mutating func keywordFollows(_ kind: TokenKind) -> Bool {
         var k = 0
         while peek(k).kind == .newline { k += 1 }
-        if peek(k).kind == .kwElse { pos += k; return true }
+        if peek(k).kind == kind { pos += k; return true }
         return false
     }
 
@@ -275,8 +299,24 @@ struct Parser {
 
     // MARK: functions
 
+    /// The `#` comment lines directly above line `line` (a function's doc), without the `#`.
+    func docComment(above line: Int32) -> String {
+        var lines: [String] = []
+        var n = Int(line) - 1
+        while n >= 1 {
+            let text = file.line(n).drop { $0 == " " || $0 == "\t" }
+            guard text.hasPrefix("#"), !text.hasPrefix("#!") else { break }
+            var body = text.dropFirst()
+            if body.hasPrefix(" ") { body = body.dropFirst() }
+            lines.append(String(body))
+            n -= 1
+        }
+        return lines.reversed().joined(separator: "\n")
+    }
+
     mutating func functionRest(name: String, at start: SourceLoc) throws(MLPError) -> FunctionDecl {
-        let open = loc(try expect(.lparen, "'(' after the function name"))
+        let openTok = try expect(.lparen, "'(' after the function name")
+        let open = loc(openTok)
         var params: [String] = [], defaults: [Expr?] = []
         if !at(.rparen) {
             repeat {
@@ -291,10 +331,12 @@ struct Parser {
                 }
             } while match(.comma)
         }
-        _ = try close(.rparen, "')' after the parameters", opener: open)
+        let closeTok = try close(.rparen, "')' after the parameters", opener: open)
         var body = try block()
         makeTailReturn(&body)
-        return FunctionDecl(name: name, params: params, defaults: defaults, body: body, loc: start)
+        let decl = FunctionDecl(name: name, params: params, defaults: defaults, body: body, loc: start)
+        decl.paramText = String(decoding: file.bytes[openTok.start..<closeTok.end], as: UTF8.self)
+        return decl
     }
 
     // MARK: expressions
@@ -384,9 +426,22 @@ struct Parser {
             case .at: op = .matmul
             default: return e
             }
+            try habitOperator()
             let l = loc(advance())
             e = BinaryExpr(op, e, try unary(), l)
         }
+    }
+
+    /// `**` and `//` written as in Python: a positioned error that says what mlp writes.
+    func habitOperator() throws(MLPError) {
+        let next = peek()
+        guard next.start == tok.end, next.kind == tok.kind, tok.kind == .star || tok.kind == .slash else { return }
+        if tok.kind == .star {
+            throw MLPError(.syntax, "'**' is not an operator in mlp: powers are written with '^'.", at: here,
+                           hint: "write x^2 (right-associative, as in Julia: 2^3^2 is 512).")
+        }
+        throw MLPError(.syntax, "'//' is not an operator in mlp: floor division is floor(a / b).", at: here,
+                       hint: "comments start with '#'.")
     }
 
     mutating func unary() throws(MLPError) -> Expr {
@@ -485,6 +540,10 @@ struct Parser {
         case .kwFalse: _ = advance(); return Literal(.bool(false), l)
         case .kwNil: _ = advance(); return Literal(.nil, l)
         case .identifier:
+            if text(t) == "lambda", peek().kind == .identifier || peek().kind == .colon {
+                throw MLPError(.syntax, "'lambda' is not a keyword in mlp: anonymous functions are written with '->'.", at: l,
+                               hint: "write x -> x^2, or (a, b) -> a + b for two arguments.")
+            }
             _ = advance()
             if at(.arrow) {
                 _ = advance()
@@ -498,6 +557,11 @@ struct Parser {
             }
             _ = advance()
             let e = try expression()
+            if at(.comma) {
+                // a Python tuple: `zeros((2, 3))`
+                throw MLPError(.syntax, "mlp has no tuples: '(a, b)' is written as a list '[a, b]'.", at: l,
+                               hint: "write [1, 2]; a shape may also be separate numbers: zeros(2, 3) or zeros([2, 3]).")
+            }
             _ = try close(.rparen, "')'", opener: l)
             return e
         case .lbracket:
@@ -605,6 +669,11 @@ func makeTailReturn(_ body: inout [Stmt]) {
     guard let last = body.last else { return }
     if let e = last as? ExprStmt {
         body[body.count - 1] = ReturnStmt(e.expr, implicit: true, e.loc)
+    } else if let s = last as? TryStmt {
+        var tried = s.body, handler = s.handler
+        makeTailReturn(&tried)
+        makeTailReturn(&handler)
+        body[body.count - 1] = TryStmt(tried, s.name, handler, s.loc)
     } else if let s = last as? IfStmt {
         var then = s.then, otherwise = s.otherwise
         makeTailReturn(&then)

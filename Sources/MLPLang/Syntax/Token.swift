@@ -4,7 +4,7 @@ public enum TokenKind: Equatable, Sendable {
     case number, string, identifier, newline, eof
     // keywords
     case kwFn, kwReturn, kwIf, kwElse, kwWhile, kwFor, kwIn, kwBreak, kwContinue
-    case kwTrue, kwFalse, kwNil, kwAnd, kwOr, kwNot, kwImport, kwGlobal
+    case kwTrue, kwFalse, kwNil, kwAnd, kwOr, kwNot, kwImport, kwGlobal, kwTry, kwCatch
     // punctuation and operators
     case lparen, rparen, lbracket, rbracket, lbrace, rbrace
     case comma, semicolon, colon, dot, dotdot, arrow
@@ -17,7 +17,7 @@ public enum TokenKind: Equatable, Sendable {
         "fn": .kwFn, "return": .kwReturn, "if": .kwIf, "else": .kwElse, "while": .kwWhile,
         "for": .kwFor, "in": .kwIn, "break": .kwBreak, "continue": .kwContinue,
         "true": .kwTrue, "false": .kwFalse, "nil": .kwNil, "and": .kwAnd, "or": .kwOr,
-        "not": .kwNot, "import": .kwImport, "global": .kwGlobal,
+        "not": .kwNot, "import": .kwImport, "global": .kwGlobal, "try": .kwTry, "catch": .kwCatch,
     ]
     public static var keywordNames: [String] { keywords.keys.sorted() }
 

@@ -185,6 +185,10 @@ public final class Closure: Traced {
     deinit { cells.deallocate() }
     public var name: String { proto.name }
     public var parameterNames: [String] { proto.params }
+    /// `name(a, b=2)` as written in the source.
+    public var signature: String { proto.name + proto.paramText }
+    /// The comment lines right above `fn name(...)` (`?name` in the REPL), "" if none.
+    public var doc: String { proto.doc }
 }
 
 /// Native objects (modules, and MLPRuntime's tensors, layers, generators, ...) subclass this
