@@ -17,6 +17,8 @@ let package = Package(
     name: "mlp",
     platforms: [.macOS(.v15)],
     products: [.executable(name: "mlp", targets: ["mlp"])],
+    // apple/swift-numerics' ComplexModule: the complex element type (docs/complex.md)
+    dependencies: [.package(url: "https://github.com/apple/swift-numerics", from: "1.1.1")],
     targets: [
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -25,12 +27,14 @@ let package = Package(
         // the Jupyter kernel's sockets and message signatures (Sources/MLPKernel)
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CMLPCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
+        // FFTW 3 for fft/ifft/rfft (GPL-2+: README.md says what that means for a distributed binary)
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib", "CFFTW", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
-        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], exclude: ["README.md"], swiftSettings: interpreter),
+        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"], exclude: ["README.md"]),
         // `mlp kernel`: the Jupyter kernel (docs/jupyter.md)
         .target(name: "MLPKernel", dependencies: ["CZMQ", "CMLPCrypto", "MLPRuntime", "MLPREPL", "MLPLang", "MLPPlot"], exclude: ["README.md"]),

@@ -23,3 +23,12 @@ void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *
              double *work, const int *lwork, int *iwork, int *info);
 void dstev_(const char *jobz, const int *n, double *d, double *e, double *z, const int *ldz,
             double *work, int *info, size_t jobz_len);
+// general eigenproblems (eig) and complex solves (expm)
+void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda,
+            double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
+            double *work, const int *lwork, int *info, size_t jobvl_len, size_t jobvr_len);
+void zgeev_(const char *jobvl, const char *jobvr, const int *n, void *a, const int *lda,
+            void *w, void *vl, const int *ldvl, void *vr, const int *ldvr,
+            void *work, const int *lwork, double *rwork, int *info, size_t jobvl_len, size_t jobvr_len);
+void zgesv_(const int *n, const int *nrhs, void *a, const int *lda, int *ipiv,
+            void *b, const int *ldb, int *info);

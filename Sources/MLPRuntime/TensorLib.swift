@@ -12,7 +12,11 @@ enum TensorLib {
             // not trackedOrPlain: no op to record, and a tensor is a value, so a tracked one is
             // returned as it is (the plain path also takes nested lists and numbers)
             if tracked(a, 0) != nil { return a[0] }
-            return .object(TensorValue(try TensorValue.fromNested(a[0])))
+            do throws(MLPError) { return .object(TensorValue(try TensorValue.fromNested(a[0]))) } catch {
+                // complex items: a complex128 tensor (looked for only when the real reading failed)
+                if ComplexArith.holdsComplex(a[0]) { return .object(ComplexTensorValue(try ComplexArith.nested(a[0]))) }
+                throw error
+            }
         }
         creator(&r, "zeros", "A tensor of zeros; the shape as numbers or one list.", "zeros(2, 3)") { s throws in try Tensor.zeros(s) }
         creator(&r, "ones", "A tensor of ones; the shape as numbers or one list.", "ones(3)") { s throws in try Tensor.ones(s) }
@@ -38,7 +42,8 @@ enum TensorLib {
             return try a.newTensor { try Tensor.linspace(lo, hi, n) }
         }
         r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
-            .list(try a.tensor(0).shape.map { .number(Double($0)) })
+            if let c = ComplexLib.tensorArg(a[0]) { return .list(c.shape.map { .number(Double($0)) }) }
+            return .list(try a.tensor(0).shape.map { .number(Double($0)) })
         }
         r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
             .number(Double(try a.tensor(0).ndim))
@@ -53,10 +58,15 @@ enum TensorLib {
                 return try a.native { .object(LayerValue(try Reshape(shape))) }
             }
             let shape = try a.trailingShape()
+            if let c = ComplexLib.tensorArg(a[0]) { return try a.native(at: 1) { .object(ComplexTensorValue(try c.reshaped(shape))) } }
             return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
         r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
              example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
+            if let c = ComplexLib.tensorArg(a[0]) {
+                let axes = a.isNil(1) ? Array((0..<c.ndim).reversed()) : try a.intList(1)
+                return try a.native(at: 1) { .object(ComplexTensorValue(try c.permute(axes))) }
+            }
             let t = try a.tensor(0)
             let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try a.intList(1)
             return try permuting(a, axes, at: 1)
