@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib", "CFFTW", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
-        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md"], swiftSettings: optimize),
+        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md"], swiftSettings: interpreter),
@@ -47,7 +47,7 @@ let package = Package(
         // helpers shared by the test targets (the test generator, ...)
         .target(name: "MLPTestSupport", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], path: "Tests/MLPTestSupport"),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),
-        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport"]),
+        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport", .product(name: "ComplexModule", package: "swift-numerics")]),
         .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot"]),
         .testTarget(name: "MLPKernelTests", dependencies: ["MLPKernel"]),
         .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor", "MLPTestSupport"]),

@@ -123,7 +123,25 @@ enum ComplexLib {
         }
     }
 
-    /// sum and mean of a complex tensor (nil when the argument is not complex).
+    /// concat or stack of tensors some of which are complex (the rest become complex).
+    static func join(_ a: Args, _ items: [Value], stack: Bool) throws(MLPError) -> Value {
+        var cs: [ComplexTensor] = []
+        for v in items {
+            do throws(MLPError) { cs.append(try ComplexArith.nested(v)) } catch { throw a.error(error.message, at: 0) }
+        }
+        let axis = try a.int(1)
+        return try a.native(at: 0) { .object(ComplexTensorValue(try ComplexTensor.concat(cs, axis: axis, stack: stack))) }
+    }
+
+    /// sum and mean of a list holding complex numbers, tried when the list is not
+    /// all numbers (nil when it holds none).
+    static func reduceList(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value? {
+        guard case .list = a[0], ComplexArith.holdsComplex(a[0]) else { return nil }
+        let c = try ComplexArith.nested(a[0])
+        return try a.native(at: 0) { ComplexArith.value(try c.reduce(op, axis: nil, keepdims: false)) }
+    }
+
+    /// sum and mean of a complex tensor (nil when the argument is not one).
     static func reduce(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value? {
         guard case .object(let o as ComplexTensorValue) = a[0] else { return nil }
         let axis = try a.optionalInt(1), keep = try a.bool(2)

@@ -142,6 +142,7 @@ enum ComplexArith {
         case "sinh": return { ComplexNumber.sinh($0) }
         case "cosh": return { ComplexNumber.cosh($0) }
         default:
+            let name = name.hasPrefix("round") ? "round" : name
             throw MLPError.runtime("\(name): not defined for complex numbers (exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, abs, angle, conj, re and im are).")
         }
     }

@@ -309,6 +309,7 @@ enum TensorLib {
                 let axis = try a.int(1)
                 return try track(a) { name == "concat" ? try Variable.concat(vs, axis: axis) : try Variable.stack(vs, axis: axis) }
             }
+            if items.contains(where: { ComplexLib.tensorArg($0) != nil }) { return try ComplexLib.join(a, items, stack: name == "stack") }
             var ts: [Tensor] = []
             for v in items {
                 do throws(MLPError) { ts.append(try TensorValue.fromNested(v)) } catch { throw a.error(error.message, at: 0) }
@@ -321,7 +322,12 @@ enum TensorLib {
     static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String,
                         _ differentiable: (@Sendable (Variable, Variable) throws -> Variable)? = nil, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
-            try trackedOrPlain(a, 0, 1, differentiable) { scalarOrTensor(try f($0, $1)) }
+            // complex operands: dot and matmul are the complex @ (outer has no complex form yet)
+            if name != "outer", ComplexLib.tensorArg(a[0]) != nil || ComplexLib.tensorArg(a[1]) != nil {
+                do throws(MLPError) { if let v = try ComplexArith.binary(.matmul, a[0], a[1], reversed: false) { return v } }
+                catch { throw a.error(error.message.hasPrefix("matmul: ") ? String(error.message.dropFirst(8)) : error.message) }
+            }
+            return try trackedOrPlain(a, 0, 1, differentiable) { scalarOrTensor(try f($0, $1)) }
         }
     }
 }

@@ -27,7 +27,7 @@ final class TensorValue: MLPObject {
     override var typeName: String { "tensor" }
     override func description(_ interp: Interpreter) -> String { t.description }
     override var length: Int? { t.shape.first }
-    override var fieldNames: [String] { ["T", "ndim", "shape", "size"] }
+    override var fieldNames: [String] { ["T", "dtype", "ndim", "shape", "size"] }
 
     /// This tensor as a graph variable (a constant unless tracked).
     var variable: Variable { node ?? Variable(constant: t) }
@@ -37,6 +37,7 @@ final class TensorValue: MLPObject {
         case "shape": return .list(t.shape.map { .number(Double($0)) })
         case "ndim": return .number(Double(t.ndim))
         case "size": return .number(Double(t.count))
+        case "dtype": return .str("float64")   // complex tensors say "complex128"
         case "T":
             let axes = Array((0..<t.ndim).reversed())
             if let node { return try track { try node.permute(axes) } }

@@ -5,8 +5,9 @@
 // the sums are the real kernels run on that tensor; products, quotients and the
 // functions of complex numbers have their own loops here. Real tensors are not
 // touched: no real kernel tests an element type.
-// Re-exported: code that uses complex tensors gets Complex's operations with them.
-@_exported import ComplexModule
+// Not re-exported: Complex's operators in scope slow the type checking of every
+// arithmetic expression (a test of MLPLearn timed out); users import ComplexModule.
+import ComplexModule
 import RealModule
 #if canImport(Glibc)
 import Glibc

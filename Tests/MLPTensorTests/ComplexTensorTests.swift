@@ -1,3 +1,4 @@
+import ComplexModule
 import Foundation
 import MLPTensor
 import XCTest
