@@ -17,6 +17,8 @@ let package = Package(
     name: "mlp",
     platforms: [.macOS(.v15)],
     products: [.executable(name: "mlp", targets: ["mlp"])],
+    // apple/swift-numerics' ComplexModule: the complex element type (docs/complex.md)
+    dependencies: [.package(url: "https://github.com/apple/swift-numerics", from: "1.1.1")],
     targets: [
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -27,12 +29,14 @@ let package = Package(
         .systemLibrary(name: "CMLPCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // figures as PNG, SVG and PDF with Pango text (Sources/MLPPlot)
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
-        .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib"], exclude: ["README.md"], swiftSettings: optimize),
+        // FFTW 3 for fft/ifft/rfft (GPL-2+: README.md says what that means for a distributed binary)
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .target(name: "MLPTensor", dependencies: ["CBLAS", "CMLPZlib", "CFFTW", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPAutograd", dependencies: ["MLPTensor"], exclude: ["README.md"], swiftSettings: optimize),
-        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor"], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md", "Numerics/README.md"], swiftSettings: optimize),
+        .target(name: "MLPLearn", dependencies: ["MLPAutograd", "MLPTensor", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md", "Reinforcement/README.md", "Quantum/README.md", "Numerics/README.md"], swiftSettings: optimize),
         .target(name: "MLPPlot", dependencies: ["CCairo"], exclude: ["README.md"], swiftSettings: optimize),
         .target(name: "MLPLang", exclude: ["README.md"], swiftSettings: interpreter),
-        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot"], exclude: ["README.md"], swiftSettings: interpreter),
+        .target(name: "MLPRuntime", dependencies: ["MLPLang", "MLPTensor", "MLPAutograd", "MLPLearn", "MLPPlot", .product(name: "ComplexModule", package: "swift-numerics")], exclude: ["README.md"], swiftSettings: interpreter),
         .target(name: "MLPREPL", dependencies: ["CEditLine", "MLPLang"], exclude: ["README.md"]),
         // `mlp kernel`: the Jupyter kernel (docs/jupyter.md)
         .target(name: "MLPKernel", dependencies: ["CZMQ", "CMLPCrypto", "MLPRuntime", "MLPREPL", "MLPLang", "MLPPlot"], exclude: ["README.md"]),
@@ -45,7 +49,7 @@ let package = Package(
         // helpers shared by the test targets (the test generator, ...)
         .target(name: "MLPTestSupport", dependencies: ["MLPTensor", "MLPAutograd", "MLPLearn"], path: "Tests/MLPTestSupport"),
         .testTarget(name: "MLPLangTests", dependencies: ["MLPLang", "MLPRuntime", "MLPTensor", "MLPTestSupport"]),
-        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport"]),
+        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CMalloc", "MLPTestSupport", .product(name: "ComplexModule", package: "swift-numerics")]),
         .testTarget(name: "MLPPlotTests", dependencies: ["MLPPlot", "CMLPZlib"], exclude: ["Reference"]),
         .testTarget(name: "MLPKernelTests", dependencies: ["MLPKernel"]),
         .testTarget(name: "MLPAutogradTests", dependencies: ["MLPAutograd", "MLPTensor", "MLPTestSupport"]),

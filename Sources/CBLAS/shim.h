@@ -27,3 +27,12 @@ void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
              double *work, const int *lwork, int *info);
 void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
              const double *tau, double *work, const int *lwork, int *info);
+// general eigenproblems (eig) and complex solves (expm)
+void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda,
+            double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
+            double *work, const int *lwork, int *info, size_t jobvl_len, size_t jobvr_len);
+void zgeev_(const char *jobvl, const char *jobvr, const int *n, void *a, const int *lda,
+            void *w, void *vl, const int *ldvl, void *vr, const int *ldvr,
+            void *work, const int *lwork, double *rwork, int *info, size_t jobvl_len, size_t jobvr_len);
+void zgesv_(const int *n, const int *nrhs, void *a, const int *lda, int *ipiv,
+            void *b, const int *ldb, int *info);

@@ -14,14 +14,19 @@ enum ArrayFileLib {
     static let fashionDir = "/usr/share/datasets/fashion-mnist"
 
     static func register(_ r: inout Registry) {
-        r.fn("load_npy", [p("path")], doc: "Reads a NumPy .npy file as a tensor (float, integer or bool data becomes numbers).",
+        r.fn("load_npy", [p("path")], doc: "Reads a NumPy .npy file as a tensor (float, integer or bool data becomes numbers; complex64 and complex128 a complex tensor).",
              example: "w = load_npy(\"/tmp/w.npy\")") { a throws(MLPError) in
             let path = try a.string(0)
-            return .object(TensorValue(try a.parseFile(path) { try ArrayFiles.npyDecode($0) }))
+            switch try a.parseFile(path, { try ArrayFiles.npyDecodeArray($0) }) {
+            case .real(let t): return .object(TensorValue(t))
+            case .complex(let c): return .object(ComplexTensorValue(c))
+            }
         }
-        r.fn("save_npy", [p("path"), p("t")], doc: "Writes a tensor as a NumPy .npy file (float64, as numpy.save; atomically).",
+        r.fn("save_npy", [p("path"), p("t")], doc: "Writes a tensor as a NumPy .npy file (float64, or complex128 for a complex tensor, as numpy.save; atomically).",
              example: "save_npy(\"/tmp/w.npy\", randn(3, 4))") { a throws(MLPError) in
-            let path = try a.string(0), t = try a.untrackedTensor(1)
+            let path = try a.string(0)
+            if let c = ComplexLib.tensorArg(a[1]) { try a.writeFile(path, ArrayFiles.npyEncode(c)); return .nil }
+            let t = try a.untrackedTensor(1)
             try a.writeFile(path, ArrayFiles.npyEncode(t))
             return .nil
         }

@@ -56,13 +56,22 @@ enum MathLib {
              doc: "Sum of a list or range of numbers (0 when empty), or of a tensor's elements (along axis).",
              example: "sum([1, 2, 3])   # 6") { a throws(MLPError) in
             if TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, .sum) }
-            return .number(try numbers(a, 0).reduce(0, +))
+            if let v = try ComplexLib.reduce(a, .sum) { return v }
+            do throws(MLPError) { return .number(try numbers(a, 0).reduce(0, +)) } catch {
+                if let v = try ComplexLib.reduceList(a, .sum) { return v }
+                throw error
+            }
         }
         r.fn("mean", [p("xs"), Param("axis", DefaultValue.none, keywordOnly: true), Param("keepdims", .bool(false), keywordOnly: true)],
              doc: "Arithmetic mean of a list or range of numbers, or of a tensor's elements (along axis).",
              example: "mean([1, 2, 3, 4])   # 2.5") { a throws(MLPError) in
             if TensorValue.isTensor(a[0]) { return try TensorLib.reduce(a, .mean) }
-            let xs = try numbers(a, 0)
+            if let v = try ComplexLib.reduce(a, .mean) { return v }
+            let xs: [Double]
+            do throws(MLPError) { xs = try numbers(a, 0) } catch {
+                if let v = try ComplexLib.reduceList(a, .mean) { return v }
+                throw error
+            }
             if xs.isEmpty { throw a.error("cannot take the mean of an empty sequence.", at: 0) }
             return .number(xs.reduce(0, +) / Double(xs.count))
         }

@@ -74,6 +74,7 @@ public struct Registry {
         r.library = "rl"; RLLib.register(&r)
         r.library = "montecarlo"; MonteCarloLib.register(&r)
         r.library = "quantum"; QuantumLib.register(&r)
+        r.library = "complex"; ComplexLib.register(&r)
         return r
     }
 

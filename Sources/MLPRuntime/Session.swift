@@ -21,6 +21,7 @@ public final class Session {
         self.interp = Interpreter(builtins: registry.values, file: file, context: context, write: { out.write($0) })
         interp.stdlibPath = Session.findStdlib()
         interp.stdlibModules = embeddedStdlib
+        interp.imaginary = { .object(ComplexValue(0, $0)) }
     }
 
     /// Where errors go instead of the error sink (the golden runner's REPL transcripts).

@@ -12,7 +12,11 @@ enum TensorLib {
             // not trackedOrPlain: no op to record, and a tensor is a value, so a tracked one is
             // returned as it is (the plain path also takes nested lists and numbers)
             if tracked(a, 0) != nil { return a[0] }
-            return .object(TensorValue(try TensorValue.fromNested(a[0])))
+            do throws(MLPError) { return .object(TensorValue(try TensorValue.fromNested(a[0]))) } catch {
+                // complex items: a complex128 tensor (looked for only when the real reading failed)
+                if ComplexArith.holdsComplex(a[0]) { return .object(ComplexTensorValue(try ComplexArith.nested(a[0]))) }
+                throw error
+            }
         }
         creator(&r, "zeros", "A tensor of zeros; the shape as numbers or one list.", "zeros(2, 3)") { s throws in try Tensor.zeros(s) }
         creator(&r, "ones", "A tensor of ones; the shape as numbers or one list.", "ones(3)") { s throws in try Tensor.ones(s) }
@@ -38,7 +42,8 @@ enum TensorLib {
             return try a.newTensor { try Tensor.linspace(lo, hi, n) }
         }
         r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
-            .list(try a.tensor(0).shape.map { .number(Double($0)) })
+            if let c = ComplexLib.tensorArg(a[0]) { return .list(c.shape.map { .number(Double($0)) }) }
+            return .list(try a.tensor(0).shape.map { .number(Double($0)) })
         }
         r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
             .number(Double(try a.tensor(0).ndim))
@@ -53,10 +58,15 @@ enum TensorLib {
                 return try a.native { .object(LayerValue(try Reshape(shape))) }
             }
             let shape = try a.trailingShape()
+            if let c = ComplexLib.tensorArg(a[0]) { return try a.native(at: 1) { .object(ComplexTensorValue(try c.reshaped(shape))) } }
             return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
         r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
              example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
+            if let c = ComplexLib.tensorArg(a[0]) {
+                let axes = a.isNil(1) ? Array((0..<c.ndim).reversed()) : try a.intList(1)
+                return try a.native(at: 1) { .object(ComplexTensorValue(try c.permute(axes))) }
+            }
             let t = try a.tensor(0)
             let axes = a.isNil(1) ? Array((0..<t.ndim).reversed()) : try a.intList(1)
             return try permuting(a, axes, at: 1)
@@ -299,6 +309,7 @@ enum TensorLib {
                 let axis = try a.int(1)
                 return try track(a) { name == "concat" ? try Variable.concat(vs, axis: axis) : try Variable.stack(vs, axis: axis) }
             }
+            if items.contains(where: { ComplexLib.tensorArg($0) != nil }) { return try ComplexLib.join(a, items, stack: name == "stack") }
             var ts: [Tensor] = []
             for v in items {
                 do throws(MLPError) { ts.append(try TensorValue.fromNested(v)) } catch { throw a.error(error.message, at: 0) }
@@ -311,7 +322,12 @@ enum TensorLib {
     static func product(_ r: inout Registry, _ name: String, _ doc: String, _ example: String,
                         _ differentiable: (@Sendable (Variable, Variable) throws -> Variable)? = nil, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
-            try trackedOrPlain(a, 0, 1, differentiable) { scalarOrTensor(try f($0, $1)) }
+            // complex operands: dot and matmul are the complex @ (outer has no complex form yet)
+            if name != "outer", ComplexLib.tensorArg(a[0]) != nil || ComplexLib.tensorArg(a[1]) != nil {
+                do throws(MLPError) { if let v = try ComplexArith.binary(.matmul, a[0], a[1], reversed: false) { return v } }
+                catch { throw a.error(error.message.hasPrefix("matmul: ") ? String(error.message.dropFirst(8)) : error.message) }
+            }
+            return try trackedOrPlain(a, 0, 1, differentiable) { scalarOrTensor(try f($0, $1)) }
         }
     }
 }

@@ -27,7 +27,7 @@ final class TensorValue: MLPObject {
     override var typeName: String { "tensor" }
     override func description(_ interp: Interpreter) -> String { t.description }
     override var length: Int? { t.shape.first }
-    override var fieldNames: [String] { ["T", "ndim", "shape", "size"] }
+    override var fieldNames: [String] { ["T", "dtype", "ndim", "shape", "size"] }
 
     /// This tensor as a graph variable (a constant unless tracked).
     var variable: Variable { node ?? Variable(constant: t) }
@@ -37,6 +37,7 @@ final class TensorValue: MLPObject {
         case "shape": return .list(t.shape.map { .number(Double($0)) })
         case "ndim": return .number(Double(t.ndim))
         case "size": return .number(Double(t.count))
+        case "dtype": return .str("float64")   // complex tensors say "complex128"
         case "T":
             let axes = Array((0..<t.ndim).reversed())
             if let node { return try track { try node.permute(axes) } }
@@ -68,6 +69,8 @@ final class TensorValue: MLPObject {
         switch other {
         case .number: otherTensor = nil
         case .object(let o as TensorValue): otherTensor = o
+        // a complex operand: the interpreter asks it next (reversed), and it makes this tensor complex
+        case .object(is ComplexValue), .object(is ComplexTensorValue): return nil
         default:
             if op == .matmul { throw MLPError.runtime("matmul: '@' needs two tensors, got a tensor and \(describeForError(other)).") }
             return nil
@@ -252,6 +255,19 @@ final class TensorValue: MLPObject {
             if o.node != nil { throw MLPError.runtime("this tensor is being differentiated by grad; combine tracked tensors with stack or concat, or use detach(x) to pass its value.") }
             return o.t
         }
+        let (flat, shape) = try flattenNested(v) { v throws(MLPError) in
+            guard case .number(let x) = v else {
+                let hint = TensorValue.isTensor(v) ? " (join tensors with stack or concat)" : ""
+                throw MLPError.runtime("tensor: items must be numbers, got \(describeForError(v))\(hint).")
+            }
+            return x
+        }
+        do { return try Tensor(flat, shape: shape) } catch { throw MLPError.runtime(message(of: error)) }
+    }
+
+    /// The items of rectangular nested lists in row-major order, each read by
+    /// `leaf`, and the shape; an error for ragged lists.
+    static func flattenNested<T>(_ v: Value, _ leaf: (Value) throws(MLPError) -> T) throws(MLPError) -> ([T], [Int]) {
         var shape: [Int] = []
         var probe = v
         while case .list(let l) = probe {
@@ -259,23 +275,16 @@ final class TensorValue: MLPObject {
             guard let first = l.items.first else { break }
             probe = first
         }
-        var flat: [Double] = []
+        var flat: [T] = []
         func walk(_ v: Value, _ depth: Int) throws(MLPError) {
-            if depth == shape.count {
-                guard case .number(let x) = v else {
-                    let hint = TensorValue.isTensor(v) ? " (join tensors with stack or concat)" : ""
-                    throw MLPError.runtime("tensor: items must be numbers, got \(describeForError(v))\(hint).")
-                }
-                flat.append(x)
-                return
-            }
+            if depth == shape.count { flat.append(try leaf(v)); return }
             guard case .list(let l) = v, l.items.count == shape[depth] else {
                 throw MLPError.runtime("tensor: the nested lists are ragged (expected \(shape[depth]) items at depth \(depth)).")
             }
             for x in l.items { try walk(x, depth + 1) }
         }
         try walk(v, 0)
-        do { return try Tensor(flat, shape: shape) } catch { throw MLPError.runtime(message(of: error)) }
+        return (flat, shape)
     }
 }
 

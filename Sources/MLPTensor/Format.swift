@@ -62,13 +62,54 @@ extension Tensor: CustomStringConvertible {
         if count == 0 {
             return prefix + "[]" + ")" + (ndim > 1 ? "\nshape \(shapeString(shape))" : "")
         }
+        return Tensor.arrayText(shape: shape, prefix: prefix, lineWidth: lineWidth) { offsets in
+            // format the displayed elements and find the column layout
+            var scientific = false
+            for at in offsets {
+                let x = p[at], a = Swift.abs(x)
+                if x.isFinite && x != x.rounded() && (a < 1e-4 || a >= 1e8) { scientific = true }
+            }
+            var texts: [Int: String] = [:]
+            for at in offsets { texts[at] = Tensor.formatElement(p[at], scientific: scientific) }
+            let decimal = texts.values.contains { $0.contains(".") } && !texts.values.contains { $0.contains("e") }
+            func nonFinite(_ t: String) -> Bool { t == "nan" || t == "inf" || t == "-inf" }
+            var leftW = 0, rightW = 0, width = 0, special = 0
+            for t in texts.values {
+                width = Swift.max(width, t.count)
+                if decimal {
+                    if nonFinite(t) { special = Swift.max(special, t.count); continue }
+                    let dot = t.firstIndex(of: ".")
+                    let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
+                    leftW = Swift.max(leftW, l); rightW = Swift.max(rightW, t.count - l)
+                }
+            }
+            if decimal { leftW += Swift.max(0, special - leftW - rightW) }
+            return { at in
+                let t = texts[at]!
+                if decimal && nonFinite(t) { return String(repeating: " ", count: leftW + rightW - t.count) + t }
+                if decimal {
+                    let dot = t.firstIndex(of: ".")
+                    let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
+                    return String(repeating: " ", count: leftW - l) + t + String(repeating: " ", count: rightW - (t.count - l))
+                }
+                return String(repeating: " ", count: width - t.count) + t
+            }
+        }
+    }
+
+    /// The bracketed text of an array of `shape` (count > 0, ndim > 0) as NumPy
+    /// lays it out: `format` gets the row-major positions of the elements shown and
+    /// returns each one's padded text. Tensors with more than 1000 elements show 3
+    /// items at each edge of every axis and a `shape` line.
+    static func arrayText(shape: [Int], prefix: String, lineWidth: Int, format: ([Int]) -> (Int) -> String) -> String {
+        let ndim = shape.count, count = shape.reduce(1, *)
         let summarize = count > 1000
         let edge = 3
         // The items shown of an axis of length n: all, or `edge` at each end around a "..." (nil).
         func cut(_ n: Int) -> Bool { summarize && n > 2 * edge }
         func shownCount(_ n: Int) -> Int { cut(n) ? 2 * edge + 1 : n }
         func shown(_ n: Int, _ k: Int) -> Int? { !cut(n) || k < edge ? k : k == edge ? nil : n - 2 * edge - 1 + k }
-        let st = strides
+        let st = Tensor.strides(for: shape)
         // Visits the shown items in order without recursion (a tensor may have millions of
         // axes): `enter(axis)` opens an axis, `item(axis, k, index, offset)` comes before its
         // k-th item (index nil for "..."; offset is the element's on the last axis), `leave(axis)`
@@ -92,37 +133,9 @@ extension Tensor: CustomStringConvertible {
                 } else { k[axis] += 1 }
             }
         }
-        func eachElement(_ body: (Int) -> Void) { walk(item: { axis, _, i, at in if i != nil && axis == ndim - 1 { body(at) } }) }
-        // format the displayed elements and find the column layout
-        var scientific = false
-        eachElement { at in
-            let x = p[at], a = Swift.abs(x)
-            if x.isFinite && x != x.rounded() && (a < 1e-4 || a >= 1e8) { scientific = true }
-        }
-        var texts: [Int: String] = [:]
-        eachElement { at in texts[at] = Tensor.formatElement(p[at], scientific: scientific) }
-        let decimal = texts.values.contains { $0.contains(".") } && !texts.values.contains { $0.contains("e") }
-        func nonFinite(_ t: String) -> Bool { t == "nan" || t == "inf" || t == "-inf" }
-        var leftW = 0, rightW = 0, width = 0, special = 0
-        for t in texts.values {
-            width = Swift.max(width, t.count)
-            if decimal {
-                if nonFinite(t) { special = Swift.max(special, t.count); continue }
-                let dot = t.firstIndex(of: ".")
-                let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
-                leftW = Swift.max(leftW, l); rightW = Swift.max(rightW, t.count - l)
-            }
-        }
-        if decimal { leftW += Swift.max(0, special - leftW - rightW) }
-        func pad(_ t: String) -> String {
-            if decimal && nonFinite(t) { return String(repeating: " ", count: leftW + rightW - t.count) + t }
-            if decimal {
-                let dot = t.firstIndex(of: ".")
-                let l = dot.map { t.distance(from: t.startIndex, to: $0) } ?? t.count
-                return String(repeating: " ", count: leftW - l) + t + String(repeating: " ", count: rightW - (t.count - l))
-            }
-            return String(repeating: " ", count: width - t.count) + t
-        }
+        var offsets: [Int] = []
+        walk(item: { axis, _, i, at in if i != nil && axis == ndim - 1 { offsets.append(at) } })
+        let pad = format(offsets)
         // One string appended to, a separator or indent made only where one is printed:
         // linear in the text, however many axes.
         let base = prefix.count, last = ndim - 1
@@ -138,7 +151,7 @@ extension Tensor: CustomStringConvertible {
                 return
             }
             let n = shownCount(shape[axis]), isLast = k == n - 1
-            let piece = (i == nil ? "..." : pad(texts[at]!)) + (isLast ? "" : ",")
+            let piece = (i == nil ? "..." : pad(at)) + (isLast ? "" : ",")
             // closing brackets count against the width on the last item
             let extra = isLast ? axis + 2 : 0
             if k > 0 {

@@ -58,15 +58,18 @@ extension Tensor {
     /// leading dimensions broadcast). `poll`, when given, is called between blocks of
     /// rows of a large product (each about `pollProductWork` multiply-adds) and between
     /// the matrices of a batch: what it throws (Ctrl-C) stops the product.
-    public static func matmul(_ a: Tensor, _ b: Tensor, poll: (() throws -> Void)? = nil) throws -> Tensor {
-        guard a.ndim > 0, b.ndim > 0 else {
-            throw TensorError("matmul", "operands must have at least one dimension, got shapes \(shapeString(a.shape)) and \(shapeString(b.shape)).")
+    /// The shapes of `a @ b` (NumPy's matmul): the operands as matrices (a 1-D `a`
+    /// a row, a 1-D `b` a column), their sizes, the broadcast batch and the result's
+    /// shape; or the error naming both shapes. Shared by the real and complex products.
+    static func productShapes(_ a: [Int], _ b: [Int]) throws -> (sa: [Int], sb: [Int], m: Int, k: Int, n: Int, batch: [Int], out: [Int]) {
+        guard a.count > 0, b.count > 0 else {
+            throw TensorError("matmul", "operands must have at least one dimension, got shapes \(shapeString(a)) and \(shapeString(b)).")
         }
-        let sa = a.ndim == 1 ? [1, a.shape[0]] : a.shape
-        let sb = b.ndim == 1 ? [b.shape[0], 1] : b.shape
+        let sa = a.count == 1 ? [1, a[0]] : a
+        let sb = b.count == 1 ? [b[0], 1] : b
         let m = sa[sa.count - 2], k = sa[sa.count - 1], k2 = sb[sb.count - 2], n = sb[sb.count - 1]
         guard k == k2 else {
-            throw TensorError("matmul", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) do not align (\(k) != \(k2)).", kind: .shapes([a.shape, b.shape]))
+            throw TensorError("matmul", "shapes \(shapeString(a)) and \(shapeString(b)) do not align (\(k) != \(k2)).", kind: .shapes([a, b]))
         }
         let ba = Array(sa.dropLast(2)), bb = Array(sb.dropLast(2))
         let batch: [Int]
@@ -76,8 +79,14 @@ extension Tensor {
             throw TensorError("matmul", "batch shapes \(shapeString(ba)) and \(shapeString(bb)) cannot be broadcast.", kind: .shapes([ba, bb]))
         }
         var outShape = batch
-        if a.ndim > 1 { outShape.append(m) }
-        if b.ndim > 1 { outShape.append(n) }
+        if a.count > 1 { outShape.append(m) }
+        if b.count > 1 { outShape.append(n) }
+        return (sa, sb, m, k, n, batch, outShape)
+    }
+
+    public static func matmul(_ a: Tensor, _ b: Tensor, poll: (() throws -> Void)? = nil) throws -> Tensor {
+        let (sa, sb, m, k, n, batch, outShape) = try productShapes(a.shape, b.shape)
+        let ba = Array(sa.dropLast(2)), bb = Array(sb.dropLast(2))
         let out = try Tensor(uninitializedShape: outShape, "matmul")
         let pa = a.storage.pointer, pb = b.storage.pointer, pc = out.storage.pointer
         let nb = batch.reduce(1, *)

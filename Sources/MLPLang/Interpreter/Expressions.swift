@@ -22,6 +22,16 @@ final class NumberLiteral: Expr {
     override func eval(_ f: Frame) throws(MLPError) -> Value { .number(number) }
 }
 
+/// `2i`: a complex number, made by the session's `imaginary` (MLPRuntime's complex values).
+final class ImaginaryLiteral: Expr {
+    let number: Double
+    init(_ number: Double, _ loc: SourceLoc) { self.number = number; super.init(loc) }
+    override func eval(_ f: Frame) throws(MLPError) -> Value {
+        guard let make = f.interp.imaginary else { throw .runtime("complex numbers are not available here.", at: loc) }
+        return make(number)
+    }
+}
+
 final class Literal: Expr {
     let value: Value
     init(_ value: Value, _ loc: SourceLoc) { self.value = value; super.init(loc) }

@@ -38,6 +38,8 @@ public final class Interpreter {
     /// The session's state that builtins use (MLPRuntime's Context; the language
     /// itself never looks inside).
     public let context: AnyObject
+    /// Makes the value of an imaginary literal `2i` (set by MLPRuntime's session).
+    public var imaginary: ((Double) -> Value)? = nil
 
     public init(builtins: [String: Value], file: String = "<script>", context: AnyObject,
                 write: @escaping (String) -> Void = { print($0, terminator: "") }) {

@@ -264,7 +264,7 @@ public struct Resolver {
 
     mutating func expr(_ e: Expr) {
         switch e {
-        case is Literal, is NumberLiteral: break
+        case is Literal, is NumberLiteral, is ImaginaryLiteral: break
         case let n as NameExpr: bind(n, write: false)
         case let s as StringInterp: s.parts.forEach { expr($0) }
         case let l as ListExpr: l.items.forEach { expr($0) }

@@ -198,13 +198,18 @@ struct Lexer {
                 return error(start, "malformed number: exponent has no digits.")
             }
         }
+        // `2i`: an imaginary literal (the `i` not followed by more of a name)
+        var imaginary = false
+        if pos < end, src[pos] == UInt8(ascii: "i"), !(pos + 1 < end && isIdentPart(src[pos + 1])) {
+            pos += 1; imaginary = true
+        }
         if pos < end, isIdentStart(src[pos]) {
             while pos < end, isIdentPart(src[pos]) { pos += 1 }
             let bad = String(decoding: src[start..<pos], as: UTF8.self)
             return error(start, "malformed number '\(bad)'.")
         }
         if text.first == UInt8(ascii: ".") { text.insert(UInt8(ascii: "0"), at: 0) }
-        var t = make(.number, start)
+        var t = make(imaginary ? .imaginary : .number, start)
         t.number = Double(String(decoding: text, as: UTF8.self)) ?? .nan
         return t
     }

@@ -60,7 +60,7 @@ struct Parser {
         case .newline: return "end of line"
         case .eof: return "end of input"
         case .string: return "a string"
-        case .number, .identifier: return "'\(String(decoding: file.bytes[t.start..<t.end], as: UTF8.self))'"
+        case .number, .imaginary, .identifier: return "'\(String(decoding: file.bytes[t.start..<t.end], as: UTF8.self))'"
         default: return "'\(String(decoding: file.bytes[t.start..<t.end], as: UTF8.self))'"
         }
     }
@@ -535,6 +535,7 @@ struct Parser {
         let l = loc(t)
         switch t.kind {
         case .number: _ = advance(); return NumberLiteral(t.number, l)
+        case .imaginary: _ = advance(); return ImaginaryLiteral(t.number, l)
         case .string: _ = advance(); return try stringExpr(t)
         case .kwTrue: _ = advance(); return Literal(.bool(true), l)
         case .kwFalse: _ = advance(); return Literal(.bool(false), l)

@@ -2,6 +2,8 @@
 
 public enum TokenKind: Equatable, Sendable {
     case number, string, identifier, newline, eof
+    /// `2i`, `0.5i`: an imaginary number (its value in `number`)
+    case imaginary
     // keywords
     case kwFn, kwReturn, kwIf, kwElse, kwWhile, kwFor, kwIn, kwBreak, kwContinue
     case kwTrue, kwFalse, kwNil, kwAnd, kwOr, kwNot, kwImport, kwGlobal, kwTry, kwCatch
