@@ -79,13 +79,16 @@ func axisTicks(_ scale: Scale, _ lo: Double, _ hi: Double, length: Double, size:
             // less than two decades in view: round values, placed on the log scale
             return (linear(inverse(scale, lo), inverse(scale, hi), keep: { $0 > 0 }), minorDecades(lo, hi))
         }
-        var step = 1
-        while true {
+        // every decade, else every 2nd, 3rd, 5th, 10th, ... (round exponents: 10^-20, 10^0, 10^20)
+        let steps = [1, 2, 3, 4, 5, 6, 10, 15, 20, 25, 30, 50, 100, 150, 200, 250, 500, 1000]
+        var last: [Tick] = []
+        for step in steps {
             let ks = stride(from: Int((Double(k0) / Double(step)).rounded(.up)) * step, through: k1, by: step)
             let ts = ks.map { Tick(value: pow(10, Double($0)), label: decade($0)) }
-            if fits(ts) || step > 1000 { return (ts, step == 1 && hi - lo < 10 ? minorDecades(lo, hi) : []) }
-            step += 1
+            if fits(ts) { return (ts, step == 1 && hi - lo < 10 ? minorDecades(lo, hi) : []) }
+            last = ts
         }
+        return (Array(last.prefix(1)), [])
     case .symlog(let c):
         let a = inverse(scale, lo), b = inverse(scale, hi)
         var vals: [Double] = a <= 0 && b >= 0 ? [0] : []

@@ -114,6 +114,7 @@ func svgDocument(width: Double, height: Double, items: [Item], png: (Int, Int, [
     s += "<rect x=\"0\" y=\"0\" width=\"\(num(width))\" height=\"\(num(height))\" fill=\"#ffffff\"/>\n"
     var clips = 0, open = false
     var markerDefs: [String: String] = [:]
+    let engine = TextEngine()   // baselines placed as Pango places them in the PNG and PDF
     for it in items {
         switch it {
         case .clip(let x, let y, let w, let h):
@@ -152,15 +153,28 @@ func svgDocument(width: Double, height: Double, items: [Item], png: (Int, Int, [
             s += "</g>\n"
         case .text(let x, let y, let runs, let size, let h, let v, let angle, let color):
             let anchor = h == .left ? "start" : h == .center ? "middle" : "end"
-            let base = v == .top ? "text-before-edge" : v == .center ? "central" : v == .bottom ? "text-after-edge" : "alphabetic"
+            let m = engine.measure(runs, size)
+            let dy = v == .top ? m.baseline : v == .center ? m.baseline - m.h / 2 : v == .bottom ? m.baseline - m.h : 0
             var body = ""
             for r in runs {
                 body += r.sup ? "<tspan baseline-shift=\"super\" font-size=\"\(num(size * 0.7))\">\(xmlEscape(r.text))</tspan>" : xmlEscape(r.text)
             }
             let rot = angle != 0 ? " transform=\"rotate(\(num(-angle)) \(num(x)) \(num(y)))\"" : ""
-            s += "<text x=\"\(num(x))\" y=\"\(num(y))\"\(rot) font-family=\"DejaVu Sans, sans-serif\" font-size=\"\(num(size))\" text-anchor=\"\(anchor)\" dominant-baseline=\"\(base)\" fill=\"\(hex(color))\"\(color.a < 1 ? " fill-opacity=\"\(num(color.a))\"" : "")>\(body)</text>\n"
+            s += "<text x=\"\(num(x))\" y=\"\(num(y + dy))\"\(rot) font-family=\"DejaVu Sans, sans-serif\" font-size=\"\(num(size))\" text-anchor=\"\(anchor)\" fill=\"\(hex(color))\"\(color.a < 1 ? " fill-opacity=\"\(num(color.a))\"" : "")>\(body)</text>\n"
         case .image(let x, let y, let w, let h, let cols, let rows, let rgba):
-            let bytes = png(cols, rows, rgba)
+            // enlarged by whole pixels (nearest), so that viewers that smooth images keep the cells sharp
+            let f = max(1, min(Int((2 * w / Double(cols)).rounded(.up)), Int((2 * h / Double(rows)).rounded(.up)), 4_000_000 / max(cols * rows, 1), 64))
+            var big = rgba
+            if f > 1 {
+                big = [UInt8](repeating: 0, count: cols * f * rows * f * 4)
+                for i in 0..<(rows * f) {
+                    for j in 0..<(cols * f) {
+                        let src = ((i / f) * cols + j / f) * 4, dst = (i * cols * f + j) * 4
+                        big[dst] = rgba[src]; big[dst + 1] = rgba[src + 1]; big[dst + 2] = rgba[src + 2]; big[dst + 3] = rgba[src + 3]
+                    }
+                }
+            }
+            let bytes = png(cols * f, rows * f, big)
             s += "<image x=\"\(num(x))\" y=\"\(num(y))\" width=\"\(num(w))\" height=\"\(num(h))\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated;image-rendering:optimizeSpeed\" xlink:href=\"data:image/png;base64,\(base64(bytes))\"/>\n"
         }
     }
