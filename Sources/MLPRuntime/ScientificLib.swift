@@ -115,9 +115,9 @@ enum ScientificLib {
             for v in a.rest { vs.append(try variable(a, v)) }
             return try TensorLib.track(a) { try Variable.einsum(spec, vs) }
         }
-        r.fn("qr", [p("a")], doc: "QR decomposition a = Q @ R (LAPACK, NumPy's reduced mode): [Q, R], Q [m, k] with orthonormal columns, R [k, n] upper triangular, k = min(m, n).",
+        r.fn("qr", [p("a")], doc: "QR decomposition a = Q @ R (LAPACK, NumPy's reduced mode): [Q, R], Q [m, k] with orthonormal columns, R [k, n] upper triangular, k = min(m, n); differentiable when m >= n.",
              example: "qr(tensor([[3, 1], [4, 2]]))[1][0, 0]   # -5") { a throws(MLPError) in
-            let m = try a.untrackedTensor(0)
+            let m = try a.variable(0)
             do {
                 let (q, rr) = try m.qr(poll: a.interruptPoll)
                 return .list([.object(TensorValue(q)), .object(TensorValue(rr))])
