@@ -141,7 +141,7 @@ extension Interpreter {
         case .object(let o):
             do { if let x = try o.field(name, self) { return x } } catch { throw error.located(loc) }
             let hint = closestName(to: name, in: o.fieldNames)
-            throw .runtime("\(o.typeName) has no field '\(name)'\(hint.map { " (did you mean '\($0)'?)" } ?? "").", at: loc)
+            throw .runtime("\(o.typeName) has no field '\(name)'\(hint.map { " (did you mean '\($0)'?)" } ?? methodHint(name)).", at: loc)
         case .range(let r):
             switch name {
             case "start": return .number(r.start)
@@ -151,7 +151,18 @@ extension Interpreter {
             }
         default: break
         }
-        throw .runtime("\(describeForError(v)) has no field '\(name)'.", at: loc)
+        throw .runtime("\(describeForError(v)) has no field '\(name)'\(methodHint(name)).", at: loc)
+    }
+
+    /// `xs.append(x)`, `s.upper()`, `x.reshape(...)` as in Python: in mlp these are
+    /// functions that take the value first.
+    func methodHint(_ name: String) -> String {
+        switch name {
+        case "append": return " (lists grow with push(xs, x))"
+        case "extend": return " (xs += ys extends a list)"
+        case "items": return " (keys(d) and values(d) give a dict's keys and values)"
+        default: return builtins[name] != nil ? " (functions take the value first: \(name)(x, ...))" : ""
+        }
     }
 
     public func setField(_ v: Value, _ name: String, _ x: Value, at loc: SourceLoc) throws(MLPError) {
