@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libfftw3-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-docs test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-rnn bench-rl stdlib install clean
+.PHONY: deps build demo test test-docs test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-nn bench-gemm bench-rl bench-plots stdlib install clean
 
 # Installs the Debian packages of $(1) that are missing (apt-get only when needed).
 define apt-install
@@ -77,7 +77,8 @@ bench-native: build
 	if [ -n "$$MLP_W2V_CORPUS" ]; then .build/release/mlp-bench word2vec; fi
 
 # The peers for `make bench`: a local venv with NumPy (git-ignored), installed by
-# package name from the configured registry (PyPI's torch wheel brings its CUDA
+# package name from the configured registry (torch's CPU-only wheel by its version,
+# which pip's configured find-links provide here; PyPI's plain torch brings its CUDA
 # libraries, gigabytes, unused here).
 # (Debian's bible-kjv gives bench/word2vec its corpus.)
 BENCH_APT_PACKAGES := bible-kjv
@@ -86,16 +87,20 @@ bench-peers: deps
 	$(call apt-install,$(BENCH_APT_PACKAGES))
 	python3 -m venv bench/.venv
 	bench/.venv/bin/pip install numpy
-	bench/.venv/bin/pip install torch
+	bench/.venv/bin/pip install torch==2.13.0+cpu
 	bench/.venv/bin/pip install keras jax
 	bench/.venv/bin/pip install scikit-learn
 	bench/.venv/bin/pip install matplotlib
 	KERAS_BACKEND=jax bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
 	bench/.venv/bin/python -c 'import sklearn; print("scikit-learn", sklearn.__version__)'
 
-# The recurrent-network workloads against PyTorch and Keras-JAX (bench/rnn/README.md).
-bench-rnn: build
-	bash bench/rnn/run.sh
+# The neural-network workloads W1-W5 against PyTorch and Keras-JAX (bench/nn/README.md).
+bench-nn: build
+	bash bench/nn/run.sh
+
+# W6: mlp's matrix products against NumPy's, OPENBLAS_CORETYPE preset and unset (bench/nn/README.md).
+bench-gemm: build
+	bash bench/nn/gemm.sh
 
 # The stdlib is built into the binary: after editing stdlib/*.mlp, regenerate
 # Sources/MLPRuntime/Stdlib.generated.swift (a unit test fails until then).

@@ -1,4 +1,4 @@
-// The recurrent workloads of bench/rnn natively (no interpreter): training steps
+// The recurrent workloads of bench/nn natively (no interpreter): training steps
 // per second of W3 (lstm(5) >> lstm(2)), W2 (lstm(64) >> lstm(64) >> dense(8)) and
 // W4 (lstm(128) >> dense(65, softmax) on one-hot input), in CPU seconds of this
 // thread; run with OPENBLAS_NUM_THREADS=1 so that all the work is on it.

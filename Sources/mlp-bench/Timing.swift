@@ -54,5 +54,5 @@ func printHeader(_ workload: String) {
     print("== mlp-bench \(workload), \(date), CPU: \(model), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average \(load)")
     let vars = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MLP_NUM_THREADS", "OPENBLAS_CORETYPE"]
         .map { "\($0)=\(environment($0) ?? "(unset)")" }.joined(separator: " ")
-    print("== \(vars); mlp kernel threads \(Tensor.kernelThreads), product split threads \(BLASThreads.count)")
+    print("== \(vars); mlp kernel threads \(Tensor.kernelThreads), product split threads \(BLASThreads.count), OpenBLAS core \(BLASKernels.coreName)")
 }

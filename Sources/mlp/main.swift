@@ -34,6 +34,8 @@ func fail(_ message: String) -> Never {
 }
 
 func main() -> Int32 {
+    // the OpenBLAS kernels that fit this processor (may execute mlp again with OPENBLAS_CORETYPE set)
+    BLASKernels.selectBestKernels()
     var args = Array(CommandLine.arguments.dropFirst())
     var seed: UInt64? = nil
     var onlyFile = false   // after `--`, the next word is a file name even if it looks like a command

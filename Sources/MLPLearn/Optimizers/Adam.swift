@@ -54,21 +54,32 @@ public final class Adam: DeclaredOptimizer {
             let c1 = 1 / (1 - pow(b1, t)), c2 = 1 / (1 - pow(b2, t))
             // four lanes at a time (as a scalar loop it did not vectorize: p, g, m and v might
             // alias, and each element's square root and division then ran alone); the last
-            // lanes padded. Every element gets the same operations in the same order.
-            var j = 0
-            while j < n {
-                let c = Swift.min(4, n - j)
-                let gj = scale * lanes4(g + j, c)
-                let mj = b1 * lanes4(m + j, c) + (1 - b1) * gj
-                let vj = b2 * lanes4(v + j, c) + (1 - b2) * gj * gj
-                setLanes4(m + j, mj, c)
-                setLanes4(v + j, vj, c)
-                setLanes4(p + j, lanes4(p + j, c) - lr * (mj * c1) / ((vj * c2).squareRoot() + eps), c)
-                j += 4
+            // lanes padded. Every element gets the same operations in the same order, so a
+            // large parameter split over the kernel threads (pieces of whole lanes) gives the
+            // same numbers on any number of threads.
+            let lanes = { (lo: Int, hi: Int) in
+                var j = lo
+                while j < hi {
+                    let c = Swift.min(4, hi - j)
+                    let gj = scale * lanes4(g + j, c)
+                    let mj = b1 * lanes4(m + j, c) + (1 - b1) * gj
+                    let vj = b2 * lanes4(v + j, c) + (1 - b2) * gj * gj
+                    setLanes4(m + j, mj, c)
+                    setLanes4(v + j, vj, c)
+                    setLanes4(p + j, lanes4(p + j, c) - lr * (mj * c1) / ((vj * c2).squareRoot() + eps), c)
+                    j += 4
+                }
             }
+            let parts = Swift.min(Tensor.kernelThreads, n / adamSplitElements)
+            if parts <= 1 { lanes(0, n); return }
+            onThreads(parts) { q in lanes((n * q / parts) & ~3, q == parts - 1 ? n : (n * (q + 1) / parts) & ~3) }
         }
     }
 }
+
+/// A parameter of at least this many elements per thread has its Adam update split
+/// over the kernel threads (below, starting a worker costs more than it saves).
+let adamSplitElements = 1 << 15
 
 /// p[0..<count] (count <= 4) in the first lanes, the rest zero.
 @inline(__always) func lanes4(_ p: UnsafePointer<Double>, _ count: Int) -> SIMD4<Double> {

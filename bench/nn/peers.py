@@ -1,8 +1,8 @@
-# The peers of bench/rnn: workloads W2, W3, W4 of WORKLOADS.md in PyTorch eager
+# The peers of bench/nn: workloads W1-W5 of WORKLOADS.md in PyTorch eager
 # and in Keras 3 on JAX (the whole train step one jax.jit function, as Keras's
 # guide to custom JAX training loops writes it; faster than train_on_batch).
 #
-#   python peers.py W2|W3|W4 torch|keras THREADS
+#   python peers.py W1|W2|W3|W4|W5 torch|keras THREADS
 #
 # Same data shapes, layers, loss and optimizer as the mlp scripts (float32, each
 # framework's default). Times training steps (forward + backward + adam update)
@@ -20,11 +20,19 @@ if threads == 1:
     os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
 import numpy as np
 
-# (batch, time, input width, output width, steps per timed pass)
-SHAPES = {"W2": (32, 50, 8, 8, 40), "W3": (20, 20, 3, 2, 400), "W4": (32, 64, 65, 65, 30)}
+# (batch, time, input width, output width, steps per timed pass); W1 and W5 have no time axis
+SHAPES = {"W1": (64, 0, 784, 10, 200), "W2": (32, 50, 8, 8, 40), "W3": (20, 20, 3, 2, 400),
+          "W4": (32, 64, 65, 65, 30), "W5": (64, 0, 0, 10, 20)}
 bs, T, D, O, steps = SHAPES[workload]
 rng = np.random.default_rng(0)
-if workload == "W4":
+classify = workload in ("W1", "W4", "W5")
+if workload == "W1":
+    x = rng.standard_normal((bs, 784)).astype(np.float32)
+    y = rng.integers(0, 10, size=bs)
+elif workload == "W5":
+    x = rng.standard_normal((bs, 28, 28, 1)).astype(np.float32)   # channels last (Keras); torch transposes
+    y = rng.integers(0, 10, size=bs)
+elif workload == "W4":
     ids = rng.integers(0, 65, size=(bs, T + 1))
     x = np.eye(65, dtype=np.float32)[ids[:, :-1]]
     y = ids[:, 1:]
@@ -50,10 +58,20 @@ if framework == "torch":
     torch.set_num_threads(threads)
     torch.manual_seed(0)
 
-    class Net(torch.nn.Module):
+    nn = torch.nn
+
+    class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            if workload == "W2":
+            if workload == "W1":
+                self.rnns = []
+                self.head = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+            elif workload == "W5":
+                self.rnns = []
+                self.head = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                          nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                          nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
+            elif workload == "W2":
                 self.rnns = torch.nn.ModuleList([torch.nn.LSTM(8, 64, batch_first=True),
                                                  torch.nn.LSTM(64, 64, batch_first=True)])
                 self.head = torch.nn.Linear(64, 8)
@@ -72,10 +90,11 @@ if framework == "torch":
 
     net = Net()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    xt = torch.from_numpy(x)
-    if workload == "W4":
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy() if workload == "W5" else x)
+    if classify:
+        # the logits' softmax and cross-entropy in one (the mlp and Keras nets end in softmax)
         yt = torch.from_numpy(y).reshape(-1)
-        lossf = lambda out: torch.nn.functional.cross_entropy(out.reshape(-1, 65), yt)
+        lossf = lambda out: torch.nn.functional.cross_entropy(out.reshape(-1, O), yt)
     else:
         yt = torch.from_numpy(y)
         lossf = lambda out: torch.nn.functional.mse_loss(out, yt)
@@ -89,8 +108,15 @@ else:
     os.environ["KERAS_BACKEND"] = "jax"
     import keras
     keras.utils.set_random_seed(0)
-    layers = [keras.Input((T, D))]
-    if workload == "W2":
+    L = keras.layers
+    layers = [keras.Input((784,) if workload == "W1" else (28, 28, 1) if workload == "W5" else (T, D))]
+    if workload == "W1":
+        layers += [L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")]
+    elif workload == "W5":
+        layers += [L.Conv2D(8, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
+                   L.Conv2D(16, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
+                   L.Flatten(), L.Dense(10, activation="softmax")]
+    elif workload == "W2":
         layers += [keras.layers.LSTM(64, return_sequences=True), keras.layers.LSTM(64, return_sequences=True),
                    keras.layers.Dense(8)]
     elif workload == "W3":
@@ -99,7 +125,7 @@ else:
         layers += [keras.layers.LSTM(128, return_sequences=True), keras.layers.Dense(65, activation="softmax")]
     net = keras.Sequential(layers)
     opt = keras.optimizers.Adam(1e-3)
-    lossf = keras.losses.SparseCategoricalCrossentropy() if workload == "W4" else keras.losses.MeanSquaredError()
+    lossf = keras.losses.SparseCategoricalCrossentropy() if classify else keras.losses.MeanSquaredError()
     opt.build(net.trainable_variables)
     import jax
 
