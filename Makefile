@@ -4,7 +4,7 @@ MLP := .build/release/mlp
 APT_PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev libssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libfftw3-dev tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-docs test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-nn bench-gemm bench-rl bench-plots stdlib install clean
+.PHONY: deps build demo test test-docs test-golden record-examples test-repl test-kernel fuzz bench-interp bench bench-native bench-peers bench-nn bench-gemm bench-rl stdlib install clean
 
 # Installs the Debian packages of $(1) that are missing (apt-get only when needed).
 define apt-install
