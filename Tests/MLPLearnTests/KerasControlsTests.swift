@@ -8,18 +8,19 @@ import MLPTestSupport
 /// schedules, metrics, freezing, 1-D data, optimizer options and state keys, pooling
 /// with "same" padding, the tokenizer's oov token. Expected values by hand.
 final class KerasControlsTests: XCTestCase {
-    /// A History whose loss curve is `xs`.
-    func history(_ xs: [Double]) -> History {
+    /// A History whose loss curve (or the metric `name`'s) is `xs`.
+    func history(_ xs: [Double], _ name: String = "loss") -> History {
         var h = History()
         h.loss = xs
+        if name != "loss" { h.metrics[name] = xs; h.metricNames = [name] }
         return h
     }
 
-    /// Feeds a loss sequence to an EarlyStopping; returns the entry it stopped after (from 1) or nil.
+    /// Feeds a sequence of the monitored curve to an EarlyStopping; returns the entry it stopped after (from 1) or nil.
     func stopsAfter(_ seq: [Double], _ stopper: EarlyStopping, model: Layer = try! Dense(1)) throws -> Int? {
         stopper.begin()
         for e in seq.indices {
-            if try stopper.entryEnd(model, e, history(Array(seq[...e]))) != nil { return e + 1 }
+            if try stopper.entryEnd(model, e, history(Array(seq[...e]), stopper.tracker.monitor)) != nil { return e + 1 }
         }
         return nil
     }
@@ -95,8 +96,11 @@ final class KerasControlsTests: XCTestCase {
         var begun: [Int] = []
         options.entryBegin = { begun.append($0) }
         options.entryEnd = { e, h in e == 2 ? "enough" : nil }
-        let h = try Training.fit(net, SGD(lr: 0), .arrays(x, y), .mse, options)
+        var shown: [[String]] = []
+        let h = try Training.fit(net, SGD(lr: 0), .arrays(x, y), .mse, options, report: { p in shown.append(p.figures.map(\.0)) })
         XCTAssertEqual(begun, [0, 1, 2])
+        // the bar's figures: none during the first epoch, then the last epoch's mae
+        XCTAssertEqual(shown, [[], ["mae"], ["mae"]])
         XCTAssertEqual(h.loss.count, 3)
         XCTAssertEqual(h.keys, ["loss", "mae"])
         XCTAssertTrue(h.stoppedEarly)

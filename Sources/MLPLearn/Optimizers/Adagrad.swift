@@ -9,9 +9,10 @@ import MLPTensor
 /// whatever |g| (with G = g² it is −η g/|g|). We take Keras's
 /// defaults (lr 0.001, eps 1e-7, initial_accumulator 0.1) so that course
 /// scripts written against Keras behave the same; pass
-/// `initial_accumulator=0` for the lecture's formula exactly. Keras 3 puts ε
-/// outside the root (η g / (√G + ε)); with G ≥ 0.1 the two differ by under 2e-7
-/// relative.
+/// `initial_accumulator=0` for the lecture's formula exactly. ε sits inside the
+/// root as in the lecture; Keras versions differ (TF 2's Keras adds it outside,
+/// η g / (√G + ε)); from G ≥ 0.1 with ε = 1e-7 the two forms differ by under
+/// 4e-7 relative.
 public final class Adagrad: DeclaredOptimizer {
     public var lr: Double
     public var eps: Double
