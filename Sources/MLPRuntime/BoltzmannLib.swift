@@ -250,14 +250,14 @@ enum BoltzmannLib {
         guard case .object(let c as CDValue) = a[1] else {
             throw a.typeError(1, "a training rule for a Boltzmann machine, cd(k=1, lr=0.1, ...)")
         }
-        for (i, what) in [(3, "loss="), (7, "validation="), (10, "metrics=")] where !a.isNil(i) {
+        for (i, what) in [(3, "loss="), (7, "validation="), (10, "metrics="), (12, "validation_split="), (13, "callbacks=")] where !a.isNil(i) {
             throw a.error("\(what) is for networks; a Boltzmann machine trains on its own objective (cd).", at: i)
         }
         if case .list = a[2] { throw a.error("a Boltzmann machine learns from the data alone: pass x, not [x, y].", at: 2) }
         let x = try a.tensor(2)
         let epochs = try a.positive(4), batch = try a.positive(5)
         let steps = a.isNil(6) ? nil : try a.positive(6)
-        let shuffle = try a.bool(8), verbose = try a.bool(9), g = try a.generator(11)
+        let shuffle = try a.bool(8), verbose = try TrainLib.verboseArg(a, 9), g = try a.generator(11)
         let bar = ProgressBar(enabled: verbose, sink: a.context.display)
         let interp = a.interp, loc = a.callLoc
         let stop: () throws -> Bool = {

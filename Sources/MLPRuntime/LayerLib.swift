@@ -40,8 +40,8 @@ enum LayerLib {
             }
             return try a.native { .object(LayerValue(try Conv2D(filters, kernel, act, padding: padding, stride: stride, kernelInitializer: initializer))) }
         }
-        sized(&r, "maxpool", "Max pooling over k x k windows (stride k, Keras's MaxPooling2D) of [batch, height, width, channels] images.") { try MaxPool2D($0) }
-        sized(&r, "avgpool", "Average pooling over k x k windows (stride k, Keras's AveragePooling2D).") { try AvgPool2D($0) }
+        pooling(&r, "maxpool", "Max pooling over k x k windows (stride k, Keras's MaxPooling2D) of [batch, height, width, channels] images; padding \"valid\" (Keras's default: a remainder row or column is dropped) or \"same\" (ceil(size / k) windows, as conv2d's; the padding is never the max).") { try MaxPool2D($0, padding: $1) }
+        pooling(&r, "avgpool", "Average pooling over k x k windows (stride k, Keras's AveragePooling2D); padding \"valid\" or \"same\" (ceil(size / k) windows; a window over the edge averages the pixels it covers, as Keras's).") { try AvgPool2D($0, padding: $1) }
         sized(&r, "upsample", "Nearest-neighbour upsampling by k in height and width (Keras's UpSampling2D).") { try UpSample2D($0) }
         r.layer("dropout", [p("p")], doc: "Sets a fraction p of its inputs to zero while training (and scales the rest by 1/(1-p)); does nothing in predictions.",
              example: "net = dense(100, relu) >> dropout(0.2) >> dense(10, softmax)") { a throws(MLPError) in
@@ -153,6 +153,15 @@ enum LayerLib {
     }
 
     /// A layer with one size argument k (default 2).
+    /// maxpool, avgpool: a window size and padding=.
+    static func pooling(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int, String) throws -> Layer) {
+        r.layer(name, [p("k", 2), Param("padding", .string("valid"), keywordOnly: true)], doc: doc,
+                example: "net = conv2d(4, 3, relu) >> \(name)(2, padding=\"same\")") { a throws(MLPError) in
+            let k = try a.int(0), padding = try a.string(1)
+            return try a.native { .object(LayerValue(try make(k, padding))) }
+        }
+    }
+
     static func sized(_ r: inout Registry, _ name: String, _ doc: String, _ make: @escaping @Sendable (Int) throws -> Layer) {
         r.layer(name, [p("k", 2)], doc: doc, example: "net = conv2d(4, 3, relu) >> \(name)(2)") { a throws(MLPError) in
             let k = try a.int(0)
@@ -195,7 +204,7 @@ enum LayerLib {
         for l in layers {
             let n = l.parameters.reduce(0) { $0 + $1.value.count }
             total += n
-            trainable += l.parameters.filter(\.trainable).reduce(0) { $0 + $1.value.count }
+            trainable += l.parameters.filter { $0.trainable && !$0.frozen }.reduce(0) { $0 + $1.value.count }
             let shape = l.lastOutputShape.map { s in "[batch" + s.dropFirst().map { ", \($0)" }.joined() + "]" } ?? "?"
             rows.append((l.description, shape, l.parameters.isEmpty && !(l is ActivationLayer) && shape == "?" ? "?" : String(n)))
         }

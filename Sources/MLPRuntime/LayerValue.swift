@@ -12,7 +12,7 @@ final class LayerValue: MLPObject {
 
     override var typeName: String { layer is Sequential ? "model" : "layer" }
     override func description(_ interp: Interpreter) -> String { layer.description }
-    override var fieldNames: [String] { ["layers", "weights", "kind", "output_shape"] + (layer is RecurrentLayer ? ["state", "initial_state"] : []) }
+    override var fieldNames: [String] { ["layers", "weights", "kind", "output_shape", "trainable"] + (layer is RecurrentLayer ? ["state", "initial_state"] : []) }
 
     /// The layers of a model, or the layer alone.
     var layers: [Layer] { (layer as? Sequential)?.layers ?? [layer] }
@@ -22,6 +22,7 @@ final class LayerValue: MLPObject {
         case "layers": return .list(layers.map { .object(LayerValue($0)) })
         case "weights": return .list(layer.parameters.map { .object(TensorValue($0.value)) })
         case "kind": return .str(layer.kind)
+        case "trainable": return .bool(layers.contains { ($0 as? LayerBase)?.trainable ?? true })
         case "state":
             guard let rnn = layer as? RecurrentLayer else { return nil }
             return rnn.finalState.map { .list($0.map { .object(TensorValue($0)) }) } ?? .nil
@@ -37,6 +38,16 @@ final class LayerValue: MLPObject {
 
     /// `layer.weights = [w, b]`: sets the parameters (of a built layer, shapes must match).
     override func setField(_ name: String, _ value: Value, _ interp: Interpreter) throws(MLPError) -> Bool {
+        if name == "trainable" {
+            // Keras's layer.trainable: false freezes the weights (train and train_batch leave them),
+            // before or after the layer is built; on a model, every layer of it
+            guard case .bool(let b) = value else { throw MLPError.runtime("trainable: expected true or false, got \(describeForError(value)).") }
+            for l in layers {
+                guard let base = l as? LayerBase else { throw MLPError.runtime("trainable: \(l.description) cannot be frozen.") }
+                base.trainable = b
+            }
+            return true
+        }
         if name == "initial_state", let rnn = layer as? RecurrentLayer {
             switch value {
             case .nil: rnn.initialState = nil

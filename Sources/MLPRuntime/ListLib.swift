@@ -99,8 +99,9 @@ enum ListLib {
         r.fn("all", [p("xs")], doc: "True when every item is true (items must be bools).", example: "all([true, true])   # true") { a throws(MLPError) in
             .bool(!(try bools(a).contains(false)))
         }
-        r.fn("keys", [p("d")], doc: "The keys of a dict, in insertion order.", example: "keys({a: 1, b: 2})   # [\"a\", \"b\"]") { a throws(MLPError) in
-            .list(try a.dict(0).keys.map(\.value))
+        r.fn("keys", [p("d")], doc: "The keys of a dict, in insertion order; of a training history, the curves it holds (Keras's h.history.keys()).", example: "keys({a: 1, b: 2})   # [\"a\", \"b\"]") { a throws(MLPError) in
+            if case .object(let h as HistoryValue) = a[0] { return .list(h.keys.map { .str($0) }) }
+            return .list(try a.dict(0).keys.map(\.value))
         }
         r.fn("values", [p("d")], doc: "The values of a dict, in insertion order.", example: "values({a: 1, b: 2})   # [1, 2]") { a throws(MLPError) in
             .list(try a.dict(0).values)

@@ -26,7 +26,8 @@ final class ProgressBar {
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" + String(repeating: " ", count: width - filled - 1) : "")
         let eta = frac > 0 ? elapsed / frac - elapsed : 0
         let epoch = p.epochs > 1 ? "epoch \(p.epoch)/\(p.epochs) " : ""
-        write("\r\(epoch)step \(p.step)/\(p.totalSteps) [\(bar)] loss \(cFormat("%.4g", p.loss))  ETA \(ProgressBar.time(eta))\u{1B}[K")
+        let figures = p.figures.map { " \($0.0) \(cFormat("%.4g", $0.1))" }.joined()
+        write("\r\(epoch)step \(p.step)/\(p.totalSteps) [\(bar)] loss \(cFormat("%.4g", p.loss))\(figures)  ETA \(ProgressBar.time(eta))\u{1B}[K")
         drawn = true
     }
 
@@ -54,7 +55,7 @@ final class ProgressBar {
     func finish(_ h: History?) {
         guard enabled, drawn else { return }
         guard let h else { write("\r\u{1B}[K"); return }
-        let loss = h.loss.last.map { " loss \(cFormat("%.4g", $0))" } ?? ""
+        let loss = h.keys.compactMap { k in h.curve(k)?.last.map { " \(k) \(cFormat("%.4g", $0))" } }.joined()
         write("\r\(h.stepsDone) steps in \(ProgressBar.time(monotonicSeconds() - start)),\(loss)\u{1B}[K\n")
     }
 

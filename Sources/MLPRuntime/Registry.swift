@@ -58,6 +58,7 @@ public struct Registry {
         r.library = "autograd"; AutogradLib.register(&r)
         r.library = "layers"; LayerLib.register(&r)
         r.library = "train"; TrainLib.register(&r)
+        r.library = "train"; CallbackLib.register(&r)
         r.library = "optim"; OptimLib.register(&r)
         r.library = "files"; ModelFileLib.register(&r)
         r.library = "text"; TextLib.register(&r)

@@ -7,12 +7,13 @@ import MLPLearn
 enum TextLib {
     static func register(_ r: inout Registry) {
         r.fn("tokenizer", [p("texts"), Param("num_words", DefaultValue.none, keywordOnly: true), Param("lower", .bool(true), keywordOnly: true),
-                           Param("filters", .string(Tokenizer.defaultFilters), keywordOnly: true)],
-             doc: "A word tokenizer fitted on a list of texts (Keras's Tokenizer): tok.word_index maps words to indices from 1, most frequent first; tok.encode(text or texts) gives index lists (words ranked at or beyond num_words dropped), tok.decode(seq or seqs) the words back.",
+                           Param("filters", .string(Tokenizer.defaultFilters), keywordOnly: true), Param("oov_token", DefaultValue.none, keywordOnly: true)],
+             doc: "A word tokenizer fitted on a list of texts (Keras's Tokenizer, fit_on_texts done): tok.word_index maps words to indices from 1, most frequent first (tok.index_word the reverse, tok.word_counts each word's count in order of first appearance); tok.encode(text or texts) (Keras's texts_to_sequences) gives index lists, words unknown or ranked at or beyond num_words dropped, or with oov_token= given, that token's index 1; tok.decode(seq or seqs) (sequences_to_texts) the words back.",
              example: "tok = tokenizer([\"the cat\", \"the dog\"]); tok.encode(\"the dog\")   # [1, 3]") { a throws(MLPError) in
             let texts = try strings(a, 0)
             let n = try a.optionalInt(1)
-            return .object(TokenizerValue(Tokenizer(texts, numWords: n, lower: try a.bool(2), filters: try a.string(3))))
+            let oov = a.isNil(4) ? nil : try a.string(4)
+            return .object(TokenizerValue(Tokenizer(texts, numWords: n, lower: try a.bool(2), filters: try a.string(3), oovToken: oov)))
         }
         r.fn("pad_sequences", [p("seqs"), Param("maxlen", DefaultValue.none, keywordOnly: true), Param("padding", .string("pre"), keywordOnly: true),
                                Param("truncating", .string("pre"), keywordOnly: true), Param("value", .number(0), keywordOnly: true)],
@@ -82,7 +83,9 @@ final class TokenizerValue: MLPObject {
     init(_ tok: Tokenizer) { self.tok = tok }
     override var typeName: String { "tokenizer" }
     override func description(_ interp: Interpreter) -> String { "<tokenizer: \(tok.words.count) words>" }
-    override var fieldNames: [String] { ["word_index", "words", "encode", "decode"] }
+    override var fieldNames: [String] {
+        ["word_index", "index_word", "word_counts", "words", "oov_token", "num_words", "encode", "decode", "texts_to_sequences", "sequences_to_texts"]
+    }
 
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
         let tok = self.tok
@@ -91,15 +94,25 @@ final class TokenizerValue: MLPObject {
             let d = DictObj()
             for (i, w) in tok.words.enumerated() { d[w] = .number(Double(i + 1)) }
             return .dict(d)
+        case "index_word":
+            let d = DictObj()
+            for (i, w) in tok.words.enumerated() { d[.number(Double(i + 1))] = .str(w) }
+            return .dict(d)
+        case "word_counts":
+            let d = DictObj()
+            for w in tok.firstSeen { d[w] = .number(Double(tok.counts[w] ?? 0)) }
+            return .dict(d)
         case "words": return .list(tok.words.map { .str($0) })
-        case "encode":
-            return boundMethod("encode", [p("texts")]) { a throws(MLPError) in
+        case "oov_token": return tok.oovToken.map { .str($0) } ?? .nil
+        case "num_words": return tok.numWords.map { .number(Double($0)) } ?? .nil
+        case "encode", "texts_to_sequences":
+            return boundMethod(name, [p("texts")]) { a throws(MLPError) in
                 func seq(_ s: String) -> Value { .list(tok.encode(s).map { .number(Double($0)) }) }
                 if case .string(let s) = a[0] { return seq(s.s) }
                 return .list(try TextLib.strings(a, 0).map(seq))
             }
-        case "decode":
-            return boundMethod("decode", [p("seqs")]) { a throws(MLPError) in
+        case "decode", "sequences_to_texts":
+            return boundMethod(name, [p("seqs")]) { a throws(MLPError) in
                 // one sequence of numbers, or a list of them / a 2-D tensor
                 if case .object(let o as TensorValue) = a[0], o.t.ndim == 2 {
                     return .list((0..<o.t.shape[0]).map { i in .str(tok.decode((try? o.t.row(i))?.scalars.map { Int($0) } ?? [])) })

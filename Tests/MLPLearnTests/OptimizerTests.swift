@@ -160,12 +160,12 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(SGD().config.description, "sgd(lr=0.01, clipnorm=nil)")
         XCTAssertEqual(Momentum().config.description, "momentum(lr=0.01, beta=0.9, clipnorm=nil)")
         XCTAssertEqual(Nesterov().config.description, "nesterov(lr=0.01, beta=0.9, clipnorm=nil)")
-        XCTAssertEqual(Adagrad().config.description, "adagrad(lr=0.001, eps=1e-07, initialAccumulator=0.1, clipnorm=nil)")
+        XCTAssertEqual(Adagrad().config.description, "adagrad(lr=0.001, eps=1e-07, initial_accumulator=0.1, clipnorm=nil)")
         XCTAssertEqual(RMSprop().config.description, "rmsprop(lr=0.001, rho=0.9, eps=1e-07, clipnorm=nil)")
-        XCTAssertEqual(Adadelta().config.description, "adadelta(rho=0.95, eps=1e-06, clipnorm=nil)")
+        XCTAssertEqual(Adadelta().config.description, "adadelta(rho=0.95, eps=1e-06, lr=1.0, clipnorm=nil)")
         XCTAssertEqual(Adam().config.description, "adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-07, clipnorm=nil)")
         XCTAssertEqual(Adam().config["beta2"], 0.999)
-        XCTAssertNil(Adadelta().config["lr"])
+        XCTAssertEqual(Adadelta().config["lr"], 1)   // Zeiler's: no learning rate, i.e. 1
         XCTAssertEqual(SGD(clipnorm: 1).config["clipnorm"], 1)
     }
 

@@ -35,6 +35,10 @@ public final class Dense: LayerBase, Layer {
         guard x.value.ndim >= 1, let width = x.value.shape.last else {
             throw LearnError("dense", "expected an input with a feature axis, got a scalar.")
         }
+        guard x.value.ndim >= 2 else {
+            // a vector would be taken as one sample (dense(1)(linspace(0, 1, 5)) gave one number)
+            throw LearnError(nil, "\(description): the input has shape [\(width)], without a batch axis; a layer takes a batch [samples, features]. Reshape it: reshape(x, [\(width), 1]) for \(width) samples of one feature, reshape(x, [1, \(width)]) for one sample of \(width) features. (train, evaluate and predict do the first by themselves.)")
+        }
         if parameters.isEmpty { try build(width, pass.random) }
         let w = parameters[0].value.shape[0]
         guard width == w else {

@@ -8,6 +8,9 @@ public final class Parameter {
     public let name: String
     public var value: Tensor
     public var trainable: Bool
+    /// Frozen by its layer (`layer.trainable = false`, Keras's): no gradient, no update.
+    /// Kept apart from `trainable`, which says what the tensor is (a moving mean is never trained).
+    public var frozen = false
     public init(_ name: String, _ value: Tensor, trainable: Bool = true) {
         self.name = name; self.value = value; self.trainable = trainable
     }
@@ -35,7 +38,7 @@ public final class ForwardPass {
 
     /// The parameter as a variable of this pass: a leaf on the tape when training, else a constant.
     public func variable(_ p: Parameter) -> Variable {
-        guard let tape, p.trainable else { return Variable(constant: p.value) }
+        guard let tape, p.trainable, !p.frozen else { return Variable(constant: p.value) }
         if let v = leaves[ObjectIdentifier(p)] { return v }
         let v = Variable(leaf: p.value, tape: tape)
         leaves[ObjectIdentifier(p)] = v
@@ -68,12 +71,17 @@ open class LayerBase {
     public var inputShape: [Int]?
     /// The builtin call that made the layer (set by the runtime; nil for layers written in mlp).
     public var call: LayerCall?
+    /// Keras's `layer.trainable`: false freezes the layer's weights (set before or after it is built).
+    public var trainable = true {
+        didSet { for p in parameters { p.frozen = !trainable } }
+    }
     public init() {}
 
     /// Records the output for summaries and `activations`, and the input shape at
     /// the first call (what save needs to rebuild a layer saved on its own).
     public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer, from x: Variable) -> Variable {
         if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
+        if !trainable { for p in parameters where !p.frozen { p.frozen = true } }
         lastOutputShape = y.value.shape
         pass.record?(layer, y)
         return y

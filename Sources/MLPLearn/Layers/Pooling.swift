@@ -1,51 +1,80 @@
 // maxpool(k), avgpool(k), upsample(k): Keras's MaxPooling2D, AveragePooling2D (window
-// k x k, stride k, "valid": a remainder row or column is dropped) and UpSampling2D
+// k x k, stride k; padding "valid": a remainder row or column is dropped, or "same":
+// ceil(size / k) windows, the padding left out of the max or mean) and UpSampling2D
 // (nearest neighbour) over channels-last images [batch, height, width, channels].
 // Each is one op with its own backward over the raw buffers.
 import MLPTensor
 import MLPAutograd
 
-/// The pooled shape of x for a k x k window at stride k, or an error naming the layer.
-func pooledShape(_ x: Variable, _ k: Int, _ layer: String) throws -> (n: Int, h: Int, w: Int, c: Int, ho: Int, wo: Int) {
-    try requireImages(x, layer)
-    let s = x.value.shape
-    guard s[1] >= k, s[2] >= k else {
-        throw LearnError(layer, "the input's images (\(s[1]) x \(s[2])) are smaller than the \(k) x \(k) window; got shape \(Tensor.formatShape(s)).")
+/// Where the k x k windows at stride k of a pooling layer fall on an image batch: "valid"
+/// drops a remainder row or column; "same" pads to ceil(size / k) windows per axis, the
+/// smaller half of the padding before the image (TensorFlow's rule), and the padding is
+/// never pooled (a max over the image's elements only, a mean over their count: Keras's).
+struct PoolGeometry {
+    let n, h, w, c, k, ho, wo, padTop, padLeft: Int
+
+    init(_ x: Variable, _ k: Int, _ padding: Padding, _ layer: String) throws {
+        try requireImages(x, layer)
+        let s = x.value.shape
+        (n, h, w, c, self.k) = (s[0], s[1], s[2], s[3], k)
+        switch padding {
+        case .valid:
+            guard s[1] >= k, s[2] >= k else {
+                throw LearnError(layer, "the input's images (\(s[1]) x \(s[2])) are smaller than the \(k) x \(k) window; got shape \(Tensor.formatShape(s)).")
+            }
+            (ho, wo, padTop, padLeft) = (h / k, w / k, 0, 0)
+        case .same:
+            ho = (h + k - 1) / k; wo = (w + k - 1) / k
+            padTop = (ho * k - h) / 2; padLeft = (wo * k - w) / 2
+        }
     }
-    return (s[0], s[1], s[2], s[3], s[1] / k, s[2] / k)
+
+    /// The window rows (i) and columns (j) of output pixel (oy, ox) that lie on the image.
+    @inline(__always)
+    func window(_ oy: Int, _ ox: Int) -> (y0: Int, i: Range<Int>, x0: Int, j: Range<Int>) {
+        let y0 = oy &* k &- padTop, x0 = ox &* k &- padLeft
+        return (y0, Swift.max(0, -y0)..<Swift.min(k, h &- y0), x0, Swift.max(0, -x0)..<Swift.min(k, w &- x0))
+    }
+
+    /// The offset of element (b, y, x, 0).
+    @inline(__always)
+    func at(_ b: Int, _ y: Int, _ x: Int) -> Int { ((b &* h &+ y) &* w &+ x) &* c }
 }
 
 func checkWindow(_ k: Int, _ name: String) throws {
     guard k > 0 else { throw LearnError(name, "the window size must be positive, got \(k).") }
 }
 
-/// maxpool(k): the largest value of each k x k window, per channel. The gradient goes to
+/// maxpool(k, padding=): the largest value of each k x k window, per channel. The gradient goes to
 /// the (first) largest element of each window.
 public final class MaxPool2D: LayerBase, Layer {
     public let size: Int
-    public init(_ size: Int = 2) throws {
+    public let padding: Padding
+    public init(_ size: Int = 2, padding: String = "valid") throws {
         try checkWindow(size, "maxpool")
         self.size = size
+        self.padding = try parsePadding(padding, "maxpool")
     }
     public var kind: String { "maxpool" }
-    public var description: String { "maxpool(\(size))" }
+    public var description: String { padding == .valid ? "maxpool(\(size))" : "maxpool(\(size), padding=\"\(padding.rawValue)\")" }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        let (n, h, w, c, ho, wo) = try pooledShape(x, size, description)
-        let k = size
+        let g = try PoolGeometry(x, size, padding, description)
+        let (n, ho, wo, c) = (g.n, g.ho, g.wo, g.c)
         let xv = x.value
-        let out = try Tensor(uninitializedShape: [n, ho, wo, c], "upsample")
+        let out = try Tensor(uninitializedShape: [n, ho, wo, c], "maxpool")
         let xp = xv.rawPointer, op = out.rawPointer
         // a pure max in the forward (it vectorises); the backward finds each maximum again
         var o = op
         for b in 0..<n {
             for oy in 0..<ho {
                 for ox in 0..<wo {
-                    let base = xp + ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
-                    for ch in 0..<c { o[ch] = base[ch] }
-                    for i in 0..<k {
-                        for j in 0..<k where i != 0 || j != 0 {
-                            let src = base + (i &* w &+ j) &* c
+                    let (y0, ri, x0, rj) = g.window(oy, ox)
+                    let first = xp + g.at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound)
+                    for ch in 0..<c { o[ch] = first[ch] }
+                    for i in ri {
+                        for j in rj where i != ri.lowerBound || j != rj.lowerBound {
+                            let src = xp + g.at(b, y0 &+ i, x0 &+ j)
                             for ch in 0..<c { let v = src[ch], m = o[ch]; o[ch] = v > m ? v : m }
                         }
                     }
@@ -53,9 +82,9 @@ public final class MaxPool2D: LayerBase, Layer {
                 }
             }
         }
-        let y = try Variable.make("maxpool", out, [x]) { g in
+        let y = try Variable.make("maxpool", out, [x]) { gr in
             let d = try Tensor.zeros(xv.shape)
-            let dp = d.rawPointer, gp = g.rawPointer, op = out.rawPointer, xp = xv.rawPointer
+            let dp = d.rawPointer, gp = gr.rawPointer, op = out.rawPointer, xp = xv.rawPointer
             // per channel, 1 until the window's first maximum has taken the gradient: selects
             // rather than a search whose branches mispredict
             let pending = UnsafeMutablePointer<Double>.allocate(capacity: c)
@@ -64,11 +93,11 @@ public final class MaxPool2D: LayerBase, Layer {
             for b in 0..<n {
                 for oy in 0..<ho {
                     for ox in 0..<wo {
-                        let base = ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
+                        let (y0, ri, x0, rj) = g.window(oy, ox)
                         pending.update(repeating: 1, count: c)
-                        for i in 0..<k {
-                            for j in 0..<k {
-                                let at = base &+ (i &* w &+ j) &* c
+                        for i in ri {
+                            for j in rj {
+                                let at = g.at(b, y0 &+ i, x0 &+ j)
                                 for ch in 0..<c {
                                     let p = pending[ch], gv = gp[o &+ ch]
                                     let e = xp[at &+ ch] == op[o &+ ch] ? p : 0
@@ -87,49 +116,54 @@ public final class MaxPool2D: LayerBase, Layer {
     }
 }
 
-/// avgpool(k): the mean of each k x k window, per channel.
+/// avgpool(k, padding=): the mean of each k x k window, per channel (with "same", over the
+/// window's elements on the image).
 public final class AvgPool2D: LayerBase, Layer {
     public let size: Int
-    public init(_ size: Int = 2) throws {
+    public let padding: Padding
+    public init(_ size: Int = 2, padding: String = "valid") throws {
         try checkWindow(size, "avgpool")
         self.size = size
+        self.padding = try parsePadding(padding, "avgpool")
     }
     public var kind: String { "avgpool" }
-    public var description: String { "avgpool(\(size))" }
+    public var description: String { padding == .valid ? "avgpool(\(size))" : "avgpool(\(size), padding=\"\(padding.rawValue)\")" }
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
-        let (n, h, w, c, ho, wo) = try pooledShape(x, size, description)
-        let k = size, scale = 1 / Double(size * size)
+        let g = try PoolGeometry(x, size, padding, description)
+        let (n, ho, wo, c) = (g.n, g.ho, g.wo, g.c)
         let out = try Tensor.zeros([n, ho, wo, c])
         let xp = x.value.rawPointer, op = out.rawPointer
         var o = 0
         for b in 0..<n {
             for oy in 0..<ho {
                 for ox in 0..<wo {
-                    let base = ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
-                    for i in 0..<k {
-                        for j in 0..<k {
-                            let src = base &+ (i &* w &+ j) &* c
+                    let (y0, ri, x0, rj) = g.window(oy, ox)
+                    for i in ri {
+                        for j in rj {
+                            let src = g.at(b, y0 &+ i, x0 &+ j)
                             for ch in 0..<c { op[o &+ ch] += xp[src &+ ch] }
                         }
                     }
+                    let scale = 1 / Double(ri.count * rj.count)
                     for ch in 0..<c { op[o &+ ch] *= scale }
                     o &+= c
                 }
             }
         }
         let shape = x.value.shape
-        let y = try Variable.make("avgpool", out, [x]) { g in
+        let y = try Variable.make("avgpool", out, [x]) { gr in
             let d = try Tensor.zeros(shape)
-            let dp = d.rawPointer, gp = g.rawPointer
+            let dp = d.rawPointer, gp = gr.rawPointer
             var o = 0
             for b in 0..<n {
                 for oy in 0..<ho {
                     for ox in 0..<wo {
-                        let base = ((b &* h &+ oy &* k) &* w &+ ox &* k) &* c
-                        for i in 0..<k {
-                            for j in 0..<k {
-                                let dst = base &+ (i &* w &+ j) &* c
+                        let (y0, ri, x0, rj) = g.window(oy, ox)
+                        let scale = 1 / Double(ri.count * rj.count)
+                        for i in ri {
+                            for j in rj {
+                                let dst = g.at(b, y0 &+ i, x0 &+ j)
                                 for ch in 0..<c { dp[dst &+ ch] += gp[o &+ ch] * scale }
                             }
                         }

@@ -113,3 +113,37 @@ public enum Metric {
         return hits.sumAll() / Double(Swift.max(hits.count, 1))
     }
 }
+
+extension Metric {
+    /// Top-k accuracy (Keras's top_k_categorical_accuracy): the fraction of samples whose target
+    /// class is among the k largest outputs (ties counted as Keras's in_top_k: a class whose
+    /// output equals the k-th largest is in). t: one-hot rows or integer labels.
+    public static func topKAccuracy(_ p: Tensor, _ t: Tensor, k: Int) throws -> Double {
+        guard k > 0 else { throw LearnError("top_k_accuracy", "k must be positive, got \(k).") }
+        guard p.ndim >= 1, let classes = p.shape.last, classes > 0 else {
+            throw LearnError("top_k_accuracy", "expected a prediction with a class axis, got shape \(Tensor.formatShape(p.shape)).")
+        }
+        let labels: [Int]
+        switch try Loss.classTargets(t, p, "top_k_accuracy") {
+        case .labels(let l): labels = l
+        case .rows(let rows): labels = try rows.argmax(axis: -1).scalars.map { Int($0) }
+        }
+        let values = p.scalars
+        var hits = 0
+        for (i, label) in labels.enumerated() {
+            let row = values[i * classes..<(i + 1) * classes]
+            let target = row[row.startIndex + label]
+            // in the top k when fewer than k outputs are strictly larger
+            if row.lazy.filter({ $0 > target }).count < k { hits += 1 }
+        }
+        return Double(hits) / Double(Swift.max(labels.count, 1))
+    }
+
+    /// Mean absolute and squared errors as metrics (the target in the prediction's shape, as the losses take it).
+    public static func meanError(_ p: Tensor, _ t: Tensor, squared: Bool, _ name: String) throws -> Double {
+        let d = try Tensor.binary(.sub, p, try Loss.matching(t, p, name))
+        var s = 0.0
+        for x in d.scalars { s += squared ? x * x : Swift.abs(x) }
+        return s / Double(Swift.max(d.count, 1))
+    }
+}

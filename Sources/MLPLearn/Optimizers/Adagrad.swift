@@ -7,9 +7,12 @@ import MLPTensor
 /// element-wise. The lecture's sum starts at 0; Keras's starts at
 /// `initialAccumulator` = 0.1, which keeps the first step from being ±η
 /// whatever |g| (with G = g² it is −η g/|g|). We take Keras's
-/// defaults (lr 0.001, eps 1e-7, initialAccumulator 0.1) so that course
+/// defaults (lr 0.001, eps 1e-7, initial_accumulator 0.1) so that course
 /// scripts written against Keras behave the same; pass
-/// `initialAccumulator: 0` for the lecture's formula exactly.
+/// `initial_accumulator=0` for the lecture's formula exactly. ε sits inside the
+/// root as in the lecture; Keras versions differ (TF 2's Keras adds it outside,
+/// η g / (√G + ε)); from G ≥ 0.1 with ε = 1e-7 the two forms differ by under
+/// 4e-7 relative.
 public final class Adagrad: DeclaredOptimizer {
     public var lr: Double
     public var eps: Double
@@ -19,23 +22,24 @@ public final class Adagrad: DeclaredOptimizer {
     private var state: OptimizerState
 
     public static let name = "adagrad"
-    public static let hyperparameters: [(name: String, value: Double)] = [("lr", 0.001), ("eps", 1e-7)]
-    public static let doc = "Adagrad: G += g^2; w -= lr g / sqrt(G + eps), G starting at 0.1 as Keras's (the lecture's sum starts at 0)."
+    public static let hyperparameters: [(name: String, value: Double)] = [("lr", 0.001), ("eps", 1e-7), ("initial_accumulator", 0.1)]
+    public static let doc = "Adagrad: G += g^2; w -= lr g / sqrt(G + eps), G starting at initial_accumulator (0.1, as Keras's; the lecture's sum starts at 0: adagrad(lr, 1e-7, 0))."
 
-    public init(lr: Double = Adagrad.defaultValue("lr"), eps: Double = Adagrad.defaultValue("eps"), initialAccumulator: Double = 0.1, clipnorm: Double? = nil) {
+    public init(lr: Double = Adagrad.defaultValue("lr"), eps: Double = Adagrad.defaultValue("eps"), initialAccumulator: Double = Adagrad.defaultValue("initial_accumulator"), clipnorm: Double? = nil) {
         self.lr = lr
         self.eps = eps
         self.initialAccumulator = initialAccumulator
         self.clipnorm = clipnorm
         state = OptimizerState(buffers: 1, initial: initialAccumulator)
     }
-    public convenience init(values: [Double], clipnorm: Double?) { self.init(lr: values[0], eps: values[1], clipnorm: clipnorm) }
+    public convenience init(values: [Double], clipnorm: Double?) { self.init(lr: values[0], eps: values[1], initialAccumulator: values[2], clipnorm: clipnorm) }
 
     public var config: OptimizerConfig {
-        OptimizerConfig(Self.name, [("lr", lr), ("eps", eps), ("initialAccumulator", initialAccumulator), ("clipnorm", clipnorm)])
+        OptimizerConfig(Self.name, [("lr", lr), ("eps", eps), ("initial_accumulator", initialAccumulator), ("clipnorm", clipnorm)])
     }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
+    public func rekey(_ from: OptimizerKey, _ to: OptimizerKey) { state.rekey(from, to) }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, eps = self.eps

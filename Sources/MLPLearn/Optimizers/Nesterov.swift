@@ -27,6 +27,7 @@ public final class Nesterov: DeclaredOptimizer {
     public var config: OptimizerConfig { OptimizerConfig(Self.name, [("lr", lr), ("beta", beta), ("clipnorm", clipnorm)]) }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
+    public func rekey(_ from: OptimizerKey, _ to: OptimizerKey) { state.rekey(from, to) }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, beta = self.beta

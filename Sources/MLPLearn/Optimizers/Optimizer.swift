@@ -59,6 +59,12 @@ public protocol Optimizer: ParameterUpdate {
     func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws
     /// Forgets all state (moments, accumulators, step counts).
     func reset()
+    /// The learning rate (Keras's `optimizer.learning_rate`), read and set between steps
+    /// (schedules set it each epoch).
+    var lr: Double { get set }
+    /// Moves the state kept under `from` to `to` (the language's `opt.step` hands the
+    /// state of a parameter value on to the value it returns); nothing when there is none.
+    func rekey(_ from: OptimizerKey, _ to: OptimizerKey)
 }
 
 extension Optimizer {
@@ -104,6 +110,11 @@ struct OptimizerState {
     }
 
     mutating func reset() { slots = [:]; iterations = 0 }
+
+    mutating func rekey(_ from: OptimizerKey, _ to: OptimizerKey) {
+        guard from != to, let s = slots.removeValue(forKey: from) else { return }
+        slots[to] = s
+    }
 
     /// Checks the shapes, finds or makes the slot, counts the update, then runs
     /// `kernel(param, grad, count, gradScale, slot)` once (`gradScale` is the

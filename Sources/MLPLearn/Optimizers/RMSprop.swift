@@ -30,6 +30,7 @@ public final class RMSprop: DeclaredOptimizer {
     }
     public var iterations: Int { state.iterations }
     public func reset() { state.reset() }
+    public func rekey(_ from: OptimizerKey, _ to: OptimizerKey) { state.rekey(from, to) }
 
     public func update(_ param: inout Tensor, _ grad: Tensor, key: OptimizerKey) throws {
         let lr = self.lr, rho = self.rho, eps = self.eps

@@ -4,10 +4,15 @@ import MLPTensor
 
 /// Keras's Tokenizer: words split on whitespace after removing `filters`
 /// characters (and lower-casing); indices from 1, most frequent first, ties in
-/// order of first appearance.
+/// order of first appearance. With an `oovToken`, it takes index 1 (the words
+/// move up by one) and stands for every word not in the index or ranked at or
+/// beyond numWords, as Keras's.
 public struct Tokenizer {
     public static let defaultFilters = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n"
     public let numWords: Int?
+    public let oovToken: String?
+    /// The words in order of first appearance (Keras's word_counts order).
+    public private(set) var firstSeen: [String] = []
     public let lower: Bool
     public let filters: Set<Character>
     /// word -> index (1 = most frequent).
@@ -16,8 +21,8 @@ public struct Tokenizer {
     public private(set) var words: [String] = []
     public private(set) var counts: [String: Int] = [:]
 
-    public init(_ texts: [String], numWords: Int? = nil, lower: Bool = true, filters: String = Tokenizer.defaultFilters) {
-        self.numWords = numWords; self.lower = lower; self.filters = Set(filters)
+    public init(_ texts: [String], numWords: Int? = nil, lower: Bool = true, filters: String = Tokenizer.defaultFilters, oovToken: String? = nil) {
+        self.numWords = numWords; self.lower = lower; self.filters = Set(filters); self.oovToken = oovToken
         var order: [String] = []
         for t in texts {
             for w in split(t) {
@@ -26,9 +31,14 @@ public struct Tokenizer {
             }
         }
         let first = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        firstSeen = order
         words = order.sorted { a, b in counts[a]! != counts[b]! ? counts[a]! > counts[b]! : first[a]! < first[b]! }
+        if let oov = oovToken { words.removeAll { $0 == oov }; words.insert(oov, at: 0) }
         for (i, w) in words.enumerated() { wordIndex[w] = i + 1 }
     }
+
+    /// The index unknown words take (1 with an oov token), or nil (they are dropped).
+    public var oovIndex: Int? { oovToken == nil ? nil : 1 }
 
     /// The words of a text as the tokenizer sees them.
     public func split(_ text: String) -> [String] {
@@ -45,11 +55,12 @@ public struct Tokenizer {
         return out
     }
 
-    /// Word indices of a text; unknown words and those ranked at or beyond numWords are dropped (as Keras).
+    /// Word indices of a text; unknown words and those ranked at or beyond numWords are dropped,
+    /// or with an oov token become its index (as Keras).
     public func encode(_ text: String) -> [Int] {
         split(text).compactMap { w in
-            guard let i = wordIndex[w] else { return nil }
-            if let n = numWords, i >= n { return nil }
+            guard let i = wordIndex[w] else { return oovIndex }
+            if let n = numWords, i >= n { return oovIndex }
             return i
         }
     }

@@ -22,7 +22,22 @@ public struct TrainOptions {
     public var steps: Int? = nil
     public var shuffle = true
     public var validation: (Tensor, Tensor)? = nil
-    public var accuracy = false
+    /// What is measured besides the loss, per step and on the validation data (h.accuracy, h.val_mae, ...).
+    public var metrics: [NamedMetric] = []
+    /// Whether accuracy is among the metrics.
+    public var accuracy: Bool {
+        get { metrics.contains { $0.name == "accuracy" } }
+        set {
+            metrics.removeAll { $0.name == "accuracy" }
+            if newValue { metrics.insert(.accuracy, at: 0) }
+        }
+    }
+    /// Called before each entry of the history (an epoch, or a step with steps= or a batch
+    /// function) with its index from 0: learning-rate schedules set the rate here.
+    public var entryBegin: ((Int) throws -> Void)? = nil
+    /// Called after each entry with its index and the history so far; a reason returned
+    /// stops training there (early stopping).
+    public var entryEnd: ((Int, History) throws -> String?)? = nil
     /// Where shuffling, dropout and the weights of layers built during training draw from.
     public var random: RandomGenerator
     /// Averages gradients and measurements over processes (one process: nothing to do).
@@ -32,9 +47,34 @@ public struct TrainOptions {
 
 public struct History {
     public var loss: [Double] = []
-    public var accuracy: [Double] = []
     public var validationLoss: [Double] = []
-    public var validationAccuracy: [Double] = []
+    /// The metrics' curves by name ("accuracy", "mae", ...; "val_accuracy", ... on the validation data).
+    public var metrics: [String: [Double]] = [:]
+    /// The metrics' names in the order asked for.
+    public var metricNames: [String] = []
+    public var accuracy: [Double] {
+        get { metrics["accuracy"] ?? [] }
+        set { metrics["accuracy"] = newValue }
+    }
+    public var validationAccuracy: [Double] {
+        get { metrics["val_accuracy"] ?? [] }
+        set { metrics["val_accuracy"] = newValue }
+    }
+    /// The names of the curves that have entries, Keras's order: loss, the metrics, then their val_ forms.
+    public var keys: [String] {
+        let train = ["loss"] + metricNames, all = train + train.map { "val_" + $0 }
+        return all.filter { !(curve($0) ?? []).isEmpty }
+    }
+    /// A curve by its name (loss, val_loss, a metric, val_ and a metric).
+    public func curve(_ name: String) -> [Double]? {
+        switch name {
+        case "loss": return loss
+        case "val_loss": return validationLoss
+        default: return metrics[name]
+        }
+    }
+    /// True when training ended because a callback asked (early stopping), not by an error or Ctrl-C.
+    public var stoppedEarly = false
     /// "epoch" or "step": what one entry of `loss` covers.
     public var per = "epoch"
     public var stepsDone = 0
@@ -51,6 +91,29 @@ public struct TrainingInterrupted: Error {
 public struct Progress {
     public let step: Int, totalSteps: Int, epoch: Int, epochs: Int
     public let loss: Double
+    /// The latest figures besides the loss, for the bar: the metrics of the last entry
+    /// and the validation figures once there are any.
+    public var figures: [(String, Double)] = []
+    public init(step: Int, totalSteps: Int, epoch: Int, epochs: Int, loss: Double, figures: [(String, Double)] = []) {
+        self.step = step; self.totalSteps = totalSteps; self.epoch = epoch; self.epochs = epochs; self.loss = loss; self.figures = figures
+    }
+}
+
+/// A metric: a name and a function of (prediction, target) giving a number.
+/// `lenient`: a prediction it does not apply to gives nan instead of an error
+/// (accuracy on a regression output).
+public struct NamedMetric {
+    public let name: String
+    public let lenient: Bool
+    let f: (Tensor, Tensor) throws -> Double
+    public init(_ name: String, lenient: Bool = false, _ f: @escaping (Tensor, Tensor) throws -> Double) {
+        self.name = name; self.lenient = lenient; self.f = f
+    }
+    public func callAsFunction(_ p: Tensor, _ t: Tensor) throws -> Double {
+        if lenient { return (try? f(p, t)) ?? .nan }
+        return try f(p, t)
+    }
+    public static var accuracy: NamedMetric { NamedMetric("accuracy", lenient: true) { try Metric.accuracy($0, $1) } }
 }
 
 public enum Training {
@@ -99,7 +162,7 @@ public enum Training {
         let value = l.value.scalars[0]
         if !value.isFinite { return (value, out.value, [], []) }
         try l.backward()
-        let used = pass.used
+        let used = pass.used.filter { !$0.0.frozen }   // a layer frozen at its first call (built in this pass)
         return (value, out.value, used.map(\.0), try used.map { p, v in try v.grad ?? Tensor.zeros(p.value.shape) })
     }
 
@@ -109,6 +172,7 @@ public enum Training {
     public static func predict(_ model: Layer, _ x: Tensor, batch: Int = 256, random: RandomGenerator,
                                poll: (() throws -> Void)? = nil) throws -> Tensor {
         let pass = ForwardPass(random: random, poll: poll)
+        let x = try samples(x)
         guard let n = x.shape.first, n > batch else { return try model.forward(Variable(constant: x), pass).value }
         var parts: [Tensor] = []
         var i = 0
@@ -121,15 +185,31 @@ public enum Training {
         return try Tensor.concat(parts, axis: 0)
     }
 
+    /// 1-D data as one feature per sample ([n] -> [n, 1]), as Keras's fit takes a 1-D array;
+    /// anything else as it is.
+    public static func samples(_ x: Tensor) throws -> Tensor {
+        x.ndim == 1 ? try x.reshaped([x.count, 1]) : x
+    }
+
+    /// The loss and each metric of the model on x, y (no training), in batches; averaged
+    /// over the processes of `communicator`.
+    public static func measure(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss, _ metrics: [NamedMetric], batch: Int = 256,
+                               random: RandomGenerator, communicator: Communicator = SingleProcess(),
+                               poll: (() throws -> Void)? = nil) throws -> (loss: Double, metrics: [Double]) {
+        let p = try predict(model, x, batch: batch, random: random, poll: poll)
+        var m = [try loss(Variable(constant: p), y).value.scalars[0]]
+        for metric in metrics { m.append(try metric(p, y)) }
+        try communicator.average(&m)
+        return (m[0], Array(m.dropFirst()))
+    }
+
     /// Loss (and accuracy) of the model on x, y.
     /// The measurements are averaged over the processes of `communicator`.
     public static func evaluate(_ model: Layer, _ x: Tensor, _ y: Tensor, _ loss: Loss, batch: Int = 256,
                                 random: RandomGenerator, communicator: Communicator = SingleProcess(),
                                 poll: (() throws -> Void)? = nil) throws -> (loss: Double, accuracy: Double) {
-        let p = try predict(model, x, batch: batch, random: random, poll: poll)
-        var m = [try loss(Variable(constant: p), y).value.scalars[0], (try? Metric.accuracy(p, y)) ?? .nan]
-        try communicator.average(&m)
-        return (m[0], m[1])
+        let (l, m) = try measure(model, x, y, loss, [.accuracy], batch: batch, random: random, communicator: communicator, poll: poll)
+        return (l, m[0])
     }
 
     /// Trains for the epochs or steps of `options`; `report` sees every step, and
@@ -137,28 +217,48 @@ public enum Training {
     public static func fit(_ model: Layer, _ opt: ParameterUpdate, _ data: TrainingData, _ loss: Loss, _ options: TrainOptions,
                            report: (Progress) -> Void = { _ in }, shouldStop: () throws -> Bool = { false }) throws -> History {
         var h = History()
+        h.metricNames = options.metrics.map(\.name)
         let batch = Swift.max(1, options.batch)
-        if let (vx, vy) = options.validation { try checkFinite(vx, "the validation x"); try checkFinite(vy, "the validation y") }
+        var options = options
+        if let (vx, vy) = options.validation {
+            try checkFinite(vx, "the validation x"); try checkFinite(vy, "the validation y")
+            options.validation = (try samples(vx), vy)
+        }
+        /// The figures the bar shows beside the loss: the last entry's metrics and validation figures.
+        func figures() -> [(String, Double)] {
+            h.keys.filter { $0 != "loss" }.compactMap { k in h.curve(k)?.last.map { (k, $0) } }
+        }
+        /// The end of an entry of the history: callbacks may stop training.
+        func endEntry() throws -> Bool {
+            guard let end = options.entryEnd, let why = try end(h.loss.count - 1, h) else { return false }
+            h.stopped = why
+            h.stoppedEarly = true
+            return true
+        }
+        let metrics = options.metrics
         switch data {
         case .batches(let next):
             let steps = options.steps ?? options.epochs
             h.per = "step"
             for s in 0..<steps {
+                try options.entryBegin?(s)
                 let x: Tensor, y: Tensor, l: Double, p: Tensor, fault: String?
                 do {
                     (x, y) = try next()
                     try checkFinite(x, "x", " of the batch for step \(s + 1)"); try checkFinite(y, "y", " of the batch for step \(s + 1)")
-                    (l, p, fault) = try step(model, opt, x, y, loss, random: options.random, communicator: options.communicator)
+                    (l, p, fault) = try step(model, opt, try samples(x), y, loss, random: options.random, communicator: options.communicator)
                 } catch is TrainingInterrupted { h.stopped = "interrupted after step \(s)"; break }
                 if let fault { h.stopped = "\(fault) at step \(s + 1)"; break }
                 h.loss.append(l)
-                if options.accuracy { h.accuracy.append((try? Metric.accuracy(p, y)) ?? .nan) }
+                for m in metrics { h.metrics[m.name, default: []].append(try m(p, y)) }
                 try validate(model, loss, options, &h)
                 h.stepsDone += 1
-                report(Progress(step: s + 1, totalSteps: steps, epoch: 1, epochs: 1, loss: l))
+                report(Progress(step: s + 1, totalSteps: steps, epoch: 1, epochs: 1, loss: l, figures: figures()))
+                if try endEntry() { break }
                 if try shouldStop() { h.stopped = "interrupted after step \(s + 1)"; break }
             }
-        case .arrays(let x, let y):
+        case .arrays(let x0, let y):
+            let x = try samples(x0)
             guard let n = x.shape.first, n > 0 else { throw LearnError("train", "no samples (x has shape \(Tensor.formatShape(x.shape))).") }
             guard y.shape.first == n else {
                 throw LearnError("train", "x has \(n) samples, y has \(y.shape.first.map(String.init) ?? "none") (shape \(Tensor.formatShape(y.shape))).")
@@ -169,53 +269,60 @@ public enum Training {
             h.per = options.steps == nil ? "epoch" : "step"
             var order = Array(0..<n)
             var s = 0, epoch = 0
-            var sum = 0.0, hits = 0.0, seen = 0
+            var sum = 0.0, seen = 0
+            var sums = [Double](repeating: 0, count: metrics.count)
+            /// The epoch's means so far into the history.
+            func closeEpoch() {
+                h.loss.append(sum / Double(seen))
+                for (i, m) in metrics.enumerated() { h.metrics[m.name, default: []].append(sums[i] / Double(seen)) }
+                sum = 0; seen = 0; sums = sums.map { _ in 0 }
+            }
             outer: while s < total {
                 if options.shuffle { shuffle(&order, options.random) }
                 epoch += 1
+                if h.per == "epoch" { try options.entryBegin?(epoch - 1) }
                 var start = 0
                 while start < n && s < total {
                     let idx = Array(order[start..<Swift.min(start + batch, n)])
                     start += batch
                     let bx = try rows(x, idx, contiguous: !options.shuffle), by = try rows(y, idx, contiguous: !options.shuffle)
+                    if h.per == "step" { try options.entryBegin?(s) }
                     let l: Double, p: Tensor, fault: String?
                     do { (l, p, fault) = try step(model, opt, bx, by, loss, random: options.random, communicator: options.communicator) }
                     catch is TrainingInterrupted { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
                     s += 1
                     if let fault { h.stopped = "\(fault) at step \(s) (epoch \(epoch))"; break outer }
-                    let acc = options.accuracy ? ((try? Metric.accuracy(p, by)) ?? .nan) : 0
+                    let values = try metrics.map { m in try m(p, by) }
                     if h.per == "step" {
                         h.loss.append(l)
-                        if options.accuracy { h.accuracy.append(acc) }
+                        for (m, v) in zip(metrics, values) { h.metrics[m.name, default: []].append(v) }
                         try validate(model, loss, options, &h)
                     } else {
-                        sum += l * Double(idx.count); hits += acc * Double(idx.count); seen += idx.count
+                        sum += l * Double(idx.count); seen += idx.count
+                        for i in values.indices { sums[i] += values[i] * Double(idx.count) }
                     }
                     h.stepsDone = s
-                    report(Progress(step: s, totalSteps: total, epoch: epoch, epochs: options.steps == nil ? options.epochs : epoch, loss: l))
+                    report(Progress(step: s, totalSteps: total, epoch: epoch, epochs: options.steps == nil ? options.epochs : epoch, loss: l, figures: figures()))
+                    if h.per == "step", try endEntry() { break outer }
                     if try shouldStop() { h.stopped = "interrupted after step \(s) (epoch \(epoch))"; break outer }
                 }
                 if h.per == "epoch" {
-                    h.loss.append(sum / Double(seen))
-                    if options.accuracy { h.accuracy.append(hits / Double(seen)) }
+                    closeEpoch()
                     try validate(model, loss, options, &h)
-                    sum = 0; hits = 0; seen = 0
+                    if try endEntry() { break outer }
                 }
             }
-            if h.per == "epoch" && seen > 0 {
-                // an interrupted epoch still reports what it trained on
-                h.loss.append(sum / Double(seen))
-                if options.accuracy { h.accuracy.append(hits / Double(seen)) }
-            }
+            // an interrupted epoch still reports what it trained on
+            if h.per == "epoch" && seen > 0 { closeEpoch() }
         }
         return h
     }
 
     static func validate(_ model: Layer, _ loss: Loss, _ options: TrainOptions, _ h: inout History) throws {
         guard let (vx, vy) = options.validation else { return }
-        let (l, a) = try evaluate(model, vx, vy, loss, random: options.random, communicator: options.communicator)
+        let (l, m) = try measure(model, vx, vy, loss, options.metrics, random: options.random, communicator: options.communicator)
         h.validationLoss.append(l)
-        if options.accuracy { h.validationAccuracy.append(a) }
+        for (metric, v) in zip(options.metrics, m) { h.metrics["val_" + metric.name, default: []].append(v) }
     }
 
     /// Fisher-Yates from `g` (seeded runs repeat).
