@@ -249,11 +249,17 @@ enum ComplexArith {
 
     /// Whether a nested list holds a complex number somewhere (for `tensor`, after
     /// the real reading failed).
+    /// Each list is visited once: a list that holds itself (`push(xs, xs)`) ends.
     static func holdsComplex(_ v: Value) -> Bool {
-        switch v {
-        case .object(is ComplexValue), .object(is ComplexTensorValue): return true
-        case .list(let l): return l.items.contains(where: holdsComplex)
-        default: return false
+        var seen: Set<ObjectIdentifier> = [], stack = [v]
+        while let x = stack.popLast() {
+            switch x {
+            case .object(is ComplexValue), .object(is ComplexTensorValue): return true
+            case .list(let l):
+                if seen.insert(ObjectIdentifier(l)).inserted { stack.append(contentsOf: l.items) }
+            default: break
+            }
         }
+        return false
     }
 }

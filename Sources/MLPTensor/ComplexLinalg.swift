@@ -57,6 +57,9 @@ extension ComplexTensor {
         if n == 0 { return self }
         var a = elements
         let norm1 = (0..<n).map { j in (0..<n).reduce(0.0) { $0 + a[$1 &* n &+ j].length } }.max() ?? 0
+        guard norm1.isFinite else {
+            throw TensorError("expm", "the matrix's 1-norm overflows (inf): its exponential is not representable.")
+        }
         let thetas: [(Int, Double)] = [(3, 1.495585217958292e-2), (5, 2.539398330063230e-1),
                                        (7, 9.504178996162932e-1), (9, 2.097847961257068)]
         let b: [Double]
@@ -68,7 +71,8 @@ extension ComplexTensor {
             let theta13 = 5.371920351148152
             if norm1 > theta13 {
                 s = Swift.max(0, Int(log2(norm1 / theta13).rounded(.up)))
-                let scale = 1 / Double(1 << Swift.min(s, 1000))
+                // 2^-s exactly (s <= 1025 for a finite norm)
+                let scale = Double(sign: .plus, exponent: -s, significand: 1)
                 a = a.map { $0.multiplied(by: scale) }
             }
         }

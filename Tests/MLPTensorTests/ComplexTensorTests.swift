@@ -76,7 +76,9 @@ final class ComplexTensorTests: XCTestCase {
         let r = try Tensor(rows: [[0, -2], [2, 0]]).eig()
         XCTAssertNil(r.values)
         let w = try XCTUnwrap(r.complexValues)
-        XCTAssertEqual(Set(w.elements.map { $0.rawStorage.y }), [2, -2])
+        // +-2i, to LAPACK's rounding (2.0000000000000004 here)
+        XCTAssertEqual(Set(w.elements.map { ($0.rawStorage.y * 1e12).rounded() / 1e12 }), [2, -2])
+        XCTAssertEqual(w.elements.map { $0.rawStorage.x }, [0, 0])
         let sym = try Tensor(rows: [[2, 1], [1, 2]]).eig()
         XCTAssertEqual(sym.values.map { Set($0.scalars.map { ($0 * 1e12).rounded() / 1e12 }) }, [1, 3])
     }
@@ -92,11 +94,37 @@ final class ComplexTensorTests: XCTestCase {
         XCTAssertThrowsError(try ArrayFiles.npyDecode(bytes))   // the real reader says it is complex
     }
 
+    /// numpy reads our complex128 file as the same values, and np.save of them
+    /// writes the same bytes (skipped without python3 and numpy).
+    func testNumPyReadsOurComplexNpy() throws {
+        let z = try CT([C(1, 2), C(-0.5, 0), C(0, 3), C(1e-300, -.infinity), C(0.1, 0.2), C(3, -4)], [2, 3])
+        let path = NSTemporaryDirectory() + "mlp-complex-\(getpid()).npy"
+        try Data(ArrayFiles.npyEncode(z)).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+        import numpy as np, io
+        a = np.load('\(path)')
+        b = io.BytesIO(); np.save(b, a)
+        want = np.array([[1+2j, -0.5, 3j], [complex(1e-300, -np.inf), 0.1+0.2j, 3-4j]])
+        print(a.dtype, a.shape, bool((a == want).all()), b.getvalue() == open('\(path)', 'rb').read())
+        """]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { throw XCTSkip("python3 is not available") }
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        if p.terminationStatus != 0 && out.isEmpty { throw XCTSkip("python3 with numpy is not available") }
+        XCTAssertEqual(out, "complex128 (2, 3) True True")
+    }
+
     func testPrinting() throws {
         XCTAssertEqual(ComplexTensor.format(C(1, 2)), "1+2i")
         XCTAssertEqual(ComplexTensor.format(C(0.5, -0.25)), "0.5-0.25i")
         XCTAssertEqual(ComplexTensor.format(C(1, -0.0)), "1-0i")
         XCTAssertEqual(ComplexTensor.format(ComplexNumber(1, .nan)), "1+nan*i")
-        XCTAssertEqual(try CT([C(1, 2), C(-3, 0.5)], [2]).description, "tensor([  1+2i, -3+0.5i])")
+        XCTAssertEqual(try CT([C(1, 2), C(-3, 0.5)], [2]).description, "tensor([   1+2i, -3+0.5i])")
     }
 }
