@@ -133,7 +133,7 @@ final class QuantumModelTests: XCTestCase {
         // and exact-mode SR with the symmetric machine approaches the ground state from above
         let e0 = try Lanczos.groundState(H).energy
         var last = 0.0
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             last = try vmc.step().energy.mean
             XCTAssertGreaterThanOrEqual(last, e0 - 1e-9)
         }
