@@ -288,7 +288,10 @@ enum QuantumLib {
             let psi = try wavefunction(a, 0)
             guard psi.sites == H.sites else { throw a.error("the wavefunction has \(psi.sites) spins and the Hamiltonian \(H.sites).", at: 0) }
             let vmc = try a.native { try VMC(psi: psi, H: H, streams: [g], start: &g, settings: st) }
-            let b = vmc.enumerate(), gr = VMC.gradient(b)
+            vmc.poll = a.interruptPoll
+            let b = vmc.enumerate()
+            if let e = vmc.pollError { throw (e as? MLPError) ?? a.error("\(e)") }
+            let gr = VMC.gradient(b)
             d["energy"] = .number(gr.energy)
             d["variance"] = .number(gr.variance)
             d["gradient"] = .object(TensorValue(try MonteCarloLib.tensor(gr.gradient, [gr.gradient.count])))
@@ -338,9 +341,11 @@ enum QuantumLib {
             let run: (Double) throws -> VMCIteration, rate: () -> Double
             if let psi {
                 let vmc = try a.native { try VMC(psi: psi, H: H, streams: Array(streams.prefix(st.chains)), start: &start, settings: st) }
+                vmc.poll = a.interruptPoll
                 run = { try vmc.step(lr: $0) }; rate = { vmc.acceptance }
             } else {
                 let vmc = try a.native(at: 0) { try NetworkVMC(model: network!, H: H, streams: Array(streams.prefix(st.chains)), start: &start, random: gens[st.chains + 1], settings: st) }
+                vmc.poll = a.interruptPoll
                 run = { try vmc.step(lr: $0).iteration }; rate = { vmc.acceptance }
             }
             var energies: [Double] = [], errors: [Double] = [], variances: [Double] = [], acceptance: [Double] = [], cg: [Double] = []

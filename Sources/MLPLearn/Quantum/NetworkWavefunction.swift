@@ -24,6 +24,8 @@ public final class NetworkVMC {
     var logp: [Double] = []
     public private(set) var attempted = 0, accepted = 0
     var adamM: [ObjectIdentifier: Tensor] = [:], adamV: [ObjectIdentifier: Tensor] = [:], adamT = 0
+    /// Called between sweeps (an interrupt or a deadline).
+    public var poll: (() throws -> Void)? = nil
     /// Rows per forward pass of connected configurations.
     static let chunk = 8192
 
@@ -85,6 +87,7 @@ public final class NetworkVMC {
         var prop = x
         var moves = [(Int, Int)](repeating: (-1, -1), count: C)
         for k in 0..<(settings.discard + n * thin) {
+            try poll?()
             for _ in 0..<N {
                 prop = x
                 for c in 0..<C {

@@ -57,6 +57,10 @@ public final class VMC {
     var streams: [Xoshiro256]
     public private(set) var attempted: [Int], accepted: [Int]
     var adamM: [Double] = [], adamV: [Double] = [], adamT = 0
+    /// Called between groups of chains and every 4096 enumerated configurations (an
+    /// interrupt or a deadline); what it throws ends the step.
+    public var poll: (() throws -> Void)? = nil
+    public internal(set) var pollError: Error? = nil
 
     /// The most parameters SR by Cholesky takes (S is P x P: 512 MB).
     public static let maxSRParameters = 8192
@@ -138,11 +142,16 @@ public final class VMC {
         O.withUnsafeMutableBufferPointer { op in
             let sb = sp.baseAddress!, gb = gp.baseAddress!, atb = atp.baseAddress!, acb = acp.baseAddress!
             let eb = ep.baseAddress!, ob = op.baseAddress!
-            onThreads(T) { t in
+            // groups of T chains, one per thread, with a poll between groups
+            for first in stride(from: 0, to: C, by: T) {
+            if pollError == nil, let poll { do { try poll() } catch { pollError = error } }
+            if pollError != nil { break }
+            onThreads(Swift.min(T, C - first)) { t in
                 let cache = UnsafeMutablePointer<Double>.allocate(capacity: 3 * M)
                 let full = UnsafeMutablePointer<Double>.allocate(capacity: tied ? Pf : 1)
                 defer { cache.deallocate(); full.deallocate() }
-                for c in (C * t / T)..<(C * (t + 1) / T) {
+                do {
+                    let c = first + t
                     let s = sb + c * N
                     psi.fill(s, cache)
                     var g = gb[c], acc = 0
@@ -159,6 +168,7 @@ public final class VMC {
                     atb[c] += N * (discard + n * thin); acb[c] += acc
                 }
             }
+            }
         }}}}}}
         return VMCBatch(E: E, O: O, weights: nil, chains: C, parameters: P)
     }
@@ -172,6 +182,8 @@ public final class VMC {
         var logw = E
         var s = [Int8](repeating: 0, count: N), th = [Double](repeating: 0, count: M), full = [Double](repeating: 0, count: psi.parameterCount)
         for (r, x) in configs.enumerated() {
+            if r & 4095 == 4095, pollError == nil, let poll { do { try poll() } catch { pollError = error } }
+            if pollError != nil { break }
             for i in 0..<N { s[i] = (x >> i) & 1 == 1 ? 1 : -1 }
             s.withUnsafeBufferPointer { sp in
                 th.withUnsafeMutableBufferPointer { tb in
@@ -298,6 +310,7 @@ public final class VMC {
         let lr = rate ?? settings.learningRate
         let att0 = attempted.reduce(0, +), acc0 = accepted.reduce(0, +)
         let b = batch()
+        if let e = pollError { pollError = nil; throw e }
         let att = attempted.reduce(0, +) - att0, acc = accepted.reduce(0, +) - acc0
         let est = VMC.energy(b)
         let gr = VMC.gradient(b)
