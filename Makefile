@@ -91,8 +91,10 @@ bench-peers: deps
 	bench/.venv/bin/pip install keras jax
 	bench/.venv/bin/pip install scikit-learn
 	bench/.venv/bin/pip install matplotlib
+	bench/.venv/bin/pip install netket
 	KERAS_BACKEND=jax bench/.venv/bin/python -c 'import numpy, torch, keras, jax; print("numpy", numpy.__version__, "torch", torch.__version__, "keras", keras.__version__, "jax", jax.__version__)'
 	bench/.venv/bin/python -c 'import sklearn; print("scikit-learn", sklearn.__version__)'
+	bench/.venv/bin/python -c 'import netket; print("netket", netket.__version__)'
 
 # The neural-network workloads W1-W5 against PyTorch and Keras-JAX (bench/nn/README.md).
 bench-nn: build

@@ -6,6 +6,9 @@
 import MLPLang
 import MLPTensor
 import MLPLearn
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A spin Hamiltonian: `H.sites`, `H.shape`, `H.connected(s)`.
 final class HamiltonianValue: MLPObject {
@@ -32,6 +35,12 @@ final class HamiltonianValue: MLPObject {
                     s2[t.i] = -s2[t.i]; if t.j >= 0 { s2[t.j] = -s2[t.j] }
                     configs += s2.map(Double.init); elements.append(e)
                 }
+                for t in self.H.multiFlip {
+                    let e = s.withUnsafeBufferPointer { t.element($0.baseAddress!) }
+                    var s2 = s
+                    for i in t.flips { s2[i] = -s2[i] }
+                    configs += s2.map(Double.init); elements.append(e)
+                }
                 let d = DictObj()
                 d["configurations"] = .object(TensorValue(try MonteCarloLib.tensor(configs, [elements.count, self.H.sites])))
                 d["elements"] = .object(TensorValue(try MonteCarloLib.tensor(elements, [elements.count])))
@@ -48,7 +57,8 @@ final class WavefunctionValue: MLPObject {
     init(_ psi: RBMWavefunction) { self.psi = psi }
     override var typeName: String { "rbm_psi" }
     override func description(_ interp: Interpreter) -> String {
-        "<rbm_psi: \(psi.sites) visible, \(psi.hidden) hidden, \(psi.parameterCount) real parameters>"
+        psi.tied == nil ? "<rbm_psi: \(psi.sites) visible, \(psi.hidden) hidden, \(psi.parameterCount) real parameters>"
+            : "<rbm_psi: \(psi.sites) visible, \(psi.features) features x \(psi.hidden / psi.features) translations, \(psi.trainableCount) real parameters (symmetric)>"
     }
     override var fieldNames: [String] { ["sites", "hidden", "alpha", "parameters", "a", "b", "W", "log_psi"] }
     override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
@@ -57,7 +67,7 @@ final class WavefunctionValue: MLPObject {
         case "sites": return .number(Double(N))
         case "hidden": return .number(Double(M))
         case "alpha": return .number(Double(M) / Double(N))
-        case "parameters": return .number(Double(pr.count))
+        case "parameters": return .number(Double(psi.trainableCount))
         case "a": return .object(TensorValue(try MonteCarloLib.tensor(Array(pr[0..<N]), [N])))
         case "b": return .object(TensorValue(try MonteCarloLib.tensor(Array(pr[N..<(N + M)]), [M])))
         case "W": return .object(TensorValue(try MonteCarloLib.tensor(Array(pr[(N + M)...]), [N, M])))
@@ -93,21 +103,59 @@ enum QuantumLib {
     }
 
     /// A lattice: N (a chain) or [Lx, Ly].
-    static func lattice(_ a: Args, _ i: Int) throws(MLPError) -> [Int] {
+    static func lattice(_ a: Args, _ i: Int, periodic: Bool = true) throws(MLPError) -> [Int] {
         let shape = try a.intList(i)
         guard shape.count == 1 || shape.count == 2 else {
             throw a.error("the lattice must be N (a chain) or [Lx, Ly] (a square lattice), got \(shape.count) sides.", at: i)
         }
-        for L in shape where L < 3 {
-            throw a.error("each side of the periodic lattice must have at least 3 sites, got \(L).", at: i)
+        for L in shape where L < (periodic ? 3 : 2) {
+            throw a.error(periodic ? "each side of the periodic lattice must have at least 3 sites, got \(L)."
+                                   : "each side of the open lattice must have at least 2 sites, got \(L).", at: i)
         }
         return shape
+    }
+
+    /// hamiltonian(terms): each term [coefficient, "PAULI", [sites]].
+    static func pauliTerms(_ a: Args, sites given: Int?) throws(MLPError) -> (sites: Int, terms: [(c: Double, ops: [Character], on: [Int])]) {
+        let list = try a.list(0).items
+        guard !list.isEmpty else { throw a.error("a Hamiltonian needs at least one term [coefficient, \"XX\", [i, j]].", at: 0) }
+        var terms: [(c: Double, ops: [Character], on: [Int])] = [], top = -1
+        for (k, item) in list.enumerated() {
+            guard case .list(let t) = item, t.items.count == 3, case .number(let c) = t.items[0], case .string(let str) = t.items[1] else {
+                throw a.error("term \(k) must be [coefficient, \"PAULI\", [sites]] (e.g. [0.5, \"XX\", [0, 1]]), got \(item.typeName == "list" ? "a list of another form" : "a \(item.typeName)").", at: 0)
+            }
+            guard c.isFinite else { throw a.error("term \(k): the coefficient must be finite, got \(formatNumber(c)).", at: 0) }
+            var on: [Int] = []
+            switch t.items[2] {
+            case .number(let x) where x == x.rounded(): on = [Int(x)]
+            case .list(let l):
+                for v in l.items {
+                    guard case .number(let x) = v, x == x.rounded(), abs(x) < 1e9 else { throw a.error("term \(k): sites are whole numbers, got \(v.typeName).", at: 0) }
+                    on.append(Int(x))
+                }
+            default: throw a.error("term \(k): the sites must be a list of site indices, got \(t.items[2].typeName).", at: 0)
+            }
+            let ops = Array(str.s)
+            guard ops.count == on.count else {
+                throw a.error("term \(k): the Pauli string \"\(str.s)\" has \(ops.count) letters for \(on.count) sites \(on).", at: 0)
+            }
+            for i in on {
+                let limit = given ?? SpinHamiltonian.maxSites
+                guard i >= 0 && i < limit else {
+                    throw a.error(given == nil ? "term \(k): site \(i) is outside the lattice (sites are 0 to \(limit - 1))."
+                                               : "term \(k): site \(i) is outside the lattice of \(limit) sites (0 to \(limit - 1)).", at: 0)
+                }
+                top = Swift.max(top, i)
+            }
+            terms.append((c, ops, on))
+        }
+        return (given ?? top + 1, terms)
     }
 
     static func latticeText(_ shape: [Int]) -> String { shape.count == 1 ? "\(shape[0])" : "[\(shape[0]), \(shape[1])]" }
 
     static func hamiltonian(_ a: Args, _ i: Int) throws(MLPError) -> SpinHamiltonian {
-        guard case .object(let o as HamiltonianValue) = a[i] else { throw a.typeError(i, "a Hamiltonian (made by tfim or heisenberg)") }
+        guard case .object(let o as HamiltonianValue) = a[i] else { throw a.typeError(i, "a Hamiltonian (made by tfim, heisenberg or hamiltonian)") }
         return o.H
     }
 
@@ -118,20 +166,31 @@ enum QuantumLib {
     }
 
     static func register(_ r: inout Registry) {
-        r.fn("tfim", [p("lattice"), p("h"), p("J", 1)],
-             doc: "The transverse-field Ising Hamiltonian H = -J sum_<ij> sz_i sz_j - h sum_i sx_i (Pauli matrices, as Carleo & Troyer) on a periodic chain of N spins (lattice=N) or a periodic Lx x Ly square lattice (lattice=[Lx, Ly]), each side at least 3. Stored as its diagonal and spin-flip terms: H.connected(s) gives the configurations s' with <s'|H|s> != 0 and the elements. Real matrix elements; open boundaries and Pauli-string Hamiltonians come later.",
+        r.fn("tfim", [p("lattice"), p("h"), p("J", 1), kw("periodic", .bool(true))],
+             doc: "The transverse-field Ising Hamiltonian H = -J sum_<ij> sz_i sz_j - h sum_i sx_i (Pauli matrices, as Carleo & Troyer) on a chain of N spins (lattice=N) or an Lx x Ly square lattice (lattice=[Lx, Ly]; site (x, y) is y Lx + x), periodic (each side at least 3) or with periodic=false open (each side at least 2). Stored as its diagonal and spin-flip terms: H.connected(s) gives the configurations s' with <s'|H|s> != 0 and the elements.",
              example: "H = tfim(20, 1); print(\"{ground_state(H).energy:.6f}\")   # -25.490990") { a throws(MLPError) in
-            let shape = try lattice(a, 0), h = try finite(a, 1, "h"), J = try finite(a, 2, "J")
-            var H = try a.native(at: 0) { try SpinHamiltonian.tfim(shape, h: h, J: J) }
-            H.name = "tfim(\(latticeText(shape)), h=\(formatNumber(h)), J=\(formatNumber(J)))"
+            let periodic = try a.bool(3)
+            let shape = try lattice(a, 0, periodic: periodic), h = try finite(a, 1, "h"), J = try finite(a, 2, "J")
+            var H = try a.native(at: 0) { try SpinHamiltonian.tfim(shape, h: h, J: J, periodic: periodic) }
+            H.name = "tfim(\(latticeText(shape)), h=\(formatNumber(h)), J=\(formatNumber(J))\(periodic ? "" : ", periodic=false"))"
             return .object(HamiltonianValue(H))
         }
-        r.fn("heisenberg", [p("lattice"), p("J", 1), kw("marshall", .bool(true))],
-             doc: "The antiferromagnetic Heisenberg Hamiltonian H = J sum_<ij> (sx sx + sy sy + sz sz) (Pauli matrices: 4 S.S) on a periodic chain (lattice=N) or square lattice (lattice=[Lx, Ly]), each side at least 3. marshall=true (the default) applies the Marshall sign rule (a rotation of one sublattice: same spectrum, a ground state of one sign, which a real wavefunction can represent); it needs even sides. It conserves the magnetization: vmc(..., magnetization=0) samples the zero-magnetization sector by exchange moves.",
+        r.fn("heisenberg", [p("lattice"), p("J", 1), kw("marshall", .bool(true)), kw("periodic", .bool(true))],
+             doc: "The antiferromagnetic Heisenberg Hamiltonian H = J sum_<ij> (sx sx + sy sy + sz sz) (Pauli matrices: 4 S.S) on a chain (lattice=N) or square lattice (lattice=[Lx, Ly]), periodic (each side at least 3) or with periodic=false open (at least 2). marshall=true (the default) applies the Marshall sign rule (a rotation of one sublattice: same spectrum, a ground state of one sign, which a real wavefunction can represent); periodic, it needs even sides. It conserves the magnetization: vmc(..., magnetization=0) samples the zero-magnetization sector by exchange moves.",
              example: "H = heisenberg(10); print(ground_state(H).energy / 10)") { a throws(MLPError) in
-            let shape = try lattice(a, 0), J = try finite(a, 1, "J"), marshall = try a.bool(2)
-            var H = try a.native(at: 0) { try SpinHamiltonian.heisenberg(shape, J: J, marshall: marshall) }
-            H.name = "heisenberg(\(latticeText(shape)), J=\(formatNumber(J))\(marshall ? ", marshall=true" : ""))"
+            let periodic = try a.bool(3)
+            let shape = try lattice(a, 0, periodic: periodic), J = try finite(a, 1, "J"), marshall = try a.bool(2)
+            var H = try a.native(at: 0) { try SpinHamiltonian.heisenberg(shape, J: J, marshall: marshall, periodic: periodic) }
+            H.name = "heisenberg(\(latticeText(shape)), J=\(formatNumber(J))\(marshall ? ", marshall=true" : "")\(periodic ? "" : ", periodic=false"))"
+            return .object(HamiltonianValue(H))
+        }
+        r.fn("hamiltonian", [p("terms"), kw("sites", .none)],
+             doc: "A spin-1/2 Hamiltonian written as a sum of Pauli strings: terms is a list of [coefficient, \"PAULI\", [sites]], the string made of I, X, Y, Z with one letter per site (e.g. [-1, \"ZZ\", [0, 1]], [-0.5, \"X\", [3]]). sites= the number of spins (default: the largest index + 1). Terms with the same flips are merged; real Hamiltonians only (an even number of Y per string). Works with ground_state, vmc and H.connected like tfim and heisenberg.",
+             example: "H = hamiltonian([[-1, \"ZZ\", [0, 1]], [-1, \"ZZ\", [1, 2]], [-1, \"X\", [0]], [-1, \"X\", [1]], [-1, \"X\", [2]]]); print(ground_state(H).energy)") { a throws(MLPError) in
+            let given = a.isNil(1) ? nil : try a.int(1, in: 1...SpinHamiltonian.maxSites)
+            let (n, terms) = try pauliTerms(a, sites: given)
+            var H = try a.native(at: 0) { try SpinHamiltonian.pauli(sites: n, terms) }
+            H.name = "hamiltonian(\(n) sites, \(terms.count) Pauli strings)"
             return .object(HamiltonianValue(H))
         }
         r.fn("ground_state", [p("H"), kw("state", .bool(false)), kw("magnetization", .none)],
@@ -150,9 +209,18 @@ enum QuantumLib {
             if let x = g.state { d["state"] = .object(TensorValue(try MonteCarloLib.tensor(x, [x.count]))) }
             return .dict(d)
         }
-        r.fn("rbm_psi", [p("N"), p("alpha", 1), kw("sigma", .number(0.01)), rngParam],
-             doc: "The restricted Boltzmann machine wavefunction of Carleo & Troyer with real parameters: log psi(s) = sum_i a_i s_i + sum_j log(2 cosh(b_j + sum_i W_ij s_i)) (computed stably), N visible spins and M = alpha N hidden units, parameters drawn from N(0, sigma^2) with rng=. Fields a, b, W (copies), sites, hidden, alpha, parameters; psi.log_psi(s) for a configuration of +1/-1. vmc() trains it in place. Complex parameters and the translation-symmetric RBM come later.",
+        r.fn("rbm_psi", [p("N"), p("alpha", 1), kw("sigma", .number(0.01)), kw("symmetric", .bool(false)), rngParam],
+             doc: "The restricted Boltzmann machine wavefunction of Carleo & Troyer with real parameters: log psi(s) = sum_i a_i s_i + sum_j log(2 cosh(b_j + sum_i W_ij s_i)) (computed stably), N visible spins and M = alpha N hidden units, parameters drawn from N(0, sigma^2) with rng=. symmetric=true: the translation-symmetric RBM of the paper on the periodic lattice N or [Lx, Ly]: alpha (a whole number) filters w_f, one hidden unit per filter and translation T, theta = b_f + sum_i w_f[i] s_T(i), one visible bias; 1 + alpha + alpha N parameters. Fields a, b, W (the full machine, copies), sites, hidden, alpha, parameters (the number trained); psi.log_psi(s) for a configuration of +1/-1. vmc() trains it in place.",
              example: "psi = rbm_psi(20, alpha=1, rng=generator(1)); print(psi, psi.log_psi(ones(20)))") { a throws(MLPError) in
+            if try a.bool(3) {
+                let shape = try lattice(a, 0)
+                let alpha = try a.int(1, in: 1...(1 << 20))
+                let sigma = try finite(a, 2, "sigma")
+                guard sigma >= 0 else { throw a.error("'sigma' must be at least 0, got \(formatNumber(sigma)).", at: 2) }
+                var g = try a.generator(4).split(1)[0].state
+                let psi = try a.native(at: 1) { try RBMWavefunction.symmetric(shape: shape, features: alpha, sigma: sigma, rng: &g) }
+                return .object(WavefunctionValue(psi))
+            }
             let N = try a.int(0, in: 1...SpinHamiltonian.maxSites)
             let alpha = try finite(a, 1, "alpha")
             guard alpha > 0 else { throw a.error("'alpha' (hidden units per spin) must be positive, got \(formatNumber(alpha)).", at: 1) }
@@ -162,23 +230,86 @@ enum QuantumLib {
             }
             let sigma = try finite(a, 2, "sigma")
             guard sigma >= 0 else { throw a.error("'sigma' must be at least 0, got \(formatNumber(sigma)).", at: 2) }
-            var g = try a.generator(3).split(1)[0].state
+            var g = try a.generator(4).split(1)[0].state
             let psi = try a.native(at: 1) { try RBMWavefunction.random(sites: N, hidden: Int(Mf), sigma: sigma, rng: &g) }
             return .object(WavefunctionValue(psi))
         }
         registerVMC(&r)
     }
 
+    static func wavefunction(_ a: Args, _ i: Int) throws(MLPError) -> RBMWavefunction {
+        guard case .object(let pv as WavefunctionValue) = a[i] else { throw a.typeError(i, "a wavefunction (made by rbm_psi, or a network built with >>)") }
+        return pv.psi
+    }
+
+    static func zeroMagnetization(_ a: Args, _ i: Int) throws(MLPError) -> Bool {
+        if a.isNil(i) { return false }
+        let m = try a.number(i)
+        guard m == 0 else { throw a.error("'magnetization' can only be 0 (the zero-magnetization sector) for now, got \(formatNumber(m)).", at: i) }
+        return true
+    }
+
+    /// lr=: a number, or one learning rate per iteration (a list or tensor).
+    static func learningRates(_ a: Args, _ i: Int, iterations: Int) throws(MLPError) -> [Double] {
+        var rates: [Double]
+        if case .number = a[i] { rates = [try finite(a, i, "lr")] }
+        else {
+            let t = try a.tensor(i)
+            guard t.ndim == 1 && t.count == iterations else {
+                throw a.error("'lr' is a number or one learning rate per iteration (\(iterations)), got shape \(Tensor.formatShape(t.shape)).", at: i)
+            }
+            rates = t.scalars
+        }
+        for x in rates where !(x >= 0 && x.isFinite) {
+            throw a.error("'lr' must be at least 0 (0: measure only) and finite, got \(formatNumber(x)).", at: i)
+        }
+        return rates
+    }
+
     static func registerVMC(_ r: inout Registry) {
+        r.fn("expectation", [p("psi"), p("H"), kw("magnetization", .none)],
+             doc: "The exact energy <psi|H|psi>/<psi|psi> of a wavefunction (rbm_psi or a network as in vmc), its variance <E_loc^2> - <E_loc>^2 and the exact energy gradient 2 <(O - <O>)(E_loc - <E>)> over its trained parameters, by enumerating every configuration (N <= 20; magnetization=0: the zero-magnetization sector only): the check of sampled results in the same script. Gives a dict energy, variance, gradient (a tensor), configurations.",
+             example: "H = tfim(8, 1); psi = rbm_psi(8, rng=generator(1)); x = expectation(psi, H); print(x.energy, vmc(psi, H, lr=0, iterations=1, samples=20000, rng=generator(2)).energy)") { a throws(MLPError) in
+            let H = try hamiltonian(a, 1)
+            var st = VMCSettings()
+            st.exact = true; st.zeroMagnetization = try zeroMagnetization(a, 2); st.chains = 1; st.samples = 2
+            var g = Xoshiro256(seed: 1)
+            let d = DictObj()
+            if case .object(let lv as LayerValue) = a[0] {
+                st.sr = false
+                let it = try a.native(at: 0) {
+                    try NetworkVMC(model: lv.layer, H: H, streams: [g], start: &g, random: RandomGenerator(seed: 1), settings: st).step(lr: 0).iteration
+                }
+                d["energy"] = .number(it.energy.mean)
+                d["variance"] = .number(it.variance)
+                d["gradient"] = .object(TensorValue(try MonteCarloLib.tensor(it.gradient, [it.gradient.count])))
+                return .dict(d)
+            }
+            let psi = try wavefunction(a, 0)
+            guard psi.sites == H.sites else { throw a.error("the wavefunction has \(psi.sites) spins and the Hamiltonian \(H.sites).", at: 0) }
+            let vmc = try a.native { try VMC(psi: psi, H: H, streams: [g], start: &g, settings: st) }
+            vmc.poll = a.interruptPoll
+            let b = vmc.enumerate()
+            if let e = vmc.pollError { throw (e as? MLPError) ?? a.error("\(e)") }
+            let gr = VMC.gradient(b)
+            d["energy"] = .number(gr.energy)
+            d["variance"] = .number(gr.variance)
+            d["gradient"] = .object(TensorValue(try MonteCarloLib.tensor(gr.gradient, [gr.gradient.count])))
+            d["configurations"] = .number(Double(b.count))
+            return .dict(d)
+        }
         r.fn("vmc", [p("psi"), p("H"), kw("samples", .number(1000)), kw("iterations", .number(100)), kw("sr", .number(0.1)),
                      kw("lr", .number(0.1)), kw("chains", .number(16)), kw("discard", .none), kw("magnetization", .none),
-                     kw("exact", .bool(false)), rngParam],
-             doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis (`chains` chains, one stream of rng= each; per chain `discard` sweeps (default a tenth of its samples, at least 5), then one sample per sweep of N single-spin flips; magnetization=0: exchange moves in the zero-magnetization sector, for a Hamiltonian that conserves it), computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, then p -= lr d (lr=0: measure only) with d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> solved by Cholesky (sr=false: plain SGD, d = gradient). exact=true enumerates every configuration instead of sampling (N <= 20: exact expectation values and gradients). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances and acceptance (per iteration, tensors), iterations. Energies are those of the parameters before each update.",
+                     kw("exact", .bool(false)), rngParam, kw("thin", .number(1)), kw("optimizer", .string("sgd")),
+                     kw("solver", .string("auto")), kw("threads", .none)],
+             doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi, or any network, e.g. built with >>, whose output is log psi: one number per configuration row of N spins +1/-1; networks take sr=false with optimizer \"sgd\" or \"adam\", chains in lockstep, one batched forward pass per move of all chains, the gradient by one backward pass) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis: `chains` chains, one stream of rng= each, kept from one iteration to the next, run on `threads` threads (default: the kernel threads; the same numbers for any count); per chain `discard` sweeps of burn-in (default a tenth of its samples, at least 5), then one sample every `thin` sweeps of N single-spin flips (magnetization=0: exchange moves of opposite spins in the zero-magnetization sector, for a Hamiltonian that conserves it). It computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, the direction d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> (solver=\"cholesky\": S formed, at most 8192 parameters; \"cg\": conjugate gradients with S v = X^T (X v), S never formed; \"auto\": Cholesky up to 1024 parameters) or sr=false: d = gradient; then optimizer=\"sgd\" p -= lr d, or \"adam\". lr is a number or one rate per iteration (a schedule); lr=0 only measures. exact=true enumerates every configuration instead of sampling (N <= 20). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances, acceptance (per iteration, tensors), acceptance_rate (overall), gradient (the last one), cg_steps (per iteration), seconds (wall time of the run), iterations. Energies are those of the parameters before each update; plot(r.energies) draws the history.",
              example: "H = tfim(10, 1); psi = rbm_psi(10, rng=generator(1)); r = vmc(psi, H, iterations=50, rng=generator(2)); print(r.energy, ground_state(H).energy)") { a throws(MLPError) in
-            guard case .object(let pv as WavefunctionValue) = a[0] else { throw a.typeError(0, "a wavefunction (made by rbm_psi)") }
+            var network: Layer? = nil
+            if case .object(let lv as LayerValue) = a[0] { network = lv.layer }
+            let psi = network == nil ? try wavefunction(a, 0) : nil
             let H = try hamiltonian(a, 1)
-            guard pv.psi.sites == H.sites else {
-                throw a.error("the wavefunction has \(pv.psi.sites) spins and the Hamiltonian \(H.sites).", at: 0)
+            if let psi, psi.sites != H.sites {
+                throw a.error("the wavefunction has \(psi.sites) spins and the Hamiltonian \(H.sites).", at: 0)
             }
             var st = VMCSettings()
             st.samples = try a.int(2, in: 2...(1 << 24))
@@ -190,39 +321,60 @@ enum QuantumLib {
                 st.diagShift = try finite(a, 4, "sr")
                 guard st.diagShift >= 0 else { throw a.error("'sr' (the diagonal shift) must be at least 0, got \(formatNumber(st.diagShift)).", at: 4) }
             }
-            st.learningRate = try finite(a, 5, "lr")
-            guard st.learningRate >= 0 else { throw a.error("'lr' must be at least 0 (0: measure only), got \(formatNumber(st.learningRate)).", at: 5) }
+            let rates = try learningRates(a, 5, iterations: iterations)
+            st.learningRate = rates.contains { $0 != 0 } ? rates.first { $0 != 0 }! : 0
             st.chains = try a.int(6, in: 1...(1 << 16))
             let perChain = Swift.max(2, (st.samples + st.chains - 1) / st.chains)
             st.discard = a.isNil(7) ? Swift.max(5, perChain / 10) : try a.int(7, in: 0...(1 << 24))
-            if !a.isNil(8) {
-                let m = try a.number(8)
-                guard m == 0 else { throw a.error("'magnetization' can only be 0 (the zero-magnetization sector) for now, got \(formatNumber(m)).", at: 8) }
-                st.zeroMagnetization = true
-            }
+            st.zeroMagnetization = try zeroMagnetization(a, 8)
             st.exact = try a.bool(9)
             let g = try a.generator(10)
-            let streams = g.split(st.chains + 1).map { $0.state }
+            st.thin = try a.int(11, in: 1...(1 << 20))
+            let opt = try a.string(12), solver = try a.string(13)
+            guard let o = VMCOptimizer(rawValue: opt) else { throw a.error("'optimizer' is \"sgd\" or \"adam\", got \"\(opt)\".", at: 12) }
+            guard let so = SRSolver(rawValue: solver) else { throw a.error("'solver' is \"auto\", \"cholesky\" or \"cg\", got \"\(solver)\".", at: 13) }
+            st.optimizer = o; st.solver = so
+            st.threads = a.isNil(14) ? Tensor.kernelThreads : try a.int(14, in: 1...256)
+            let gens = g.split(st.chains + 2)
+            let streams = gens.map { $0.state }
             var start = streams[st.chains]
-            let vmc = try a.native { try VMC(psi: pv.psi, H: H, streams: Array(streams.prefix(st.chains)), start: &start, settings: st) }
-            var energies: [Double] = [], errors: [Double] = [], variances: [Double] = [], acceptance: [Double] = []
-            var last: MCEstimate? = nil
+            let run: (Double) throws -> VMCIteration, rate: () -> Double
+            if let psi {
+                let vmc = try a.native { try VMC(psi: psi, H: H, streams: Array(streams.prefix(st.chains)), start: &start, settings: st) }
+                vmc.poll = a.interruptPoll
+                run = { try vmc.step(lr: $0) }; rate = { vmc.acceptance }
+            } else {
+                let vmc = try a.native(at: 0) { try NetworkVMC(model: network!, H: H, streams: Array(streams.prefix(st.chains)), start: &start, random: gens[st.chains + 1], settings: st) }
+                vmc.poll = a.interruptPoll
+                run = { try vmc.step(lr: $0).iteration }; rate = { vmc.acceptance }
+            }
+            var energies: [Double] = [], errors: [Double] = [], variances: [Double] = [], acceptance: [Double] = [], cg: [Double] = []
+            var last: VMCIteration? = nil
             let bar = ProgressBar(enabled: true, sink: a.context.display)
             defer { bar.clear() }
+            let t0 = clockSeconds(CLOCK_MONOTONIC)
             for k in 0..<iterations {
                 try a.interp.pollInterrupt(a.callLoc)
-                let it = try a.native { try vmc.step() }
+                let lr = rates.count == 1 ? rates[0] : rates[k]
+                let it = try a.native(at: 0) { try run(lr) }
                 energies.append(it.energy.mean); errors.append(it.energy.error)
-                variances.append(it.variance); acceptance.append(it.acceptance)
-                last = it.energy
+                variances.append(it.variance); acceptance.append(it.acceptance); cg.append(Double(it.cgSteps))
+                last = it
                 bar.show("iteration", k + 1, iterations)
             }
+            let seconds = clockSeconds(CLOCK_MONOTONIC) - t0
             let d = DictObj()
-            if let e = last { d["energy"] = .object(EstimateValue(e)) }
+            if let it = last {
+                d["energy"] = .object(EstimateValue(it.energy))
+                d["gradient"] = .object(TensorValue(try MonteCarloLib.tensor(it.gradient, [it.gradient.count])))
+            }
             d["energies"] = .object(TensorValue(try MonteCarloLib.tensor(energies, [iterations])))
             d["errors"] = .object(TensorValue(try MonteCarloLib.tensor(errors, [iterations])))
             d["variances"] = .object(TensorValue(try MonteCarloLib.tensor(variances, [iterations])))
             d["acceptance"] = .object(TensorValue(try MonteCarloLib.tensor(acceptance, [iterations])))
+            d["cg_steps"] = .object(TensorValue(try MonteCarloLib.tensor(cg, [iterations])))
+            d["acceptance_rate"] = .number(rate())
+            d["seconds"] = .number(seconds)
             d["iterations"] = .number(Double(iterations))
             return .dict(d)
         }

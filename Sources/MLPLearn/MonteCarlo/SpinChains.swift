@@ -49,27 +49,37 @@ public final class SpinChains {
                       logRatio: (UnsafeMutablePointer<Int8>, Int, Int) -> Double,
                       accept: (UnsafeMutablePointer<Int8>, Int, Int) -> Void = { _, _, _ in }) {
         var g = streams[c]
-        var acc = 0
-        spins.withUnsafeMutableBufferPointer { buf in
-            let s = buf.baseAddress! + c * sites
-            for _ in 0..<sites {
-                let i = Int(g.below(UInt64(sites)))
-                var j = -1
-                if move == .exchange {
-                    j = Int(g.below(UInt64(sites)))
-                    if s[i] == s[j] { continue }   // not an exchange of opposite spins: the chain stays
-                }
-                let r = logRatio(s, i, j)
-                if r >= 0 || g.uniform() < exp(r) {
-                    accept(s, i, j)
-                    if j < 0 { s[i] = -s[i] } else { let t = s[i]; s[i] = s[j]; s[j] = t }
-                    acc += 1
-                }
-            }
+        let acc = spins.withUnsafeMutableBufferPointer { buf in
+            SpinChains.sweep(buf.baseAddress! + c * sites, sites: sites, &g, move: move, logRatio: logRatio, accept: accept)
         }
         streams[c] = g
         attempted[c] += sites
         accepted[c] += acc
+    }
+
+    /// `sites` moves of the configuration `s` with the stream `g` (a chain kept in
+    /// raw per-chain memory, so that chains can run on several threads); gives the
+    /// number of accepted moves.
+    @inline(__always)
+    public static func sweep(_ s: UnsafeMutablePointer<Int8>, sites: Int, _ g: inout Xoshiro256, move: SpinMove,
+                             logRatio: (UnsafeMutablePointer<Int8>, Int, Int) -> Double,
+                             accept: (UnsafeMutablePointer<Int8>, Int, Int) -> Void) -> Int {
+        var acc = 0
+        for _ in 0..<sites {
+            let i = Int(g.below(UInt64(sites)))
+            var j = -1
+            if move == .exchange {
+                j = Int(g.below(UInt64(sites)))
+                if s[i] == s[j] { continue }   // not an exchange of opposite spins: the chain stays
+            }
+            let r = logRatio(s, i, j)
+            if r >= 0 || g.uniform() < exp(r) {
+                accept(s, i, j)
+                if j < 0 { s[i] = -s[i] } else { let t = s[i]; s[i] = s[j]; s[j] = t }
+                acc += 1
+            }
+        }
+        return acc
     }
 
     /// The spins of chain c.

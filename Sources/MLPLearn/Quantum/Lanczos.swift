@@ -43,8 +43,11 @@ public enum Lanczos {
         let flips = H.offDiagonal.map { t -> (mask: Int, i: Int, j: Int, a: Double, b: Double) in
             ((1 << t.i) | (t.j >= 0 ? 1 << t.j : 0), t.i, t.j, t.a, t.b)
         }
+        let multi = H.multiFlip.map { t in (mask: t.mask, signs: t.signs.reduce(0) { $0 | 1 << $1 }, c: t.c) }
         let chunks = Swift.max(1, Swift.min(threads, dim >> 12))
         // workers see raw pointers and values only
+        multi.withUnsafeBufferPointer { mp in
+        let mb = mp.baseAddress, nm = mp.count
         v.withUnsafeBufferPointer { vp in
             w.withUnsafeMutableBufferPointer { wp in
                 diag.withUnsafeBufferPointer { dp in
@@ -63,12 +66,18 @@ public enum Lanczos {
                                     }
                                     if e != 0 { s += e * vb[x ^ f.mask] }
                                 }
+                                for q in 0..<nm {
+                                    let f = mb![q]
+                                    let neg = (f.signs & ~x).nonzeroBitCount & 1 == 1
+                                    s += (neg ? -f.c : f.c) * vb[x ^ f.mask]
+                                }
                                 wb[x] = s
                             }
                         }
                     }
                 }
             }
+        }
         }
     }
 
@@ -198,7 +207,7 @@ public enum Lanczos {
         var result = (value: diag[0], vector: [1.0]), residual = Double.infinity
         let steps = Swift.min(maxIterations, dim)
         for k in 0..<steps {
-            if k % 8 == 0 { try poll?() }
+            try poll?()   // every step: one step of 2^20 states takes tens of ms
             apply(v, &w)
             let a = dot(w, v)
             alpha.append(a)

@@ -1,5 +1,5 @@
 // The restricted Boltzmann machine wavefunction of Carleo & Troyer with real
-// parameters (complex ones come later):
+// parameters, and its translation-symmetric form (tied parameters):
 //   log psi(s) = sum_i a_i s_i + sum_j log(2 cosh(theta_j)),  theta_j = b_j + sum_i W_ij s_i,
 // with log(2 cosh x) = |x| + log1p(exp(-2|x|)) (no overflow for any x). The
 // parameters are one flat array: a (N), b (M), W (N x M, row-major). Ratios for
@@ -19,15 +19,81 @@ public final class RBMWavefunction {
     public var parameters: [Double] { didSet { fastReady = false } }
     public var parameterCount: Int { parameters.count }
     /// exp(2 W_ij) and exp(-2 W_ij) for the fast ratios (`refresh`), usable when every
-    /// |W_ij| <= 10 (16 factors of at most e^40 stay finite).
+    /// |W_ij| <= 10 (a factor lies between e^-40 and 2 e^40 for an exchange, so a
+    /// product of 16 stays within the range of doubles).
     var expPlus: [Double] = [], expMinus: [Double] = []
     public private(set) var fastReady = false, fastUsable = false
 
     /// The most parameters a machine may have.
     public static let maxParameters = 1 << 24
 
+    /// The translation-symmetric RBM: `tied[k]` is the trainable parameter that full
+    /// parameter k copies; `features` hidden units per translation.
+    public private(set) var tied: [Int32]? = nil
+    public private(set) var features = 0
+    public private(set) var trainable: [Double] = []
+
     public init(sites: Int, hidden: Int, parameters: [Double]) {
         self.sites = sites; self.hidden = hidden; self.parameters = parameters
+    }
+
+    /// The parameters an optimizer changes (the tied ones for the symmetric RBM).
+    public var trainableCount: Int { tied == nil ? parameters.count : trainable.count }
+    public var trainableParameters: [Double] {
+        get { tied == nil ? parameters : trainable }
+        set {
+            guard let t = tied else { parameters = newValue; return }
+            trainable = newValue
+            parameters = t.map { newValue[Int($0)] }
+        }
+    }
+
+    /// The translations of a periodic chain (shape [N]) or Lx x Ly lattice: the
+    /// site that site i goes to under translation g.
+    public static func translations(_ shape: [Int]) -> [[Int]] {
+        if shape.count == 1 { let n = shape[0]; return (0..<n).map { g in (0..<n).map { ($0 + g) % n } } }
+        let Lx = shape[0], Ly = shape[1]
+        var out: [[Int]] = []
+        for gy in 0..<Ly {
+            for gx in 0..<Lx {
+                out.append((0..<(Lx * Ly)).map { i in ((i / Lx + gy) % Ly) * Lx + (i % Lx + gx) % Lx })
+            }
+        }
+        return out
+    }
+
+    /// The translation-symmetric RBM of Carleo & Troyer: `features` filters w_f
+    /// (N each), hidden biases b_f and one visible bias a; hidden unit (f, g) sees
+    /// theta = b_f + sum_i w_f[i] s_{T_g(i)}. Parameters: 1 + features + features N.
+    public static func symmetric(shape: [Int], features: Int, sigma: Double, rng: inout Xoshiro256) throws -> RBMWavefunction {
+        let T = translations(shape)
+        let N = T[0].count, G = T.count
+        let (M, o) = features.multipliedReportingOverflow(by: G)
+        let (nm, o2) = N.multipliedReportingOverflow(by: o ? 0 : M)
+        guard features >= 1, !o, !o2, nm + N + M <= maxParameters else {
+            throw OperationError("rbm_psi", "the machine may have at most \(maxParameters) parameters.", kind: .tooLarge(count: Int.max, limit: maxParameters))
+        }
+        var tie = [Int32](repeating: 0, count: N + M + nm)
+        for f in 0..<features {
+            for g in 0..<G {
+                let h = f * G + g
+                tie[N + h] = Int32(1 + f)
+                for i in 0..<N { tie[N + M + T[g][i] * M + h] = Int32(1 + features + f * N + i) }
+            }
+        }
+        let psi = RBMWavefunction(sites: N, hidden: M, parameters: [])
+        psi.tied = tie; psi.features = features
+        psi.trainableParameters = (0..<(1 + features + features * N)).map { _ in sigma * rng.normal() }
+        return psi
+    }
+
+    /// Sums full log-derivatives into the trainable ones (the symmetric RBM).
+    @inline(__always) public func reduce(_ full: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+        guard let t = tied else { return }
+        for k in 0..<trainable.count { out[k] = 0 }
+        t.withUnsafeBufferPointer { tp in
+            for k in 0..<tp.count { out[Int(tp[k])] += full[k] }
+        }
     }
 
     /// Parameters drawn from N(0, sigma^2).
@@ -64,11 +130,11 @@ public final class RBMWavefunction {
         else { let e = exp(x); c[M + h] = e / (1 + e); c[2 * M + h] = 1 / (1 + e) }
     }
 
-    /// logRatio from the cache (after `refresh`): a product of M factors per move,
-    /// one exponential per hidden unit only for an exchange.
+    /// logRatio from the cache (after `refresh`): a product of M factors per move
+    /// (single flips and exchanges), from the exp(+-2 W) tables, one log per 16.
     @inline(__always) public func fastLogRatio(_ s: UnsafePointer<Int8>, _ cache: UnsafePointer<Double>, _ i: Int, _ j: Int) -> Double {
         guard fastReady && fastUsable else { return logRatio(s, cache, i, j) }
-        let N = sites, M = hidden
+        let M = hidden
         let up = cache + M, dn = cache + 2 * M
         return parameters.withUnsafeBufferPointer { p -> Double in
             let si = Double(s[i])
@@ -86,13 +152,19 @@ public final class RBMWavefunction {
                     }
                 }
             } else {
-                let sj = Double(s[j]), W = p.baseAddress! + N + M
-                r -= 2 * p[j] * sj
-                let wi = W + i * M, wj = W + j * M
-                for h in 0..<M {
-                    let e = exp(-2 * (wi[h] * si + wj[h] * sj))
-                    prod *= e * up[h] + dn[h] / e
-                    if h & 15 == 15 { r += log(prod); prod = 1 }
+                // e^d = e^(-2 W_ih s_i) e^(-2 W_jh s_j), both from the tables
+                r -= 2 * p[j] * Double(s[j])
+                expPlus.withUnsafeBufferPointer { ep in
+                    expMinus.withUnsafeBufferPointer { em in
+                        let ei = (s[i] > 0 ? em.baseAddress! : ep.baseAddress!) + i * M
+                        let fi = (s[i] > 0 ? ep.baseAddress! : em.baseAddress!) + i * M
+                        let ej = (s[j] > 0 ? em.baseAddress! : ep.baseAddress!) + j * M
+                        let fj = (s[j] > 0 ? ep.baseAddress! : em.baseAddress!) + j * M
+                        for h in 0..<M {
+                            prod *= ei[h] * ej[h] * up[h] + fi[h] * fj[h] * dn[h]
+                            if h & 15 == 15 { r += log(prod); prod = 1 }
+                        }
+                    }
                 }
             }
             return r + log(prod)
@@ -145,6 +217,22 @@ public final class RBMWavefunction {
         }
     }
 
+    /// log psi(s') - log psi(s) for s' = s with every site of `flips` flipped.
+    public func logRatio(_ s: UnsafePointer<Int8>, _ th: UnsafePointer<Double>, flips: [Int]) -> Double {
+        let N = sites, M = hidden
+        return parameters.withUnsafeBufferPointer { p -> Double in
+            let W = p.baseAddress! + N + M
+            var r = 0.0
+            for i in flips { r -= 2 * Double(s[i]) * p[i] }
+            for h in 0..<M {
+                var t = th[h]
+                for i in flips { t -= 2 * Double(s[i]) * W[i * M + h] }
+                r += logTwoCosh(t) - logTwoCosh(th[h])
+            }
+            return r
+        }
+    }
+
     /// Updates the thetas for the move (called before the spins change).
     @inline(__always) public func move(_ s: UnsafePointer<Int8>, _ th: UnsafeMutablePointer<Double>, _ i: Int, _ j: Int) {
         let N = sites, M = hidden
@@ -178,6 +266,7 @@ public final class RBMWavefunction {
             let m = t.element(s[t.i], t.j >= 0 ? s[t.j] : 1)
             if m != 0 { e += m * exp(fast ? fastLogRatio(s, th, t.i, t.j) : logRatio(s, th, t.i, t.j)) }
         }
+        for t in H.multiFlip { e += t.element(s) * exp(logRatio(s, th, flips: t.flips)) }
         return e
     }
 }

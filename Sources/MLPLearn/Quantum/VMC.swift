@@ -1,20 +1,26 @@
-// Variational Monte Carlo for the RBM: Metropolis sampling of |psi|^2 through
-// SpinChains (single flips, or exchanges of opposite spins in the zero-magnetization
-// sector), local energies, the energy gradient 2 <(O - <O>) (E_loc - <E>)> and
-// stochastic reconfiguration: (S + shift 1) d = gradient with S = <O O> - <O><O>,
-// solved by Cholesky; then p -= lr d (plain SGD on the SR direction). In the exact
-// mode every configuration is enumerated with its weight |psi|^2 / Z, so sampled
-// results can be checked against exact ones. Real parameters only.
+// Variational Monte Carlo for the RBM: Metropolis sampling of |psi|^2 (single flips,
+// or exchanges of opposite spins in the zero-magnetization sector; many chains, each
+// with its own stream and raw memory, run on several threads with the same numbers
+// for any thread count; burn-in and thinning), local energies, the energy gradient
+// 2 <(O - <O>) (E_loc - <E>)> and stochastic reconfiguration: (S + shift 1) d =
+// gradient with S = <O O> - <O><O>, solved by Cholesky (S formed) or by conjugate
+// gradients with S v = X^T (X v) (S never formed; X the centred log-derivatives);
+// then plain SGD or adam on d. In the exact mode every configuration is enumerated
+// with its weight |psi|^2 / Z, so sampled results can be checked against exact ones.
 import CBLAS
 import MLPTensor
 #if canImport(Glibc)
 import Glibc
 #endif
 
+public enum VMCOptimizer: String, Sendable { case sgd, adam }
+public enum SRSolver: String, Sendable { case auto, cholesky, cg }
+
 public struct VMCSettings: Sendable {
-    public var samples = 1000, chains = 16, discard = 10
+    public var samples = 1000, chains = 16, discard = 10, thin = 1, threads = 1
     public var diagShift = 0.1, learningRate = 0.1
     public var sr = true, zeroMagnetization = false, exact = false
+    public var solver = SRSolver.auto, optimizer = VMCOptimizer.sgd
     public init() {}
 }
 
@@ -33,17 +39,33 @@ public struct VMCIteration: Sendable {
     /// <E_loc^2> - <E_loc>^2.
     public let variance: Double
     public let acceptance: Double
+    /// Conjugate-gradient steps of the SR solve (0: Cholesky or no SR).
+    public let cgSteps: Int
+    /// The energy gradient over the trained parameters.
+    public let gradient: [Double]
 }
 
 public final class VMC {
     public let psi: RBMWavefunction
     public let H: SpinHamiltonian
     public let settings: VMCSettings
-    public let sampler: SpinChains
     public let perChain: Int
+    /// One chain per stream.
+    public let chains: Int
+    /// chains x sites spins, the chains' streams and move counts (raw per-chain state).
+    public private(set) var spins: [Int8]
+    var streams: [Xoshiro256]
+    public private(set) var attempted: [Int], accepted: [Int]
+    var adamM: [Double] = [], adamV: [Double] = [], adamT = 0
+    /// Called between groups of chains and every 4096 enumerated configurations (an
+    /// interrupt or a deadline); what it throws ends the step.
+    public var poll: (() throws -> Void)? = nil
+    public internal(set) var pollError: Error? = nil
 
-    /// The most parameters SR takes (S is P x P: 512 MB).
+    /// The most parameters SR by Cholesky takes (S is P x P: 512 MB).
     public static let maxSRParameters = 8192
+    /// With solver auto, Cholesky up to this many parameters, conjugate gradients above.
+    public static let choleskyUpTo = 1024
 
     /// The most configurations the exact mode enumerates (2^20).
     public static let maxExactSites = 20
@@ -58,82 +80,124 @@ public final class VMC {
             }
             guard H.sites % 2 == 0 else { throw OperationError("vmc", "the zero-magnetization sector needs an even number of sites, got \(H.sites).") }
         }
+        let P = psi.trainableCount
         if settings.exact {
             guard H.sites <= VMC.maxExactSites else {
                 throw OperationError("vmc", "the exact mode enumerates at most 2^\(VMC.maxExactSites) configurations (\(VMC.maxExactSites) sites), got \(H.sites) sites.",
                                      kind: .tooLarge(count: H.sites, limit: VMC.maxExactSites))
             }
-            let (m, o) = (1 << H.sites).multipliedReportingOverflow(by: psi.parameterCount)
+            let (m, o) = (1 << H.sites).multipliedReportingOverflow(by: Swift.max(P, psi.parameterCount))
             guard !o, m <= 1 << 27 else {
-                throw OperationError("vmc", "the exact mode needs 2^\(H.sites) x \(psi.parameterCount) log-derivatives, more than \(1 << 27).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 27))
+                throw OperationError("vmc", "the exact mode needs 2^\(H.sites) x \(P) log-derivatives, more than \(1 << 27).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 27))
             }
         }
-        if settings.sr && settings.learningRate != 0 && psi.parameterCount > VMC.maxSRParameters {
-            throw OperationError("vmc", "stochastic reconfiguration forms the P x P matrix S: at most \(VMC.maxSRParameters) parameters, the wavefunction has \(psi.parameterCount); use sr=false.",
-                                 kind: .tooLarge(count: psi.parameterCount, limit: VMC.maxSRParameters))
+        if settings.sr && settings.solver == .cholesky && settings.learningRate != 0 && P > VMC.maxSRParameters {
+            throw OperationError("vmc", "stochastic reconfiguration by Cholesky forms the P x P matrix S: at most \(VMC.maxSRParameters) parameters, the wavefunction has \(P); use solver=\"cg\" (S never formed).",
+                                 kind: .tooLarge(count: P, limit: VMC.maxSRParameters))
         }
         self.psi = psi; self.H = H; self.settings = settings
-        perChain = Swift.max(2, (settings.samples + settings.chains - 1) / settings.chains)
-        let (m, o) = (perChain * settings.chains).multipliedReportingOverflow(by: psi.parameterCount)
+        chains = Swift.max(1, streams.count)
+        perChain = Swift.max(2, (settings.samples + chains - 1) / chains)
+        let (m, o) = (perChain * chains).multipliedReportingOverflow(by: Swift.max(P, 1))
         guard !o, m <= 1 << 26 else {
-            throw OperationError("vmc", "\(perChain * settings.chains) samples of \(psi.parameterCount) log-derivatives are too many (at most \(1 << 26) numbers).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 26))
+            throw OperationError("vmc", "\(perChain * chains) samples of \(P) log-derivatives are too many (at most \(1 << 26) numbers).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 26))
         }
-        sampler = SpinChains(streams: streams, sites: H.sites, hot: !settings.zeroMagnetization)
+        let N = H.sites
+        self.streams = streams
+        spins = [Int8](repeating: 1, count: streams.count * N)
+        attempted = [Int](repeating: 0, count: streams.count); accepted = attempted
         if settings.zeroMagnetization {
             // half up, half down, shuffled (Fisher-Yates)
-            let N = H.sites
-            for c in 0..<settings.chains {
+            for c in 0..<streams.count {
                 var s = (0..<N).map { $0 < N / 2 ? Int8(1) : Int8(-1) }
                 for i in stride(from: N - 1, to: 0, by: -1) { s.swapAt(i, Int(start.below(UInt64(i + 1)))) }
-                for i in 0..<N { sampler.spins[c * N + i] = s[i] }
+                for i in 0..<N { spins[c * N + i] = s[i] }
             }
+        } else {
+            for c in 0..<streams.count { for i in 0..<N { spins[c * N + i] = self.streams[c].next() >> 63 == 0 ? 1 : -1 } }
         }
     }
 
-    /// Samples of |psi|^2: per chain, `discard` sweeps, then one sample per sweep.
+    public var acceptance: Double {
+        let n = attempted.reduce(0, +)
+        return n == 0 ? .nan : Double(accepted.reduce(0, +)) / Double(n)
+    }
+
+    /// Samples of |psi|^2: per chain `discard` sweeps, then one sample every `thin`
+    /// sweeps; chains split over `threads` threads (each chain's numbers depend on
+    /// its own stream only).
     public func sample() -> VMCBatch {
-        let N = H.sites, M = psi.hidden, P = psi.parameterCount, C = settings.chains, n = perChain
+        let N = H.sites, M = psi.hidden, P = psi.trainableCount, Pf = psi.parameterCount, C = chains, n = perChain
+        let discard = settings.discard, thin = Swift.max(1, settings.thin)
         var E = [Double](repeating: 0, count: C * n), O = [Double](repeating: 0, count: C * n * P)
-        var cache = [Double](repeating: 0, count: 3 * M)
         let move: SpinMove = settings.zeroMagnetization ? .exchange : .flip
-        let psi = self.psi
+        let psi = self.psi, H = self.H, tied = psi.tied != nil
         psi.refresh()
-        cache.withUnsafeMutableBufferPointer { cb in
-            let t = cb.baseAddress!
-            for c in 0..<C {
-                sampler.spins.withUnsafeBufferPointer { psi.fill($0.baseAddress! + c * N, t) }
-                for k in 0..<(settings.discard + n) {
-                    sampler.sweep(c, move: move, logRatio: { s, i, j in 2 * psi.fastLogRatio(s, t, i, j) },
-                                  accept: { s, i, j in psi.fastMove(s, t, i, j) })
-                    if k < settings.discard { continue }
-                    let row = c * n + k - settings.discard
-                    sampler.spins.withUnsafeBufferPointer { sp in
-                        let s = sp.baseAddress! + c * N
-                        E[row] = psi.localEnergy(H, s, t, fast: true)
-                        O.withUnsafeMutableBufferPointer { psi.logDerivatives(s, t, $0.baseAddress! + row * P) }
+        let T = Swift.max(1, Swift.min(settings.threads, C))
+        spins.withUnsafeMutableBufferPointer { sp in
+        streams.withUnsafeMutableBufferPointer { gp in
+        attempted.withUnsafeMutableBufferPointer { atp in
+        accepted.withUnsafeMutableBufferPointer { acp in
+        E.withUnsafeMutableBufferPointer { ep in
+        O.withUnsafeMutableBufferPointer { op in
+            let sb = sp.baseAddress!, gb = gp.baseAddress!, atb = atp.baseAddress!, acb = acp.baseAddress!
+            let eb = ep.baseAddress!, ob = op.baseAddress!
+            // groups of T chains, one per thread, with a poll between groups
+            for first in stride(from: 0, to: C, by: T) {
+            if pollError == nil, let poll { do { try poll() } catch { pollError = error } }
+            if pollError != nil { break }
+            onThreads(Swift.min(T, C - first)) { t in
+                let cache = UnsafeMutablePointer<Double>.allocate(capacity: 3 * M)
+                let full = UnsafeMutablePointer<Double>.allocate(capacity: tied ? Pf : 1)
+                defer { cache.deallocate(); full.deallocate() }
+                do {
+                    let c = first + t
+                    let s = sb + c * N
+                    psi.fill(s, cache)
+                    var g = gb[c], acc = 0
+                    for k in 0..<(discard + n * thin) {
+                        acc += SpinChains.sweep(s, sites: N, &g, move: move, logRatio: { s, i, j in 2 * psi.fastLogRatio(s, cache, i, j) },
+                                                accept: { s, i, j in psi.fastMove(s, cache, i, j) })
+                        if k < discard || (k - discard + 1) % thin != 0 { continue }
+                        let row = c * n + (k - discard) / thin
+                        eb[row] = psi.localEnergy(H, s, cache, fast: true)
+                        if tied { psi.logDerivatives(s, cache, full); psi.reduce(full, ob + row * P) }
+                        else { psi.logDerivatives(s, cache, ob + row * P) }
                     }
+                    gb[c] = g
+                    atb[c] += N * (discard + n * thin); acb[c] += acc
                 }
             }
-        }
+            }
+        }}}}}}
         return VMCBatch(E: E, O: O, weights: nil, chains: C, parameters: P)
     }
 
     /// Every configuration (of zero magnetization in that sector) with weight |psi|^2 / Z.
     public func enumerate() -> VMCBatch {
-        let N = H.sites, M = psi.hidden, P = psi.parameterCount
+        let N = H.sites, M = psi.hidden, P = psi.trainableCount, tied = psi.tied != nil
         var configs: [Int] = []
         for x in 0..<(1 << N) where !settings.zeroMagnetization || x.nonzeroBitCount * 2 == N { configs.append(x) }
         var E = [Double](repeating: 0, count: configs.count), O = [Double](repeating: 0, count: configs.count * P)
         var logw = E
-        var s = [Int8](repeating: 0, count: N), th = [Double](repeating: 0, count: M)
+        var s = [Int8](repeating: 0, count: N), th = [Double](repeating: 0, count: M), full = [Double](repeating: 0, count: psi.parameterCount)
         for (r, x) in configs.enumerated() {
+            if r & 4095 == 4095, pollError == nil, let poll { do { try poll() } catch { pollError = error } }
+            if pollError != nil { break }
             for i in 0..<N { s[i] = (x >> i) & 1 == 1 ? 1 : -1 }
             s.withUnsafeBufferPointer { sp in
                 th.withUnsafeMutableBufferPointer { tb in
                     psi.thetas(sp.baseAddress!, tb.baseAddress!)
                     logw[r] = 2 * psi.logPsi(sp.baseAddress!, tb.baseAddress!)
                     E[r] = psi.localEnergy(H, sp.baseAddress!, tb.baseAddress!)
-                    O.withUnsafeMutableBufferPointer { psi.logDerivatives(sp.baseAddress!, tb.baseAddress!, $0.baseAddress! + r * P) }
+                    O.withUnsafeMutableBufferPointer { ob in
+                        if tied {
+                            full.withUnsafeMutableBufferPointer { psi.logDerivatives(sp.baseAddress!, tb.baseAddress!, $0.baseAddress!) }
+                            full.withUnsafeBufferPointer { psi.reduce($0.baseAddress!, ob.baseAddress! + r * P) }
+                        } else {
+                            psi.logDerivatives(sp.baseAddress!, tb.baseAddress!, ob.baseAddress! + r * P)
+                        }
+                    }
                 }
             }
         }
@@ -154,30 +218,38 @@ public final class VMC {
         return MCEstimate(mean: e, error: 0, tau: .nan, levels: [], count: b.count)
     }
 
-    static func weight(_ b: VMCBatch, _ k: Int) -> Double { b.weights?[k] ?? 1 / Double(b.count) }
+    static func weights(_ b: VMCBatch) -> [Double] { b.weights ?? [Double](repeating: 1 / Double(b.count), count: b.count) }
 
-    /// The mean local energy, its variance, <O> and the gradient 2 <(O - <O>)(E - <E>)>.
+    /// The mean local energy, its variance, <O> and the gradient 2 <(O - <O>)(E - <E>)>
+    /// (= 2 O^T (w (E - <E>)), two matrix-vector products).
     public static func gradient(_ b: VMCBatch) -> (energy: Double, variance: Double, meanO: [Double], gradient: [Double]) {
-        let P = b.parameters
-        var e = 0.0, e2 = 0.0, mo = [Double](repeating: 0, count: P), g = mo
-        for k in 0..<b.count { let w = weight(b, k); e += w * b.E[k]; e2 += w * b.E[k] * b.E[k] }
-        b.O.withUnsafeBufferPointer { op in
-            for k in 0..<b.count {
-                let w = weight(b, k), d = w * (b.E[k] - e), row = op.baseAddress! + k * P
-                for p in 0..<P { mo[p] += w * row[p]; g[p] += 2 * d * row[p] }
-            }
+        let P = b.parameters, n = b.count, w = weights(b)
+        var e = 0.0, e2 = 0.0
+        for k in 0..<n { e += w[k] * b.E[k]; e2 += w[k] * b.E[k] * b.E[k] }
+        let d = (0..<n).map { 2 * w[$0] * (b.E[$0] - e) }
+        var mo = [Double](repeating: 0, count: P), g = mo
+        if P > 0 && n > 0 {
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(P), 1, b.O, Int32(P), w, 1, 0, &mo, 1)
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(P), 1, b.O, Int32(P), d, 1, 0, &g, 1)
         }
         return (e, e2 - e * e, mo, g)
+    }
+
+    /// X: the rows sqrt(w_k) (O_k - <O>), so that S = X^T X.
+    static func centred(_ b: VMCBatch, meanO: [Double]) -> [Double] {
+        let P = b.parameters, n = b.count, w = weights(b)
+        var oc = [Double](repeating: 0, count: n * P)
+        for k in 0..<n {
+            let sw = w[k].squareRoot()
+            for p in 0..<P { oc[k * P + p] = sw * (b.O[k * P + p] - meanO[p]) }
+        }
+        return oc
     }
 
     /// The S matrix <O O> - <O><O> (P x P, symmetric, row-major).
     public static func sMatrix(_ b: VMCBatch, meanO: [Double]) -> [Double] {
         let P = b.parameters, n = b.count
-        var oc = [Double](repeating: 0, count: n * P)
-        for k in 0..<n {
-            let sw = weight(b, k).squareRoot()
-            for p in 0..<P { oc[k * P + p] = sw * (b.O[k * P + p] - meanO[p]) }
-        }
+        let oc = centred(b, meanO: meanO)
         var S = [Double](repeating: 0, count: P * P)
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(P), Int32(n), 1, oc, Int32(P), 0, &S, Int32(P))
         for i in 0..<P { for j in 0..<i { S[i * P + j] = S[j * P + i] } }
@@ -200,19 +272,77 @@ public final class VMC {
         return d
     }
 
-    /// One iteration: the energy of the current parameters, then the update.
-    public func step() throws -> VMCIteration {
-        let att0 = sampler.attempted.reduce(0, +), acc0 = sampler.accepted.reduce(0, +)
+    /// Solves (S + shift 1) d = g by conjugate gradients, S v = X^T (X v) (S is never
+    /// formed: 2 n P multiply-adds per step), to a relative residual `tolerance`.
+    public static func cgSolve(_ b: VMCBatch, meanO: [Double], _ g: [Double], shift: Double,
+                               tolerance: Double = 1e-8, maxSteps: Int? = nil) -> (d: [Double], steps: Int) {
+        let P = g.count, n = b.count
+        let X = centred(b, meanO: meanO)
+        var t = [Double](repeating: 0, count: n)
+        func apply(_ v: [Double], _ out: inout [Double]) {
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(P), 1, X, Int32(P), v, 1, 0, &t, 1)
+            out = v
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(P), 1, X, Int32(P), t, 1, shift, &out, 1)
+        }
+        var x = [Double](repeating: 0, count: P), r = g, p = g, q = x
+        var rr = Lanczos.dot(r, r)
+        let stop = tolerance * tolerance * Swift.max(rr, 1e-300)
+        var steps = 0
+        let limit = maxSteps ?? Swift.max(10, Swift.min(P, 2000))
+        while rr > stop && steps < limit {
+            apply(p, &q)
+            let pq = Lanczos.dot(p, q)
+            guard pq > 0 else { break }
+            let a = rr / pq
+            for k in 0..<P { x[k] += a * p[k]; r[k] -= a * q[k] }
+            let rr2 = Lanczos.dot(r, r)
+            let beta = rr2 / rr
+            rr = rr2
+            for k in 0..<P { p[k] = r[k] + beta * p[k] }
+            steps += 1
+        }
+        return (x, steps)
+    }
+
+    /// One iteration: the energy of the current parameters, then the update with the
+    /// learning rate `lr` (the settings' when nil).
+    public func step(lr rate: Double? = nil) throws -> VMCIteration {
+        let lr = rate ?? settings.learningRate
+        let att0 = attempted.reduce(0, +), acc0 = accepted.reduce(0, +)
         let b = batch()
-        let att = sampler.attempted.reduce(0, +) - att0, acc = sampler.accepted.reduce(0, +) - acc0
+        if let e = pollError { pollError = nil; throw e }
+        let att = attempted.reduce(0, +) - att0, acc = accepted.reduce(0, +) - acc0
         let est = VMC.energy(b)
         let gr = VMC.gradient(b)
         guard gr.energy.isFinite, gr.gradient.allSatisfy({ $0.isFinite }) else {
             throw OperationError("vmc", "the local energies or the gradient are not finite (the wavefunction's amplitudes overflowed); use a smaller lr=.")
         }
-        var d = gr.gradient
-        if settings.sr && settings.learningRate != 0 { d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift) }
-        for p in 0..<d.count { psi.parameters[p] -= settings.learningRate * d[p] }
-        return VMCIteration(energy: est, variance: gr.variance, acceptance: att == 0 ? .nan : Double(acc) / Double(att))
+        var d = gr.gradient, cg = 0
+        if settings.sr && lr != 0 {
+            let P = d.count
+            if settings.solver == .cholesky || (settings.solver == .auto && P <= VMC.choleskyUpTo) {
+                d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift)
+            } else {
+                (d, cg) = VMC.cgSolve(b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift)
+            }
+        }
+        if lr != 0 {
+            var p = psi.trainableParameters
+            switch settings.optimizer {
+            case .sgd:
+                for k in 0..<d.count { p[k] -= lr * d[k] }
+            case .adam:
+                if adamM.count != d.count { adamM = [Double](repeating: 0, count: d.count); adamV = adamM; adamT = 0 }
+                adamT += 1
+                let b1 = 0.9, b2 = 0.999, c1 = 1 - pow(b1, Double(adamT)), c2 = 1 - pow(b2, Double(adamT))
+                for k in 0..<d.count {
+                    adamM[k] = b1 * adamM[k] + (1 - b1) * d[k]
+                    adamV[k] = b2 * adamV[k] + (1 - b2) * d[k] * d[k]
+                    p[k] -= lr * (adamM[k] / c1) / ((adamV[k] / c2).squareRoot() + 1e-8)
+                }
+            }
+            psi.trainableParameters = p
+        }
+        return VMCIteration(energy: est, variance: gr.variance, acceptance: att == 0 ? .nan : Double(acc) / Double(att), cgSteps: cg, gradient: gr.gradient)
     }
 }
