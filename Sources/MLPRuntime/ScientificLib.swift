@@ -102,20 +102,23 @@ enum ScientificLib {
             if a.isNil(1) { return try graph(a, [0]) { try Variable.trapz($0[0], x: nil, dx: dx, axis: axis) } }
             return try graph(a, [0, 1]) { try Variable.trapz($0[0], x: $0[1], dx: dx, axis: axis) }
         }
-        r.fn("cross", [p("a"), p("b"), lastAxis], doc: "The cross product of 3-vectors along axis (the last by default; the other axes broadcast); of 2-vectors, the z component.",
+        r.fn("cross", [p("a"), p("b"), Param("axisa", .number(-1), keywordOnly: true), Param("axisb", .number(-1), keywordOnly: true),
+                       Param("axisc", .number(-1), keywordOnly: true), axisKw],
+             doc: "The cross product of 3-vectors, as NumPy's cross: the vectors of a lie along axisa, those of b along axisb (the last by default; the other axes broadcast), the result's along axisc; axis= sets all three. A 2-vector counts as (x, y, 0): two 2-vectors give the z component (a number per pair).",
              example: "cross(tensor([1, 0, 0]), tensor([0, 1, 0]))   # tensor([0, 0, 1])") { a throws(MLPError) in
-            let axis = try a.int(2)
-            return try graph(a, [0, 1]) { try Variable.cross($0[0], $0[1], axis: axis) }
+            var axes = [try a.int(2), try a.int(3), try a.int(4)]
+            if let axis = try a.optionalInt(5) { axes = [axis, axis, axis] }
+            return try graph(a, [0, 1]) { try Variable.cross($0[0], $0[1], axisa: axes[0], axisb: axes[1], axisc: axes[2]) }
         }
         r.fn("einsum", [p("subscripts")], rest: "operands",
-             doc: "Einstein summation (NumPy's einsum without '...'): \"ij,jk->ik\" is a matrix product, \"ii\" a trace, \"ij->ji\" a transpose, \"bij,bjk->bik\" a batched product; contractions run as BLAS matrix products.",
+             doc: "Einstein summation as NumPy's einsum: \"ij,jk->ik\" is a matrix product, \"ii\" a trace, \"ij->ji\" a transpose; '...' stands for the axes the letters leave, broadcast between operands as NumPy does (\"...ij,...jk->...ik\" a batched product; without '->' they lead the output). Differentiable (a letter repeated within one operand excepted); contractions run as BLAS matrix products.",
              example: "einsum(\"i,i\", tensor([1, 2, 3]), tensor([4, 5, 6]))   # 32") { a throws(MLPError) in
             let spec = try a.string(0)
             var vs: [Variable] = []
             for v in a.rest { vs.append(try variable(a, v)) }
-            return try TensorLib.track(a) { try Variable.einsum(spec, vs) }
+            return try TensorLib.track(a, at: 0) { try Variable.einsum(spec, vs) }
         }
-        r.fn("qr", [p("a")], doc: "QR decomposition a = Q @ R (LAPACK, NumPy's reduced mode): [Q, R], Q [m, k] with orthonormal columns, R [k, n] upper triangular, k = min(m, n); differentiable when m >= n.",
+        r.fn("qr", [p("a")], doc: "QR decomposition a = Q @ R (LAPACK, NumPy's reduced mode): [Q, R], Q [m, k] with orthonormal columns, R [k, n] upper triangular, k = min(m, n); differentiable where R's leading k x k block is invertible (a full-rank matrix, tall, square or wide).",
              example: "qr(tensor([[3, 1], [4, 2]]))[1][0, 0]   # -5") { a throws(MLPError) in
             let m = try a.variable(0)
             do {
@@ -130,6 +133,14 @@ enum ScientificLib {
             .list(ListObj(try a.sequence(0)))
         }
         r.library = library
+    }
+
+    /// Gradient paths for builtins of the complex library (registered after it): expm of a real matrix.
+    static func extendComplex(_ r: inout Registry) {
+        r.extend("expm", doc: "Differentiable for real matrices: grad's gradient is the adjoint Frechet derivative, the upper-right block of expm([[a^T, g], [0, a^T]]).") { a throws(MLPError) in
+            guard let v = TensorLib.tracked(a, 0) else { return nil }
+            return try TensorLib.track(a, at: 0) { try v.expm() }
+        }
     }
 
     /// `zeros_like`/`ones_like`: `make` of argument 0's shape.

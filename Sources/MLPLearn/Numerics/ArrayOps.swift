@@ -46,11 +46,16 @@ extension Variable {
         return try Variable.binary(.div, try d * mid, 2.0).reduce(.sum, axis: a)
     }
 
-    /// The cross product of 3-vectors (or of 2-vectors: the z component, as NumPy) along axis, broadcasting the rest.
-    public static func cross(_ u: Variable, _ v: Variable, axis: Int) throws -> Variable {
-        func comps(_ w: Variable, _ name: String) throws -> (Int, [Variable]) {
+    /// The cross product of 3-vectors (a 2-vector is (x, y, 0); two 2-vectors give the
+    /// z component, as NumPy): a's vectors along axisa, b's along axisb, the other axes
+    /// broadcast, the result's vectors along axisc (NumPy's cross).
+    public static func cross(_ u: Variable, _ v: Variable, axisa: Int = -1, axisb: Int = -1, axisc: Int = -1) throws -> Variable {
+        func comps(_ w: Variable, _ name: String, _ axis: Int) throws -> (Int, [Variable]) {
             guard w.value.ndim > 0 else { throw AutogradError("cross", "\(name) must hold vectors, got a number.") }
-            let a = try w.value.normalizeAxis(axis, "cross")
+            let a: Int
+            do { a = try w.value.normalizeAxis(axis, "cross") } catch {
+                throw AutogradError("cross", "axis\(name) = \(axis) is out of bounds for \(name) of shape \(Tensor.formatShape(w.value.shape)).")
+            }
             let n = w.value.shape[a]
             guard n == 2 || n == 3 else {
                 throw AutogradError("cross", "\(name) has \(n) components along axis \(axis); the cross product needs 2 or 3.")
@@ -60,7 +65,7 @@ extension Variable {
                 return try w.get(idx)
             })
         }
-        let (na, a) = try comps(u, "a"), (nb, b) = try comps(v, "b")
+        let (na, a) = try comps(u, "a", axisa), (nb, b) = try comps(v, "b", axisb)
         let zero = Variable(constant: Tensor(scalar: 0))
         let x = a + (na == 2 ? [zero] : []), y = b + (nb == 2 ? [zero] : [])
         let z = try x[0] * y[1] - x[1] * y[0]
@@ -68,8 +73,11 @@ extension Variable {
         let c0 = try x[1] * y[2] - x[2] * y[1], c1 = try x[2] * y[0] - x[0] * y[2]
         let shape = try Tensor.broadcastShape(try Tensor.broadcastShape(c0.value.shape, c1.value.shape), z.value.shape)
         let parts = try [c0, c1, z].map { try $0.broadcast(to: shape) }
-        let outAxis = axis < 0 ? axis + shape.count + 1 : Swift.min(axis, shape.count)
-        return try Variable.stack(parts, axis: outAxis)
+        let nd = shape.count + 1
+        guard axisc >= -nd && axisc < nd else {
+            throw AutogradError("cross", "axisc = \(axisc) is out of bounds for the result's \(nd) axes.")
+        }
+        return try Variable.stack(parts, axis: axisc < 0 ? axisc + nd : axisc)
     }
 
     /// The covariance matrix of the variables (rows, or columns when !rowvar) with

@@ -17,24 +17,59 @@ public struct EinsumSpec {
     }
 
     /// Parses "ij,jk->ik" (or "ij,jk": the output is then the letters that occur once,
-    /// in alphabetical order, as NumPy) against the operands' shapes.
+    /// in alphabetical order, as NumPy) against the operands' shapes. '...' in a term
+    /// stands for the axes its letters leave; those broadcast across operands as NumPy's
+    /// (right-aligned, size 1 against any size) and lead an implicit output.
     public init(_ spec: String, shapes: [[Int]]) throws {
         let s = spec.filter { !$0.isWhitespace }
-        let lhs: Substring, rhs: Substring?
-        if let r = s.firstRange(of: "->") { lhs = s[..<r.lowerBound]; rhs = s[r.upperBound...] } else { lhs = s[...]; rhs = nil }
-        let terms = lhs.split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-        for c in lhs.filter({ $0 != "," }) + (rhs ?? "") where !(c.isASCII && c.isLetter) {
-            throw OperationError("einsum", c == "." ? "'...' is not supported in einsum subscripts; name every axis with a letter."
-                                 : "subscripts are letters, got '\(c)' in \"\(spec)\".")
+        let sides = s.split(separator: "->", omittingEmptySubsequences: false).map(String.init)
+        guard sides.count <= 2 else { throw OperationError("einsum", "\"\(spec)\" has '->' more than once; one arrow separates the operands' subscripts from the output's.") }
+        let lhs = sides[0], rhs: String? = sides.count == 2 ? sides[1] : nil
+        let parsed = try lhs.split(separator: ",", omittingEmptySubsequences: false).enumerated().map { k, t in
+            try EinsumSpec.term(t, "operand \(k)", spec)
         }
-        guard terms.count == shapes.count else {
-            throw OperationError("einsum", "\"\(spec)\" names \(terms.count) operand\(terms.count == 1 ? "" : "s"), got \(shapes.count).")
+        let out = try rhs.map { try EinsumSpec.term($0[...], "the output", spec) }
+        guard parsed.count == shapes.count else {
+            throw OperationError("einsum", "\"\(spec)\" names \(parsed.count) operand\(parsed.count == 1 ? "" : "s"), got \(shapes.count).")
+        }
+        // the axes each '...' stands for, and their broadcast sizes (right-aligned)
+        var dots: [Int] = []
+        for (k, (t, shape)) in zip(parsed, shapes).enumerated() {
+            let named = t.head.count + t.tail.count
+            guard t.ellipsis ? shape.count >= named : shape.count == named else {
+                throw OperationError("einsum", "operand \(k) has \(shape.count) ax\(shape.count == 1 ? "is" : "es") (shape \(Tensor.formatShape(shape))), its subscripts \"\(t.text)\" name \(named)\(t.ellipsis ? " besides '...'" : "").")
+            }
+            dots.append(t.ellipsis ? shape.count - named : 0)
+        }
+        let nd = dots.max() ?? 0
+        guard nd <= 64, nd == 0 || shapes.count <= 2000 else {
+            throw OperationError("einsum", "'...' is supported for at most 64 axes and 2000 operands, got \(nd) axes and \(shapes.count) operands.")
+        }
+        var broadcast = [Int](repeating: 1, count: nd)
+        for (k, shape) in shapes.enumerated() where dots[k] > 0 {
+            let start = parsed[k].head.count
+            for i in 0..<dots[k] {
+                let n = shape[start + i], j = nd - dots[k] + i
+                if n == broadcast[j] || n == 1 { continue }
+                guard broadcast[j] == 1 else {
+                    throw OperationError("einsum", "the axes '...' stands for do not broadcast: operand \(k) has \(Tensor.formatShape(Array(shape[start..<(start + dots[k])]))) there, against size \(broadcast[j]) in another operand.")
+                }
+                broadcast[j] = n
+            }
+        }
+        // '...' axes become private characters: shared ones per position, and a lone one
+        // (summed away) for a size-1 axis that broadcasts against a larger size
+        let shared = (0..<nd).map { EinsumSpec.hidden(0xF0000 + $0) }
+        var terms: [[Character]] = []
+        for (k, t) in parsed.enumerated() {
+            let mid = (0..<dots[k]).map { i -> Character in
+                let j = nd - dots[k] + i
+                return shapes[k][t.head.count + i] == 1 && broadcast[j] > 1 ? EinsumSpec.hidden(0xF0000 + 64 * (k + 1) + j) : shared[j]
+            }
+            terms.append(t.head + mid + t.tail)
         }
         var sizes: [Character: Int] = [:]
         for (k, (t, shape)) in zip(terms, shapes).enumerated() {
-            guard t.count == shape.count else {
-                throw OperationError("einsum", "operand \(k) has \(shape.count) axes (shape \(Tensor.formatShape(shape))), its subscripts \"\(String(t))\" name \(t.count).")
-            }
             for (c, n) in zip(t, shape) {
                 if let m = sizes[c], m != n {
                     throw OperationError("einsum", "index '\(c)' has size \(m) in one place and \(n) in operand \(k).")
@@ -43,16 +78,43 @@ public struct EinsumSpec {
             }
         }
         var output: [Character]
-        if let rhs {
-            output = Array(rhs)
-            for c in output where sizes[c] == nil { throw OperationError("einsum", "output index '\(c)' is not in any operand.") }
-            if Set(output).count != output.count { throw OperationError("einsum", "output subscripts \"\(String(rhs))\" repeat an index.") }
+        if let out {
+            if !out.ellipsis && nd > 0 {
+                throw OperationError("einsum", "'...' stands for \(nd) ax\(nd == 1 ? "is" : "es") in the operands; the output \"\(out.text)\" must place them with '...' too.")
+            }
+            output = out.head + (out.ellipsis ? shared : []) + out.tail
+            for c in out.head + out.tail where sizes[c] == nil { throw OperationError("einsum", "output index '\(c)' is not in any operand.") }
+            if Set(output).count != output.count { throw OperationError("einsum", "output subscripts \"\(out.text)\" repeat an index.") }
         } else {
             var count: [Character: Int] = [:]
-            for t in terms { for c in t { count[c, default: 0] += 1 } }
-            output = count.filter { $0.value == 1 }.keys.sorted()
+            for t in parsed { for c in t.head + t.tail { count[c, default: 0] += 1 } }
+            output = shared + count.filter { $0.value == 1 }.keys.sorted()
         }
         self.init(inputs: terms, output: output, sizes: sizes)
+    }
+
+    /// One term's letters before and after its '...' (if any), checked.
+    static func term(_ t: Substring, _ place: String, _ spec: String) throws -> (head: [Character], ellipsis: Bool, tail: [Character], text: String) {
+        let parts = t.split(separator: "...", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { throw OperationError("einsum", "'...' appears more than once in \(place) of \"\(spec)\".") }
+        for c in parts.joined() where !(c.isASCII && c.isLetter) {
+            if c == "." { throw OperationError("einsum", "\(place) of \"\(spec)\" has a '.' that is not part of '...' (three dots).") }
+            if c == "-" || c == ">" { throw OperationError("einsum", "\"\(spec)\" has a stray '\(c)'; the output is given after '->'.") }
+            throw OperationError("einsum", "subscripts are letters (and '...'), got '\(c)' in \"\(spec)\".")
+        }
+        return (Array(parts[0]), parts.count == 2, parts.count == 2 ? Array(parts[1]) : [], String(t))
+    }
+
+    /// A character no subscript can spell (Unicode's private use plane), for an axis of '...'.
+    static func hidden(_ code: Int) -> Character { Character(Unicode.Scalar(UInt32(code))!) }
+
+    /// Subscripts for messages: the hidden axes shown as '...'.
+    static func display(_ s: [Character]) -> String {
+        var r = "", dotted = false
+        for c in s {
+            if c.unicodeScalars.first!.value >= 0xF0000 { if !dotted { r += "..."; dotted = true } } else { r.append(c) }
+        }
+        return r
     }
 }
 
@@ -156,7 +218,7 @@ extension Variable {
         let out = try Tensor.einsum(sp, values)
         guard xs.contains(where: \.requiresGrad) else { return Variable(constant: out) }
         for (k, s) in sp.inputs.enumerated() where xs[k].requiresGrad && Set(s).count != s.count {
-            throw AutogradError("einsum", "no gradient through a letter repeated within one operand (\"\(String(s))\", a diagonal); use diag or trace for that operand.")
+            throw AutogradError("einsum", "no gradient through a letter repeated within one operand (\"\(EinsumSpec.display(s))\", a diagonal); use diag or trace for that operand.")
         }
         return try make("einsum", out, xs) { g in
             try xs.indices.map { i -> Tensor? in

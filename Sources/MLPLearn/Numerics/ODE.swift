@@ -53,7 +53,16 @@ public enum ODE {
     /// What an adaptive integration did.
     public struct Stats {
         public var steps = 0, rejected = 0, evaluations = 0
-        public init() {}
+        /// Whether `path` records the accepted steps (for a replay on graph variables).
+        public var record = false
+        public var path: [AcceptedStep] = []
+        public init(record: Bool = false) { self.record = record }
+    }
+
+    /// An accepted Dormand-Prince step from t of size h, and the output times it
+    /// covers as fractions theta of h (its dense output).
+    public struct AcceptedStep {
+        public let t: Double, h: Double, thetas: [Double]
     }
 
     /// Adaptive Dormand-Prince from t[0] (t increasing): the states at every t, each
@@ -129,6 +138,7 @@ public enum ODE {
             }
             // accepted: every requested time in (tc, tc + h] from the dense output
             let tNew = tc + h
+            let first = next
             if next < t.count && t[next] <= tNew {
                 let q = (0..<4).map { m in combine(k, p.map { $0[m] }) }   // SciPy's Q = K.T @ P
                 while next < t.count && t[next] <= tNew {
@@ -143,6 +153,7 @@ public enum ODE {
                     next += 1
                 }
             }
+            if stats.record { stats.path.append(AcceptedStep(t: tc, h: h, thetas: t[first..<next].map { ($0 - tc) / h })) }
             stats.steps += 1
             y = yNew; fy = fNew; tc = tNew
             var factor = norm == 0 ? 10 : Swift.min(10, 0.9 * Glibc.pow(norm, -1.0 / 5))
