@@ -31,13 +31,26 @@ enum ODELib {
             let adaptive = method != "rk4" && method != "RK4"
             let shape = y0.shape, scalarState = y0.ndim == 0, args = a
             do { try Tensor.checkShape([t.count] + shape, "odeint") } catch { throw a.nativeError(error) }   // the result fits
+            /// Nested lists of numbers and tensors (some tracked) as one graph variable.
+            func stacked(_ v: Value) throws -> Variable {
+                switch v {
+                case .number(let x): return Variable(constant: Tensor(scalar: x))
+                case .object(let o as TensorValue): return o.variable
+                case .list(let l): return try Variable.stack(try l.items.map { try stacked($0) }, axis: 0)
+                default: throw OperationError("odeint", "not a number or tensor")
+                }
+            }
             // f's value at (y, t) (a number, list or tensor of y's size), and its node when tracked
             func derivative(_ yv: Value, _ tc: Double) throws(MLPError) -> (value: Tensor, node: Variable?) {
                 let out = try args.call(f, [yv, .number(tc)])
                 let d: (value: Tensor, node: Variable?)
                 if case .object(let o as TensorValue) = out { d = (o.t, o.node) } else {
                     do { d = (try TensorValue.fromNested(out), nil) } catch {
-                        throw args.error("f must return a number or tensor (dy/dt), got \(describeForError(out)).", at: 0)
+                        // a list of tracked values ([s[1], -k * s[0]] under grad) is stacked on the graph
+                        guard case .list = out, let v = try? stacked(out) else {
+                            throw args.error("f must return a number or tensor (dy/dt), got \(describeForError(out)).", at: 0)
+                        }
+                        d = (v.value, v.requiresGrad ? v : nil)
                     }
                 }
                 guard d.value.count == y0.count else {
