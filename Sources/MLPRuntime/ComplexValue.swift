@@ -173,6 +173,7 @@ enum ComplexArith {
 
     /// `lhs op rhs` (`rhs op lhs` when reversed), lhs being complex.
     static func binary(_ op: BinaryOp, _ lhs: Value, _ rhs: Value, reversed: Bool) throws(MLPError) -> Value? {
+        if TrackedComplex.isTracked(lhs) || TrackedComplex.isTracked(rhs) { return try TrackedComplex.binary(op, lhs, rhs, reversed: reversed) }
         guard let x = try operand(lhs), let y = try operand(rhs) else {
             if op == .matmul { throw MLPError.runtime("matmul: '@' needs two tensors, got \(describeForError(reversed ? rhs : lhs)) and \(describeForError(reversed ? lhs : rhs)).") }
             return nil

@@ -58,11 +58,16 @@ enum TensorLib {
                 return try a.native { .object(LayerValue(try Reshape(shape))) }
             }
             let shape = try a.trailingShape()
+            if case .object(let o as TrackedComplexValue) = a[0] { return try a.native(at: 1) { try TrackedComplex.value(o.z.reshaped(shape)) } }
             if let c = ComplexLib.tensorArg(a[0]) { return try a.native(at: 1) { .object(ComplexTensorValue(try c.reshaped(shape))) } }
             return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
         r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
              example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
+            if case .object(let o as TrackedComplexValue) = a[0] {
+                let axes = a.isNil(1) ? Array((0..<o.z.shape.count).reversed()) : try a.intList(1)
+                return try a.native(at: 1) { try TrackedComplex.value(o.z.permute(axes)) }
+            }
             if let c = ComplexLib.tensorArg(a[0]) {
                 let axes = a.isNil(1) ? Array((0..<c.ndim).reversed()) : try a.intList(1)
                 return try a.native(at: 1) { .object(ComplexTensorValue(try c.permute(axes))) }
@@ -323,7 +328,7 @@ enum TensorLib {
                         _ differentiable: (@Sendable (Variable, Variable) throws -> Variable)? = nil, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
             // complex operands: dot and matmul are the complex @ (outer has no complex form yet)
-            if name != "outer", ComplexLib.tensorArg(a[0]) != nil || ComplexLib.tensorArg(a[1]) != nil {
+            if name != "outer", ComplexLib.isComplex(a[0]) || ComplexLib.isComplex(a[1]) {
                 do throws(MLPError) { if let v = try ComplexArith.binary(.matmul, a[0], a[1], reversed: false) { return v } }
                 catch { throw a.error(error.message.hasPrefix("matmul: ") ? String(error.message.dropFirst(8)) : error.message) }
             }
