@@ -71,6 +71,34 @@ public struct ComplexVariable {
         return ComplexVariable(re: try r * im.unary(.cos), im: try r * im.unary(.sin))
     }
 
+    /// The principal logarithm log|z| + i angle(z) (no gradient at 0).
+    public func log() throws -> ComplexVariable {
+        let r2 = try re * re + im * im
+        return ComplexVariable(re: try Variable.binary(.mul, r2.unary(.log), 0.5), im: try angle())
+    }
+
+    /// The principal square root sqrt|z| (cos(angle / 2) + i sin(angle / 2)) (no gradient at 0).
+    public func sqrt() throws -> ComplexVariable {
+        let r = try abs().unary(.sqrt), half = try Variable.binary(.mul, angle(), 0.5)
+        return ComplexVariable(re: try r * half.unary(.cos), im: try r * half.unary(.sin))
+    }
+
+    /// sin, cos, sinh, cosh from the real functions of the parts; tan and tanh as ratios.
+    public func sin() throws -> ComplexVariable {
+        ComplexVariable(re: try re.unary(.sin) * im.unary(.cosh), im: try re.unary(.cos) * im.unary(.sinh))
+    }
+    public func cos() throws -> ComplexVariable {
+        ComplexVariable(re: try re.unary(.cos) * im.unary(.cosh), im: try (re.unary(.sin) * im.unary(.sinh)).unary(.negate))
+    }
+    public func sinh() throws -> ComplexVariable {
+        ComplexVariable(re: try re.unary(.sinh) * im.unary(.cos), im: try re.unary(.cosh) * im.unary(.sin))
+    }
+    public func cosh() throws -> ComplexVariable {
+        ComplexVariable(re: try re.unary(.cosh) * im.unary(.cos), im: try re.unary(.sinh) * im.unary(.sin))
+    }
+    public func tan() throws -> ComplexVariable { try sin() / cos() }
+    public func tanh() throws -> ComplexVariable { try sinh() / cosh() }
+
     /// |z| (hypot). Its gradient at 0 is taken as 0 (PyTorch's choice), so that
     /// abs(z)^2 has the gradient 2 z everywhere.
     public func abs() throws -> Variable {

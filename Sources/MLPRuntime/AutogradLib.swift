@@ -94,6 +94,8 @@ enum AutogradLib {
                 case .number(let d): return (Tensor(scalar: d), true)
                 case .object(let o as TensorValue): return (o.t, false)
                 case .list: do { return (try TensorValue.fromNested(v), false) } catch { throw a.error(error.message, at: i) }
+                case .object(is ComplexValue), .object(is ComplexTensorValue), .object(is TrackedComplexValue):
+                    throw a.error("can only differentiate with respect to real numbers and tensors, got a complex value; differentiate with respect to its parts: grad((x, y) -> f(complex(x, y)), [re(z), im(z)]).", at: i)
                 default: throw a.error("can only differentiate with respect to numbers and tensors, got \(describeForError(v)).", at: i)
                 }
             }

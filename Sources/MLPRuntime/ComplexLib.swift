@@ -179,6 +179,20 @@ enum ComplexLib {
         return try a.native(at: 0) { .object(ComplexTensorValue(try ComplexTensor.concat(cs, axis: axis, stack: stack))) }
     }
 
+    /// concat or stack of tensors some of which are complex and some tracked by grad.
+    static func trackedJoin(_ a: Args, _ items: [Value], stack: Bool) throws(MLPError) -> Value {
+        var zs: [ComplexVariable] = []
+        for v in items {
+            guard let z = try TrackedComplex.operand(v) else { throw a.error("items must be tensors, got \(describeForError(v)).", at: 0) }
+            zs.append(z)
+        }
+        let axis = try a.int(1)
+        return try a.native(at: 0) {
+            let join = { (vs: [Variable]) throws -> Variable in stack ? try Variable.stack(vs, axis: axis) : try Variable.concat(vs, axis: axis) }
+            return try TrackedComplex.value(ComplexVariable(re: join(zs.map(\.re)), im: join(zs.map(\.im))))
+        }
+    }
+
     /// sum and mean of a list holding complex numbers, tried when the list is not
     /// all numbers (nil when it holds none).
     static func reduceList(_ a: Args, _ op: Tensor.ReduceOp) throws(MLPError) -> Value? {

@@ -43,6 +43,7 @@ enum TensorLib {
         }
         r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
             if let c = ComplexLib.tensorArg(a[0]) { return .list(c.shape.map { .number(Double($0)) }) }
+            if case .object(let o as TrackedComplexValue) = a[0] { return .list(o.z.shape.map { .number(Double($0)) }) }
             return .list(try a.tensor(0).shape.map { .number(Double($0)) })
         }
         r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
@@ -305,6 +306,9 @@ enum TensorLib {
     static func joiner(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Tensor], Int) throws -> Tensor) {
         r.fn(name, [p("tensors"), Param("axis", .number(0), keywordOnly: true)], doc: doc, example: example) { a throws(MLPError) in
             let items = try a.list(0).items
+            if items.contains(where: ComplexLib.isComplex), items.contains(where: TrackedComplex.isTracked) {
+                return try ComplexLib.trackedJoin(a, items, stack: name == "stack")
+            }
             if items.contains(where: { if case .object(let o as TensorValue) = $0 { return o.node != nil }; return false }) {
                 var vs: [Variable] = []
                 for v in items {

@@ -41,9 +41,17 @@ final class TrackedComplexValue: MLPObject {
         switch name {
         case "abs": return try TrackedComplex.real { try z.abs() }
         case "exp": return try TrackedComplex.run { try z.exp() }
+        case "log": return try TrackedComplex.run { try z.log() }
+        case "sqrt": return try TrackedComplex.run { try z.sqrt() }
+        case "sin": return try TrackedComplex.run { try z.sin() }
+        case "cos": return try TrackedComplex.run { try z.cos() }
+        case "tan": return try TrackedComplex.run { try z.tan() }
+        case "sinh": return try TrackedComplex.run { try z.sinh() }
+        case "cosh": return try TrackedComplex.run { try z.cosh() }
+        case "tanh": return try TrackedComplex.run { try z.tanh() }
         default:
             _ = try ComplexArith.function(name)   // an error for the functions complex numbers do not take
-            throw MLPError.runtime("\(name) of a complex tensor has no gradient yet (abs, exp, angle, conj, re, im and the arithmetic have); use detach(z) to pass its value.")
+            throw MLPError.runtime("\(name) of a complex tensor has no gradient; use detach(z) to pass its value.")
         }
     }
 
@@ -122,7 +130,7 @@ enum TrackedComplex {
             return try run { try ComplexVariable.matmul(a, b) }
         case .pow:
             guard case .number(let k) = r, let n = Int(exactly: k), Swift.abs(n) <= 1 << 20 else {
-                throw MLPError.runtime("'^': a complex tensor that grad differentiates through takes integer powers only (z^2, z^-1); write exp(w * log(z)) with detach for others.")
+                throw MLPError.runtime("'^': a complex tensor that grad differentiates through takes integer powers only (z^2, z^-1); write exp(p * log(z)) for others.")
             }
             return try run { try a.power(n) }
         case .eq, .ne:

@@ -42,6 +42,12 @@ final class ComplexGradientTests: XCTestCase {
         let a = input([2, 3], 21), b = input([2, 3], 22)
         func z(_ v: [Variable]) -> ComplexVariable { ComplexVariable(re: v[0], im: v[1]) }
         try check([a, b]) { v in try self.weighted(try z(v).exp(), 30) }
+        let functions: [(ComplexVariable) throws -> ComplexVariable] = [
+            { try $0.log() }, { try $0.sqrt() }, { try $0.sin() }, { try $0.cos() }, { try $0.tan() },
+            { try $0.sinh() }, { try $0.cosh() }, { try $0.tanh() }]
+        for (k, f) in functions.enumerated() {
+            try check([a, b]) { v in try self.weighted(try f(z(v)), 90 + UInt64(k)) }
+        }
         try check([a, b]) { v in try self.weighted(try z(v).conj().negated(), 31) }
         try check([a, b]) { v in try self.weighted(try z(v).power(3), 32) }
         try check([a, b]) { v in try self.weighted(try z(v).power(-2), 33) }
