@@ -129,7 +129,7 @@ enum TrackedComplex {
             }
             return try run { try ComplexVariable.matmul(a, b) }
         case .pow:
-            guard case .number(let k) = r, let n = Int(exactly: k), Swift.abs(n) <= 1 << 20 else {
+            guard case .number(let k) = r, let n = Int(exactly: k), n.magnitude <= 1 << 20 else {
                 throw MLPError.runtime("'^': a complex tensor that grad differentiates through takes integer powers only (z^2, z^-1); write exp(p * log(z)) for others.")
             }
             return try run { try a.power(n) }
