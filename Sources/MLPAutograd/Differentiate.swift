@@ -37,6 +37,14 @@ public enum Autograd {
         return grads
     }
 
+    /// f's tape gradient at xs against central differences: their relative error, and
+    /// the size of the tape gradient (the sum of its absolute values), for tests.
+    public static func gradientError(_ xs: [Tensor], _ f: ([Variable]) throws -> Variable) throws -> (error: Double, size: Double) {
+        let (_, grads) = try valueAndGrad(xs, f)
+        let numeric = try numericalGrad(xs) { ts in try f(ts.map { Variable(constant: $0) }).value.scalars[0] }
+        return (try relativeError(grads, numeric), try grads.map { try $0.map(.abs).sumAll() }.reduce(0, +))
+    }
+
     /// |a - b| / max(|a|, |b|) over all elements together (norms); 0 when both are 0.
     public static func relativeError(_ a: [Tensor], _ b: [Tensor]) throws -> Double {
         var diff = 0.0, size = 0.0

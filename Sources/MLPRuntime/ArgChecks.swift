@@ -50,6 +50,8 @@ extension Args {
             }
             return o.t
         case .list, .number: do { return try TensorValue.fromNested(self[i]) } catch { throw self.error(error.message, at: i) }
+        case .object(is TrackedComplexValue):
+            throw error("no gradient is defined for \(fn.name) of a complex tensor, and argument '\(paramName(i))' is being differentiated by grad; use detach(\(paramName(i))) to pass its value without a gradient.", at: i)
         default: throw typeError(i, "a tensor")
         }
     }

@@ -34,6 +34,7 @@ enum AutogradLib {
         r.fn("detach", [p("x")], doc: "x's value without a gradient: inside a function being differentiated, what depends on detach(x) is treated as a constant.",
              example: "grad(x -> sum(x * detach(x)), tensor([3]))   # tensor([3])") { a throws(MLPError) in
             if case .object(let o as TensorValue) = a[0], o.node != nil { return .object(TensorValue(o.t)) }
+            if case .object(let o as TrackedComplexValue) = a[0] { return try a.native { ComplexArith.value(try o.z.value) } }
             return a[0]
         }
     }
@@ -74,6 +75,8 @@ enum AutogradLib {
         case .object(let o as TensorValue) where o.t.count == 1: return o.t.scalars[0]
         case .object(let o as TensorValue):
             throw a.error("the function must return a number (for example sum(...) of a tensor), got a tensor of shape \(Tensor.formatShape(o.t.shape)).", at: 0)
+        case .object(is ComplexValue), .object(is ComplexTensorValue), .object(is TrackedComplexValue):
+            throw a.error("the function must return a real number, got a complex one: a gradient needs a real loss (take re, im, abs or abs(z)^2 of it).", at: 0)
         default:
             throw a.error("the function must return a number, got \(describeForError(v)).", at: 0)
         }
@@ -91,6 +94,8 @@ enum AutogradLib {
                 case .number(let d): return (Tensor(scalar: d), true)
                 case .object(let o as TensorValue): return (o.t, false)
                 case .list: do { return (try TensorValue.fromNested(v), false) } catch { throw a.error(error.message, at: i) }
+                case .object(is ComplexValue), .object(is ComplexTensorValue), .object(is TrackedComplexValue):
+                    throw a.error("can only differentiate with respect to real numbers and tensors, got a complex value; differentiate with respect to its parts: grad((x, y) -> f(complex(x, y)), [re(z), im(z)]).", at: i)
                 default: throw a.error("can only differentiate with respect to numbers and tensors, got \(describeForError(v)).", at: i)
                 }
             }

@@ -156,13 +156,15 @@ enum ComplexArith {
         case .object(let o as ComplexValue): return ComplexTensor(scalar: o.z)
         case .object(let o as ComplexTensorValue): return o.c
         case .object(let o as TensorValue):
-            if o.node != nil {
-                throw MLPError.runtime("complex numbers have no gradient: grad differentiates real tensors only; use detach(x) to pass the value.")
-            }
+            if o.node != nil { throw trackedElement }
             do { return try o.t.complex() } catch { throw MLPError.runtime(message(of: error)) }
+        case .object(is TrackedComplexValue): throw trackedElement
         default: return nil
         }
     }
+
+    /// A tracked tensor put into a complex tensor by item assignment or `tensor(...)`.
+    static let trackedElement = MLPError.runtime("this tensor is being differentiated by grad, and a complex tensor's items cannot carry its gradient; build the complex tensor with complex(re, im), concat or stack, or use detach(x) to pass its value.")
 
     static func isScalar(_ v: Value) -> Bool {
         switch v {
@@ -173,6 +175,7 @@ enum ComplexArith {
 
     /// `lhs op rhs` (`rhs op lhs` when reversed), lhs being complex.
     static func binary(_ op: BinaryOp, _ lhs: Value, _ rhs: Value, reversed: Bool) throws(MLPError) -> Value? {
+        if TrackedComplex.isTracked(lhs) || TrackedComplex.isTracked(rhs) { return try TrackedComplex.binary(op, lhs, rhs, reversed: reversed) }
         guard let x = try operand(lhs), let y = try operand(rhs) else {
             if op == .matmul { throw MLPError.runtime("matmul: '@' needs two tensors, got \(describeForError(reversed ? rhs : lhs)) and \(describeForError(reversed ? lhs : rhs)).") }
             return nil

@@ -43,6 +43,7 @@ enum TensorLib {
         }
         r.fn("shape", [p("t")], doc: "The shape of a tensor as a list.", example: "shape(zeros(2, 3))   # [2, 3]") { a throws(MLPError) in
             if let c = ComplexLib.tensorArg(a[0]) { return .list(c.shape.map { .number(Double($0)) }) }
+            if case .object(let o as TrackedComplexValue) = a[0] { return .list(o.z.shape.map { .number(Double($0)) }) }
             return .list(try a.tensor(0).shape.map { .number(Double($0)) })
         }
         r.fn("ndim", [p("t")], doc: "The number of axes of a tensor.", example: "ndim(zeros(2, 3))   # 2") { a throws(MLPError) in
@@ -58,11 +59,16 @@ enum TensorLib {
                 return try a.native { .object(LayerValue(try Reshape(shape))) }
             }
             let shape = try a.trailingShape()
+            if case .object(let o as TrackedComplexValue) = a[0] { return try a.native(at: 1) { try TrackedComplex.value(o.z.reshaped(shape)) } }
             if let c = ComplexLib.tensorArg(a[0]) { return try a.native(at: 1) { .object(ComplexTensorValue(try c.reshaped(shape))) } }
             return try reshaping(a, "reshape") { try $0.reshaped(shape) }
         }
         r.fn("transpose", [p("t"), opt("axes")], doc: "The axes reversed (a matrix transposed), or permuted as axes says; also t.T.",
              example: "transpose(tensor([[1, 2], [3, 4]]))") { a throws(MLPError) in
+            if case .object(let o as TrackedComplexValue) = a[0] {
+                let axes = a.isNil(1) ? Array((0..<o.z.shape.count).reversed()) : try a.intList(1)
+                return try a.native(at: 1) { try TrackedComplex.value(o.z.permute(axes)) }
+            }
             if let c = ComplexLib.tensorArg(a[0]) {
                 let axes = a.isNil(1) ? Array((0..<c.ndim).reversed()) : try a.intList(1)
                 return try a.native(at: 1) { .object(ComplexTensorValue(try c.permute(axes))) }
@@ -300,6 +306,9 @@ enum TensorLib {
     static func joiner(_ r: inout Registry, _ name: String, _ doc: String, _ example: String, _ f: @escaping @Sendable ([Tensor], Int) throws -> Tensor) {
         r.fn(name, [p("tensors"), Param("axis", .number(0), keywordOnly: true)], doc: doc, example: example) { a throws(MLPError) in
             let items = try a.list(0).items
+            if items.contains(where: ComplexLib.isComplex), items.contains(where: TrackedComplex.isTracked) {
+                return try ComplexLib.trackedJoin(a, items, stack: name == "stack")
+            }
             if items.contains(where: { if case .object(let o as TensorValue) = $0 { return o.node != nil }; return false }) {
                 var vs: [Variable] = []
                 for v in items {
@@ -323,7 +332,7 @@ enum TensorLib {
                         _ differentiable: (@Sendable (Variable, Variable) throws -> Variable)? = nil, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) {
         r.fn(name, [p("a"), p("b")], doc: doc, example: example) { a throws(MLPError) in
             // complex operands: dot and matmul are the complex @ (outer has no complex form yet)
-            if name != "outer", ComplexLib.tensorArg(a[0]) != nil || ComplexLib.tensorArg(a[1]) != nil {
+            if name != "outer", ComplexLib.isComplex(a[0]) || ComplexLib.isComplex(a[1]) {
                 do throws(MLPError) { if let v = try ComplexArith.binary(.matmul, a[0], a[1], reversed: false) { return v } }
                 catch { throw a.error(error.message.hasPrefix("matmul: ") ? String(error.message.dropFirst(8)) : error.message) }
             }

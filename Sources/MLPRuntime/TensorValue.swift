@@ -70,7 +70,7 @@ final class TensorValue: MLPObject {
         case .number: otherTensor = nil
         case .object(let o as TensorValue): otherTensor = o
         // a complex operand: the interpreter asks it next (reversed), and it makes this tensor complex
-        case .object(is ComplexValue), .object(is ComplexTensorValue): return nil
+        case .object(is ComplexValue), .object(is ComplexTensorValue), .object(is TrackedComplexValue): return nil
         default:
             if op == .matmul { throw MLPError.runtime("matmul: '@' needs two tensors, got a tensor and \(describeForError(other)).") }
             return nil

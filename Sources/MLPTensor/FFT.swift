@@ -6,7 +6,7 @@ import CFFTW
 
 public enum FFT {
     /// The axis `axis` of `shape` (negative from the end), moved last: (axis, perm).
-    static func moveLast(_ ndim: Int, _ axis: Int, _ name: String) throws -> (Int, [Int]) {
+    public static func moveLast(_ ndim: Int, _ axis: Int, _ name: String) throws -> (Int, [Int]) {
         guard ndim > 0 else { throw TensorError(name, "needs a tensor of at least one dimension, got a 0-d one.") }
         let ax = axis < 0 ? axis + ndim : axis
         guard ax >= 0 && ax < ndim else { throw TensorError(name, "axis \(axis) is out of bounds for a tensor of dimension \(ndim).") }

@@ -16,6 +16,12 @@ extension Tensor {
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int]) throws -> Tensor {
         try randint(low, high, shape, using: &TestRandom.shared.state)
     }
+    /// Uniform in [lo, hi) from its own seed (the same whatever other tests drew).
+    public static func uniform(_ shape: [Int], seed: UInt64, lo: Double = -1, hi: Double = 1) -> Tensor {
+        var g = Xoshiro256(seed: seed)
+        let t = try! Tensor.rand(shape, using: &g)
+        return try! Tensor.binary(.add, Tensor.binary(.mul, t, hi - lo), lo)
+    }
 }
 
 extension ForwardPass {
