@@ -85,8 +85,53 @@ final class WavefunctionValue: MLPObject {
     }
 }
 
+/// An RBM wavefunction with complex parameters: `psi.a`, `psi.b`, `psi.W` (complex
+/// tensors), `psi.log_psi(s)` (a complex number).
+final class ComplexWavefunctionValue: MLPObject {
+    let psi: ComplexRBMWavefunction
+    init(_ psi: ComplexRBMWavefunction) { self.psi = psi }
+    override var typeName: String { "rbm_psi" }
+    override func description(_ interp: Interpreter) -> String {
+        "<rbm_psi: \(psi.sites) visible, \(psi.hidden) hidden, \(psi.parameterCount) complex parameters>"
+    }
+    override var fieldNames: [String] { ["sites", "hidden", "alpha", "parameters", "a", "b", "W", "log_psi"] }
+    func part(_ range: Range<Int>, _ shape: [Int]) throws(MLPError) -> Value {
+        var v: [Double] = []
+        for k in range { v.append(psi.re[k]); v.append(psi.im[k]) }
+        return .object(ComplexTensorValue(try QuantumLib.complexTensor(v, shape)))
+    }
+    override func field(_ name: String, _ interp: Interpreter) throws(MLPError) -> Value? {
+        let N = psi.sites, M = psi.hidden
+        switch name {
+        case "sites": return .number(Double(N))
+        case "hidden": return .number(Double(M))
+        case "alpha": return .number(Double(M) / Double(N))
+        case "parameters": return .number(Double(psi.parameterCount))
+        case "a": return try part(0..<N, [N])
+        case "b": return try part(N..<(N + M), [M])
+        case "W": return try part((N + M)..<psi.parameterCount, [N, M])
+        case "log_psi":
+            return boundMethod("log_psi", [p("s")]) { a throws(MLPError) in
+                let s = try QuantumLib.configuration(a, 0, sites: N)
+                var th = [Double](repeating: 0, count: 2 * M)
+                let l = s.withUnsafeBufferPointer { sp in
+                    self.psi.thetas(sp.baseAddress!, &th)
+                    return self.psi.logPsi(sp.baseAddress!, th)
+                }
+                return .object(ComplexValue(l.re, l.im))
+            }
+        default: return nil
+        }
+    }
+}
+
 enum QuantumLib {
     static func kw(_ name: String, _ d: DefaultValue) -> Param { Param(name, d, keywordOnly: true) }
+
+    /// A complex tensor of the given shape from interleaved (re, im) values.
+    static func complexTensor(_ interleaved: [Double], _ shape: [Int]) throws(MLPError) -> ComplexTensor {
+        do { return try ComplexTensor(interleaved: try Tensor(interleaved, shape: shape + [2])) } catch { throw MLPError.runtime(message(of: error)) }
+    }
 
     /// A configuration of `sites` spins, each +1 or -1 (a list or a 1-D tensor).
     static func configuration(_ a: Args, _ i: Int, sites: Int) throws(MLPError) -> [Int8] {
@@ -209,10 +254,12 @@ enum QuantumLib {
             if let x = g.state { d["state"] = .object(TensorValue(try MonteCarloLib.tensor(x, [x.count]))) }
             return .dict(d)
         }
-        r.fn("rbm_psi", [p("N"), p("alpha", 1), kw("sigma", .number(0.01)), kw("symmetric", .bool(false)), rngParam],
-             doc: "The restricted Boltzmann machine wavefunction of Carleo & Troyer with real parameters: log psi(s) = sum_i a_i s_i + sum_j log(2 cosh(b_j + sum_i W_ij s_i)) (computed stably), N visible spins and M = alpha N hidden units, parameters drawn from N(0, sigma^2) with rng=. symmetric=true: the translation-symmetric RBM of the paper on the periodic lattice N or [Lx, Ly]: alpha (a whole number) filters w_f, one hidden unit per filter and translation T, theta = b_f + sum_i w_f[i] s_T(i), one visible bias; 1 + alpha + alpha N parameters. Fields a, b, W (the full machine, copies), sites, hidden, alpha, parameters (the number trained); psi.log_psi(s) for a configuration of +1/-1. vmc() trains it in place.",
-             example: "psi = rbm_psi(20, alpha=1, rng=generator(1)); print(psi, psi.log_psi(ones(20)))") { a throws(MLPError) in
+        r.fn("rbm_psi", [p("N"), p("alpha", 1), kw("sigma", .number(0.01)), kw("symmetric", .bool(false)), rngParam, kw("complex", .bool(false))],
+             doc: "The restricted Boltzmann machine wavefunction of Carleo & Troyer: log psi(s) = sum_i a_i s_i + sum_j log(2 cosh(b_j + sum_i W_ij s_i)) (computed stably), N visible spins and M = alpha N hidden units, parameters drawn from N(0, sigma^2) with rng=. Real parameters by default; complex=true: a, b, W complex (real and imaginary parts each from N(0, sigma^2)), log psi complex (its phase carries a sign structure, e.g. heisenberg(N, marshall=false)), vmc samples |psi|^2 = exp(2 Re log psi) and SR treats the parameters as holomorphic. symmetric=true (real parameters): the translation-symmetric RBM of the paper on the periodic lattice N or [Lx, Ly]: alpha (a whole number) filters w_f, one hidden unit per filter and translation T, theta = b_f + sum_i w_f[i] s_T(i), one visible bias; 1 + alpha + alpha N parameters. Fields a, b, W (the full machine, copies; complex tensors for complex=true), sites, hidden, alpha, parameters (the number trained); psi.log_psi(s) for a configuration of +1/-1 (a complex number for complex=true). vmc() trains it in place.",
+             example: "psi = rbm_psi(20, alpha=1, rng=generator(1)); print(psi, psi.log_psi(ones(20))); z = rbm_psi(4, complex=true, rng=generator(1)); print(z, z.log_psi([1, -1, 1, -1]))") { a throws(MLPError) in
+            let isComplex = try a.bool(5)
             if try a.bool(3) {
+                guard !isComplex else { throw a.error("the translation-symmetric RBM has real parameters only; use symmetric=false with complex=true.", at: 5) }
                 let shape = try lattice(a, 0)
                 let alpha = try a.int(1, in: 1...(1 << 20))
                 let sigma = try finite(a, 2, "sigma")
@@ -231,6 +278,10 @@ enum QuantumLib {
             let sigma = try finite(a, 2, "sigma")
             guard sigma >= 0 else { throw a.error("'sigma' must be at least 0, got \(formatNumber(sigma)).", at: 2) }
             var g = try a.generator(4).split(1)[0].state
+            if isComplex {
+                let psi = try a.native(at: 1) { try ComplexRBMWavefunction.random(sites: N, hidden: Int(Mf), sigma: sigma, rng: &g) }
+                return .object(ComplexWavefunctionValue(psi))
+            }
             let psi = try a.native(at: 1) { try RBMWavefunction.random(sites: N, hidden: Int(Mf), sigma: sigma, rng: &g) }
             return .object(WavefunctionValue(psi))
         }
@@ -268,7 +319,7 @@ enum QuantumLib {
 
     static func registerVMC(_ r: inout Registry) {
         r.fn("expectation", [p("psi"), p("H"), kw("magnetization", .none)],
-             doc: "The exact energy <psi|H|psi>/<psi|psi> of a wavefunction (rbm_psi or a network as in vmc), its variance <E_loc^2> - <E_loc>^2 and the exact energy gradient 2 <(O - <O>)(E_loc - <E>)> over its trained parameters, by enumerating every configuration (N <= 20; magnetization=0: the zero-magnetization sector only): the check of sampled results in the same script. Gives a dict energy, variance, gradient (a tensor), configurations.",
+             doc: "The exact energy <psi|H|psi>/<psi|psi> of a wavefunction (rbm_psi, real or complex, or a network as in vmc), its variance <E_loc^2> - <E_loc>^2 and the exact energy gradient 2 <(O - <O>)(E_loc - <E>)> over its trained parameters (for complex=true a complex tensor 2 <O* (E_loc - <E>)>: dE/d Re p + i dE/d Im p), by enumerating every configuration (N <= 20; magnetization=0: the zero-magnetization sector only): the check of sampled results in the same script. Gives a dict energy, variance, gradient (a tensor), configurations.",
              example: "H = tfim(8, 1); psi = rbm_psi(8, rng=generator(1)); x = expectation(psi, H); print(x.energy, vmc(psi, H, lr=0, iterations=1, samples=20000, rng=generator(2)).energy)") { a throws(MLPError) in
             let H = try hamiltonian(a, 1)
             var st = VMCSettings()
@@ -283,6 +334,21 @@ enum QuantumLib {
                 d["energy"] = .number(it.energy.mean)
                 d["variance"] = .number(it.variance)
                 d["gradient"] = .object(TensorValue(try MonteCarloLib.tensor(it.gradient, [it.gradient.count])))
+                return .dict(d)
+            }
+            if case .object(let cv as ComplexWavefunctionValue) = a[0] {
+                guard cv.psi.sites == H.sites else { throw a.error("the wavefunction has \(cv.psi.sites) spins and the Hamiltonian \(H.sites).", at: 0) }
+                let vmc = try a.native { try ComplexVMC(psi: cv.psi, H: H, streams: [g], start: &g, settings: st) }
+                vmc.poll = a.interruptPoll
+                let b = vmc.enumerate()
+                if let e = vmc.pollError { throw (e as? MLPError) ?? a.error("\(e)") }
+                let gr = ComplexVMC.gradient(b)
+                var G: [Double] = []
+                for k in 0..<b.parameters { G.append(gr.gradient.re[k]); G.append(gr.gradient.im[k]) }
+                d["energy"] = .number(gr.energy.mean)
+                d["variance"] = .number(gr.variance)
+                d["gradient"] = .object(ComplexTensorValue(try complexTensor(G, [b.parameters])))
+                d["configurations"] = .number(Double(b.count))
                 return .dict(d)
             }
             let psi = try wavefunction(a, 0)
@@ -301,15 +367,16 @@ enum QuantumLib {
         r.fn("vmc", [p("psi"), p("H"), kw("samples", .number(1000)), kw("iterations", .number(100)), kw("sr", .number(0.1)),
                      kw("lr", .number(0.1)), kw("chains", .number(16)), kw("discard", .none), kw("magnetization", .none),
                      kw("exact", .bool(false)), rngParam, kw("thin", .number(1)), kw("optimizer", .string("sgd")),
-                     kw("solver", .string("auto")), kw("threads", .none)],
-             doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi, or any network, e.g. built with >>, whose output is log psi: one number per configuration row of N spins +1/-1; networks take sr=false with optimizer \"sgd\" or \"adam\", chains in lockstep, one batched forward pass per move of all chains, the gradient by one backward pass) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis: `chains` chains, one stream of rng= each, kept from one iteration to the next, run on `threads` threads (default: the kernel threads; the same numbers for any count); per chain `discard` sweeps of burn-in (default a tenth of its samples, at least 5), then one sample every `thin` sweeps of N single-spin flips (magnetization=0: exchange moves of opposite spins in the zero-magnetization sector, for a Hamiltonian that conserves it). It computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, the direction d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> (solver=\"cholesky\": S formed, at most 8192 parameters; \"cg\": conjugate gradients with S v = X^T (X v), S never formed; \"auto\": Cholesky up to 1024 parameters) or sr=false: d = gradient; then optimizer=\"sgd\" p -= lr d, or \"adam\". lr is a number or one rate per iteration (a schedule); lr=0 only measures. exact=true enumerates every configuration instead of sampling (N <= 20). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances, acceptance (per iteration, tensors), acceptance_rate (overall), gradient (the last one), cg_steps (per iteration), seconds (wall time of the run), iterations. Energies are those of the parameters before each update; plot(r.energies) draws the history.",
+                     kw("solver", .string("auto")), kw("threads", .none), kw("sr_scale", .number(0))],
+             doc: "Variational Monte Carlo: trains the wavefunction psi (rbm_psi with real or complex parameters, or any network, e.g. built with >>, whose output is log psi: one number per configuration row of N spins +1/-1; for networks the chains move in lockstep, one batched forward pass per move of all chains, the gradient by one backward pass, and SR's per-sample log-derivatives by one forward and backward pass per sample) in place towards the ground state of H. Each iteration samples |psi|^2 by Metropolis: `chains` chains, one stream of rng= each, kept from one iteration to the next, run on `threads` threads (default: the kernel threads; the same numbers for any count); per chain `discard` sweeps of burn-in (default a tenth of its samples, at least 5), then one sample every `thin` sweeps of N single-spin flips (magnetization=0: exchange moves of opposite spins in the zero-magnetization sector, for a Hamiltonian that conserves it). It computes local energies and the gradient 2 <(O - <O>)(E_loc - <E>)>, the direction d from stochastic reconfiguration (S + sr 1) d = gradient, S = <O O> - <O><O> (complex parameters: S = <O* O> - <O*><O>, gradient 2 <O* (E_loc - <E>)> whose real and imaginary parts are dE/d Re p and dE/d Im p; sr_scale=c adds c S_kk to the diagonal as well, a shift relative to S's diagonal like NetKet's diag_scale; solver=\"cholesky\": S formed, at most 8192 parameters; \"cg\": conjugate gradients with S v = X^T (X v), S never formed; \"auto\": Cholesky up to 1024 parameters) or sr=false: d = gradient; then optimizer=\"sgd\" p -= lr d, or \"adam\". lr is a number or one rate per iteration (a schedule); lr=0 only measures. exact=true enumerates every configuration instead of sampling (N <= 20). Gives a dict: energy (the last iteration's estimate: mean ± binning error), energies, errors, variances, acceptance (per iteration, tensors), acceptance_rate (overall), gradient (the last one), cg_steps (per iteration), seconds (wall time of the run), iterations. Energies are those of the parameters before each update; plot(r.energies) draws the history.",
              example: "H = tfim(10, 1); psi = rbm_psi(10, rng=generator(1)); r = vmc(psi, H, iterations=50, rng=generator(2)); print(r.energy, ground_state(H).energy)") { a throws(MLPError) in
-            var network: Layer? = nil
+            var network: Layer? = nil, complexPsi: ComplexRBMWavefunction? = nil
             if case .object(let lv as LayerValue) = a[0] { network = lv.layer }
-            let psi = network == nil ? try wavefunction(a, 0) : nil
+            if case .object(let cv as ComplexWavefunctionValue) = a[0] { complexPsi = cv.psi }
+            let psi = network == nil && complexPsi == nil ? try wavefunction(a, 0) : nil
             let H = try hamiltonian(a, 1)
-            if let psi, psi.sites != H.sites {
-                throw a.error("the wavefunction has \(psi.sites) spins and the Hamiltonian \(H.sites).", at: 0)
+            if let sites = psi?.sites ?? complexPsi?.sites, sites != H.sites {
+                throw a.error("the wavefunction has \(sites) spins and the Hamiltonian \(H.sites).", at: 0)
             }
             var st = VMCSettings()
             st.samples = try a.int(2, in: 2...(1 << 24))
@@ -335,12 +402,18 @@ enum QuantumLib {
             guard let so = SRSolver(rawValue: solver) else { throw a.error("'solver' is \"auto\", \"cholesky\" or \"cg\", got \"\(solver)\".", at: 13) }
             st.optimizer = o; st.solver = so
             st.threads = a.isNil(14) ? Tensor.kernelThreads : try a.int(14, in: 1...256)
+            st.diagScale = try finite(a, 15, "sr_scale")
+            guard st.diagScale >= 0 else { throw a.error("'sr_scale' (the SR shift relative to S's diagonal) must be at least 0, got \(formatNumber(st.diagScale)).", at: 15) }
             let gens = g.split(st.chains + 2)
             let streams = gens.map { $0.state }
             var start = streams[st.chains]
             let run: (Double) throws -> VMCIteration, rate: () -> Double
             if let psi {
                 let vmc = try a.native { try VMC(psi: psi, H: H, streams: Array(streams.prefix(st.chains)), start: &start, settings: st) }
+                vmc.poll = a.interruptPoll
+                run = { try vmc.step(lr: $0) }; rate = { vmc.acceptance }
+            } else if let complexPsi {
+                let vmc = try a.native { try ComplexVMC(psi: complexPsi, H: H, streams: Array(streams.prefix(st.chains)), start: &start, settings: st) }
                 vmc.poll = a.interruptPoll
                 run = { try vmc.step(lr: $0) }; rate = { vmc.acceptance }
             } else {
@@ -366,7 +439,8 @@ enum QuantumLib {
             let d = DictObj()
             if let it = last {
                 d["energy"] = .object(EstimateValue(it.energy))
-                d["gradient"] = .object(TensorValue(try MonteCarloLib.tensor(it.gradient, [it.gradient.count])))
+                d["gradient"] = complexPsi == nil ? .object(TensorValue(try MonteCarloLib.tensor(it.gradient, [it.gradient.count])))
+                    : .object(ComplexTensorValue(try complexTensor(it.gradient, [it.gradient.count / 2])))
             }
             d["energies"] = .object(TensorValue(try MonteCarloLib.tensor(energies, [iterations])))
             d["errors"] = .object(TensorValue(try MonteCarloLib.tensor(errors, [iterations])))

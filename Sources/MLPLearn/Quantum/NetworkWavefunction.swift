@@ -4,9 +4,12 @@
 // (one batched forward pass per Metropolis step of all chains), local energies from
 // one forward pass over every connected configuration, and the energy gradient
 // 2 <(O - <O>)(E_loc - <E>)> from ONE backward pass (the seed 2 w_k (E_k - <E>)
-// on the batch of samples: the <O> term drops out since the seeds sum to zero);
-// plain SGD or adam (SR would need every sample's gradient). The exact mode
-// enumerates every configuration as VMC's does.
+// on the batch of samples: the <O> term drops out since the seeds sum to zero).
+// Stochastic reconfiguration needs every sample's gradient O_k = d log psi(s_k) / d p:
+// one forward and backward pass per sample (a batch of one row, on a tape of its
+// own), the rows of the Jacobian, then the solvers of `VMC` (Cholesky or CG). Then
+// plain SGD or adam on the direction. The exact mode enumerates every configuration
+// as VMC's does.
 import MLPTensor
 import MLPAutograd
 #if canImport(Glibc)
@@ -23,42 +26,19 @@ public final class NetworkVMC {
     var streams: [Xoshiro256]
     var logp: [Double] = []
     public private(set) var attempted = 0, accepted = 0
-    var adamM: [ObjectIdentifier: Tensor] = [:], adamV: [ObjectIdentifier: Tensor] = [:], adamT = 0
+    var adam = VMCUpdate()
     /// Called between sweeps (an interrupt or a deadline).
     public var poll: (() throws -> Void)? = nil
     /// Rows per forward pass of connected configurations.
     static let chunk = 8192
 
     public init(model: Layer, H: SpinHamiltonian, streams: [Xoshiro256], start: inout Xoshiro256, random: RandomGenerator, settings: VMCSettings) throws {
-        if settings.sr && settings.learningRate != 0 {
-            throw OperationError("vmc", "stochastic reconfiguration of a network wavefunction is not supported (it needs every sample's gradient); use sr=false (plain SGD or optimizer=\"adam\").")
-        }
-        if settings.zeroMagnetization {
-            guard H.conservesMagnetization else {
-                throw OperationError("vmc", "the zero-magnetization sector needs a Hamiltonian that conserves the magnetization (heisenberg), got \(H.name).")
-            }
-            guard H.sites % 2 == 0 else { throw OperationError("vmc", "the zero-magnetization sector needs an even number of sites, got \(H.sites).") }
-        }
-        if settings.exact {
-            guard H.sites <= VMC.maxExactSites else {
-                throw OperationError("vmc", "the exact mode enumerates at most 2^\(VMC.maxExactSites) configurations (\(VMC.maxExactSites) sites), got \(H.sites) sites.",
-                                     kind: .tooLarge(count: H.sites, limit: VMC.maxExactSites))
-            }
-        }
+        try settings.check(H, parameters: 1)
         self.model = model; self.H = H; self.settings = settings; self.random = random
         perChain = Swift.max(2, (settings.samples + Swift.max(1, streams.count) - 1) / Swift.max(1, streams.count))
-        let N = H.sites
-        self.streams = streams
-        spins = [Int8](repeating: 1, count: streams.count * N)
-        for c in 0..<streams.count {
-            if settings.zeroMagnetization {
-                var s = (0..<N).map { $0 < N / 2 ? Int8(1) : Int8(-1) }
-                for i in stride(from: N - 1, to: 0, by: -1) { s.swapAt(i, Int(start.below(UInt64(i + 1)))) }
-                for i in 0..<N { spins[c * N + i] = s[i] }
-            } else {
-                for i in 0..<N { spins[c * N + i] = self.streams[c].next() >> 63 == 0 ? 1 : -1 }
-            }
-        }
+        var st = streams
+        spins = settings.startingSpins(sites: H.sites, streams: &st, start: &start)
+        self.streams = st
     }
 
     public var acceptance: Double { attempted == 0 ? .nan : Double(accepted) / Double(attempted) }
@@ -167,8 +147,36 @@ public final class NetworkVMC {
         return E
     }
 
+    /// The Jacobian of log psi over the rows (B x P, row-major): one forward and
+    /// backward pass per row, the parameters in the order of `parameters` (one not
+    /// used by a row's pass gets 0).
+    public func logDerivatives(_ rows: [Double], parameters: [Parameter]) throws -> [Double] {
+        let N = H.sites, B = rows.count / N
+        var offset: [ObjectIdentifier: Int] = [:], P = 0
+        for p in parameters { offset[ObjectIdentifier(p)] = P; P += p.value.count }
+        let (m, o) = B.multipliedReportingOverflow(by: Swift.max(P, 1))
+        guard !o, m <= 1 << 26 else {
+            throw OperationError("vmc", "\(B) samples of \(P) log-derivatives are too many for stochastic reconfiguration (at most \(1 << 26) numbers).", kind: .tooLarge(count: o ? Int.max : m, limit: 1 << 26))
+        }
+        var O = [Double](repeating: 0, count: B * P)
+        let one = try Tensor([1], shape: [1])
+        for k in 0..<B {
+            if k & 255 == 255 { try poll?() }
+            let pass = ForwardPass(tape: Tape(), training: false, random: random)
+            let out = try logPsi(Array(rows[(k * N)..<((k + 1) * N)]), 1, pass: pass).output
+            try out.backward(seed: try one.reshaped(out.value.shape))
+            for (p, v) in pass.used {
+                guard let at = offset[ObjectIdentifier(p)], let g = v.grad else { continue }
+                let gs = g.scalars
+                for q in gs.indices { O[k * P + at + q] = gs[q] }
+            }
+        }
+        return O
+    }
+
     /// Exact or sampled energy, variance and the gradient over the model's parameters
-    /// (one backward pass); with lr != 0 the update.
+    /// (one backward pass); with lr != 0 the update: p -= lr d (or adam), d the gradient
+    /// or with SR the solution of (S + shift) d = gradient.
     public func step(lr rate: Double? = nil) throws -> (iteration: VMCIteration, gradient: [(Parameter, Tensor)]) {
         let lr = rate ?? settings.learningRate
         let N = H.sites
@@ -190,29 +198,35 @@ public final class NetworkVMC {
         try out.backward(seed: try Tensor(seed, shape: out.value.shape))
         var grads: [(Parameter, Tensor)] = []
         for (p, v) in pass.used { grads.append((p, try v.grad ?? Tensor.zeros(p.value.shape))) }
+        let flat = grads.flatMap { $0.1.scalars }
+        var cg = 0
         if lr != 0 {
-            if settings.optimizer == .adam { adamT += 1 }
-            for (p, g) in grads {
-                var gv = g.scalars, pv = p.value.scalars
-                switch settings.optimizer {
-                case .sgd: for q in pv.indices { pv[q] -= lr * gv[q] }
-                case .adam:
-                    let id = ObjectIdentifier(p)
-                    var m = adamM[id]?.scalars ?? [Double](repeating: 0, count: gv.count), v = adamV[id]?.scalars ?? m
-                    let c1 = 1 - pow(0.9, Double(adamT)), c2 = 1 - pow(0.999, Double(adamT))
-                    for q in pv.indices {
-                        m[q] = 0.9 * m[q] + 0.1 * gv[q]; v[q] = 0.999 * v[q] + 0.001 * gv[q] * gv[q]
-                        pv[q] -= lr * (m[q] / c1) / ((v[q] / c2).squareRoot() + 1e-8)
+            var d = flat
+            if settings.sr {
+                let params = grads.map { $0.0 }
+                let b = VMCBatch(E: E, O: try logDerivatives(rows, parameters: params), weights: w, chains: streams.count, parameters: flat.count)
+                let meanO = VMC.gradient(b).meanO
+                if settings.solver == .cholesky || (settings.solver == .auto && flat.count <= VMC.choleskyUpTo) {
+                    guard flat.count <= VMC.maxSRParameters else {
+                        throw OperationError("vmc", "stochastic reconfiguration by Cholesky forms the P x P matrix S: at most \(VMC.maxSRParameters) parameters, the network has \(flat.count); use solver=\"cg\" (S never formed).",
+                                             kind: .tooLarge(count: flat.count, limit: VMC.maxSRParameters))
                     }
-                    adamM[id] = try Tensor(m, shape: [m.count]); adamV[id] = try Tensor(v, shape: [v.count])
+                    d = try VMC.srSolve(VMC.sMatrix(b, meanO: meanO), flat, shift: settings.diagShift, scale: settings.diagScale)
+                } else {
+                    (d, cg) = VMC.cgSolve(b, meanO: meanO, flat, shift: settings.diagShift, scale: settings.diagScale)
                 }
-                gv = []
-                p.value = try Tensor(pv, shape: p.value.shape)
+            }
+            var pv = grads.flatMap { $0.0.value.scalars }
+            adam.update(&pv, d, lr: lr, optimizer: settings.optimizer)
+            var at = 0
+            for (p, _) in grads {
+                let n = p.value.count
+                p.value = try Tensor(Array(pv[at..<(at + n)]), shape: p.value.shape)
+                at += n
             }
             logp = []   // the chains' amplitudes changed
         }
         let att = attempted - a0, acc = accepted - c0
-        let flat = grads.flatMap { $0.1.scalars }
-        return (VMCIteration(energy: est, variance: e2 - e * e, acceptance: att == 0 ? .nan : Double(acc) / Double(att), cgSteps: 0, gradient: flat), grads)
+        return (VMCIteration(energy: est, variance: e2 - e * e, acceptance: att == 0 ? .nan : Double(acc) / Double(att), cgSteps: cg, gradient: flat), grads)
     }
 }

@@ -19,6 +19,8 @@ public enum SRSolver: String, Sendable { case auto, cholesky, cg }
 public struct VMCSettings: Sendable {
     public var samples = 1000, chains = 16, discard = 10, thin = 1, threads = 1
     public var diagShift = 0.1, learningRate = 0.1
+    /// SR's shift relative to S's diagonal: S_kk (1 + diagScale) + diagShift (NetKet's diag_scale).
+    public var diagScale = 0.0
     public var sr = true, zeroMagnetization = false, exact = false
     public var solver = SRSolver.auto, optimizer = VMCOptimizer.sgd
     public init() {}
@@ -256,11 +258,11 @@ public final class VMC {
         return S
     }
 
-    /// Solves (S + shift 1) d = g by Cholesky.
-    public static func srSolve(_ S: [Double], _ g: [Double], shift: Double) throws -> [Double] {
+    /// Solves (S + shift 1 + scale diag(S)) d = g by Cholesky.
+    public static func srSolve(_ S: [Double], _ g: [Double], shift: Double, scale: Double = 0) throws -> [Double] {
         let P = g.count
         var A = S
-        for i in 0..<P { A[i * P + i] += shift }
+        for i in 0..<P { A[i * P + i] += shift + scale * S[i * P + i] }
         var uplo = CChar(UInt8(ascii: "L")), n = Int32(P), lda = Int32(P), info: Int32 = 0
         dpotrf_(&uplo, &n, &A, &lda, &info, 1)
         if info != 0 {
@@ -272,17 +274,22 @@ public final class VMC {
         return d
     }
 
-    /// Solves (S + shift 1) d = g by conjugate gradients, S v = X^T (X v) (S is never
-    /// formed: 2 n P multiply-adds per step), to a relative residual `tolerance`.
-    public static func cgSolve(_ b: VMCBatch, meanO: [Double], _ g: [Double], shift: Double,
+    /// Solves (S + shift 1 + scale diag(S)) d = g by conjugate gradients, S v = X^T (X v)
+    /// (S is never formed: 2 n P multiply-adds per step), to a relative residual `tolerance`.
+    public static func cgSolve(_ b: VMCBatch, meanO: [Double], _ g: [Double], shift: Double, scale: Double = 0,
                                tolerance: Double = 1e-8, maxSteps: Int? = nil) -> (d: [Double], steps: Int) {
         let P = g.count, n = b.count
         let X = centred(b, meanO: meanO)
         var t = [Double](repeating: 0, count: n)
+        // the diagonal shift: shift + scale S_kk (S_kk = sum_n X_nk^2)
+        var diag = [Double](repeating: 0, count: scale == 0 ? 0 : P)
+        if scale != 0 { for r in 0..<n { for k in 0..<P { diag[k] += scale * X[r * P + k] * X[r * P + k] } } }
         func apply(_ v: [Double], _ out: inout [Double]) {
             cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(P), 1, X, Int32(P), v, 1, 0, &t, 1)
             out = v
-            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(P), 1, X, Int32(P), t, 1, shift, &out, 1)
+            var beta = shift
+            if scale != 0 { for k in 0..<P { out[k] = (shift + diag[k]) * v[k] }; beta = 1 }
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(P), 1, X, Int32(P), t, 1, beta, &out, 1)
         }
         var x = [Double](repeating: 0, count: P), r = g, p = g, q = x
         var rr = Lanczos.dot(r, r)
@@ -321,9 +328,9 @@ public final class VMC {
         if settings.sr && lr != 0 {
             let P = d.count
             if settings.solver == .cholesky || (settings.solver == .auto && P <= VMC.choleskyUpTo) {
-                d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift)
+                d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift, scale: settings.diagScale)
             } else {
-                (d, cg) = VMC.cgSolve(b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift)
+                (d, cg) = VMC.cgSolve(b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift, scale: settings.diagScale)
             }
         }
         if lr != 0 {
