@@ -13,7 +13,8 @@ struct BinaryIndex {
 
     /// Indexes x; false (and nothing to use) when an entry is neither 0 nor 1, or
     /// when more than `maxDensity` of the entries are ones (a dense product is then faster).
-    mutating func build<T: RBMScalar>(_ x: UnsafePointer<T>, _ rows: Int, _ width: Int, maxDensity: Double) -> Bool {
+    /// `columns: false` builds the rows only (enough for `times`, not for `transposeTimes`).
+    mutating func build<T: RBMScalar>(_ x: UnsafePointer<T>, _ rows: Int, _ width: Int, maxDensity: Double, columns: Bool = true) -> Bool {
         if maxDensity <= 0 { return false }
         self.rows = rows; self.width = width
         let n = rows &* width
@@ -38,6 +39,7 @@ struct BinaryIndex {
             rs[rows] = Int32(count)
         }}
         if !ok || Double(count) > maxDensity * Double(Swift.max(n, 1)) { return false }
+        if !columns { return true }
         // by column: counts, starts, then the rows in order
         colStart.withUnsafeMutableBufferPointer { st in
             for j in 0...width { st[j] = 0 }
