@@ -102,6 +102,26 @@ extension BinaryIndex {
     }
 }
 
+extension BinaryIndex {
+    /// out [width, n] = alpha x^T P + beta y^T Q for x [rows, width] and y [rows', width]
+    /// (x and y of the same width): row i of out summed in one pass (zeroed, x's
+    /// column i, then y's), the same sums in the same order as zeroing out and calling
+    /// x.transposeTimes then y.transposeTimes.
+    static func transposeTimesDifference<T: RBMScalar>(_ x: BinaryIndex, _ p: UnsafePointer<T>, alpha: T,
+                                                       _ y: BinaryIndex, _ q: UnsafePointer<T>, beta: T,
+                                                       _ n: Int, _ out: UnsafeMutablePointer<T>) {
+        x.colStart.withUnsafeBufferPointer { xs in x.rowsOf.withUnsafeBufferPointer { xr in
+        y.colStart.withUnsafeBufferPointer { ys in y.rowsOf.withUnsafeBufferPointer { yr in
+            for i in 0..<x.width {
+                let o = out + i &* n
+                o.update(repeating: 0, count: n)
+                addRows(xs.baseAddress! + i, xr.baseAddress!, 1, p, n, alpha: alpha, o)
+                addRows(ys.baseAddress! + i, yr.baseAddress!, 1, q, n, alpha: beta, o)
+            }
+        }}}}
+    }
+}
+
 /// dst [cols, rows] = src [rows, cols] transposed, in 32 x 32 blocks.
 func transpose<T>(_ src: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ dst: UnsafeMutablePointer<T>) {
     var i0 = 0

@@ -220,6 +220,11 @@ final class CDWork<T: RBMScalar> {
             // the statistics: data term over the batch, model term over the chains
             gW.withUnsafeMutableBufferPointer { g in
                 let g = g.baseAddress!
+                if dataBinary && negativeBinary {
+                    // both terms row by row of g: each row of g written once, not three times
+                    BinaryIndex.transposeTimesDifference(onesV, ph0, alpha: 1 / T(rows), onesNeg, phk, beta: -1 / T(chainCount), nh, g)
+                    return
+                }
                 if dataBinary {
                     g.update(repeating: 0, count: nv &* nh)
                     onesV.transposeTimes(ph0, nh, alpha: 1 / T(rows), g)
