@@ -141,6 +141,59 @@ final class BoltzmannTests: XCTestCase {
         }
     }
 
+    /// PCD-1 as Tieleman (2008) and scikit-learn's BernoulliRBM._fit: the chains hold
+    /// hidden samples (zeros at first); each step samples the negative visible units as
+    /// 0/1 from P(v | h_chain), takes h_neg = P(h | v_neg) as probabilities into the
+    /// statistics, updates with the batch means, then samples the chains from h_neg.
+    /// Two steps (the second from the first's chains), in float64 and float32, against
+    /// the rule computed here with the same uniforms in the kernel's order.
+    func testPCD1StepsAgainstScikitLearnsRule() throws {
+        func sig(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        let nv = 3, nh = 2, n = 2, lr = 0.1
+        let w0 = [0.5, -0.3, 0.8, 0.2, -0.6, 0.4], a0 = [0.1, -0.2, 0.3], b0 = [0.2, -0.1]
+        let data = [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]
+        for float32 in [false, true] {
+            let m = try RBM(weights: try Tensor(w0, shape: [nv, nh]), visibleBias: try Tensor(a0), hiddenBias: try Tensor(b0), units: .binary)
+            var o = CDOptions(); o.learningRate = lr; o.persistent = true; o.float32 = float32
+            let step = CDStep(m, o)
+            var g = Xoshiro256(seed: 7), r = Xoshiro256(seed: 7)
+            var w = w0, a = a0, b = b0
+            var chain = [Double](repeating: 0, count: n * nh)
+            for _ in 0..<2 {
+                data.withUnsafeBufferPointer { _ = step.gradient($0.baseAddress!, n, &g) }
+                try step.apply()
+                var hPos = [Double](repeating: 0, count: n * nh), vNeg = [Double](repeating: 0, count: n * nv)
+                var hNeg = hPos
+                for row in 0..<n { for j in 0..<nh {
+                    var x = b[j]; for i in 0..<nv { x += data[row * nv + i] * w[i * nh + j] }
+                    hPos[row * nh + j] = sig(x)
+                }}
+                for row in 0..<n { for i in 0..<nv {
+                    var x = a[i]; for j in 0..<nh { x += chain[row * nh + j] * w[i * nh + j] }
+                    vNeg[row * nv + i] = r.uniform() < sig(x) ? 1 : 0
+                }}
+                for row in 0..<n { for j in 0..<nh {
+                    var x = b[j]; for i in 0..<nv { x += vNeg[row * nv + i] * w[i * nh + j] }
+                    hNeg[row * nh + j] = sig(x)
+                }}
+                let s = lr / Double(n)
+                for i in 0..<nv { for j in 0..<nh {
+                    var d = 0.0
+                    for row in 0..<n { d += data[row * nv + i] * hPos[row * nh + j] - vNeg[row * nv + i] * hNeg[row * nh + j] }
+                    w[i * nh + j] += s * d
+                }}
+                for i in 0..<nv { for row in 0..<n { a[i] += s * (data[row * nv + i] - vNeg[row * nv + i]) } }
+                for j in 0..<nh { for row in 0..<n { b[j] += s * (hPos[row * nh + j] - hNeg[row * nh + j]) } }
+                for k in 0..<n * nh { chain[k] = r.uniform() < hNeg[k] ? 1 : 0 }
+                let tol = float32 ? 1e-6 : 1e-14
+                for (x, y) in zip(m.weights.scalars, w) { XCTAssertEqual(x, y, accuracy: tol) }
+                for (x, y) in zip(m.visibleBias.scalars, a) { XCTAssertEqual(x, y, accuracy: tol) }
+                for (x, y) in zip(m.hiddenBias.scalars, b) { XCTAssertEqual(x, y, accuracy: tol) }
+            }
+            XCTAssertNotEqual(chain, [Double](repeating: 0, count: n * nh), "the test should move the chains")
+        }
+    }
+
     /// Momentum and weight decay as Hinton's guide: velocity = mu velocity + lr (g - wd W).
     func testMomentumAndWeightDecay() throws {
         let m = try RBM(weights: try Tensor([0.5, -0.3], shape: [2, 1]), visibleBias: try Tensor([0.1, -0.2]),

@@ -13,7 +13,8 @@ struct BinaryIndex {
 
     /// Indexes x; false (and nothing to use) when an entry is neither 0 nor 1, or
     /// when more than `maxDensity` of the entries are ones (a dense product is then faster).
-    mutating func build<T: RBMScalar>(_ x: UnsafePointer<T>, _ rows: Int, _ width: Int, maxDensity: Double) -> Bool {
+    /// `columns: false` builds the rows only (enough for `times`, not for `transposeTimes`).
+    mutating func build<T: RBMScalar>(_ x: UnsafePointer<T>, _ rows: Int, _ width: Int, maxDensity: Double, columns: Bool = true) -> Bool {
         if maxDensity <= 0 { return false }
         self.rows = rows; self.width = width
         let n = rows &* width
@@ -38,6 +39,7 @@ struct BinaryIndex {
             rs[rows] = Int32(count)
         }}
         if !ok || Double(count) > maxDensity * Double(Swift.max(n, 1)) { return false }
+        if !columns { return true }
         // by column: counts, starts, then the rows in order
         colStart.withUnsafeMutableBufferPointer { st in
             for j in 0...width { st[j] = 0 }
@@ -97,6 +99,26 @@ extension BinaryIndex {
         colStart.withUnsafeBufferPointer { st in rowsOf.withUnsafeBufferPointer { ro in
             addRows(st.baseAddress!, ro.baseAddress!, width, p, n, alpha: alpha, out)
         }}
+    }
+}
+
+extension BinaryIndex {
+    /// out [width, n] = alpha x^T P + beta y^T Q for x [rows, width] and y [rows', width]
+    /// (x and y of the same width): row i of out summed in one pass (zeroed, x's
+    /// column i, then y's), the same sums in the same order as zeroing out and calling
+    /// x.transposeTimes then y.transposeTimes.
+    static func transposeTimesDifference<T: RBMScalar>(_ x: BinaryIndex, _ p: UnsafePointer<T>, alpha: T,
+                                                       _ y: BinaryIndex, _ q: UnsafePointer<T>, beta: T,
+                                                       _ n: Int, _ out: UnsafeMutablePointer<T>) {
+        x.colStart.withUnsafeBufferPointer { xs in x.rowsOf.withUnsafeBufferPointer { xr in
+        y.colStart.withUnsafeBufferPointer { ys in y.rowsOf.withUnsafeBufferPointer { yr in
+            for i in 0..<x.width {
+                let o = out + i &* n
+                o.update(repeating: 0, count: n)
+                addRows(xs.baseAddress! + i, xr.baseAddress!, 1, p, n, alpha: alpha, o)
+                addRows(ys.baseAddress! + i, yr.baseAddress!, 1, q, n, alpha: beta, o)
+            }
+        }}}}
     }
 }
 

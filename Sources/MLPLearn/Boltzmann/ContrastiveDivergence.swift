@@ -55,18 +55,20 @@ public final class CDStep {
 
     /// The update from the last gradient: with momentum mu, velocity = mu velocity +
     /// lr (gradient - weight_decay W) and parameters += velocity (weight decay on W only).
+    /// float32: the Float copies of the parameters are written in the same pass.
     public func apply() throws {
-        if let d = double { try apply(d) } else { try apply(single!); single!.refresh() }
+        if let d = double { try apply(d) } else { try apply(single!) }
     }
 
     func apply<T: RBMScalar>(_ work: CDWork<T>) throws {
         let m = machine, o = options, lr = o.learningRate, nw = m.visible * m.hidden
-        let useVelocity = o.momentum != 0
+        let useVelocity = o.momentum != 0, copying = T.self != Double.self
         if useVelocity && m.velocity.count != nw + m.visible + m.hidden {
             m.velocity = [Double](repeating: 0, count: nw + m.visible + m.hidden)
         }
-        func update(_ t: inout Tensor, _ g: [T], _ offset: Int, decay: Double) throws {
-            try t.withUnsafeMutableBufferPointer { p in
+        func update(_ t: inout Tensor, _ g: [T], _ offset: Int, decay: Double, _ copy: inout [T]) throws {
+            if copying && copy.count != g.count { copy = [T](repeating: 0, count: g.count) }
+            try t.withUnsafeMutableBufferPointer { p in copy.withUnsafeMutableBufferPointer { c in
                 if useVelocity {
                     m.velocity.withUnsafeMutableBufferPointer { vel in
                         for i in 0..<g.count {
@@ -75,14 +77,17 @@ public final class CDStep {
                             p[i] += d
                         }
                     }
+                    if copying { for i in 0..<g.count { c[i] = T(p[i]) } }
+                } else if copying {
+                    for i in 0..<g.count { let x = p[i] + lr * (Double(g[i]) - decay * p[i]); p[i] = x; c[i] = T(x) }
                 } else {
                     for i in 0..<g.count { p[i] += lr * (Double(g[i]) - decay * p[i]) }
                 }
-            }
+            }}
         }
-        try update(&m.weights, work.gW, 0, decay: o.weightDecay)
-        try update(&m.visibleBias, work.gA, nw, decay: 0)
-        try update(&m.hiddenBias, work.gB, nw + m.visible, decay: 0)
+        try update(&m.weights, work.gW, 0, decay: o.weightDecay, &work.w)
+        try update(&m.visibleBias, work.gA, nw, decay: 0, &work.a)
+        try update(&m.hiddenBias, work.gB, nw + m.visible, decay: 0, &work.b)
     }
 
     /// Keeps the persistent chains in the machine for the next call of train.
@@ -157,7 +162,7 @@ final class CDWork<T: RBMScalar> {
 
     /// E[v | h] for binary hidden states h: by rows of W^T when sparse enough.
     func visibleFromSamples(_ c: Conditionals<T>, _ h: UnsafePointer<T>, _ rows: Int, _ out: UnsafeMutablePointer<T>) {
-        guard onesH.build(h, rows, c.hidden, maxDensity: sparseUpTo) else { c.visibleMeans(h, rows, out); return }
+        guard onesH.build(h, rows, c.hidden, maxDensity: sparseUpTo, columns: false) else { c.visibleMeans(h, rows, out); return }
         if !wtFresh {
             if wt.count != c.visible &* c.hidden { wt = [T](repeating: 0, count: c.visible &* c.hidden) }
             wt.withUnsafeMutableBufferPointer { transpose(c.w, c.visible, c.hidden, $0.baseAddress!) }
@@ -215,6 +220,11 @@ final class CDWork<T: RBMScalar> {
             // the statistics: data term over the batch, model term over the chains
             gW.withUnsafeMutableBufferPointer { g in
                 let g = g.baseAddress!
+                if dataBinary && negativeBinary {
+                    // both terms row by row of g: each row of g written once, not three times
+                    BinaryIndex.transposeTimesDifference(onesV, ph0, alpha: 1 / T(rows), onesNeg, phk, beta: -1 / T(chainCount), nh, g)
+                    return
+                }
                 if dataBinary {
                     g.update(repeating: 0, count: nv &* nh)
                     onesV.transposeTimes(ph0, nh, alpha: 1 / T(rows), g)
