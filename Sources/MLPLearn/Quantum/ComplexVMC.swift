@@ -45,6 +45,21 @@ extension VMCSettings {
         }
     }
 
+    /// SR's direction: (S + diagShift 1 + diagScale diag(S)) d = g by Cholesky or
+    /// conjugate gradients as `solver` says (with the CG steps taken).
+    func srDirection(_ b: VMCBatch, meanO: [Double], _ g: [Double]) throws -> (d: [Double], cg: Int) {
+        let P = g.count
+        guard solver == .cholesky || (solver == .auto && P <= VMC.choleskyUpTo) else {
+            let r = VMC.cgSolve(b, meanO: meanO, g, shift: diagShift, scale: diagScale)
+            return (r.d, r.steps)
+        }
+        guard P <= VMC.maxSRParameters else {
+            throw OperationError("vmc", "stochastic reconfiguration by Cholesky forms the P x P matrix S: at most \(VMC.maxSRParameters) parameters, the wavefunction has \(P); use solver=\"cg\" (S never formed).",
+                                 kind: .tooLarge(count: P, limit: VMC.maxSRParameters))
+        }
+        return (try VMC.srSolve(VMC.sMatrix(b, meanO: meanO), g, shift: diagShift, scale: diagScale), 0)
+    }
+
     /// The chains' first configurations: random spins, or in the zero-magnetization
     /// sector half up and half down, shuffled from `start` (Fisher-Yates).
     func startingSpins(sites N: Int, streams: inout [Xoshiro256], start: inout Xoshiro256) -> [Int8] {
@@ -272,12 +287,7 @@ public final class ComplexVMC {
             throw OperationError("vmc", "the local energies or the gradient are not finite (the wavefunction's amplitudes overflowed); use a smaller lr=.")
         }
         if settings.sr && lr != 0 {
-            let real = ComplexVMC.realForm(b, meanO: gr.meanO), zero = [Double](repeating: 0, count: 2 * P)
-            if settings.solver == .cholesky || (settings.solver == .auto && 2 * P <= VMC.choleskyUpTo) {
-                d = try VMC.srSolve(VMC.sMatrix(real, meanO: zero), d, shift: settings.diagShift, scale: settings.diagScale)
-            } else {
-                (d, cg) = VMC.cgSolve(real, meanO: zero, d, shift: settings.diagShift, scale: settings.diagScale)
-            }
+            (d, cg) = try settings.srDirection(ComplexVMC.realForm(b, meanO: gr.meanO), meanO: [Double](repeating: 0, count: 2 * P), d)
         }
         if lr != 0 {
             var p = psi.re + psi.im

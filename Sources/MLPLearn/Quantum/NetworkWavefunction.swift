@@ -205,16 +205,7 @@ public final class NetworkVMC {
             if settings.sr {
                 let params = grads.map { $0.0 }
                 let b = VMCBatch(E: E, O: try logDerivatives(rows, parameters: params), weights: w, chains: streams.count, parameters: flat.count)
-                let meanO = VMC.gradient(b).meanO
-                if settings.solver == .cholesky || (settings.solver == .auto && flat.count <= VMC.choleskyUpTo) {
-                    guard flat.count <= VMC.maxSRParameters else {
-                        throw OperationError("vmc", "stochastic reconfiguration by Cholesky forms the P x P matrix S: at most \(VMC.maxSRParameters) parameters, the network has \(flat.count); use solver=\"cg\" (S never formed).",
-                                             kind: .tooLarge(count: flat.count, limit: VMC.maxSRParameters))
-                    }
-                    d = try VMC.srSolve(VMC.sMatrix(b, meanO: meanO), flat, shift: settings.diagShift, scale: settings.diagScale)
-                } else {
-                    (d, cg) = VMC.cgSolve(b, meanO: meanO, flat, shift: settings.diagShift, scale: settings.diagScale)
-                }
+                (d, cg) = try settings.srDirection(b, meanO: VMC.gradient(b).meanO, flat)
             }
             var pv = grads.flatMap { $0.0.value.scalars }
             adam.update(&pv, d, lr: lr, optimizer: settings.optimizer)
