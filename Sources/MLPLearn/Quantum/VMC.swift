@@ -129,10 +129,12 @@ public final class VMC {
     public func sample() -> VMCBatch {
         let N = H.sites, M = psi.hidden, P = psi.trainableCount, Pf = psi.parameterCount, C = chains, n = perChain
         let discard = settings.discard, thin = Swift.max(1, settings.thin)
-        var E = [Double](repeating: 0, count: C * n), O = [Double](repeating: 0, count: C * n * P)
+        var E = [Double](repeating: 0, count: C * n)
+        // every row is written below (an interrupted batch is thrown away), so O is not zeroed
+        var O = [Double](unsafeUninitializedCapacity: C * n * P) { _, count in count = C * n * P }
         let move: SpinMove = settings.zeroMagnetization ? .exchange : .flip
         let psi = self.psi, H = self.H, tied = psi.tied != nil
-        psi.refresh()
+        let kernel = RBMKernel(psi)
         let T = Swift.max(1, Swift.min(settings.threads, C))
         spins.withUnsafeMutableBufferPointer { sp in
         streams.withUnsafeMutableBufferPointer { gp in
@@ -156,13 +158,12 @@ public final class VMC {
                     psi.fill(s, cache)
                     var g = gb[c], acc = 0
                     for k in 0..<(discard + n * thin) {
-                        acc += SpinChains.sweep(s, sites: N, &g, move: move, logRatio: { s, i, j in 2 * psi.fastLogRatio(s, cache, i, j) },
-                                                accept: { s, i, j in psi.fastMove(s, cache, i, j) })
+                        acc += kernel.sweep(s, cache, &g, move: move)
                         if k < discard || (k - discard + 1) % thin != 0 { continue }
                         let row = c * n + (k - discard) / thin
-                        eb[row] = psi.localEnergy(H, s, cache, fast: true)
-                        if tied { psi.logDerivatives(s, cache, full); psi.reduce(full, ob + row * P) }
-                        else { psi.logDerivatives(s, cache, ob + row * P) }
+                        eb[row] = kernel.localEnergy(H, s, cache)
+                        if tied { kernel.logDerivatives(s, cache, full); psi.reduce(full, ob + row * P) }
+                        else { kernel.logDerivatives(s, cache, ob + row * P) }
                     }
                     gb[c] = g
                     atb[c] += N * (discard + n * thin); acb[c] += acc
@@ -261,7 +262,13 @@ public final class VMC {
         let P = g.count
         var A = S
         for i in 0..<P { A[i * P + i] += shift }
-        var uplo = CChar(UInt8(ascii: "L")), n = Int32(P), lda = Int32(P), info: Int32 = 0
+        return try choleskySolve(&A, g)
+    }
+
+    /// Solves A d = g for A (P x P, symmetric positive definite) of which the
+    /// column-major lower (row-major upper) triangle is read; A is overwritten.
+    static func choleskySolve(_ A: inout [Double], _ g: [Double]) throws -> [Double] {
+        var uplo = CChar(UInt8(ascii: "L")), n = Int32(g.count), lda = Int32(g.count), info: Int32 = 0
         dpotrf_(&uplo, &n, &A, &lda, &info, 1)
         if info != 0 {
             throw OperationError("vmc", "the S matrix plus the diagonal shift is not positive definite; use a larger sr= shift.")
@@ -270,6 +277,28 @@ public final class VMC {
         cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, A, lda, &d, 1)
         cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, A, lda, &d, 1)
         return d
+    }
+
+    /// srSolve(sMatrix(b), g) with the same numbers and less memory traffic: the rows of
+    /// b.O are centred in place (b.O becomes X), S + shift 1 is formed by one dsyrk into
+    /// the triangle dpotrf reads (row-major upper = column-major lower; the other
+    /// triangle is never touched, so it is neither zeroed nor mirrored).
+    public static func choleskyDirection(_ b: inout VMCBatch, meanO: [Double], _ g: [Double], shift: Double) throws -> [Double] {
+        let P = b.parameters, n = b.count, w = weights(b)
+        guard P > 0 else { return g }
+        b.O.withUnsafeMutableBufferPointer { op in
+            meanO.withUnsafeBufferPointer { mp in
+                let o = op.baseAddress!, m = mp.baseAddress!
+                for k in 0..<n {
+                    let sw = w[k].squareRoot(), row = o + k * P
+                    for p in 0..<P { row[p] = sw * (row[p] - m[p]) }
+                }
+            }
+        }
+        var A = [Double](unsafeUninitializedCapacity: P * P) { _, count in count = P * P }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(P), Int32(n), 1, b.O, Int32(P), 0, &A, Int32(P))
+        for i in 0..<P { A[i * P + i] += shift }
+        return try choleskySolve(&A, g)
     }
 
     /// Solves (S + shift 1) d = g by conjugate gradients, S v = X^T (X v) (S is never
@@ -309,7 +338,7 @@ public final class VMC {
     public func step(lr rate: Double? = nil) throws -> VMCIteration {
         let lr = rate ?? settings.learningRate
         let att0 = attempted.reduce(0, +), acc0 = accepted.reduce(0, +)
-        let b = batch()
+        var b = batch()
         if let e = pollError { pollError = nil; throw e }
         let att = attempted.reduce(0, +) - att0, acc = accepted.reduce(0, +) - acc0
         let est = VMC.energy(b)
@@ -321,7 +350,7 @@ public final class VMC {
         if settings.sr && lr != 0 {
             let P = d.count
             if settings.solver == .cholesky || (settings.solver == .auto && P <= VMC.choleskyUpTo) {
-                d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift)
+                d = try VMC.choleskyDirection(&b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift)
             } else {
                 (d, cg) = VMC.cgSolve(b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift)
             }
