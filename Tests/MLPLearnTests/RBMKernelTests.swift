@@ -9,11 +9,12 @@ import MLPLearn
 import XCTest
 
 final class RBMKernelTests: XCTestCase {
-    func machine(_ N: Int, _ M: Int, sigma: Double, seed: UInt64, bias: Double = 0, bigW: Bool = false) throws -> RBMWavefunction {
+    func machine(_ N: Int, _ M: Int, sigma: Double, seed: UInt64, bias: Double = 0, bigW: Bool = false, signedW: Double = 0) throws -> RBMWavefunction {
         var g = Xoshiro256(seed: seed)
         let psi = try RBMWavefunction.random(sites: N, hidden: M, sigma: sigma, rng: &g)
         var p = psi.parameters
         for h in 0..<M { p[N + h] += h % 2 == 0 ? bias : -bias }
+        if signedW != 0 { for k in 0..<(N * M) { p[N + M + k] = p[N + M + k] >= 0 ? signedW : -signedW } }
         if bigW { p[N + M + 3] = 12 }
         psi.parameters = p
         return psi
@@ -38,7 +39,7 @@ final class RBMKernelTests: XCTestCase {
         var s = (0..<N).map { _ in g.next() >> 63 == 0 ? Int8(1) : Int8(-1) }
         var cache = [Double](repeating: 0, count: 3 * M), fresh = cache
         s.withUnsafeBufferPointer { psi.fill($0.baseAddress!, &cache) }
-        var worstRatio = 0.0, worstCache = 0.0, worstO = 0.0
+        var worstRatio = 0.0, worstCache = 0.0, worstO = 0.0, compared = 0
         var o = [Double](repeating: 0, count: P), o2 = o
         for trial in 0..<3000 {
             let i = Int(g.below(UInt64(N)))
@@ -47,7 +48,11 @@ final class RBMKernelTests: XCTestCase {
             s2[i] = -s2[i]; if j >= 0 { s2[j] = -s2[j] }
             let exact = logPsi(psi, s2) - logPsi(psi, s)
             let r = s.withUnsafeBufferPointer { sp in cache.withUnsafeBufferPointer { k.ratio(sp.baseAddress!, $0.baseAddress!, i, j) } }
-            worstRatio = max(worstRatio, abs(log(r) - exact))
+            // (a ratio beyond the doubles' range is inf or 0, as exp of the exact log)
+            if abs(exact) < 700 { worstRatio = max(worstRatio, abs(log(r) - exact) / max(1, abs(exact))); compared += 1 }
+            else if r.isInfinite { XCTAssertGreaterThan(exact, 709, file: file, line: line) }
+            else if r == 0 { XCTAssertLessThan(exact, -744, file: file, line: line) }
+            else { XCTAssertEqual(log(r), exact, accuracy: 1e-9 * abs(exact), file: file, line: line) }
             if g.uniform() < 0.5 {
                 s.withUnsafeBufferPointer { sp in cache.withUnsafeMutableBufferPointer { k.move(sp.baseAddress!, $0.baseAddress!, i, j) } }
                 s = s2
@@ -65,6 +70,7 @@ final class RBMKernelTests: XCTestCase {
                 for p in 0..<P { worstO = max(worstO, abs(o[p] - o2[p])) }
             }
         }
+        XCTAssertGreaterThan(compared, 1000, file: file, line: line)
         XCTAssertLessThan(worstRatio, 1e-9, "log ratio", file: file, line: line)
         XCTAssertLessThan(worstCache, 1e-10, "cache after moves", file: file, line: line)
         XCTAssertLessThan(worstO, 1e-10, "log-derivatives", file: file, line: line)
@@ -77,6 +83,9 @@ final class RBMKernelTests: XCTestCase {
         try checkMoves(machine(8, 12, sigma: 0.5, seed: 2, bias: 60), fast: true)
         try checkMoves(machine(8, 12, sigma: 0.5, seed: 3, bias: 400), fast: true)
         try checkMoves(machine(8, 12, sigma: 2, seed: 4), fast: true)
+        // weights +-9 on 48 hidden units: log-ratios of several hundred, products that
+        // leave the checked range part-way (the log fallback)
+        try checkMoves(machine(8, 48, sigma: 1, seed: 10, signedW: 9), fast: true)
         // a weight above 10: no tables, log-ratios from the thetas
         try checkMoves(machine(8, 12, sigma: 0.5, seed: 5, bigW: true), fast: false)
     }

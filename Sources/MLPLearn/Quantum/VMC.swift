@@ -144,16 +144,21 @@ public final class VMC {
         O.withUnsafeMutableBufferPointer { op in
             let sb = sp.baseAddress!, gb = gp.baseAddress!, atb = atp.baseAddress!, acb = acp.baseAddress!
             let eb = ep.baseAddress!, ob = op.baseAddress!
-            // groups of T chains, one per thread, with a poll between groups
-            for first in stride(from: 0, to: C, by: T) {
+            // groups of T x k chains, k per thread (thread t: chains first + t, first + t + T,
+            // ...), with a poll between groups; k as large as keeps a group under about
+            // 2^23 multiply-adds of moves per thread (one group per iteration for P4's
+            // 16 chains of 63 samples: one barrier, not 8)
+            let perChainWork = Swift.max(1, (discard + n * thin) * N * Swift.max(M, 1))
+            let k = Swift.max(1, Swift.min((C + T - 1) / T, (1 << 23) / perChainWork))
+            for first in stride(from: 0, to: C, by: T * k) {
             if pollError == nil, let poll { do { try poll() } catch { pollError = error } }
             if pollError != nil { break }
-            onThreads(Swift.min(T, C - first)) { t in
+            let last = Swift.min(C, first + T * k)
+            onThreads(Swift.min(T, last - first)) { t in
                 let cache = UnsafeMutablePointer<Double>.allocate(capacity: 3 * M)
                 let full = UnsafeMutablePointer<Double>.allocate(capacity: tied ? Pf : 1)
                 defer { cache.deallocate(); full.deallocate() }
-                do {
-                    let c = first + t
+                for c in stride(from: first + t, to: last, by: T) {
                     let s = sb + c * N
                     psi.fill(s, cache)
                     var g = gb[c], acc = 0
