@@ -1,10 +1,11 @@
 # P4 VMC (WORKLOADS.md) on NetKet: the system, machine and settings of nqs_p4.mlp.
-# usage: nqs_netket.py tfim|heisenberg SEED [ITERATIONS]
+# usage: nqs_netket.py tfim|heisenberg SEED [ITERATIONS [PARAMS.npz]]
 # TFIM: 1D N=20 periodic, h=1, RBM alpha=1 real, MetropolisLocal, 1000 samples,
 # SR diag_shift 0.1, Sgd lr 0.1. Heisenberg: N=20 periodic in total Sz=0 with
 # MetropolisExchange, lr 0.01 (Marshall sign rule: NetKet's default for a bipartite
 # graph). Prints the seconds per iteration (after a 5-iteration warm-up that
-# includes JAX's compilation) and the trained state's energy from 20000 samples.
+# includes JAX's compilation) and the trained state's energy from 20000 samples;
+# with PARAMS.npz its parameters a, b, W (for nqs_exact.py).
 import sys, time
 import netket as nk
 import jax
@@ -41,3 +42,6 @@ mean, err = float(np.real(e.mean)), float(e.error_of_mean)
 print(f"netket {nk.__version__} jax {jax.__version__}")
 print(f"seconds_per_iteration {dt:.6f}")
 print(f"energy {mean:.6f} {err:.6f} relerr {abs((mean - exact) / exact):.3e}")
+if len(sys.argv) > 4:
+    p = vs.parameters
+    np.savez(sys.argv[4], a=np.asarray(p["visible_bias"]), b=np.asarray(p["Dense"]["bias"]), W=np.asarray(p["Dense"]["kernel"]))

@@ -131,10 +131,12 @@ public final class VMC {
     public func sample() -> VMCBatch {
         let N = H.sites, M = psi.hidden, P = psi.trainableCount, Pf = psi.parameterCount, C = chains, n = perChain
         let discard = settings.discard, thin = Swift.max(1, settings.thin)
-        var E = [Double](repeating: 0, count: C * n), O = [Double](repeating: 0, count: C * n * P)
+        var E = [Double](repeating: 0, count: C * n)
+        // every row is written below (an interrupted batch is thrown away), so O is not zeroed
+        var O = [Double](unsafeUninitializedCapacity: C * n * P) { _, count in count = C * n * P }
         let move: SpinMove = settings.zeroMagnetization ? .exchange : .flip
         let psi = self.psi, H = self.H, tied = psi.tied != nil
-        psi.refresh()
+        let kernel = RBMKernel(psi)
         let T = Swift.max(1, Swift.min(settings.threads, C))
         spins.withUnsafeMutableBufferPointer { sp in
         streams.withUnsafeMutableBufferPointer { gp in
@@ -144,27 +146,31 @@ public final class VMC {
         O.withUnsafeMutableBufferPointer { op in
             let sb = sp.baseAddress!, gb = gp.baseAddress!, atb = atp.baseAddress!, acb = acp.baseAddress!
             let eb = ep.baseAddress!, ob = op.baseAddress!
-            // groups of T chains, one per thread, with a poll between groups
-            for first in stride(from: 0, to: C, by: T) {
+            // groups of T x k chains, k per thread (thread t: chains first + t, first + t + T,
+            // ...), with a poll between groups; k as large as keeps a group under about
+            // 2^23 multiply-adds of moves per thread (one group per iteration for P4's
+            // 16 chains of 63 samples: one barrier, not 8)
+            let perChainWork = Swift.max(1, (discard + n * thin) * N * Swift.max(M, 1))
+            let k = Swift.max(1, Swift.min((C + T - 1) / T, (1 << 23) / perChainWork))
+            for first in stride(from: 0, to: C, by: T * k) {
             if pollError == nil, let poll { do { try poll() } catch { pollError = error } }
             if pollError != nil { break }
-            onThreads(Swift.min(T, C - first)) { t in
+            let last = Swift.min(C, first + T * k)
+            onThreads(Swift.min(T, last - first)) { t in
                 let cache = UnsafeMutablePointer<Double>.allocate(capacity: 3 * M)
                 let full = UnsafeMutablePointer<Double>.allocate(capacity: tied ? Pf : 1)
                 defer { cache.deallocate(); full.deallocate() }
-                do {
-                    let c = first + t
+                for c in stride(from: first + t, to: last, by: T) {
                     let s = sb + c * N
                     psi.fill(s, cache)
                     var g = gb[c], acc = 0
                     for k in 0..<(discard + n * thin) {
-                        acc += SpinChains.sweep(s, sites: N, &g, move: move, logRatio: { s, i, j in 2 * psi.fastLogRatio(s, cache, i, j) },
-                                                accept: { s, i, j in psi.fastMove(s, cache, i, j) })
+                        acc += kernel.sweep(s, cache, &g, move: move)
                         if k < discard || (k - discard + 1) % thin != 0 { continue }
                         let row = c * n + (k - discard) / thin
-                        eb[row] = psi.localEnergy(H, s, cache, fast: true)
-                        if tied { psi.logDerivatives(s, cache, full); psi.reduce(full, ob + row * P) }
-                        else { psi.logDerivatives(s, cache, ob + row * P) }
+                        eb[row] = kernel.localEnergy(H, s, cache)
+                        if tied { kernel.logDerivatives(s, cache, full); psi.reduce(full, ob + row * P) }
+                        else { kernel.logDerivatives(s, cache, ob + row * P) }
                     }
                     gb[c] = g
                     atb[c] += N * (discard + n * thin); acb[c] += acc
@@ -263,7 +269,13 @@ public final class VMC {
         let P = g.count
         var A = S
         for i in 0..<P { A[i * P + i] += shift + scale * S[i * P + i] }
-        var uplo = CChar(UInt8(ascii: "L")), n = Int32(P), lda = Int32(P), info: Int32 = 0
+        return try choleskySolve(&A, g)
+    }
+
+    /// Solves A d = g for A (P x P, symmetric positive definite) of which the
+    /// column-major lower (row-major upper) triangle is read; A is overwritten.
+    static func choleskySolve(_ A: inout [Double], _ g: [Double]) throws -> [Double] {
+        var uplo = CChar(UInt8(ascii: "L")), n = Int32(g.count), lda = Int32(g.count), info: Int32 = 0
         dpotrf_(&uplo, &n, &A, &lda, &info, 1)
         if info != 0 {
             throw OperationError("vmc", "the S matrix plus the diagonal shift is not positive definite; use a larger sr= shift.")
@@ -272,6 +284,28 @@ public final class VMC {
         cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, A, lda, &d, 1)
         cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, A, lda, &d, 1)
         return d
+    }
+
+    /// srSolve(sMatrix(b), g) with the same numbers and less memory traffic: the rows of
+    /// b.O are centred in place (b.O becomes X), S + shift 1 + scale diag(S) is formed by one dsyrk into
+    /// the triangle dpotrf reads (row-major upper = column-major lower; the other
+    /// triangle is never touched, so it is neither zeroed nor mirrored).
+    public static func choleskyDirection(_ b: inout VMCBatch, meanO: [Double], _ g: [Double], shift: Double, scale: Double = 0) throws -> [Double] {
+        let P = b.parameters, n = b.count, w = weights(b)
+        guard P > 0 else { return g }
+        b.O.withUnsafeMutableBufferPointer { op in
+            meanO.withUnsafeBufferPointer { mp in
+                let o = op.baseAddress!, m = mp.baseAddress!
+                for k in 0..<n {
+                    let sw = w[k].squareRoot(), row = o + k * P
+                    for p in 0..<P { row[p] = sw * (row[p] - m[p]) }
+                }
+            }
+        }
+        var A = [Double](unsafeUninitializedCapacity: P * P) { _, count in count = P * P }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(P), Int32(n), 1, b.O, Int32(P), 0, &A, Int32(P))
+        for i in 0..<P { A[i * P + i] += shift + scale * A[i * P + i] }
+        return try choleskySolve(&A, g)
     }
 
     /// Solves (S + shift 1 + scale diag(S)) d = g by conjugate gradients, S v = X^T (X v)
@@ -316,7 +350,7 @@ public final class VMC {
     public func step(lr rate: Double? = nil) throws -> VMCIteration {
         let lr = rate ?? settings.learningRate
         let att0 = attempted.reduce(0, +), acc0 = accepted.reduce(0, +)
-        let b = batch()
+        var b = batch()
         if let e = pollError { pollError = nil; throw e }
         let att = attempted.reduce(0, +) - att0, acc = accepted.reduce(0, +) - acc0
         let est = VMC.energy(b)
@@ -328,7 +362,7 @@ public final class VMC {
         if settings.sr && lr != 0 {
             let P = d.count
             if settings.solver == .cholesky || (settings.solver == .auto && P <= VMC.choleskyUpTo) {
-                d = try VMC.srSolve(VMC.sMatrix(b, meanO: gr.meanO), gr.gradient, shift: settings.diagShift, scale: settings.diagScale)
+                d = try VMC.choleskyDirection(&b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift, scale: settings.diagScale)
             } else {
                 (d, cg) = VMC.cgSolve(b, meanO: gr.meanO, gr.gradient, shift: settings.diagShift, scale: settings.diagScale)
             }
