@@ -167,6 +167,8 @@ final class BinaryExpr: Expr {
     private var leftCapture = -1
     private var rightCapture = -1
     private var rightIsName = false
+    /// Whether the left operand is a name read from its slot (and the right one a number or such a name).
+    private var hasFastPath = false
     init(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
 
     func specialize() {
@@ -186,6 +188,7 @@ final class BinaryExpr: Expr {
         if n.binding == .local { localSlot = n.slot }
         if n.binding == .global { globalSlot = n.slot; globals = n.store }
         if n.binding == .capture { leftCapture = n.slot }
+        hasFastPath = localSlot >= 0 || globalSlot >= 0 || leftCapture >= 0
     }
 
     /// The left operand when it is a number read straight from its slot.
@@ -208,7 +211,7 @@ final class BinaryExpr: Expr {
     @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? { numericResult(op, x, y) }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        if let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
+        if hasFastPath, let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
         var a = try lhs.eval(f)
         var b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, let r = numeric(x, y) { return r }
@@ -232,7 +235,7 @@ final class BinaryExpr: Expr {
     }
 
     override func condition(_ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
-        if let x = fastLeft(f), let y = fastRight(f), case .bool(let r)? = numeric(x, y) { return r }
+        if hasFastPath, let x = fastLeft(f), let y = fastRight(f), case .bool(let r)? = numeric(x, y) { return r }
         let a = try lhs.eval(f)
         let b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, case .bool(let r)? = numeric(x, y) { return r }

@@ -9,17 +9,6 @@ public class Stmt {
     func exec(_ f: Frame) throws(MLPError) -> Flow { fatalError("exec of abstract Stmt") }
 }
 
-@inline(__always) func execBlock(_ body: [Stmt], _ f: Frame) throws(MLPError) -> Flow {
-    var i = 0
-    let n = body.count
-    while i < n {
-        let flow = try body[i].exec(f)
-        if case .normal = flow { i += 1; continue }
-        return flow
-    }
-    return .normal
-}
-
 final class ExprStmt: Stmt {
     let expr: Expr
     init(_ expr: Expr) { self.expr = expr; super.init(expr.loc) }
@@ -386,17 +375,20 @@ final class TryStmt: Stmt {
     let body: [Stmt]
     let name: NameExpr?
     let handler: [Stmt]
+    private let bodyRefs: [Unmanaged<Stmt>], handlerRefs: [Unmanaged<Stmt>]
     init(_ body: [Stmt], _ name: NameExpr?, _ handler: [Stmt], _ loc: SourceLoc) {
-        self.body = body; self.name = name; self.handler = handler; super.init(loc)
+        self.body = body; self.name = name; self.handler = handler
+        bodyRefs = unretained(body); handlerRefs = unretained(handler)
+        super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
         let flow: Flow
         do {
-            flow = try execBlock(body, f)
+            flow = try execBlock(bodyRefs, f)
         } catch {
             guard error.catchable, error.kind != .interrupt else { throw error }
             if let name { name.assign(.dict(error.asDict()), f) }
-            return try execBlock(handler, f)
+            return try execBlock(handlerRefs, f)
         }
         return flow
     }
