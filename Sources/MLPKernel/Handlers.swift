@@ -172,8 +172,10 @@ final class Kernel {
     /// `?name`'s help for a builtin or keyword; for a variable, its value as the REPL shows it.
     private func inspect(_ name: String) -> String? {
         if let help = session.help(name) { return help }
-        guard let v = session.interp.globals.lookup(name) else { return nil }
-        var text = session.interp.repr(v)
+        // no `Value` is handled in this module: the linker takes the first module's
+        // copy of a Value's outlined copy and consume functions, and this module (before
+        // MLPLang in the link order) counts references atomically (docs/architecture.md)
+        guard var text = session.globalRepr(name) else { return nil }
         if text.count > 4000 { text = String(text.prefix(4000)) + "\n..." }
         return "\(name) = \(text)"
     }

@@ -117,7 +117,7 @@ enum MathLib {
                 if xs.isEmpty { throw a.error("cannot take the \(name == "min" ? "minimum" : "maximum") of an empty sequence.", at: 0) }
             } else {
                 // min(a, b, ...) with a tensor: element-wise, as minimum (Julia's min.(a, b), MATLAB's min(a, b))
-                if TensorValue.isTensor(a[0]) || a.rest.contains(where: TensorValue.isTensor) {
+                if TensorValue.isTensor(a[0]) || a.restItems.contains(where: TensorValue.isTensor) {
                     if !a.isNil(1) { throw a.error("axis= goes with one tensor; \(name)(a, b) of several is element-wise.", at: 1) }
                     var vs = [try a.variable(0)]
                     for v in a.rest { vs.append(try ScientificLib.variable(a, v)) }

@@ -91,6 +91,15 @@ public final class Session {
         return interp.fieldNames(of: v).filter { $0.hasPrefix(prefix) }.sorted()
     }
 
+    /// A global's value as the REPL shows it, nil when there is no such global.
+    /// Not inlined: MLPKernel calls it so as not to handle a `Value` itself
+    /// (docs/architecture.md, the threading rule).
+    @inline(never)
+    public func globalRepr(_ name: String) -> String? {
+        guard let v = interp.globals.lookup(name) else { return nil }
+        return interp.repr(v)
+    }
+
     public func help(_ name: String) -> String? {
         if let h = registry.help(name) , interp.globals.lookup(name) == nil { return h }
         if let k = keywordHelp[name] { return k }

@@ -47,13 +47,16 @@ final class NameExpr: Expr {
     private(set) var slot = 0
     /// The module's globals (kept alive by the interpreter and its modules).
     private(set) unowned(unsafe) var store: GlobalStore? = nil
+    /// The same store for writing: through an unowned(unsafe) reference a write
+    /// retained the store atomically (3 atomic operations per step of bench/rl/envloop).
+    private var storeRef: Unmanaged<GlobalStore>? = nil
     private(set) var constant: Value = .nil
     init(_ name: String, _ loc: SourceLoc) { self.name = name; super.init(loc) }
 
     func bindLocal(_ i: Int) { binding = .local; slot = i }
     func bindCell(_ i: Int) { binding = .cell; slot = i }
     func bindCapture(_ i: Int) { binding = .capture; slot = i }
-    func bindGlobal(_ g: GlobalStore, _ i: Int) { binding = .global; store = g; slot = i }
+    func bindGlobal(_ g: GlobalStore, _ i: Int) { binding = .global; store = g; storeRef = .passUnretained(g); slot = i }
     func bindBuiltin(_ v: Value) { binding = .builtin; constant = v }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
@@ -83,7 +86,7 @@ final class NameExpr: Expr {
     @inline(__always) func assign(_ v: Value, _ f: Frame) {
         switch binding {
         case .local: f.slots[slot] = v
-        case .global: store.unsafelyUnwrapped.values[slot] = v
+        case .global: storeRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.values[slot] = v }
         case .cell: f.cell(slot).value = v
         case .capture: f.setCaptured(slot, v)
         case .builtin, .unresolved: break   // the resolver rejects these
@@ -123,11 +126,13 @@ final class StringInterp: Expr {
 
 final class ListExpr: Expr {
     let items: [Expr]
-    init(_ items: [Expr], _ loc: SourceLoc) { self.items = items; super.init(loc) }
+    private let itemRefs: [Unmanaged<Expr>]
+    init(_ items: [Expr], _ loc: SourceLoc) { self.items = items; itemRefs = unretained(items); super.init(loc) }
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         var out: [Value] = []
-        out.reserveCapacity(items.count)
-        for e in items { out.append(try e.eval(f)) }
+        out.reserveCapacity(itemRefs.count)
+        var i = 0
+        while i < itemRefs.count { out.append(try itemRefs[i].eval(f)); i += 1 }
         return .list(ListObj(out))
     }
 }
@@ -158,27 +163,39 @@ final class BinaryExpr: Expr {
     /// The right operand's slot when it is a name too (-1: `constant` is the right operand).
     private var rightLocal = -1
     private var rightGlobal = -1
+    /// Captured names (`pos + 1` in a closure): their capture slots, -1 when not one.
+    private var leftCapture = -1
+    private var rightCapture = -1
     private var rightIsName = false
+    /// Whether the left operand is a name read from its slot (and the right one a number or such a name).
+    private var hasFastPath = false
     init(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, _ loc: SourceLoc) { self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(loc) }
 
     func specialize() {
         guard let n = lhs as? NameExpr else { return }
         if let c = rhs as? NumberLiteral {
             constant = c.number
-        } else if let m = rhs as? NameExpr, m.binding == .local || (m.binding == .global && (n.binding != .global || m.store === n.store)) {
+        } else if let m = rhs as? NameExpr, m.binding == .local || m.binding == .capture || (m.binding == .global && (n.binding != .global || m.store === n.store)) {
             rightIsName = true
-            if m.binding == .local { rightLocal = m.slot } else { rightGlobal = m.slot; globals = m.store }
+            switch m.binding {
+            case .local: rightLocal = m.slot
+            case .capture: rightCapture = m.slot
+            default: rightGlobal = m.slot; globals = m.store
+            }
         } else {
             return
         }
         if n.binding == .local { localSlot = n.slot }
         if n.binding == .global { globalSlot = n.slot; globals = n.store }
+        if n.binding == .capture { leftCapture = n.slot }
+        hasFastPath = localSlot >= 0 || globalSlot >= 0 || leftCapture >= 0
     }
 
     /// The left operand when it is a number read straight from its slot.
     @inline(__always) func fastLeft(_ f: Frame) -> Double? {
         if localSlot >= 0, case .number(let x) = f.slots[localSlot] { return x }
         if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot] { return x }
+        if leftCapture >= 0 { return f.capturedNumber(leftCapture) }
         return nil
     }
 
@@ -187,13 +204,14 @@ final class BinaryExpr: Expr {
         if !rightIsName { return constant }
         if rightLocal >= 0, case .number(let y) = f.slots[rightLocal] { return y }
         if rightGlobal >= 0, case .number(let y)? = globals.unsafelyUnwrapped.values[rightGlobal] { return y }
+        if rightCapture >= 0 { return f.capturedNumber(rightCapture) }
         return nil
     }
 
     @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? { numericResult(op, x, y) }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
-        if let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
+        if hasFastPath, let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
         var a = try lhs.eval(f)
         var b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, let r = numeric(x, y) { return r }
@@ -217,7 +235,7 @@ final class BinaryExpr: Expr {
     }
 
     override func condition(_ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
-        if let x = fastLeft(f), let y = fastRight(f), case .bool(let r)? = numeric(x, y) { return r }
+        if hasFastPath, let x = fastLeft(f), let y = fastRight(f), case .bool(let r)? = numeric(x, y) { return r }
         let a = try lhs.eval(f)
         let b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b, case .bool(let r)? = numeric(x, y) { return r }
@@ -362,23 +380,36 @@ func evalItems(_ items: [IndexItem], _ f: Frame) throws(MLPError) -> [IndexValue
 final class CallExpr: Expr {
     let callee: Expr
     let args: [Expr]
+    /// `args` unretained (Unretained.swift), for evaluating them.
+    let argRefs: [Unmanaged<Expr>]
     let kwNames: [String]
     let kwArgs: [Expr]
     /// Set by the resolver when the callee is a builtin's name (builtins cannot be reassigned
     /// where they are visible as builtins): called without loading the name.
     /// A strong reference: reading an unowned(unsafe) one for the call costs an atomic retain.
     private var builtin: Builtin? = nil
+    /// Set by the resolver when the callee is a global name (`fib(n - 1)`): the function
+    /// is read from the module's globals without evaluating the name node.
+    private var calleeGlobals: Unmanaged<GlobalStore>? = nil
+    private var calleeSlot = 0
 
     init(_ callee: Expr, _ args: [Expr], _ kwNames: [String], _ kwArgs: [Expr], _ loc: SourceLoc) {
-        self.callee = callee; self.args = args; self.kwNames = kwNames; self.kwArgs = kwArgs; super.init(loc)
+        self.callee = callee; self.args = args; self.kwNames = kwNames; self.kwArgs = kwArgs
+        argRefs = unretained(args)
+        super.init(loc)
     }
 
     func specialize() {
         if let n = callee as? NameExpr, n.binding == .builtin, case .builtin(let b) = n.constant { builtin = b }
+        if let n = callee as? NameExpr, n.binding == .global, let g = n.store { calleeGlobals = .passUnretained(g); calleeSlot = n.slot }
     }
 
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         if let b = builtin { return try f.interp.callBuiltin(b, self, f) }
+        // unassigned: the name node's eval below throws its error
+        if let g = calleeGlobals, let fn = g._withUnsafeGuaranteedRef({ $0.values[calleeSlot] }) {
+            return try f.interp.callExpr(fn, self, f)
+        }
         let fn = try callee.eval(f)
         return try f.interp.callExpr(fn, self, f)
     }
@@ -409,15 +440,16 @@ final class IfExpr: Expr {
     let then: [Stmt]
     let otherwise: [Stmt]?
     private let thenBlock: ValueBlock
-    private let otherwiseBlock: ValueBlock?
+    /// Without `else`: an empty block (its value is nil). Not an optional: reading
+    /// one retained the block.
+    private let otherwiseBlock: ValueBlock
     init(_ cond: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ loc: SourceLoc) {
         self.cond = cond; self.then = then; self.otherwise = otherwise
-        thenBlock = ValueBlock(then); otherwiseBlock = otherwise.map(ValueBlock.init)
+        thenBlock = ValueBlock(then); otherwiseBlock = ValueBlock(otherwise ?? [])
         super.init(loc)
     }
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         if try truth(cond, f, "if") { return try thenBlock.run(f) }
-        guard let otherwiseBlock else { return .nil }
         return try otherwiseBlock.run(f)
     }
 }
@@ -427,13 +459,17 @@ final class IfExpr: Expr {
 /// an episode step that picks its action with `if`). A class: reading a struct
 /// out of the node copied it, retaining its three references.
 final class ValueBlock {
-    let lead: [Stmt]
-    let tailExpr: Expr?
-    let tailStmt: Stmt?
+    /// The statements (they own the nodes that the unretained references below name).
+    let body: [Stmt]
+    private let lead: [Unmanaged<Stmt>]
+    private let tailExpr: Unmanaged<Expr>?
+    private let tailStmt: Unmanaged<Stmt>?
     init(_ body: [Stmt]) {
-        lead = Array(body.dropLast())
-        tailExpr = (body.last as? ExprStmt)?.expr
-        tailStmt = tailExpr == nil ? body.last : nil
+        self.body = body
+        lead = unretained(Array(body.dropLast()))
+        let tail = (body.last as? ExprStmt)?.expr
+        tailExpr = tail.map { .passUnretained($0) }
+        tailStmt = tail == nil ? body.last.map { .passUnretained($0) } : nil
     }
     @inline(__always) func run(_ f: Frame) throws(MLPError) -> Value {
         var i = 0

@@ -18,6 +18,22 @@ public struct Frame {
     @inline(__always) func captured(_ i: Int) -> Value {
         closure.unsafelyUnwrapped.cells[i]._withUnsafeGuaranteedRef { $0.value }
     }
+    /// Captured cell `i` when it holds a number, without copying the value.
+    @inline(__always) func capturedNumber(_ i: Int) -> Double? {
+        closure.unsafelyUnwrapped.cells[i]._withUnsafeGuaranteedRef { c -> Double? in
+            if case .number(let x) = c.value { return x }
+            return nil
+        }
+    }
+    /// Replaces the number in captured cell `i` by `update(number)`; false (nothing
+    /// written) when the cell holds no number or `update` gives nil.
+    @inline(__always) func updateCapturedNumber(_ i: Int, _ update: (Double) -> Double?) -> Bool {
+        closure.unsafelyUnwrapped.cells[i]._withUnsafeGuaranteedRef { c -> Bool in
+            guard case .number(let x) = c.value, let r = update(x) else { return false }
+            c.value = .number(r)
+            return true
+        }
+    }
     @inline(__always) func setCaptured(_ i: Int, _ v: Value) {
         closure.unsafelyUnwrapped.cells[i]._withUnsafeGuaranteedRef { $0.value = v }
     }

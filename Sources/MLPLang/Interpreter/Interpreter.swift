@@ -57,12 +57,13 @@ public final class Interpreter {
     }
 
     /// Reserves `count` slots for a call: the first `params` (about to be filled
-    /// with arguments) start as nil, the locals as unassigned.
-    @inline(__always) func pushFrame(count: Int, params: Int = 0, closure: Closure?, at loc: SourceLoc) throws(MLPError) -> Frame {
+    /// with arguments) start as nil, the locals as unassigned. The first `uninitialized`
+    /// slots are left for the caller to initialize (before anything can throw).
+    @inline(__always) func pushFrame(count: Int, params: Int = 0, uninitialized: Int = 0, closure: Closure?, at loc: SourceLoc) throws(MLPError) -> Frame {
         guard stackTop + count <= Interpreter.stackCapacity else { throw stackOverflow(loc) }
         let base = stack + stackTop
         let p = min(params, count)
-        var i = 0
+        var i = uninitialized
         while i < p { (base + i).initialize(to: .nil); i += 1 }
         if count > p { (base + p).initialize(repeating: unassigned, count: count - p) }
         stackTop += count
@@ -114,7 +115,7 @@ public final class Interpreter {
         let frame = try pushFrame(count: program.slotCount, closure: nil, at: SourceLoc(file: SourceFile(name: "", text: ""), line: 1, col: 1))
         defer { popFrame(frame, count: program.slotCount) }
         do {
-            if case .returned = try execBlock(program.body, frame) { return takeReturnValue() }
+            if case .returned = try execBlock(unretained(program.body), frame) { return takeReturnValue() }
             return .nil
         } catch {
             error.leavingScript()
@@ -183,9 +184,16 @@ public final class Interpreter {
             if n > decl.params.count {
                 throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(n).", at: node.loc)
             }
-            let frame = try pushFrame(count: decl.slotCount, params: decl.params.count, closure: c, at: node.loc)
+            // the arguments initialize their slots (n <= params <= slotCount)
+            let frame = try pushFrame(count: decl.slotCount, params: decl.params.count, uninitialized: n, closure: c, at: node.loc)
             defer { popFrame(frame, count: decl.slotCount) }
-            for i in 0..<n { frame.slots[i] = try node.args[i].eval(f) }
+            var i = 0
+            do {
+                while i < n { (frame.slots + i).initialize(to: try node.argRefs[i].eval(f)); i += 1 }
+            } catch {
+                while i < n { (frame.slots + i).initialize(to: .nil); i += 1 }
+                throw error
+            }
             if node.kwNames.isEmpty {
                 if n < decl.params.count { try fillDefaults(decl, frame, given: n, set: nil, at: node.loc) }
             } else {
@@ -244,7 +252,8 @@ public final class Interpreter {
     }
 
     /// Runs a closure's body in a prepared frame (parameters already in place).
-    func invoke(_ c: Closure, _ frame: Frame, at loc: SourceLoc) throws(MLPError) -> Value {
+    /// Inlined into the two call paths: a call layer less per call of a user function.
+    @inline(__always) func invoke(_ c: Closure, _ frame: Frame, at loc: SourceLoc) throws(MLPError) -> Value {
         let decl = c.proto
         if decl.hasCells {
             wrapCellParams(decl, frame)
@@ -252,7 +261,7 @@ public final class Interpreter {
         }
         try tick(loc)
         do {
-            _ = try execBlock(decl.body, frame)
+            _ = try execBlock(decl.bodyRefs, frame)
         } catch {
             error.leaving(decl.name, callSite: loc)
             throw error
@@ -318,7 +327,7 @@ public final class Interpreter {
         defer { popSlots(values, np + extra) }
         var i = 0
         while i < n {
-            values[i < positional ? i : np + i - positional] = try node.args[i].eval(f)
+            values[i < positional ? i : np + i - positional] = try node.argRefs[i].eval(f)
             i += 1
         }
         var keywords: [(String, Value)]? = nil
@@ -416,7 +425,7 @@ public final class Interpreter {
         let program = try compile(SourceFile(name: path, text: text), into: store, tailValue: false)
         let frame = try pushFrame(count: program.slotCount, closure: nil, at: loc)
         defer { popFrame(frame, count: program.slotCount) }
-        do { _ = try execBlock(program.body, frame) } catch {
+        do { _ = try execBlock(unretained(program.body), frame) } catch {
             modules[path] = nil
             error.leaving("import \(name)", callSite: loc)
             throw error

@@ -9,17 +9,6 @@ public class Stmt {
     func exec(_ f: Frame) throws(MLPError) -> Flow { fatalError("exec of abstract Stmt") }
 }
 
-@inline(__always) func execBlock(_ body: [Stmt], _ f: Frame) throws(MLPError) -> Flow {
-    var i = 0
-    let n = body.count
-    while i < n {
-        let flow = try body[i].exec(f)
-        if case .normal = flow { i += 1; continue }
-        return flow
-    }
-    return .normal
-}
-
 final class ExprStmt: Stmt {
     let expr: Expr
     init(_ expr: Expr) { self.expr = expr; super.init(expr.loc) }
@@ -35,6 +24,8 @@ final class AssignStmt: Stmt {
     /// Set by the resolver: the target's slot, for updating a number in place (`i += 1`).
     private var localSlot = -1
     private var globalSlot = -1
+    /// The target's capture slot (`c += 1` in a closure), -1 when not captured.
+    private var captureSlot = -1
     private unowned(unsafe) var globals: GlobalStore? = nil
 
     init(_ target: NameExpr, _ value: Expr, op: BinaryOp?, _ loc: SourceLoc) {
@@ -51,6 +42,7 @@ final class AssignStmt: Stmt {
         guard op != nil else { return }
         if target.binding == .local { localSlot = target.slot }
         if target.binding == .global { globalSlot = target.slot; globals = target.store }
+        if target.binding == .capture { captureSlot = target.slot }
         if let c = value as? NumberLiteral { valueConstant = c.number }
         if let n = value as? NameExpr {
             if n.binding == .local { valueLocal = n.slot }
@@ -85,6 +77,7 @@ final class AssignStmt: Stmt {
         if globalSlot >= 0, case .number(let x)? = globals.unsafelyUnwrapped.values[globalSlot], let r = apply(op, x, y) {
             globals.unsafelyUnwrapped.values[globalSlot] = .number(r); return true
         }
+        if captureSlot >= 0 { return f.updateCapturedNumber(captureSlot) { x in apply(op, x, y) } }
         return false
     }
 
@@ -195,9 +188,22 @@ final class FieldAssignStmt: Stmt {
 final class DestructureStmt: Stmt {
     let names: [NameExpr]
     let value: Expr
-    init(_ names: [NameExpr], _ value: Expr, _ loc: SourceLoc) { self.names = names; self.value = value; super.init(loc) }
+    private let nameRefs: [Unmanaged<NameExpr>]
+    init(_ names: [NameExpr], _ value: Expr, _ loc: SourceLoc) {
+        self.names = names; self.value = value; nameRefs = unretained(names); super.init(loc)
+    }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        try destructure(names, try value.eval(f), f, at: value.loc)
+        let v = try value.eval(f)
+        // a list of the right length (`s, r, done = env.step(a)`): assigned in place
+        if case .list(let l) = v, l.items.count == nameRefs.count {
+            var i = 0
+            while i < nameRefs.count {
+                nameRefs[i]._withUnsafeGuaranteedRef { $0.assign(l.items[i], f) }
+                i += 1
+            }
+            return .normal
+        }
+        try destructure(names, v, f, at: value.loc)
         return .normal
     }
 }
@@ -230,25 +236,29 @@ final class IfStmt: Stmt {
     let cond: Expr
     let then: [Stmt]
     let otherwise: [Stmt]?
+    /// The branches unretained (Unretained.swift); no `else` runs an empty block.
+    private let thenRefs: [Unmanaged<Stmt>], otherwiseRefs: [Unmanaged<Stmt>]
     init(_ cond: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ loc: SourceLoc) {
-        self.cond = cond; self.then = then; self.otherwise = otherwise; super.init(loc)
+        self.cond = cond; self.then = then; self.otherwise = otherwise
+        thenRefs = unretained(then); otherwiseRefs = unretained(otherwise ?? [])
+        super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        if try truth(cond, f, "if") { return try execBlock(then, f) }
-        if let otherwise { return try execBlock(otherwise, f) }
-        return .normal
+        if try truth(cond, f, "if") { return try execBlock(thenRefs, f) }
+        return try execBlock(otherwiseRefs, f)
     }
 }
 
 final class WhileStmt: Stmt {
     let cond: Expr
     let body: [Stmt]
-    init(_ cond: Expr, _ body: [Stmt], _ loc: SourceLoc) { self.cond = cond; self.body = body; super.init(loc) }
+    private let bodyRefs: [Unmanaged<Stmt>]
+    init(_ cond: Expr, _ body: [Stmt], _ loc: SourceLoc) { self.cond = cond; self.body = body; bodyRefs = unretained(body); super.init(loc) }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
         let interp = f.interp
         while try truth(cond, f, "while") {
             try interp.tick(loc)
-            switch try execBlock(body, f) {
+            switch try execBlock(bodyRefs, f) {
             case .normal, .continueLoop: continue
             case .breakLoop: return .normal
             case .returned: return .returned
@@ -262,8 +272,9 @@ final class ForStmt: Stmt {
     let names: [NameExpr]
     let iterable: Expr
     let body: [Stmt]
+    private let bodyRefs: [Unmanaged<Stmt>]
     init(_ names: [NameExpr], _ iterable: Expr, _ body: [Stmt], _ loc: SourceLoc) {
-        self.names = names; self.iterable = iterable; self.body = body; super.init(loc)
+        self.names = names; self.iterable = iterable; self.body = body; bodyRefs = unretained(body); super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
         let interp = f.interp
@@ -275,7 +286,7 @@ final class ForStmt: Stmt {
             while i < n {
                 name.assign(.number(r.at(i)), f)
                 try interp.tick(loc)
-                switch try execBlock(body, f) {
+                switch try execBlock(bodyRefs, f) {
                 case .normal, .continueLoop: break
                 case .breakLoop: return .normal
                 case .returned: return .returned
@@ -290,7 +301,7 @@ final class ForStmt: Stmt {
         for x in items {
             if names.count == 1 { names[0].assign(x, f) } else { try destructure(names, x, f, at: iterable.loc) }
             try interp.tick(loc)
-            switch try execBlock(body, f) {
+            switch try execBlock(bodyRefs, f) {
             case .normal, .continueLoop: break
             case .breakLoop: return .normal
             case .returned: return .returned
@@ -313,10 +324,24 @@ final class ReturnStmt: Stmt {
     let value: Expr
     /// Made by the parser from a block's last expression (not written `return`).
     let implicit: Bool
+    /// Set by the resolver for `return x` of a local x: its slot, read without
+    /// evaluating the name node (-1: evaluate `value`).
+    private var localSlot = -1
     init(_ value: Expr?, implicit: Bool, _ loc: SourceLoc) {
         self.value = value ?? Literal(.nil, loc); self.implicit = implicit; super.init(loc)
     }
+    func specialize() {
+        if let n = value as? NameExpr, n.binding == .local { localSlot = n.slot }
+    }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
+        // an object may be the unassigned marker (the name node's eval throws its error)
+        // or a cell (the resolver makes a local captured later a cell): not read here
+        if localSlot >= 0 {
+            if case .object = f.slots[localSlot] {} else {
+                f.interp.returnValue = f.slots[localSlot]
+                return .returned
+            }
+        }
         f.interp.returnValue = try value.eval(f)
         return .returned
     }
@@ -350,17 +375,20 @@ final class TryStmt: Stmt {
     let body: [Stmt]
     let name: NameExpr?
     let handler: [Stmt]
+    private let bodyRefs: [Unmanaged<Stmt>], handlerRefs: [Unmanaged<Stmt>]
     init(_ body: [Stmt], _ name: NameExpr?, _ handler: [Stmt], _ loc: SourceLoc) {
-        self.body = body; self.name = name; self.handler = handler; super.init(loc)
+        self.body = body; self.name = name; self.handler = handler
+        bodyRefs = unretained(body); handlerRefs = unretained(handler)
+        super.init(loc)
     }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
         let flow: Flow
         do {
-            flow = try execBlock(body, f)
+            flow = try execBlock(bodyRefs, f)
         } catch {
             guard error.catchable, error.kind != .interrupt else { throw error }
             if let name { name.assign(.dict(error.asDict()), f) }
-            return try execBlock(handler, f)
+            return try execBlock(handlerRefs, f)
         }
         return flow
     }
@@ -403,6 +431,8 @@ public final class FunctionDecl {
     let params: [String]
     let defaults: [Expr?]
     let body: [Stmt]
+    /// `body` unretained (Unretained.swift), for running it.
+    let bodyRefs: [Unmanaged<Stmt>]
     let loc: SourceLoc
     // filled by the resolver
     var slotCount = 0
@@ -417,6 +447,7 @@ public final class FunctionDecl {
 
     init(name: String, params: [String], defaults: [Expr?], body: [Stmt], loc: SourceLoc) {
         self.name = name; self.params = params; self.defaults = defaults; self.body = body; self.loc = loc
+        bodyRefs = unretained(body)
     }
 }
 

@@ -234,6 +234,7 @@ public struct Resolver {
                 else if scope == nil { errors.append(MLPError(.resolve, "'return' outside a function.", at: s.loc)) }
             }
             expr(r.value)
+            r.specialize()
         case let f as FnStmt:
             bind(f.name, write: true)
             function(f.decl)
