@@ -46,6 +46,10 @@ public final class Dense: LayerBase, Layer {
         }
         // batches of sequences: one product over all time steps
         let shape = x.value.shape
+        // no gradient wanted: float32 weights as stored, bias and activation in one pass
+        if dtype == .float32, pass.tape == nil, x.tape == nil, activation.hasSingleKernels, x.value.count > 0 {
+            return finish(Variable(constant: try singleForward(x.value)), pass, self, from: x)
+        }
         var y: Variable
         if dtype == .float32 {
             let flat = shape.count != 2 ? try x.reshaped([-1, width]) : x
@@ -56,5 +60,24 @@ public final class Dense: LayerBase, Layer {
         if useBias { y = try y + pass.variable(parameters[1]) }
         if y.value.ndim != shape.count { y = try y.reshaped(Array(shape.dropLast()) + [units]) }
         return finish(try activation.apply(y), pass, self, from: x)
+    }
+}
+
+extension Dense {
+    /// The layer on x in single precision, with its float32 weights (made once from the
+    /// float64 ones, or the ones training keeps): no graph.
+    func singleForward(_ x: Tensor) throws -> Tensor {
+        let width = parameters[0].shape[0], rows = x.count / width
+        let a = try SingleValues(count: x.count), z = try SingleValues(count: rows * units)
+        let xp = x.storage.pointer
+        for i in 0..<x.count { a.pointer[i] = Float(xp[i]) }
+        Tensor.blasProduct(transposeA: false, transposeB: false, rows, units, width, alpha: 1,
+                           a.pointer, width, try parameters[0].singleValues(), units, beta: 0, z.pointer, units)
+        let bias = useBias ? UnsafePointer(try parameters[1].singleValues()) : nil
+        SingleDense.biasActivation(z.pointer, rows: rows, cols: units, bias: bias, activation)
+        let out = try Tensor(uninitializedShape: Array(x.shape.dropLast()) + [units], "dense")
+        let o = out.storage.pointer
+        for i in 0..<rows * units { o[i] = Double(z.pointer[i]) }
+        return out
     }
 }

@@ -4,16 +4,80 @@ import MLPTensor
 import MLPAutograd
 
 /// A trainable tensor of a layer (a kernel, a bias). Optimizers key their state by its identity.
+///
+/// A parameter of a float32 layer (`dense(n, precision="float32")`) is stored in
+/// single precision once it has trained natively: `single` then holds the newer
+/// values, and `value` (float64, what everything else reads) is made from them
+/// only when read. Setting `value` makes the float64 values the newer ones again.
 public final class Parameter {
     public let name: String
-    public var value: Tensor
+    private var stored: Tensor
+    /// The single-precision values, when the parameter has some.
+    private var single: SingleValues?
+    /// Which copy is current when both exist.
+    private var singleNewer = false
     public var trainable: Bool
     /// Frozen by its layer (`layer.trainable = false`, Keras's): no gradient, no update.
     /// Kept apart from `trainable`, which says what the tensor is (a moving mean is never trained).
     public var frozen = false
     public init(_ name: String, _ value: Tensor, trainable: Bool = true) {
-        self.name = name; self.value = value; self.trainable = trainable
+        self.name = name; self.stored = value; self.trainable = trainable
     }
+
+    /// The values in float64 (from the single-precision ones when those are newer).
+    public var value: Tensor {
+        get { if singleNewer { refreshDouble() }; return stored }
+        _modify {
+            if singleNewer { refreshDouble() }
+            single = nil
+            yield &stored
+        }
+        set { stored = newValue; single = nil; singleNewer = false }
+    }
+
+    /// The shape (without making float64 values).
+    public var shape: [Int] { stored.shape }
+
+    /// The values in single precision, made from the float64 ones if they are newer;
+    /// with `forUpdate` the caller changes them and they become the current values.
+    public func singleValues(forUpdate: Bool = false) throws -> UnsafeMutablePointer<Float> {
+        let s: SingleValues
+        if let have = single { s = have } else {
+            s = try SingleValues(count: stored.count)
+            let d = stored.storage.pointer, f = s.pointer
+            for i in 0..<stored.count { f[i] = Float(d[i]) }
+            single = s
+        }
+        if forUpdate { singleNewer = true }
+        return s.pointer
+    }
+
+    /// Whether the single-precision values are the current ones (trained natively since
+    /// the float64 values were last set).
+    public var isSingle: Bool { singleNewer }
+
+    private func refreshDouble() {
+        // a fresh buffer: the old one may be shared with a value the user holds
+        guard let s = single, let t = try? Tensor(uninitializedShape: stored.shape, "parameter") else { return }
+        singleNewer = false
+        let d = t.storage.pointer, f = s.pointer
+        for i in 0..<t.count { d[i] = Double(f[i]) }
+        stored = t
+    }
+}
+
+/// A buffer of floats (a float32 layer's parameter, its optimizer state, its scratch),
+/// 64-byte aligned.
+public final class SingleValues {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+    public init(count: Int) throws {
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: 4)
+        guard !overflow else { throw LearnError(nil, TensorStorage.outOfMemory(bytes: .infinity, "for float32 values")) }
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+        self.count = count
+    }
+    deinit { pointer.deallocate() }
 }
 
 /// One forward pass through a model: whether it trains (dropout on, batch
@@ -75,6 +139,8 @@ open class LayerBase {
     public var trainable = true {
         didSet { for p in parameters { p.frozen = !trainable } }
     }
+    /// What a native training step keeps with the model (SingleDenseTrainer).
+    public var trainingCache: AnyObject?
     public init() {}
 
     /// Records the output for summaries and `activations`, and the input shape at
@@ -124,6 +190,8 @@ public final class Sequential: Layer {
     public var lastOutputShape: [Int]? { chain.layers[..<count].last?.lastOutputShape }
     /// The input shape of the first call without the batch axis.
     public private(set) var inputShape: [Int]?
+    /// What a native training step keeps with the model (SingleDenseTrainer).
+    public var trainingCache: AnyObject?
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }

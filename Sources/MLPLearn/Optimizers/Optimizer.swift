@@ -97,11 +97,34 @@ final class OptimizerSlot {
     }
 }
 
+/// One parameter's state in single precision (a float32 layer trained natively):
+/// as `OptimizerSlot`, with float buffers.
+final class SingleSlot {
+    let shape: [Int]
+    let a: UnsafeMutablePointer<Float>
+    let b: UnsafeMutablePointer<Float>
+    private let buffers: [SingleValues]
+    var t = 0
+    init(shape: [Int], count: Int, buffers: Int, initial: Double) throws {
+        self.shape = shape
+        self.buffers = try (0..<Swift.max(buffers, 1)).map { _ in
+            let s = try SingleValues(count: count)
+            s.pointer.initialize(repeating: Float(initial), count: count)
+            return s
+        }
+        a = self.buffers[0].pointer
+        b = self.buffers[self.buffers.count - 1].pointer
+    }
+}
+
 /// The state of one optimizer: its slots by key.
 struct OptimizerState {
     let buffers: Int
     let initial: Double
     private var slots: [OptimizerKey: OptimizerSlot] = [:]
+    /// The slots of parameters updated in single precision. A parameter has a slot
+    /// in one of the two tables: switching precision converts its state.
+    private var singleSlots: [OptimizerKey: SingleSlot] = [:]
     private(set) var iterations = 0
 
     init(buffers: Int, initial: Double = 0) {
@@ -109,11 +132,66 @@ struct OptimizerState {
         self.initial = initial
     }
 
-    mutating func reset() { slots = [:]; iterations = 0 }
+    mutating func reset() { slots = [:]; singleSlots = [:]; iterations = 0 }
+
+    private func shapeChanged(_ name: String, _ from: [Int], _ to: [Int]) -> OptimizerError {
+        OptimizerError(name, "a parameter changed shape from \(Tensor.formatShape(from)) to \(Tensor.formatShape(to)); call reset() first.")
+    }
 
     mutating func rekey(_ from: OptimizerKey, _ to: OptimizerKey) {
-        guard from != to, let s = slots.removeValue(forKey: from) else { return }
-        slots[to] = s
+        guard from != to else { return }
+        if let s = slots.removeValue(forKey: from) { slots[to] = s }
+        if let s = singleSlots.removeValue(forKey: from) { singleSlots[to] = s }
+    }
+
+    /// The single-precision slot of `key`, made (from the float64 state if there is one) when missing.
+    private mutating func singleSlot(_ name: String, _ key: OptimizerKey, _ shape: [Int], _ count: Int) throws -> SingleSlot {
+        if let s = singleSlots[key] {
+            guard s.shape == shape else {
+                throw shapeChanged(name, s.shape, shape)
+            }
+            return s
+        }
+        let s = try SingleSlot(shape: shape, count: count, buffers: buffers, initial: initial)
+        if let d = slots.removeValue(forKey: key) {
+            guard d.shape == shape else {
+                throw shapeChanged(name, d.shape, shape)
+            }
+            for j in 0..<count { s.a[j] = Float(d.a[j]); s.b[j] = Float(d.b[j]) }
+            s.t = d.t
+        }
+        singleSlots[key] = s
+        return s
+    }
+
+    /// The float64 slot of `key` made from its single-precision state, if it has one.
+    private mutating func doubleSlotFromSingle(_ key: OptimizerKey, _ count: Int) throws -> OptimizerSlot? {
+        guard let f = singleSlots.removeValue(forKey: key) else { return nil }
+        let d = try OptimizerSlot(shape: f.shape, count: count, buffers: buffers, initial: initial)
+        for j in 0..<count { d.a[j] = Double(f.a[j]); d.b[j] = Double(f.b[j]) }
+        d.t = f.t
+        slots[key] = d
+        return d
+    }
+
+    /// `apply` for a parameter trained in single precision: `grad` holds its gradient
+    /// in float (`count` elements); the kernel gets the parameter's float values.
+    mutating func applySingle(_ name: String, _ param: Parameter, _ grad: UnsafePointer<Float>, _ count: Int, _ key: OptimizerKey,
+                              clipnorm: Double?, _ kernel: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int, Float, SingleSlot) -> Void) throws {
+        if let c = clipnorm, !(c > 0) {
+            throw OptimizerError(name, "clipnorm must be positive, got \(c).")
+        }
+        let slot = try singleSlot(name, key, param.shape, count)
+        slot.t += 1
+        if slot.t > iterations { iterations = slot.t }
+        var scale: Float = 1
+        if let c = clipnorm {
+            var ss = 0.0
+            for j in 0..<count { ss += Double(grad[j]) * Double(grad[j]) }
+            let norm = ss.squareRoot()
+            if norm > c { scale = Float(c / norm) }
+        }
+        kernel(try param.singleValues(forUpdate: true), grad, count, scale, slot)
     }
 
     /// Checks the shapes, finds or makes the slot, counts the update, then runs
@@ -128,9 +206,9 @@ struct OptimizerState {
             throw OptimizerError(name, "clipnorm must be positive, got \(c).")
         }
         let slot: OptimizerSlot
-        if let s = slots[key] {
+        if let s = try slots[key] ?? doubleSlotFromSingle(key, param.count) {
             guard s.shape == param.shape else {
-                throw OptimizerError(name, "a parameter changed shape from \(Tensor.formatShape(s.shape)) to \(Tensor.formatShape(param.shape)); call reset() first.")
+                throw shapeChanged(name, s.shape, param.shape)
             }
             slot = s
         } else {

@@ -6,3 +6,9 @@ extension Optimizer {
         for (p, g) in zip(params, grads) { try update(&p.value, g, key: .object(p)) }
     }
 }
+
+/// An optimizer that updates a float32 layer's parameter in single precision:
+/// its float values, a float gradient of `count` elements, float state (adam, sgd).
+public protocol SingleUpdate: AnyObject {
+    func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws
+}

@@ -30,3 +30,14 @@ public final class SGD: DeclaredOptimizer {
         }
     }
 }
+
+extension SGD: SingleUpdate {
+    /// w -= lr g in single precision (a float32 layer trained natively).
+    public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
+        let lr = self.lr
+        try state.applySingle(Self.name, param, grad, count, .object(param), clipnorm: clipnorm) { p, g, n, scale, _ in
+            let a = Float(lr) * scale
+            for j in 0..<n { p[j] -= a * g[j] }
+        }
+    }
+}

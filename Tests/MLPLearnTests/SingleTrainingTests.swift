@@ -1,0 +1,197 @@
+// float32 end to end (SingleTraining.swift, DenseSingle.swift): adam's float update
+// against the formula computed by hand in float, the fused bias + activation backward
+// against finite differences, and float32 training against the float64 graph.
+import XCTest
+import MLPTensor
+import MLPAutograd
+@testable import MLPLearn
+import MLPTestSupport
+
+final class SingleTrainingTests: XCTestCase {
+    override func setUp() { TestRandom.seed(11) }
+
+    /// Adam's formula in float, element by element, written out here (not the code under test):
+    /// constants rounded to float once from their float64 values.
+    func handAdam(_ w: inout [Float], _ m: inout [Float], _ v: inout [Float], _ g: [Float], t: Int,
+                  lr: Double = 0.01, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-7) {
+        let c1 = Float(1 / (1 - pow(b1, Double(t)))), c2 = Float(1 / (1 - pow(b2, Double(t))))
+        for i in w.indices {
+            m[i] = Float(b1) * m[i] + Float(1 - b1) * g[i]
+            v[i] = Float(b2) * v[i] + Float(1 - b2) * g[i] * g[i]
+            w[i] = w[i] - Float(lr) * (m[i] * c1) / ((v[i] * c2).squareRoot() + Float(eps))
+        }
+    }
+
+    func testAdamSingleStepsEqualTheFormulaInFloat() throws {
+        // 13 elements: one lane of eight and a tail of five
+        let start = (0..<13).map { Double($0) * 0.37 - 2.1 }
+        let p = Parameter("kernel", try Tensor(start, shape: [13]))
+        let opt = Adam(lr: 0.01)
+        var w = start.map(Float.init), m = [Float](repeating: 0, count: 13), v = m
+        for t in 1...3 {
+            let g = (0..<13).map { Float(sin(Double($0 * t)) * 0.8) }
+            try g.withUnsafeBufferPointer { try opt.updateSingle(p, $0.baseAddress!, count: 13) }
+            handAdam(&w, &m, &v, g, t: t)
+            XCTAssertTrue(p.isSingle)
+            let got = p.value.scalars
+            for i in 0..<13 { XCTAssertEqual(got[i], Double(w[i]), accuracy: 2 * Double(w[i].ulp), "element \(i), step \(t)") }
+        }
+        XCTAssertEqual(opt.iterations, 3)
+    }
+
+    func testAdamSingleIsTheSameOnAnyThreadCount() throws {
+        let n = 3 * adamSplitElements + 5
+        let g = (0..<n).map { Float(sin(Double($0) * 0.01)) }
+        func run(_ threads: Int) throws -> [Double] {
+            let saved = Tensor.kernelThreads
+            defer { Tensor.kernelThreads = saved }
+            Tensor.kernelThreads = threads
+            let p = Parameter("kernel", try Tensor.zeros([n]))
+            let opt = Adam()
+            for _ in 0..<2 { try g.withUnsafeBufferPointer { try opt.updateSingle(p, $0.baseAddress!, count: n) } }
+            return p.value.scalars
+        }
+        XCTAssertEqual(try run(1), try run(2))
+        XCTAssertEqual(try run(1), try run(3))
+    }
+
+    /// Switching a parameter between the float64 and float32 updates carries adam's state over.
+    func testAdamStateCarriesOverBetweenPrecisions() throws {
+        let p = Parameter("bias", try Tensor([0.5, -0.25]))
+        let opt = Adam(lr: 0.1)
+        var value = p.value
+        try opt.update(&value, try Tensor([1.0, -2.0]), key: .object(p))
+        p.value = value
+        let g: [Float] = [0.5, 0.5]
+        try g.withUnsafeBufferPointer { try opt.updateSingle(p, $0.baseAddress!, count: 2) }
+        // by hand: after step 1 m = 0.1 g1, V = 0.001 g1^2; step 2 in float from those
+        var w = value.scalars.map(Float.init), m: [Float] = [0.1, -0.2], v: [Float] = [0.001, 0.004]
+        handAdam(&w, &m, &v, g, t: 2, lr: 0.1)
+        XCTAssertEqual(p.value.scalars[0], Double(w[0]), accuracy: 1e-6)
+        XCTAssertEqual(p.value.scalars[1], Double(w[1]), accuracy: 1e-6)
+        XCTAssertEqual(opt.iterations, 2)
+    }
+
+    /// d/dz and d/db of sum(u * act(z + b)) from the fused backward against central differences.
+    func testFusedBiasActivationBackwardAgainstFiniteDifferences() throws {
+        let rows = 3, cols = 11   // a lane of eight and a tail of three
+        for act in [Activation.linear, .relu, .sigmoid, .tanh, .softmax] {
+            var z = try Tensor.randn([rows * cols]).scalars.map(Float.init)
+            if act == .relu { z = z.map { abs($0) < 0.05 ? $0 + 0.2 : $0 } }   // away from the kink
+            let b = try Tensor.randn([cols]).scalars.map { Float($0) * 0.1 }
+            let u = try Tensor.randn([rows * cols]).scalars.map(Float.init)
+            func f(_ z: [Float], _ b: [Float]) -> Double {
+                var y = z
+                _ = y.withUnsafeMutableBufferPointer { yp in
+                    b.withUnsafeBufferPointer { SingleDense.biasActivation(yp.baseAddress!, rows: rows, cols: cols, bias: $0.baseAddress!, act) }
+                }
+                return zip(y, u).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            }
+            var a = z
+            _ = a.withUnsafeMutableBufferPointer { yp in
+                b.withUnsafeBufferPointer { SingleDense.biasActivation(yp.baseAddress!, rows: rows, cols: cols, bias: $0.baseAddress!, act) }
+            }
+            var d = u, gb = [Float](repeating: .nan, count: cols)
+            _ = d.withUnsafeMutableBufferPointer { dp in
+                gb.withUnsafeMutableBufferPointer { gp in
+                    a.withUnsafeBufferPointer { SingleDense.activationBackward(dp.baseAddress!, output: $0.baseAddress!, rows: rows, cols: cols, act, biasGrad: gp.baseAddress!) }
+                }
+            }
+            let h: Float = 1e-2
+            for i in 0..<rows * cols {
+                var zp = z, zm = z
+                zp[i] += h; zm[i] -= h
+                let numeric = (f(zp, b) - f(zm, b)) / Double(2 * h)
+                XCTAssertEqual(Double(d[i]), numeric, accuracy: 2e-3 * max(1, abs(numeric)), "\(act.name) dz[\(i)]")
+            }
+            for c in 0..<cols {
+                var bp = b, bm = b
+                bp[c] += h; bm[c] -= h
+                let numeric = (f(z, bp) - f(z, bm)) / Double(2 * h)
+                XCTAssertEqual(Double(gb[c]), numeric, accuracy: 2e-3 * max(1, abs(numeric)), "\(act.name) db[\(c)]")
+            }
+        }
+    }
+
+    /// Two identical models, one float64 (the graph), one float32 (native): the same losses
+    /// and weights to single precision over a short training.
+    func checkAgainstFloat64(_ acts: (Activation, Activation), _ loss: Loss, _ y: Tensor, _ makeOpt: () -> Optimizer,
+                             steps: Int, tolerance: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try Tensor.randn([16, 5])
+        let classes = acts.1 == .softmax || loss.name == "crossentropy_logits" ? 3 : (y.shape.last ?? 1)
+        let a = Sequential([try Dense(7, acts.0), try Dense(classes, acts.1)])
+        let b = Sequential([try Dense(7, acts.0, dtype: .float32), try Dense(classes, acts.1, dtype: .float32)])
+        _ = try a.forward(Variable(constant: x), ForwardPass())
+        _ = try b.forward(Variable(constant: x), ForwardPass())
+        // float64 weights that are float32 numbers: both start from the same values
+        for (p, q) in zip(a.parameters, b.parameters) {
+            p.value = try p.value.map { Double(Float($0)) }
+            q.value = p.value
+        }
+        let oa = makeOpt(), ob = makeOpt()
+        XCTAssertNotNil(SingleDenseTrainer.of(b), file: file, line: line)
+        for s in 0..<steps {
+            let ra = try Training.step(a, oa, x, y, loss, random: TestRandom.shared, communicator: SingleProcess())
+            let rb = try Training.step(b, ob, x, y, loss, random: TestRandom.shared, communicator: SingleProcess())
+            XCTAssertNil(rb.fault, file: file, line: line)
+            XCTAssertEqual(ra.loss, rb.loss, accuracy: tolerance * max(1, abs(ra.loss)), "loss at step \(s)", file: file, line: line)
+            XCTAssertLessThan(try Tensor.binary(.sub, ra.prediction, rb.prediction).map(.abs).max().scalars[0], tolerance, file: file, line: line)
+        }
+        XCTAssertTrue(b.parameters.allSatisfy(\.isSingle), "the float32 model trained natively", file: file, line: line)
+        for (p, q) in zip(a.parameters, b.parameters) {
+            XCTAssertLessThan(try Tensor.binary(.sub, p.value, q.value).map(.abs).max().scalars[0], tolerance, file: file, line: line)
+        }
+    }
+
+    func testFloat32TrainingMatchesFloat64() throws {
+        let labels = try Tensor((0..<16).map { Double($0 % 3) })
+        try checkAgainstFloat64((.relu, .softmax), .crossentropy, labels, { Adam(lr: 0.01) }, steps: 30, tolerance: 2e-4)
+        let onehot = try Tensor.onehot(labels, 3)
+        try checkAgainstFloat64((.tanh, .linear), .crossentropyFromLogits, onehot, { Adam(lr: 0.01) }, steps: 30, tolerance: 2e-4)
+        let targets = try Tensor.randn([16, 2])
+        try checkAgainstFloat64((.sigmoid, .linear), .mse, targets, { SGD(lr: 0.05) }, steps: 30, tolerance: 2e-4)
+        try checkAgainstFloat64((.relu, .tanh), .mse, targets, { Adam(lr: 0.01, clipnorm: 0.5) }, steps: 30, tolerance: 2e-4)
+    }
+
+    /// Once warm, a step allocates nothing of its own: its buffers are the trainer's.
+    func testStepsReuseTheirBuffers() throws {
+        let x = try Tensor.randn([32, 20]), y = try Tensor((0..<32).map { Double($0 % 4) })
+        let net = Sequential([try Dense(16, .relu, dtype: .float32), try Dense(4, .softmax, dtype: .float32)])
+        _ = try net.forward(Variable(constant: x), ForwardPass())
+        let opt = Adam()
+        for _ in 0..<2 { _ = try Training.step(net, opt, x, y, .crossentropy, random: TestRandom.shared, communicator: SingleProcess()) }
+        let trainer = try XCTUnwrap(SingleDenseTrainer.of(net))
+        let warm = trainer.allocations
+        for _ in 0..<20 { _ = try Training.step(net, opt, x, y, .crossentropy, random: TestRandom.shared, communicator: SingleProcess()) }
+        XCTAssertEqual(trainer.allocations, warm)
+        // a prediction the caller keeps is not written over: the next step takes a new one
+        let kept = try Training.step(net, opt, x, y, .crossentropy, random: TestRandom.shared, communicator: SingleProcess()).prediction
+        let copy = kept.scalars
+        _ = try Training.step(net, opt, x, y, .crossentropy, random: TestRandom.shared, communicator: SingleProcess())
+        XCTAssertEqual(kept.scalars, copy)
+        XCTAssertEqual(trainer.allocations, warm + 1)
+    }
+
+    /// A loss that overflows leaves the weights untouched and comes back as the fault; inputs
+    /// too large for the finiteness bound are scanned and train.
+    func testFaultsAndLargeInputs() throws {
+        let net = Sequential([try Dense(4, .linear, dtype: .float32), try Dense(2, .linear, dtype: .float32)])
+        let x = try Tensor.randn([8, 3]), y = try Tensor.randn([8, 2])
+        _ = try net.forward(Variable(constant: x), ForwardPass())
+        let opt = Adam()
+        let before = net.parameters.map(\.value.scalars)
+        let huge = try Tensor.binary(.mul, x, 1e30)
+        let r = try Training.step(net, opt, huge, y, .mse, random: TestRandom.shared, communicator: SingleProcess())
+        // the second layer's kernel gradient, about 1e60, is beyond float's range
+        XCTAssertEqual(r.fault, "the gradient of the kernel became inf")
+        XCTAssertEqual(net.parameters.map(\.value.scalars), before)
+        let large = try Tensor.binary(.mul, x, 1e20)   // squares overflow float: the gradients are scanned
+        let small = try Tensor.binary(.mul, y, 1e-12)
+        let net2 = Sequential([try Dense(2, .linear, dtype: .float32)])
+        _ = try net2.forward(Variable(constant: large), ForwardPass())
+        net2.parameters[0].value = try Tensor.zeros([3, 2])
+        let r2 = try Training.step(net2, SGD(lr: 1e-30), large, small, .mse, random: TestRandom.shared, communicator: SingleProcess())
+        XCTAssertNil(r2.fault)
+        XCTAssertTrue(net2.parameters[0].isSingle)
+    }
+}
