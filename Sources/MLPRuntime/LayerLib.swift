@@ -25,8 +25,9 @@ enum LayerLib {
             return try a.native { .object(LayerValue(try Dense(units, act, useBias: bias, kernelInitializer: initializer, dtype: type))) }
         }
         r.layer("conv2d", [p("filters"), p("kernel"), Param("activation", DefaultValue.none), Param("padding", .string("valid"), keywordOnly: true),
-                        Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true)],
-             doc: "A 2-D convolution on [batch, height, width, channels] images (Keras's Conv2D, channels last): filters kernels of size kernel (a number or [height, width]), padding \"valid\" (Keras's default) or \"same\", stride; built at the first call from the number of input channels.",
+                        Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true),
+                        Param("precision", .string("float64"), keywordOnly: true)],
+             doc: "A 2-D convolution on [batch, height, width, channels] images (Keras's Conv2D, channels last): filters kernels of size kernel (a number or [height, width]), padding \"valid\" (Keras's default) or \"same\", stride; built at the first call from the number of input channels. precision=\"float32\" computes the convolution and its gradients in single precision, as PyTorch and Keras do by default (about twice as fast; the weights stay float64).",
              example: "net = conv2d(8, 3, relu, padding=\"same\") >> maxpool(2) >> flatten() >> dense(10, softmax)") { a throws(MLPError) in
             let filters = try a.int(0)
             let kernel: (Int, Int)
@@ -38,7 +39,9 @@ enum LayerLib {
             guard let initializer = Initializer(name: try a.string(5)) else {
                 throw a.error("unknown initializer '\(try a.string(5))'; expected one of \(Initializer.names.joined(separator: ", ")).", at: 5)
             }
-            return try a.native { .object(LayerValue(try Conv2D(filters, kernel, act, padding: padding, stride: stride, kernelInitializer: initializer))) }
+            let precision = try precisionName(a, 6)
+            return try a.native { .object(LayerValue(try Conv2D(filters, kernel, act, padding: padding, stride: stride, kernelInitializer: initializer,
+                                                                precision: precision))) }
         }
         pooling(&r, "maxpool", "Max pooling over k x k windows (stride k, Keras's MaxPooling2D) of [batch, height, width, channels] images; padding \"valid\" (Keras's default: a remainder row or column is dropped) or \"same\" (ceil(size / k) windows, as conv2d's; the padding is never the max).") { try MaxPool2D($0, padding: $1) }
         pooling(&r, "avgpool", "Average pooling over k x k windows (stride k, Keras's AveragePooling2D); padding \"valid\" or \"same\" (ceil(size / k) windows; a window over the edge averages the pixels it covers, as Keras's).") { try AvgPool2D($0, padding: $1) }
@@ -145,9 +148,14 @@ enum LayerLib {
             }
             at = i + 1
         }
-        let name = try a.string(at)
+        return try precisionName(a, at)
+    }
+
+    /// The compute precision named at argument i: "float64" or "float32".
+    static func precisionName(_ a: Args, _ i: Int) throws(MLPError) -> ComputeType {
+        let name = try a.string(i)
         guard let t = ComputeType(rawValue: name) else {
-            throw a.error("'\(name)' is not a precision; expected \"float64\" or \"float32\".", at: at)
+            throw a.error("'\(name)' is not a precision; expected \"float64\" or \"float32\".", at: i)
         }
         return t
     }

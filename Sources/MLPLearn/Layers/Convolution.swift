@@ -57,7 +57,10 @@ struct WindowGeometry {
     /// (an output row: one (image, oy), wo pixels), zeros where the window is off the image.
     /// Loops run along the output row for each window tap, so a tap of a one-channel image
     /// costs a load and a store, not a call per short run.
-    func im2col(_ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<Double>, rows first: Int, count: Int) {
+    /// Generic in the patches' type: Double, or Float for precision="float32" (converted here, in
+    /// the one pass that writes them).
+    @inline(__always)
+    func im2col<S: RecurrentScalar>(_ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<S>, rows first: Int, count: Int) {
         let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch, wo = self.wo, sw = self.sw
         for r in 0..<count {
             let b = (first &+ r) / ho, oy = first &+ r &- b &* ho
@@ -80,11 +83,11 @@ struct WindowGeometry {
                     var ox = lo
                     if c == 1 {
                         let src = line + (lo &* sw &- padLeft &+ j)
-                        while ox < hi { tap[ox &* patch] = src[(ox &- lo) &* sw]; ox &+= 1 }
+                        while ox < hi { tap[ox &* patch] = S(src[(ox &- lo) &* sw]); ox &+= 1 }
                     } else {
                         while ox < hi {
                             let s = line + (ox &* sw &- padLeft &+ j) &* c, d = tap + ox &* patch
-                            for e in 0..<c { d[e] = s[e] }
+                            for e in 0..<c { d[e] = S(s[e]) }
                             ox &+= 1
                         }
                     }
@@ -96,7 +99,8 @@ struct WindowGeometry {
 
     /// Adds each patch of `cols` (the patches of output rows first..<first+count) back onto
     /// `dx` (n x h x w x c): the adjoint of im2col.
-    func col2im(_ cols: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>, rows first: Int, count: Int) {
+    @inline(__always)
+    func col2im<S: RecurrentScalar>(_ cols: UnsafePointer<S>, _ dx: UnsafeMutablePointer<Double>, rows first: Int, count: Int) {
         let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch, wo = self.wo, sw = self.sw
         for r in 0..<count {
             let b = (first &+ r) / ho, oy = first &+ r &- b &* ho
@@ -112,11 +116,11 @@ struct WindowGeometry {
                     var ox = lo
                     if c == 1 {
                         let d = line + (lo &* sw &- padLeft &+ j)
-                        while ox < hi { d[(ox &- lo) &* sw] += tap[ox &* patch]; ox &+= 1 }
+                        while ox < hi { d[(ox &- lo) &* sw] += tap[ox &* patch].double; ox &+= 1 }
                     } else {
                         while ox < hi {
                             let d = line + (ox &* sw &- padLeft &+ j) &* c, s = tap + ox &* patch
-                            for e in 0..<c { d[e] += s[e] }
+                            for e in 0..<c { d[e] += s[e].double }
                             ox &+= 1
                         }
                     }
@@ -245,7 +249,7 @@ func requireImages(_ x: Variable, _ layer: String) throws {
     }
 }
 
-/// conv2d(filters, kernel, act, padding=, stride=): Keras's Conv2D, channels last. The kernel
+/// conv2d(filters, kernel, act, padding=, stride=, precision=): Keras's Conv2D, channels last. The kernel
 /// [kh, kw, in_channels, filters] (glorot_uniform) and the bias [filters] (zeros) are made at
 /// the first call, when the number of input channels is known.
 public final class Conv2D: LayerBase, Layer {
@@ -257,17 +261,21 @@ public final class Conv2D: LayerBase, Layer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
+    /// What the convolution computes in (float32: im2col and sgemm in Float; the weights stay float64).
+    public let precision: ComputeType
 
     public convenience init(_ filters: Int, _ kernel: Int, _ activation: Activation = .linear, padding: String = "valid",
                             stride: Int = 1, useBias: Bool = true,
-                            kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) throws {
+                            kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                            precision: ComputeType = .float64) throws {
         try self.init(filters, (kernel, kernel), activation, padding: padding, stride: stride, useBias: useBias,
-                      kernelInitializer: kernelInitializer, biasInitializer: biasInitializer)
+                      kernelInitializer: kernelInitializer, biasInitializer: biasInitializer, precision: precision)
     }
 
     public init(_ filters: Int, _ kernel: (Int, Int), _ activation: Activation = .linear, padding: String = "valid",
                 stride: Int = 1, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) throws {
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                precision: ComputeType = .float64) throws {
         guard filters > 0 else { throw LearnError("conv2d", "the number of filters must be positive, got \(filters).") }
         guard kernel.0 > 0, kernel.1 > 0 else {
             throw LearnError("conv2d", "the kernel size must be positive, got \(formatSize(kernel.0, kernel.1)).")
@@ -276,6 +284,7 @@ public final class Conv2D: LayerBase, Layer {
         self.filters = filters; self.kernelSize = (kernel.0, kernel.1); self.activation = activation
         self.padding = try parsePadding(padding, "conv2d"); self.stride = stride; self.useBias = useBias
         self.kernelInitializer = kernelInitializer; self.biasInitializer = biasInitializer
+        self.precision = precision
     }
 
     public var kind: String { "conv2d" }
@@ -284,7 +293,7 @@ public final class Conv2D: LayerBase, Layer {
         if activation != .linear { s += ", \(activation.name)" }
         if padding != .valid { s += ", padding=\"\(padding.rawValue)\"" }
         if stride != 1 { s += ", stride=\(stride)" }
-        return s + ")"
+        return s + precision.argument + ")"
     }
 
     func build(_ channels: Int, _ random: RandomGenerator) throws {
@@ -310,7 +319,8 @@ public final class Conv2D: LayerBase, Layer {
         }
         // relu is fused into the convolution's pass; other activations follow as their own op
         let fuse = activation == .relu
-        let y = try conv2dOp(x, pass.variable(parameters[0]), useBias ? pass.variable(parameters[1]) : nil, geo, relu: fuse)
+        let kernel = pass.variable(parameters[0]), bias = useBias ? pass.variable(parameters[1]) : nil
+        let y = precision == .float32 ? try conv2dSingleOp(x, kernel, bias, geo, relu: fuse) : try conv2dOp(x, kernel, bias, geo, relu: fuse)
         return finish(fuse ? y : try activation.apply(y), pass, self, from: x)
     }
 }

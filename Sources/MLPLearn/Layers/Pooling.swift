@@ -63,56 +63,106 @@ public final class MaxPool2D: LayerBase, Layer {
         let (n, ho, wo, c) = (g.n, g.ho, g.wo, g.c)
         let xv = x.value
         let out = try Tensor(uninitializedShape: [n, ho, wo, c], "maxpool")
-        let xp = xv.rawPointer, op = out.rawPointer
-        // a pure max in the forward (it vectorises); the backward finds each maximum again
-        var o = op
-        for b in 0..<n {
-            for oy in 0..<ho {
-                for ox in 0..<wo {
-                    let (y0, ri, x0, rj) = g.window(oy, ox)
-                    let first = xp + g.at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound)
-                    for ch in 0..<c { o[ch] = first[ch] }
-                    for i in ri {
-                        for j in rj where i != ri.lowerBound || j != rj.lowerBound {
-                            let src = xp + g.at(b, y0 &+ i, x0 &+ j)
-                            for ch in 0..<c { let v = src[ch], m = o[ch]; o[ch] = v > m ? v : m }
-                        }
-                    }
-                    o += c
-                }
-            }
-        }
+        // where each maximum came from (an offset into x; -1 for a nan maximum, which
+        // takes no gradient): the backward is then one pass, not a search of every window
+        var from = [Int64](repeating: 0, count: out.count)
+        from.withUnsafeMutableBufferPointer { g.maxForward(xv.rawPointer, out.rawPointer, $0.baseAddress!) }
         let y = try Variable.make("maxpool", out, [x]) { gr in
-            let d = try Tensor.zeros(xv.shape)
-            let dp = d.rawPointer, gp = gr.rawPointer, op = out.rawPointer, xp = xv.rawPointer
-            // per channel, 1 until the window's first maximum has taken the gradient: selects
-            // rather than a search whose branches mispredict
-            let pending = UnsafeMutablePointer<Double>.allocate(capacity: c)
-            defer { pending.deallocate() }
-            var o = 0
-            for b in 0..<n {
-                for oy in 0..<ho {
-                    for ox in 0..<wo {
-                        let (y0, ri, x0, rj) = g.window(oy, ox)
-                        pending.update(repeating: 1, count: c)
-                        for i in ri {
-                            for j in rj {
-                                let at = g.at(b, y0 &+ i, x0 &+ j)
-                                for ch in 0..<c {
-                                    let p = pending[ch], gv = gp[o &+ ch]
-                                    let e = xp[at &+ ch] == op[o &+ ch] ? p : 0
-                                    dp[at &+ ch] += e > 0 ? gv : 0   // not e * gv: 0 * inf would be nan
-                                    pending[ch] = p - e
-                                }
-                            }
-                        }
-                        o &+= c
-                    }
-                }
-            }
+            // the windows do not overlap: where they cover the image, every element of x is
+            // written once (the gradient or 0); a dropped remainder row or column starts at 0
+            let d = g.coversImage ? try Tensor(uninitializedShape: xv.shape, "maxpool") : try Tensor.zeros(xv.shape)
+            from.withUnsafeBufferPointer { g.maxBackward(gr.rawPointer, $0.baseAddress!, d.rawPointer) }
             return [d]
         }
         return finish(y, pass, self, from: x)
+    }
+}
+
+extension PoolGeometry {
+    /// Whether the windows cover every element of the image ("same", or sizes that k divides).
+    var coversImage: Bool { ho &* k >= h && wo &* k >= w }
+
+    /// out = the max of each window per channel, and from = the offset in x of its first
+    /// maximum (-1 where the maximum is nan: a nan first element stays the max, as the
+    /// comparison v > m is false, and no element equals it). Eight channels at a time
+    /// as masks and blends.
+    func maxForward(_ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, _ from: UnsafeMutablePointer<Int64>) {
+        let lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7)
+        var o = 0
+        for b in 0..<n {
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    let (y0, ri, x0, rj) = window(oy, ox)
+                    let first = at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound)
+                    var ch = 0
+                    while ch &+ 8 <= c {
+                        var m = load8(xp + (first &+ ch))
+                        var idx = SIMD8<Int64>(repeating: Int64(first &+ ch)) &+ lanes
+                        for i in ri {
+                            for j in rj {
+                                let src = at(b, y0 &+ i, x0 &+ j) &+ ch
+                                let v = load8(xp + src), up = v .> m
+                                m.replace(with: v, where: up)
+                                idx.replace(with: SIMD8<Int64>(repeating: Int64(src)) &+ lanes, where: up)
+                            }
+                        }
+                        idx.replace(with: -1, where: m .!= m)
+                        store8(op + (o &+ ch), m)
+                        UnsafeMutableRawPointer(from + (o &+ ch)).storeBytes(of: idx, as: SIMD8<Int64>.self)
+                        ch &+= 8
+                    }
+                    while ch < c {
+                        var m = xp[first &+ ch], idx = Int64(first &+ ch)
+                        for i in ri {
+                            for j in rj {
+                                let src = at(b, y0 &+ i, x0 &+ j) &+ ch
+                                if xp[src] > m { m = xp[src]; idx = Int64(src) }
+                            }
+                        }
+                        op[o &+ ch] = m; from[o &+ ch] = m.isNaN ? -1 : idx
+                        ch &+= 1
+                    }
+                    o &+= c
+                }
+            }
+        }
+    }
+
+    /// d (the shape of x) gets each output gradient at its maximum's offset: every element
+    /// of each window written once (the gradient or 0), so d needs no zeroing where the
+    /// windows cover the image.
+    func maxBackward(_ gp: UnsafePointer<Double>, _ from: UnsafePointer<Int64>, _ dp: UnsafeMutablePointer<Double>) {
+        let lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), zero = SIMD8<Double>()
+        var o = 0
+        for b in 0..<n {
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    let (y0, ri, x0, rj) = window(oy, ox)
+                    var ch = 0
+                    while ch &+ 8 <= c {
+                        let g = load8(gp + (o &+ ch))
+                        let idx = UnsafeRawPointer(from + (o &+ ch)).loadUnaligned(as: SIMD8<Int64>.self)
+                        for i in ri {
+                            for j in rj {
+                                let dst = at(b, y0 &+ i, x0 &+ j) &+ ch
+                                store8(dp + dst, zero.replacing(with: g, where: idx .== SIMD8<Int64>(repeating: Int64(dst)) &+ lanes))
+                            }
+                        }
+                        ch &+= 8
+                    }
+                    while ch < c {
+                        for i in ri {
+                            for j in rj {
+                                let dst = at(b, y0 &+ i, x0 &+ j) &+ ch
+                                dp[dst] = from[o &+ ch] == Int64(dst) ? gp[o &+ ch] : 0
+                            }
+                        }
+                        ch &+= 1
+                    }
+                    o &+= c
+                }
+            }
+        }
     }
 }
 

@@ -1,0 +1,212 @@
+// conv2d(..., precision="float32"): the convolution computed in single precision, as
+// PyTorch and Keras compute by default. The input, the output and the weights stay
+// float64 tensors; the conversions ride on passes the op makes anyway (im2col reads
+// Double and writes Float patches, the bias + relu pass writes the Double output, the
+// relu mask pass writes the Float output gradient, col2im adds Float into Double).
+// Half the bytes of the float64 path and sgemm's twice wider lanes.
+//
+// The work is split into blocks of output lines fixed by the geometry alone (whole
+// images when an image's patches fit the block budget, else runs of lines of one
+// image), and the blocks over the product threads (BLASThreads) by whole images, so
+// that col2im of two threads never meets on an image. Each block's kernel-gradient
+// product has its own buffer, and the blocks' parts are added in block order: the
+// results are the same bits whatever the number of threads.
+import MLPTensor
+import MLPAutograd
+import CBLAS
+
+/// The blocks of a blocked convolution over n images of ho output lines (wo pixels each).
+struct ConvBlocks {
+    /// Lines per block; images per block (0 when a block is part of one image).
+    let lines, images: Int
+    /// Blocks per image (when images == 0), blocks in all, units handed to threads
+    /// (whole-image blocks, or images), blocks per unit.
+    let perImage, count, units, unitBlocks: Int
+    let ho: Int
+
+    init(_ geo: WindowGeometry, budget: Int) {
+        let imageElements = Swift.max(geo.ho &* geo.wo &* geo.patch, 1)
+        ho = geo.ho
+        if imageElements <= budget || geo.ho <= 1 {
+            images = Swift.max(1, Swift.min(geo.n, budget / imageElements))
+            lines = images &* geo.ho
+            perImage = 0
+            count = (geo.n &+ images &- 1) / images
+            units = count; unitBlocks = 1
+        } else {
+            images = 0
+            lines = Swift.max(1, Swift.min(geo.ho, budget / Swift.max(geo.wo &* geo.patch, 1)))
+            perImage = (geo.ho &+ lines &- 1) / lines
+            count = geo.n &* perImage
+            units = geo.n; unitBlocks = perImage
+        }
+        totalLines = geo.n &* geo.ho
+    }
+    let totalLines: Int
+
+    /// Block b's first output line and its number of lines.
+    @inline(__always)
+    func block(_ b: Int) -> (first: Int, count: Int) {
+        if images > 0 {
+            let first = b &* lines
+            return (first, Swift.min(lines, totalLines &- first))
+        }
+        let image = b / perImage, j = b &- image &* perImage
+        return (image &* ho &+ j &* lines, Swift.min(lines, ho &- j &* lines))
+    }
+
+    /// Runs body(firstBlock, endBlock) on up to `threads` threads, on whole units.
+    func onThreads(_ threads: Int, _ body: (Int, Int) -> Void) {
+        let parts = Swift.max(1, Swift.min(threads, units))
+        MLPTensor.onThreads(parts) { p in
+            body(units &* p / parts &* unitBlocks, units &* (p &+ 1) / parts &* unitBlocks)
+        }
+    }
+}
+
+/// Patch elements per float32 block: 128 KiB of patches (the L2 cache holds a block's
+/// patches, its products and the kernel). A variable so that tests can force small blocks.
+nonisolated(unsafe) var convSingleBlockElements = 32768
+
+/// Blocks of fewer multiply-adds than this stay on the calling thread.
+let convSingleThreadWork = 1 << 18
+
+/// The float32 convolution: as conv2dOp (x [n, h, w, c], kernel [kh, kw, c, f], bias [f] or nil,
+/// relu fused when `relu`), computed in Float.
+func conv2dSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: WindowGeometry, relu: Bool) throws -> Variable {
+    let f = kernel.value.shape[3], patch = geo.patch, wo = geo.wo
+    let xv = x.value
+    _ = try Tensor.checkShape([geo.n, geo.ho, geo.wo, f], "conv2d")
+    let out = try Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f], "conv2d")
+    let blocks = ConvBlocks(geo, budget: convSingleBlockElements)
+    let maxRows = blocks.lines &* wo
+    // the kernel as a Float [patch, f] matrix (its layout [kh, kw, c, f] is that matrix)
+    let kf = kernel.value.scalars.map { Float($0) }
+    let biasValues = bias?.value.scalars ?? [Double](repeating: 0, count: f)
+    let threads = geo.rows &* patch &* f >= convSingleThreadWork &* 2 ? BLASThreads.count : 1
+    kf.withUnsafeBufferPointer { kb in
+        biasValues.withUnsafeBufferPointer { bb in
+            let kp = kb.baseAddress!, bp = bb.baseAddress!, xp = UnsafePointer(xv.rawPointer), op = out.rawPointer
+            blocks.onThreads(threads) { b0, b1 in
+                let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
+                let part = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
+                defer { cols.deallocate(); part.deallocate() }
+                for b in b0..<b1 {
+                    let (line, count) = blocks.block(b)
+                    let m = count &* wo
+                    geo.im2col(xp, cols, rows: line, count: count)
+                    Float.blas(false, false, m, f, patch, cols, patch, kp, f, part, f, accumulate: false)
+                    singleBiasActivation(part, op + line &* wo &* f, rows: m, cols: f, bias: bp, relu: relu)
+                }
+            }
+        }
+    }
+    withExtendedLifetime(xv) {}
+    let needX = x.requiresGrad, needK = kernel.requiresGrad, needB = bias?.requiresGrad ?? false
+    let kshape = kernel.value.shape, xshape = xv.shape
+    let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
+    return try Variable.make(relu ? "conv2d+relu" : "conv2d", out, inputs) { g in
+        let gx = needX ? try Tensor.zeros(xshape) : nil
+        // each block's kernel and bias gradients, added in block order below
+        var gkParts = [Float](repeating: 0, count: needK ? blocks.count &* patch &* f : 0)
+        var gbParts = [Double](repeating: 0, count: needB ? blocks.count &* f : 0)
+        let gxp = gx?.rawPointer
+        kf.withUnsafeBufferPointer { kb in
+            gkParts.withUnsafeMutableBufferPointer { gkb in
+                gbParts.withUnsafeMutableBufferPointer { gbb in
+                    // (an empty array's buffer may have an address: the flags decide)
+                    let kp = kb.baseAddress!, gkp = needK ? gkb.baseAddress : nil, gbp = needB ? gbb.baseAddress : nil
+                    let xp = UnsafePointer(xv.rawPointer), gp = UnsafePointer(g.rawPointer), op = UnsafePointer(out.rawPointer)
+                    blocks.onThreads(threads) { b0, b1 in
+                        let gm = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
+                        let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
+                        defer { gm.deallocate(); cols.deallocate() }
+                        for b in b0..<b1 {
+                            let (line, count) = blocks.block(b)
+                            let m = count &* wo, at = line &* wo &* f
+                            singleGradientMask(gp + at, relu ? op + at : nil, gm, rows: m, cols: f,
+                                               biasGrad: gbp.map { $0 + b &* f })
+                            if let gkp {
+                                geo.im2col(xp, cols, rows: line, count: count)
+                                Float.blas(true, false, patch, f, m, cols, patch, gm, f, gkp + b &* patch &* f, f, accumulate: false)
+                            }
+                            if let gxp {
+                                Float.blas(false, true, m, patch, f, gm, f, kp, f, cols, patch, accumulate: false)
+                                geo.col2im(UnsafePointer(cols), gxp, rows: line, count: count)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime((xv, g, out)) {}
+        var gk: Tensor? = nil, gb: Tensor? = nil
+        if needK {
+            let t = try Tensor.zeros(kshape), d = t.rawPointer
+            for b in 0..<blocks.count { let s = b &* patch &* f; for e in 0..<(patch &* f) { d[e] += Double(gkParts[s &+ e]) } }
+            gk = t
+        }
+        if needB {
+            let t = try Tensor.zeros([f]), d = t.rawPointer
+            for b in 0..<blocks.count { for j in 0..<f { d[j] += gbParts[b &* f &+ j] } }
+            gb = t
+        }
+        return bias == nil ? [gx, gk] : [gx, gk, gb]
+    }
+}
+
+/// out (Double, rows x cols) = part + bias, through relu when asked (nan stays nan, as relu()).
+@inline(__always)
+func singleBiasActivation(_ part: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Double>, rows: Int, cols: Int,
+                          bias: UnsafePointer<Double>, relu: Bool) {
+    for r in 0..<rows {
+        let s = part + r &* cols, d = out + r &* cols
+        if relu {
+            for j in 0..<cols { let v = Double(s[j]) + bias[j]; d[j] = v < 0 ? 0 : v }
+        } else {
+            for j in 0..<cols { d[j] = Double(s[j]) + bias[j] }
+        }
+    }
+}
+
+/// gm (Float) = g where the output is positive (relu; every element without `out`), and
+/// biasGrad[j] = the sum of column j (of the Double values). Eight columns at a time,
+/// their sums in registers.
+@inline(__always)
+func singleGradientMask(_ g: UnsafePointer<Double>, _ out: UnsafePointer<Double>?, _ gm: UnsafeMutablePointer<Float>,
+                        rows: Int, cols: Int, biasGrad: UnsafeMutablePointer<Double>?) {
+    let zero = SIMD8<Double>()
+    var j = 0
+    while j &+ 8 <= cols {
+        var acc = SIMD8<Double>()
+        for r in 0..<rows {
+            let e = r &* cols &+ j
+            var v = load8(g + e)
+            // ov > 0 keeps the gradient: a nan output takes none, as in relu's backward
+            if let out { v = zero.replacing(with: v, where: load8(out + e) .> 0) }
+            acc += v
+            UnsafeMutableRawPointer(gm + e).storeBytes(of: SIMD8<Float>(v), as: SIMD8<Float>.self)
+        }
+        if let biasGrad { store8(biasGrad + j, load8(biasGrad + j) + acc) }
+        j &+= 8
+    }
+    while j < cols {
+        var acc = 0.0
+        for r in 0..<rows {
+            let e = r &* cols &+ j
+            let gv = g[e], ov = out?[e] ?? 1, v = ov > 0 ? gv : 0
+            acc += v
+            gm[e] = Float(v)
+        }
+        biasGrad?[j] += acc
+        j &+= 1
+    }
+}
+
+extension Conv2D {
+    /// Patch elements per float32 block (`convSingleBlockElements`), for a benchmark that tries others.
+    public static var singleBlockElements: Int {
+        get { convSingleBlockElements }
+        set { convSingleBlockElements = Swift.max(1, newValue) }
+    }
+}
