@@ -51,7 +51,7 @@ final class ConvSingleTests: XCTestCase {
     func withEachSingleBlocking(_ body: () throws -> Void) rethrows {
         let saved = convSingleBlockElements
         defer { convSingleBlockElements = saved }
-        for block in [saved, 400, 30] {
+        for block in [saved, 1000, 30] {
             convSingleBlockElements = block
             try body()
         }
@@ -167,5 +167,81 @@ final class ConvSingleTests: XCTestCase {
         XCTAssertEqual([g[6], g[13]], [0, 0])
         let out = try MaxPool2D(2).forward(Variable(constant: x), ForwardPass()).value.scalars
         XCTAssertEqual(out[0], 5); XCTAssertTrue(out[1].isNaN); XCTAssertEqual(out[2], 4)
+    }
+
+    // MARK: - conv2d(float32) >> maxpool fused
+
+    /// The pair run as a chain (fused) and layer by layer (not fused): output, gradients.
+    func fusedAndApart(_ conv: Conv2D, _ pool: MaxPool2D, _ x: Tensor, seed: UInt64) throws -> (fused: (Tensor, [Tensor]), apart: (Tensor, [Tensor])) {
+        let chain = Sequential([conv, pool])
+        let probe = try chain.forward(Variable(constant: x), ForwardPass()).value
+        let wt = LayerCheck.input(probe.shape, seed)
+        let fused = try outputAndGradients(chain, x, wt)
+        let tape = Tape()
+        let xv = Variable(leaf: x, tape: tape)
+        let pass = ForwardPass(tape: tape, training: true)
+        let y = try pool.forward(conv.forward(xv, pass), pass)
+        try (y * Variable(constant: wt)).reduce(.sum).backward()
+        var grads = [try xv.grad ?? Tensor.zeros(x.shape)]
+        for p in conv.parameters { grads.append(try pass.used.first { $0.0 === p }?.1.grad ?? Tensor.zeros(p.value.shape)) }
+        return (fused, (y.value, grads))
+    }
+
+    func testFusedConvPoolMatchesTheLayersApart() throws {
+        try withEachSingleBlocking {
+            var seed: UInt64 = 900
+            for (h, w, cin, k, kernel) in [(8, 8, 1, 2, 3), (9, 7, 3, 2, 3), (7, 10, 8, 3, 2), (6, 6, 2, 2, 1), (11, 5, 4, 3, 3)] {
+                for (padding, poolPadding) in [("same", "valid"), ("valid", "same"), ("same", "same")] {
+                    for act in [Activation.relu, .linear] {
+                        seed += 2
+                        let (conv, _) = try pair(6, (kernel, kernel), act, padding: padding, stride: 1, bias: true, channels: cin, seed: seed)
+                        let pool = try MaxPool2D(k, padding: poolPadding)
+                        let x = LayerCheck.input([3, h, w, cin], seed + 1)
+                        let (fused, apart) = try fusedAndApart(conv, pool, x, seed: seed + 2)
+                        let what = "\(conv.description) >> \(pool.description) on \(x.shape), block \(convSingleBlockElements)"
+                        // the same values: relu, then the first maximum, as the layers apart
+                        XCTAssertEqual(fused.0.scalars, apart.0.scalars, "\(what): output")
+                        XCTAssertEqual(fused.1[0].scalars, apart.1[0].scalars, "\(what): input gradient")
+                        XCTAssertEqual(fused.1[1].scalars, apart.1[1].scalars, "\(what): kernel gradient")
+                        // the bias gradient adds the same terms in another order
+                        XCTAssertLessThan(relativeDifference(fused.1[2], apart.1[2]), 1e-12, "\(what): bias gradient")
+                        XCTAssertGreaterThan(try fused.1[1].map(.abs).sumAll(), 0)
+                        XCTAssertEqual(conv.lastOutputShape, [3, padding == "same" ? h : h - kernel + 1, padding == "same" ? w : w - kernel + 1, 6])
+                        XCTAssertEqual(pool.lastOutputShape, fused.0.shape)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A nan in a window: the fused op's output is nan there (or the max of the rest), as the
+    /// layers apart (the gradient of a nan input is refused by the tape either way).
+    func testFusedConvPoolWithNaN() throws {
+        for act in [Activation.relu, .linear] {
+            let (conv, _) = try pair(8, (1, 1), act, padding: "valid", stride: 1, bias: false, channels: 1, seed: 3)
+            conv.parameters[0].value = try Tensor([1, -1, 2, -2, 0.5, -0.5, 3, -3], shape: [1, 1, 1, 8])
+            let pool = try MaxPool2D(2)
+            let x = try Tensor([.nan, 1, 2, 3, -1, .nan, 5, 0], shape: [1, 2, 4, 1])
+            let fused = try Sequential([conv, pool]).forward(Variable(constant: x), ForwardPass()).value
+            let apart = try pool.forward(conv.forward(Variable(constant: x), ForwardPass()), ForwardPass()).value
+            XCTAssertEqual(fused.scalars.map(\.isNaN), apart.scalars.map(\.isNaN))
+            XCTAssertEqual(fused.scalars.filter { !$0.isNaN }, apart.scalars.filter { !$0.isNaN })
+            XCTAssertEqual(fused.scalars.filter(\.isNaN).count, 8)   // the first window's
+        }
+    }
+
+    /// Fused on one thread and two: the same bits.
+    func testFusedConvPoolSameBitsOnOneAndTwoThreads() throws {
+        let savedThreads = BLASThreads.count
+        defer { BLASThreads.count = savedThreads }
+        let (conv, _) = try pair(8, (3, 3), .relu, padding: "same", stride: 1, bias: true, channels: 1, seed: 12)
+        let x = LayerCheck.input([32, 28, 28, 1], 13)
+        var results: [(Tensor, [Tensor])] = []
+        for threads in [1, 2] {
+            BLASThreads.count = threads
+            results.append(try fusedAndApart(conv, try MaxPool2D(2), x, seed: 14).fused)
+        }
+        XCTAssertEqual(results[0].0.scalars, results[1].0.scalars)
+        for (a, b) in zip(results[0].1, results[1].1) { XCTAssertEqual(a.scalars, b.scalars) }
     }
 }

@@ -305,7 +305,8 @@ public final class Conv2D: LayerBase, Layer {
         }
     }
 
-    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+    /// Checks x, builds the layer at its first call, and gives the geometry of its windows on x.
+    func geometry(_ x: Variable, _ pass: ForwardPass) throws -> WindowGeometry {
         try requireImages(x, description)
         let s = x.value.shape
         if parameters.isEmpty { try build(s[3], pass.random) }
@@ -317,10 +318,32 @@ public final class Conv2D: LayerBase, Layer {
                                        sh: stride, sw: stride, padding: padding) else {
             throw LearnError(nil, "\(description): the input's images (\(s[1]) x \(s[2])) are smaller than the kernel (\(kernelSize.height) x \(kernelSize.width)) with padding=\"valid\"; got shape \(Tensor.formatShape(s)).")
         }
+        return geo
+    }
+
+    public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
+        let geo = try geometry(x, pass)
         // relu is fused into the convolution's pass; other activations follow as their own op
         let fuse = activation == .relu
         let kernel = pass.variable(parameters[0]), bias = useBias ? pass.variable(parameters[1]) : nil
         let y = precision == .float32 ? try conv2dSingleOp(x, kernel, bias, geo, relu: fuse) : try conv2dOp(x, kernel, bias, geo, relu: fuse)
         return finish(fuse ? y : try activation.apply(y), pass, self, from: x)
+    }
+
+    /// This layer and `pool` after it as one op (conv2dPoolSingleOp), or nil where they do not
+    /// fuse: float64, an activation other than relu and linear, an image whose patches are more
+    /// than a block, or windows the pool refuses (the pool then says why, run on its own).
+    func forwardPooled(_ x: Variable, _ pool: MaxPool2D, _ pass: ForwardPass) throws -> Variable? {
+        guard precision == .float32, activation == .relu || activation == .linear, pass.record == nil else { return nil }
+        let geo = try geometry(x, pass)
+        guard let pooling = PoolGeometry(n: geo.n, h: geo.ho, w: geo.wo, c: filters, k: pool.size, padding: pool.padding) else { return nil }
+        let blocks = ConvBlocks(geo, budget: convSingleBlockElements)
+        guard blocks.images > 0, blocks.lines &* geo.wo &* filters < Int(Int32.max) else { return nil }
+        let kernel = pass.variable(parameters[0]), bias = useBias ? pass.variable(parameters[1]) : nil
+        let y = try conv2dPoolSingleOp(x, kernel, bias, geo, pooling, blocks, relu: activation == .relu)
+        let convShape = [geo.n, geo.ho, geo.wo, filters]
+        note(input: x.value.shape, output: convShape)
+        pool.note(input: convShape, output: y.value.shape)
+        return y
     }
 }

@@ -140,18 +140,7 @@ func conv2dSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo:
             }
         }
         withExtendedLifetime((xv, g, out)) {}
-        var gk: Tensor? = nil, gb: Tensor? = nil
-        if needK {
-            let t = try Tensor.zeros(kshape), d = t.rawPointer
-            for b in 0..<blocks.count { let s = b &* patch &* f; for e in 0..<(patch &* f) { d[e] += Double(gkParts[s &+ e]) } }
-            gk = t
-        }
-        if needB {
-            let t = try Tensor.zeros([f]), d = t.rawPointer
-            for b in 0..<blocks.count { for j in 0..<f { d[j] += gbParts[b &* f &+ j] } }
-            gb = t
-        }
-        return bias == nil ? [gx, gk] : [gx, gk, gb]
+        return try convGradients(gx, gkParts, gbParts, blocks: blocks.count, kshape, f, needK: needK, needB: needB, hasBias: bias != nil)
     }
 }
 

@@ -146,11 +146,17 @@ open class LayerBase {
     /// Records the output for summaries and `activations`, and the input shape at
     /// the first call (what save needs to rebuild a layer saved on its own).
     public func finish(_ y: Variable, _ pass: ForwardPass, _ layer: Layer, from x: Variable) -> Variable {
-        if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
-        if !trainable { for p in parameters where !p.frozen { p.frozen = true } }
-        lastOutputShape = y.value.shape
+        note(input: x.value.shape, output: y.value.shape)
         pass.record?(layer, y)
         return y
+    }
+
+    /// finish's bookkeeping from the shapes alone (batch axis included), for a layer run
+    /// fused with the next (Conv2D.forwardPooled), whose own output is never made.
+    func note(input: [Int], output: [Int]) {
+        if inputShape == nil { inputShape = Array(input.dropFirst()) }
+        if !trainable { for p in parameters where !p.frozen { p.frozen = true } }
+        lastOutputShape = output
     }
 }
 
@@ -195,10 +201,18 @@ public final class Sequential: Layer {
 
     public func forward(_ x: Variable, _ pass: ForwardPass) throws -> Variable {
         if inputShape == nil { inputShape = Array(x.value.shape.dropFirst()) }
-        var h = x
-        for (i, l) in chain.layers[..<count].enumerated() {
+        var h = x, i = 0
+        while i < count {
             if i > 0, let poll = pass.poll { try poll() }
+            let l = chain.layers[i]
+            // a float32 convolution and the max pooling after it run as one op
+            if i &+ 1 < count, let conv = l as? Conv2D, let pool = chain.layers[i &+ 1] as? MaxPool2D,
+               let y = try conv.forwardPooled(h, pool, pass) {
+                h = y; i &+= 2
+                continue
+            }
             h = try l.forward(h, pass)
+            i &+= 1
         }
         return h
     }

@@ -16,12 +16,18 @@ struct PoolGeometry {
     init(_ x: Variable, _ k: Int, _ padding: Padding, _ layer: String) throws {
         try requireImages(x, layer)
         let s = x.value.shape
-        (n, h, w, c, self.k) = (s[0], s[1], s[2], s[3], k)
+        guard let g = PoolGeometry(n: s[0], h: s[1], w: s[2], c: s[3], k: k, padding: padding) else {
+            throw LearnError(layer, "the input's images (\(s[1]) x \(s[2])) are smaller than the \(k) x \(k) window; got shape \(Tensor.formatShape(s)).")
+        }
+        self = g
+    }
+
+    /// The k x k windows over an n x h x w x c batch, or nil when "valid" windows do not fit.
+    init?(n: Int, h: Int, w: Int, c: Int, k: Int, padding: Padding) {
+        (self.n, self.h, self.w, self.c, self.k) = (n, h, w, c, k)
         switch padding {
         case .valid:
-            guard s[1] >= k, s[2] >= k else {
-                throw LearnError(layer, "the input's images (\(s[1]) x \(s[2])) are smaller than the \(k) x \(k) window; got shape \(Tensor.formatShape(s)).")
-            }
+            guard h >= k, w >= k else { return nil }
             (ho, wo, padTop, padLeft) = (h / k, w / k, 0, 0)
         case .same:
             ho = (h + k - 1) / k; wo = (w + k - 1) / k
