@@ -28,7 +28,7 @@ enum LayerLib {
                         Param("stride", .number(1), keywordOnly: true), Param("init", .string("glorot_uniform"), keywordOnly: true),
                         Param("precision", .string("float64"), keywordOnly: true)],
              doc: "A 2-D convolution on [batch, height, width, channels] images (Keras's Conv2D, channels last): filters kernels of size kernel (a number or [height, width]), padding \"valid\" (Keras's default) or \"same\", stride; built at the first call from the number of input channels. precision=\"float32\" computes the convolution and its gradients in single precision, as PyTorch and Keras do by default (about twice as fast; the weights stay float64).",
-             example: "net = conv2d(8, 3, relu, padding=\"same\") >> maxpool(2) >> flatten() >> dense(10, softmax)") { a throws(MLPError) in
+             example: "net = conv2d(8, 3, relu, padding=\"same\", precision=\"float32\") >> maxpool(2) >> flatten() >> dense(10, softmax)") { a throws(MLPError) in
             let filters = try a.int(0)
             let kernel: (Int, Int)
             switch a[1] {

@@ -14,80 +14,36 @@ import MLPAutograd
 /// convolution's output). The blocks must hold whole images (`blocks.images > 0`).
 func conv2dPoolSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: WindowGeometry,
                         _ pool: PoolGeometry, _ blocks: ConvBlocks, relu: Bool) throws -> Variable {
-    let f = kernel.value.shape[3], patch = geo.patch, wo = geo.wo
-    let xv = x.value
+    let f = kernel.value.shape[3], ho = geo.ho
     let pooledPerImage = pool.ho &* pool.wo &* f
     let out = try Tensor(uninitializedShape: [geo.n, pool.ho, pool.wo, f], "conv2d")
-    let maxRows = blocks.lines &* wo
-    let kf = kernel.value.scalars.map { Float($0) }
-    let biasValues = bias?.value.scalars ?? [Double](repeating: 0, count: f)
-    let threads = geo.rows &* patch &* f >= convSingleThreadWork &* 2 ? BLASThreads.count : 1
+    let conv = SingleConv(geo, blocks, kernel: kernel.value, bias: bias?.value)
     // each pooled value's maximum: its offset in the block's [rows, f] product
     var from = [Int32](repeating: 0, count: out.count)
-    kf.withUnsafeBufferPointer { kb in
-        biasValues.withUnsafeBufferPointer { bb in
-            from.withUnsafeMutableBufferPointer { fb in
-                let kp = kb.baseAddress!, bp = bb.baseAddress!, fp = fb.baseAddress!
-                let xp = UnsafePointer(xv.rawPointer), op = out.rawPointer
-                blocks.onThreads(threads) { b0, b1 in
-                    let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
-                    let part = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
-                    defer { cols.deallocate(); part.deallocate() }
-                    for b in b0..<b1 {
-                        let (line, count) = blocks.block(b)
-                        geo.im2col(xp, cols, rows: line, count: count)
-                        Float.blas(false, false, count &* wo, f, patch, cols, patch, kp, f, part, f, accumulate: false)
-                        let first = line / geo.ho, images = count / geo.ho
-                        pool.maxOfProduct(part, bias: bp, relu: relu, images: images,
-                                          op + first &* pooledPerImage, fp + first &* pooledPerImage)
-                    }
-                }
-            }
+    from.withUnsafeMutableBufferPointer { fb in
+        let fp = fb.baseAddress!, op = out.rawPointer
+        conv.forward(x.value) { line, count, part, bias in
+            let at = line / ho &* pooledPerImage
+            pool.maxOfProduct(part, bias: bias, relu: relu, images: count / ho, op + at, fp + at)
         }
     }
-    withExtendedLifetime(xv) {}
     let needX = x.requiresGrad, needK = kernel.requiresGrad, needB = bias?.requiresGrad ?? false
-    let kshape = kernel.value.shape, xshape = xv.shape
+    let xv = x.value, kshape = kernel.value.shape
     let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
     return try Variable.make(relu ? "conv2d+relu+maxpool" : "conv2d+maxpool", out, inputs) { g in
-        let gx = needX ? try Tensor.zeros(xshape) : nil
-        var gkParts = [Float](repeating: 0, count: needK ? blocks.count &* patch &* f : 0)
-        var gbParts = [Double](repeating: 0, count: needB ? blocks.count &* f : 0)
-        let gxp = gx?.rawPointer
-        kf.withUnsafeBufferPointer { kb in
-            gkParts.withUnsafeMutableBufferPointer { gkb in
-                gbParts.withUnsafeMutableBufferPointer { gbb in
-                    from.withUnsafeBufferPointer { fb in
-                        // (an empty array's buffer may have an address: the flags decide)
-                        let kp = kb.baseAddress!, gkp = needK ? gkb.baseAddress : nil, gbp = needB ? gbb.baseAddress : nil
-                        let fp = fb.baseAddress!, xp = UnsafePointer(xv.rawPointer)
-                        let gp = UnsafePointer(g.rawPointer), op = UnsafePointer(out.rawPointer)
-                        blocks.onThreads(threads) { b0, b1 in
-                            let gm = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
-                            let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
-                            defer { gm.deallocate(); cols.deallocate() }
-                            for b in b0..<b1 {
-                                let (line, count) = blocks.block(b)
-                                let m = count &* wo, first = line / geo.ho, at = first &* pooledPerImage
-                                gm.update(repeating: 0, count: m &* f)
-                                PoolGeometry.scatterMaxima(gp + at, op + at, fp + at, pixels: (count / geo.ho) &* pool.ho &* pool.wo,
-                                                           channels: f, relu: relu, gm, biasGrad: gbp.map { $0 + b &* f })
-                                if let gkp {
-                                    geo.im2col(xp, cols, rows: line, count: count)
-                                    Float.blas(true, false, patch, f, m, cols, patch, gm, f, gkp + b &* patch &* f, f, accumulate: false)
-                                }
-                                if let gxp {
-                                    Float.blas(false, true, m, patch, f, gm, f, kp, f, cols, patch, accumulate: false)
-                                    geo.col2im(UnsafePointer(cols), gxp, rows: line, count: count)
-                                }
-                            }
-                        }
-                    }
-                }
+        let gp = UnsafePointer(g.rawPointer), op = UnsafePointer(out.rawPointer)
+        var grads = try from.withUnsafeBufferPointer { fb in
+            let fp = fb.baseAddress!
+            return try conv.backward(xv, needX: needX, needK: needK, needB: needB, hasBias: bias != nil) { _, line, count, gm, gb in
+                let at = line / ho &* pooledPerImage
+                gm.update(repeating: 0, count: count &* geo.wo &* f)
+                PoolGeometry.scatterMaxima(gp + at, op + at, fp + at, pixels: count / ho &* pool.ho &* pool.wo,
+                                           channels: f, relu: relu, gm, biasGrad: gb)
             }
         }
-        withExtendedLifetime((xv, g, out)) {}
-        return try convGradients(gx, gkParts, gbParts, blocks: blocks.count, kshape, f, needK: needK, needB: needB, hasBias: bias != nil)
+        withExtendedLifetime((g, out)) {}
+        grads[1] = try grads[1]?.reshaped(kshape)
+        return grads
     }
 }
 
@@ -99,45 +55,29 @@ extension PoolGeometry {
     /// which takes no gradient, the window's first). Eight channels at a time as masks and blends.
     func maxOfProduct(_ part: UnsafePointer<Float>, bias: UnsafePointer<Double>, relu: Bool, images: Int,
                       _ out: UnsafeMutablePointer<Double>, _ from: UnsafeMutablePointer<Int32>) {
-        let lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), zero = SIMD8<Double>()
+        let zero = SIMD8<Double>()
         @inline(__always) func value(_ src: Int, _ b8: SIMD8<Double>) -> SIMD8<Double> {
             let v = SIMD8<Double>(UnsafeRawPointer(part + src).loadUnaligned(as: SIMD8<Float>.self)) + b8
             return relu ? v.replacing(with: zero, where: v .< 0) : v   // nan stays nan, as relu()
-        }
-        @inline(__always) func scalar(_ src: Int, _ ch: Int) -> Double {
-            let v = Double(part[src]) + bias[ch]
-            return relu && v < 0 ? 0 : v
         }
         var o = 0
         for b in 0..<images {
             for oy in 0..<ho {
                 for ox in 0..<wo {
                     let (y0, ri, x0, rj) = window(oy, ox)
-                    let first = at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound)
                     var ch = 0
                     while ch &+ 8 <= c {
                         let b8 = load8(bias + ch)
-                        var m = value(first &+ ch, b8)
-                        var idx = SIMD8<Int64>(repeating: Int64(first &+ ch)) &+ lanes
-                        for i in ri {
-                            for j in rj {
-                                let src = at(b, y0 &+ i, x0 &+ j) &+ ch
-                                let v = value(src, b8), up = v .> m
-                                m.replace(with: v, where: up)
-                                idx.replace(with: SIMD8<Int64>(repeating: Int64(src)) &+ lanes, where: up)
-                            }
-                        }
+                        let (m, idx) = windowMax8(b, y0, ri, x0, rj, ch) { value($0, b8) }
                         store8(out + (o &+ ch), m)
                         UnsafeMutableRawPointer(from + (o &+ ch)).storeBytes(of: SIMD8<Int32>(truncatingIfNeeded: idx), as: SIMD8<Int32>.self)
                         ch &+= 8
                     }
                     while ch < c {
-                        var m = scalar(first &+ ch, ch), idx = first &+ ch
-                        for i in ri {
-                            for j in rj {
-                                let src = at(b, y0 &+ i, x0 &+ j) &+ ch, v = scalar(src, ch)
-                                if v > m { m = v; idx = src }
-                            }
+                        let bc = bias[ch]
+                        let (m, idx) = windowMax1(b, y0, ri, x0, rj, ch) { src in
+                            let v = Double(part[src]) + bc
+                            return relu && v < 0 ? 0 : v
                         }
                         out[o &+ ch] = m; from[o &+ ch] = Int32(truncatingIfNeeded: idx)
                         ch &+= 1
@@ -184,22 +124,4 @@ extension PoolGeometry {
             ch &+= 1
         }
     }
-}
-
-/// The kernel and bias gradients from their per-block parts (added in block order), with gx:
-/// the pullback's result for inputs [x, kernel(, bias)].
-func convGradients(_ gx: Tensor?, _ gkParts: [Float], _ gbParts: [Double], blocks: Int, _ kshape: [Int], _ f: Int,
-                   needK: Bool, needB: Bool, hasBias: Bool) throws -> [Tensor?] {
-    var gk: Tensor? = nil, gb: Tensor? = nil
-    if needK {
-        let t = try Tensor.zeros(kshape), d = t.rawPointer, size = t.count
-        for b in 0..<blocks { let s = b &* size; for e in 0..<size { d[e] += Double(gkParts[s &+ e]) } }
-        gk = t
-    }
-    if needB {
-        let t = try Tensor.zeros([f]), d = t.rawPointer
-        for b in 0..<blocks { for j in 0..<f { d[j] += gbParts[b &* f &+ j] } }
-        gb = t
-    }
-    return hasBias ? [gx, gk, gb] : [gx, gk]
 }

@@ -71,61 +71,76 @@ nonisolated(unsafe) var convSingleBlockElements = 32768
 /// Blocks of fewer multiply-adds than this stay on the calling thread.
 let convSingleThreadWork = 1 << 18
 
-/// The float32 convolution: as conv2dOp (x [n, h, w, c], kernel [kh, kw, c, f], bias [f] or nil,
-/// relu fused when `relu`), computed in Float.
-func conv2dSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: WindowGeometry, relu: Bool) throws -> Variable {
-    let f = kernel.value.shape[3], patch = geo.patch, wo = geo.wo
-    let xv = x.value
-    _ = try Tensor.checkShape([geo.n, geo.ho, geo.wo, f], "conv2d")
-    let out = try Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f], "conv2d")
-    let blocks = ConvBlocks(geo, budget: convSingleBlockElements)
-    let maxRows = blocks.lines &* wo
-    // the kernel as a Float [patch, f] matrix (its layout [kh, kw, c, f] is that matrix)
-    let kf = kernel.value.scalars.map { Float($0) }
-    let biasValues = bias?.value.scalars ?? [Double](repeating: 0, count: f)
-    let threads = geo.rows &* patch &* f >= convSingleThreadWork &* 2 ? BLASThreads.count : 1
-    kf.withUnsafeBufferPointer { kb in
-        biasValues.withUnsafeBufferPointer { bb in
-            let kp = kb.baseAddress!, bp = bb.baseAddress!, xp = UnsafePointer(xv.rawPointer), op = out.rawPointer
-            blocks.onThreads(threads) { b0, b1 in
-                let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
-                let part = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
-                defer { cols.deallocate(); part.deallocate() }
-                for b in b0..<b1 {
-                    let (line, count) = blocks.block(b)
-                    let m = count &* wo
-                    geo.im2col(xp, cols, rows: line, count: count)
-                    Float.blas(false, false, m, f, patch, cols, patch, kp, f, part, f, accumulate: false)
-                    singleBiasActivation(part, op + line &* wo &* f, rows: m, cols: f, bias: bp, relu: relu)
+/// What a float32 convolution op computes with, kept from its forward for its backward:
+/// the blocks, the kernel as a Float [patch, f] matrix (its layout [kh, kw, c, f] is that
+/// matrix), the bias, and the threads.
+struct SingleConv {
+    let geo: WindowGeometry
+    let blocks: ConvBlocks
+    let f: Int
+    let threads: Int
+    let kernel: [Float]
+    let bias: [Double]
+
+    init(_ geo: WindowGeometry, _ blocks: ConvBlocks, kernel: Tensor, bias: Tensor?) {
+        self.geo = geo; self.blocks = blocks
+        f = kernel.shape[3]
+        self.kernel = kernel.scalars.map { Float($0) }
+        self.bias = bias?.scalars ?? [Double](repeating: 0, count: f)
+        threads = geo.rows &* geo.patch &* f >= convSingleThreadWork &* 2 ? BLASThreads.count : 1
+    }
+
+    /// Each block's product im2col(x) @ kernel, handed to `use(line, count, part, bias)` on the
+    /// block's thread (`use` must touch raw pointers and values only).
+    func forward(_ x: Tensor, _ use: (_ line: Int, _ count: Int, _ part: UnsafePointer<Float>, _ bias: UnsafePointer<Double>) -> Void) {
+        let (geo, blocks, f) = (self.geo, self.blocks, self.f)
+        let patch = geo.patch, maxRows = blocks.lines &* geo.wo
+        kernel.withUnsafeBufferPointer { kb in
+            bias.withUnsafeBufferPointer { bb in
+                let kp = kb.baseAddress!, bp = bb.baseAddress!, xp = UnsafePointer(x.rawPointer)
+                blocks.onThreads(threads) { b0, b1 in
+                    let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
+                    let part = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
+                    defer { cols.deallocate(); part.deallocate() }
+                    for b in b0..<b1 {
+                        let (line, count) = blocks.block(b)
+                        geo.im2col(xp, cols, rows: line, count: count)
+                        Float.blas(false, false, count &* geo.wo, f, patch, cols, patch, kp, f, part, f, accumulate: false)
+                        use(line, count, part, bp)
+                    }
                 }
             }
         }
+        withExtendedLifetime(x) {}
     }
-    withExtendedLifetime(xv) {}
-    let needX = x.requiresGrad, needK = kernel.requiresGrad, needB = bias?.requiresGrad ?? false
-    let kshape = kernel.value.shape, xshape = xv.shape
-    let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
-    return try Variable.make(relu ? "conv2d+relu" : "conv2d", out, inputs) { g in
-        let gx = needX ? try Tensor.zeros(xshape) : nil
-        // each block's kernel and bias gradients, added in block order below
+
+    /// The pullback's result for inputs [x, kernel(, bias)]: `fill(b, line, count, gm, biasGrad)`
+    /// writes block b's gradient of its product (Float, rows x f) and adds its bias gradient
+    /// (when asked), on the block's thread (raw pointers and values only); the block's kernel
+    /// gradient (its own part, the parts added in block order) and input gradient follow.
+    func backward(_ x: Tensor, needX: Bool, needK: Bool, needB: Bool, hasBias: Bool,
+                  _ fill: (_ b: Int, _ line: Int, _ count: Int, _ gm: UnsafeMutablePointer<Float>,
+                           _ biasGrad: UnsafeMutablePointer<Double>?) -> Void) throws -> [Tensor?] {
+        let (geo, blocks, f) = (self.geo, self.blocks, self.f)
+        let patch = geo.patch, maxRows = blocks.lines &* geo.wo
+        let gx = needX ? try Tensor.zeros(x.shape) : nil
         var gkParts = [Float](repeating: 0, count: needK ? blocks.count &* patch &* f : 0)
         var gbParts = [Double](repeating: 0, count: needB ? blocks.count &* f : 0)
         let gxp = gx?.rawPointer
-        kf.withUnsafeBufferPointer { kb in
+        kernel.withUnsafeBufferPointer { kb in
             gkParts.withUnsafeMutableBufferPointer { gkb in
                 gbParts.withUnsafeMutableBufferPointer { gbb in
                     // (an empty array's buffer may have an address: the flags decide)
                     let kp = kb.baseAddress!, gkp = needK ? gkb.baseAddress : nil, gbp = needB ? gbb.baseAddress : nil
-                    let xp = UnsafePointer(xv.rawPointer), gp = UnsafePointer(g.rawPointer), op = UnsafePointer(out.rawPointer)
+                    let xp = UnsafePointer(x.rawPointer)
                     blocks.onThreads(threads) { b0, b1 in
                         let gm = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* f, 1))
                         let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(maxRows &* patch, 1))
                         defer { gm.deallocate(); cols.deallocate() }
                         for b in b0..<b1 {
                             let (line, count) = blocks.block(b)
-                            let m = count &* wo, at = line &* wo &* f
-                            singleGradientMask(gp + at, relu ? op + at : nil, gm, rows: m, cols: f,
-                                               biasGrad: gbp.map { $0 + b &* f })
+                            let m = count &* geo.wo
+                            fill(b, line, count, gm, gbp.map { $0 + b &* f })
                             if let gkp {
                                 geo.im2col(xp, cols, rows: line, count: count)
                                 Float.blas(true, false, patch, f, m, cols, patch, gm, f, gkp + b &* patch &* f, f, accumulate: false)
@@ -139,8 +154,45 @@ func conv2dSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo:
                 }
             }
         }
-        withExtendedLifetime((xv, g, out)) {}
-        return try convGradients(gx, gkParts, gbParts, blocks: blocks.count, kshape, f, needK: needK, needB: needB, hasBias: bias != nil)
+        withExtendedLifetime(x) {}
+        var gk: Tensor? = nil, gb: Tensor? = nil
+        if needK {
+            let t = try Tensor.zeros([patch, f]), d = t.rawPointer, size = patch &* f
+            for b in 0..<blocks.count { let s = b &* size; for e in 0..<size { d[e] += Double(gkParts[s &+ e]) } }
+            gk = t
+        }
+        if needB {
+            let t = try Tensor.zeros([f]), d = t.rawPointer
+            for b in 0..<blocks.count { for j in 0..<f { d[j] += gbParts[b &* f &+ j] } }
+            gb = t
+        }
+        return hasBias ? [gx, gk, gb] : [gx, gk]
+    }
+}
+
+/// The float32 convolution: as conv2dOp (x [n, h, w, c], kernel [kh, kw, c, f], bias [f] or nil,
+/// relu fused when `relu`), computed in Float.
+func conv2dSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo: WindowGeometry, relu: Bool) throws -> Variable {
+    let f = kernel.value.shape[3], wo = geo.wo
+    _ = try Tensor.checkShape([geo.n, geo.ho, geo.wo, f], "conv2d")
+    let out = try Tensor(uninitializedShape: [geo.n, geo.ho, geo.wo, f], "conv2d")
+    let conv = SingleConv(geo, ConvBlocks(geo, budget: convSingleBlockElements), kernel: kernel.value, bias: bias?.value)
+    let op = out.rawPointer
+    conv.forward(x.value) { line, count, part, bias in
+        singleBiasActivation(part, op + line &* wo &* f, rows: count &* wo, cols: f, bias: bias, relu: relu)
+    }
+    let needX = x.requiresGrad, needK = kernel.requiresGrad, needB = bias?.requiresGrad ?? false
+    let xv = x.value, kshape = kernel.value.shape
+    let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
+    return try Variable.make(relu ? "conv2d+relu" : "conv2d", out, inputs) { g in
+        let gp = UnsafePointer(g.rawPointer), op = UnsafePointer(out.rawPointer)
+        var grads = try conv.backward(xv, needX: needX, needK: needK, needB: needB, hasBias: bias != nil) { _, line, count, gm, gb in
+            let at = line &* wo &* f
+            singleGradientMask(gp + at, relu ? op + at : nil, gm, rows: count &* wo, cols: f, biasGrad: gb)
+        }
+        withExtendedLifetime((g, out)) {}
+        grads[1] = try grads[1]?.reshaped(kshape)
+        return grads
     }
 }
 

@@ -88,44 +88,60 @@ extension PoolGeometry {
     /// Whether the windows cover every element of the image ("same", or sizes that k divides).
     var coversImage: Bool { ho &* k >= h && wo &* k >= w }
 
-    /// out = the max of each window per channel, and from = the offset in x of its first
-    /// maximum (-1 where the maximum is nan: a nan first element stays the max, as the
-    /// comparison v > m is false, and no element equals it). Eight channels at a time
-    /// as masks and blends.
-    func maxForward(_ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, _ from: UnsafeMutablePointer<Int64>) {
+    /// The first maximum of the window (b, y0, ri, x0, rj) for eight channels from ch, where
+    /// value(offset) gives the eight values at an element's offset (plus ch): the maxima and
+    /// the offsets of the first of each, as masks and blends. A nan first element stays the
+    /// maximum (v > m is false); a later nan is passed over.
+    @inline(__always)
+    func windowMax8(_ b: Int, _ y0: Int, _ ri: Range<Int>, _ x0: Int, _ rj: Range<Int>, _ ch: Int,
+                    _ value: (Int) -> SIMD8<Double>) -> (max: SIMD8<Double>, at: SIMD8<Int64>) {
         let lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7)
+        let first = at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound) &+ ch
+        var m = value(first), idx = SIMD8<Int64>(repeating: Int64(first)) &+ lanes
+        for i in ri {
+            for j in rj {
+                let src = at(b, y0 &+ i, x0 &+ j) &+ ch
+                let v = value(src), up = v .> m
+                m.replace(with: v, where: up)
+                idx.replace(with: SIMD8<Int64>(repeating: Int64(src)) &+ lanes, where: up)
+            }
+        }
+        return (m, idx)
+    }
+
+    /// windowMax8 for one channel ch.
+    @inline(__always)
+    func windowMax1(_ b: Int, _ y0: Int, _ ri: Range<Int>, _ x0: Int, _ rj: Range<Int>, _ ch: Int,
+                    _ value: (Int) -> Double) -> (max: Double, at: Int) {
+        var idx = at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound) &+ ch, m = value(idx)
+        for i in ri {
+            for j in rj {
+                let src = at(b, y0 &+ i, x0 &+ j) &+ ch, v = value(src)
+                if v > m { m = v; idx = src }
+            }
+        }
+        return (m, idx)
+    }
+
+    /// out = the max of each window per channel, and from = the offset in x of its first
+    /// maximum (-1 where the maximum is nan: no element equals it, and it takes no gradient).
+    func maxForward(_ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, _ from: UnsafeMutablePointer<Int64>) {
         var o = 0
         for b in 0..<n {
             for oy in 0..<ho {
                 for ox in 0..<wo {
                     let (y0, ri, x0, rj) = window(oy, ox)
-                    let first = at(b, y0 &+ ri.lowerBound, x0 &+ rj.lowerBound)
                     var ch = 0
                     while ch &+ 8 <= c {
-                        var m = load8(xp + (first &+ ch))
-                        var idx = SIMD8<Int64>(repeating: Int64(first &+ ch)) &+ lanes
-                        for i in ri {
-                            for j in rj {
-                                let src = at(b, y0 &+ i, x0 &+ j) &+ ch
-                                let v = load8(xp + src), up = v .> m
-                                m.replace(with: v, where: up)
-                                idx.replace(with: SIMD8<Int64>(repeating: Int64(src)) &+ lanes, where: up)
-                            }
-                        }
+                        var (m, idx) = windowMax8(b, y0, ri, x0, rj, ch) { load8(xp + $0) }
                         idx.replace(with: -1, where: m .!= m)
                         store8(op + (o &+ ch), m)
                         UnsafeMutableRawPointer(from + (o &+ ch)).storeBytes(of: idx, as: SIMD8<Int64>.self)
                         ch &+= 8
                     }
                     while ch < c {
-                        var m = xp[first &+ ch], idx = Int64(first &+ ch)
-                        for i in ri {
-                            for j in rj {
-                                let src = at(b, y0 &+ i, x0 &+ j) &+ ch
-                                if xp[src] > m { m = xp[src]; idx = Int64(src) }
-                            }
-                        }
-                        op[o &+ ch] = m; from[o &+ ch] = m.isNaN ? -1 : idx
+                        let (m, idx) = windowMax1(b, y0, ri, x0, rj, ch) { xp[$0] }
+                        op[o &+ ch] = m; from[o &+ ch] = m.isNaN ? -1 : Int64(idx)
                         ch &+= 1
                     }
                     o &+= c
