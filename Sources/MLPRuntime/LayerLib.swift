@@ -14,7 +14,7 @@ enum LayerLib {
         r.layer("dense", [p("units"), Param("activation", DefaultValue.none), Param("init", .string("glorot_uniform"), keywordOnly: true),
                        Param("bias", .bool(true), keywordOnly: true), Param("precision", .string("float64"), keywordOnly: true),
                        Param("dtype", DefaultValue.none, keywordOnly: true)],
-             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero. precision=\"float32\" computes in single precision, as PyTorch and Keras do by default; a chain of such layers trained with adam or sgd on mse or crossentropy keeps its weights, gradients and optimizer state in float32 (read as float64 when used elsewhere); dtype= is its old name, kept for a release.",
+             doc: "A fully connected layer act(x @ W + b) with units outputs, built at its first call from the input width; applied to the last axis (per time step on [batch, time, features]). W starts glorot_uniform (init= chooses another), b at zero. precision=\"float32\" computes in single precision, as PyTorch and Keras do by default; a chain of such layers trained with any builtin optimizer on mse or crossentropy keeps its weights, gradients and optimizer state in float32 (read as float64 when used elsewhere); dtype= is its old name, kept for a release.",
              example: "net = dense(20, sigmoid) >> dense(1)") { a throws(MLPError) in
             let units = try a.int(0)
             let act = try activationArg(a, 1)

@@ -36,7 +36,7 @@ enum WordVectorLib {
                           Param("min_count", .number(5), keywordOnly: true), Param("epochs", .number(1), keywordOnly: true),
                           Param("subsample", .number(1e-3), keywordOnly: true), Param("lr", .number(0.025), keywordOnly: true),
                           Param("threads", .number(1), keywordOnly: true), rngParam],
-             doc: "Word vectors by word2vec (Mikolov et al.) with negative sampling from the unigram^0.75 table, frequent-word subsampling and a learning rate falling linearly to lr/10^4, as gensim: sentences are lists of words (or strings, split at spaces); mode \"skipgram\" or \"cbow\". The result wv gives wv[\"word\"], similar(wv, word), analogy(wv, a, b, c). One thread repeats exactly under seed() (or with rng=); threads=2 trains Hogwild (not bit-reproducible, as gensim).",
+             doc: "Word vectors by word2vec (Mikolov et al.) with negative sampling from the unigram^0.75 table, frequent-word subsampling and a learning rate falling linearly to lr/10^4, as gensim: sentences are lists of words (or strings, split at spaces); mode \"skipgram\" or \"cbow\". The result wv gives wv[\"word\"], similar(wv, word), analogy(wv, a, b, c). One thread repeats exactly under seed() (or with rng=); threads=2 trains on two threads taking chunks of the corpus in turn, as gensim: the input vectors shared (Hogwild), each thread's copy of the frequent words' output vectors merged into the shared ones every few hundred words (not bit-reproducible, as gensim).",
              example: "wv = word2vec(sentences, dim=50, min_count=2); similar(wv, \"king\")") { a throws(MLPError) in
             var sentences: [[String]] = []
             for v in try a.list(0).items {

@@ -39,20 +39,76 @@ final class SingleTrainingTests: XCTestCase {
         XCTAssertEqual(opt.iterations, 3)
     }
 
-    func testAdamSingleIsTheSameOnAnyThreadCount() throws {
+    /// The other optimizers' float updates against their formulas written out here in float,
+    /// constants rounded to float once from their float64 values; state starts at `initial`.
+    func checkSingleSteps(_ opt: Optimizer & SingleUpdate, states: Int, initial: Float = 0,
+                          _ hand: (_ w: inout Float, _ s: inout [Float], _ g: Float) -> Void,
+                          file: StaticString = #filePath, line: UInt = #line) throws {
+        let start = (0..<13).map { Double($0) * 0.37 - 2.1 }
+        let p = Parameter("kernel", try Tensor(start, shape: [13]))
+        var w = start.map(Float.init), state = [[Float]](repeating: [Float](repeating: initial, count: states), count: 13)
+        for t in 1...3 {
+            let g = (0..<13).map { Float(sin(Double($0 * t)) * 0.8) }
+            try g.withUnsafeBufferPointer { try opt.updateSingle(p, $0.baseAddress!, count: 13) }
+            for i in 0..<13 { hand(&w[i], &state[i], g[i]) }
+            XCTAssertTrue(p.isSingle, file: file, line: line)
+            let got = p.value.scalars
+            for i in 0..<13 {
+                XCTAssertEqual(got[i], Double(w[i]), accuracy: 2 * Double(w[i].ulp), "\(opt.config.name) element \(i), step \(t)", file: file, line: line)
+            }
+        }
+        XCTAssertEqual(opt.iterations, 3, file: file, line: line)
+    }
+
+    func testOtherOptimizersSingleStepsEqualTheirFormulasInFloat() throws {
+        let lr: Float = 0.05, beta: Float = 0.9
+        try checkSingleSteps(SGD(lr: 0.05), states: 0) { w, _, g in w -= lr * g }
+        try checkSingleSteps(Momentum(lr: 0.05, beta: 0.9), states: 1) { w, v, g in
+            v[0] = beta * v[0] - lr * g
+            w += v[0]
+        }
+        try checkSingleSteps(Nesterov(lr: 0.05, beta: 0.9), states: 1) { w, v, g in
+            v[0] = beta * v[0] - lr * g
+            w += beta * v[0] - lr * g
+        }
+        try checkSingleSteps(RMSprop(lr: 0.01, rho: 0.8, eps: 1e-7), states: 1) { w, v, g in
+            v[0] = Float(0.8) * v[0] + Float(1 - 0.8) * g * g
+            w -= Float(0.01) * g / (v[0] + Float(1e-7)).squareRoot()
+        }
+        try checkSingleSteps(Adagrad(lr: 0.01, eps: 1e-7, initialAccumulator: 0.1), states: 1, initial: Float(0.1)) { w, acc, g in
+            acc[0] += g * g
+            w -= Float(0.01) * g / (acc[0] + Float(1e-7)).squareRoot()
+        }
+        try checkSingleSteps(Adadelta(rho: 0.95, eps: 1e-6, lr: 1), states: 2) { w, e, g in
+            e[0] = Float(0.95) * e[0] + Float(1 - 0.95) * g * g
+            let dx = -((e[1] + Float(1e-6)) / (e[0] + Float(1e-6))).squareRoot() * g
+            e[1] = Float(0.95) * e[1] + Float(1 - 0.95) * dx * dx
+            w += dx
+        }
+    }
+
+    /// Every optimizer's float update of a parameter large enough to be split over the
+    /// kernel threads gives the same numbers on 1, 2 and 3 threads.
+    func testSingleUpdatesAreTheSameOnAnyThreadCount() throws {
         let n = 3 * adamSplitElements + 5
         let g = (0..<n).map { Float(sin(Double($0) * 0.01)) }
-        func run(_ threads: Int) throws -> [Double] {
-            let saved = Tensor.kernelThreads
-            defer { Tensor.kernelThreads = saved }
-            Tensor.kernelThreads = threads
-            let p = Parameter("kernel", try Tensor.zeros([n]))
-            let opt = Adam()
-            for _ in 0..<2 { try g.withUnsafeBufferPointer { try opt.updateSingle(p, $0.baseAddress!, count: n) } }
-            return p.value.scalars
+        let makers: [() -> Optimizer & SingleUpdate] = [{ Adam() }, { SGD() }, { Momentum() }, { Nesterov() },
+                                                        { RMSprop() }, { Adagrad() }, { Adadelta() }]
+        for make in makers {
+            func run(_ threads: Int) throws -> [Double] {
+                let saved = Tensor.kernelThreads
+                defer { Tensor.kernelThreads = saved }
+                Tensor.kernelThreads = threads
+                let p = Parameter("kernel", try Tensor((0..<n).map { Double($0 % 7) * 0.1 }))
+                let opt = make()
+                for _ in 0..<2 { try g.withUnsafeBufferPointer { try opt.updateSingle(p, $0.baseAddress!, count: n) } }
+                return p.value.scalars
+            }
+            let one = try run(1)
+            XCTAssertNotEqual(one, (0..<n).map { Double(Float(Double($0 % 7) * 0.1)) }, make().config.name)
+            XCTAssertEqual(one, try run(2), make().config.name)
+            XCTAssertEqual(one, try run(3), make().config.name)
         }
-        XCTAssertEqual(try run(1), try run(2))
-        XCTAssertEqual(try run(1), try run(3))
     }
 
     /// Switching a parameter between the float64 and float32 updates carries adam's state over.
@@ -116,11 +172,12 @@ final class SingleTrainingTests: XCTestCase {
     /// Two identical models, one float64 (the graph), one float32 (native): the same losses
     /// and weights to single precision over a short training.
     func checkAgainstFloat64(_ acts: (Activation, Activation), _ loss: Loss, _ y: Tensor, _ makeOpt: () -> Optimizer,
-                             steps: Int, tolerance: Double, file: StaticString = #filePath, line: UInt = #line) throws {
-        let x = try Tensor.randn([16, 5])
+                             steps: Int, tolerance: Double, inputs: Int = 5, hidden: Int = 7,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try Tensor.randn([y.shape[0], inputs])
         let classes = acts.1 == .softmax || loss.name == "crossentropy_logits" ? 3 : (y.shape.last ?? 1)
-        let a = Sequential([try Dense(7, acts.0), try Dense(classes, acts.1)])
-        let b = Sequential([try Dense(7, acts.0, dtype: .float32), try Dense(classes, acts.1, dtype: .float32)])
+        let a = Sequential([try Dense(hidden, acts.0), try Dense(classes, acts.1)])
+        let b = Sequential([try Dense(hidden, acts.0, dtype: .float32), try Dense(classes, acts.1, dtype: .float32)])
         _ = try a.forward(Variable(constant: x), ForwardPass())
         _ = try b.forward(Variable(constant: x), ForwardPass())
         // float64 weights that are float32 numbers: both start from the same values
@@ -129,17 +186,18 @@ final class SingleTrainingTests: XCTestCase {
             q.value = p.value
         }
         let oa = makeOpt(), ob = makeOpt()
+        let name = "\(oa.config.name)"
         XCTAssertNotNil(SingleDenseTrainer.of(b), file: file, line: line)
         for s in 0..<steps {
             let ra = try Training.step(a, oa, x, y, loss, random: TestRandom.shared, communicator: SingleProcess())
             let rb = try Training.step(b, ob, x, y, loss, random: TestRandom.shared, communicator: SingleProcess())
             XCTAssertNil(rb.fault, file: file, line: line)
-            XCTAssertEqual(ra.loss, rb.loss, accuracy: tolerance * max(1, abs(ra.loss)), "loss at step \(s)", file: file, line: line)
-            XCTAssertLessThan(try Tensor.binary(.sub, ra.prediction, rb.prediction).map(.abs).max().scalars[0], tolerance, file: file, line: line)
+            XCTAssertEqual(ra.loss, rb.loss, accuracy: tolerance * max(1, abs(ra.loss)), "\(name): loss at step \(s)", file: file, line: line)
+            XCTAssertLessThan(try Tensor.binary(.sub, ra.prediction, rb.prediction).map(.abs).max().scalars[0], tolerance, name, file: file, line: line)
         }
-        XCTAssertTrue(b.parameters.allSatisfy(\.isSingle), "the float32 model trained natively", file: file, line: line)
+        XCTAssertTrue(b.parameters.allSatisfy(\.isSingle), "\(name): the float32 model trained natively", file: file, line: line)
         for (p, q) in zip(a.parameters, b.parameters) {
-            XCTAssertLessThan(try Tensor.binary(.sub, p.value, q.value).map(.abs).max().scalars[0], tolerance, file: file, line: line)
+            XCTAssertLessThan(try Tensor.binary(.sub, p.value, q.value).map(.abs).max().scalars[0], tolerance, name, file: file, line: line)
         }
     }
 
@@ -151,6 +209,25 @@ final class SingleTrainingTests: XCTestCase {
         let targets = try Tensor.randn([16, 2])
         try checkAgainstFloat64((.sigmoid, .linear), .mse, targets, { SGD(lr: 0.05) }, steps: 30, tolerance: 2e-4)
         try checkAgainstFloat64((.relu, .tanh), .mse, targets, { Adam(lr: 0.01, clipnorm: 0.5) }, steps: 30, tolerance: 2e-4)
+    }
+
+    /// momentum, nesterov, rmsprop, adagrad and adadelta train natively too and follow the
+    /// float64 graph, with a first kernel of 400 x 256 that the update splits over 1, 2
+    /// and 3 kernel threads.
+    func testOtherOptimizersFloat32TrainingMatchesFloat64OnOneToThreeThreads() throws {
+        let labels = try Tensor((0..<16).map { Double($0 % 3) })
+        let targets = try Tensor.randn([16, 2])
+        let makers: [() -> Optimizer] = [{ Momentum(lr: 0.02) }, { Nesterov(lr: 0.02) }, { RMSprop(lr: 0.002) },
+                                         { Adagrad(lr: 0.01) }, { Adadelta() }, { Momentum(lr: 0.02, clipnorm: 0.5) }]
+        let saved = Tensor.kernelThreads
+        defer { Tensor.kernelThreads = saved }
+        for threads in [1, 2, 3] {
+            Tensor.kernelThreads = threads
+            for make in makers {
+                try checkAgainstFloat64((.relu, .softmax), .crossentropy, labels, make, steps: 10, tolerance: 5e-4, inputs: 400, hidden: 256)
+                try checkAgainstFloat64((.tanh, .linear), .mse, targets, make, steps: 30, tolerance: 2e-4)
+            }
+        }
     }
 
     /// Once warm, a step allocates nothing of its own: its buffers are the trainer's.

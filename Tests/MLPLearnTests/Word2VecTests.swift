@@ -1,5 +1,5 @@
 import XCTest
-import MLPLearn
+@testable import MLPLearn
 import MLPTensor
 
 final class Word2VecTests: XCTestCase {
@@ -67,11 +67,67 @@ final class Word2VecTests: XCTestCase {
         }
     }
 
-    func testTwoThreadsTrainToo() throws {
-        let wv = try Word2Vec.train(sentences: topicCorpus(seed: 4, sentences: 3000), dim: 16, window: 3, minCount: 1,
-                                    epochs: 3, subsample: 0, threads: 2, seed: 1)
-        let near = try wv.similar("b5", n: 9).map(\.word)
-        XCTAssertEqual(near.filter { $0.hasPrefix("b") }.count, 9, "\(near)")
+    func testTwoAndThreeThreadsTrainToo() throws {
+        for threads in [2, 3] {
+            let wv = try Word2Vec.train(sentences: topicCorpus(seed: 4, sentences: 3000), dim: 16, window: 3, minCount: 1,
+                                        epochs: 3, subsample: 0, threads: threads, seed: 1)
+            for word in ["a2", "b5"] {
+                let near = try wv.similar(word, n: 9).map(\.word)
+                XCTAssertEqual(near.filter { $0.first == word.first }.count, 9, "\(threads) threads, \(word): \(near)")
+            }
+        }
+    }
+
+    /// With several threads each trains its own copy of the frequent words' output rows and
+    /// merges: shared += own - base, own = base = shared. Two threads' changes both arrive,
+    /// and each takes the other's at its next merge (values exact in float).
+    func testMergeAddsEveryThreadsChanges() {
+        let n = 16
+        let shared = UnsafeMutablePointer<Float>.allocate(capacity: n), rows = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n)
+        defer { shared.deallocate(); rows.deallocate() }
+        let ownA = rows, baseA = rows + n, ownB = rows + 2 * n, baseB = rows + 3 * n
+        for i in 0..<n {
+            shared[i] = Float(i)
+            baseA[i] = Float(i); baseB[i] = Float(i)
+            ownA[i] = Float(i) + 0.5          // thread A changed every value by +0.5
+            ownB[i] = Float(i) - Float(i % 4)  // thread B by -(i mod 4)
+        }
+        w2vMergeRows(own: ownA, base: baseA, shared: shared, n)
+        for i in 0..<n { XCTAssertEqual(shared[i], Float(i) + 0.5); XCTAssertEqual(ownA[i], shared[i]); XCTAssertEqual(baseA[i], shared[i]) }
+        w2vMergeRows(own: ownB, base: baseB, shared: shared, n)
+        for i in 0..<n {
+            let both = Float(i) + 0.5 - Float(i % 4)
+            XCTAssertEqual(shared[i], both); XCTAssertEqual(ownB[i], both); XCTAssertEqual(baseB[i], both)
+        }
+        ownA[3] += 2   // A changes one value, then merges: it gets B's changes and adds its own
+        w2vMergeRows(own: ownA, base: baseA, shared: shared, n)
+        for i in 0..<n { XCTAssertEqual(ownA[i], Float(i) + 0.5 - Float(i % 4) + (i == 3 ? 2 : 0), "\(i)") }
+    }
+
+    /// The corpus as ids, counted in one piece or in three on three threads: the same
+    /// vocabulary, ids and sentence starts, and the same as counting by hand.
+    func testCorpusIdsAreTheSameInPieces() throws {
+        var corpus = topicCorpus(seed: 9, sentences: 20_000)   // 160,000 words: three pieces
+        for i in Swift.stride(from: 0, to: corpus.count, by: 997) { corpus[i].append("rare\(i % 3)"); corpus[i].insert("once\(i)", at: 0) }
+        corpus[5] = []
+        var counts: [String: Int] = [:], first: [String: Int] = [:]
+        for s in corpus { for w in s { counts[w, default: 0] += 1; if first[w] == nil { first[w] = first.count } } }
+        let vocab = counts.keys.filter { counts[$0]! >= 3 }.sorted { counts[$0]! != counts[$1]! ? counts[$0]! > counts[$1]! : first[$0]! < first[$1]! }
+        XCTAssertEqual(vocab.count, 23)   // a0...b9 and rare0...rare2; the once words dropped
+        let id = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, Int32($0)) })
+        let expected = corpus.map { $0.compactMap { id[$0] } }
+        XCTAssertEqual(Word2Vec.vocabulary(corpus, minCount: 3).words, vocab)
+        for threads in [1, 3] {
+            let c = try W2VCorpus(corpus, minCount: 3, threads: threads)
+            defer { c.deallocate() }
+            XCTAssertEqual(c.words, vocab)
+            XCTAssertEqual(c.counts, vocab.map { counts[$0]! })
+            XCTAssertEqual(c.longest, expected.map(\.count).max())
+            for (s, ids) in expected.enumerated() {
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: c.ids + c.starts[s], count: c.starts[s + 1] - c.starts[s])), ids, "sentence \(s)")
+            }
+            XCTAssertEqual(c.starts[corpus.count], expected.reduce(0) { $0 + $1.count })
+        }
     }
 
     func testSameSeedSameVectors() throws {
@@ -109,14 +165,16 @@ final class Word2VecTests: XCTestCase {
         XCTAssertEqual(seen.first, 0)
         XCTAssertEqual(seen, seen.sorted())
         XCTAssertLessThan(seen.last!, 1)
-        for threads in [1, 2] {
+        // threads take chunks as they come, so the calling thread may see only one chunk
+        // of three; it is called at least once
+        for (threads, stopAt) in [(1, 2), (2, 1), (3, 1)] {
             o.threads = threads
             var calls = 0
             XCTAssertThrowsError(try Word2Vec.train(sentences: corpus, options: o) { _ in
                 calls += 1
-                if calls == 2 { throw LearnError(nil, "interrupted") }
+                if calls == stopAt { throw LearnError(nil, "interrupted") }
             }) { e in XCTAssertEqual("\(e)", "interrupted") }
-            XCTAssertEqual(calls, 2)
+            XCTAssertEqual(calls, stopAt)
         }
     }
 

@@ -54,3 +54,27 @@ public final class Adadelta: DeclaredOptimizer {
         }
     }
 }
+
+extension Adadelta: SingleUpdate {
+    /// The update in single precision (a float32 layer trained natively): float E[g^2],
+    /// E[dw^2] and weights, the constants (rho, 1 - rho, eps, lr) computed in float64 and
+    /// rounded to float once, eight lanes at a time, large parameters split over the
+    /// kernel threads (SingleLanes.swift).
+    public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
+        let rho = Float(self.rho), keep = Float(1 - self.rho), eps = Float(self.eps), lr = Float(self.lr)
+        try state.applySingle(Self.name, param, grad, count, .object(param), clipnorm: clipnorm) { p, g, n, scale, slot in
+            let eg2 = slot.a, edx2 = slot.b
+            forEachPiece(n) { lo, hi in
+                eachLane8(lo, hi) { j, c in
+                    let gj = scale * lanes8(g + j, c)
+                    let e = rho * lanes8(eg2 + j, c) + keep * gj * gj
+                    setLanes8(eg2 + j, e, c)
+                    let d2 = lanes8(edx2 + j, c)
+                    let dx = -vectorRoot((d2 + eps) / (e + eps)) * gj
+                    setLanes8(edx2 + j, rho * d2 + keep * dx * dx, c)
+                    setLanes8(p + j, lanes8(p + j, c) + lr * dx, c)
+                }
+            }
+        }
+    }
+}

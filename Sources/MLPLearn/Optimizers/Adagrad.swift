@@ -54,3 +54,24 @@ public final class Adagrad: DeclaredOptimizer {
         }
     }
 }
+
+extension Adagrad: SingleUpdate {
+    /// The update in single precision (a float32 layer trained natively): float G (from
+    /// initial_accumulator rounded to float) and weights, lr and eps rounded to float
+    /// once, eight lanes at a time, large parameters split over the kernel threads
+    /// (SingleLanes.swift).
+    public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
+        let lr = Float(self.lr), eps = Float(self.eps)
+        try state.applySingle(Self.name, param, grad, count, .object(param), clipnorm: clipnorm) { p, g, n, scale, slot in
+            let acc = slot.a
+            forEachPiece(n) { lo, hi in
+                eachLane8(lo, hi) { j, c in
+                    let gj = scale * lanes8(g + j, c)
+                    let a = lanes8(acc + j, c) + gj * gj
+                    setLanes8(acc + j, a, c)
+                    setLanes8(p + j, lanes8(p + j, c) - lr * gj / vectorRoot(a + eps), c)
+                }
+            }
+        }
+    }
+}

@@ -89,9 +89,8 @@ extension Adam: SingleUpdate {
     /// The update in single precision, for a float32 layer trained natively: the same
     /// formula on float m, V and weights, its constants (beta1, 1 - beta1, ..., the bias
     /// corrections 1 / (1 - beta^t)) computed in float64 and rounded to float32 once per
-    /// step. One pass over g, m, V and w, eight lanes at a time; large parameters split
-    /// over the kernel threads in pieces of whole lanes (each element gets the same
-    /// operations whatever the split, so the numbers do not depend on the thread count).
+    /// step. One pass over g, m, V and w, eight lanes at a time, large parameters split
+    /// over the kernel threads (SingleLanes.swift).
     public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
         let lr = Float(self.lr), b1 = Float(beta1), b2 = Float(beta2), eps = Float(self.eps)
         let a1 = Float(1 - beta1), a2 = Float(1 - beta2), bd1 = beta1, bd2 = beta2
@@ -99,30 +98,16 @@ extension Adam: SingleUpdate {
             let m = slot.a, v = slot.b
             let t = Double(slot.t)
             let c1 = Float(1 / (1 - pow(bd1, t))), c2 = Float(1 / (1 - pow(bd2, t)))
-            let lanes = { (lo: Int, hi: Int) in
-                var j = lo
-                while j &+ 8 <= hi {
-                    let gj = scale * UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self)
-                    let mj = b1 * UnsafeRawPointer(m + j).loadUnaligned(as: SIMD8<Float>.self) + a1 * gj
-                    let vj = b2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD8<Float>.self) + a2 * gj * gj
-                    UnsafeMutableRawPointer(m + j).storeBytes(of: mj, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(v + j).storeBytes(of: vj, as: SIMD8<Float>.self)
-                    let w = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(p + j).storeBytes(of: w - lr * (mj * c1) / (vectorRoot(vj * c2) + eps), as: SIMD8<Float>.self)
-                    j &+= 8
-                }
-                while j < hi {
-                    let gj = scale * g[j]
-                    let mj = b1 * m[j] + a1 * gj
-                    let vj = b2 * v[j] + a2 * gj * gj
-                    m[j] = mj; v[j] = vj
-                    p[j] = p[j] - lr * (mj * c1) / ((vj * c2).squareRoot() + eps)
-                    j &+= 1
+            forEachPiece(n) { lo, hi in
+                eachLane8(lo, hi) { j, c in
+                    let gj = scale * lanes8(g + j, c)
+                    let mj = b1 * lanes8(m + j, c) + a1 * gj
+                    let vj = b2 * lanes8(v + j, c) + a2 * gj * gj
+                    setLanes8(m + j, mj, c)
+                    setLanes8(v + j, vj, c)
+                    setLanes8(p + j, lanes8(p + j, c) - lr * (mj * c1) / (vectorRoot(vj * c2) + eps), c)
                 }
             }
-            let parts = Swift.min(Tensor.kernelThreads, n / adamSplitElements)
-            if parts <= 1 { lanes(0, n); return }
-            onThreads(parts) { q in lanes((n * q / parts) & ~7, q == parts - 1 ? n : (n * (q + 1) / parts) & ~7) }
         }
     }
 }

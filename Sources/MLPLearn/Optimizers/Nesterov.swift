@@ -43,3 +43,24 @@ public final class Nesterov: DeclaredOptimizer {
         }
     }
 }
+
+extension Nesterov: SingleUpdate {
+    /// The update in single precision (a float32 layer trained natively): float v and
+    /// weights, lr and beta rounded to float once, eight lanes at a time, large
+    /// parameters split over the kernel threads (SingleLanes.swift).
+    public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
+        let lr = Float(self.lr), beta = Float(self.beta)
+        try state.applySingle(Self.name, param, grad, count, .object(param), clipnorm: clipnorm) { p, g, n, scale, slot in
+            let v = slot.a
+            let a = lr * scale
+            forEachPiece(n) { lo, hi in
+                eachLane8(lo, hi) { j, c in
+                    let ag = a * lanes8(g + j, c)
+                    let vj = beta * lanes8(v + j, c) - ag
+                    setLanes8(v + j, vj, c)
+                    setLanes8(p + j, lanes8(p + j, c) + (beta * vj - ag), c)
+                }
+            }
+        }
+    }
+}

@@ -77,51 +77,66 @@ extension Optimizer {
     }
 }
 
-/// One parameter's state: up to two buffers the size of the parameter, and
-/// how many updates it has had (Adam's t).
-final class OptimizerSlot {
-    let shape: [Int]
-    let a: UnsafeMutablePointer<Double>
-    let b: UnsafeMutablePointer<Double>
-    private let storages: [TensorStorage]
-    var t = 0
-    init(shape: [Int], count: Int, buffers: Int, initial: Double) throws {
-        self.shape = shape
-        storages = try (0..<Swift.max(buffers, 1)).map { _ in
-            let s = try TensorStorage(count: count)   // the size of the parameter it follows
-            s.pointer.initialize(repeating: initial, count: count)
-            return s
-        }
-        a = storages[0].pointer
-        b = storages[storages.count - 1].pointer
+/// An element type of optimizer state, with the buffers it lives in.
+protocol SlotElement: BinaryFloatingPoint {
+    /// `count` values and the object that owns them.
+    static func buffer(_ count: Int) throws -> (owner: AnyObject, pointer: UnsafeMutablePointer<Self>)
+}
+
+extension Double: SlotElement {
+    /// A tensor's storage (2 MiB aligned when large, as the parameter it follows).
+    static func buffer(_ count: Int) throws -> (owner: AnyObject, pointer: UnsafeMutablePointer<Double>) {
+        let s = try TensorStorage(count: count)
+        return (s, s.pointer)
     }
 }
 
-/// One parameter's state in single precision (a float32 layer trained natively):
-/// as `OptimizerSlot`, with float buffers.
-final class SingleSlot {
+extension Float: SlotElement {
+    /// A float32 layer's buffer (a parameter trained natively in single precision).
+    static func buffer(_ count: Int) throws -> (owner: AnyObject, pointer: UnsafeMutablePointer<Float>) {
+        let s = try SingleValues(count: count)
+        return (s, s.pointer)
+    }
+}
+
+/// One parameter's state in the parameter's precision: up to two buffers the size
+/// of the parameter, and how many updates it has had (Adam's t).
+final class OptimizerSlot<Element: SlotElement> {
     let shape: [Int]
-    let a: UnsafeMutablePointer<Float>
-    let b: UnsafeMutablePointer<Float>
-    private let buffers: [SingleValues]
+    let a: UnsafeMutablePointer<Element>
+    let b: UnsafeMutablePointer<Element>
+    private let owners: [AnyObject]
     var t = 0
     init(shape: [Int], count: Int, buffers: Int, initial: Double) throws {
         self.shape = shape
-        self.buffers = try (0..<Swift.max(buffers, 1)).map { _ in
-            let s = try SingleValues(count: count)
-            s.pointer.initialize(repeating: Float(initial), count: count)
-            return s
+        let made = try (0..<Swift.max(buffers, 1)).map { _ in
+            let m = try Element.buffer(count)
+            m.pointer.initialize(repeating: Element(initial), count: count)
+            return m
         }
-        a = self.buffers[0].pointer
-        b = self.buffers[self.buffers.count - 1].pointer
+        owners = made.map(\.owner)
+        a = made[0].pointer
+        b = made[made.count - 1].pointer
+    }
+
+    /// A slot in another precision with this one's state, each value converted.
+    func converted<To: SlotElement>(buffers: Int, initial: Double) throws -> OptimizerSlot<To> {
+        let count = shape.reduce(1, *)
+        let s = try OptimizerSlot<To>(shape: shape, count: count, buffers: buffers, initial: initial)
+        for j in 0..<count { s.a[j] = To(a[j]); s.b[j] = To(b[j]) }
+        s.t = t
+        return s
     }
 }
+
+/// The state of a parameter trained natively in single precision.
+typealias SingleSlot = OptimizerSlot<Float>
 
 /// The state of one optimizer: its slots by key.
 struct OptimizerState {
     let buffers: Int
     let initial: Double
-    private var slots: [OptimizerKey: OptimizerSlot] = [:]
+    private var slots: [OptimizerKey: OptimizerSlot<Double>] = [:]
     /// The slots of parameters updated in single precision. A parameter has a slot
     /// in one of the two tables: switching precision converts its state.
     private var singleSlots: [OptimizerKey: SingleSlot] = [:]
@@ -152,24 +167,23 @@ struct OptimizerState {
             }
             return s
         }
-        let s = try SingleSlot(shape: shape, count: count, buffers: buffers, initial: initial)
+        let s: SingleSlot
         if let d = slots.removeValue(forKey: key) {
             guard d.shape == shape else {
                 throw shapeChanged(name, d.shape, shape)
             }
-            for j in 0..<count { s.a[j] = Float(d.a[j]); s.b[j] = Float(d.b[j]) }
-            s.t = d.t
+            s = try d.converted(buffers: buffers, initial: initial)
+        } else {
+            s = try SingleSlot(shape: shape, count: count, buffers: buffers, initial: initial)
         }
         singleSlots[key] = s
         return s
     }
 
     /// The float64 slot of `key` made from its single-precision state, if it has one.
-    private mutating func doubleSlotFromSingle(_ key: OptimizerKey, _ count: Int) throws -> OptimizerSlot? {
+    private mutating func doubleSlotFromSingle(_ key: OptimizerKey) throws -> OptimizerSlot<Double>? {
         guard let f = singleSlots.removeValue(forKey: key) else { return nil }
-        let d = try OptimizerSlot(shape: f.shape, count: count, buffers: buffers, initial: initial)
-        for j in 0..<count { d.a[j] = Double(f.a[j]); d.b[j] = Double(f.b[j]) }
-        d.t = f.t
+        let d: OptimizerSlot<Double> = try f.converted(buffers: buffers, initial: initial)
         slots[key] = d
         return d
     }
@@ -198,21 +212,21 @@ struct OptimizerState {
     /// `kernel(param, grad, count, gradScale, slot)` once (`gradScale` is the
     /// clipnorm factor, 1 without clipping).
     mutating func apply(_ name: String, _ param: inout Tensor, _ grad: Tensor, _ key: OptimizerKey, clipnorm: Double?,
-                        _ kernel: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, Int, Double, OptimizerSlot) -> Void) throws {
+                        _ kernel: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, Int, Double, OptimizerSlot<Double>) -> Void) throws {
         guard param.shape == grad.shape else {
             throw OptimizerError(name, "a parameter of shape \(Tensor.formatShape(param.shape)) got a gradient of shape \(Tensor.formatShape(grad.shape)).")
         }
         if let c = clipnorm, !(c > 0) {
             throw OptimizerError(name, "clipnorm must be positive, got \(c).")
         }
-        let slot: OptimizerSlot
-        if let s = try slots[key] ?? doubleSlotFromSingle(key, param.count) {
+        let slot: OptimizerSlot<Double>
+        if let s = try slots[key] ?? doubleSlotFromSingle(key) {
             guard s.shape == param.shape else {
                 throw shapeChanged(name, s.shape, param.shape)
             }
             slot = s
         } else {
-            slot = try OptimizerSlot(shape: param.shape, count: param.count, buffers: buffers, initial: initial)
+            slot = try OptimizerSlot<Double>(shape: param.shape, count: param.count, buffers: buffers, initial: initial)
             slots[key] = slot
         }
         slot.t += 1

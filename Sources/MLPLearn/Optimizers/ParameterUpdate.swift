@@ -8,7 +8,8 @@ extension Optimizer {
 }
 
 /// An optimizer that updates a float32 layer's parameter in single precision:
-/// its float values, a float gradient of `count` elements, float state (adam, sgd).
+/// its float values, a float gradient of `count` elements, float state (every builtin
+/// optimizer: adam, sgd, momentum, nesterov, rmsprop, adagrad, adadelta).
 public protocol SingleUpdate: AnyObject {
     func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws
 }

@@ -45,3 +45,24 @@ public final class RMSprop: DeclaredOptimizer {
         }
     }
 }
+
+extension RMSprop: SingleUpdate {
+    /// The update in single precision (a float32 layer trained natively): float V and
+    /// weights, the constants (lr, rho, 1 - rho, eps) computed in float64 and rounded to
+    /// float once, eight lanes at a time, large parameters split over the kernel threads
+    /// (SingleLanes.swift).
+    public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
+        let lr = Float(self.lr), rho = Float(self.rho), keep = Float(1 - self.rho), eps = Float(self.eps)
+        try state.applySingle(Self.name, param, grad, count, .object(param), clipnorm: clipnorm) { p, g, n, scale, slot in
+            let v = slot.a
+            forEachPiece(n) { lo, hi in
+                eachLane8(lo, hi) { j, c in
+                    let gj = scale * lanes8(g + j, c)
+                    let vj = rho * lanes8(v + j, c) + keep * gj * gj
+                    setLanes8(v + j, vj, c)
+                    setLanes8(p + j, lanes8(p + j, c) - lr * gj / vectorRoot(vj + eps), c)
+                }
+            }
+        }
+    }
+}

@@ -32,12 +32,13 @@ public final class SGD: DeclaredOptimizer {
 }
 
 extension SGD: SingleUpdate {
-    /// w -= lr g in single precision (a float32 layer trained natively).
+    /// w -= lr g in single precision (a float32 layer trained natively), eight lanes at a
+    /// time, large parameters split over the kernel threads (SingleLanes.swift).
     public func updateSingle(_ param: Parameter, _ grad: UnsafePointer<Float>, count: Int) throws {
         let lr = self.lr
         try state.applySingle(Self.name, param, grad, count, .object(param), clipnorm: clipnorm) { p, g, n, scale, _ in
             let a = Float(lr) * scale
-            for j in 0..<n { p[j] -= a * g[j] }
+            forEachPiece(n) { lo, hi in eachLane8(lo, hi) { j, c in setLanes8(p + j, lanes8(p + j, c) - a * lanes8(g + j, c), c) } }
         }
     }
 }

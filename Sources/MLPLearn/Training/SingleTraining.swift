@@ -1,13 +1,15 @@
 // float32 end to end: a training step of a chain of float32 dense layers
 // (`dense(n, act, precision="float32") >> ...`) run natively in single precision.
-// The weights, their gradients and the optimizer's state (adam's m and V) are
-// floats, kept from step to step (the float64 weights are made from them only when
+// The weights, their gradients and the optimizer's state (adam's m and V, the
+// momentum methods' v, rmsprop's, adagrad's and adadelta's averages) are floats, kept
+// from step to step (the float64 weights are made from them only when
 // something reads them); the buffers of a step are the trainer's, allocated at the
 // first step of a batch size and reused after. Forward: sgemm, then the bias and
 // activation in one pass; backward: the activation's derivative and the bias
 // gradient in one pass, then two sgemm. Used by Training.step when the model, loss
-// (mse, crossentropy of a softmax, crossentropy_logits) and optimizer (adam, sgd)
-// allow it; anything else trains through the graph as before.
+// (mse, crossentropy of a softmax, crossentropy_logits) and optimizer (any of the
+// builtin ones: adam, sgd, momentum, nesterov, rmsprop, adagrad, adadelta) allow it;
+// anything else trains through the graph as before.
 import MLPTensor
 
 public final class SingleDenseTrainer {

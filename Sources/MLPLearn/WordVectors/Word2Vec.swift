@@ -34,22 +34,15 @@ public enum Word2Vec {
     /// Words with count >= minCount, most frequent first, ties in order of first
     /// appearance (gensim's order), with their counts.
     public static func vocabulary(_ sentences: [[String]], minCount: Int) -> (words: [String], counts: [Int]) {
-        var index: [String: Int] = [:]
-        var words: [String] = [], counts: [Int] = []
-        for s in sentences {
-            for w in s {
-                if let i = index[w] { counts[i] += 1 }
-                else { index[w] = words.count; words.append(w); counts.append(1) }
-            }
-        }
-        let order = (0..<words.count).filter { counts[$0] >= minCount }
-            .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
-        return (order.map { words[$0] }, order.map { counts[$0] })
+        let piece = sentences.withUnsafeBufferPointer { W2VCorpus.count($0, 0, $0.count, nil) }
+        let order = W2VCorpus.order(piece.counts, minCount: minCount)
+        return (order.map { piece.words[$0] }, order.map { piece.counts[$0] })
     }
 
-    /// `progress`, when given, is called on the calling thread about every 10,000
-    /// words with the fraction done (of the calling thread's share); whatever it
-    /// throws (an interrupt, a deadline) stops every thread and is rethrown.
+    /// `progress`, when given, is called on the calling thread before each chunk of
+    /// about 10,000 words it takes with the fraction of the corpus (all epochs) handed
+    /// out to the threads so far; whatever it throws (an interrupt, a deadline) stops
+    /// every thread and is rethrown.
     public static func train(sentences: [[String]], options o: Word2VecOptions,
                              progress: ((Double) throws -> Void)? = nil) throws -> WordVectors {
         func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec", "\(what)") } }
@@ -63,25 +56,14 @@ public enum Word2Vec {
         try check(o.initRange >= 0 && o.initRange.isFinite, "init_range must be >= 0, got \(o.initRange).")
         try check(o.threads >= 1 && o.threads <= 64, "threads must be in 1...64, got \(o.threads).")
 
-        let (words, counts) = vocabulary(sentences, minCount: o.minCount)
+        // The corpus as ids in raw buffers; out-of-vocabulary words dropped (as gensim).
+        let corpus = try W2VCorpus(sentences, minCount: o.minCount, threads: o.threads)
+        defer { corpus.deallocate() }
+        let words = corpus.words, counts = corpus.counts
         try check(!words.isEmpty, "no word occurs min_count = \(o.minCount) times.")
         let n = words.count
-        var index: [String: Int32] = [:]
-        index.reserveCapacity(n)
-        for (i, w) in words.enumerated() { index[w] = Int32(i) }
-
-        // The corpus as ids in raw buffers; out-of-vocabulary words dropped (as gensim).
         let total = counts.reduce(0, +)
-        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(total, 1))
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: sentences.count + 1)
-        defer { ids.deallocate(); starts.deallocate() }
-        var pos = 0, longest = 0
-        for (si, s) in sentences.enumerated() {
-            starts[si] = pos
-            for w in s { if let i = index[w] { ids[pos] = i; pos += 1 } }
-            longest = Swift.max(longest, pos - starts[si])
-        }
-        starts[sentences.count] = pos
+        let ids = corpus.ids, starts = corpus.starts, longest = corpus.longest
 
         // Subsampling thresholds.
         let keep = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
@@ -100,8 +82,10 @@ public enum Word2Vec {
         defer { aliasProb.deallocate(); aliasOther.deallocate() }
         buildAlias(counts.map { pow(Double($0), 0.75) }, aliasProb, aliasOther)
 
-        // Vectors: rows padded to a multiple of 8 floats, 32-byte aligned.
-        let dim = o.dim, stride = (dim + 7) / 8 * 8
+        // Vectors: rows of `rowLen` floats (dim padded with zeros to a multiple of 8, the
+        // loops' SIMD width), each starting a 64-byte cache line (`stride` a multiple of
+        // 16 floats), so that threads writing neighbouring rows never share a line.
+        let dim = o.dim, rowLen = (dim + 7) / 8 * 8, stride = (dim + 15) / 16 * 16
         let (cells, overflow) = n.multipliedReportingOverflow(by: stride)
         if overflow { throw LearnError("word2vec", "\(n) words of dim \(dim) are too many values.") }
         // freed early below, so that the result's arrays take their room
@@ -123,40 +107,51 @@ public enum Word2Vec {
         let sigmoid = W2VSigmoid.table()
         defer { sigmoid.deallocate() }
 
-        // Chunks of about 10,000 words (gensim's batch_words), dealt to the threads in
-        // turn, so that all threads move through the corpus in order as gensim's job
-        // queue does (two contiguous halves gave visibly different neighbours).
+        // Chunks of about 10,000 words (gensim's batch_words) taken by the threads in
+        // turn from a shared counter, so that all threads move through the corpus in order
+        // as gensim's job queue hands out jobs (two contiguous halves gave visibly
+        // different neighbours), and a thread the system delays holds up no other.
         let chunkList = chunkSentences(starts, sentences.count, words: chunkWords)
         let chunks = UnsafeMutablePointer<Int>.allocate(capacity: chunkList.count)
         defer { chunks.deallocate() }
         for (i, c) in chunkList.enumerated() { chunks[i] = c }
         let chunkCount = chunkList.count - 1
         let jobCount = Swift.max(1, Swift.min(o.threads, chunkCount))
+        // With several threads each trains its own copy of the most frequent words' output
+        // rows (as many as fit in privateBytes), merged into the shared rows as it goes
+        // (Word2VecKernel.swift).
+        let hot = jobCount > 1 ? Swift.min(n, Swift.max(1, privateBytes / (stride * 4))) : 0
         let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: jobCount)
         defer { jobs.deallocate() }
-        let stop = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
-        stop.initialize(to: Atomic(0))
-        defer { stop.deinitialize(count: 1); stop.deallocate() }
+        // stop, next chunk, merge lock: each on its own cache line
+        let flags = try allocateAligned(24, Int.self).withMemoryRebound(to: Atomic<Int>.self, capacity: 24) { $0 }
+        for f in [0, 8, 16] { (flags + f).initialize(to: Atomic(0)) }
+        defer { for f in [0, 8, 16] { (flags + f).deinitialize(count: 1) }; free(flags) }
         var scratch: [UnsafeMutableRawPointer] = []
         defer { for p in scratch { free(p) } }
         var seeder = SplitMix64(o.seed ^ 0x5EED_0F_3A11)
         for k in 0..<jobCount {
-            var jobWords = 0
-            for c in Swift.stride(from: k, to: chunkCount, by: jobCount) { jobWords += starts[chunks[c + 1]] - starts[chunks[c]] }
             let sentence = try allocateAligned(longest + 1, Int32.self)
             let ctx = try allocateAligned(2 * o.window + 1, Int32.self)
-            let neu1 = try allocateFloats(stride), neu1e = try allocateFloats(stride)
-            neu1.initialize(repeating: 0, count: stride); neu1e.initialize(repeating: 0, count: stride)
+            let neu1 = try allocateFloats(rowLen), neu1e = try allocateFloats(rowLen)
+            neu1.initialize(repeating: 0, count: rowLen); neu1e.initialize(repeating: 0, count: rowLen)
+            // the job's copies of the hot output rows and their values at the last merge
+            let own = try allocateFloats(2 * hot * stride), changed = try allocateAligned(hot, UInt8.self)
+            own.update(from: syn1, count: hot * stride); (own + hot * stride).update(from: syn1, count: hot * stride)
+            changed.initialize(repeating: 0, count: hot)
             scratch += [UnsafeMutableRawPointer(sentence), UnsafeMutableRawPointer(ctx),
-                        UnsafeMutableRawPointer(neu1), UnsafeMutableRawPointer(neu1e)]
+                        UnsafeMutableRawPointer(neu1), UnsafeMutableRawPointer(neu1e), UnsafeMutableRawPointer(own),
+                        UnsafeMutableRawPointer(changed)]
             (jobs + k).initialize(to: W2VJob(
-                syn0: syn0, syn1: syn1, stride: stride, sigmoid: sigmoid,
+                syn0: syn0, syn1: syn1, hotRows: hot, syn1Own: own, syn1Base: own + hot * stride, changed: changed,
+                mergeRows: Swift.min(hot, mergeRows), mergeWords: mergeWords, sweepWords: sweepWords, mergeLock: flags + 16,
+                stride: stride, rowLen: rowLen, sigmoid: sigmoid,
                 aliasProb: aliasProb, aliasOther: aliasOther, vocabSize: n,
                 keep: keep, keepAll: keepAll, ids: ids, starts: starts,
-                chunks: chunks, firstChunk: k, chunkStep: jobCount, chunkCount: chunkCount, jobWords: jobWords,
+                chunks: chunks, chunkCount: chunkCount, next: flags + 8, corpusWords: starts[sentences.count],
                 epochs: o.epochs, window: o.window, negative: o.negative, cbow: o.mode == .cbow,
                 lr: o.lr, minLrFraction: o.minLrFraction, seed: seeder.next(),
-                sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx, stop: stop))
+                sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx, stop: flags))
         }
         var thrown: Error? = nil
         if let progress {
@@ -193,6 +188,14 @@ public enum Word2Vec {
     }
 
     static let chunkWords = 10_000
+    /// With several threads: the room of the output rows each thread trains in copies of
+    /// its own (most frequent words first; twice this with their values at the last
+    /// merge), and how often it merges them (Word2VecKernel.swift): the first mergeRows
+    /// every mergeWords words, all every sweepWords words. Chosen on the KJV Bible
+    /// (bench/word2vec/README.md): merging all rows every 1,000 words gave king-queen
+    /// 0.71 (mean of 6 seeds), these 0.735, as all rows shared (gensim 0.726).
+    static let privateBytes = 4 << 20
+    static let mergeRows = 1024, mergeWords = 250, sweepWords = 2000
 
     /// Sentence indices that cut sentences 0..<count into chunks of at least `words`
     /// words (the last may be shorter): 0, ..., count.

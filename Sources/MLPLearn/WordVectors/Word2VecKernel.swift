@@ -5,6 +5,22 @@
 // and axpy loops run on whole SIMD8 vectors. A job owns its scratch buffers and
 // random generator; it reads and writes only through the pointers of its
 // `W2VJob`, never a Swift object, so two jobs can run on two threads (Hogwild).
+//
+// Several jobs take chunks of about 10,000 words from a shared counter, in corpus
+// order (gensim's job queue), so that a thread the system delays holds up no other.
+// They share the input vectors (syn0) without locks, as gensim and word2vec.c. The
+// output vectors (syn1) are where two cores collide: every pair of words updates six
+// of their rows (the context's target and five noise words drawn by frequency), and
+// two cores writing the same rows pass the cache lines back and forth; on the 2-vCPU
+// EPYC of bench/word2vec two threads sharing everything spent three times the CPU
+// time of one on the same corpus (gensim as much). So each job trains its own copy
+// of the output rows of the most frequent words (`hotRows`, as many as fit in
+// Word2Vec.privateBytes: all 5,278 words of the KJV Bible at dim 100) and adds what
+// it changed into the shared rows every `mergeWords` words for the first `mergeRows`
+// rows (the words drawn most) and every `sweepWords` words for all of them, taking
+// back the shared values (with the other jobs' changes) as it does. Merging less
+// often made the neighbours worse (king-queen 0.68 against 0.73 with merges of all
+// rows every 5,000 words).
 
 #if canImport(Glibc)
 import Glibc
@@ -52,9 +68,17 @@ enum W2VSigmoid {
 
 /// Everything one worker needs, as plain values and pointers.
 struct W2VJob {
-    var syn0: UnsafeMutablePointer<Float>       // input vectors, n x stride
-    var syn1: UnsafeMutablePointer<Float>       // output vectors, n x stride
-    var stride: Int
+    var syn0: UnsafeMutablePointer<Float>       // input vectors, n x stride (shared)
+    var syn1: UnsafeMutablePointer<Float>       // output vectors, n x stride (shared)
+    var hotRows: Int                            // output rows 0..<hotRows are trained in the job's own copies
+    var syn1Own: UnsafeMutablePointer<Float>    // the job's copies of those rows, hotRows x stride
+    var syn1Base: UnsafeMutablePointer<Float>   // their values at the last merge
+    var changed: UnsafeMutablePointer<UInt8>    // hotRows flags: the row was used since its last merge
+    var mergeRows: Int, mergeWords: Int         // the first mergeRows rows are merged every mergeWords words,
+    var sweepWords: Int                         // all hot rows every sweepWords words
+    var mergeLock: UnsafeMutablePointer<Atomic<Int>>   // one merge at a time
+    var stride: Int                             // floats from row to row (whole cache lines)
+    var rowLen: Int                             // floats of a row the loops run over (dim padded to 8)
     var sigmoid: UnsafeMutablePointer<Float>
     var aliasProb: UnsafeMutablePointer<UInt32> // noise distribution (Walker's alias method)
     var aliasOther: UnsafeMutablePointer<Int32>
@@ -64,8 +88,9 @@ struct W2VJob {
     var ids: UnsafeMutablePointer<Int32>        // the corpus as word ids (in-vocabulary only)
     var starts: UnsafeMutablePointer<Int>       // sentence i is ids[starts[i] ..< starts[i + 1]]
     var chunks: UnsafeMutablePointer<Int>       // chunk c is sentences chunks[c] ..< chunks[c + 1]
-    var firstChunk: Int, chunkStep: Int, chunkCount: Int   // this job: chunks first, first + step, ...
-    var jobWords: Int                           // words of this job's chunks (one epoch)
+    var chunkCount: Int
+    var next: UnsafeMutablePointer<Atomic<Int>> // the next chunk to train, counting on over the epochs
+    var corpusWords: Int                        // words of one epoch
     var epochs: Int
     var window: Int, negative: Int
     var cbow: Bool
@@ -108,13 +133,51 @@ struct W2VJob {
     }
 }
 
+/// Output row `id`: the job's own copy for the hot rows (marked as changed), else the shared one.
+@inline(__always) private func w2vRow(_ shared: UnsafeMutablePointer<Float>, _ own: UnsafeMutablePointer<Float>,
+                                      _ changed: UnsafeMutablePointer<UInt8>, _ id: Int, _ hot: Int,
+                                      _ stride: Int) -> UnsafeMutablePointer<Float> {
+    if id >= hot { return shared + id &* stride }
+    changed[id] = 1
+    return own + id &* stride
+}
+
+/// Adds what the job changed in its first `rows` own output rows since their last
+/// merge to the shared rows, and takes the shared rows' values, which hold the other
+/// jobs' merged changes too: every row (`all`), or only those it changed. One merge
+/// at a time, so that none is lost.
+func w2vMerge(_ j: UnsafeMutablePointer<W2VJob>, rows: Int, all: Bool) {
+    if rows == 0 { return }
+    let stride = j.pointee.stride, rowLen = j.pointee.rowLen, changed = j.pointee.changed
+    let own = j.pointee.syn1Own, base = j.pointee.syn1Base, shared = j.pointee.syn1, lock = j.pointee.mergeLock
+    while !lock.pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged { sched_yield() }
+    for r in 0..<rows where all || changed[r] != 0 {
+        changed[r] = 0
+        let at = r &* stride
+        w2vMergeRows(own: own + at, base: base + at, shared: shared + at, rowLen)
+    }
+    lock.pointee.store(0, ordering: .releasing)
+}
+
+/// shared += own - base, then own = base = shared, over `count` floats (a multiple of 8).
+@inline(__always)
+func w2vMergeRows(own: UnsafeMutablePointer<Float>, base: UnsafeMutablePointer<Float>, shared: UnsafeMutablePointer<Float>, _ count: Int) {
+    var i = 0
+    while i < count {
+        let v = load8(shared + i) + (load8(own + i) - load8(base + i))
+        store8(shared + i, v); store8(own + i, v); store8(base + i, v)
+        i &+= 8
+    }
+}
+
 /// One step of negative sampling: input row l1 against the output row of `word`
 /// (label 1) and `negative` noise words (label 0); output rows updated, the input's
 /// gradient added to neu1e.
 @inline(__always)
 private func w2vNegativeStep(_ j: UnsafeMutablePointer<W2VJob>, _ rng: inout W2VRandom,
                              _ l1: UnsafeMutablePointer<Float>, _ word: Int, _ alpha: Float) {
-    let stride = j.pointee.stride, syn1 = j.pointee.syn1, neu1e = j.pointee.neu1e
+    let stride = j.pointee.stride, rowLen = j.pointee.rowLen, neu1e = j.pointee.neu1e
+    let syn1 = j.pointee.syn1, own = j.pointee.syn1Own, hot = j.pointee.hotRows, changed = j.pointee.changed
     let sig = j.pointee.sigmoid, n = j.pointee.vocabSize
     let prob = j.pointee.aliasProb, other = j.pointee.aliasOther
     let scale = Float(W2VSigmoid.size) / (2 * W2VSigmoid.maxExp)
@@ -130,83 +193,96 @@ private func w2vNegativeStep(_ j: UnsafeMutablePointer<W2VJob>, _ rng: inout W2V
             label = 0
             if target == word { d &+= 1; continue }
         }
-        let l2 = syn1 + target &* stride
-        let f = w2vDot(l1, l2, stride)
+        let l2 = w2vRow(syn1, own, changed, target, hot, stride)
+        let f = w2vDot(l1, l2, rowLen)
         let g: Float
         if f > W2VSigmoid.maxExp { g = (label - 1) * alpha }
         else if f < -W2VSigmoid.maxExp { g = label * alpha }
         else { g = (label - sig[Int((f + W2VSigmoid.maxExp) * scale)]) * alpha }
-        w2vAxpy(g, l2, neu1e, stride)
-        w2vAxpy(g, l1, l2, stride)
+        w2vAxpy(g, l2, neu1e, rowLen)
+        w2vAxpy(g, l1, l2, rowLen)
         d &+= 1
     }
 }
 
-/// Runs one job: all epochs over its chunks of sentences. `check` (job 0 only, on
-/// the calling thread) is called before each chunk with the job's progress in 0...1;
-/// false stops all jobs.
+/// Runs one job: chunks taken in turn from the shared counter until all epochs are
+/// done. `check` (job 0 only, on the calling thread) is called before the job takes
+/// each chunk with the fraction of all words handed out so far; false stops all jobs.
 func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>, check: ((Double) -> Bool)? = nil) {
     var rng = W2VRandom(seed: j.pointee.seed)
-    let stride = j.pointee.stride, syn0 = j.pointee.syn0
+    let stride = j.pointee.stride, rowLen = j.pointee.rowLen
+    let syn0 = j.pointee.syn0, hot = j.pointee.hotRows
     let neu1 = j.pointee.neu1, neu1e = j.pointee.neu1e, ctx = j.pointee.ctx
     let ids = j.pointee.ids, starts = j.pointee.starts, sent = j.pointee.sentence
     let keep = j.pointee.keep, keepAll = j.pointee.keepAll
     let window = j.pointee.window, cbow = j.pointee.cbow
-    let epochs = j.pointee.epochs, jobWords = j.pointee.jobWords
-    let totalWords = Double(Swift.max(1, epochs &* jobWords))
-    for epoch in 0..<epochs {
-        var done = 0
-        var chunk = j.pointee.firstChunk
-        while chunk < j.pointee.chunkCount {
-            if let check, !check(Double(epoch &* jobWords &+ done) / totalWords) {
-                j.pointee.stop.pointee.store(1, ordering: .relaxed)
+    let epochs = j.pointee.epochs, words = j.pointee.corpusWords, chunkCount = j.pointee.chunkCount
+    let totalWords = Double(Swift.max(1, epochs &* words)), totalChunks = epochs &* chunkCount
+    let next = j.pointee.next, stop = j.pointee.stop
+    var sinceMerge = 0, sinceSweep = 0
+    defer { w2vMerge(j, rows: hot, all: true) }
+    var first = true
+    while true {
+        if let check {
+            // at least once, even when the other jobs took every chunk before this one began
+            let upcoming = next.pointee.load(ordering: .relaxed)
+            if upcoming >= totalChunks && !first { return }
+            first = false
+            let at = Swift.min(upcoming, totalChunks &- 1)
+            let done = (at / chunkCount) &* words &+ starts[j.pointee.chunks[at % chunkCount]]
+            if !check(upcoming >= totalChunks ? 1 : Double(done) / totalWords) { stop.pointee.store(1, ordering: .relaxed) }
+        }
+        if stop.pointee.load(ordering: .relaxed) != 0 { return }
+        let taken = next.pointee.add(1, ordering: .relaxed).oldValue
+        if taken >= totalChunks { return }
+        let epoch = taken / chunkCount, chunk = taken % chunkCount
+        for s in j.pointee.chunks[chunk] ..< j.pointee.chunks[chunk &+ 1] {
+            // the rate falls with the position in the corpus (gensim: with the words handed out)
+            let progress = Double(epoch &* words &+ starts[s]) / totalWords
+            let alpha = Float(Word2Vec.learningRate(start: j.pointee.lr, progress: progress,
+                                                    minFraction: j.pointee.minLrFraction))
+            let a = starts[s], b = starts[s &+ 1]
+            if hot > 0 {
+                sinceMerge &+= b &- a; sinceSweep &+= b &- a
+                if sinceSweep >= j.pointee.sweepWords { w2vMerge(j, rows: hot, all: true); sinceSweep = 0; sinceMerge = 0 }
+                else if sinceMerge >= j.pointee.mergeWords { w2vMerge(j, rows: j.pointee.mergeRows, all: false); sinceMerge = 0 }
             }
-            if j.pointee.stop.pointee.load(ordering: .relaxed) != 0 { return }
-            for s in j.pointee.chunks[chunk] ..< j.pointee.chunks[chunk &+ 1] {
-                let progress = Double(epoch &* jobWords &+ done) / totalWords
-                let alpha = Float(Word2Vec.learningRate(start: j.pointee.lr, progress: progress,
-                                                        minFraction: j.pointee.minLrFraction))
-                let a = starts[s], b = starts[s &+ 1]
-                done &+= b &- a
-                // frequent-word subsampling
-                var len = 0
-                for k in a..<b {
-                    let w = Int(ids[k])
-                    if keepAll[w] || UInt32(truncatingIfNeeded: rng.next() >> 32) < keep[w] {
-                        sent[len] = Int32(truncatingIfNeeded: w); len &+= 1
-                    }
-                }
-                if len < 2 { continue }
-                for i in 0..<len {
-                    let word = Int(sent[i])
-                    let reduced = window &- rng.below(window)   // 1...window
-                    let lo = Swift.max(0, i &- reduced), hi = Swift.min(len &- 1, i &+ reduced)
-                    if cbow {
-                        var cw = 0
-                        neu1.update(repeating: 0, count: stride)
-                        for c in lo...hi where c != i {
-                            let w = Int(sent[c])
-                            ctx[cw] = sent[c]; cw &+= 1
-                            w2vAxpy(1, syn0 + w &* stride, neu1, stride)
-                        }
-                        if cw == 0 { continue }
-                        let inv = 1 / Float(cw)
-                        var q = 0
-                        while q < stride { store8(neu1 + q, load8(neu1 + q) * inv); q &+= 8 }
-                        neu1e.update(repeating: 0, count: stride)
-                        w2vNegativeStep(j, &rng, neu1, word, alpha)
-                        for c in 0..<cw { w2vAxpy(1, neu1e, syn0 + Int(ctx[c]) &* stride, stride) }
-                    } else {
-                        for c in lo...hi where c != i {
-                            let l1 = syn0 + Int(sent[c]) &* stride
-                            neu1e.update(repeating: 0, count: stride)
-                            w2vNegativeStep(j, &rng, l1, word, alpha)
-                            w2vAxpy(1, neu1e, l1, stride)
-                        }
-                    }
+            // frequent-word subsampling
+            var len = 0
+            for k in a..<b {
+                let w = Int(ids[k])
+                if keepAll[w] || UInt32(truncatingIfNeeded: rng.next() >> 32) < keep[w] {
+                    sent[len] = Int32(truncatingIfNeeded: w); len &+= 1
                 }
             }
-            chunk &+= j.pointee.chunkStep
+            if len < 2 { continue }
+            for i in 0..<len {
+                let word = Int(sent[i])
+                let reduced = window &- rng.below(window)   // 1...window
+                let lo = Swift.max(0, i &- reduced), hi = Swift.min(len &- 1, i &+ reduced)
+                if cbow {
+                    var cw = 0
+                    neu1.update(repeating: 0, count: rowLen)
+                    for c in lo...hi where c != i {
+                        ctx[cw] = sent[c]; cw &+= 1
+                        w2vAxpy(1, syn0 + Int(sent[c]) &* stride, neu1, rowLen)
+                    }
+                    if cw == 0 { continue }
+                    let inv = 1 / Float(cw)
+                    var q = 0
+                    while q < rowLen { store8(neu1 + q, load8(neu1 + q) * inv); q &+= 8 }
+                    neu1e.update(repeating: 0, count: rowLen)
+                    w2vNegativeStep(j, &rng, neu1, word, alpha)
+                    for c in 0..<cw { w2vAxpy(1, neu1e, syn0 + Int(ctx[c]) &* stride, rowLen) }
+                } else {
+                    for c in lo...hi where c != i {
+                        let l1 = syn0 + Int(sent[c]) &* stride
+                        neu1e.update(repeating: 0, count: rowLen)
+                        w2vNegativeStep(j, &rng, l1, word, alpha)
+                        w2vAxpy(1, neu1e, l1, rowLen)
+                    }
+                }
+            }
         }
     }
 }
