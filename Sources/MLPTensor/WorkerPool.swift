@@ -47,6 +47,15 @@ extension Tensor {
     return ts.tv_sec &* 1_000_000_000 &+ ts.tv_nsec
 }
 
+/// The CPU the calling thread runs on (glibc's sched_getcpu, which Swift's Glibc
+/// module leaves out; a few ns), or -1 where there is none.
+let currentCPU: @Sendable () -> Int = {
+    typealias GetCPU = @convention(c) () -> Int32
+    guard let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_getcpu") else { return { -1 } }
+    let getCPU = unsafeBitCast(f, to: GetCPU.self)
+    return { Int(getCPU()) }
+}()
+
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
@@ -54,11 +63,15 @@ final class WorkerPool: @unchecked Sendable {
     final class Worker: @unchecked Sendable {
         let asleep = Atomic<Bool>(false)
         let wake = DispatchSemaphore(value: 0)
+        /// The CPU it last took a part on.
+        let cpu = Atomic<Int>(-2)
     }
 
     /// Held by the thread whose fork the workers run; another fork meanwhile (a part
     /// that forks, or a second thread) runs on Dispatch instead.
     let busy = Atomic<Bool>(false)
+    /// The CPU of the thread that forked last: a worker that finds itself there does not spin.
+    let callerCPU = Atomic<Int>(-1)
     /// The current fork's number (31 bits).
     let generation = Atomic<Int>(0)
     /// The fork's number << 32 | the parts taken (bit p: part p).
@@ -93,6 +106,8 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             var work = UncheckedSendable(body)
             withUnsafeMutablePointer(to: &work) { w in
+                let me = currentCPU()
+                callerCPU.store(me, ordering: .relaxed)
                 let g = (generation.load(ordering: .relaxed) &+ 1) & 0x7fff_ffff
                 partCount.store(parts, ordering: .relaxed)
                 self.body.store(Int(bitPattern: UnsafeRawPointer(w)), ordering: .relaxed)
@@ -104,14 +119,21 @@ final class WorkerPool: @unchecked Sendable {
                 }
                 take(g, own: 0)
                 // the workers' parts: spin, then yield the core (a loaded machine may have
-                // descheduled the worker that holds one)
+                // descheduled the worker that holds one); at once when a worker runs on
+                // this thread's CPU
                 var spins = 0
                 while done.load(ordering: .acquiring) < parts {
                     spins &+= 1
-                    if spins < 20_000 { cpuRelax() } else { sched_yield() }
+                    if spins < 20_000 && !(spins & 63 == 0 && shares(me, want)) { cpuRelax() } else { sched_yield() }
                 }
             }
         }
+    }
+
+    /// Whether one of the first `count` workers last ran on `cpu`.
+    private func shares(_ cpu: Int, _ count: Int) -> Bool {
+        for i in 0..<count where workers[i].cpu.load(ordering: .relaxed) == cpu { return true }
+        return false
     }
 
     /// Runs part `own` of fork g if nobody has taken it, then any part left, until none
@@ -120,7 +142,7 @@ final class WorkerPool: @unchecked Sendable {
     /// update stay in its cache from step to step (with the parts handed out in turn,
     /// adam's update on two threads took twice its one-thread time, the data moving
     /// between the cores); a part whose worker is late goes to whoever is free.
-    @inline(__always) private func take(_ g: Int, own: Int) {
+    @inline(__always) private func take(_ g: Int, own: Int, worker: Worker? = nil) {
         var want = own
         while true {
             let v = next.load(ordering: .acquiring)
@@ -131,6 +153,7 @@ final class WorkerPool: @unchecked Sendable {
             let part = want >= 0 && want < parts && free & (1 << want) != 0 ? want : free.trailingZeroBitCount
             if next.compareExchange(expected: v, desired: v | (1 << part), ordering: .acquiringAndReleasing).exchanged {
                 want = -1
+                worker?.cpu.store(currentCPU(), ordering: .relaxed)
                 let f = UnsafePointer<UncheckedSendable<(Int) -> Void>>(bitPattern: body.load(ordering: .relaxed))!
                 f.pointee.value(part)
                 done.add(1, ordering: .releasing)
@@ -174,13 +197,16 @@ final class WorkerPool: @unchecked Sendable {
                     let limit = workerSpinMicroseconds &* 1000
                     let t0 = monotonicNanoseconds()
                     var last = t0, spins = 0, interrupted = false
-                    while g == seen && limit > 0 {
+                    // on the forking thread's CPU a spin only delays it: sleep at once
+                    var alone = currentCPU() != callerCPU.load(ordering: .relaxed)
+                    while g == seen && limit > 0 && alone {
                         cpuRelax()
                         g = generation.load(ordering: .acquiring)
                         spins &+= 1
                         if spins & 63 == 0 {
                             let now = monotonicNanoseconds()
                             if now &- last > 50_000 { interrupted = true; break }
+                            alone = currentCPU() != callerCPU.load(ordering: .relaxed)
                             if now &- t0 >= limit { break }
                             last = now
                         }
@@ -202,7 +228,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = g
-            take(g, own: id)
+            take(g, own: id, worker: w)
         }
     }
 }
