@@ -92,7 +92,7 @@ final class WorkerPool: @unchecked Sendable {
             run(32) { s in var p = s; while p < parts { body(p); p &+= 32 } }
             return
         }
-        let want = Swift.min(parts &- 1, maxWorkers)
+        var want = Swift.min(parts &- 1, maxWorkers)
         if want == 0 { for p in 0..<parts { body(p) }; return }
         guard !busy.exchange(true, ordering: .acquiring) else {
             withoutActuallyEscaping(body) { body in
@@ -102,7 +102,8 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { busy.store(false, ordering: .releasing) }
-        while workers.count < want { start(Worker(), id: workers.count &+ 1) }
+        while workers.count < want && start(Worker(), id: workers.count &+ 1) {}
+        want = Swift.min(want, workers.count)   // no more threads to be had: the caller takes their parts
         withoutActuallyEscaping(body) { body in
             var work = UncheckedSendable(body)
             withUnsafeMutablePointer(to: &work) { w in
@@ -132,6 +133,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Whether one of the first `count` workers last ran on `cpu`.
     private func shares(_ cpu: Int, _ count: Int) -> Bool {
+        if cpu < 0 { return false }
         for i in 0..<count where workers[i].cpu.load(ordering: .relaxed) == cpu { return true }
         return false
     }
@@ -161,7 +163,8 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func start(_ w: Worker, id: Int) {
+    /// Starts a worker thread; false when the system gives none.
+    private func start(_ w: Worker, id: Int) -> Bool {
         workers.append(w)
         let context = Unmanaged.passRetained(WorkerStart(self, w, id)).toOpaque()
         var tid = pthread_t()
@@ -169,10 +172,10 @@ final class WorkerPool: @unchecked Sendable {
             let s = Unmanaged<WorkerStart>.fromOpaque(arg!).takeRetainedValue()
             s.pool.loop(s.worker, id: s.id)
         }, context)
-        if ok == 0 { pthread_detach(tid) } else {
-            Unmanaged<WorkerStart>.fromOpaque(context).release()
-            workers.removeLast()   // no thread: the caller takes its parts
-        }
+        if ok == 0 { pthread_detach(tid); return true }
+        Unmanaged<WorkerStart>.fromOpaque(context).release()
+        workers.removeLast()   // no thread: the caller takes its parts
+        return false
     }
 
     final class WorkerStart: @unchecked Sendable {
@@ -198,7 +201,7 @@ final class WorkerPool: @unchecked Sendable {
                     let t0 = monotonicNanoseconds()
                     var last = t0, spins = 0, interrupted = false
                     // on the forking thread's CPU a spin only delays it: sleep at once
-                    var alone = currentCPU() != callerCPU.load(ordering: .relaxed)
+                    var alone = currentCPU() != callerCPU.load(ordering: .relaxed) || callerCPU.load(ordering: .relaxed) < 0
                     while g == seen && limit > 0 && alone {
                         cpuRelax()
                         g = generation.load(ordering: .acquiring)
@@ -206,7 +209,7 @@ final class WorkerPool: @unchecked Sendable {
                         if spins & 63 == 0 {
                             let now = monotonicNanoseconds()
                             if now &- last > 50_000 { interrupted = true; break }
-                            alone = currentCPU() != callerCPU.load(ordering: .relaxed)
+                            alone = currentCPU() != callerCPU.load(ordering: .relaxed) || callerCPU.load(ordering: .relaxed) < 0
                             if now &- t0 >= limit { break }
                             last = now
                         }
