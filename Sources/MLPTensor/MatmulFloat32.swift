@@ -34,12 +34,13 @@ extension Tensor {
 
 extension Tensor {
     /// C = alpha op(A) op(B) + beta C in single precision on row-major buffers a
-    /// kernel keeps for itself (the RBM's float32 CD step), split as `blasProduct`.
+    /// kernel keeps for itself (the RBM's float32 CD step), split as `blasProduct` over
+    /// `threads` (1: one call on this thread, as the parts of a split training step make).
     public static func blasProduct(transposeA: Bool, transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Float,
                                    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                                   beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+                                   beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, threads: Int = BLASThreads.count) {
         if m == 0 || n == 0 { return }
-        splitProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, threads: BLASThreads.count) { m, n, pa, lda, pb, ldb, pc, ldc in
+        splitProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, threads: threads) { m, n, pa, lda, pb, ldb, pc, ldc in
             cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), alpha, pa, Int32(lda), pb, Int32(ldb), beta, pc, Int32(ldc))
         }

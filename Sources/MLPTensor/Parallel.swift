@@ -55,16 +55,12 @@ func parallelFor(_ n: Int, minPerThread: Int = parallelMinElements, grain: Int =
     let g = (Swift.max(grain, 8) &+ 7) & ~7
     let pieces = (n &+ g &- 1) / g
     let next = Atomic<Int>(0)
-    withoutActuallyEscaping(body) { body in
-        // the closure captures raw pointers and values only (see the top of this file)
-        let work = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: Swift.min(threads, pieces)) { _ in
-            while true {
-                let c = next.add(1, ordering: .relaxed).oldValue
-                if c >= pieces { break }
-                let lo = c &* g
-                work.value(lo, Swift.min(n, lo &+ g))
-            }
+    WorkerPool.shared.run(Swift.min(threads, pieces)) { _ in
+        while true {
+            let c = next.add(1, ordering: .relaxed).oldValue
+            if c >= pieces { break }
+            let lo = c &* g
+            body(lo, Swift.min(n, lo &+ g))
         }
     }
 }
@@ -75,14 +71,12 @@ struct UncheckedSendable<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-/// Runs body(p) for p in 0..<parts, one part per thread, the calling thread
-/// taking one. The body must touch raw pointers and values only.
+/// Runs body(p) for p in 0..<parts on up to `parts` threads (the calling thread and
+/// the kernel threads of WorkerPool.swift; each part once, a thread taking parts in
+/// turn when there are more parts than threads or one thread is late). The body
+/// must touch raw pointers and values only, and no part may wait for another.
 public func onThreads(_ parts: Int, _ body: (Int) -> Void) {
-    if parts <= 1 { body(0); return }
-    withoutActuallyEscaping(body) { body in
-        let work = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: parts) { work.value($0) }
-    }
+    WorkerPool.shared.run(parts, body)
 }
 
 /// A product of at least this many multiply-adds per thread is split over threads.

@@ -230,8 +230,114 @@ final class SingleTrainingTests: XCTestCase {
         }
     }
 
+    /// body with the float32 step split over `threads` parts of the batch whatever its size
+    /// (SingleDenseTrainer.splitStepWork lowered), and the products on as many threads.
+    func splitting<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        let (oldThreads, oldWork) = (BLASThreads.count, SingleDenseTrainer.splitStepWork)
+        BLASThreads.count = threads; SingleDenseTrainer.splitStepWork = 1
+        defer { BLASThreads.count = oldThreads; SingleDenseTrainer.splitStepWork = oldWork }
+        return try body()
+    }
+
+    /// The step split over 2 and 3 parts of the batch (rows 17: parts of 8 and 9, of 5, 6
+    /// and 6) against the float64 graph, every loss; the same numbers again on a second run.
+    func testSplitStepsMatchFloat64OnTwoAndThreeThreads() throws {
+        let labels = try Tensor((0..<17).map { Double($0 % 3) })
+        let onehot = try Tensor.onehot(labels, 3)
+        let targets = try Tensor.randn([17, 2])
+        for threads in [1, 2, 3] {
+            try splitting(threads) {
+                try checkAgainstFloat64((.relu, .softmax), .crossentropy, labels, { Adam(lr: 0.01) }, steps: 20, tolerance: 2e-4)
+                try checkAgainstFloat64((.tanh, .linear), .crossentropyFromLogits, onehot, { Adam(lr: 0.01) }, steps: 20, tolerance: 2e-4)
+                try checkAgainstFloat64((.sigmoid, .linear), .mse, targets, { SGD(lr: 0.05) }, steps: 20, tolerance: 2e-4)
+                try checkAgainstFloat64((.relu, .tanh), .mse, targets, { Adam(lr: 0.01, clipnorm: 0.5) }, steps: 20, tolerance: 2e-4)
+            }
+        }
+    }
+
+    /// A three-layer float32 chain trained on 1, 2 and 3 threads: each thread count gives the
+    /// same weights on every run, and they agree with one thread's to float rounding.
+    func testSplitStepsAreDeterministicPerThreadCount() throws {
+        let x = try Tensor.randn([40, 30]), y = try Tensor((0..<40).map { Double($0 % 5) })
+        let start = Sequential([try Dense(24, .tanh, dtype: .float32), try Dense(16, .relu, dtype: .float32),
+                                try Dense(5, .softmax, dtype: .float32)])
+        _ = try start.forward(Variable(constant: x), ForwardPass())
+        let initial = start.parameters.map(\.value)
+        func train(_ threads: Int) throws -> [[Double]] {
+            try splitting(threads) {
+                let net = Sequential([try Dense(24, .tanh, dtype: .float32), try Dense(16, .relu, dtype: .float32),
+                                      try Dense(5, .softmax, dtype: .float32)])
+                _ = try net.forward(Variable(constant: x), ForwardPass())
+                for (p, v) in zip(net.parameters, initial) { p.value = v }
+                let opt = Adam(lr: 0.01)
+                for _ in 0..<15 {
+                    let r = try Training.step(net, opt, x, y, .crossentropy, random: TestRandom.shared, communicator: SingleProcess())
+                    XCTAssertNil(r.fault)
+                }
+                XCTAssertEqual(try XCTUnwrap(SingleDenseTrainer.of(net)).partsFor(40), threads)
+                return net.parameters.map(\.value.scalars)
+            }
+        }
+        let one = try train(1)
+        XCTAssertEqual(try train(1), one)
+        for threads in [2, 3] {
+            let got = try train(threads)
+            XCTAssertEqual(try train(threads), got, "\(threads) threads, second run")
+            for (a, b) in zip(one, got) {
+                XCTAssertEqual(a.count, b.count)
+                for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: 1e-4 * max(1, abs(a[i])), "\(threads) threads") }
+            }
+        }
+    }
+
+    /// Large steps split by default on two threads (W1's shape: 784-128-10, batch 64) and
+    /// stay whole below `minPartRows` rows per part or with one thread.
+    func testWhichStepsSplit() throws {
+        let t = SingleDenseTrainer(try [Dense(128, .relu, dtype: .float32), Dense(10, .softmax, dtype: .float32)])
+        t.layers[0].parameters = [Parameter("kernel", try Tensor.zeros([784, 128])), Parameter("bias", try Tensor.zeros([128]))]
+        t.layers[1].parameters = [Parameter("kernel", try Tensor.zeros([128, 10])), Parameter("bias", try Tensor.zeros([10]))]
+        let old = BLASThreads.count
+        defer { BLASThreads.count = old }
+        BLASThreads.count = 2
+        XCTAssertEqual(t.partsFor(64), 2)
+        XCTAssertEqual(t.partsFor(16), 2)
+        XCTAssertEqual(t.partsFor(7), 1)
+        BLASThreads.count = 1
+        XCTAssertEqual(t.partsFor(1024), 1)
+    }
+
+    /// The batches of `train` reuse their buffer when the last one was let go.
+    func testTrainBatchesReuseTheirBuffer() throws {
+        let x = try Tensor.randn([10, 3])
+        var keep: TensorStorage? = nil
+        let a = try Training.rows(x, [4, 1, 7][...], contiguous: false, reusing: &keep)
+        XCTAssertEqual(a.shape, [3, 3])
+        XCTAssertEqual(a.scalars, try x.get([.indices(Tensor([4, 1, 7]))]).scalars)
+        let held = ObjectIdentifier(a.storage)
+        // `a` is still held: a new buffer
+        let b = try Training.rows(x, [0, 2, 9][...], contiguous: false, reusing: &keep)
+        XCTAssertNotEqual(ObjectIdentifier(b.storage), held)
+        XCTAssertEqual(b.scalars, try x.get([.indices(Tensor([0, 2, 9]))]).scalars)
+        let reused = ObjectIdentifier(b.storage)
+        _ = consume b
+        let c = try Training.rows(x, [3, 3, 5][...], contiguous: false, reusing: &keep)
+        XCTAssertEqual(ObjectIdentifier(c.storage), reused)
+        XCTAssertEqual(c.scalars, try x.get([.indices(Tensor([3, 3, 5]))]).scalars)
+        XCTAssertEqual(a.scalars, try x.get([.indices(Tensor([4, 1, 7]))]).scalars)
+        // a smaller last batch of an epoch, and labels (one dimension)
+        let y = try Tensor((0..<10).map(Double.init))
+        var keepY: TensorStorage? = nil
+        XCTAssertEqual(try Training.rows(y, [9, 0][...], contiguous: false, reusing: &keepY).scalars, [9, 0])
+        XCTAssertEqual(try Training.rows(x, [8][...], contiguous: false, reusing: &keep).scalars, try x.get(.at(8)).scalars)
+    }
+
     /// Once warm, a step allocates nothing of its own: its buffers are the trainer's.
     func testStepsReuseTheirBuffers() throws {
+        try stepsReuseTheirBuffers()
+        try splitting(2) { try stepsReuseTheirBuffers() }
+    }
+
+    func stepsReuseTheirBuffers() throws {
         let x = try Tensor.randn([32, 20]), y = try Tensor((0..<32).map { Double($0 % 4) })
         let net = Sequential([try Dense(16, .relu, dtype: .float32), try Dense(4, .softmax, dtype: .float32)])
         _ = try net.forward(Variable(constant: x), ForwardPass())

@@ -1,6 +1,6 @@
 // The products on the OpenBLAS core this process runs (older OpenBLAS builds are known
 // to compute wrong results on some processors) against a plain triple loop in double
-// precision: float64 and float32, every transpose, alpha and beta, at 1 and 2 product
+// precision: float64 and float32, every transpose, alpha and beta, at 1, 2 and 3 product
 // threads, over sizes that are no multiple of any kernel's block (odd, prime, one row,
 // one column) and large enough to leave the small-product loop for the packed kernels.
 // And the choice of core (BLASKernels) from a processor's flags.
@@ -33,16 +33,18 @@ final class BLASKernelTests: XCTestCase {
     func testProductsAgainstPlainLoops() throws {
         TestRandom.seed(41)
         func values(_ count: Int) throws -> [Double] { try Tensor.randn([count]).scalars.map { Double(Float($0)) } }
-        let oldThreads = BLASThreads.count
-        defer { BLASThreads.count = oldThreads }
+        let (oldThreads, oldWork) = (BLASThreads.count, splitProductWork)
+        defer { BLASThreads.count = oldThreads; splitProductWork = oldWork }
         for (m, k, n) in Self.shapes { for ta in [false, true] { for tb in [false, true] {
             for (alpha, beta) in [(1.0, 0.0), (-0.5, 2.0)] {
                 // values exact in float32, so both precisions multiply the same numbers
                 let a = try values(m * k), b = try values(k * n), c = try values(m * n)
                 let (want, size) = Self.reference(ta, tb, m, n, k, alpha, a, b, beta, c)
                 let lda = ta ? m : k, ldb = tb ? k : n
-                for float in [false, true] { for threads in [1, 2] {
+                // threads 2 as mlp splits, then 2 and 3 splitting whatever the size
+                for float in [false, true] { for (threads, always) in [(1, false), (2, false), (2, true), (3, true)] {
                     BLASThreads.count = threads
+                    splitProductWork = always ? 1 : oldWork
                     var got: [Double]
                     if float {
                         let fa = a.map(Float.init), fb = b.map(Float.init)
@@ -59,7 +61,7 @@ final class BLASKernelTests: XCTestCase {
                     var worst = 0.0
                     for i in 0..<(m * n) { worst = max(worst, abs(got[i] - want[i]) / ((Double(k) + 2) * eps * size[i] + 1e-300)) }
                     XCTAssertLessThanOrEqual(worst, 1, "\(float ? "float32" : "float64") \(m)x\(k)x\(n) transposes \(ta) \(tb) "
-                                             + "alpha \(alpha) beta \(beta) on \(threads) threads, core \(BLASKernels.coreName)")
+                                             + "alpha \(alpha) beta \(beta) on \(threads) threads\(always ? " (split)" : ""), core \(BLASKernels.coreName)")
                 } }
             }
         } } }

@@ -137,11 +137,14 @@ public enum SingleDense {
     /// rows t, as Double): writes the probabilities to d and then the gradient of the
     /// mean loss with respect to z; with `probabilitiesInto` the probabilities also
     /// replace z. Returns the loss summed over rows (Double) and the sum of squares of d.
+    /// `meanOver`: the rows of the whole batch when these rows are a part of it (the
+    /// gradient is of the batch's mean), else 0 (these rows).
     public static func softmaxCrossEntropy(_ z: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
                                            labels: UnsafePointer<Int>?, oneHot t: UnsafePointer<Double>?,
-                                           gradient d: UnsafeMutablePointer<Float>, probabilitiesInto: Bool) -> (loss: Double, squares: Float) {
+                                           gradient d: UnsafeMutablePointer<Float>, probabilitiesInto: Bool,
+                                           meanOver: Int = 0) -> (loss: Double, squares: Float) {
         var loss = 0.0, squares: Float = 0
-        let scale = 1 / Float(rows)
+        let scale = 1 / Float(meanOver > 0 ? meanOver : rows)
         for r in 0..<rows {
             let zr = z + r &* cols, dr = d + r &* cols
             var top = -Float.infinity

@@ -24,14 +24,28 @@ public final class SingleDenseTrainer {
     private var labels: UnsafeMutablePointer<Int>?
     private var predictionStorage: TensorStorage?
     private var predictionShape: [Int] = []
-    /// The sum of squares of each layer's input (squares[0]: the batch) in this step, from the
-    /// passes that write them: what proves the gradients finite.
+    /// The sum of squares of each layer's input (squares[0]: the batch), then (squares[L + 1 + l])
+    /// of each layer's delta, in this step, from the passes that write them: what proves the
+    /// gradients finite.
     private var squares: [Float]
     /// How many buffers the trainer has allocated (tests: none per step once warm).
     public private(set) var allocations = 0
 
-    init(_ layers: [Dense]) { self.layers = layers; squares = [Float](repeating: 0, count: layers.count + 1) }
-    deinit { labels?.deallocate() }
+    /// Each layer's pointers for the step's threads, the parts' sums of squares (per part:
+    /// the L + 1 layer inputs', then the L deltas'), losses and bias gradients (parts 1...;
+    /// part 0 writes the trainer's own).
+    private var plan = UnsafeMutableBufferPointer<LayerPlan>(start: nil, count: 0)
+    private var partFloats = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var partLoss = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    private var partBias = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var biasOffsets: [Int] = []
+    private var biasStride = 0
+    private var partsReserved = 0
+
+    init(_ layers: [Dense]) { self.layers = layers; squares = [Float](repeating: 0, count: 2 * layers.count + 1) }
+    deinit {
+        labels?.deallocate(); plan.deallocate(); partFloats.deallocate(); partLoss.deallocate(); partBias.deallocate()
+    }
 
     /// Marks a model whose layers cannot train natively (the check is not repeated).
     final class NotSingle {}
@@ -88,7 +102,7 @@ public final class SingleDenseTrainer {
         case .softmaxCrossEntropy, .logitsCrossEntropy:
             if y.shape == [rows, classes] { oneHot = UnsafePointer(targets) }
             else if y.shape == [rows] || y.shape == [rows, 1] {
-                try reserve(rows)
+                try reserve(rows, parts: partsFor(rows))
                 guard let labels else { return nil }
                 for r in 0..<rows {
                     let v = targets[r]
@@ -97,66 +111,52 @@ public final class SingleDenseTrainer {
                 }
             } else { return nil }
         }
-        try reserve(rows)
-
-        // forward
-        let input = acts[0].pointer, xp = x.storage.pointer
-        var inputSquares: Float = 0
-        for i in 0..<rows * x.shape[1] { let v = Float(xp[i]); input[i] = v; inputSquares += v * v }
-        squares[0] = inputSquares
+        let parts = partsFor(rows)
+        try reserve(rows, parts: parts)
+        let predicted = try predictionTensor(rows, classes)
+        let L = layers.count
         for (l, d) in layers.enumerated() {
-            let w = try d.parameters[0].singleValues(), width = d.parameters[0].shape[0]
-            Tensor.blasProduct(transposeA: false, transposeB: false, rows, d.units, width, alpha: 1,
-                               acts[l].pointer, width, w, d.units, beta: 0, acts[l + 1].pointer, d.units)
-            let bias = d.useBias ? UnsafePointer(try d.parameters[1].singleValues()) : nil
-            let fusedLoss = l == layers.count - 1 && native != .mse
-            squares[l + 1] = SingleDense.biasActivation(acts[l + 1].pointer, rows: rows, cols: d.units, bias: bias,
-                                                        fusedLoss ? .linear : d.activation)
+            plan[l] = LayerPlan(w: try d.parameters[0].singleValues(),
+                                bias: d.useBias ? UnsafePointer(try d.parameters[1].singleValues()) : nil,
+                                width: d.parameters[0].shape[0], units: d.units, act: d.activation,
+                                input: acts[l].pointer, output: acts[l + 1].pointer, delta: deltas[l].pointer,
+                                kernelGrad: kernelGrads[l].pointer, biasGrad: biasGrads[l]?.pointer,
+                                biasOffset: biasOffsets[l])
         }
-        // loss and its gradient with respect to the last layer's pre-activation
-        let out = acts[layers.count].pointer, dLast = deltas[layers.count - 1].pointer
+        let step = StepPlan(layers: UnsafePointer(plan.baseAddress!), count: L, rows: rows, parts: parts, inputs: x.shape[1],
+                            x: UnsafePointer(x.storage.pointer), targets: UnsafePointer(targets),
+                            labels: oneHot == nil ? labels.map { UnsafePointer($0) } : nil, oneHot: oneHot,
+                            native: native, prediction: predicted.storage.pointer,
+                            partFloats: partFloats, partLoss: partLoss, partBias: partBias, biasStride: biasStride)
+        // forward, loss and the gradients with respect to every layer's output, each part
+        // of the batch's rows on its own thread; then the kernel gradients, each split
+        onThreads(parts) { p in step.forwardBackward(p) }
+        onThreads(parts) { p in step.kernelGradients(p) }
+        // the parts' sums in a fixed order (one part: its own, as they are)
         var value = 0.0
-        var lastSquares: Float
-        switch native {
-        case .mse:
-            let n = rows * classes, scale = 2 / Float(n)
-            for i in 0..<n { let e = Double(out[i]) - targets[i]; value += e * e; dLast[i] = Float(e) * scale }
-            value /= Double(n)
-            lastSquares = SingleDense.activationBackward(dLast, output: out, rows: rows, cols: classes, last.activation,
-                                                         biasGrad: biasGrads[layers.count - 1]?.pointer)
-        case .softmaxCrossEntropy, .logitsCrossEntropy:
-            let r = SingleDense.softmaxCrossEntropy(out, rows: rows, cols: classes, labels: oneHot == nil ? UnsafePointer(labels) : nil,
-                                                     oneHot: oneHot, gradient: dLast, probabilitiesInto: native == .softmaxCrossEntropy)
-            value = r.loss / Double(rows)
-            lastSquares = r.squares
-            if let gb = biasGrads[layers.count - 1]?.pointer {
-                gb.initialize(repeating: 0, count: classes)
-                for r in 0..<rows { for c in 0..<classes { gb[c] += dLast[r * classes + c] } }
+        for p in 0..<parts { value += partLoss[p] }
+        value /= native == .mse ? Double(rows * classes) : Double(rows)
+        let perPart = 2 * L + 1
+        for i in 0..<perPart {
+            var sq: Float = 0
+            for p in 0..<parts { sq += partFloats[p * perPart + i] }
+            squares[i] = sq
+        }
+        for p in 1..<Swift.max(parts, 1) {
+            for l in 0..<L {
+                guard let gb = biasGrads[l]?.pointer else { continue }
+                let part = partBias + (p - 1) * biasStride + biasOffsets[l]
+                for c in 0..<layers[l].units { gb[c] += part[c] }
             }
         }
-        let predicted = try predictionTensor(rows, classes)
-        let pp = predicted.storage.pointer
-        for i in 0..<rows * classes { pp[i] = Double(out[i]) }
         if !value.isFinite { return (value, predicted, "the loss became \(value.isNaN ? "nan" : "inf")") }
-
-        // backward: each layer's kernel gradient, and the gradient of the layer below
-        var deltaSquares = lastSquares
-        for l in stride(from: layers.count - 1, through: 0, by: -1) {
-            let d = layers[l], width = d.parameters[0].shape[0], delta = deltas[l].pointer
-            Tensor.blasProduct(transposeA: true, transposeB: false, width, d.units, rows, alpha: 1,
-                               acts[l].pointer, width, delta, d.units, beta: 0, kernelGrads[l].pointer, d.units)
-            // finite without a scan: |dW_ij| <= |a| |delta| (Cauchy-Schwarz over the batch),
-            // |db_j| <= sqrt(rows) |delta|, with both norms from passes made anyway
+        // finite without a scan: |dW_ij| <= |a| |delta| (Cauchy-Schwarz over the batch),
+        // |db_j| <= sqrt(rows) |delta|, with both norms from passes made anyway
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let deltaSquares = squares[L + 1 + l]
             let bound = (Double(squares[l]) * Double(deltaSquares)).squareRoot()
             if !(bound < 1e36 && (Double(rows) * Double(deltaSquares)).squareRoot() < 1e36) {
                 if let fault = scan(l) { return (value, predicted, fault) }
-            }
-            if l > 0 {
-                let below = deltas[l - 1].pointer, w = try d.parameters[0].singleValues()
-                Tensor.blasProduct(transposeA: false, transposeB: true, rows, width, d.units, alpha: 1,
-                                   delta, d.units, w, d.units, beta: 0, below, width)
-                deltaSquares = SingleDense.activationBackward(below, output: acts[l].pointer, rows: rows, cols: width,
-                                                              layers[l - 1].activation, biasGrad: biasGrads[l - 1]?.pointer)
             }
         }
         // the update, layer by layer in the order the graph used the parameters
@@ -198,16 +198,139 @@ public final class SingleDenseTrainer {
         return p
     }
 
-    /// The step's buffers for `rows` samples (allocated when the batch grows).
-    private func reserve(_ rows: Int) throws {
-        if rows <= batch { return }
-        batch = rows
-        labels?.deallocate()
-        labels = UnsafeMutablePointer<Int>.allocate(capacity: rows)
-        acts = try [SingleValues(count: rows * layers[0].parameters[0].shape[0])] + layers.map { try SingleValues(count: rows * $0.units) }
-        deltas = try layers.map { try SingleValues(count: rows * $0.units) }
-        kernelGrads = try layers.map { try SingleValues(count: $0.parameters[0].shape.reduce(1, *)) }
-        biasGrads = try layers.map { $0.useBias ? try SingleValues(count: $0.units) : nil }
-        allocations += 1 + acts.count + deltas.count + kernelGrads.count + biasGrads.count
+    /// Parts of the batch's rows that a step splits over the product threads: one per
+    /// thread, each at least `minPartRows` rows and `splitStepWork` multiply-adds.
+    func partsFor(_ rows: Int) -> Int {
+        let perRow = layers.reduce(0) { $0 + $1.parameters[0].shape[0] * $1.units } * 3
+        return Swift.max(1, Swift.min(BLASThreads.count, rows / Self.minPartRows, rows * perRow / Swift.max(Self.splitStepWork, 1)))
+    }
+
+    /// Rows per part of a split step at least.
+    static let minPartRows = 4
+    /// Multiply-adds (forward and backward) per part of a split step at least (tests lower it).
+    nonisolated(unsafe) public static var splitStepWork = 1 << 19
+
+    /// The step's buffers for `rows` samples in `parts` parts (allocated when the batch or the parts grow).
+    private func reserve(_ rows: Int, parts: Int) throws {
+        if rows <= batch && parts <= partsReserved { return }
+        if rows > batch {
+            batch = rows
+            labels?.deallocate()
+            labels = UnsafeMutablePointer<Int>.allocate(capacity: rows)
+            acts = try [SingleValues(count: rows * layers[0].parameters[0].shape[0])] + layers.map { try SingleValues(count: rows * $0.units) }
+            deltas = try layers.map { try SingleValues(count: rows * $0.units) }
+            kernelGrads = try layers.map { try SingleValues(count: $0.parameters[0].shape.reduce(1, *)) }
+            biasGrads = try layers.map { $0.useBias ? try SingleValues(count: $0.units) : nil }
+            allocations += 1 + acts.count + deltas.count + kernelGrads.count + biasGrads.count
+        }
+        if parts > partsReserved || plan.count == 0 {
+            partsReserved = Swift.max(parts, partsReserved)
+            plan.deallocate(); partFloats.deallocate(); partLoss.deallocate(); partBias.deallocate()
+            let L = layers.count
+            plan = .allocate(capacity: L)
+            partFloats = .allocate(capacity: partsReserved * (2 * L + 1))
+            partLoss = .allocate(capacity: partsReserved)
+            biasOffsets = []
+            var offset = 0
+            for d in layers { biasOffsets.append(offset); offset += d.useBias ? d.units : 0 }
+            biasStride = (offset + 15) & ~15
+            partBias = .allocate(capacity: Swift.max(1, (partsReserved - 1) * biasStride))
+            allocations += 5
+        }
+    }
+}
+
+/// A layer as the step's threads see it: raw pointers and values only.
+struct LayerPlan {
+    var w: UnsafeMutablePointer<Float>
+    var bias: UnsafePointer<Float>?
+    var width: Int, units: Int
+    var act: Activation
+    /// The layer's input and output (rows x width, rows x units), its delta (rows x units).
+    var input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, delta: UnsafeMutablePointer<Float>
+    var kernelGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?
+    var biasOffset: Int
+}
+
+/// One training step's work on the batch's rows, in parts (SingleDenseTrainer.step).
+struct StepPlan {
+    let layers: UnsafePointer<LayerPlan>
+    let count: Int, rows: Int, parts: Int, inputs: Int
+    let x: UnsafePointer<Double>, targets: UnsafePointer<Double>
+    let labels: UnsafePointer<Int>?, oneHot: UnsafePointer<Double>?
+    let native: SingleDenseTrainer.NativeLoss
+    let prediction: UnsafeMutablePointer<Double>
+    let partFloats: UnsafeMutablePointer<Float>, partLoss: UnsafeMutablePointer<Double>
+    let partBias: UnsafeMutablePointer<Float>
+    let biasStride: Int
+
+    @inline(__always) func bounds(_ p: Int) -> (Int, Int) { (rows * p / parts, rows * (p + 1) / parts) }
+
+    /// Part p's bias gradient of layer l (part 0: the trainer's own).
+    @inline(__always) func biasGrad(_ p: Int, _ l: Int) -> UnsafeMutablePointer<Float>? {
+        guard let own = layers[l].biasGrad else { return nil }
+        return p == 0 ? own : partBias + (p - 1) * biasStride + layers[l].biasOffset
+    }
+
+    /// Rows of part p: the input in float, every layer's output, the loss and its gradient,
+    /// and the gradient with respect to every layer's pre-activation, with their sums of
+    /// squares and the bias gradients of these rows.
+    func forwardBackward(_ p: Int) {
+        let (r0, r1) = bounds(p), n = r1 - r0, L = count
+        let sq = partFloats + p * (2 * L + 1)
+        let input = layers[0].input
+        var inputSquares: Float = 0
+        for i in r0 * inputs..<r1 * inputs { let v = Float(x[i]); input[i] = v; inputSquares += v * v }
+        sq[0] = inputSquares
+        for l in 0..<L {
+            let d = layers[l]
+            Tensor.blasProduct(transposeA: false, transposeB: false, n, d.units, d.width, alpha: 1,
+                               d.input + r0 * d.width, d.width, d.w, d.units, beta: 0, d.output + r0 * d.units, d.units, threads: 1)
+            let fusedLoss = l == L - 1 && native != .mse
+            sq[l + 1] = SingleDense.biasActivation(d.output + r0 * d.units, rows: n, cols: d.units, bias: d.bias,
+                                                   fusedLoss ? .linear : d.act)
+        }
+        let last = layers[L - 1], classes = last.units
+        let out = last.output, dLast = last.delta
+        switch native {
+        case .mse:
+            let scale = 2 / Float(rows * classes)
+            var value = 0.0
+            for i in r0 * classes..<r1 * classes { let e = Double(out[i]) - targets[i]; value += e * e; dLast[i] = Float(e) * scale }
+            partLoss[p] = value
+            sq[L + 1 + L - 1] = SingleDense.activationBackward(dLast + r0 * classes, output: out + r0 * classes, rows: n, cols: classes,
+                                                               last.act, biasGrad: biasGrad(p, L - 1))
+        case .softmaxCrossEntropy, .logitsCrossEntropy:
+            let r = SingleDense.softmaxCrossEntropy(out + r0 * classes, rows: n, cols: classes, labels: labels.map { $0 + r0 },
+                                                     oneHot: oneHot.map { $0 + r0 * classes }, gradient: dLast + r0 * classes,
+                                                     probabilitiesInto: native == .softmaxCrossEntropy, meanOver: rows)
+            partLoss[p] = r.loss
+            sq[L + 1 + L - 1] = r.squares
+            if let gb = biasGrad(p, L - 1) {
+                gb.initialize(repeating: 0, count: classes)
+                for r in r0..<r1 { for c in 0..<classes { gb[c] += dLast[r * classes + c] } }
+            }
+        }
+        for i in r0 * classes..<r1 * classes { prediction[i] = Double(out[i]) }
+        for l in stride(from: L - 1, to: 0, by: -1) {
+            let d = layers[l], below = layers[l - 1]
+            Tensor.blasProduct(transposeA: false, transposeB: true, n, d.width, d.units, alpha: 1,
+                               d.delta + r0 * d.units, d.units, d.w, d.units, beta: 0, below.delta + r0 * d.width, d.width, threads: 1)
+            sq[L + 1 + l - 1] = SingleDense.activationBackward(below.delta + r0 * d.width, output: d.input + r0 * d.width, rows: n,
+                                                               cols: d.width, below.act, biasGrad: biasGrad(p, l - 1))
+        }
+    }
+
+    /// Part p of every layer's kernel gradient (input^T delta over the whole batch): a
+    /// block of its rows when the layer is large enough to split, else all of it in part 0.
+    func kernelGradients(_ p: Int) {
+        for l in 0..<count {
+            let d = layers[l]
+            let split = parts > 1 && d.width >= 8 * parts && d.width * d.units * rows >= SingleDenseTrainer.splitStepWork
+            if !split && p != 0 { continue }
+            let w0 = split ? d.width * p / parts : 0, w1 = split ? d.width * (p + 1) / parts : d.width
+            Tensor.blasProduct(transposeA: true, transposeB: false, w1 - w0, d.units, rows, alpha: 1,
+                               d.input + w0, d.width, d.delta, d.units, beta: 0, d.kernelGrad + w0 * d.units, d.units, threads: 1)
+        }
     }
 }

@@ -271,6 +271,8 @@ public enum Training {
             let total = options.steps ?? perEpoch * options.epochs
             h.per = options.steps == nil ? "epoch" : "step"
             var order = Array(0..<n)
+            // the batches' buffers, reused from step to step when nothing else holds them
+            var keepX: TensorStorage? = nil, keepY: TensorStorage? = nil
             var s = 0, epoch = 0
             var sum = 0.0, seen = 0
             var sums = [Double](repeating: 0, count: metrics.count)
@@ -286,9 +288,10 @@ public enum Training {
                 if h.per == "epoch" { try options.entryBegin?(epoch - 1) }
                 var start = 0
                 while start < n && s < total {
-                    let idx = Array(order[start..<Swift.min(start + batch, n)])
+                    let idx = order[start..<Swift.min(start + batch, n)]
                     start += batch
-                    let bx = try rows(x, idx, contiguous: !options.shuffle), by = try rows(y, idx, contiguous: !options.shuffle)
+                    let bx = try rows(x, idx, contiguous: !options.shuffle, reusing: &keepX)
+                    let by = try rows(y, idx, contiguous: !options.shuffle, reusing: &keepY)
                     if h.per == "step" { try options.entryBegin?(s) }
                     let l: Double, p: Tensor, fault: String?
                     do { (l, p, fault) = try step(model, opt, bx, by, loss, random: options.random, communicator: options.communicator) }
@@ -331,9 +334,27 @@ public enum Training {
     /// Fisher-Yates from `g` (seeded runs repeat).
     static func shuffle(_ a: inout [Int], _ g: RandomGenerator) { g.state.shuffle(&a) }
 
-    /// The samples (first-axis rows) at idx, copied into one batch.
-    static func rows(_ t: Tensor, _ idx: [Int], contiguous: Bool) throws -> Tensor {
-        if contiguous, let first = idx.first { return try t.get([.slice(first, first + idx.count, nil)]) }
-        return try t.get([.indices(Tensor(idx.map(Double.init)))])
+    /// The samples (first-axis rows) at idx, copied into one batch: into `keep`'s storage
+    /// when it has the batch's size and nothing else holds it (the last step's batch,
+    /// let go), else into a new tensor that `keep` then holds.
+    static func rows(_ t: Tensor, _ idx: ArraySlice<Int>, contiguous: Bool, reusing keep: inout TensorStorage?) throws -> Tensor {
+        guard let first = idx.first, let n = t.shape.first, n > 0 else { return try t.get([.indices(Tensor(idx.map(Double.init)))]) }
+        if contiguous { return try t.get([.slice(first, first + idx.count, nil)]) }
+        let row = t.count / n
+        var shape = t.shape
+        shape[0] = idx.count
+        var out: Tensor? = nil
+        if var s = keep, s.count == idx.count * row {
+            keep = nil
+            if isKnownUniquelyReferenced(&s) { out = Tensor(storage: s, shape: shape) }
+        }
+        let batch = try out ?? Tensor(uninitializedShape: shape, "train")
+        keep = batch.storage
+        let src = t.storage.pointer, dst = batch.storage.pointer
+        for (i, r) in idx.enumerated() {
+            guard r >= 0 && r < n else { throw LearnError("train", "sample index \(r) out of range for \(n) samples.") }
+            (dst + i * row).update(from: src + r * row, count: row)
+        }
+        return batch
     }
 }
