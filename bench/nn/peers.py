@@ -30,7 +30,7 @@ SHAPES = {"W1": (64, 0, 784, 10, 200), "W2": (32, 50, 8, 8, 40), "W3": (20, 20, 
 hidden = 128
 if workload == "W1" and extra:
     hidden = extra[1] if len(extra) > 1 else hidden
-    SHAPES["W1"] = (extra[0], 0, 784, 10, max(10, min(800, 1638400 // (extra[0] * hidden))))
+    SHAPES["W1"] = (extra[0], 0, 784, 10, max(10, min(400, 1638400 // (extra[0] * hidden))))
 units = extra[0] if extra else 256
 SHAPES["LSTM"] = (32, 50, 8, 8, max(5, 3200 // units))
 bs, T, D, O, steps = SHAPES[workload]

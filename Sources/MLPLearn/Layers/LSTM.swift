@@ -95,31 +95,39 @@ public final class LSTM: RecurrentLayer, Layer {
         let HT = hT.base, CT = cT.base, O = out.base
         defer { withExtendedLifetime((proj, rec, upk, bias, wb)) {} }   // read through raw pointers until the end
         let H = hot?.base
+        // h0 = 0 (no state given): step 0's h0 @ U adds nothing, and the packed path skips it
+        let zeroStart = UP != nil && !(0..<bn).contains { HS[$0] != 0 }
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
         let forwardRows = { (_: Int, b0: Int, b1: Int) in
             let rows = b1 - b0, rn = rows * n, o = b0 * n
-            // the projections of these rows with the bias, scattered into [T][4][B][n]
-            for bi in b0..<b1 {
-                for t in 0..<T {
-                    let r = bi * T + t, dst = Z + t * bg + bi * n
+            for t in 0..<T {
+                let zt = Z + t * bg
+                // Float, packed: this step's h_{t-1} @ U written into the gates first (none when
+                // h0 = 0 at t = 0), the projection and bias added to it below while in cache
+                let product = UP != nil && (t > 0 || !zeroStart)
+                if let UP, product {
+                    packedProduct(rows, floats(HS + t * bn + o), n, UP, floats(zt + o), n,
+                                  groupCols: n, groupStride: bn, accumulate: false)
+                }
+                // the projections of these rows with the bias, into [4][B][n] (the same sums
+                // as adding the product to them: a + b == b + a)
+                for bi in b0..<b1 {
+                    let r = bi * T + t, dst = zt + bi * n
                     if let H {
                         let src = WB + Int(H[r]) * g
-                        for q in 0..<4 { (dst + q * bn).update(from: src + q * n, count: n) }
+                        for q in 0..<4 {
+                            let s = src + q * n, d = dst + q * bn
+                            if product { for j in 0..<n { d[j] = s[j] + d[j] } } else { d.update(from: s, count: n) }
+                        }
                     } else {
                         let src = P + r * g
                         for q in 0..<4 {
                             let s = src + q * n, d = dst + q * bn, bq = BS + q * n
-                            for j in 0..<n { d[j] = s[j] + bq[j] }
+                            if product { for j in 0..<n { d[j] = (s[j] + bq[j]) + d[j] } } else { for j in 0..<n { d[j] = s[j] + bq[j] } }
                         }
                     }
                 }
-            }
-            for t in 0..<T {
-                let zt = Z + t * bg
-                if let UP {
-                    packedProduct(rows, floats(HS + t * bn + o), n, UP, floats(zt + o), n,
-                                  groupCols: n, groupStride: bn, accumulate: true)
-                } else {
+                if UP == nil {
                     rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
                     for bi in b0..<b1 {
                         let r = R + bi * g, d = zt + bi * n
@@ -215,7 +223,8 @@ public final class LSTM: RecurrentLayer, Layer {
                             }
                         }
                     }
-                    // dh_{t-1} = dz_t U^T
+                    // dh_{t-1} = dz_t U^T (at t = 0 only h0's gradient, when asked for)
+                    if t == 0 && !needH0 { continue }
                     if let UTP {
                         packedProduct(rows, floats(dzt + b0 * g), g, UTP, floats(DH + b0 * n), n,
                                       groupCols: n, groupStride: 0, accumulate: false)
