@@ -343,10 +343,11 @@ final class RecurrentTests: XCTestCase {
     /// Float's packed path skips step 0's h0 @ U, and both precisions skip the backward's
     /// dz_0 Uᵀ (only h0's gradient needs it). float64 against central differences; float32
     /// (16 and 32 units: packed panels; 17 rows: 6-, 4- and 1-row blocks) against float64 to single
-    /// precision, and on two threads against one.
+    /// precision, and on two threads against one. With 3 input features Float computes each
+    /// step's x_t W inline, with 20 as one product of all steps.
     func testLSTMZeroInitialStateSkipsProducts() throws {
-        for n in [16, 32] {
-            let (bs, t, d) = (17, 6, 3), g = 4 * n
+        for (n, d) in [(16, 3), (32, 3), (16, 20)] {
+            let (bs, t) = (17, 6), g = 4 * n
             let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
                       gateBias([g], n..<(2 * n), 1, 4)]
             let zero = try Tensor.zeros([bs, n])
@@ -354,7 +355,7 @@ final class RecurrentTests: XCTestCase {
                 try LSTM.sequence(v[0], v[1], v[2], v[3], Variable(constant: zero), Variable(constant: zero),
                                   returnSequences: rs, workspace: Workspace(), as: S.self)
             }
-            if n == 16 { check(xs) { v in try op(v, Double.self, true).0 } }
+            if n == 16 && d == 3 { check(xs) { v in try op(v, Double.self, true).0 } }
             let seed = input([bs, t, n], 7)
             func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
                 try onProductThreads(threads) {
@@ -367,7 +368,7 @@ final class RecurrentTests: XCTestCase {
             }
             for threads in [1, 2] {
                 try assertSinglePrecision(try run(Float.self, threads: threads), try run(Double.self, threads: threads),
-                                          "\(n) units, \(threads) threads")
+                                          "\(n) units, \(d) features, \(threads) threads")
             }
             try assertTwoThreadsAgree { f32, threads in f32 ? try run(Float.self, threads: threads) : try run(Double.self, threads: threads) }
         }

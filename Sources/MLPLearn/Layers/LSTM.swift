@@ -67,9 +67,16 @@ public final class LSTM: RecurrentLayer, Layer {
         let X: UnsafeMutablePointer<S>? = hot == nil ? try scalars(xv, workspace, &xs) : nil
         let W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
         let Bi = bv.base
+        // Float with whole 16-column panels: U packed once, and each step's h_{t-1} @ U
+        // written straight into the gates (PackedProduct.swift); else BLAS into `rec`
+        let packed = S.self == Float.self && n % 16 == 0
+        // packed, with few input features (W2's 8): each step's x_t W computed where the
+        // product is added, eight gates at a time, instead of one product of all steps
+        // into a [bs·T, 4n] buffer written and read again (for lstm(256) 6.5 MB)
+        let inlineInput = packed && hot == nil && D <= 16
         // x @ W for all steps (batch-major rows; for one-hot rows, the selected rows of W)
-        let proj = try workspace.scratch(hot == nil ? bs * T * g : 0, S.self)
-        if hot == nil { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
+        let proj = try workspace.scratch(hot == nil && !inlineInput ? bs * T * g : 0, S.self)
+        if hot == nil && !inlineInput { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
         // the bias as S, and for one-hot rows each row of W with the bias added (D x g)
         let bias = try workspace.scratch(g, S.self), wb = try workspace.scratch(hot == nil ? 0 : D * g, S.self)
         let BS = bias.base, WB = wb.base
@@ -83,9 +90,6 @@ public final class LSTM: RecurrentLayer, Layer {
         let HS = hst.base, CS = cst.base, TC = tcs.base
         let H0 = h0.value.base, C0 = c0.value.base
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
-        // Float with whole 16-column panels: U packed once, and each step's h_{t-1} @ U
-        // added straight into the gates (PackedProduct.swift); else BLAS into `rec`
-        let packed = S.self == Float.self && n % 16 == 0
         let upk = try workspace.scratch(packed ? g * n : 0, Float.self)
         let UP = packed ? packPanels(floats(U), k: n, n: g, rowStride: g, colStride: 1, into: upk.base) : nil
         let rec = try workspace.scratch(packed ? 0 : bg, S.self)            // h_{t-1} @ U
@@ -118,6 +122,18 @@ public final class LSTM: RecurrentLayer, Layer {
                         for q in 0..<4 {
                             let s = src + q * n, d = dst + q * bn
                             if product { for j in 0..<n { d[j] = s[j] + d[j] } } else { d.update(from: s, count: n) }
+                        }
+                    } else if inlineInput {   // Float: b + x_t W (FMAs over the features in order), + the product
+                        let xr = floats(X! + r * D), wf = floats(W), bf = floats(BS)
+                        for q in 0..<4 {
+                            let d = floats(dst + q * bn), wq = wf + q * n, bq = bf + q * n
+                            var j = 0
+                            while j < n {
+                                var acc = load8(bq + j)
+                                for c in 0..<D { acc.addProduct(SIMD8(repeating: xr[c]), load8(wq + c * g + j)) }
+                                store8(d + j, product ? acc + load8(d + j) : acc)
+                                j += 8
+                            }
                         }
                     } else {
                         let src = P + r * g
