@@ -298,9 +298,9 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
-    /// The packed Float product against a plain triple loop: 6-row and 4-row blocks and single
-    /// rows (3 = 1 + 1 + 1, 7 = 6 + 1, 11 = 6 + 4 + 1, 20 = 6 + 6 + 4 + 4), columns in groups
-    /// (an LSTM's gates) and in one block, added to C or written over it.
+    /// The packed Float product against a plain triple loop: 4-row blocks and single rows
+    /// (3, 7, 11 and 20 rows), columns in groups (an LSTM's gates) and in one block, added to C
+    /// or written over it.
     func testPackedProduct() {
         for m in [3, 7, 11, 20] { checkPackedProduct(m) }
     }
@@ -342,7 +342,7 @@ final class RecurrentTests: XCTestCase {
     /// The zero initial state of a layer called without one (constants, no gradient asked):
     /// Float's packed path skips step 0's h0 @ U, and both precisions skip the backward's
     /// dz_0 Uᵀ (only h0's gradient needs it). float64 against central differences; float32
-    /// (16 and 32 units: packed panels; 17 rows: 6-, 4- and 1-row blocks) against float64 to single
+    /// (16 and 32 units: packed panels; 17 rows: 4-row blocks and a single row) against float64 to single
     /// precision, and on two threads against one. With 3 input features Float computes each
     /// step's x_t W inline, with 20 as one product of all steps.
     func testLSTMZeroInitialStateSkipsProducts() throws {

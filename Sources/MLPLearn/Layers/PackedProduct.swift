@@ -3,13 +3,8 @@
 // OpenBLAS packs B again on every call; for a step's shapes (16 to 32 rows, k of
 // 128 to 512, 128 to 512 columns) this loop ran 1.2 to 1.6 times as fast as
 // cblas_sgemm with its AVX-512 kernels on the workplace's EPYC (20 us against
-// 33 us for 16 rows, k = 128, 512 columns; at lstm(256)'s 16 rows, k = 256, 1024
-// columns 78 us against 162 us, at 106 GFLOP/s near the core's single-precision
-// peak). A 6 x 16 block of C lives in twelve 8-lane FMA accumulators: two loads of
-// B and six broadcasts of A per step of k (12 FMAs in flight cover the FMA latency
-// with room to spare; the 4 x 16 block's 8 had none: 6 x 16 ran 5-15% faster in a C
-// model of both); 4 x 16 blocks and at most one 1 x 16 row take the rows left over. Every element
-// of C is the same chain of FMAs over k in order, whichever block computes it.
+// 33 us for 16 rows, k = 128, 512 columns). A 4 x 16 block of C lives in eight 8-lane FMA
+// accumulators: two loads of B and four broadcasts of A per step of k.
 
 /// B (k x 16·count) as `count` panels of k x 16, each row of a panel contiguous.
 struct PackedPanels {
@@ -47,46 +42,11 @@ func packedProduct(_ m: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: PackedP
                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, groupCols: Int, groupStride: Int,
                    accumulate: Bool) {
     let k = b.k
-    // 6-row blocks up to end6, then 4-row blocks, so that at most one row is left to the
-    // single-row loop (whose two accumulators wait on the FMA latency: 32 rows as 5 x 6 + 2
-    // singles ran slower than 8 x 4; 4 x 6 + 2 x 4 runs faster)
-    let even = m & ~1
-    var fours = [0, 0, 2, 0, 1, 0][even % 6]
-    if 4 &* fours > even { fours = 0 }
-    let end6 = even &- 4 &* fours
     for p in 0..<b.count {
         let panel = b.base + p &* k &* 16
         let col = p &* 16
         let cp = c + (col / groupCols) &* groupStride + col % groupCols
         var r = 0
-        while r &+ 6 <= end6 {
-            let a0 = a + r &* lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda
-            var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-            var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-            var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-            var bq = panel
-            for i in 0..<k {
-                let b0 = load8(bq), b1 = load8(bq + 8)
-                let x0 = SIMD8<Float>(repeating: a0[i]), x1 = SIMD8<Float>(repeating: a1[i])
-                c00.addProduct(x0, b0); c01.addProduct(x0, b1)
-                c10.addProduct(x1, b0); c11.addProduct(x1, b1)
-                let x2 = SIMD8<Float>(repeating: a2[i]), x3 = SIMD8<Float>(repeating: a3[i])
-                c20.addProduct(x2, b0); c21.addProduct(x2, b1)
-                c30.addProduct(x3, b0); c31.addProduct(x3, b1)
-                let x4 = SIMD8<Float>(repeating: a4[i]), x5 = SIMD8<Float>(repeating: a5[i])
-                c40.addProduct(x4, b0); c41.addProduct(x4, b1)
-                c50.addProduct(x5, b0); c51.addProduct(x5, b1)
-                bq += 16
-            }
-            let c0 = cp + r &* ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc
-            put8(c0, c00, accumulate); put8(c0 + 8, c01, accumulate)
-            put8(c1, c10, accumulate); put8(c1 + 8, c11, accumulate)
-            put8(c2, c20, accumulate); put8(c2 + 8, c21, accumulate)
-            put8(c3, c30, accumulate); put8(c3 + 8, c31, accumulate)
-            put8(c4, c40, accumulate); put8(c4 + 8, c41, accumulate)
-            put8(c5, c50, accumulate); put8(c5 + 8, c51, accumulate)
-            r &+= 6
-        }
         while r &+ 4 <= m {
             let a0 = a + r &* lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
             var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
