@@ -298,10 +298,15 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
-    /// The packed Float product against a plain triple loop: 4-row blocks and single rows,
-    /// columns in groups (an LSTM's gates) and in one block, added to C or written over it.
+    /// The packed Float product against a plain triple loop: 4-row blocks and single rows
+    /// (3, 7, 11 and 20 rows), columns in groups (an LSTM's gates) and in one block, added to C
+    /// or written over it.
     func testPackedProduct() {
-        let (m, k, n) = (7, 19, 48)
+        for m in [3, 7, 11, 20] { checkPackedProduct(m) }
+    }
+
+    func checkPackedProduct(_ m: Int) {
+        let (k, n) = (19, 48)
         var rng = Xoshiro256(seed: 5)
         let a = (0..<(m * k)).map { _ in Float(Double.random(in: -1...1, using: &rng)) }
         let b = (0..<(k * n)).map { _ in Float(Double.random(in: -1...1, using: &rng)) }
@@ -326,11 +331,46 @@ final class RecurrentTests: XCTestCase {
                             var expected: Float = accumulate ? 0.5 : 0
                             for i in 0..<k { expected += a[r * k + i] * b[i * n + j] }
                             let at = (j / groupCols) * groupStride + r * groupCols + j % groupCols
-                            XCTAssertEqual(c[at], expected, accuracy: 1e-4, "row \(r) column \(j)")
+                            XCTAssertEqual(c[at], expected, accuracy: 1e-4, "\(m) rows: row \(r) column \(j)")
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// The zero initial state of a layer called without one (constants, no gradient asked):
+    /// Float's packed path skips step 0's h0 @ U, and both precisions skip the backward's
+    /// dz_0 Uᵀ (only h0's gradient needs it). float64 against central differences; float32
+    /// (16 and 32 units: packed panels; 17 rows: 4-row blocks and a single row) against float64 to single
+    /// precision, and on two threads against one. With 3 input features Float computes each
+    /// step's x_t W inline, with 20 as one product of all steps.
+    func testLSTMZeroInitialStateSkipsProducts() throws {
+        for (n, d) in [(16, 3), (32, 3), (16, 20)] {
+            let (bs, t) = (17, 6), g = 4 * n
+            let xs = [input([bs, t, d], 1), input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
+                      gateBias([g], n..<(2 * n), 1, 4)]
+            let zero = try Tensor.zeros([bs, n])
+            func op<S: RecurrentScalar>(_ v: [Variable], _: S.Type, _ rs: Bool) throws -> (Variable, Tensor, Tensor) {
+                try LSTM.sequence(v[0], v[1], v[2], v[3], Variable(constant: zero), Variable(constant: zero),
+                                  returnSequences: rs, workspace: Workspace(), as: S.self)
+            }
+            if n == 16 && d == 3 { check(xs) { v in try op(v, Double.self, true).0 } }
+            let seed = input([bs, t, n], 7)
+            func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
+                try onProductThreads(threads) {
+                    let tape = Tape(checkNaN: false)
+                    let vs = xs.map { Variable(leaf: $0, tape: tape) }
+                    let (y, h, c) = try op(vs, S.self, true)
+                    try y.backward(seed: seed)
+                    return [y.value, h, c] + vs.map { $0.grad! }
+                }
+            }
+            for threads in [1, 2] {
+                try assertSinglePrecision(try run(Float.self, threads: threads), try run(Double.self, threads: threads),
+                                          "\(n) units, \(d) features, \(threads) threads")
+            }
+            try assertTwoThreadsAgree { f32, threads in f32 ? try run(Float.self, threads: threads) : try run(Double.self, threads: threads) }
         }
     }
 

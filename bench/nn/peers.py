@@ -3,6 +3,8 @@
 # guide to custom JAX training loops writes it; faster than train_on_batch).
 #
 #   python peers.py W1|W2|W3|W4|W5 torch|keras THREADS
+#   python peers.py W1 torch|keras THREADS BATCH HIDDEN   (scaling.sh; default 64 128)
+#   python peers.py LSTM torch|keras THREADS H            (lstm(H) >> dense(8), W2's data; default 256)
 #
 # Same data shapes, layers, loss and optimizer as the mlp scripts (float32, each
 # framework's default). Times training steps (forward + backward + adam update)
@@ -13,6 +15,7 @@ import sys
 import time
 
 workload, framework, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+extra = [int(a) for a in sys.argv[4:]]
 # Before the frameworks load: their thread pools read these.
 os.environ["OMP_NUM_THREADS"] = str(threads)
 os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
@@ -23,6 +26,13 @@ import numpy as np
 # (batch, time, input width, output width, steps per timed pass); W1 and W5 have no time axis
 SHAPES = {"W1": (64, 0, 784, 10, 200), "W2": (32, 50, 8, 8, 40), "W3": (20, 20, 3, 2, 400),
           "W4": (32, 64, 65, 65, 30), "W5": (64, 0, 0, 10, 20)}
+# the scaling table's variants (W1.mlp and LSTM.mlp take the same arguments and steps)
+hidden = 128
+if workload == "W1" and extra:
+    hidden = extra[1] if len(extra) > 1 else hidden
+    SHAPES["W1"] = (extra[0], 0, 784, 10, max(10, min(400, 1638400 // (extra[0] * hidden))))
+units = extra[0] if extra else 256
+SHAPES["LSTM"] = (32, 50, 8, 8, max(5, 3200 // units))
 bs, T, D, O, steps = SHAPES[workload]
 rng = np.random.default_rng(0)
 classify = workload in ("W1", "W4", "W5")
@@ -65,7 +75,7 @@ if framework == "torch":
             super().__init__()
             if workload == "W1":
                 self.rnns = []
-                self.head = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+                self.head = nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
             elif workload == "W5":
                 self.rnns = []
                 self.head = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -75,6 +85,9 @@ if framework == "torch":
                 self.rnns = torch.nn.ModuleList([torch.nn.LSTM(8, 64, batch_first=True),
                                                  torch.nn.LSTM(64, 64, batch_first=True)])
                 self.head = torch.nn.Linear(64, 8)
+            elif workload == "LSTM":
+                self.rnns = torch.nn.ModuleList([torch.nn.LSTM(8, units, batch_first=True)])
+                self.head = torch.nn.Linear(units, 8)
             elif workload == "W3":
                 self.rnns = torch.nn.ModuleList([torch.nn.LSTM(3, 5, batch_first=True),
                                                  torch.nn.LSTM(5, 2, batch_first=True)])
@@ -111,7 +124,7 @@ else:
     L = keras.layers
     layers = [keras.Input((784,) if workload == "W1" else (28, 28, 1) if workload == "W5" else (T, D))]
     if workload == "W1":
-        layers += [L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")]
+        layers += [L.Dense(hidden, activation="relu"), L.Dense(10, activation="softmax")]
     elif workload == "W5":
         layers += [L.Conv2D(8, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
                    L.Conv2D(16, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
@@ -119,6 +132,8 @@ else:
     elif workload == "W2":
         layers += [keras.layers.LSTM(64, return_sequences=True), keras.layers.LSTM(64, return_sequences=True),
                    keras.layers.Dense(8)]
+    elif workload == "LSTM":
+        layers += [keras.layers.LSTM(units, return_sequences=True), keras.layers.Dense(8)]
     elif workload == "W3":
         layers += [keras.layers.LSTM(5, return_sequences=True), keras.layers.LSTM(2, return_sequences=True)]
     else:

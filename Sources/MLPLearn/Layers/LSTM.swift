@@ -67,9 +67,16 @@ public final class LSTM: RecurrentLayer, Layer {
         let X: UnsafeMutablePointer<S>? = hot == nil ? try scalars(xv, workspace, &xs) : nil
         let W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
         let Bi = bv.base
+        // Float with whole 16-column panels: U packed once, and each step's h_{t-1} @ U
+        // written straight into the gates (PackedProduct.swift); else BLAS into `rec`
+        let packed = S.self == Float.self && n % 16 == 0
+        // packed, with few input features (W2's 8): each step's x_t W computed where the
+        // product is added, eight gates at a time, instead of one product of all steps
+        // into a [bs·T, 4n] buffer written and read again (for lstm(256) 6.5 MB)
+        let inlineInput = packed && hot == nil && D <= 16
         // x @ W for all steps (batch-major rows; for one-hot rows, the selected rows of W)
-        let proj = try workspace.scratch(hot == nil ? bs * T * g : 0, S.self)
-        if hot == nil { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
+        let proj = try workspace.scratch(hot == nil && !inlineInput ? bs * T * g : 0, S.self)
+        if hot == nil && !inlineInput { bigGemm(false, false, bs * T, g, D, X!, D, W, g, proj.base, g) }
         // the bias as S, and for one-hot rows each row of W with the bias added (D x g)
         let bias = try workspace.scratch(g, S.self), wb = try workspace.scratch(hot == nil ? 0 : D * g, S.self)
         let BS = bias.base, WB = wb.base
@@ -83,9 +90,6 @@ public final class LSTM: RecurrentLayer, Layer {
         let HS = hst.base, CS = cst.base, TC = tcs.base
         let H0 = h0.value.base, C0 = c0.value.base
         for k in 0..<bn { HS[k] = S(H0[k]); CS[k] = S(C0[k]) }
-        // Float with whole 16-column panels: U packed once, and each step's h_{t-1} @ U
-        // added straight into the gates (PackedProduct.swift); else BLAS into `rec`
-        let packed = S.self == Float.self && n % 16 == 0
         let upk = try workspace.scratch(packed ? g * n : 0, Float.self)
         let UP = packed ? packPanels(floats(U), k: n, n: g, rowStride: g, colStride: 1, into: upk.base) : nil
         let rec = try workspace.scratch(packed ? 0 : bg, S.self)            // h_{t-1} @ U
@@ -95,31 +99,51 @@ public final class LSTM: RecurrentLayer, Layer {
         let HT = hT.base, CT = cT.base, O = out.base
         defer { withExtendedLifetime((proj, rec, upk, bias, wb)) {} }   // read through raw pointers until the end
         let H = hot?.base
+        // h0 = 0 (no state given): step 0's h0 @ U adds nothing, and the packed path skips it
+        let zeroStart = UP != nil && !(0..<bn).contains { HS[$0] != 0 }
         // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
         let forwardRows = { (_: Int, b0: Int, b1: Int) in
             let rows = b1 - b0, rn = rows * n, o = b0 * n
-            // the projections of these rows with the bias, scattered into [T][4][B][n]
-            for bi in b0..<b1 {
-                for t in 0..<T {
-                    let r = bi * T + t, dst = Z + t * bg + bi * n
+            for t in 0..<T {
+                let zt = Z + t * bg
+                // Float, packed: this step's h_{t-1} @ U written into the gates first (none when
+                // h0 = 0 at t = 0), the projection and bias added to it below while in cache
+                let product = UP != nil && (t > 0 || !zeroStart)
+                if let UP, product {
+                    packedProduct(rows, floats(HS + t * bn + o), n, UP, floats(zt + o), n,
+                                  groupCols: n, groupStride: bn, accumulate: false)
+                }
+                // the projections of these rows with the bias, into [4][B][n] (the same sums
+                // as adding the product to them: a + b == b + a)
+                for bi in b0..<b1 {
+                    let r = bi * T + t, dst = zt + bi * n
                     if let H {
                         let src = WB + Int(H[r]) * g
-                        for q in 0..<4 { (dst + q * bn).update(from: src + q * n, count: n) }
+                        for q in 0..<4 {
+                            let s = src + q * n, d = dst + q * bn
+                            if product { for j in 0..<n { d[j] = s[j] + d[j] } } else { d.update(from: s, count: n) }
+                        }
+                    } else if inlineInput {   // Float: b + x_t W (FMAs over the features in order), + the product
+                        let xr = floats(X! + r * D), wf = floats(W), bf = floats(BS)
+                        for q in 0..<4 {
+                            let d = floats(dst + q * bn), wq = wf + q * n, bq = bf + q * n
+                            var j = 0
+                            while j < n {
+                                var acc = load8(bq + j)
+                                for c in 0..<D { acc.addProduct(SIMD8(repeating: xr[c]), load8(wq + c * g + j)) }
+                                store8(d + j, product ? acc + load8(d + j) : acc)
+                                j += 8
+                            }
+                        }
                     } else {
                         let src = P + r * g
                         for q in 0..<4 {
                             let s = src + q * n, d = dst + q * bn, bq = BS + q * n
-                            for j in 0..<n { d[j] = s[j] + bq[j] }
+                            if product { for j in 0..<n { d[j] = (s[j] + bq[j]) + d[j] } } else { for j in 0..<n { d[j] = s[j] + bq[j] } }
                         }
                     }
                 }
-            }
-            for t in 0..<T {
-                let zt = Z + t * bg
-                if let UP {
-                    packedProduct(rows, floats(HS + t * bn + o), n, UP, floats(zt + o), n,
-                                  groupCols: n, groupStride: bn, accumulate: true)
-                } else {
+                if UP == nil {
                     rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
                     for bi in b0..<b1 {
                         let r = R + bi * g, d = zt + bi * n
@@ -215,7 +239,8 @@ public final class LSTM: RecurrentLayer, Layer {
                             }
                         }
                     }
-                    // dh_{t-1} = dz_t U^T
+                    // dh_{t-1} = dz_t U^T (at t = 0 only h0's gradient, when asked for)
+                    if t == 0 && !needH0 { continue }
                     if let UTP {
                         packedProduct(rows, floats(dzt + b0 * g), g, UTP, floats(DH + b0 * n), n,
                                       groupCols: n, groupStride: 0, accumulate: false)
