@@ -67,6 +67,35 @@ final class BLASKernelTests: XCTestCase {
         } } }
     }
 
+    /// A split product gives the same bits every time: its blocks are fixed by the sizes and
+    /// the thread count. Blocks of other sizes change the last bits of some entries (measured
+    /// 2026-12-07 on Debian's OpenBLAS 0.3.21: a 300 x 257 x 301 product cut at any multiple of
+    /// 8 to 128 rows or columns, float32 on the Haswell kernels, float64 on Cooperlake), so a
+    /// split that followed timings (the threads' speeds, parts handed out as threads free up)
+    /// would make a seeded program's numbers differ from run to run (docs/architecture.md).
+    func testSplitProductIsReproducible() throws {
+        TestRandom.seed(43)
+        let (oldThreads, oldWork) = (BLASThreads.count, splitProductWork)
+        defer { BLASThreads.count = oldThreads; splitProductWork = oldWork }
+        splitProductWork = 1
+        for (m, k, n) in [(300, 257, 301), (513, 67, 129), (64, 1000, 200)] { for threads in [2, 3] {
+            BLASThreads.count = threads
+            let a = try Tensor.randn([m * k]).scalars, b = try Tensor.randn([k * n]).scalars
+            let fa = a.map(Float.init), fb = b.map(Float.init)
+            func product() -> ([Double], [Float]) {
+                var c = [Double](repeating: 0, count: m * n), fc = [Float](repeating: 0, count: m * n)
+                Tensor.blasProduct(transposeA: false, transposeB: false, m, n, k, alpha: 1, a, k, b, n, beta: 0, &c, n)
+                Tensor.blasProduct(transposeA: false, transposeB: false, m, n, k, alpha: 1, fa, k, fb, n, beta: 0, &fc, n)
+                return (c, fc)
+            }
+            let first = product()
+            for _ in 0..<5 {
+                let again = product()
+                XCTAssertTrue(again.0 == first.0 && again.1 == first.1, "\(m)x\(k)x\(n) on \(threads) threads, core \(BLASKernels.coreName)")
+            }
+        } }
+    }
+
     func testCoreChoiceFromFlags() {
         let avx2: Set<Substring> = ["sse2", "avx", "avx2", "fma"]
         let avx512 = avx2.union(["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"])

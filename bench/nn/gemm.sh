@@ -4,7 +4,8 @@
 # at n = 1024 and 256, 1 and 2 threads, with OPENBLAS_CORETYPE as the environment
 # has it and unset (each library then picks its kernels itself; mlp corrects a
 # choice weaker than the processor, Sources/MLPTensor/BLASKernels.swift). ROUNDS
-# interleaved rounds (default 3), medians, ratio mlp / NumPy.
+# interleaved rounds (default 7: single rounds spread 0.7-1.2 on this machine), medians,
+# ratio mlp / NumPy.
 #
 # Environment: MLP_BENCH (default .build/release/mlp-bench), PEER_PYTHON (default
 # bench/.venv/bin/python when it has NumPy, else python3), ROUNDS, THREADS (default "1 2").
@@ -14,7 +15,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 BENCH="${MLP_BENCH:-$ROOT/.build/release/mlp-bench}"
 PEER="${PEER_PYTHON:-$ROOT/bench/.venv/bin/python}"
 "$PEER" -c 'import numpy' 2>/dev/null || PEER=python3
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-7}"
 THREADS="${THREADS:-1 2}"
 [ -x "$BENCH" ] || { echo "gemm.sh: $BENCH not found; run 'swift build -c release'" >&2; exit 2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
