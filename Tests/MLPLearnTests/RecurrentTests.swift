@@ -298,59 +298,6 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
-    /// Float's packed LSTM with its gate columns split over 2 and 3 threads (each thread
-    /// all four gates of its units): the same bits as on one thread, outputs, final state
-    /// and every gradient, and single precision against float64. 48 units are 3 panels
-    /// (one per thread on 3, 1 and 2 on 2), 64 are 4; 17 rows (4-row blocks and a single
-    /// row); input by the inline x_t W (3 features), by one product (20) and one-hot rows
-    /// (5); a given initial state (h0's gradient: the product at t = 0) and a zero one;
-    /// all steps returned and the last only.
-    func testLSTMGateColumnsOnThreads() throws {
-        for (n, d, hot) in [(48, 3, false), (64, 20, false), (48, 5, true), (32, 3, false)] {
-            let (bs, t) = (17, 7), g = 4 * n
-            var x = input([bs, t, d], 1)
-            if hot {
-                var v = [Double](repeating: 0, count: bs * t * d)
-                for r in 0..<(bs * t) { v[r * d + (r * 3 + 1) % d] = 1 }
-                x = try Tensor(v, shape: [bs, t, d])
-            }
-            let xs = [x, input([d, g], 2, lo: -0.4, hi: 0.4), input([n, g], 3, lo: -0.3, hi: 0.3),
-                      gateBias([g], n..<(2 * n), 1, 4), input([bs, n], 5), input([bs, n], 6)]
-            for (state, rs) in [(true, true), (false, true), (true, false)] {
-                let seed = rs ? input([bs, t, n], 7) : input([bs, n], 8)
-                func run<S: RecurrentScalar>(_: S.Type, threads: Int) throws -> [Tensor] {
-                    let old = (BLASThreads.count, recurrentParallelWork, recurrentColumnUnits)
-                    BLASThreads.count = threads; recurrentParallelWork = 0; recurrentColumnUnits = 16
-                    defer { (BLASThreads.count, recurrentParallelWork, recurrentColumnUnits) = old }
-                    XCTAssertEqual(recurrentColumnParts(n: n, work: 1), Swift.min(threads, n / 16))
-                    let tape = Tape(checkNaN: false)
-                    let vs = xs.map { Variable(leaf: $0, tape: tape) }
-                    let zero = try Tensor.zeros([bs, n])
-                    let h0 = state ? vs[4] : Variable(constant: zero), c0 = state ? vs[5] : Variable(constant: zero)
-                    let (y, h, c) = try LSTM.sequence(vs[0], vs[1], vs[2], vs[3], h0, c0, returnSequences: rs,
-                                                      workspace: Workspace(), as: S.self)
-                    try y.backward(seed: seed)
-                    return [y.value, h, c] + vs[0..<(state ? 6 : 4)].map { $0.grad! }
-                }
-                let label = "\(n) units, \(d) features, one-hot \(hot), state \(state), sequences \(rs)"
-                let one = try run(Float.self, threads: 1)
-                try assertSinglePrecision(one, try run(Double.self, threads: 1), label)
-                for threads in [2, 3] {
-                    let split = try run(Float.self, threads: threads)
-                    for k in one.indices { XCTAssertEqual(split[k].scalars, one[k].scalars, "\(label), \(threads) threads, result \(k)") }
-                }
-            }
-        }
-        // the threshold: below recurrentColumnUnits, and off the panels' multiples of 16, the rows
-        let old = (BLASThreads.count, recurrentParallelWork)
-        BLASThreads.count = 2; recurrentParallelWork = 0
-        defer { (BLASThreads.count, recurrentParallelWork) = old }
-        XCTAssertEqual(recurrentColumnParts(n: recurrentColumnUnits, work: 1), 2)
-        XCTAssertEqual(recurrentColumnParts(n: recurrentColumnUnits - 16, work: 1), 1)
-        XCTAssertEqual(recurrentColumnParts(n: recurrentColumnUnits + 8, work: 1), 1)
-        XCTAssertEqual((0...3).map { unitStart($0, 3, 80) }, [0, 16, 48, 80])
-    }
-
     /// The packed Float product against a plain triple loop: 4-row blocks and single rows
     /// (3, 7, 11 and 20 rows), columns in groups (an LSTM's gates) and in one block, added to C
     /// or written over it.

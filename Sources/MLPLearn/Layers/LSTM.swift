@@ -101,103 +101,83 @@ public final class LSTM: RecurrentLayer, Layer {
         let H = hot?.base
         // h0 = 0 (no state given): step 0's h0 @ U adds nothing, and the packed path skips it
         let zeroStart = UP != nil && !(0..<bn).contains { HS[$0] != 0 }
-        // Two ways onto threads (Float's packed path with wide layers: the gate columns,
-        // else the batch rows; recurrentColumnParts says why), so the step is written for
-        // a block: batch rows b0..<b1, units j0..<j1 (all four gates of each unit, so the
-        // cell update stays in the block). Each element's arithmetic is the same in any
-        // block; only a whole-width block (j0 = 0, j1 = n) runs the BLAS path.
-        let colParts = packed ? recurrentColumnParts(n: n, work: T * bg * n) : 1
-        let forwardBlock = { (t: Int, b0: Int, b1: Int, j0: Int, j1: Int) in
-            let rows = b1 - b0, rn = rows * n, o = b0 * n, w = j1 - j0, whole = w == n
-            let zt = Z + t * bg
-            // Float, packed: this step's h_{t-1} @ U written into the gates first (none when
-            // h0 = 0 at t = 0), the projection and bias added to it below while in cache
-            let product = UP != nil && (t > 0 || !zeroStart)
-            if let UP, product {
-                let h = floats(HS + t * bn + o)
-                if whole {
-                    packedProduct(rows, h, n, UP, floats(zt + o), n, groupCols: n, groupStride: bn, accumulate: false)
-                } else {   // the block's 16-column panels of each gate (panel (q n + j0) / 16 on)
-                    for q in 0..<4 {
-                        let panels = PackedPanels(base: UP.base + (q * n + j0) * n, k: n, count: w / 16)
-                        packedProduct(rows, h, n, panels, floats(zt + q * bn + o + j0), n,
-                                      groupCols: w, groupStride: 0, accumulate: false)
-                    }
+        // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
+        let forwardRows = { (_: Int, b0: Int, b1: Int) in
+            let rows = b1 - b0, rn = rows * n, o = b0 * n
+            for t in 0..<T {
+                let zt = Z + t * bg
+                // Float, packed: this step's h_{t-1} @ U written into the gates first (none when
+                // h0 = 0 at t = 0), the projection and bias added to it below while in cache
+                let product = UP != nil && (t > 0 || !zeroStart)
+                if let UP, product {
+                    packedProduct(rows, floats(HS + t * bn + o), n, UP, floats(zt + o), n,
+                                  groupCols: n, groupStride: bn, accumulate: false)
                 }
-            }
-            // the projections of these rows with the bias, into [4][B][n] (the same sums
-            // as adding the product to them: a + b == b + a)
-            for bi in b0..<b1 {
-                let r = bi * T + t, dst = zt + bi * n
-                if let H {
-                    let src = WB + Int(H[r]) * g
-                    for q in 0..<4 {
-                        let s = src + q * n, d = dst + q * bn
-                        if product { for j in j0..<j1 { d[j] = s[j] + d[j] } } else { (d + j0).update(from: s + j0, count: w) }
-                    }
-                } else if inlineInput {   // Float: b + x_t W (FMAs over the features in order), + the product
-                    let xr = floats(X! + r * D), wf = floats(W), bf = floats(BS)
-                    for q in 0..<4 {
-                        let d = floats(dst + q * bn), wq = wf + q * n, bq = bf + q * n
-                        var j = j0
-                        while j < j1 {
-                            var acc = load8(bq + j)
-                            for c in 0..<D { acc.addProduct(SIMD8(repeating: xr[c]), load8(wq + c * g + j)) }
-                            store8(d + j, product ? acc + load8(d + j) : acc)
-                            j += 8
+                // the projections of these rows with the bias, into [4][B][n] (the same sums
+                // as adding the product to them: a + b == b + a)
+                for bi in b0..<b1 {
+                    let r = bi * T + t, dst = zt + bi * n
+                    if let H {
+                        let src = WB + Int(H[r]) * g
+                        for q in 0..<4 {
+                            let s = src + q * n, d = dst + q * bn
+                            if product { for j in 0..<n { d[j] = s[j] + d[j] } } else { d.update(from: s, count: n) }
+                        }
+                    } else if inlineInput {   // Float: b + x_t W (FMAs over the features in order), + the product
+                        let xr = floats(X! + r * D), wf = floats(W), bf = floats(BS)
+                        for q in 0..<4 {
+                            let d = floats(dst + q * bn), wq = wf + q * n, bq = bf + q * n
+                            var j = 0
+                            while j < n {
+                                var acc = load8(bq + j)
+                                for c in 0..<D { acc.addProduct(SIMD8(repeating: xr[c]), load8(wq + c * g + j)) }
+                                store8(d + j, product ? acc + load8(d + j) : acc)
+                                j += 8
+                            }
+                        }
+                    } else {
+                        let src = P + r * g
+                        for q in 0..<4 {
+                            let s = src + q * n, d = dst + q * bn, bq = BS + q * n
+                            if product { for j in 0..<n { d[j] = (s[j] + bq[j]) + d[j] } } else { for j in 0..<n { d[j] = s[j] + bq[j] } }
                         }
                     }
+                }
+                if UP == nil {
+                    rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
+                    for bi in b0..<b1 {
+                        let r = R + bi * g, d = zt + bi * n
+                        for q in 0..<4 {
+                            let rq = r + q * n, dq = d + q * bn
+                            for j in 0..<n { dq[j] += rq[j] }
+                        }
+                    }
+                }
+                if rows == bs {
+                    S.sigmoids(zt, 2 * bn)   // gates i and f are adjacent
                 } else {
-                    let src = P + r * g
-                    for q in 0..<4 {
-                        let s = src + q * n, d = dst + q * bn, bq = BS + q * n
-                        if product { for j in j0..<j1 { d[j] = (s[j] + bq[j]) + d[j] } } else { for j in j0..<j1 { d[j] = s[j] + bq[j] } }
+                    S.sigmoids(zt + o, rn); S.sigmoids(zt + bn + o, rn)
+                }
+                S.tanhs(zt + 2 * bn + o, zt + 2 * bn + o, rn)
+                S.sigmoids(zt + 3 * bn + o, rn)
+                let ig = zt + o, fg = ig + bn, gg = ig + 2 * bn, og = ig + 3 * bn
+                let cp = CS + t * bn + o, cn = CS + (t + 1) * bn + o, tc = TC + t * bn + o, hn = HS + (t + 1) * bn + o
+                for k in 0..<rn { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
+                S.tanhs(cn, tc, rn)
+                for k in 0..<rn { hn[k] = og[k] * tc[k] }
+                if returnSequences {   // these rows' outputs as Double, while in cache
+                    for bi in b0..<b1 {
+                        let src = hn + (bi - b0) * n, dst = O + (bi * T + t) * n
+                        for j in 0..<n { dst[j] = src[j].double }
                     }
                 }
             }
-            if UP == nil {
-                rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
-                for bi in b0..<b1 {
-                    let r = R + bi * g, d = zt + bi * n
-                    for q in 0..<4 {
-                        let rq = r + q * n, dq = d + q * bn
-                        for j in 0..<n { dq[j] += rq[j] }
-                    }
-                }
-            }
-            // the gates and the cell of the block: one stretch of rn elements per gate when
-            // it is whole-width, else one of w per row
-            let ig = zt, fg = ig + bn, gg = ig + 2 * bn, og = ig + 3 * bn
-            let cp = CS + t * bn, cn = CS + (t + 1) * bn, tc = TC + t * bn, hn = HS + (t + 1) * bn
-            if whole && rows == bs { S.sigmoids(zt, 2 * bn) }   // gates i and f are adjacent
-            for s in 0..<(whole ? 1 : rows) {
-                let k0 = whole ? o : (b0 + s) * n + j0, len = whole ? rn : w
-                if !(whole && rows == bs) { S.sigmoids(ig + k0, len); S.sigmoids(fg + k0, len) }
-                S.tanhs(gg + k0, gg + k0, len)
-                S.sigmoids(og + k0, len)
-                for k in k0..<(k0 + len) { cn[k] = fg[k] * cp[k] + ig[k] * gg[k] }
-                S.tanhs(cn + k0, tc + k0, len)
-                for k in k0..<(k0 + len) { hn[k] = og[k] * tc[k] }
-            }
-            if returnSequences {   // these outputs as Double, while in cache
-                for bi in b0..<b1 {
-                    let src = hn + bi * n, dst = O + (bi * T + t) * n
-                    for j in j0..<j1 { dst[j] = src[j].double }
-                }
-            }
+            // the outputs of these rows, as Double
+            let hlast = HS + T * bn, clast = CS + T * bn
+            for k in o..<(o + rn) { HT[k] = hlast[k].double; CT[k] = clast[k].double }
         }
         let parts = recurrentParts(bs: bs, work: T * bg * n)
-        if colParts > 1 {
-            // each step on every thread (one fork per step: the next step needs all of h_t)
-            for t in 0..<T {
-                onThreads(colParts) { p in forwardBlock(t, 0, bs, unitStart(p, colParts, n), unitStart(p + 1, colParts, n)) }
-            }
-        } else {   // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
-            splitRows(bs, parts) { _, b0, b1 in for t in 0..<T { forwardBlock(t, b0, b1, 0, n) } }
-        }
-        // the final state, as Double
-        let hlast = HS + T * bn, clast = CS + T * bn
-        for k in 0..<bn { HT[k] = hlast[k].double; CT[k] = clast[k].double }
+        splitRows(bs, parts, forwardRows)
         let needX = x.requiresGrad, needH0 = h0.requiresGrad, needC0 = c0.requiresGrad
         let keep = (zs, hst, cst, tcs, xv, wv, uv, xs, ws, us, hot)
         let y = try Variable.make("lstm", out, [x, w, u, b, h0, c0]) { gy in
@@ -218,93 +198,65 @@ public final class LSTM: RecurrentLayer, Layer {
             // rows; else passes over all of DZ below (whose sums the float64 goldens pin)
             let fused = S.self == Float.self && hot != nil && g % 8 == 0
             let block = (D + 1) * g
-            // the gate columns on threads: each thread's columns of one copy (disjoint, summed
-            // in the one-thread order); the batch rows: a copy per thread
-            let copies = colParts > 1 ? 1 : parts
-            let partial = try workspace.scratch(fused ? copies * block : 0, Double.self)
+            let partial = try workspace.scratch(fused ? parts * block : 0, Double.self)
             defer { withExtendedLifetime(partial) {} }
             let PW = partial.base, HOT = hot?.base
-            if fused { PW.update(repeating: 0, count: copies * block) }
-            // step t's gate gradients of a block (rows b0..<b1, units j0..<j1; see forwardBlock)
-            // into dz_t, from dh and dc of its units; `copy`: the block's copy of dW and db
-            let gradientBlock = { (t: Int, copy: Int, b0: Int, b1: Int, j0: Int, j1: Int) in
-                addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, units: j0, j1, returnSequences: returnSequences)
-                let zt = Z + t * bg
-                let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
-                let cp = CS + t * bn, tc = TC + t * bn
-                let dzt = DZ + t * bg
-                for bi in b0..<b1 {
-                    let o = bi * n, drow = dzt + bi * g
-                    // eight lanes at a time (the compiler keeps this loop scalar: its
-                    // pointers might alias), then one at a time; the same formula for both
-                    var j = j0
-                    while j + 8 <= j1 {
-                        let k = o + j
-                        let d = lstmGateGradients(load8(ig + k), load8(fg + k), load8(gg + k), load8(og + k),
-                                                  load8(tc + k), load8(cp + k), dh: load8(DH + k), dc: load8(DC + k))
-                        store8(drow + j, d.i); store8(drow + n + j, d.f); store8(drow + 2 * n + j, d.g)
-                        store8(drow + 3 * n + j, d.o); store8(DC + k, d.carry)
-                        j += 8
-                    }
-                    while j < j1 {
-                        let k = o + j
-                        let d = lstmGateGradients(ig[k], fg[k], gg[k], og[k], tc[k], cp[k], dh: DH[k], dc: DC[k])
-                        drow[j] = d.i; drow[n + j] = d.f; drow[2 * n + j] = d.g; drow[3 * n + j] = d.o; DC[k] = d.carry
-                        j += 1
-                    }
-                    if fused {   // the block's columns of each gate (whole-width: all g at once)
-                        let w = PW + copy * block, dwRow = w + Int(HOT![bi * T + t]) * g, dbRow = w + D * g
-                        let src = floats(drow)
-                        for q in 0..<(j1 - j0 == n ? 1 : 4) {
-                            for j in stride(from: q * n + j0, to: j1 - j0 == n ? g : q * n + j1, by: 8) {
+            if fused { PW.update(repeating: 0, count: parts * block) }
+            let backwardRows = { (p: Int, b0: Int, b1: Int) in
+                let rows = b1 - b0
+                for t in stride(from: T - 1, through: 0, by: -1) {
+                    addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, returnSequences: returnSequences)
+                    let zt = Z + t * bg
+                    let ig = zt, fg = zt + bn, gg = zt + 2 * bn, og = zt + 3 * bn
+                    let cp = CS + t * bn, tc = TC + t * bn
+                    let dzt = DZ + t * bg
+                    for bi in b0..<b1 {
+                        let o = bi * n, drow = dzt + bi * g
+                        // eight lanes at a time (the compiler keeps this loop scalar: its
+                        // pointers might alias), then one at a time; the same formula for both
+                        var j = 0
+                        while j + 8 <= n {
+                            let k = o + j
+                            let d = lstmGateGradients(load8(ig + k), load8(fg + k), load8(gg + k), load8(og + k),
+                                                      load8(tc + k), load8(cp + k), dh: load8(DH + k), dc: load8(DC + k))
+                            store8(drow + j, d.i); store8(drow + n + j, d.f); store8(drow + 2 * n + j, d.g)
+                            store8(drow + 3 * n + j, d.o); store8(DC + k, d.carry)
+                            j += 8
+                        }
+                        while j < n {
+                            let k = o + j
+                            let d = lstmGateGradients(ig[k], fg[k], gg[k], og[k], tc[k], cp[k], dh: DH[k], dc: DC[k])
+                            drow[j] = d.i; drow[n + j] = d.f; drow[2 * n + j] = d.g; drow[3 * n + j] = d.o; DC[k] = d.carry
+                            j += 1
+                        }
+                        if fused {
+                            let w = PW + p * block, dwRow = w + Int(HOT![bi * T + t]) * g, dbRow = w + D * g
+                            let src = floats(drow)
+                            for j in stride(from: 0, to: g, by: 8) {
                                 let v = SIMD8<Double>(load8(src + j))
                                 store8(dwRow + j, load8(dwRow + j) + v)
                                 store8(dbRow + j, load8(dbRow + j) + v)
                             }
                         }
                     }
-                }
-            }
-            // dh_{t-1} = dz_t Uᵀ for rows b0..<b1, units j0..<j1 (all of dz_t's columns)
-            let productBlock = { (t: Int, b0: Int, b1: Int, j0: Int, j1: Int) in
-                let rows = b1 - b0, dzt = DZ + t * bg
-                if let UTP {   // the units' panels of Uᵀ (panel j0 / 16 on)
-                    let panels = PackedPanels(base: UTP.base + j0 * g, k: g, count: (j1 - j0) / 16)
-                    packedProduct(rows, floats(dzt + b0 * g), g, panels, floats(DH + b0 * n + j0), n,
-                                  groupCols: j1 - j0, groupStride: 0, accumulate: false)
-                } else {
-                    rgemm(false, false, rows, n, g, dzt + b0 * g, g, UT, n, DH + b0 * n, n, accumulate: false)
-                }
-            }
-            if colParts > 1 {
-                // one fork per step: step t + 1's product (it needs all of dz_{t+1}), then step
-                // t's gate gradients of the same units (they need only those units' dh and dc)
-                for t in stride(from: T - 1, through: 0, by: -1) {
-                    onThreads(colParts) { p in
-                        let j0 = unitStart(p, colParts, n), j1 = unitStart(p + 1, colParts, n)
-                        if t < T - 1 { productBlock(t + 1, 0, bs, j0, j1) }
-                        gradientBlock(t, 0, 0, bs, j0, j1)
-                    }
-                }
-                // at t = 0 only h0's gradient, when asked for
-                if needH0 { onThreads(colParts) { p in productBlock(0, 0, bs, unitStart(p, colParts, n), unitStart(p + 1, colParts, n)) } }
-            } else {
-                splitRows(bs, parts) { p, b0, b1 in
-                    for t in stride(from: T - 1, through: 0, by: -1) {
-                        gradientBlock(t, p, b0, b1, 0, n)
-                        // dh_{t-1} = dz_t U^T (at t = 0 only h0's gradient, when asked for)
-                        if t == 0 && !needH0 { continue }
-                        productBlock(t, b0, b1, 0, n)
+                    // dh_{t-1} = dz_t U^T (at t = 0 only h0's gradient, when asked for)
+                    if t == 0 && !needH0 { continue }
+                    if let UTP {
+                        packedProduct(rows, floats(dzt + b0 * g), g, UTP, floats(DH + b0 * n), n,
+                                      groupCols: n, groupStride: 0, accumulate: false)
+                    } else {
+                        rgemm(false, false, rows, n, g, dzt + b0 * g, g, UT, n, DH + b0 * n, n, accumulate: false)
                     }
                 }
             }
+            splitRows(bs, parts, backwardRows)
             let dw: Tensor, db: Tensor
             if fused {
                 dw = try Tensor(uninitializedShape: [D, g], "lstm"); db = try Tensor(uninitializedShape: [g], "lstm")
                 let DW = dw.base, DB = db.base
                 for k in 0..<block {
                     var sum = PW[k]
-                    for q in 1..<copies { sum += PW[q * block + k] }
+                    for q in 1..<parts { sum += PW[q * block + k] }
                     if k < D * g { DW[k] = sum } else { DB[k - D * g] = sum }
                 }
             } else {

@@ -188,33 +188,6 @@ func recurrentParts(bs: Int, work: Int) -> Int {
     return Swift.max(1, Swift.min(threads, bs / 8))
 }
 
-/// Units from which Float's packed LSTM splits its gate columns over the threads
-/// instead of the batch rows (recurrentColumnParts): MLP_LSTM_COLUMN_UNITS (for
-/// measuring), else 128.
-nonisolated(unsafe) var recurrentColumnUnits: Int = {
-    if let s = getenv("MLP_LSTM_COLUMN_UNITS"), let v = Int(String(cString: s)), v >= 0 { return v }
-    return 128
-}()
-
-/// How many threads split a packed Float LSTM's units (each thread all four gates of
-/// its units, whole 16-column panels), or 1 for the batch rows' split (recurrentParts).
-/// Split over the rows, every thread streams the whole packed U (4n² floats: 1 MB at
-/// n = 256, a Zen 4 core's whole L2) from L3 on every step, and the forward's and the
-/// backward's products of lstm(256) on two threads gained little and in one run in
-/// five nothing; split over the units, each thread keeps its 1/parts of U (and of Uᵀ
-/// in the backward) in its own L2, for one fork per step (the next step needs all of
-/// h_t, or of dz_t). Each element's arithmetic is the one-thread arithmetic, so the
-/// results are the same bits on any number of threads. Small layers keep the row
-/// split: their U fits in L2 anyway and a fork per step costs more than it gives.
-func recurrentColumnParts(n: Int, work: Int) -> Int {
-    let threads = BLASThreads.count
-    guard threads > 1, n % 16 == 0, n >= recurrentColumnUnits, work >= recurrentParallelWork else { return 1 }
-    return Swift.min(threads, n / 16)
-}
-
-/// The first unit of part p of `parts` (whole panels of 16 units each; part `parts` gives n).
-@inline(__always) func unitStart(_ p: Int, _ parts: Int, _ n: Int) -> Int { 16 * (n / 16 * p / parts) }
-
 /// Runs `body(p, b0, b1)` for part p of `parts` contiguous row ranges of 0..<rows, one
 /// per thread (each thread's products are its own, single-threaded). The body must touch
 /// raw pointers and values only (no shared Swift objects).

@@ -204,20 +204,17 @@ func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n:
     return out
 }
 
-/// dh += the output gradient of step t for batch rows b0..<b1 (units j0..<j1, all by
-/// default): every step's when the layer returns sequences (G is [bs, T, n]), else only
-/// the last step's (G is [bs, n]).
+/// dh += the output gradient of step t for batch rows b0..<b1: every step's when the
+/// layer returns sequences (G is [bs, T, n]), else only the last step's (G is [bs, n]).
 @inline(__always)
 func addStepGradient<S: RecurrentScalar>(_ G: UnsafePointer<Double>, into DH: UnsafeMutablePointer<S>, step t: Int, T: Int,
-                                         n: Int, rows b0: Int, _ b1: Int, units j0: Int = 0, _ j1: Int? = nil,
-                                         returnSequences: Bool) {
-    let j1 = j1 ?? n
+                                         n: Int, rows b0: Int, _ b1: Int, returnSequences: Bool) {
     if returnSequences {
         for bi in b0..<b1 {
             let src = G + (bi * T + t) * n, dst = DH + bi * n
-            for j in j0..<j1 { dst[j] += S(src[j]) }
+            for j in 0..<n { dst[j] += S(src[j]) }
         }
     } else if t == T - 1 {
-        for bi in b0..<b1 { for k in (bi * n + j0)..<(bi * n + j1) { DH[k] += S(G[k]) } }
+        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k]) }
     }
 }
