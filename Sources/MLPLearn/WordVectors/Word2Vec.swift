@@ -203,9 +203,10 @@ public enum Word2Vec {
     }
 
     static let chunkWords = 10_000
-    /// The last tailChunks * chunkWords words of the corpus go in chunks tailSplit times
-    /// smaller, so that the threads end together (the last thread to end waited for half
-    /// a chunk on average: 5 ms of a 0.4 s two-thread run on the KJV Bible).
+    /// The last tailChunks * chunkWords words of the corpus (at most an eighth of it) go in
+    /// chunks tailSplit times smaller, so that the threads end together (the last thread
+    /// to end waited for half a chunk on average: 5 ms of a 0.4 s two-thread run on the
+    /// KJV Bible).
     static let tailChunks = 4, tailSplit = 8
     /// With several threads: the output rows each thread trains in copies of its own (the
     /// hotRows most frequent words, at most privateBytes of them; twice that with their
@@ -222,14 +223,15 @@ public enum Word2Vec {
     static let mergeRows = 512, mergeWords = 250, sweepWords = 2000
 
     /// Sentence indices that cut sentences 0..<count into chunks of at least `words`
-    /// words (the last may be shorter): 0, ..., count.
+    /// words, those of the corpus's tail of at least words / tailSplit (the last may be
+    /// shorter): 0, ..., count.
     static func chunkSentences(_ starts: UnsafeMutablePointer<Int>, _ count: Int, words: Int) -> [Int] {
         var out = [0]
         var s = 0
-        let total = starts[count]
+        let total = starts[count], tail = Swift.min(tailChunks &* words, total / 8)
         while s < count {
             let from = starts[s]
-            let size = total &- from <= tailChunks &* words ? Swift.max(1, words / tailSplit) : words
+            let size = total &- from <= tail ? Swift.max(1, words / tailSplit) : words
             while s < count && starts[s] - from < size { s += 1 }
             out.append(s)
         }
