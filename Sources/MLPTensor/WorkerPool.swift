@@ -166,11 +166,16 @@ final class WorkerPool: @unchecked Sendable {
     /// Starts a worker thread; false when the system gives none.
     private func start(_ w: Worker, id: Int) -> Bool {
         workers.append(w)
-        let context = Unmanaged.passRetained(WorkerStart(self, w, id)).toOpaque()
+        // the fork the worker is started for has not begun: the worker counts from the
+        // generation before it (read on the worker, the fork's new generation was often
+        // there already, and the worker slept through its first fork: the caller ran
+        // every part of it alone, as word2vec's corpus pass did in every process)
+        let before = generation.load(ordering: .relaxed)
+        let context = Unmanaged.passRetained(WorkerStart(self, w, id, seen: before)).toOpaque()
         var tid = pthread_t()
         let ok = pthread_create(&tid, nil, { arg in
             let s = Unmanaged<WorkerStart>.fromOpaque(arg!).takeRetainedValue()
-            s.pool.loop(s.worker, id: s.id)
+            s.pool.loop(s.worker, id: s.id, seen: s.seen)
         }, context)
         if ok == 0 { pthread_detach(tid); return true }
         Unmanaged<WorkerStart>.fromOpaque(context).release()
@@ -179,8 +184,10 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     final class WorkerStart: @unchecked Sendable {
-        let pool: WorkerPool, worker: Worker, id: Int
-        init(_ pool: WorkerPool, _ worker: Worker, _ id: Int) { self.pool = pool; self.worker = worker; self.id = id }
+        let pool: WorkerPool, worker: Worker, id: Int, seen: Int
+        init(_ pool: WorkerPool, _ worker: Worker, _ id: Int, seen: Int) {
+            self.pool = pool; self.worker = worker; self.id = id; self.seen = seen
+        }
     }
 
     /// A worker's life: wait for a fork (spinning, then asleep), take its parts, again.
@@ -190,8 +197,8 @@ final class WorkerPool: @unchecked Sendable {
     /// forks while it happens again: on a loaded machine the workers sleep between
     /// forks (spinning there took the core from the work: W1 on two threads ran at
     /// 1790 steps/s spinning, 2690 sleeping, at load 5 on 2 cores).
-    private func loop(_ w: Worker, id: Int) -> Never {
-        var seen = generation.load(ordering: .acquiring)
+    private func loop(_ w: Worker, id: Int, seen start: Int) -> Never {
+        var seen = start
         var backoff = 0, skip = 0
         while true {
             var g = generation.load(ordering: .acquiring)

@@ -4,7 +4,8 @@
 // process, all threads: less sensitive to a loaded machine), and saves the vectors in the
 // word2vec text format to MLP_W2V_OUT when set.
 // Also MLP_W2V_THREADS (1), MLP_W2V_SEED (1), MLP_W2V_MODE (skipgram or cbow),
-// MLP_W2V_LR, MLP_W2V_INIT and MLP_W2V_EPOCHS (Word2VecOptions.lr, .initRange, .epochs).
+// MLP_W2V_LR, MLP_W2V_INIT and MLP_W2V_EPOCHS (Word2VecOptions.lr, .initRange, .epochs);
+// MLP_W2V_PHASES=1 also prints the seconds of each phase of the call (corpus, tables, ...).
 import Foundation
 import MLPLearn
 
@@ -29,12 +30,20 @@ func benchWord2Vec() throws {
     if let r = environment("MLP_W2V_INIT").flatMap(Double.init) { o.initRange = r }
     if let lr = environment("MLP_W2V_LR").flatMap(Double.init) { o.lr = lr }
     if let e = environment("MLP_W2V_EPOCHS").flatMap(Int.init) { o.epochs = e }
-    let wv = try Word2Vec.train(sentences: sentences, options: o)
+    // MLP_W2V_PHASES=1: the seconds of each phase of the call (Word2Vec.train's `phase`)
+    var phases: [(String, Double)] = []
+    var last = t0
+    let wv = try Word2Vec.train(sentences: sentences, options: o, phase: environment("MLP_W2V_PHASES") == "1" ? { name in
+        let now = Clock.wall(); phases.append((name, now - last)); last = now
+    } : nil)
     let seconds = Clock.wall() - t0
     let cpuSeconds = Clock.process() - c0
     print(String(format: "word2vec mlp: threads %d, %d tokens, vocabulary %d, %.3f s, %.0f words/s, cpu %.3f s, %.0f words/cpu-s",
                  threads, tokens, wv.count, seconds, Double(tokens * o.epochs) / seconds, cpuSeconds,
                  Double(tokens * o.epochs) / cpuSeconds))
+    if !phases.isEmpty {
+        print("word2vec mlp: phases " + phases.map { String(format: "%@ %.4f s", $0.0, $0.1) }.joined(separator: ", "))
+    }
     for (a, b) in [("king", "queen"), ("god", "lord"), ("water", "waters")] where wv.contains(a) && wv.contains(b) {
         print(String(format: "word2vec mlp: similarity %@-%@ %.3f", a, b, try wv.similarity(a, b)))
     }

@@ -178,6 +178,19 @@ final class Word2VecTests: XCTestCase {
         }
     }
 
+    /// Chunks of 10,000 words, those of the last 40,000 words (at most an eighth of the
+    /// corpus) of 1,250, so that the threads end together.
+    func testChunksAreSmallerAtTheEnd() {
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: 401)
+        defer { starts.deallocate() }
+        for s in 0...400 { starts[s] = 1000 * s }   // 400 sentences of 1,000 words
+        let big = Array(Swift.stride(from: 0, to: 360, by: 10)), small = Array(Swift.stride(from: 360, to: 400, by: 2))
+        XCTAssertEqual(Word2Vec.chunkSentences(starts, 400, words: 10_000), big + small + [400])
+        // 24 sentences: the tail is 3,000 words, inside the last chunk of 10,000
+        XCTAssertEqual(Word2Vec.chunkSentences(starts, 24, words: 10_000), [0, 10, 20, 24])
+        XCTAssertEqual(Word2Vec.chunkSentences(starts, 0, words: 10_000), [0, 0])
+    }
+
     func testBadOptionsAreRejected() {
         let s = [["a", "b"]]
         XCTAssertThrowsError(try Word2Vec.train(sentences: s, dim: 0, minCount: 1))

@@ -42,9 +42,12 @@ public enum Word2Vec {
     /// `progress`, when given, is called on the calling thread before each chunk of
     /// about 10,000 words it takes with the fraction of the corpus (all epochs) handed
     /// out to the threads so far; whatever it throws (an interrupt, a deadline) stops
-    /// every thread and is rethrown.
+    /// every thread and is rethrown. `phase`, when given, is called on the calling
+    /// thread with the name of each phase as it ends ("corpus", "tables", "vectors",
+    /// "threads", "train", "result"; the benchmark times them).
     public static func train(sentences: [[String]], options o: Word2VecOptions,
-                             progress: ((Double) throws -> Void)? = nil) throws -> WordVectors {
+                             progress: ((Double) throws -> Void)? = nil,
+                             phase: ((String) -> Void)? = nil) throws -> WordVectors {
         func check(_ ok: Bool, _ what: String) throws { if !ok { throw LearnError("word2vec", "\(what)") } }
         try check(o.dim >= 1, "dim must be positive, got \(o.dim).")
         try check(o.window >= 1, "window must be positive, got \(o.window).")
@@ -64,6 +67,7 @@ public enum Word2Vec {
         let n = words.count
         let total = counts.reduce(0, +)
         let ids = corpus.ids, starts = corpus.starts, longest = corpus.longest
+        phase?("corpus")
 
         // Subsampling thresholds.
         let keep = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
@@ -81,6 +85,7 @@ public enum Word2Vec {
         let aliasOther = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         defer { aliasProb.deallocate(); aliasOther.deallocate() }
         buildAlias(counts.map { pow(Double($0), 0.75) }, aliasProb, aliasOther)
+        phase?("tables")
 
         // Vectors: rows of `rowLen` floats (dim padded with zeros to a multiple of 8, the
         // loops' SIMD width), each starting a 64-byte cache line (`stride` a multiple of
@@ -106,6 +111,7 @@ public enum Word2Vec {
 
         let sigmoid = W2VSigmoid.table()
         defer { sigmoid.deallocate() }
+        phase?("vectors")
 
         // Chunks of about 10,000 words (gensim's batch_words) taken by the threads in
         // turn from a shared counter, so that all threads move through the corpus in order
@@ -118,9 +124,12 @@ public enum Word2Vec {
         let chunkCount = chunkList.count - 1
         let jobCount = Swift.max(1, Swift.min(o.threads, chunkCount))
         // With several threads each trains its own copy of the most frequent words' output
-        // rows (as many as fit in privateBytes), merged into the shared rows as it goes
-        // (Word2VecKernel.swift).
-        let hot = jobCount > 1 ? Swift.min(n, Swift.max(1, privateBytes / (stride * 4))) : 0
+        // rows (hotRows of them, at most privateBytes), merged into the shared rows as it goes
+        // (Word2VecKernel.swift); `version` counts the merges into each shared row.
+        let hot = jobCount > 1 ? Swift.min(n, hotRows, Swift.max(1, privateBytes / (stride * 4))) : 0
+        let version = try allocateAligned(hot, UInt32.self)
+        version.initialize(repeating: 0, count: hot)
+        defer { free(version) }
         let jobs = UnsafeMutablePointer<W2VJob>.allocate(capacity: jobCount)
         defer { jobs.deallocate() }
         // stop, next chunk, merge lock: each on its own cache line
@@ -135,15 +144,17 @@ public enum Word2Vec {
             let ctx = try allocateAligned(2 * o.window + 1, Int32.self)
             let neu1 = try allocateFloats(rowLen), neu1e = try allocateFloats(rowLen)
             neu1.initialize(repeating: 0, count: rowLen); neu1e.initialize(repeating: 0, count: rowLen)
-            // the job's copies of the hot output rows and their values at the last merge
+            // the job's copies of the hot output rows and their values at the last merge, the
+            // rows it changed since, and the versions of the shared rows it last took: set to
+            // zero by the job itself (on its own thread), as the shared rows start
             let own = try allocateFloats(2 * hot * stride), changed = try allocateAligned(hot, UInt8.self)
-            own.update(from: syn1, count: hot * stride); (own + hot * stride).update(from: syn1, count: hot * stride)
-            changed.initialize(repeating: 0, count: hot)
+            let seen = try allocateAligned(hot, UInt32.self)
             scratch += [UnsafeMutableRawPointer(sentence), UnsafeMutableRawPointer(ctx),
                         UnsafeMutableRawPointer(neu1), UnsafeMutableRawPointer(neu1e), UnsafeMutableRawPointer(own),
-                        UnsafeMutableRawPointer(changed)]
+                        UnsafeMutableRawPointer(changed), UnsafeMutableRawPointer(seen)]
             (jobs + k).initialize(to: W2VJob(
                 syn0: syn0, syn1: syn1, hotRows: hot, syn1Own: own, syn1Base: own + hot * stride, changed: changed,
+                version: version, seen: seen,
                 mergeRows: Swift.min(hot, mergeRows), mergeWords: mergeWords, sweepWords: sweepWords, mergeLock: flags + 16,
                 stride: stride, rowLen: rowLen, sigmoid: sigmoid,
                 aliasProb: aliasProb, aliasOther: aliasOther, vocabSize: n,
@@ -153,6 +164,7 @@ public enum Word2Vec {
                 lr: o.lr, minLrFraction: o.minLrFraction, seed: seeder.next(),
                 sentence: sentence, neu1: neu1, neu1e: neu1e, ctx: ctx, stop: flags))
         }
+        phase?("threads")
         var thrown: Error? = nil
         if let progress {
             runJobs(jobs, jobCount) { fraction in
@@ -162,6 +174,7 @@ public enum Word2Vec {
             runJobs(jobs, jobCount, check: nil)
         }
         if let thrown { throw thrown }
+        phase?("train")
 
         // Swift's arrays stop the process when memory runs out: each takes the room of
         // a block just freed (syn0 and syn1 fitted, so the vectors and their unit copy do)
@@ -169,7 +182,9 @@ public enum Word2Vec {
         var out = [Float](repeating: 0, count: n * dim)
         for r in 0..<n { for c in 0..<dim { out[r * dim + c] = syn0[r * stride + c] } }
         free(syn0Block); syn0Block = nil
-        return try WordVectors(words: words, vectors: out, dim: dim, counts: counts)
+        let result = try WordVectors(words: words, vectors: out, dim: dim, counts: counts)
+        phase?("result")
+        return result
     }
 
     /// 64-byte aligned floats (free with `free`).
@@ -188,23 +203,36 @@ public enum Word2Vec {
     }
 
     static let chunkWords = 10_000
-    /// With several threads: the room of the output rows each thread trains in copies of
-    /// its own (most frequent words first; twice this with their values at the last
-    /// merge), and how often it merges them (Word2VecKernel.swift): the first mergeRows
-    /// every mergeWords words, all every sweepWords words. Chosen on the KJV Bible
-    /// (bench/word2vec/README.md): merging all rows every 1,000 words gave king-queen
-    /// 0.71 (mean of 6 seeds), these 0.735, as all rows shared (gensim 0.726).
+    /// The last tailChunks * chunkWords words of the corpus (at most an eighth of it) go in
+    /// chunks tailSplit times smaller, so that the threads end together (the last thread
+    /// to end waited for half a chunk on average: 5 ms of a 0.4 s two-thread run on the
+    /// KJV Bible).
+    static let tailChunks = 4, tailSplit = 8
+    /// With several threads: the output rows each thread trains in copies of its own (the
+    /// hotRows most frequent words, at most privateBytes of them; twice that with their
+    /// values at the last merge; the other rows are shared, Hogwild, as gensim's), and how
+    /// often it merges them (Word2VecKernel.swift): the first mergeRows every mergeWords
+    /// words, all every sweepWords words. Chosen on the KJV Bible (bench/word2vec/README.md):
+    /// merging all rows every 1,000 words gave king-queen 0.71 (mean of 6 seeds), these
+    /// 0.735, as all rows shared (gensim 0.726). Copies of all 5,278 rows (until 2026-12-07)
+    /// spent 0.065 s of a 0.40 s two-thread run merging, 1,024 rows 0.033 s, 512 rows 0.017 s,
+    /// with the neighbours as good (6 seeds: king-queen 0.738, 0.724, 0.752; top-10 overlap
+    /// with gensim's 6.41, 6.48, 6.44 of 10).
     static let privateBytes = 4 << 20
-    static let mergeRows = 1024, mergeWords = 250, sweepWords = 2000
+    static let hotRows = 512
+    static let mergeRows = 512, mergeWords = 250, sweepWords = 2000
 
     /// Sentence indices that cut sentences 0..<count into chunks of at least `words`
-    /// words (the last may be shorter): 0, ..., count.
+    /// words, those of the corpus's tail of at least words / tailSplit (the last may be
+    /// shorter): 0, ..., count.
     static func chunkSentences(_ starts: UnsafeMutablePointer<Int>, _ count: Int, words: Int) -> [Int] {
         var out = [0]
         var s = 0
+        let total = starts[count], tail = Swift.min(tailChunks &* words, total / 8)
         while s < count {
             let from = starts[s]
-            while s < count && starts[s] - from < words { s += 1 }
+            let size = total &- from <= tail ? Swift.max(1, words / tailSplit) : words
+            while s < count && starts[s] - from < size { s += 1 }
             out.append(s)
         }
         if out.count == 1 { out.append(count) }

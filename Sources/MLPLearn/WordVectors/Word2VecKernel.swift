@@ -14,13 +14,17 @@
 // two cores writing the same rows pass the cache lines back and forth; on the 2-vCPU
 // EPYC of bench/word2vec two threads sharing everything spent three times the CPU
 // time of one on the same corpus (gensim as much). So each job trains its own copy
-// of the output rows of the most frequent words (`hotRows`, as many as fit in
-// Word2Vec.privateBytes: all 5,278 words of the KJV Bible at dim 100) and adds what
-// it changed into the shared rows every `mergeWords` words for the first `mergeRows`
-// rows (the words drawn most) and every `sweepWords` words for all of them, taking
-// back the shared values (with the other jobs' changes) as it does. Merging less
-// often made the neighbours worse (king-queen 0.68 against 0.73 with merges of all
-// rows every 5,000 words).
+// of the output rows of the most frequent words (`hotRows`: Word2Vec.hotRows, 512 of
+// the 5,278 words of the KJV Bible, which take most of the draws; the rarer words'
+// rows stay shared) and adds what it changed into the shared rows every `mergeWords`
+// words for the first `mergeRows` rows and every `sweepWords` words for all of them,
+// taking back the shared values (with the other jobs' changes) as it does; a merge
+// skips the rows that nobody changed since (a version count per shared row) and only
+// reads the shared rows that the others changed. Merging less often made the
+// neighbours worse (king-queen 0.68 against 0.73 with merges of all rows every 5,000
+// words); copies of all 5,278 rows cost twice the merging of 1,024 and four times
+// that of 512 (bench/word2vec/README.md). The last chunks of the corpus are smaller
+// (Word2Vec.tailChunks), so that the threads end together.
 
 #if canImport(Glibc)
 import Glibc
@@ -74,6 +78,8 @@ struct W2VJob {
     var syn1Own: UnsafeMutablePointer<Float>    // the job's copies of those rows, hotRows x stride
     var syn1Base: UnsafeMutablePointer<Float>   // their values at the last merge
     var changed: UnsafeMutablePointer<UInt8>    // hotRows flags: the row was used since its last merge
+    var version: UnsafeMutablePointer<UInt32>   // hotRows counters (shared): merges into each shared row so far
+    var seen: UnsafeMutablePointer<UInt32>      // hotRows: the version of each row when the job last took it
     var mergeRows: Int, mergeWords: Int         // the first mergeRows rows are merged every mergeWords words,
     var sweepWords: Int                         // all hot rows every sweepWords words
     var mergeLock: UnsafeMutablePointer<Atomic<Int>>   // one merge at a time
@@ -144,17 +150,28 @@ struct W2VJob {
 
 /// Adds what the job changed in its first `rows` own output rows since their last
 /// merge to the shared rows, and takes the shared rows' values, which hold the other
-/// jobs' merged changes too: every row (`all`), or only those it changed. One merge
-/// at a time, so that none is lost.
+/// jobs' merged changes too: for every row that changed since the job last took it
+/// (`all`), or only for those it changed itself. One merge at a time, so that none is
+/// lost. A row that neither this job nor another changed since this job last took it
+/// is skipped (its merge would change nothing), and a row that only the others changed
+/// is copied without writing the shared row, whose cache line then stays shared.
 func w2vMerge(_ j: UnsafeMutablePointer<W2VJob>, rows: Int, all: Bool) {
     if rows == 0 { return }
     let stride = j.pointee.stride, rowLen = j.pointee.rowLen, changed = j.pointee.changed
     let own = j.pointee.syn1Own, base = j.pointee.syn1Base, shared = j.pointee.syn1, lock = j.pointee.mergeLock
+    let version = j.pointee.version, seen = j.pointee.seen
     while !lock.pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged { sched_yield() }
-    for r in 0..<rows where all || changed[r] != 0 {
-        changed[r] = 0
+    for r in 0..<rows {
         let at = r &* stride
-        w2vMergeRows(own: own + at, base: base + at, shared: shared + at, rowLen)
+        if changed[r] != 0 {
+            changed[r] = 0
+            w2vMergeRows(own: own + at, base: base + at, shared: shared + at, rowLen)
+            version[r] &+= 1
+            seen[r] = version[r]
+        } else if all && seen[r] != version[r] {
+            w2vTakeRow(own: own + at, base: base + at, shared: shared + at, rowLen)
+            seen[r] = version[r]
+        }
     }
     lock.pointee.store(0, ordering: .releasing)
 }
@@ -166,6 +183,17 @@ func w2vMergeRows(own: UnsafeMutablePointer<Float>, base: UnsafeMutablePointer<F
     while i < count {
         let v = load8(shared + i) + (load8(own + i) - load8(base + i))
         store8(shared + i, v); store8(own + i, v); store8(base + i, v)
+        i &+= 8
+    }
+}
+
+/// own = base = shared over `count` floats (a multiple of 8).
+@inline(__always)
+func w2vTakeRow(own: UnsafeMutablePointer<Float>, base: UnsafeMutablePointer<Float>, shared: UnsafeMutablePointer<Float>, _ count: Int) {
+    var i = 0
+    while i < count {
+        let v = load8(shared + i)
+        store8(own + i, v); store8(base + i, v)
         i &+= 8
     }
 }
@@ -220,6 +248,12 @@ func w2vRunJob(_ j: UnsafeMutablePointer<W2VJob>, check: ((Double) -> Bool)? = n
     let totalWords = Double(Swift.max(1, epochs &* words)), totalChunks = epochs &* chunkCount
     let next = j.pointee.next, stop = j.pointee.stop
     var sinceMerge = 0, sinceSweep = 0
+    if hot > 0 {
+        // the shared output rows start at zero, and so do this job's copies of them
+        j.pointee.syn1Own.initialize(repeating: 0, count: 2 &* hot &* stride)
+        j.pointee.changed.initialize(repeating: 0, count: hot)
+        j.pointee.seen.initialize(repeating: 0, count: hot)
+    }
     defer { w2vMerge(j, rows: hot, all: true) }
     var first = true
     while true {
