@@ -84,6 +84,18 @@ struct WindowGeometry {
                     if c == 1 {
                         let src = line + (lo &* sw &- padLeft &+ j)
                         while ox < hi { tap[ox &* patch] = S(src[(ox &- lo) &* sw].double); ox &+= 1 }
+                    } else if T.self == S.self && c & 7 == 0 {
+                        // float activations into float patches: eight values a move
+                        while ox < hi {
+                            let s = UnsafeRawPointer(line + (ox &* sw &- padLeft &+ j) &* c), d = UnsafeMutableRawPointer(tap + ox &* patch)
+                            var e = 0
+                            while e < c {
+                                let at = e &* MemoryLayout<S>.stride
+                                d.storeBytes(of: s.loadUnaligned(fromByteOffset: at, as: SIMD8<S>.self), toByteOffset: at, as: SIMD8<S>.self)
+                                e &+= 8
+                            }
+                            ox &+= 1
+                        }
                     } else {
                         while ox < hi {
                             let s = line + (ox &* sw &- padLeft &+ j) &* c, d = tap + ox &* patch
