@@ -273,7 +273,8 @@ public final class Conv2D: LayerBase, Layer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
-    /// What the convolution computes in (float32: im2col and sgemm in Float; the weights stay float64).
+    /// What the convolution computes in (float32: im2col and sgemm in Float; the weights stay float64,
+    /// but in a model that trains natively in float32, SingleConvTraining.swift, where they are floats).
     public let precision: ComputeType
 
     public convenience init(_ filters: Int, _ kernel: Int, _ activation: Activation = .linear, padding: String = "valid",

@@ -1,6 +1,7 @@
 // conv2d(..., precision="float32"): the convolution computed in single precision, as
-// PyTorch and Keras compute by default. The input, the output and the weights stay
-// float64 tensors; the conversions ride on passes the op makes anyway (im2col reads
+// PyTorch and Keras compute by default. In the graph the input, the output and the
+// weights stay float64 tensors (a CNN of float32 layers trains natively instead,
+// SingleConvTraining.swift, with these blocks and kernels on float activations); the conversions ride on passes the op makes anyway (im2col reads
 // Double and writes Float patches, the bias + relu pass writes the Double output, the
 // relu mask pass writes the Float output gradient, col2im adds Float into Double).
 // Half the bytes of the float64 path and sgemm's twice wider lanes.
