@@ -226,15 +226,23 @@ public final class SingleConvTrainer {
         flatten.note(input: input, output: [shape[0], features])
     }
 
-    /// The step's buffers for a batch of this shape on `threads` threads (allocated when
-    /// the shape changes or the threads grow).
+    /// The step's buffers for a batch of this shape on `threads` threads: allocated when the
+    /// images change, the batch grows, or the threads or a chunk's blocks need more (a smaller
+    /// batch, an epoch's last, uses the buffers of the larger one).
     private func reserve(_ shape: [Int], _ geos: [(WindowGeometry, PoolGeometry?)], chunks: Int, threads: Int) throws {
-        if shape == reservedShape && threads <= reservedThreads { return }
         let n = shape[0], most = (n &+ chunks &- 1) / chunks
-        if shape != reservedShape {
+        var needCols = 0, needProducts = 0
+        for (s, (conv, _)) in stages.enumerated() {
+            let geo = geos[s].0, lines = ConvBlocks(geo, budget: convSingleBlockElements, images: most).lines
+            needCols = Swift.max(needCols, (lines &* geo.wo &* geo.patch + 15) & ~15)
+            needProducts = Swift.max(needProducts, (lines &* geo.wo &* conv.filters + 15) & ~15)
+        }
+        let fits = shape.count == reservedShape.count && shape.dropFirst().elementsEqual(reservedShape.dropFirst())
+            && n <= reservedShape[0]
+        if fits && threads <= reservedThreads && needCols <= colsStride && needProducts <= productsStride { return }
+        if !fits {
             outs = []; outGrads = []; froms = []; chunkKernelGrads = []; chunkBiasGrads = []
             kernelGrads = []; biasGrads = []; biases = []
-            colsStride = 0; productsStride = 0
             for (s, (conv, _)) in stages.enumerated() {
                 let (geo, pool) = geos[s], f = conv.filters, patch = geo.patch
                 let outImage = pool.map { $0.ho &* $0.wo &* f } ?? geo.ho &* geo.wo &* f
@@ -243,18 +251,15 @@ public final class SingleConvTrainer {
                 outs.append(WorkBuffer(s == stages.count - 1 ? 0 : size))
                 outGrads.append(WorkBuffer(size))
                 froms.append(pool == nil ? nil : WorkBuffer(size))
+                // (chunks(n) grows with n: a smaller batch has no more chunks)
                 chunkKernelGrads.append(WorkBuffer(chunks &* patch &* f)); chunkBiasGrads.append(WorkBuffer(chunks &* f))
                 kernelGrads.append(WorkBuffer(patch &* f)); biasGrads.append(WorkBuffer(f)); biases.append(WorkBuffer(f))
-                let blocks = ConvBlocks(geo, budget: convSingleBlockElements, images: most)
-                colsStride = Swift.max(colsStride, blocks.lines &* geo.wo &* patch)
-                productsStride = Swift.max(productsStride, blocks.lines &* geo.wo &* f)
             }
             ownAllocations += 8 * stages.count
             reservedShape = shape
-            reservedThreads = 0
         }
         reservedThreads = Swift.max(threads, reservedThreads)
-        colsStride = (colsStride + 15) & ~15; productsStride = (productsStride + 15) & ~15
+        colsStride = Swift.max(colsStride, needCols); productsStride = Swift.max(productsStride, needProducts)
         cols = WorkBuffer(reservedThreads &* colsStride); products = WorkBuffer(reservedThreads &* productsStride)
         ownAllocations += 2
     }
