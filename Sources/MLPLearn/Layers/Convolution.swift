@@ -58,9 +58,9 @@ struct WindowGeometry {
     /// Loops run along the output row for each window tap, so a tap of a one-channel image
     /// costs a load and a store, not a call per short run.
     /// Generic in the patches' type: Double, or Float for precision="float32" (converted here, in
-    /// the one pass that writes them).
+    /// the one pass that writes them), and in the images' (Float: a native float32 step's activations).
     @inline(__always)
-    func im2col<S: RecurrentScalar>(_ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<S>, rows first: Int, count: Int) {
+    func im2col<T: RecurrentScalar, S: RecurrentScalar>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<S>, rows first: Int, count: Int) {
         let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch, wo = self.wo, sw = self.sw
         for r in 0..<count {
             let b = (first &+ r) / ho, oy = first &+ r &- b &* ho
@@ -83,11 +83,23 @@ struct WindowGeometry {
                     var ox = lo
                     if c == 1 {
                         let src = line + (lo &* sw &- padLeft &+ j)
-                        while ox < hi { tap[ox &* patch] = S(src[(ox &- lo) &* sw]); ox &+= 1 }
+                        while ox < hi { tap[ox &* patch] = S(src[(ox &- lo) &* sw].double); ox &+= 1 }
+                    } else if T.self == S.self && c & 7 == 0 {
+                        // float activations into float patches: eight values a move
+                        while ox < hi {
+                            let s = UnsafeRawPointer(line + (ox &* sw &- padLeft &+ j) &* c), d = UnsafeMutableRawPointer(tap + ox &* patch)
+                            var e = 0
+                            while e < c {
+                                let at = e &* MemoryLayout<S>.stride
+                                d.storeBytes(of: s.loadUnaligned(fromByteOffset: at, as: SIMD8<S>.self), toByteOffset: at, as: SIMD8<S>.self)
+                                e &+= 8
+                            }
+                            ox &+= 1
+                        }
                     } else {
                         while ox < hi {
                             let s = line + (ox &* sw &- padLeft &+ j) &* c, d = tap + ox &* patch
-                            for e in 0..<c { d[e] = S(s[e]) }
+                            for e in 0..<c { d[e] = S(s[e].double) }
                             ox &+= 1
                         }
                     }
@@ -98,9 +110,9 @@ struct WindowGeometry {
     }
 
     /// Adds each patch of `cols` (the patches of output rows first..<first+count) back onto
-    /// `dx` (n x h x w x c): the adjoint of im2col.
+    /// `dx` (n x h x w x c, Double or Float): the adjoint of im2col.
     @inline(__always)
-    func col2im<S: RecurrentScalar>(_ cols: UnsafePointer<S>, _ dx: UnsafeMutablePointer<Double>, rows first: Int, count: Int) {
+    func col2im<S: RecurrentScalar, D: RecurrentScalar>(_ cols: UnsafePointer<S>, _ dx: UnsafeMutablePointer<D>, rows first: Int, count: Int) {
         let c = self.c, kw = self.kw, w = self.w, h = self.h, patch = self.patch, wo = self.wo, sw = self.sw
         for r in 0..<count {
             let b = (first &+ r) / ho, oy = first &+ r &- b &* ho
@@ -116,11 +128,11 @@ struct WindowGeometry {
                     var ox = lo
                     if c == 1 {
                         let d = line + (lo &* sw &- padLeft &+ j)
-                        while ox < hi { d[(ox &- lo) &* sw] += tap[ox &* patch].double; ox &+= 1 }
+                        while ox < hi { d[(ox &- lo) &* sw] += D(tap[ox &* patch].double); ox &+= 1 }
                     } else {
                         while ox < hi {
                             let d = line + (ox &* sw &- padLeft &+ j) &* c, s = tap + ox &* patch
-                            for e in 0..<c { d[e] += s[e].double }
+                            for e in 0..<c { d[e] += D(s[e].double) }
                             ox &+= 1
                         }
                     }
@@ -261,7 +273,8 @@ public final class Conv2D: LayerBase, Layer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
-    /// What the convolution computes in (float32: im2col and sgemm in Float; the weights stay float64).
+    /// What the convolution computes in (float32: im2col and sgemm in Float; the weights stay float64,
+    /// but in a model that trains natively in float32, SingleConvTraining.swift, where they are floats).
     public let precision: ComputeType
 
     public convenience init(_ filters: Int, _ kernel: Int, _ activation: Activation = .linear, padding: String = "valid",

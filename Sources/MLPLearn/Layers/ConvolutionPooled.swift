@@ -53,8 +53,9 @@ extension PoolGeometry {
     /// compute them: Double(part) + bias, then relu, then the first maximum of each window);
     /// out gets the pooled values, from their maxima's offsets in part (for a nan maximum,
     /// which takes no gradient, the window's first). Eight channels at a time as masks and blends.
-    func maxOfProduct(_ part: UnsafePointer<Float>, bias: UnsafePointer<Double>, relu: Bool, images: Int,
-                      _ out: UnsafeMutablePointer<Double>, _ from: UnsafeMutablePointer<Int32>) {
+    /// out: Double, or Float in a native float32 step (the values computed in Double, then rounded).
+    func maxOfProduct<O: RecurrentScalar>(_ part: UnsafePointer<Float>, bias: UnsafePointer<Double>, relu: Bool, images: Int,
+                                          _ out: UnsafeMutablePointer<O>, _ from: UnsafeMutablePointer<Int32>) {
         let zero = SIMD8<Double>()
         @inline(__always) func value(_ src: Int, _ b8: SIMD8<Double>) -> SIMD8<Double> {
             let v = SIMD8<Double>(UnsafeRawPointer(part + src).loadUnaligned(as: SIMD8<Float>.self)) + b8
@@ -69,7 +70,7 @@ extension PoolGeometry {
                     while ch &+ 8 <= c {
                         let b8 = load8(bias + ch)
                         let (m, idx) = windowMax8(b, y0, ri, x0, rj, ch) { value($0, b8) }
-                        store8(out + (o &+ ch), m)
+                        O.store8Double(out + (o &+ ch), m)
                         UnsafeMutableRawPointer(from + (o &+ ch)).storeBytes(of: SIMD8<Int32>(truncatingIfNeeded: idx), as: SIMD8<Int32>.self)
                         ch &+= 8
                     }
@@ -79,7 +80,7 @@ extension PoolGeometry {
                             let v = Double(part[src]) + bc
                             return relu && v < 0 ? 0 : v
                         }
-                        out[o &+ ch] = m; from[o &+ ch] = Int32(truncatingIfNeeded: idx)
+                        out[o &+ ch] = O(m); from[o &+ ch] = Int32(truncatingIfNeeded: idx)
                         ch &+= 1
                     }
                     o &+= c
@@ -92,19 +93,20 @@ extension PoolGeometry {
     /// product gradient) gets each pooled gradient g at its maximum where the pooled value passed
     /// (positive after relu, else not nan), and biasGrad the sum of what passed per channel.
     /// Every lane is stored (a lane that does not pass stores 0 where its window's maximum or
-    /// first element is: no other window's), so there is no branch on the data.
-    static func scatterMaxima(_ g: UnsafePointer<Double>, _ out: UnsafePointer<Double>, _ from: UnsafePointer<Int32>,
-                              pixels: Int, channels c: Int, relu: Bool,
-                              _ gm: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Double>?) {
+    /// first element is: no other window's), so there is no branch on the data. g and out:
+    /// Double, or Float in a native float32 step.
+    static func scatterMaxima<O: RecurrentScalar>(_ g: UnsafePointer<O>, _ out: UnsafePointer<O>, _ from: UnsafePointer<Int32>,
+                                                  pixels: Int, channels c: Int, relu: Bool,
+                                                  _ gm: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Double>?) {
         let zero = SIMD8<Double>()
         var ch = 0
         while ch &+ 8 <= c {
             var acc = SIMD8<Double>()
             for p in 0..<pixels {
                 let e = p &* c &+ ch
-                let ov = load8(out + e)
+                let ov = O.load8Double(out + e)
                 let pass = relu ? ov .> 0 : ov .== ov
-                let v = zero.replacing(with: load8(g + e), where: pass)
+                let v = zero.replacing(with: O.load8Double(g + e), where: pass)
                 acc += v
                 let idx = UnsafeRawPointer(from + e).loadUnaligned(as: SIMD8<Int32>.self), f = SIMD8<Float>(v)
                 for l in 0..<8 { gm[Int(idx[l])] = f[l] }
@@ -113,14 +115,14 @@ extension PoolGeometry {
             ch &+= 8
         }
         while ch < c {
-            var acc = 0.0
+            var acc: O = 0
             for p in 0..<pixels {
                 let e = p &* c &+ ch, ov = out[e]
                 let v = (relu ? ov > 0 : ov == ov) ? g[e] : 0
                 acc += v
-                gm[Int(from[e])] = Float(v)
+                gm[Int(from[e])] = Float(v.double)
             }
-            biasGrad?[ch] += acc
+            biasGrad?[ch] += acc.double
             ch &+= 1
         }
     }

@@ -1,6 +1,7 @@
 // conv2d(..., precision="float32"): the convolution computed in single precision, as
-// PyTorch and Keras compute by default. The input, the output and the weights stay
-// float64 tensors; the conversions ride on passes the op makes anyway (im2col reads
+// PyTorch and Keras compute by default. In the graph the input, the output and the
+// weights stay float64 tensors (a CNN of float32 layers trains natively instead,
+// SingleConvTraining.swift, with these blocks and kernels on float activations); the conversions ride on passes the op makes anyway (im2col reads
 // Double and writes Float patches, the bias + relu pass writes the Double output, the
 // relu mask pass writes the Float output gradient, col2im adds Float into Double).
 // Half the bytes of the float64 path and sgemm's twice wider lanes.
@@ -24,23 +25,25 @@ struct ConvBlocks {
     let perImage, count, units, unitBlocks: Int
     let ho: Int
 
-    init(_ geo: WindowGeometry, budget: Int) {
+    /// The blocks of `n` images (the geometry's batch, or a part of it from its first image on).
+    init(_ geo: WindowGeometry, budget: Int, images n: Int? = nil) {
+        let n = n ?? geo.n
         let imageElements = Swift.max(geo.ho &* geo.wo &* geo.patch, 1)
         ho = geo.ho
         if imageElements <= budget || geo.ho <= 1 {
-            images = Swift.max(1, Swift.min(geo.n, budget / imageElements))
+            images = Swift.max(1, Swift.min(n, budget / imageElements))
             lines = images &* geo.ho
             perImage = 0
-            count = (geo.n &+ images &- 1) / images
+            count = (n &+ images &- 1) / images
             units = count; unitBlocks = 1
         } else {
             images = 0
             lines = Swift.max(1, Swift.min(geo.ho, budget / Swift.max(geo.wo &* geo.patch, 1)))
             perImage = (geo.ho &+ lines &- 1) / lines
-            count = geo.n &* perImage
-            units = geo.n; unitBlocks = perImage
+            count = n &* perImage
+            units = n; unitBlocks = perImage
         }
-        totalLines = geo.n &* geo.ho
+        totalLines = n &* geo.ho
     }
     let totalLines: Int
 
@@ -196,35 +199,36 @@ func conv2dSingleOp(_ x: Variable, _ kernel: Variable, _ bias: Variable?, _ geo:
     }
 }
 
-/// out (Double, rows x cols) = part + bias, through relu when asked (nan stays nan, as relu()).
+/// out (Double, or Float in a native float32 step; rows x cols) = part + bias (added in
+/// Double), through relu when asked (nan stays nan, as relu()).
 @inline(__always)
-func singleBiasActivation(_ part: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Double>, rows: Int, cols: Int,
-                          bias: UnsafePointer<Double>, relu: Bool) {
+func singleBiasActivation<O: RecurrentScalar>(_ part: UnsafePointer<Float>, _ out: UnsafeMutablePointer<O>, rows: Int, cols: Int,
+                                              bias: UnsafePointer<Double>, relu: Bool) {
     for r in 0..<rows {
         let s = part + r &* cols, d = out + r &* cols
         if relu {
-            for j in 0..<cols { let v = Double(s[j]) + bias[j]; d[j] = v < 0 ? 0 : v }
+            for j in 0..<cols { let v = Double(s[j]) + bias[j]; d[j] = O(v < 0 ? 0 : v) }
         } else {
-            for j in 0..<cols { d[j] = Double(s[j]) + bias[j] }
+            for j in 0..<cols { d[j] = O(Double(s[j]) + bias[j]) }
         }
     }
 }
 
 /// gm (Float) = g where the output is positive (relu; every element without `out`), and
-/// biasGrad[j] = the sum of column j (of the Double values). Eight columns at a time,
-/// their sums in registers.
+/// biasGrad[j] += the sum of column j (of g's values: Double, or Float in a native float32
+/// step). Eight columns at a time, their sums in registers.
 @inline(__always)
-func singleGradientMask(_ g: UnsafePointer<Double>, _ out: UnsafePointer<Double>?, _ gm: UnsafeMutablePointer<Float>,
-                        rows: Int, cols: Int, biasGrad: UnsafeMutablePointer<Double>?) {
+func singleGradientMask<O: RecurrentScalar>(_ g: UnsafePointer<O>, _ out: UnsafePointer<O>?, _ gm: UnsafeMutablePointer<Float>,
+                                            rows: Int, cols: Int, biasGrad: UnsafeMutablePointer<Double>?) {
     let zero = SIMD8<Double>()
     var j = 0
     while j &+ 8 <= cols {
         var acc = SIMD8<Double>()
         for r in 0..<rows {
             let e = r &* cols &+ j
-            var v = load8(g + e)
+            var v = O.load8Double(g + e)
             // ov > 0 keeps the gradient: a nan output takes none, as in relu's backward
-            if let out { v = zero.replacing(with: v, where: load8(out + e) .> 0) }
+            if let out { v = zero.replacing(with: v, where: O.load8Double(out + e) .> 0) }
             acc += v
             UnsafeMutableRawPointer(gm + e).storeBytes(of: SIMD8<Float>(v), as: SIMD8<Float>.self)
         }
@@ -232,14 +236,14 @@ func singleGradientMask(_ g: UnsafePointer<Double>, _ out: UnsafePointer<Double>
         j &+= 8
     }
     while j < cols {
-        var acc = 0.0
+        var acc: O = 0
         for r in 0..<rows {
             let e = r &* cols &+ j
             let gv = g[e], ov = out?[e] ?? 1, v = ov > 0 ? gv : 0
             acc += v
-            gm[e] = Float(v)
+            gm[e] = Float(v.double)
         }
-        biasGrad?[j] += acc
+        biasGrad?[j] += acc.double
         j &+= 1
     }
 }

@@ -5,7 +5,8 @@ import MLPAutograd
 
 /// A trainable tensor of a layer (a kernel, a bias). Optimizers key their state by its identity.
 ///
-/// A parameter of a float32 layer (`dense(n, precision="float32")`) is stored in
+/// A parameter of a float32 layer (`dense(n, precision="float32")`, or `conv2d(...,
+/// precision="float32")` in a CNN that trains natively) is stored in
 /// single precision once it has trained natively: `single` then holds the newer
 /// values, and `value` (float64, what everything else reads) is made from them
 /// only when read. Setting `value` makes the float64 values the newer ones again.

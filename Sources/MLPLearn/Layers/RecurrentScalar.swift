@@ -32,10 +32,17 @@ protocol RecurrentScalar: BinaryFloatingPoint, SIMDScalar, GateMath, Codable {
     static func sigmoids(_ p: UnsafeMutablePointer<Self>, _ n: Int)
     /// out[j] = tanh(p[j]) for j < n (out may be p).
     static func tanhs(_ p: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int)
+    /// Eight values as Double (kernels generic in their element compare and add in Double:
+    /// SIMD comparisons of a generic scalar compile to a lane loop through memory).
+    static func load8Double(_ p: UnsafePointer<Self>) -> SIMD8<Double>
+    /// Stores eight Double values in this type.
+    static func store8Double(_ p: UnsafeMutablePointer<Self>, _ v: SIMD8<Double>)
 }
 
 extension Double: RecurrentScalar {
     @inline(__always) var double: Double { self }
+    @inline(__always) static func load8Double(_ p: UnsafePointer<Double>) -> SIMD8<Double> { load8(p) }
+    @inline(__always) static func store8Double(_ p: UnsafeMutablePointer<Double>, _ v: SIMD8<Double>) { store8(p, v) }
     @inline(__always)
     static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                      _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
@@ -51,6 +58,8 @@ extension Double: RecurrentScalar {
 
 extension Float: RecurrentScalar {
     @inline(__always) var double: Double { Double(self) }
+    @inline(__always) static func load8Double(_ p: UnsafePointer<Float>) -> SIMD8<Double> { SIMD8<Double>(load8(p)) }
+    @inline(__always) static func store8Double(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Double>) { store8(p, SIMD8<Float>(v)) }
     @inline(__always)
     static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,

@@ -52,14 +52,21 @@ public final class SingleDenseTrainer {
 
     /// The native trainer of `model`, kept with it, or nil when its layers are not all
     /// float32 dense layers with activations of their own kernels.
-    public static func of(_ model: Layer) -> SingleDenseTrainer? {
+    public static func of(_ model: Layer) -> SingleDenseTrainer? { native(model) as? SingleDenseTrainer }
+
+    /// The model's native float32 trainer, made at the first step and kept with the model:
+    /// a SingleDenseTrainer (a chain of float32 dense layers), a SingleConvTrainer (float32
+    /// convolutions, their pooling, flatten, then float32 dense layers), or nil.
+    public static func native(_ model: Layer) -> AnyObject? {
         if let s = model as? Sequential {
-            if let t = s.trainingCache { return t as? SingleDenseTrainer }
-            let dense = s.layers.compactMap { $0 as? Dense }
-            let ok = !dense.isEmpty && dense.count == s.layers.count && dense.allSatisfy(eligible)
-            let t: AnyObject = ok ? SingleDenseTrainer(dense) : NotSingle()
+            if let t = s.trainingCache { return t is NotSingle ? nil : t }
+            let layers = s.layers
+            let dense = layers.compactMap { $0 as? Dense }
+            let ok = !dense.isEmpty && dense.count == layers.count && dense.allSatisfy(eligible)
+            let t: AnyObject
+            if ok { t = SingleDenseTrainer(dense) } else if let conv = SingleConvTrainer.make(layers) { t = conv } else { t = NotSingle() }
             s.trainingCache = t
-            return t as? SingleDenseTrainer
+            return t is NotSingle ? nil : t
         }
         if let d = model as? Dense {
             if let t = d.trainingCache { return t as? SingleDenseTrainer }
@@ -78,7 +85,36 @@ public final class SingleDenseTrainer {
     /// One training step as `Training.step` does it, or nil when this model, batch, loss or
     /// optimizer does not train natively (nothing has changed then).
     public func step(_ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss) throws -> (loss: Double, prediction: Tensor, fault: String?)? {
-        guard let update = opt as? SingleUpdate, x.ndim == 2, let last = layers.last else { return nil }
+        guard x.ndim == 2, layers.allSatisfy({ !$0.parameters.isEmpty }), x.shape[1] == layers[0].parameters[0].shape[0] else { return nil }
+        let rows = x.shape[0], parts = partsFor(rows)
+        guard let prepared = try prepare(opt, rows: rows, y, loss, parts: parts, x: UnsafePointer(x.storage.pointer)) else { return nil }
+        let step = prepared.plan
+        // forward, loss and the gradients with respect to every layer's output, each part
+        // of the batch's rows on its own thread; then the kernel gradients, each split
+        onThreads(parts) { p in step.forwardBackward(p) }
+        onThreads(parts) { p in step.kernelGradients(p) }
+        withExtendedLifetime(x) {}
+        let (value, fault) = conclude(step)
+        if let fault { return (value, prepared.prediction, fault) }
+        try update(prepared.update, rows: rows)
+        return (value, prepared.prediction, nil)
+    }
+
+    /// A step made ready: its plan, the optimizer as a float32 one, and the prediction it writes.
+    struct Prepared {
+        let plan: StepPlan
+        let update: SingleUpdate
+        let prediction: Tensor
+    }
+
+    /// The checks of a step on `rows` rows in `parts` parts, its targets and buffers: nil
+    /// when the model, loss, targets or optimizer do not train natively. `x`: the batch
+    /// (float64, rows x the first layer's width), or nil when the caller writes the first
+    /// layer's input (`input`) itself; `inputDelta`: where the gradient with respect to
+    /// that input goes (rows x width), if wanted.
+    func prepare(_ opt: ParameterUpdate, rows: Int, _ y: Tensor, _ loss: Loss, parts: Int, x: UnsafePointer<Double>?,
+                 inputDelta: UnsafeMutablePointer<Float>? = nil) throws -> Prepared? {
+        guard let update = opt as? SingleUpdate, let last = layers.last else { return nil }
         let native: NativeLoss
         switch loss.name {
         case "mse": native = .mse
@@ -90,8 +126,8 @@ public final class SingleDenseTrainer {
             guard d.parameters.count == (d.useBias ? 2 : 1), d.trainable else { return nil }
             for p in d.parameters where !p.trainable || p.frozen { return nil }
         }
-        let rows = x.shape[0], classes = last.units
-        guard rows > 0, x.shape[1] == layers[0].parameters[0].shape[0] else { return nil }
+        let classes = last.units
+        guard rows > 0 else { return nil }
         for l in 1..<layers.count where layers[l].parameters[0].shape[0] != layers[l - 1].units { return nil }
         // the targets: checked here so that a bad one is the graph's error, as before
         var oneHot: UnsafePointer<Double>? = nil
@@ -102,7 +138,7 @@ public final class SingleDenseTrainer {
         case .softmaxCrossEntropy, .logitsCrossEntropy:
             if y.shape == [rows, classes] { oneHot = UnsafePointer(targets) }
             else if y.shape == [rows] || y.shape == [rows, 1] {
-                try reserve(rows, parts: partsFor(rows))
+                try reserve(rows, parts: parts)
                 guard let labels else { return nil }
                 for r in 0..<rows {
                     let v = targets[r]
@@ -111,10 +147,8 @@ public final class SingleDenseTrainer {
                 }
             } else { return nil }
         }
-        let parts = partsFor(rows)
         try reserve(rows, parts: parts)
         let predicted = try predictionTensor(rows, classes)
-        let L = layers.count
         for (l, d) in layers.enumerated() {
             plan[l] = LayerPlan(w: try d.parameters[0].singleValues(),
                                 bias: d.useBias ? UnsafePointer(try d.parameters[1].singleValues()) : nil,
@@ -123,19 +157,27 @@ public final class SingleDenseTrainer {
                                 kernelGrad: kernelGrads[l].pointer, biasGrad: biasGrads[l]?.pointer,
                                 biasOffset: biasOffsets[l])
         }
-        let step = StepPlan(layers: UnsafePointer(plan.baseAddress!), count: L, rows: rows, parts: parts, inputs: x.shape[1],
-                            x: UnsafePointer(x.storage.pointer), targets: UnsafePointer(targets),
+        let step = StepPlan(layers: UnsafePointer(plan.baseAddress!), count: layers.count, rows: rows, parts: parts,
+                            inputs: layers[0].parameters[0].shape[0],
+                            x: x, targets: UnsafePointer(targets),
                             labels: oneHot == nil ? labels.map { UnsafePointer($0) } : nil, oneHot: oneHot,
                             native: native, prediction: predicted.storage.pointer,
-                            partFloats: partFloats, partLoss: partLoss, partBias: partBias, biasStride: biasStride)
-        // forward, loss and the gradients with respect to every layer's output, each part
-        // of the batch's rows on its own thread; then the kernel gradients, each split
-        onThreads(parts) { p in step.forwardBackward(p) }
-        onThreads(parts) { p in step.kernelGradients(p) }
-        // the parts' sums in a fixed order (one part: its own, as they are)
+                            partFloats: partFloats, partLoss: partLoss, partBias: partBias, biasStride: biasStride,
+                            inputDelta: inputDelta)
+        withExtendedLifetime(y) {}
+        return Prepared(plan: step, update: update, prediction: predicted)
+    }
+
+    /// The first layer's input of the reserved batch (rows x width), for a caller that writes it.
+    var input: UnsafeMutablePointer<Float> { acts[0].pointer }
+
+    /// After a step's parts ran: the loss (the parts' sums in a fixed order) and the fault of
+    /// a loss or gradient that is not finite.
+    func conclude(_ step: StepPlan) -> (loss: Double, fault: String?) {
+        let L = layers.count, parts = step.parts, rows = step.rows
         var value = 0.0
         for p in 0..<parts { value += partLoss[p] }
-        value /= native == .mse ? Double(rows * classes) : Double(rows)
+        value /= step.native == .mse ? Double(rows * layers[L - 1].units) : Double(rows)
         let perPart = 2 * L + 1
         for i in 0..<perPart {
             var sq: Float = 0
@@ -149,23 +191,26 @@ public final class SingleDenseTrainer {
                 for c in 0..<layers[l].units { gb[c] += part[c] }
             }
         }
-        if !value.isFinite { return (value, predicted, "the loss became \(value.isNaN ? "nan" : "inf")") }
+        if !value.isFinite { return (value, "the loss became \(value.isNaN ? "nan" : "inf")") }
         // finite without a scan: |dW_ij| <= |a| |delta| (Cauchy-Schwarz over the batch),
         // |db_j| <= sqrt(rows) |delta|, with both norms from passes made anyway
         for l in stride(from: L - 1, through: 0, by: -1) {
             let deltaSquares = squares[L + 1 + l]
             let bound = (Double(squares[l]) * Double(deltaSquares)).squareRoot()
             if !(bound < 1e36 && (Double(rows) * Double(deltaSquares)).squareRoot() < 1e36) {
-                if let fault = scan(l) { return (value, predicted, fault) }
+                if let fault = scan(l) { return (value, fault) }
             }
         }
-        // the update, layer by layer in the order the graph used the parameters
+        return (value, nil)
+    }
+
+    /// The update, layer by layer in the order the graph used the parameters.
+    func update(_ update: SingleUpdate, rows: Int) throws {
         for (l, d) in layers.enumerated() {
             try update.updateSingle(d.parameters[0], kernelGrads[l].pointer, count: kernelGrads[l].count)
             if d.useBias, let gb = biasGrads[l] { try update.updateSingle(d.parameters[1], gb.pointer, count: gb.count) }
             if d.lastOutputShape?.count != 2 || d.lastOutputShape?[0] != rows { d.lastOutputShape = [rows, d.units] }
         }
-        return (value, predicted, nil)
     }
 
     /// The fault of layer l's gradients when one is not finite (the bound did not hold).
@@ -256,13 +301,17 @@ struct LayerPlan {
 struct StepPlan {
     let layers: UnsafePointer<LayerPlan>
     let count: Int, rows: Int, parts: Int, inputs: Int
-    let x: UnsafePointer<Double>, targets: UnsafePointer<Double>
+    /// The batch in float64, or nil when the first layer's input is written already.
+    let x: UnsafePointer<Double>?
+    let targets: UnsafePointer<Double>
     let labels: UnsafePointer<Int>?, oneHot: UnsafePointer<Double>?
     let native: SingleDenseTrainer.NativeLoss
     let prediction: UnsafeMutablePointer<Double>
     let partFloats: UnsafeMutablePointer<Float>, partLoss: UnsafeMutablePointer<Double>
     let partBias: UnsafeMutablePointer<Float>
     let biasStride: Int
+    /// Where the gradient with respect to the first layer's input goes (rows x inputs), if wanted.
+    let inputDelta: UnsafeMutablePointer<Float>?
 
     @inline(__always) func bounds(_ p: Int) -> (Int, Int) { (rows * p / parts, rows * (p + 1) / parts) }
 
@@ -280,7 +329,11 @@ struct StepPlan {
         let sq = partFloats + p * (2 * L + 1)
         let input = layers[0].input
         var inputSquares: Float = 0
-        for i in r0 * inputs..<r1 * inputs { let v = Float(x[i]); input[i] = v; inputSquares += v * v }
+        if let x {
+            for i in r0 * inputs..<r1 * inputs { let v = Float(x[i]); input[i] = v; inputSquares += v * v }
+        } else {
+            for i in r0 * inputs..<r1 * inputs { inputSquares += input[i] * input[i] }
+        }
         sq[0] = inputSquares
         for l in 0..<L {
             let d = layers[l]
@@ -318,6 +371,11 @@ struct StepPlan {
                                d.delta + r0 * d.units, d.units, d.w, d.units, beta: 0, below.delta + r0 * d.width, d.width, threads: 1)
             sq[L + 1 + l - 1] = SingleDense.activationBackward(below.delta + r0 * d.width, output: d.input + r0 * d.width, rows: n,
                                                                cols: d.width, below.act, biasGrad: biasGrad(p, l - 1))
+        }
+        if let inputDelta {
+            let d = layers[0]
+            Tensor.blasProduct(transposeA: false, transposeB: true, n, d.width, d.units, alpha: 1,
+                               d.delta + r0 * d.units, d.units, d.w, d.units, beta: 0, inputDelta + r0 * d.width, d.width, threads: 1)
         }
     }
 
