@@ -210,6 +210,21 @@ final class BinaryExpr: Expr {
 
     @inline(__always) func numeric(_ x: Double, _ y: Double) -> Value? { numericResult(op, x, y) }
 
+    /// `local op number` (`n - 1`, `n < 2`) as plain data, for parents that evaluate it
+    /// in place; an empty one (slot -1) for other operations. Valid after `specialize`.
+    var localConstOp: LocalConstOp {
+        localSlot >= 0 && !rightIsName ? LocalConstOp(slot: localSlot, op: op, constant: constant) : LocalConstOp()
+    }
+
+    /// The value of the fast path (numbers read from slots), nil where it does not apply
+    /// (then `eval` or `condition` decide). A direct call: parents that hold a
+    /// `BinaryExpr` (a call's argument `n - 1`, the condition `n < 2`) try it before
+    /// the dynamically dispatched `eval`.
+    @inline(__always) func fastValue(_ f: Frame) -> Value? {
+        if hasFastPath, let x = fastLeft(f), let y = fastRight(f) { return numeric(x, y) }
+        return nil
+    }
+
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         if hasFastPath, let x = fastLeft(f), let y = fastRight(f), let r = numeric(x, y) { return r }
         var a = try lhs.eval(f)
@@ -242,6 +257,22 @@ final class BinaryExpr: Expr {
         let v = try f.interp.binary(op, a, b, at: loc)
         if case .bool(let r) = v { return r }
         throw .runtime("'\(context)' needs a bool, got \(describeForError(v)).", at: loc)
+    }
+}
+
+/// A `BinaryExpr` of a local and a number (`n - 1`) as plain data: a call's argument
+/// or an `if`'s condition is evaluated without a dynamically dispatched call (nor a
+/// closure, nor reference counting of the node): a third of the instructions of such
+/// an operation in a call of fib.
+struct LocalConstOp {
+    var slot = -1
+    var op: BinaryOp = .add
+    var constant = 0.0
+    /// The result when the local holds a number and the operator has a number result;
+    /// nil otherwise (the node's `eval` or `condition` then decides, as before).
+    @inline(__always) func value(_ f: Frame) -> Value? {
+        guard slot >= 0, case .number(let x) = f.slots[slot] else { return nil }
+        return numericResult(op, x, constant)
     }
 }
 
@@ -303,6 +334,13 @@ final class LogicExpr: Expr {
 /// Evaluates a condition; only bools are accepted (no truthiness).
 @inline(__always) func truth(_ e: Expr, _ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
     try e.condition(f, context)
+}
+
+/// `truth` of `e`, first through the direct fast path of `binary` (`e` itself when it is a
+/// binary operation): no dynamically dispatched call when both operands are numbers in slots.
+@inline(__always) func fastTruth(_ binary: Unmanaged<BinaryExpr>?, _ e: Expr, _ f: Frame, _ context: StaticString) throws(MLPError) -> Bool {
+    if let binary, case .bool(let r)? = binary._withUnsafeGuaranteedRef({ $0.fastValue(f) }) { return r }
+    return try e.condition(f, context)
 }
 
 final class RangeExpr: Expr {
@@ -382,6 +420,8 @@ final class CallExpr: Expr {
     let args: [Expr]
     /// `args` unretained (Unretained.swift), for evaluating them.
     let argRefs: [Unmanaged<Expr>]
+    /// The arguments that are `local op number` (`n - 1`), evaluated in place (Resolver: `specialize`).
+    private(set) var argFast: [LocalConstOp] = []
     let kwNames: [String]
     let kwArgs: [Expr]
     /// Set by the resolver when the callee is a builtin's name (builtins cannot be reassigned
@@ -400,6 +440,7 @@ final class CallExpr: Expr {
     }
 
     func specialize() {
+        argFast = args.map { ($0 as? BinaryExpr)?.localConstOp ?? LocalConstOp() }
         if let n = callee as? NameExpr, n.binding == .builtin, case .builtin(let b) = n.constant { builtin = b }
         if let n = callee as? NameExpr, n.binding == .global, let g = n.store { calleeGlobals = .passUnretained(g); calleeSlot = n.slot }
     }
@@ -407,8 +448,14 @@ final class CallExpr: Expr {
     override func eval(_ f: Frame) throws(MLPError) -> Value {
         if let b = builtin { return try f.interp.callBuiltin(b, self, f) }
         // unassigned: the name node's eval below throws its error
-        if let g = calleeGlobals, let fn = g._withUnsafeGuaranteedRef({ $0.values[calleeSlot] }) {
-            return try f.interp.callExpr(fn, self, f)
+        if let g = calleeGlobals {
+            // read in place: a function is retained alone, not copied as a `Value?`
+            // (the outlined copy and destroy of the optional value were 60 instructions
+            // of a call of fib). The reference keeps the closure alive for the call
+            // even when its body reassigns the global.
+            let p = g._withUnsafeGuaranteedRef { $0.values } + calleeSlot
+            if case .function(let c)? = p.pointee { return try f.interp.callFunction(c, self, f) }
+            if let fn = p.pointee { return try f.interp.callExpr(fn, self, f) }
         }
         let fn = try callee.eval(f)
         return try f.interp.callExpr(fn, self, f)

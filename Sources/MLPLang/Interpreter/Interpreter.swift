@@ -91,7 +91,14 @@ public final class Interpreter {
     /// Releases the locals of the innermost call.
     @inline(__always) func popFrame(_ f: Frame, count: Int) {
         var i = 0
-        while i < count { (f.slots + i).deinitialize(count: 1); i += 1 }
+        while i < count {
+            // numbers, bools and nil hold no reference: no call of the value's destroy
+            switch f.slots[i] {
+            case .number, .bool, .nil: break
+            default: (f.slots + i).deinitialize(count: 1)
+            }
+            i += 1
+        }
         stackTop -= count
     }
 
@@ -175,41 +182,7 @@ public final class Interpreter {
     func callExpr(_ fn: Value, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
         switch fn {
         case .function(let c):
-            // counted before the arguments' defaults run: they may call functions too
-            depth += 1
-            defer { depth -= 1 }
-            if depth > maxDepth { throw stackOverflow(node.loc) }
-            let decl = c.proto
-            let n = node.args.count
-            if n > decl.params.count {
-                throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(n).", at: node.loc)
-            }
-            // the arguments initialize their slots (n <= params <= slotCount)
-            let frame = try pushFrame(count: decl.slotCount, params: decl.params.count, uninitialized: n, closure: c, at: node.loc)
-            defer { popFrame(frame, count: decl.slotCount) }
-            var i = 0
-            do {
-                while i < n { (frame.slots + i).initialize(to: try node.argRefs[i].eval(f)); i += 1 }
-            } catch {
-                while i < n { (frame.slots + i).initialize(to: .nil); i += 1 }
-                throw error
-            }
-            if node.kwNames.isEmpty {
-                if n < decl.params.count { try fillDefaults(decl, frame, given: n, set: nil, at: node.loc) }
-            } else {
-                var set = [Bool](repeating: false, count: decl.params.count)
-                for i in 0..<n { set[i] = true }
-                for (k, name) in node.kwNames.enumerated() {
-                    guard let p = decl.params.firstIndex(of: name) else {
-                        throw .runtime("\(decl.name)() has no parameter '\(name)'\(paramHint(name, decl.params)).", at: node.kwArgs[k].loc)
-                    }
-                    if set[p] { throw .runtime("\(decl.name)() got two values for '\(name)'.", at: node.kwArgs[k].loc) }
-                    frame.slots[p] = try node.kwArgs[k].eval(f)
-                    set[p] = true
-                }
-                try fillDefaults(decl, frame, given: 0, set: set, at: node.loc)
-            }
-            return try invoke(c, frame, at: node.loc)
+            return try callFunction(c, node, f)
         case .builtin(let b):
             return try callBuiltin(b, node, f)
         default:
@@ -219,6 +192,52 @@ public final class Interpreter {
             for (k, name) in node.kwNames.enumerated() { kw.append((name, try node.kwArgs[k].eval(f))) }
             return try call(fn, args, kw, at: node.loc, calleeExpr: node.callee)
         }
+    }
+
+    /// A call of a user function written in the source (`c` is kept alive by the caller).
+    func callFunction(_ c: Closure, _ node: CallExpr, _ f: Frame) throws(MLPError) -> Value {
+        // counted before the arguments' defaults run: they may call functions too
+        depth += 1
+        defer { depth -= 1 }
+        if depth > maxDepth { throw stackOverflow(node.loc) }
+        let decl = c.proto
+        let n = node.args.count
+        if n > decl.params.count {
+            throw .runtime("\(decl.name)() takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(n).", at: node.loc)
+        }
+        // the arguments initialize their slots (n <= params <= slotCount)
+        let frame = try pushFrame(count: decl.slotCount, params: decl.params.count, uninitialized: n, closure: c, at: node.loc)
+        defer { popFrame(frame, count: decl.slotCount) }
+        var i = 0
+        do {
+            while i < n {
+                if let v = node.argFast[i].value(f) {
+                    (frame.slots + i).initialize(to: v)
+                } else {
+                    (frame.slots + i).initialize(to: try node.argRefs[i].eval(f))
+                }
+                i += 1
+            }
+        } catch {
+            while i < n { (frame.slots + i).initialize(to: .nil); i += 1 }
+            throw error
+        }
+        if node.kwNames.isEmpty {
+            if n < decl.params.count { try fillDefaults(decl, frame, given: n, set: nil, at: node.loc) }
+        } else {
+            var set = [Bool](repeating: false, count: decl.params.count)
+            for i in 0..<n { set[i] = true }
+            for (k, name) in node.kwNames.enumerated() {
+                guard let p = decl.params.firstIndex(of: name) else {
+                    throw .runtime("\(decl.name)() has no parameter '\(name)'\(paramHint(name, decl.params)).", at: node.kwArgs[k].loc)
+                }
+                if set[p] { throw .runtime("\(decl.name)() got two values for '\(name)'.", at: node.kwArgs[k].loc) }
+                frame.slots[p] = try node.kwArgs[k].eval(f)
+                set[p] = true
+            }
+            try fillDefaults(decl, frame, given: 0, set: set, at: node.loc)
+        }
+        return try invoke(c, frame, at: node.loc)
     }
 
     func stackOverflow(_ loc: SourceLoc) -> MLPError {

@@ -238,13 +238,26 @@ final class IfStmt: Stmt {
     let otherwise: [Stmt]?
     /// The branches unretained (Unretained.swift); no `else` runs an empty block.
     private let thenRefs: [Unmanaged<Stmt>], otherwiseRefs: [Unmanaged<Stmt>]
+    /// The condition when it is `local op number` (`n < 2`), evaluated in place (`specialize`).
+    private var condFast = LocalConstOp()
+    /// The branch when it is one `return` (`if n < 2 { return n }`): run by a direct call.
+    private let thenReturn: Unmanaged<ReturnStmt>?
     init(_ cond: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ loc: SourceLoc) {
         self.cond = cond; self.then = then; self.otherwise = otherwise
         thenRefs = unretained(then); otherwiseRefs = unretained(otherwise ?? [])
+        thenReturn = then.count == 1 ? (then[0] as? ReturnStmt).map { .passUnretained($0) } : nil
         super.init(loc)
     }
+    func specialize() {
+        if let b = cond as? BinaryExpr { condFast = b.localConstOp }
+    }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
-        if try truth(cond, f, "if") { return try execBlock(thenRefs, f) }
+        let holds: Bool
+        if case .bool(let r)? = condFast.value(f) { holds = r } else { holds = try truth(cond, f, "if") }
+        if holds {
+            if let r = thenReturn { return try r.exec(f) }
+            return try execBlock(thenRefs, f)
+        }
         return try execBlock(otherwiseRefs, f)
     }
 }
@@ -253,10 +266,16 @@ final class WhileStmt: Stmt {
     let cond: Expr
     let body: [Stmt]
     private let bodyRefs: [Unmanaged<Stmt>]
-    init(_ cond: Expr, _ body: [Stmt], _ loc: SourceLoc) { self.cond = cond; self.body = body; bodyRefs = unretained(body); super.init(loc) }
+    /// The condition when it is a binary operation (`i < n`), for its direct fast path.
+    private let condBinary: Unmanaged<BinaryExpr>?
+    init(_ cond: Expr, _ body: [Stmt], _ loc: SourceLoc) {
+        self.cond = cond; self.body = body; bodyRefs = unretained(body)
+        condBinary = (cond as? BinaryExpr).map { .passUnretained($0) }
+        super.init(loc)
+    }
     override func exec(_ f: Frame) throws(MLPError) -> Flow {
         let interp = f.interp
-        while try truth(cond, f, "while") {
+        while try fastTruth(condBinary, cond, f, "while") {
             try interp.tick(loc)
             switch try execBlock(bodyRefs, f) {
             case .normal, .continueLoop: continue

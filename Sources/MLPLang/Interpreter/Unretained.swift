@@ -22,8 +22,9 @@ extension Unmanaged where Instance == Expr {
     }
 }
 
-extension Unmanaged where Instance == Stmt {
-    /// `exec` of the statement, borrowed: no reference counting of the node.
+extension Unmanaged where Instance: Stmt {
+    /// `exec` of the statement, borrowed: no reference counting of the node (called
+    /// directly where `Instance` is a final class, as `ReturnStmt`).
     @inline(__always) func exec(_ f: Frame) throws(MLPError) -> Flow {
         do {
             return try _withUnsafeGuaranteedRef { try $0.exec(f) }

@@ -212,7 +212,7 @@ public struct Resolver {
                 bind(n, write: true)
             }
         case let i as IfStmt:
-            expr(i.cond); block(i.then); block(i.otherwise ?? [])
+            expr(i.cond); i.specialize(); block(i.then); block(i.otherwise ?? [])
         case let t as TryStmt:
             block(t.body)
             if let n = t.name { bind(n, write: true) }
