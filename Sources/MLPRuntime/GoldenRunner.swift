@@ -8,6 +8,25 @@ import Synchronization
 import Glibc
 #endif
 
+/// The machine-wide lock of the test files that write fixed /tmp names (flock: the
+/// kernel releases it if a run dies).
+enum SharedTmpLock {
+    static let path = "/tmp/mlp-test-tmp.lock"
+
+    /// Waits for the lock; nil when it cannot be opened (the file then runs unlocked).
+    static func acquire() -> Int32? {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { return nil }
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        return fd
+    }
+
+    static func release(_ fd: Int32?) {
+        guard let fd else { return }
+        flock(fd, LOCK_UN); close(fd)
+    }
+}
+
 /// Set by the `--timeout` alarm: the file running now ran out of time.
 private let watchdogFired = Atomic<Bool>(false)
 
@@ -262,6 +281,10 @@ public struct GoldenRunner {
         let session = Session(argv: [], file: path, seed: 0, out: out)
         out.context = session.context
         session.interp.stepBudget = stepBudget
+        // scripts write fixed names under /tmp: one such file at a time on this machine,
+        // so two runs (one and two threads, two checkouts) do not read each other's files
+        let shared = source.contains("/tmp/") ? SharedTmpLock.acquire() : nil
+        defer { SharedTmpLock.release(shared) }
         startWatchdog(timeout)
         defer { stopWatchdog() }
         if source.hasPrefix("# repl") { return (replTranscript(source, session, out), nil, out) }
