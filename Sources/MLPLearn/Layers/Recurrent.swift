@@ -442,19 +442,26 @@ nonisolated(unsafe) var recurrentOneHot = true
 func oneHotColumns(_ x: Tensor) throws -> Scratch<Int32>? {
     let D = x.shape[2], rows = x.count / Swift.max(D, 1)
     guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return nil }
-    let X = x.base
     let out = try Scratch<Int32>(rows)
+    return oneHotColumns(x, into: out.base) ? out : nil
+}
+
+/// The same into `out` (x.count / D values); false when x is not one-hot.
+func oneHotColumns(_ x: Tensor, into out: UnsafeMutablePointer<Int32>) -> Bool {
+    let D = x.shape[2], rows = x.count / Swift.max(D, 1)
+    guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return false }
+    let X = x.base
     for r in 0..<rows {
         let row = X + r &* D
         var at = -1
         for j in 0..<D {
             let v = row[j]
-            if v == 1 && at < 0 { at = j } else if v != 0 { return nil }
+            if v == 1 && at < 0 { at = j } else if v != 0 { return false }
         }
-        if at < 0 { return nil }
-        out.base[r] = Int32(at)
+        if at < 0 { return false }
+        out[r] = Int32(at)
     }
-    return out
+    return true
 }
 
 /// Xᵀ dZ for one-hot x (columns `hot`, batch-major rows) and time-major dZ [T·bs, g]:
@@ -462,7 +469,13 @@ func oneHotColumns(_ x: Tensor) throws -> Scratch<Int32>? {
 func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ: UnsafePointer<S>, _ g: Int,
                                               bs: Int, T: Int, D: Int) throws -> Tensor {
     let out = try Tensor.zeros([D, g])
-    let O = out.base
+    oneHotWeightGradient(hot, DZ, g, bs: bs, T: T, D: D, into: out.base)
+    return out
+}
+
+/// The same added into O (D x g).
+func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ: UnsafePointer<S>, _ g: Int,
+                                              bs: Int, T: Int, D: Int, into O: UnsafeMutablePointer<Double>) {
     // columns on the product threads (each element's sum keeps its order)
     let parts = bs * T * g < 1 << 18 ? 1 : Swift.max(1, Swift.min(BLASThreads.count, g / 64))
     onThreads(parts) { p in
@@ -474,7 +487,6 @@ func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ:
             }
         }
     }
-    return out
 }
 
 /// Aᵀ B over k rows: A's rows of width m against B's rows of width n give [m, n]

@@ -215,15 +215,16 @@ func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n:
 
 /// dh += the output gradient of step t for batch rows b0..<b1: every step's when the
 /// layer returns sequences (G is [bs, T, n]), else only the last step's (G is [bs, n]).
+/// G is the graph's Double, or a native trainer's S.
 @inline(__always)
-func addStepGradient<S: RecurrentScalar>(_ G: UnsafePointer<Double>, into DH: UnsafeMutablePointer<S>, step t: Int, T: Int,
-                                         n: Int, rows b0: Int, _ b1: Int, returnSequences: Bool) {
+func addStepGradient<S: RecurrentScalar, GT: RecurrentScalar>(_ G: UnsafePointer<GT>, into DH: UnsafeMutablePointer<S>, step t: Int,
+                                                              T: Int, n: Int, rows b0: Int, _ b1: Int, returnSequences: Bool) {
     if returnSequences {
         for bi in b0..<b1 {
             let src = G + (bi * T + t) * n, dst = DH + bi * n
-            for j in 0..<n { dst[j] += S(src[j]) }
+            for j in 0..<n { dst[j] += S(src[j].double) }
         }
     } else if t == T - 1 {
-        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k]) }
+        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k].double) }
     }
 }
