@@ -13,9 +13,9 @@ import MLPTestSupport
 final class SingleRecurrentTrainingTests: XCTestCase {
     override func setUp() { TestRandom.seed(31) }
 
-    /// lstm(16) (packed products, the input's x W inline: 4 features) >> dense(3), mse.
+    /// lstm(32) (packed products, the input's x W inline: 4 features) >> dense(3), mse.
     func small(_ p: ComputeType = .float32) throws -> Sequential {
-        Sequential([try LSTM(16, dtype: p), try Dense(3, .linear, dtype: p)])
+        Sequential([try LSTM(32, dtype: p), try Dense(3, .linear, dtype: p)])
     }
     /// Two lstm layers (16 packed, 12 through BLAS) >> dense(5, softmax).
     func stacked(_ p: ComputeType = .float32) throws -> Sequential {
