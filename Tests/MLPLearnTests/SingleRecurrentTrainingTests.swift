@@ -1,8 +1,8 @@
 // float32 end to end for recurrent nets (SingleRecurrentTraining.swift): the native step
 // against the graph's float32 step of the same model (losses, predictions, weights, for
-// adam, sgd and momentum, on 1 and 2 threads), the shared LSTM core's gradients against
-// central differences (in float64 through the core, and the native float32 step's against
-// the float64 model's loss), no buffer allocated per step once warm, and the weights
+// adam, sgd and momentum, on 1 and 2 threads; lstm and gru layers), the LSTM core's
+// gradients against central differences (in float64 through the core, and the native
+// float32 step's, lstm and gru, against the float64 model's loss), no buffer allocated per step once warm, and the weights
 // read after native training.
 import XCTest
 import MLPTensor
@@ -24,6 +24,15 @@ final class SingleRecurrentTrainingTests: XCTestCase {
     /// 20 features (one product of all steps), the last h only, two dense layers.
     func lastStep(_ p: ComputeType = .float32) throws -> Sequential {
         Sequential([try LSTM(32, returnSequences: false, dtype: p), try Dense(6, .tanh, dtype: p), try Dense(2, .linear, dtype: p)])
+    }
+
+    /// gru(16) >> lstm(16) >> dense(2, softmax): a GRU first (no one-hot gather), then an LSTM.
+    func gated(_ p: ComputeType = .float32) throws -> Sequential {
+        Sequential([try GRU(16, dtype: p), try LSTM(16, dtype: p), try Dense(2, .softmax, dtype: p)])
+    }
+    /// gru(8) returning its last step only >> dense(3).
+    func gruLast(_ p: ComputeType = .float32) throws -> Sequential {
+        Sequential([try GRU(8, returnSequences: false, dtype: p), try Dense(3, .linear, dtype: p)])
     }
 
     func built(_ net: Sequential, _ x: Tensor, _ weights: [Tensor]? = nil) throws -> Sequential {
@@ -87,6 +96,11 @@ final class SingleRecurrentTrainingTests: XCTestCase {
         let x2 = LayerCheck.input([17, 5, 20], 3), y2 = LayerCheck.input([17, 2], 4)
         try checkNative(lastStep, x2, y2, .mse, { Adam(lr: 0.01) }, tolerance: 1e-4)
         try checkNative(lastStep, x2, y2, .mse, { Momentum(lr: 0.05) }, tolerance: 1e-5)
+        // GRU: one-hot input given as values, classes per step; the last step only
+        let classes = try Tensor(ids.map { (v: Double) -> Double in Double(Int(v) % 2) }).reshaped([16, 6])
+        try checkNative(gated, hot, classes, .crossentropy, { Adam(lr: 0.01) }, tolerance: 1e-4)
+        try checkNative(gated, hot, classes, .crossentropy, { SGD(lr: 0.5) }, tolerance: 1e-5)
+        try checkNative(gruLast, x2, LayerCheck.input([17, 3], 5), .mse, { Adam(lr: 0.01) }, tolerance: 1e-4)
     }
 
     func testNativeStepsMatchTheGraphOnOneThread() throws { try checkAll(threads: 1) }
@@ -151,7 +165,9 @@ final class SingleRecurrentTrainingTests: XCTestCase {
     /// gradient) against central differences of the float64 model's loss.
     func testNativeGradientsAgainstCentralDifferencesOfTheFloat64Loss() throws {
         let x = LayerCheck.input([4, 5, 3], 21), y = LayerCheck.input([4, 5, 2], 22)
-        let make = { (p: ComputeType) in Sequential([try LSTM(4, dtype: p), try LSTM(16, dtype: p), try Dense(2, .linear, dtype: p)]) }
+        let make = { (p: ComputeType) in
+            Sequential([try LSTM(4, dtype: p), try GRU(5, dtype: p), try LSTM(16, dtype: p), try Dense(2, .linear, dtype: p)])
+        }
         let native = try built(make(.float32), x)
         let start = native.parameters.map(\.value)
         let double = try built(make(.float64), x, start)
@@ -234,6 +250,8 @@ final class SingleRecurrentTrainingTests: XCTestCase {
         XCTAssertNotNil(SingleRecurrentTrainer.make(try stacked().layers))
         XCTAssertNotNil(SingleRecurrentTrainer.make(try lastStep().layers))
         XCTAssertNil(SingleRecurrentTrainer.make(try stacked(.float64).layers))
+        XCTAssertNotNil(SingleRecurrentTrainer.make(try gated().layers))
+        XCTAssertNil(SingleRecurrentTrainer.make([try SimpleRNN(4, dtype: .float32), try Dense(3, .linear, dtype: .float32)]))
         XCTAssertNil(SingleRecurrentTrainer.make([try LSTM(4, dtype: .float32), try Dense(3, .linear)]))
         XCTAssertNil(SingleRecurrentTrainer.make([try LSTM(4, returnSequences: false, dtype: .float32), try LSTM(4, dtype: .float32),
                                                   try Dense(3, .linear, dtype: .float32)]))

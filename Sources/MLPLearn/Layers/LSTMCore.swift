@@ -289,9 +289,7 @@ struct LSTMCore<S: RecurrentScalar> {
                 sums.update(repeating: 0, count: D * g)
                 oneHotWeightGradient(hot, DZ, g, bs: bs, T: T, D: D, into: sums)
             } else {
-                let xt = xt!
-                for bi in 0..<bs { for t in 0..<T { (xt + (t * bs + bi) * D).update(from: X! + (bi * T + t) * D, count: D) } }
-                into(dw, count: D * g, sScratch) { c in bigGemm(true, false, D, g, bs * T, xt, D, DZ, g, c, g) }
+                inputWeightGradient(X!, DZ, g, bs: bs, T: T, D: D, into: dw, xt: xt!, scratch: sScratch)
             }
             dbSums.update(repeating: 0, count: g)
             addColumnSums(DZ, bs * T, g, dbSums)
@@ -305,32 +303,14 @@ struct LSTMCore<S: RecurrentScalar> {
     /// After `backward`: dU = Σ_t h_{t-1}ᵀ dz_t (n x 4n) into `du`, in place when O is S,
     /// else through `sScratch` (n·4n).
     func recurrentGradient<O: RecurrentScalar>(_ b: LSTMBuffers<S>, du: UnsafeMutablePointer<O>, sScratch: UnsafeMutablePointer<S>?) {
-        let g = 4 * n, DZ = b.back!.dz.base, HS = HS, rows = bs * T, n = n
-        into(du, count: n * g, sScratch) { c in bigGemm(true, false, n, g, rows, HS, n, DZ, g, c, g) }
+        rowProduct(HS, n, b.back!.dz.base, 4 * n, rows: bs * T, into: du, scratch: sScratch)
     }
 
     /// After `backward`: dx = dZ Wᵀ (batch-major [bs, T, D]) into `dx` in O, through
     /// `scratch` (bs·T·D of S: dZ's rows are time-major).
     func inputGradient<O: RecurrentScalar>(_ b: LSTMBuffers<S>, dx: UnsafeMutablePointer<O>, scratch: UnsafeMutablePointer<S>) {
-        let g = 4 * n, DZ = b.back!.dz.base
-        bigGemm(false, true, bs * T, D, g, DZ, g, W, g, scratch, D)
-        for t in 0..<T {
-            for bi in 0..<bs {
-                let src = scratch + (t * bs + bi) * D, dst = dx + (bi * T + t) * D
-                for j in 0..<D { dst[j] = O(src[j].double) }
-            }
-        }
+        MLPLearn.inputGradient(b.back!.dz.base, 4 * n, W, bs: bs, T: T, D: D, into: dx, scratch: scratch)
     }
-}
-
-/// Runs `fill` on `out` itself when O is S, else on `scratch` (count values), converted after.
-@inline(__always)
-func into<O: RecurrentScalar, S: RecurrentScalar>(_ out: UnsafeMutablePointer<O>, count: Int, _ scratch: UnsafeMutablePointer<S>?,
-                                                  _ fill: (UnsafeMutablePointer<S>) -> Void) {
-    if O.self == S.self { fill(UnsafeMutableRawPointer(out).assumingMemoryBound(to: S.self)); return }
-    let scratch = scratch!
-    fill(scratch)
-    for i in 0..<count { out[i] = O(scratch[i].double) }
 }
 
 /// The pre-activation gradients of one LSTM step from its gates (i, f, g, o after their

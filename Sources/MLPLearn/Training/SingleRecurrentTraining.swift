@@ -17,10 +17,15 @@
 import MLPTensor
 
 /// A recurrent layer that trains natively in float32: it makes the stage that runs its
-/// sequence on floats for one batch shape (LSTM; GRU and simple_rnn can join the same way).
+/// sequence on floats for one batch shape (LSTM and GRU: SingleRecurrentStages.swift).
 protocol SingleRecurrentLayer: RecurrentLayer, Layer {
     /// Whether this layer, as configured, trains natively (float32, no state carried in).
     var trainsNatively: Bool { get }
+    /// Whether its weights are built for inputs of `width` features (a value set since may
+    /// have another shape).
+    func fits(width: Int) -> Bool
+    /// Whether its stage takes one-hot input rows as their columns.
+    var takesOneHot: Bool { get }
     /// The stage for input [bs, T, D] (`hot`: one-hot rows given as columns); `inputGradient`:
     /// whether backward writes the gradient with respect to the input.
     func singleStage(bs: Int, T: Int, D: Int, hot: Bool, inputGradient: Bool) throws -> SingleRecurrentStage
@@ -100,8 +105,7 @@ public final class SingleRecurrentTrainer {
         for c in cells {
             guard c.trainsNatively, c.trainable, c.parameters.count == 3 else { return nil }
             for p in c.parameters where !p.trainable || p.frozen { return nil }
-            let g = c.parameters[1].shape.last ?? 0
-            guard c.parameters[0].shape == [width, g], c.parameters[1].shape == [c.units, g], c.parameters[2].shape == [g] else { return nil }
+            guard c.fits(width: width) else { return nil }
             width = c.units
         }
         guard tail.layers.allSatisfy({ !$0.parameters.isEmpty }), tail.layers[0].parameters[0].shape[0] == width else { return nil }
@@ -117,7 +121,7 @@ public final class SingleRecurrentTrainer {
         }
         // one-hot rows select the kernel's rows (as the graph's op does)
         if columns.count < bs &* T { columns = try AlignedBuffer(count: bs &* T); ownAllocations += 1 }
-        let hot = oneHotColumns(x, into: columns.pointer)
+        let hot = cells[0].takesOneHot && oneHotColumns(x, into: columns.pointer)
         let set = try stageSet(x.shape, hot: hot)
         let parts = tail.partsFor(rows)
         guard let prepared = try tail.prepare(opt, rows: rows, targets, loss, parts: parts, x: nil,

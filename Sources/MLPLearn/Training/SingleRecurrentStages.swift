@@ -1,0 +1,148 @@
+// The recurrent layers that train natively in float32 (SingleRecurrentTraining.swift):
+// each one's stage runs its sequence through the loops its graph op runs (LSTMCore,
+// GRUCore) on the layer's float weights, with buffers of its own for one batch shape.
+import MLPTensor
+
+extension LSTM: SingleRecurrentLayer {
+    var trainsNatively: Bool { dtype == .float32 && !stateful && initialState == nil }
+    var takesOneHot: Bool { true }
+    func fits(width: Int) -> Bool { weightsFit(width, gates: 4, biasShape: [4 * units]) }
+
+    func singleStage(bs: Int, T: Int, D: Int, hot: Bool, inputGradient: Bool) throws -> SingleRecurrentStage {
+        try LSTMSingleStage(self, bs: bs, T: T, D: D, hot: hot, inputGradient: inputGradient)
+    }
+}
+
+extension GRU: SingleRecurrentLayer {
+    var trainsNatively: Bool { dtype == .float32 && !stateful && initialState == nil }
+    var takesOneHot: Bool { false }
+    func fits(width: Int) -> Bool { weightsFit(width, gates: 3, biasShape: [2, 3 * units]) }
+
+    func singleStage(bs: Int, T: Int, D: Int, hot: Bool, inputGradient: Bool) throws -> SingleRecurrentStage {
+        try GRUSingleStage(self, bs: bs, T: T, D: D, inputGradient: inputGradient)
+    }
+}
+
+extension RecurrentLayer {
+    /// Kernel [width, gates·units], recurrent kernel [units, gates·units], the bias of this shape.
+    func weightsFit(_ width: Int, gates: Int, biasShape: [Int]) -> Bool {
+        let g = gates * units
+        return parameters.count == 3 && parameters[0].shape == [width, g] && parameters[1].shape == [units, g]
+            && parameters[2].shape == biasShape
+    }
+}
+
+/// The final state tensors a stage gives its layer after a step (what the graph's step
+/// leaves there), written again in place unless the caller kept them.
+final class FinalStates {
+    private var tensors: [Tensor] = []
+    private(set) var made = 0
+
+    func note(_ layer: RecurrentLayer, _ states: [UnsafePointer<Float>], bs: Int, n: Int) throws {
+        layer.finalState = nil
+        for (i, s) in states.enumerated() {
+            if i == tensors.count { tensors.append(try Tensor(uninitializedShape: [bs, n], "rnn")); made += 1 }
+            else if !tensors[i].isUniquelyReferenced() { tensors[i] = try Tensor(uninitializedShape: [bs, n], "rnn"); made += 1 }
+            let d = tensors[i].storage.pointer
+            for k in 0..<(bs * n) { d[k] = Double(s[k]) }
+        }
+        layer.finalState = tensors
+    }
+}
+
+/// A stage's weight gradients and the scratch of its gradient products.
+final class StageGradients {
+    let dw: SingleValues, du: SingleValues, db: SingleValues
+    /// Bias sums (and one-hot dW) in Double, x in time-major order, dx in time-major order.
+    let sums: AlignedBuffer<Double>, xt: SingleValues, dxRows: SingleValues
+    static let buffers = 6
+
+    init(D: Int, n: Int, g: Int, biasRows: Int, bs: Int, T: Int, inputRows: Bool, inputGradient: Bool) throws {
+        dw = try SingleValues(count: D * g); du = try SingleValues(count: n * g); db = try SingleValues(count: biasRows * g)
+        sums = try AlignedBuffer(count: (D + biasRows) * g)
+        xt = try SingleValues(count: inputRows ? T * bs * D : 0)
+        dxRows = try SingleValues(count: inputGradient ? T * bs * D : 0)
+    }
+}
+
+/// An LSTM's sequence on its float weights for one batch shape.
+final class LSTMSingleStage: SingleRecurrentStage {
+    let layer: LSTM
+    let buffers: LSTMBuffers<Float>
+    let bs: Int, T: Int, n: Int
+    let grads: StageGradients
+    private var core: LSTMCore<Float>?
+    private let states = FinalStates()
+    var allocations: Int { buffers.taken + StageGradients.buffers + states.made }
+    var gradients: [SingleValues] { [grads.dw, grads.du, grads.db] }
+
+    init(_ layer: LSTM, bs: Int, T: Int, D: Int, hot: Bool, inputGradient: Bool) throws {
+        let n = layer.units
+        self.layer = layer; self.bs = bs; self.T = T; self.n = n
+        buffers = try LSTMBuffers(bs: bs, T: T, D: D, n: n, hot: hot, workspace: nil)
+        grads = try StageGradients(D: D, n: n, g: 4 * n, biasRows: 1, bs: bs, T: T, inputRows: !hot, inputGradient: inputGradient)
+    }
+
+    func forward(_ x: UnsafePointer<Float>?, hot: UnsafePointer<Int32>?, out: UnsafeMutablePointer<Float>) throws {
+        let p = layer.parameters
+        buffers.hst.base.update(repeating: 0, count: bs * n); buffers.cst.base.update(repeating: 0, count: bs * n)
+        let core = LSTMCore(buffers, X: x, hot: hot, W: try p[0].singleValues(), U: try p[1].singleValues(),
+                            bias: try p[2].singleValues(), returnSequences: layer.returnSequences)
+        core.forward(out: out, hT: nil, cT: nil)
+        self.core = core
+    }
+
+    func backward(_ outGrad: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?) throws {
+        guard let core else { return }
+        try core.backward(outGrad, buffers, needH0: false)
+        core.inputGradients(buffers, dw: grads.dw.pointer, db: grads.db.pointer, xt: grads.xt.pointer, sScratch: nil, dScratch: grads.sums.pointer)
+        core.recurrentGradient(buffers, du: grads.du.pointer, sScratch: nil)
+        if let inputGradient { core.inputGradient(buffers, dx: inputGradient, scratch: grads.dxRows.pointer) }
+    }
+
+    func noteFinalState() throws {
+        let last = T * bs * n
+        try states.note(layer, [buffers.hst.base + last, buffers.cst.base + last], bs: bs, n: n)
+    }
+}
+
+/// A GRU's sequence on its float weights for one batch shape.
+final class GRUSingleStage: SingleRecurrentStage {
+    let layer: GRU
+    let buffers: GRUBuffers<Float>
+    let bs: Int, T: Int, n: Int
+    let grads: StageGradients
+    private var core: GRUCore<Float>?
+    private let states = FinalStates()
+    var allocations: Int { buffers.taken + StageGradients.buffers + states.made }
+    var gradients: [SingleValues] { [grads.dw, grads.du, grads.db] }
+
+    init(_ layer: GRU, bs: Int, T: Int, D: Int, inputGradient: Bool) throws {
+        let n = layer.units
+        self.layer = layer; self.bs = bs; self.T = T; self.n = n
+        buffers = try GRUBuffers(bs: bs, T: T, D: D, n: n, workspace: nil)
+        grads = try StageGradients(D: D, n: n, g: 3 * n, biasRows: 2, bs: bs, T: T, inputRows: true, inputGradient: inputGradient)
+    }
+
+    func forward(_ x: UnsafePointer<Float>?, hot: UnsafePointer<Int32>?, out: UnsafeMutablePointer<Float>) throws {
+        guard let x else { throw LearnError("gru", "the native step gives a gru its input as values") }
+        let p = layer.parameters
+        buffers.hst.base.update(repeating: 0, count: bs * n)
+        let core = GRUCore(buffers, X: x, W: try p[0].singleValues(), U: try p[1].singleValues(),
+                           bias: try p[2].singleValues(), returnSequences: layer.returnSequences)
+        core.forward(out: out)
+        self.core = core
+    }
+
+    func backward(_ outGrad: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?) throws {
+        guard let core else { return }
+        try core.backward(outGrad, buffers)
+        core.weightGradients(buffers, dw: grads.dw.pointer, du: grads.du.pointer, db: grads.db.pointer, xt: grads.xt.pointer,
+                             sScratch: nil, dScratch: grads.sums.pointer)
+        if let inputGradient { core.inputGradient(buffers, dx: inputGradient, scratch: grads.dxRows.pointer) }
+    }
+
+    func noteFinalState() throws {
+        try states.note(layer, [buffers.hst.base + T * bs * n], bs: bs, n: n)
+    }
+}
