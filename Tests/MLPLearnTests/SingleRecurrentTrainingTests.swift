@@ -2,7 +2,7 @@
 // against the graph's float32 step of the same model (losses, predictions, weights, for
 // adam, sgd and momentum, on 1 and 2 threads; lstm and gru layers), the LSTM core's
 // gradients against central differences (in float64 through the core, and the native
-// float32 step's, lstm and gru, against the float64 model's loss), no buffer allocated per step once warm, and the weights
+// float32 step's, all three, against the float64 model's loss), no buffer allocated per step once warm, and the weights
 // read after native training.
 import XCTest
 import MLPTensor
@@ -101,6 +101,12 @@ final class SingleRecurrentTrainingTests: XCTestCase {
         try checkNative(gated, hot, classes, .crossentropy, { Adam(lr: 0.01) }, tolerance: 1e-4)
         try checkNative(gated, hot, classes, .crossentropy, { SGD(lr: 0.5) }, tolerance: 1e-5)
         try checkNative(gruLast, x2, LayerCheck.input([17, 3], 5), .mse, { Adam(lr: 0.01) }, tolerance: 1e-4)
+        // simple_rnn: tanh (derivative from the output), relu (from the pre-activation), stacked on an lstm
+        let plain = { (p: ComputeType) in
+            Sequential([try SimpleRNN(12, dtype: p), try SimpleRNN(8, .relu, dtype: p), try LSTM(16, dtype: p), try Dense(3, .linear, dtype: p)])
+        }
+        try checkNative(plain, x, y, .mse, { Adam(lr: 0.01) }, tolerance: 1e-4)
+        try checkNative(plain, x, y, .mse, { Momentum(lr: 0.05) }, tolerance: 1e-5)
     }
 
     func testNativeStepsMatchTheGraphOnOneThread() throws { try checkAll(threads: 1) }
@@ -166,7 +172,8 @@ final class SingleRecurrentTrainingTests: XCTestCase {
     func testNativeGradientsAgainstCentralDifferencesOfTheFloat64Loss() throws {
         let x = LayerCheck.input([4, 5, 3], 21), y = LayerCheck.input([4, 5, 2], 22)
         let make = { (p: ComputeType) in
-            Sequential([try LSTM(4, dtype: p), try GRU(5, dtype: p), try LSTM(16, dtype: p), try Dense(2, .linear, dtype: p)])
+            Sequential([try LSTM(4, dtype: p), try GRU(5, dtype: p), try SimpleRNN(3, .sigmoid, dtype: p), try LSTM(16, dtype: p),
+                        try Dense(2, .linear, dtype: p)])
         }
         let native = try built(make(.float32), x)
         let start = native.parameters.map(\.value)
@@ -251,7 +258,8 @@ final class SingleRecurrentTrainingTests: XCTestCase {
         XCTAssertNotNil(SingleRecurrentTrainer.make(try lastStep().layers))
         XCTAssertNil(SingleRecurrentTrainer.make(try stacked(.float64).layers))
         XCTAssertNotNil(SingleRecurrentTrainer.make(try gated().layers))
-        XCTAssertNil(SingleRecurrentTrainer.make([try SimpleRNN(4, dtype: .float32), try Dense(3, .linear, dtype: .float32)]))
+        XCTAssertNotNil(SingleRecurrentTrainer.make([try SimpleRNN(4, dtype: .float32), try Dense(3, .linear, dtype: .float32)]))
+        XCTAssertNil(SingleRecurrentTrainer.make([try SimpleRNN(4, dtype: .float32), try Dense(3, .linear)]))
         XCTAssertNil(SingleRecurrentTrainer.make([try LSTM(4, dtype: .float32), try Dense(3, .linear)]))
         XCTAssertNil(SingleRecurrentTrainer.make([try LSTM(4, returnSequences: false, dtype: .float32), try LSTM(4, dtype: .float32),
                                                   try Dense(3, .linear, dtype: .float32)]))

@@ -14,6 +14,8 @@ final class GRUBuffers<S: RecurrentScalar> {
     let proj: Scratch<S>, asx: Scratch<S>, qs: Scratch<S>, hst: Scratch<S>, rec: Scratch<S>
     private(set) var back: (da: Scratch<S>, dq: Scratch<S>, dh: Scratch<S>)?
     private(set) var taken = 0
+    /// The core of the last forward pass (a trainer's, for its backward).
+    var core: GRUCore<S>?
 
     init(bs: Int, T: Int, D: Int, n: Int, workspace: Workspace?) throws {
         self.bs = bs; self.T = T; self.D = D; self.n = n; self.workspace = workspace

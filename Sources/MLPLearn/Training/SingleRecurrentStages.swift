@@ -1,6 +1,6 @@
 // The recurrent layers that train natively in float32 (SingleRecurrentTraining.swift):
 // each one's stage runs its sequence through the loops its graph op runs (LSTMCore,
-// GRUCore) on the layer's float weights, with buffers of its own for one batch shape.
+// GRUCore, SimpleRNNCore) on the layer's float weights, with buffers of its own for one batch shape.
 import MLPTensor
 
 extension LSTM: SingleRecurrentLayer {
@@ -19,7 +19,19 @@ extension GRU: SingleRecurrentLayer {
     func fits(width: Int) -> Bool { weightsFit(width, gates: 3, biasShape: [2, 3 * units]) }
 
     func singleStage(bs: Int, T: Int, D: Int, hot: Bool, inputGradient: Bool) throws -> SingleRecurrentStage {
-        try GRUSingleStage(self, bs: bs, T: T, D: D, inputGradient: inputGradient)
+        try PlainSingleStage(self, try GRUBuffers<Float>(bs: bs, T: T, D: D, n: units, workspace: nil), bs: bs, T: T, D: D,
+                             gates: 3, biasRows: 2, inputGradient: inputGradient)
+    }
+}
+
+extension SimpleRNN: SingleRecurrentLayer {
+    var trainsNatively: Bool { dtype == .float32 && !stateful && initialState == nil }
+    var takesOneHot: Bool { false }
+    func fits(width: Int) -> Bool { weightsFit(width, gates: 1, biasShape: [units]) }
+
+    func singleStage(bs: Int, T: Int, D: Int, hot: Bool, inputGradient: Bool) throws -> SingleRecurrentStage {
+        try PlainSingleStage(self, try SimpleRNNBuffers<Float>(bs: bs, T: T, D: D, n: units, activation, workspace: nil),
+                             bs: bs, T: T, D: D, gates: 1, biasRows: 1, inputGradient: inputGradient)
     }
 }
 
@@ -106,43 +118,80 @@ final class LSTMSingleStage: SingleRecurrentStage {
     }
 }
 
-/// A GRU's sequence on its float weights for one batch shape.
-final class GRUSingleStage: SingleRecurrentStage {
-    let layer: GRU
-    let buffers: GRUBuffers<Float>
+/// The loops of a recurrent op without a one-hot path (GRU, simple_rnn) on Float, as
+/// PlainSingleStage runs them: its buffers, keeping the core of the last forward pass.
+protocol PlainSequence: AnyObject {
+    var taken: Int { get }
+    /// h_t of every step (time-major, h0 first).
+    var states: UnsafeMutablePointer<Float> { get }
+    func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                 returnSequences: Bool, out: UnsafeMutablePointer<Float>)
+    func backward(_ outGrad: UnsafePointer<Float>, _ grads: StageGradients, inputGradient: UnsafeMutablePointer<Float>?) throws
+}
+
+extension GRUBuffers: PlainSequence where S == Float {
+    var states: UnsafeMutablePointer<Float> { hst.base }
+    func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                 returnSequences: Bool, out: UnsafeMutablePointer<Float>) {
+        let c = GRUCore(self, X: x, W: W, U: U, bias: bias, returnSequences: returnSequences)
+        c.forward(out: out)
+        core = c
+    }
+    func backward(_ outGrad: UnsafePointer<Float>, _ grads: StageGradients, inputGradient: UnsafeMutablePointer<Float>?) throws {
+        guard let core else { return }
+        try core.backward(outGrad, self)
+        core.weightGradients(self, dw: grads.dw.pointer, du: grads.du.pointer, db: grads.db.pointer, xt: grads.xt.pointer,
+                             sScratch: nil, dScratch: grads.sums.pointer)
+        if let inputGradient { core.inputGradient(self, dx: inputGradient, scratch: grads.dxRows.pointer) }
+    }
+}
+
+extension SimpleRNNBuffers: PlainSequence where S == Float {
+    var states: UnsafeMutablePointer<Float> { hst.base }
+    func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                 returnSequences: Bool, out: UnsafeMutablePointer<Float>) {
+        let c = SimpleRNNCore(self, act, X: x, W: W, U: U, bias: bias, returnSequences: returnSequences)
+        c.forward(out: out)
+        core = c
+    }
+    func backward(_ outGrad: UnsafePointer<Float>, _ grads: StageGradients, inputGradient: UnsafeMutablePointer<Float>?) throws {
+        guard let core else { return }
+        try core.backward(outGrad, self)
+        core.weightGradients(self, dw: grads.dw.pointer, du: grads.du.pointer, db: grads.db.pointer, xt: grads.xt.pointer,
+                             sScratch: nil, dScratch: grads.sums.pointer)
+        if let inputGradient { core.inputGradient(self, dx: inputGradient, scratch: grads.dxRows.pointer) }
+    }
+}
+
+/// A GRU's or simple_rnn's sequence on its float weights for one batch shape.
+final class PlainSingleStage<B: PlainSequence>: SingleRecurrentStage {
+    let layer: RecurrentLayer
+    let buffers: B
     let bs: Int, T: Int, n: Int
     let grads: StageGradients
-    private var core: GRUCore<Float>?
     private let states = FinalStates()
     var allocations: Int { buffers.taken + StageGradients.buffers + states.made }
     var gradients: [SingleValues] { [grads.dw, grads.du, grads.db] }
 
-    init(_ layer: GRU, bs: Int, T: Int, D: Int, inputGradient: Bool) throws {
+    init(_ layer: RecurrentLayer, _ buffers: B, bs: Int, T: Int, D: Int, gates: Int, biasRows: Int, inputGradient: Bool) throws {
         let n = layer.units
-        self.layer = layer; self.bs = bs; self.T = T; self.n = n
-        buffers = try GRUBuffers(bs: bs, T: T, D: D, n: n, workspace: nil)
-        grads = try StageGradients(D: D, n: n, g: 3 * n, biasRows: 2, bs: bs, T: T, inputRows: true, inputGradient: inputGradient)
+        self.layer = layer; self.buffers = buffers; self.bs = bs; self.T = T; self.n = n
+        grads = try StageGradients(D: D, n: n, g: gates * n, biasRows: biasRows, bs: bs, T: T, inputRows: true, inputGradient: inputGradient)
     }
 
     func forward(_ x: UnsafePointer<Float>?, hot: UnsafePointer<Int32>?, out: UnsafeMutablePointer<Float>) throws {
-        guard let x else { throw LearnError("gru", "the native step gives a gru its input as values") }
+        guard let x else { throw LearnError(nil, "\(layer.layerName): the native step gives it its input as values") }
         let p = layer.parameters
-        buffers.hst.base.update(repeating: 0, count: bs * n)
-        let core = GRUCore(buffers, X: x, W: try p[0].singleValues(), U: try p[1].singleValues(),
-                           bias: try p[2].singleValues(), returnSequences: layer.returnSequences)
-        core.forward(out: out)
-        self.core = core
+        buffers.states.update(repeating: 0, count: bs * n)
+        buffers.forward(x, W: try p[0].singleValues(), U: try p[1].singleValues(), bias: try p[2].singleValues(),
+                        returnSequences: layer.returnSequences, out: out)
     }
 
     func backward(_ outGrad: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?) throws {
-        guard let core else { return }
-        try core.backward(outGrad, buffers)
-        core.weightGradients(buffers, dw: grads.dw.pointer, du: grads.du.pointer, db: grads.db.pointer, xt: grads.xt.pointer,
-                             sScratch: nil, dScratch: grads.sums.pointer)
-        if let inputGradient { core.inputGradient(buffers, dx: inputGradient, scratch: grads.dxRows.pointer) }
+        try buffers.backward(outGrad, grads, inputGradient: inputGradient)
     }
 
     func noteFinalState() throws {
-        try states.note(layer, [buffers.hst.base + T * bs * n], bs: bs, n: n)
+        try states.note(layer, [buffers.states + T * bs * n], bs: bs, n: n)
     }
 }
