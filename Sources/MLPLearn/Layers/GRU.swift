@@ -12,7 +12,8 @@ import MLPAutograd
 public final class GRU: RecurrentLayer, Layer {
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
-    /// The number type of the fused op's products and gates (the weights stay Double).
+    /// The number type of the fused op's products and gates (the weights stay Double in
+    /// the graph; see SingleRecurrentTraining.swift for native float32 training).
     public let dtype: ComputeType
 
     public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,

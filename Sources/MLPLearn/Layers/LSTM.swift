@@ -12,8 +12,7 @@ public final class LSTM: RecurrentLayer, Layer {
     /// Forget-gate bias initialised to 1 (Keras's unit_forget_bias).
     public let unitForgetBias: Bool
     /// The number type of the fused op's products and gates (the weights stay Double in
-    /// the graph; a float32 lstm >> dense model trains natively on float weights:
-    /// SingleRecurrentTraining.swift).
+    /// the graph; see SingleRecurrentTraining.swift for native float32 training).
     public let dtype: ComputeType
 
     public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,

@@ -4,7 +4,7 @@
 // (twice the SIMD width and half the memory traffic: how PyTorch and Keras
 // train by default), while the optimizer keeps the Double weights, as Keras's
 // mixed-precision policies keep float32 variables under float16 compute (a model
-// of float32 lstm layers then float32 dense layers trains natively instead, its
+// of float32 recurrent layers then float32 dense layers trains natively instead, its
 // weights and the optimizer's state in Float: SingleRecurrentTraining.swift).
 #if canImport(Glibc)
 import Glibc

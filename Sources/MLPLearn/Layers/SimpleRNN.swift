@@ -8,7 +8,8 @@ public final class SimpleRNN: RecurrentLayer, Layer {
     public let activation: Activation
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
-    /// The number type of the fused op's products and activations (the weights stay Double).
+    /// The number type of the fused op's products and activations (the weights stay Double
+    /// in the graph; see SingleRecurrentTraining.swift for native float32 training).
     public let dtype: ComputeType
 
     public init(_ units: Int, _ activation: Activation = .tanh, returnSequences: Bool = true, stateful: Bool = false,

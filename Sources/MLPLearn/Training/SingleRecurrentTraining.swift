@@ -1,5 +1,6 @@
 // float32 end to end for recurrent nets: a training step of
-// `lstm(n, precision="float32") >> [lstm(...) >> ...] dense(k, precision="float32") >> ...`
+// `lstm(n, precision="float32") >> [lstm | gru | simple_rnn (...) >> ...] dense(k, precision="float32") >> ...`
+// (any of the three recurrent layers in any order)
 // run natively in single precision, as SingleDenseTrainer runs a chain of dense layers.
 // The recurrent layers' kernels, recurrent kernels and biases, their gradients and the
 // optimizer's state are floats kept from step to step (Parameter.singleValues; the
@@ -8,7 +9,7 @@
 // the first step of a batch shape and reused after.
 //
 // A step: each recurrent layer's sequence forward (its fused op on the float weights
-// themselves: LSTMCore.swift), the last one writing the dense layers' input (every
+// themselves: LSTMCore.swift, ...), the last one writing the dense layers' input (every
 // step's h as rows [batch·time, units], the dense layers applied per step as the graph
 // applies them; or the last h when it does not return sequences); the dense layers
 // forward, loss and backward through the dense trainer's step plan, which hands back
