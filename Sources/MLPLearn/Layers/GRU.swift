@@ -74,20 +74,10 @@ public final class GRU: RecurrentLayer, Layer {
             defer { withExtendedLifetime(keep) {} }
             try core.backward(UnsafePointer(gy.base), buffers)
             withExtendedLifetime(gy) {}
-            let dw = try Tensor(uninitializedBounded: [D, g]), du = try Tensor(uninitializedBounded: [n, g])
-            let db = try Tensor(uninitializedBounded: [2, g])
-            let sScratch = try workspace.scratch(S.self == Double.self ? 0 : Swift.max(D, n) * g, S.self)
-            let xt = try workspace.scratch(T * bs * D, S.self)
-            withExtendedLifetime((sScratch, xt)) {
-                core.weightGradients(buffers, dw: dw.base, du: du.base, db: db.base, xt: xt.base, sScratch: sScratch.base, dScratch: nil)
+            let (dw, du, db) = try graphWeightGradients(workspace, S.self, D: D, n: n, g: g, biasShape: [2, g], xRows: T * bs * D) {
+                core.weightGradients(buffers, dw: $0, du: $1, db: $2, xt: $4, sScratch: $3, dScratch: nil)
             }
-            var dx: Tensor? = nil
-            if needX {
-                let scratch = try workspace.scratch(T * bs * D, S.self)
-                let t = try Tensor(uninitializedBounded: [bs, T, D])
-                withExtendedLifetime(scratch) { core.inputGradient(buffers, dx: t.base, scratch: scratch.base) }
-                dx = t
-            }
+            let dx = try graphInputGradient(needX, workspace, S.self, bs: bs, T: T, D: D) { core.inputGradient(buffers, dx: $0, scratch: $1) }
             return [dx, dw, du, db, needH0 ? try doubles(buffers.back!.dh.base, [bs, n]) : nil]
         }
         return (y, hT)

@@ -101,18 +101,7 @@ struct GRUCore<S: RecurrentScalar> {
                 for k in 0..<rn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
             }
         }
-        guard let out else { return }
-        if returnSequences {
-            for t in 0..<T {
-                for bi in 0..<bs {
-                    let src = HS + ((t + 1) * bs + bi) * n, dst = out + (bi * T + t) * n
-                    for j in 0..<n { dst[j] = O(src[j].double) }
-                }
-            }
-        } else {
-            let last = HS + T * bn
-            for k in 0..<bn { out[k] = O(last[k].double) }
-        }
+        if let out { writeOutputs(HS, bs: bs, T: T, n: n, returnSequences: returnSequences, into: out) }
     }
 
     /// Backprop through time from the output gradient `G` (as `out` was); dh of h0 is

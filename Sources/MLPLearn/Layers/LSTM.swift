@@ -78,22 +78,12 @@ public final class LSTM: RecurrentLayer, Layer {
             defer { withExtendedLifetime(keep) {} }
             try core.backward(UnsafePointer(gy.base), buffers, needH0: needH0)
             withExtendedLifetime(gy) {}
-            let dw = try Tensor(uninitializedShape: [D, g], "lstm"), db = try Tensor(uninitializedShape: [g], "lstm")
-            let du = try Tensor(uninitializedBounded: [n, g])
-            // S scratch for products converted to Double (Float), x in time-major order
-            let sScratch = try workspace.scratch(S.self == Double.self ? 0 : Swift.max(D, n) * g, S.self)
-            let xt = try workspace.scratch(hot == nil && !buffers.fused ? T * bs * D : 0, S.self)
-            try withExtendedLifetime((sScratch, xt)) {
-                core.inputGradients(buffers, dw: dw.base, db: db.base, xt: xt.base, sScratch: sScratch.base, dScratch: nil)
-                core.recurrentGradient(buffers, du: du.base, sScratch: sScratch.base)
+            let xRows = hot == nil && !buffers.fused ? T * bs * D : 0
+            let (dw, du, db) = try graphWeightGradients(workspace, S.self, D: D, n: n, g: g, biasShape: [g], xRows: xRows) {
+                core.inputGradients(buffers, dw: $0, db: $2, xt: $4, sScratch: $3, dScratch: nil)
+                core.recurrentGradient(buffers, du: $1, sScratch: $3)
             }
-            var dx: Tensor? = nil
-            if needX {
-                let scratch = try workspace.scratch(T * bs * D, S.self)
-                let t = try Tensor(uninitializedBounded: [bs, T, D])
-                withExtendedLifetime(scratch) { core.inputGradient(buffers, dx: t.base, scratch: scratch.base) }
-                dx = t
-            }
+            let dx = try graphInputGradient(needX, workspace, S.self, bs: bs, T: T, D: D) { core.inputGradient(buffers, dx: $0, scratch: $1) }
             let state = buffers.back!.state.base
             return [dx, dw, du, db, needH0 ? try doubles(state, [bs, n]) : nil, needC0 ? try doubles(state + bn, [bs, n]) : nil]
         }

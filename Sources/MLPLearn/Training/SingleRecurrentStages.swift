@@ -118,48 +118,56 @@ final class LSTMSingleStage: SingleRecurrentStage {
     }
 }
 
-/// The loops of a recurrent op without a one-hot path (GRU, simple_rnn) on Float, as
-/// PlainSingleStage runs them: its buffers, keeping the core of the last forward pass.
+/// The buffers of a recurrent op without a one-hot path (GRU, simple_rnn) on Float, as
+/// PlainSingleStage runs them, keeping the core of the last forward pass.
 protocol PlainSequence: AnyObject {
+    associatedtype Core: PlainCore where Core.Buffers == Self
+    var core: Core? { get }
     var taken: Int { get }
     /// h_t of every step (time-major, h0 first).
-    var states: UnsafeMutablePointer<Float> { get }
+    var hst: Scratch<Float> { get }
     func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                  returnSequences: Bool, out: UnsafeMutablePointer<Float>)
-    func backward(_ outGrad: UnsafePointer<Float>, _ grads: StageGradients, inputGradient: UnsafeMutablePointer<Float>?) throws
 }
 
-extension GRUBuffers: PlainSequence where S == Float {
-    var states: UnsafeMutablePointer<Float> { hst.base }
-    func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                 returnSequences: Bool, out: UnsafeMutablePointer<Float>) {
-        let c = GRUCore(self, X: x, W: W, U: U, bias: bias, returnSequences: returnSequences)
-        c.forward(out: out)
-        core = c
-    }
+/// The backward loops of such an op (GRUCore, SimpleRNNCore on Float).
+protocol PlainCore {
+    associatedtype Buffers
+    func backward<GT: RecurrentScalar>(_ G: UnsafePointer<GT>, _ b: Buffers) throws
+    func weightGradients<O: RecurrentScalar>(_ b: Buffers, dw: UnsafeMutablePointer<O>, du: UnsafeMutablePointer<O>,
+                                             db: UnsafeMutablePointer<O>, xt: UnsafeMutablePointer<Float>,
+                                             sScratch: UnsafeMutablePointer<Float>?, dScratch: UnsafeMutablePointer<Double>?)
+    func inputGradient<O: RecurrentScalar>(_ b: Buffers, dx: UnsafeMutablePointer<O>, scratch: UnsafeMutablePointer<Float>)
+}
+
+extension PlainSequence {
+    /// Backprop through time from the gradient with respect to the output, then the weight
+    /// gradients and (when wanted) the input gradient.
     func backward(_ outGrad: UnsafePointer<Float>, _ grads: StageGradients, inputGradient: UnsafeMutablePointer<Float>?) throws {
         guard let core else { return }
         try core.backward(outGrad, self)
         core.weightGradients(self, dw: grads.dw.pointer, du: grads.du.pointer, db: grads.db.pointer, xt: grads.xt.pointer,
                              sScratch: nil, dScratch: grads.sums.pointer)
         if let inputGradient { core.inputGradient(self, dx: inputGradient, scratch: grads.dxRows.pointer) }
+    }
+}
+
+extension GRUCore: PlainCore where S == Float {}
+extension SimpleRNNCore: PlainCore where S == Float {}
+
+extension GRUBuffers: PlainSequence where S == Float {
+    func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                 returnSequences: Bool, out: UnsafeMutablePointer<Float>) {
+        core = GRUCore(self, X: x, W: W, U: U, bias: bias, returnSequences: returnSequences)
+        core!.forward(out: out)
     }
 }
 
 extension SimpleRNNBuffers: PlainSequence where S == Float {
-    var states: UnsafeMutablePointer<Float> { hst.base }
     func forward(_ x: UnsafePointer<Float>, W: UnsafePointer<Float>, U: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                  returnSequences: Bool, out: UnsafeMutablePointer<Float>) {
-        let c = SimpleRNNCore(self, act, X: x, W: W, U: U, bias: bias, returnSequences: returnSequences)
-        c.forward(out: out)
-        core = c
-    }
-    func backward(_ outGrad: UnsafePointer<Float>, _ grads: StageGradients, inputGradient: UnsafeMutablePointer<Float>?) throws {
-        guard let core else { return }
-        try core.backward(outGrad, self)
-        core.weightGradients(self, dw: grads.dw.pointer, du: grads.du.pointer, db: grads.db.pointer, xt: grads.xt.pointer,
-                             sScratch: nil, dScratch: grads.sums.pointer)
-        if let inputGradient { core.inputGradient(self, dx: inputGradient, scratch: grads.dxRows.pointer) }
+        core = SimpleRNNCore(self, act, X: x, W: W, U: U, bias: bias, returnSequences: returnSequences)
+        core!.forward(out: out)
     }
 }
 
@@ -182,7 +190,7 @@ final class PlainSingleStage<B: PlainSequence>: SingleRecurrentStage {
     func forward(_ x: UnsafePointer<Float>?, hot: UnsafePointer<Int32>?, out: UnsafeMutablePointer<Float>) throws {
         guard let x else { throw LearnError(nil, "\(layer.layerName): the native step gives it its input as values") }
         let p = layer.parameters
-        buffers.states.update(repeating: 0, count: bs * n)
+        buffers.hst.base.update(repeating: 0, count: bs * n)
         buffers.forward(x, W: try p[0].singleValues(), U: try p[1].singleValues(), bias: try p[2].singleValues(),
                         returnSequences: layer.returnSequences, out: out)
     }
@@ -192,6 +200,6 @@ final class PlainSingleStage<B: PlainSequence>: SingleRecurrentStage {
     }
 
     func noteFinalState() throws {
-        try states.note(layer, [buffers.states + T * bs * n], bs: bs, n: n)
+        try states.note(layer, [buffers.hst.base + T * bs * n], bs: bs, n: n)
     }
 }
