@@ -127,7 +127,7 @@ enum LayerLib {
         params += [Param("return_sequences", .bool(true), keywordOnly: true), Param("stateful", .bool(false), keywordOnly: true)]
         if dtype { params += [Param("precision", .string("float64"), keywordOnly: true), Param("dtype", DefaultValue.none, keywordOnly: true)] }
         let k = params.count - (dtype ? 2 : 0)
-        let dtypeDoc = dtype ? " precision=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (LSTM and GRU layers train about twice as fast; the weights stay float64); dtype= is its old name, kept for a release." : ""
+        let dtypeDoc = dtype ? " precision=\"float32\" computes the products and gates in single precision, as PyTorch and Keras do by default (LSTM and GRU layers train about twice as fast; the weights stay float64, but a model of float32 recurrent layers (lstm, gru, simple_rnn) then float32 dense layers trains natively with its weights and optimizer state in float32); dtype= is its old name, kept for a release." : ""
         r.layer(name, params, doc: doc + " return_sequences=false gives only the last step; stateful=true carries the final state into the next call (reset_states). layer.state holds the final state; layer.initial_state = [h] (or [h, c]) sets the starting one." + dtypeDoc,
              example: example) { a throws(MLPError) in
             let units = try a.int(0)

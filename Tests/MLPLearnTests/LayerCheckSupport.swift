@@ -86,4 +86,16 @@ enum LayerCheck {
         let d = zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
         XCTAssertLessThanOrEqual(d, tol, "max difference; got \(a.scalars), expected \(b.scalars)", file: file, line: line)
     }
+
+    /// The parameters' float64 values after native float32 training: each exactly its
+    /// float32 value, and all stored in float32.
+    static func readSingles(_ params: [Parameter], file: StaticString = #filePath, line: UInt = #line) throws -> [Tensor] {
+        XCTAssertTrue(params.allSatisfy(\.isSingle), "stored in float32", file: file, line: line)
+        let read = params.map(\.value)
+        for (p, v) in zip(params, read) {
+            let f = try p.singleValues()
+            for i in 0..<v.count { XCTAssertEqual(v.scalars[i], Double(f[i]), file: file, line: line) }
+        }
+        return read
+    }
 }

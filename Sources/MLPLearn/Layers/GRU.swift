@@ -12,7 +12,8 @@ import MLPAutograd
 public final class GRU: RecurrentLayer, Layer {
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
-    /// The number type of the fused op's products and gates (the weights stay Double).
+    /// The number type of the fused op's products and gates (the weights stay Double in
+    /// the graph; see SingleRecurrentTraining.swift for native float32 training).
     public let dtype: ComputeType
 
     public init(_ units: Int, returnSequences: Bool = true, stateful: Bool = false,
@@ -47,127 +48,37 @@ public final class GRU: RecurrentLayer, Layer {
         return (y, [h])
     }
 
-    /// The fused op: output (all steps or the last) and the final h, computed in S.
-    /// Inside, time-major with gate-major steps ([3][batch][units]), as in `LSTM.sequence`.
+    /// The fused op: output (all steps or the last) and the final h, computed in S on the
+    /// inputs converted to S (GRUCore.swift holds the loops).
     static func sequence<S: RecurrentScalar>(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
                                              returnSequences: Bool, workspace: Workspace? = nil,
                                              as _: S.Type = Double.self) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], g = 3 * n
-        let bn = bs * n, bg = bs * g
+        let bn = bs * n
         // the op's inputs as S (copies unless S is Double), kept until the backward pass
-        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
+        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?, bias: Scratch<S>?
         let X = try scalars(xv, workspace, &xs), W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
-        let biases = try workspace.scratch(2 * g, S.self)
-        let Bi = biases.base, Br = biases.base + g, BV = bv.base
-        for j in 0..<(2 * g) { Bi[j] = S(BV[j]) }
-        let proj = try workspace.scratch(bs * T * g, S.self)
-        bigGemm(false, false, bs * T, g, D, X, D, W, g, proj.base, g)
-        let asx = try workspace.scratch(T * bg, S.self)  // x W + b_in, then z, r, ĥ after activation
-        let qs = try workspace.scratch(T * bg, S.self)   // h U + b_rec
-        let A = asx.base, Q = qs.base, P = proj.base
-        for bi in 0..<bs {
-            for t in 0..<T {
-                let src = P + (bi * T + t) * g, dst = A + t * bg + bi * n
-                for q in 0..<3 {
-                    let s = src + q * n, d = dst + q * bn, bq = Bi + q * n
-                    for j in 0..<n { d[j] = s[j] + bq[j] }
-                }
-            }
-        }
-        let hst = try workspace.scratch((T + 1) * bn, S.self)  // h_{t-1} at t: h0 first
-        let HS = hst.base, H0 = h0v.base
+        let B = try scalars(bv, workspace, &bias)
+        let buffers = try GRUBuffers<S>(bs: bs, T: T, D: D, n: n, workspace: workspace)
+        let HS = buffers.hst.base, H0 = h0v.base
         for k in 0..<bn { HS[k] = S(H0[k]) }
-        let rec = try workspace.scratch(bg, S.self)
-        let R = rec.base
-        defer { withExtendedLifetime((biases, proj, rec)) {} }   // read through raw pointers until the end
-        // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
-        let forwardRows = { (_: Int, b0: Int, b1: Int) in
-            let rows = b1 - b0, rn = rows * n, o = b0 * n
-            for t in 0..<T {
-                rgemm(false, false, rows, g, n, HS + t * bn + o, n, U, g, R + b0 * g, g, accumulate: false)
-                let at = A + t * bg, qt = Q + t * bg
-                for bi in b0..<b1 {
-                    let r = R + bi * g, d = qt + bi * n
-                    for q in 0..<3 {
-                        let rq = r + q * n, dq = d + q * bn, bq = Br + q * n
-                        for j in 0..<n { dq[j] = rq[j] + bq[j] }
-                    }
-                }
-                if rows == bs {   // gates z and r are adjacent
-                    for k in 0..<(2 * bn) { at[k] += qt[k] }
-                    S.sigmoids(at, 2 * bn)
-                } else {
-                    for q in 0..<2 {
-                        let aq = at + q * bn + o, qq = qt + q * bn + o
-                        for k in 0..<rn { aq[k] += qq[k] }
-                        S.sigmoids(aq, rn)
-                    }
-                }
-                let zg = at + o, rg = at + bn + o, hg = at + 2 * bn + o, qh = qt + 2 * bn + o
-                for k in 0..<rn { hg[k] += rg[k] * qh[k] }
-                S.tanhs(hg, hg, rn)
-                let hp = HS + t * bn + o, hn = HS + (t + 1) * bn + o
-                for k in 0..<rn { hn[k] = zg[k] * hp[k] + (1 - zg[k]) * hg[k] }
-            }
-        }
-        let parts = recurrentParts(bs: bs, work: T * bg * n)
-        splitRows(bs, parts, forwardRows)
-        let hT = try doubles(HS + T * bn, [bs, n])
-        let out = returnSequences ? try stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
+        let core = GRUCore(buffers, X: X, W: W, U: U, bias: B, returnSequences: returnSequences)
+        let hT = try Tensor(uninitializedBounded: [bs, n])
+        let out = returnSequences ? try Tensor(uninitializedBounded: [bs, T, n]) : hT
+        core.forward(out: out.base)
+        if returnSequences { let last = HS + T * bn, H = hT.base; for k in 0..<bn { H[k] = last[k].double } }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
-        let keep = (asx, qs, hst, xv, wv, uv, xs, ws, us)
+        let keep = (buffers, xv, wv, uv, bv, xs, ws, us, bias)
         let y = try Variable.make("gru", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
-            let G = gy.base
-            let das = try workspace.scratch(T * bg, S.self)   // input-side pre-activation gradients, time-major rows
-            let dqs = try workspace.scratch(T * bg, S.self)   // recurrent-side ones
-            let dhs = try workspace.scratch(bn, S.self)       // dh of the step being processed
-            defer { withExtendedLifetime((das, dqs, dhs)) {} }
-            let DA = das.base, DQ = dqs.base, DH = dhs.base
-            DH.update(repeating: 0, count: bn)
-            let backwardRows = { (_: Int, b0: Int, b1: Int) in
-                for t in stride(from: T - 1, through: 0, by: -1) {
-                    addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, returnSequences: returnSequences)
-                    let at = A + t * bg, qh = Q + t * bg + 2 * bn
-                    let zg = at, rg = at + bn, hg = at + 2 * bn
-                    let hp = HS + t * bn
-                    let dat = DA + t * bg, dqt = DQ + t * bg
-                    for bi in b0..<b1 {
-                        let o = bi * n, da = dat + bi * g, dq = dqt + bi * g
-                        // eight lanes at a time (the scalar loop stays scalar: its pointers
-                        // might alias), then one at a time; the same formula for both
-                        var j = 0
-                        while j + 8 <= n {
-                            let k = o + j
-                            let d = gruGateGradients(load8(DH + k), load8(zg + k), load8(rg + k), load8(hg + k),
-                                                     load8(hp + k), load8(qh + k))
-                            store8(da + j, d.z); store8(da + n + j, d.r); store8(da + 2 * n + j, d.h)
-                            store8(dq + j, d.z); store8(dq + n + j, d.r); store8(dq + 2 * n + j, d.qh)
-                            store8(DH + k, d.carry)
-                            j += 8
-                        }
-                        while j < n {
-                            let k = o + j
-                            let d = gruGateGradients(DH[k], zg[k], rg[k], hg[k], hp[k], qh[k])
-                            da[j] = d.z; da[n + j] = d.r; da[2 * n + j] = d.h
-                            dq[j] = d.z; dq[n + j] = d.r; dq[2 * n + j] = d.qh
-                            DH[k] = d.carry
-                            j += 1
-                        }
-                    }
-                    // dh_{t-1} = d z + dq_t U^T
-                    rgemm(false, true, b1 - b0, n, g, dqt + b0 * g, g, U, g, DH + b0 * n, n, accumulate: true)
-                }
+            try core.backward(UnsafePointer(gy.base), buffers)
+            withExtendedLifetime(gy) {}
+            let (dw, du, db) = try graphWeightGradients(workspace, S.self, D: D, n: n, g: g, biasShape: [2, g], xRows: T * bs * D) {
+                core.weightGradients(buffers, dw: $0, du: $1, db: $2, xt: $4, sScratch: $3, dScratch: nil)
             }
-            splitRows(bs, parts, backwardRows)
-            let dw = try inputWeightGradient(X, DA, g, bs: bs, T: T, D: D, workspace)
-            let du = try rowProduct(HS, n, DQ, g, rows: bs * T)
-            let db = try Tensor.zeros([2, g])
-            addColumnSums(DA, bs * T, g, db.base)
-            addColumnSums(DQ, bs * T, g, db.base + g)
-            let dx = needX ? try inputGradient(DA, g, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? try doubles(DH, [bs, n]) : nil]
+            let dx = try graphInputGradient(needX, workspace, S.self, bs: bs, T: T, D: D) { core.inputGradient(buffers, dx: $0, scratch: $1) }
+            return [dx, dw, du, db, needH0 ? try doubles(buffers.back!.dh.base, [bs, n]) : nil]
         }
         return (y, hT)
     }

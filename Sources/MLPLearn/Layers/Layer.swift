@@ -67,19 +67,24 @@ public final class Parameter {
     }
 }
 
-/// A buffer of floats (a float32 layer's parameter, its optimizer state, its scratch),
-/// 64-byte aligned.
-public final class SingleValues {
-    public let pointer: UnsafeMutablePointer<Float>
+/// A buffer of `count` T, 64-byte aligned, freed with its owner: a float32 layer's
+/// parameter, its optimizer state, the buffers of a native float32 step.
+public final class AlignedBuffer<T> {
+    public let pointer: UnsafeMutablePointer<T>
     public let count: Int
     public init(count: Int) throws {
-        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: 4)
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard !overflow else { throw LearnError(nil, TensorStorage.outOfMemory(bytes: .infinity, "for float32 values")) }
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: T.self, capacity: Swift.max(count, 1))
         self.count = count
     }
+    /// An empty buffer (a placeholder until the first step reserves).
+    public convenience init() { try! self.init(count: 0) }   // one element: no overflow
     deinit { pointer.deallocate() }
 }
+
+/// Floats: a float32 layer's parameter, its optimizer state, its scratch.
+public typealias SingleValues = AlignedBuffer<Float>
 
 /// One forward pass through a model: whether it trains (dropout on, batch
 /// statistics updated) and, when gradients are wanted, the tape its parameters go on.

@@ -89,3 +89,6 @@ func packedProduct(_ m: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: PackedP
 @inline(__always) func floats<S>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
+@inline(__always) func floats<S>(reading p: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+}

@@ -427,10 +427,19 @@ func inputWeightGradient<S: RecurrentScalar>(_ X: UnsafePointer<S>, _ DZ: Unsafe
                                              _ workspace: Workspace?) throws -> Tensor {
     let xt = try workspace.scratch(T * bs * D, S.self)
     return try withExtendedLifetime(xt) {
-        let XT = xt.base
-        for bi in 0..<bs { for t in 0..<T { (XT + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
-        return try rowProduct(XT, D, DZ, g, rows: bs * T, workspace)
+        try tensor([D, g], workspace, S.self) { c in
+            inputWeightGradient(X, DZ, g, bs: bs, T: T, D: D, into: c, xt: xt.base, scratch: nil)
+        }
     }
+}
+
+/// The same into `dw` (D x g) in O, x's rows put into `xt` (bs·T·D); computed in S, in
+/// place when O is S, else through `scratch` (D·g).
+func inputWeightGradient<S: RecurrentScalar, O: RecurrentScalar>(_ X: UnsafePointer<S>, _ DZ: UnsafePointer<S>, _ g: Int,
+                                                                 bs: Int, T: Int, D: Int, into dw: UnsafeMutablePointer<O>,
+                                                                 xt: UnsafeMutablePointer<S>, scratch: UnsafeMutablePointer<S>?) {
+    for bi in 0..<bs { for t in 0..<T { (xt + (t * bs + bi) * D).update(from: X + (bi * T + t) * D, count: D) } }
+    rowProduct(xt, D, DZ, g, rows: bs * T, into: dw, scratch: scratch)
 }
 
 /// Off only in tests, to compare with the product.
@@ -442,19 +451,26 @@ nonisolated(unsafe) var recurrentOneHot = true
 func oneHotColumns(_ x: Tensor) throws -> Scratch<Int32>? {
     let D = x.shape[2], rows = x.count / Swift.max(D, 1)
     guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return nil }
-    let X = x.base
     let out = try Scratch<Int32>(rows)
+    return oneHotColumns(x, into: out.base) ? out : nil
+}
+
+/// The same into `out` (x.count / D values); false when x is not one-hot.
+func oneHotColumns(_ x: Tensor, into out: UnsafeMutablePointer<Int32>) -> Bool {
+    let D = x.shape[2], rows = x.count / Swift.max(D, 1)
+    guard recurrentOneHot, D > 1, D <= Int(Int32.max) else { return false }
+    let X = x.base
     for r in 0..<rows {
         let row = X + r &* D
         var at = -1
         for j in 0..<D {
             let v = row[j]
-            if v == 1 && at < 0 { at = j } else if v != 0 { return nil }
+            if v == 1 && at < 0 { at = j } else if v != 0 { return false }
         }
-        if at < 0 { return nil }
-        out.base[r] = Int32(at)
+        if at < 0 { return false }
+        out[r] = Int32(at)
     }
-    return out
+    return true
 }
 
 /// Xᵀ dZ for one-hot x (columns `hot`, batch-major rows) and time-major dZ [T·bs, g]:
@@ -462,7 +478,13 @@ func oneHotColumns(_ x: Tensor) throws -> Scratch<Int32>? {
 func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ: UnsafePointer<S>, _ g: Int,
                                               bs: Int, T: Int, D: Int) throws -> Tensor {
     let out = try Tensor.zeros([D, g])
-    let O = out.base
+    oneHotWeightGradient(hot, DZ, g, bs: bs, T: T, D: D, into: out.base)
+    return out
+}
+
+/// The same added into O (D x g).
+func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ: UnsafePointer<S>, _ g: Int,
+                                              bs: Int, T: Int, D: Int, into O: UnsafeMutablePointer<Double>) {
     // columns on the product threads (each element's sum keeps its order)
     let parts = bs * T * g < 1 << 18 ? 1 : Swift.max(1, Swift.min(BLASThreads.count, g / 64))
     onThreads(parts) { p in
@@ -474,23 +496,48 @@ func oneHotWeightGradient<S: RecurrentScalar>(_ hot: UnsafePointer<Int32>, _ DZ:
             }
         }
     }
-    return out
 }
 
 /// Aᵀ B over k rows: A's rows of width m against B's rows of width n give [m, n]
 /// (a weight gradient from the inputs and pre-activation gradients of all steps).
 func rowProduct<S: RecurrentScalar>(_ A: UnsafePointer<S>, _ m: Int, _ B: UnsafePointer<S>, _ n: Int, rows k: Int,
                                     _ workspace: Workspace? = nil) throws -> Tensor {
-    try tensor([m, n], workspace, S.self) { c in bigGemm(true, false, m, n, k, A, m, B, n, c, n) }
+    try tensor([m, n], workspace, S.self) { c in rowProduct(A, m, B, n, rows: k, into: c, scratch: nil) }
+}
+
+/// The same into `out` (m x n) in O: in place when O is S, else through `scratch` (m·n).
+func rowProduct<S: RecurrentScalar, O: RecurrentScalar>(_ A: UnsafePointer<S>, _ m: Int, _ B: UnsafePointer<S>, _ n: Int, rows k: Int,
+                                                        into out: UnsafeMutablePointer<O>, scratch: UnsafeMutablePointer<S>?) {
+    into(out, count: m * n, scratch) { c in bigGemm(true, false, m, n, k, A, m, B, n, c, n) }
 }
 
 /// dx = dZ Wᵀ for time-major rows dZ [T·bs, g], returned batch-major [bs, T, D].
 func inputGradient<S: RecurrentScalar>(_ DZ: UnsafePointer<S>, _ g: Int, _ W: UnsafePointer<S>, bs: Int, T: Int, D: Int,
                                        _ workspace: Workspace?) throws -> Tensor {
     let scratch = try workspace.scratch(T * bs * D, S.self)
-    return try withExtendedLifetime(scratch) {
-        let P = scratch.base
-        bigGemm(false, true, bs * T, D, g, DZ, g, W, g, P, D)
-        return try stepOutputs(P, bs: bs, T: T, n: D)
+    let out = try Tensor(uninitializedBounded: [bs, T, D])
+    withExtendedLifetime(scratch) { inputGradient(DZ, g, W, bs: bs, T: T, D: D, into: out.base, scratch: scratch.base) }
+    return out
+}
+
+/// The same into `dx` (batch-major [bs, T, D]) in O, through `scratch` (bs·T·D of S).
+func inputGradient<S: RecurrentScalar, O: RecurrentScalar>(_ DZ: UnsafePointer<S>, _ g: Int, _ W: UnsafePointer<S>, bs: Int, T: Int,
+                                                           D: Int, into dx: UnsafeMutablePointer<O>, scratch: UnsafeMutablePointer<S>) {
+    bigGemm(false, true, bs * T, D, g, DZ, g, W, g, scratch, D)
+    for t in 0..<T {
+        for bi in 0..<bs {
+            let src = scratch + (t * bs + bi) * D, dst = dx + (bi * T + t) * D
+            for j in 0..<D { dst[j] = O(src[j].double) }
+        }
     }
+}
+
+/// Runs `fill` on `out` itself when O is S, else on `scratch` (count values), converted after.
+@inline(__always)
+func into<O: RecurrentScalar, S: RecurrentScalar>(_ out: UnsafeMutablePointer<O>, count: Int, _ scratch: UnsafeMutablePointer<S>?,
+                                                  _ fill: (UnsafeMutablePointer<S>) -> Void) {
+    if O.self == S.self { fill(UnsafeMutableRawPointer(out).assumingMemoryBound(to: S.self)); return }
+    let scratch = scratch!
+    fill(scratch)
+    for i in 0..<count { out[i] = O(scratch[i].double) }
 }

@@ -3,7 +3,9 @@
 // convert them at the op's edges and run its products and gates in Float
 // (twice the SIMD width and half the memory traffic: how PyTorch and Keras
 // train by default), while the optimizer keeps the Double weights, as Keras's
-// mixed-precision policies keep float32 variables under float16 compute.
+// mixed-precision policies keep float32 variables under float16 compute (a model
+// of float32 recurrent layers then float32 dense layers trains natively instead, its
+// weights and the optimizer's state in Float: SingleRecurrentTraining.swift).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -191,6 +193,32 @@ func tensor<S: RecurrentScalar>(_ shape: [Int], _ workspace: Workspace?, _: S.Ty
     return out
 }
 
+/// A graph op's weight gradients as Double tensors dW [D, g], dU [n, g] and db
+/// (`biasShape`), written by `fill` with the S scratch of their products (max(D, n)·g
+/// for Float, none for Double) and of x's rows in time-major order (`xRows` values).
+func graphWeightGradients<S: RecurrentScalar>(_ workspace: Workspace?, _: S.Type, D: Int, n: Int, g: Int, biasShape: [Int], xRows: Int,
+                                              _ fill: (_ dw: UnsafeMutablePointer<Double>, _ du: UnsafeMutablePointer<Double>,
+                                                       _ db: UnsafeMutablePointer<Double>, _ products: UnsafeMutablePointer<S>,
+                                                       _ xt: UnsafeMutablePointer<S>) -> Void) throws -> (Tensor, Tensor, Tensor) {
+    let dw = try Tensor(uninitializedBounded: [D, g]), du = try Tensor(uninitializedBounded: [n, g])
+    let db = try Tensor(uninitializedBounded: biasShape)
+    let products = try workspace.scratch(S.self == Double.self ? 0 : Swift.max(D, n) * g, S.self)
+    let xt = try workspace.scratch(xRows, S.self)
+    withExtendedLifetime((products, xt)) { fill(dw.base, du.base, db.base, products.base, xt.base) }
+    return (dw, du, db)
+}
+
+/// A graph op's input gradient [bs, T, D] as a Double tensor when wanted (nil otherwise),
+/// written by `fill` with an S scratch of bs·T·D values.
+func graphInputGradient<S: RecurrentScalar>(_ wanted: Bool, _ workspace: Workspace?, _: S.Type, bs: Int, T: Int, D: Int,
+                                            _ fill: (_ dx: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutablePointer<S>) -> Void) throws -> Tensor? {
+    guard wanted else { return nil }
+    let scratch = try workspace.scratch(T * bs * D, S.self)
+    let dx = try Tensor(uninitializedBounded: [bs, T, D])
+    withExtendedLifetime(scratch) { fill(dx.base, scratch.base) }
+    return dx
+}
+
 /// A Double tensor of `shape` from S values (a fused op's final state or state gradient).
 func doubles<S: RecurrentScalar>(_ p: UnsafePointer<S>, _ shape: [Int]) throws -> Tensor {
     let out = try Tensor(uninitializedBounded: shape)
@@ -213,17 +241,35 @@ func stepOutputs<S: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n:
     return out
 }
 
+/// A layer's output in O from its states hs (h_t time-major, t = 0...T, h0 first): every
+/// step's h batch-major [bs, T, n], or the last h [bs, n].
+func writeOutputs<S: RecurrentScalar, O: RecurrentScalar>(_ hs: UnsafePointer<S>, bs: Int, T: Int, n: Int, returnSequences: Bool,
+                                                          into out: UnsafeMutablePointer<O>) {
+    if returnSequences {
+        for t in 0..<T {
+            for bi in 0..<bs {
+                let src = hs + ((t + 1) * bs + bi) * n, dst = out + (bi * T + t) * n
+                for j in 0..<n { dst[j] = O(src[j].double) }
+            }
+        }
+    } else {
+        let last = hs + T * bs * n
+        for k in 0..<(bs * n) { out[k] = O(last[k].double) }
+    }
+}
+
 /// dh += the output gradient of step t for batch rows b0..<b1: every step's when the
 /// layer returns sequences (G is [bs, T, n]), else only the last step's (G is [bs, n]).
+/// G is the graph's Double, or a native trainer's S.
 @inline(__always)
-func addStepGradient<S: RecurrentScalar>(_ G: UnsafePointer<Double>, into DH: UnsafeMutablePointer<S>, step t: Int, T: Int,
-                                         n: Int, rows b0: Int, _ b1: Int, returnSequences: Bool) {
+func addStepGradient<S: RecurrentScalar, GT: RecurrentScalar>(_ G: UnsafePointer<GT>, into DH: UnsafeMutablePointer<S>, step t: Int,
+                                                              T: Int, n: Int, rows b0: Int, _ b1: Int, returnSequences: Bool) {
     if returnSequences {
         for bi in b0..<b1 {
             let src = G + (bi * T + t) * n, dst = DH + bi * n
-            for j in 0..<n { dst[j] += S(src[j]) }
+            for j in 0..<n { dst[j] += S(src[j].double) }
         }
     } else if t == T - 1 {
-        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k]) }
+        for k in (b0 * n)..<(b1 * n) { DH[k] += S(G[k].double) }
     }
 }

@@ -8,7 +8,8 @@ public final class SimpleRNN: RecurrentLayer, Layer {
     public let activation: Activation
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
-    /// The number type of the fused op's products and activations (the weights stay Double).
+    /// The number type of the fused op's products and activations (the weights stay Double
+    /// in the graph; see SingleRecurrentTraining.swift for native float32 training).
     public let dtype: ComputeType
 
     public init(_ units: Int, _ activation: Activation = .tanh, returnSequences: Bool = true, stateful: Bool = false,
@@ -96,71 +97,36 @@ public final class SimpleRNN: RecurrentLayer, Layer {
         }
     }
 
-    /// The fused op: output (all steps or the last) and the final h, computed in S. Inside, time-major.
+    /// The fused op: output (all steps or the last) and the final h, computed in S on the
+    /// inputs converted to S (SimpleRNNCore.swift holds the loops).
     static func sequence<S: RecurrentScalar>(_ x: Variable, _ w: Variable, _ u: Variable, _ b: Variable, _ h0: Variable,
                                              _ act: Activation, returnSequences: Bool, workspace: Workspace? = nil,
                                              as _: S.Type = Double.self) throws -> (Variable, Tensor) {
         let xv = x.value, wv = w.value, uv = u.value, bv = b.value, h0v = h0.value
         let bs = xv.shape[0], T = xv.shape[1], D = xv.shape[2], n = uv.shape[0], bn = bs * n
-        let needZ: Bool
-        switch act { case .tanh, .sigmoid, .linear: needZ = false; default: needZ = true }
         // the op's inputs as S (copies unless S is Double), kept until the backward pass
-        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?
+        var xs: Scratch<S>?, ws: Scratch<S>?, us: Scratch<S>?, bias: Scratch<S>?
         let X = try scalars(xv, workspace, &xs), W = try scalars(wv, workspace, &ws), U = try scalars(uv, workspace, &us)
-        let bias = try workspace.scratch(n, S.self)
-        let Bi = bias.base, BV = bv.base
-        for j in 0..<n { Bi[j] = S(BV[j]) }
-        let proj = try workspace.scratch(bs * T * n, S.self)
-        bigGemm(false, false, bs * T, n, D, X, D, W, n, proj.base, n)
-        let hst = try workspace.scratch((T + 1) * bn, S.self)   // h_{t-1} at t: h0 first
-        let zs = try workspace.scratch(needZ ? T * bn : 0, S.self)   // pre-activations where the derivative needs them
-        let HS = hst.base, Zs = zs.base, P = proj.base, H0 = h0v.base
-        defer { withExtendedLifetime((bias, proj)) {} }   // read through raw pointers until the end
+        let B = try scalars(bv, workspace, &bias)
+        let buffers = try SimpleRNNBuffers<S>(bs: bs, T: T, D: D, n: n, act, workspace: workspace)
+        let HS = buffers.hst.base, H0 = h0v.base
         for k in 0..<bn { HS[k] = S(H0[k]) }
-        for bi in 0..<bs {
-            for t in 0..<T {
-                let src = P + (bi * T + t) * n, dst = HS + (t + 1) * bn + bi * n
-                for j in 0..<n { dst[j] = src[j] + Bi[j] }
-            }
-        }
-        // batch rows b0..<b1 through all steps (rows are independent until the weight gradients)
-        let parts = recurrentParts(bs: bs, work: T * bn * n)
-        splitRows(bs, parts) { _, b0, b1 in
-            let rows = b1 - b0, rn = rows * n, o = b0 * n
-            for t in 0..<T {
-                let hn = HS + (t + 1) * bn + o
-                rgemm(false, false, rows, n, n, HS + t * bn + o, n, U, n, hn, n, accumulate: true)
-                if needZ { (Zs + t * bn + o).update(from: hn, count: rn) }
-                activateScalars(act, hn, rn)
-            }
-        }
-        let hT = try doubles(HS + T * bn, [bs, n])
-        let out = returnSequences ? try stepOutputs(HS + bn, bs: bs, T: T, n: n) : hT
+        let core = SimpleRNNCore(buffers, act, X: X, W: W, U: U, bias: B, returnSequences: returnSequences)
+        let hT = try Tensor(uninitializedBounded: [bs, n])
+        let out = returnSequences ? try Tensor(uninitializedBounded: [bs, T, n]) : hT
+        core.forward(out: out.base)
+        if returnSequences { let last = HS + T * bn, H = hT.base; for k in 0..<bn { H[k] = last[k].double } }
         let needX = x.requiresGrad, needH0 = h0.requiresGrad
-        let keep = (hst, zs, xv, wv, uv, xs, ws, us)
+        let keep = (buffers, xv, wv, uv, bv, xs, ws, us, bias)
         let y = try Variable.make("simple_rnn", out, [x, w, u, b, h0]) { gy in
             defer { withExtendedLifetime(keep) {} }
-            let G = gy.base
-            let dzs = try workspace.scratch(T * bn, S.self)
-            let dhs = try workspace.scratch(bn, S.self)   // dh of the step being processed
-            defer { withExtendedLifetime((dzs, dhs)) {} }
-            let DZ = dzs.base, DH = dhs.base
-            DH.update(repeating: 0, count: bn)
-            splitRows(bs, parts) { _, b0, b1 in
-                let rows = b1 - b0, o = b0 * n
-                for t in stride(from: T - 1, through: 0, by: -1) {
-                    addStepGradient(G, into: DH, step: t, T: T, n: n, rows: b0, b1, returnSequences: returnSequences)
-                    let h = HS + (t + 1) * bn, z = needZ ? Zs + t * bn : h, dz = DZ + t * bn
-                    for k in o..<(o + rows * n) { dz[k] = DH[k] * S(derivative(act, h[k].double, z[k].double)) }
-                    rgemm(false, true, rows, n, n, dz + o, n, U, n, DH + o, n, accumulate: false)
-                }
+            try core.backward(UnsafePointer(gy.base), buffers)
+            withExtendedLifetime(gy) {}
+            let (dw, du, db) = try graphWeightGradients(workspace, S.self, D: D, n: n, g: n, biasShape: [n], xRows: T * bs * D) {
+                core.weightGradients(buffers, dw: $0, du: $1, db: $2, xt: $4, sScratch: $3, dScratch: nil)
             }
-            let dw = try inputWeightGradient(X, DZ, n, bs: bs, T: T, D: D, workspace)
-            let du = try rowProduct(HS, n, DZ, n, rows: bs * T)
-            let db = try Tensor.zeros([n])
-            addColumnSums(DZ, bs * T, n, db.base)
-            let dx = needX ? try inputGradient(DZ, n, W, bs: bs, T: T, D: D, workspace) : nil
-            return [dx, dw, du, db, needH0 ? try doubles(DH, [bs, n]) : nil]
+            let dx = try graphInputGradient(needX, workspace, S.self, bs: bs, T: T, D: D) { core.inputGradient(buffers, dx: $0, scratch: $1) }
+            return [dx, dw, du, db, needH0 ? try doubles(buffers.back!.dh.base, [bs, n]) : nil]
         }
         return (y, hT)
     }

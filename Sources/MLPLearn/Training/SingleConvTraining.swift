@@ -17,17 +17,6 @@
 // results are the same bits on any number of threads.
 import MLPTensor
 
-/// A buffer of `count` T (a float32 step's workspace), freed with its owner.
-final class WorkBuffer<T> {
-    let pointer: UnsafeMutablePointer<T>
-    let count: Int
-    init(_ count: Int) {
-        pointer = .allocate(capacity: Swift.max(count, 1))
-        self.count = count
-    }
-    deinit { pointer.deallocate() }
-}
-
 public final class SingleConvTrainer {
     /// The convolutions, each with the max pooling after it (if any).
     let stages: [(conv: Conv2D, pool: MaxPool2D?)]
@@ -49,11 +38,11 @@ public final class SingleConvTrainer {
     /// Per stage: its output (the last stage's is the dense layers' input), the gradient
     /// with respect to it, where each pooled maximum came from, each chunk's kernel and
     /// bias gradients, the step's kernel and bias gradients, and the bias in float64.
-    private var outs: [WorkBuffer<Float>] = [], outGrads: [WorkBuffer<Float>] = [], froms: [WorkBuffer<Int32>?] = []
-    private var chunkKernelGrads: [WorkBuffer<Float>] = [], chunkBiasGrads: [WorkBuffer<Double>] = []
-    private var kernelGrads: [WorkBuffer<Float>] = [], biasGrads: [WorkBuffer<Float>] = [], biases: [WorkBuffer<Double>] = []
+    private var outs: [AlignedBuffer<Float>] = [], outGrads: [AlignedBuffer<Float>] = [], froms: [AlignedBuffer<Int32>?] = []
+    private var chunkKernelGrads: [AlignedBuffer<Float>] = [], chunkBiasGrads: [AlignedBuffer<Double>] = []
+    private var kernelGrads: [AlignedBuffer<Float>] = [], biasGrads: [AlignedBuffer<Float>] = [], biases: [AlignedBuffer<Double>] = []
     /// Each thread's patches and product (or its gradient).
-    private var cols = WorkBuffer<Float>(0), products = WorkBuffer<Float>(0)
+    private var cols = AlignedBuffer<Float>(), products = AlignedBuffer<Float>()
     private var colsStride = 0, productsStride = 0
     private let plans: UnsafeMutableBufferPointer<StagePlan>
 
@@ -188,7 +177,7 @@ public final class SingleConvTrainer {
         let (value, fault) = tail.conclude(tailPlan)
         if let fault { return (value, prepared.prediction, fault) }
         for s in stages.indices {
-            if let fault = Self.scan(kernelGrads[s], "kernel") ?? Self.scan(biasGrads[s], "bias") { return (value, prepared.prediction, fault) }
+            if let fault = nonFiniteFault(kernelGrads[s], "kernel") ?? nonFiniteFault(biasGrads[s], "bias") { return (value, prepared.prediction, fault) }
         }
         // the update in the order the graph uses the parameters
         for (s, (conv, _)) in stages.enumerated() {
@@ -198,14 +187,6 @@ public final class SingleConvTrainer {
         try tail.update(prepared.update, rows: n)
         if x.shape != notedShape { note(x.shape, geos, features) }
         return (value, prepared.prediction, nil)
-    }
-
-    /// The fault of a gradient with an element that is not finite.
-    private static func scan(_ g: WorkBuffer<Float>, _ name: String) -> String? {
-        for e in 0..<g.count where !g.pointer[e].isFinite {
-            return "the gradient of the \(name) became \(g.pointer[e].isNaN ? "nan" : "inf")"
-        }
-        return nil
     }
 
     /// The layers' shapes for summaries, as the graph notes them (when the batch shape changes).
@@ -248,19 +229,19 @@ public final class SingleConvTrainer {
                 let outImage = pool.map { $0.ho &* $0.wo &* f } ?? geo.ho &* geo.wo &* f
                 let (size, overflow) = n.multipliedReportingOverflow(by: outImage)
                 guard !overflow else { throw LearnError(nil, TensorStorage.outOfMemory(bytes: .infinity, "for float32 values")) }
-                outs.append(WorkBuffer(s == stages.count - 1 ? 0 : size))
-                outGrads.append(WorkBuffer(size))
-                froms.append(pool == nil ? nil : WorkBuffer(size))
+                outs.append(try AlignedBuffer(count: s == stages.count - 1 ? 0 : size))
+                outGrads.append(try AlignedBuffer(count: size))
+                froms.append(pool == nil ? nil : try AlignedBuffer(count: size))
                 // (chunks(n) grows with n: a smaller batch has no more chunks)
-                chunkKernelGrads.append(WorkBuffer(chunks &* patch &* f)); chunkBiasGrads.append(WorkBuffer(chunks &* f))
-                kernelGrads.append(WorkBuffer(patch &* f)); biasGrads.append(WorkBuffer(f)); biases.append(WorkBuffer(f))
+                chunkKernelGrads.append(try AlignedBuffer(count: chunks &* patch &* f)); chunkBiasGrads.append(try AlignedBuffer(count: chunks &* f))
+                kernelGrads.append(try AlignedBuffer(count: patch &* f)); biasGrads.append(try AlignedBuffer(count: f)); biases.append(try AlignedBuffer(count: f))
             }
             ownAllocations += 8 * stages.count
             reservedShape = shape
         }
         reservedThreads = Swift.max(threads, reservedThreads)
         colsStride = Swift.max(colsStride, needCols); productsStride = Swift.max(productsStride, needProducts)
-        cols = WorkBuffer(reservedThreads &* colsStride); products = WorkBuffer(reservedThreads &* productsStride)
+        cols = try AlignedBuffer(count: reservedThreads &* colsStride); products = try AlignedBuffer(count: reservedThreads &* productsStride)
         ownAllocations += 2
     }
 }

@@ -56,7 +56,8 @@ public final class SingleDenseTrainer {
 
     /// The model's native float32 trainer, made at the first step and kept with the model:
     /// a SingleDenseTrainer (a chain of float32 dense layers), a SingleConvTrainer (float32
-    /// convolutions, their pooling, flatten, then float32 dense layers), or nil.
+    /// convolutions, their pooling, flatten, then float32 dense layers), a
+    /// SingleRecurrentTrainer (float32 recurrent layers, then float32 dense layers), or nil.
     public static func native(_ model: Layer) -> AnyObject? {
         if let s = model as? Sequential {
             if let t = s.trainingCache { return t is NotSingle ? nil : t }
@@ -64,7 +65,10 @@ public final class SingleDenseTrainer {
             let dense = layers.compactMap { $0 as? Dense }
             let ok = !dense.isEmpty && dense.count == layers.count && dense.allSatisfy(eligible)
             let t: AnyObject
-            if ok { t = SingleDenseTrainer(dense) } else if let conv = SingleConvTrainer.make(layers) { t = conv } else { t = NotSingle() }
+            if ok { t = SingleDenseTrainer(dense) }
+            else if let conv = SingleConvTrainer.make(layers) { t = conv }
+            else if let rnn = SingleRecurrentTrainer.make(layers) { t = rnn }
+            else { t = NotSingle() }
             s.trainingCache = t
             return t is NotSingle ? nil : t
         }
@@ -215,16 +219,7 @@ public final class SingleDenseTrainer {
 
     /// The fault of layer l's gradients when one is not finite (the bound did not hold).
     private func scan(_ l: Int) -> String? {
-        let g = kernelGrads[l]
-        for i in 0..<g.count where !g.pointer[i].isFinite {
-            return "the gradient of the kernel became \(g.pointer[i].isNaN ? "nan" : "inf")"
-        }
-        if let b = biasGrads[l] {
-            for i in 0..<b.count where !b.pointer[i].isFinite {
-                return "the gradient of the bias became \(b.pointer[i].isNaN ? "nan" : "inf")"
-            }
-        }
-        return nil
+        nonFiniteFault(kernelGrads[l], "kernel") ?? biasGrads[l].flatMap { nonFiniteFault($0, "bias") }
     }
 
     /// The prediction handed back: the same buffer each step unless the caller kept the last one.
@@ -283,6 +278,15 @@ public final class SingleDenseTrainer {
             allocations += 5
         }
     }
+}
+
+/// The fault of a native step's gradient with an element that is not finite
+/// ("the gradient of the kernel became nan"), as the graph's step says it.
+func nonFiniteFault(_ g: SingleValues, _ name: String) -> String? {
+    for i in 0..<g.count where !g.pointer[i].isFinite {
+        return "the gradient of the \(name) became \(g.pointer[i].isNaN ? "nan" : "inf")"
+    }
+    return nil
 }
 
 /// A layer as the step's threads see it: raw pointers and values only.

@@ -124,10 +124,12 @@ public enum Training {
     public static func step(_ model: Layer, _ opt: ParameterUpdate, _ x: Tensor, _ y: Tensor, _ loss: Loss,
                             random: RandomGenerator, communicator: Communicator) throws
         -> (loss: Double, prediction: Tensor, fault: String?) {
-        // float32 models train natively in single precision (SingleTraining.swift, SingleConvTraining.swift)
+        // float32 models train natively in single precision (SingleTraining.swift, SingleConvTraining.swift,
+        // SingleRecurrentTraining.swift)
         if communicator is SingleProcess, let native = SingleDenseTrainer.native(model) {
             if let dense = native as? SingleDenseTrainer, let result = try dense.step(opt, x, y, loss) { return result }
             if let conv = native as? SingleConvTrainer, let result = try conv.step(opt, x, y, loss) { return result }
+            if let rnn = native as? SingleRecurrentTrainer, let result = try rnn.step(opt, x, y, loss) { return result }
         }
         var (value, prediction, params, grads) = try gradients(model, x, y, loss, random: random)
         // the one point between gradients and update: processes agree on both here
