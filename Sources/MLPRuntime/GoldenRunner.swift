@@ -55,11 +55,14 @@ public struct GoldenRunner {
     public var timeout: Double?
     /// `--plots`: terminal plots count as output lines in `# expect:` files.
     public var countPlots = false
+    /// `--shard K/N`: only the files whose place in the list, counted from 1, is K modulo N
+    /// (N processes with K = 1...N share one run between the cores; make test does).
+    public var shard: (k: Int, n: Int)?
 
     public init() {}
 
     public static let usage = """
-    usage: mlp test [-v] [--timeout S] [--tolerance T] [--plots] [PATHS...]
+    usage: mlp test [-v] [--timeout S] [--tolerance T] [--plots] [--shard K/N] [PATHS...]
 
     Runs each .mlp file (folders: every .mlp file inside, recursively, skipping names
     that start with '.' or '_') as a fresh program with the generator seeded to 0 and
@@ -75,6 +78,8 @@ public struct GoldenRunner {
       --plots          count the lines of terminal plots as output in '# expect:' files
                        (by default a plot in a script is not part of its output lines;
                        a line '# expect plots' asks for it in one file)
+      --shard K/N      run the K-th of N shares of the files (the 1st, N+1-th, ...
+                       for K = 1), so that N processes can share one run
       -h, --help       this text
 
     Exit status: 0 when every file passes, 1 when one fails, 64 for a usage error.
@@ -91,6 +96,13 @@ public struct GoldenRunner {
             case "-h", "--help": print(GoldenRunner.usage, terminator: ""); return 0
             case "-v", "--verbose": verbose = true
             case "--plots": countPlots = true
+            case "--shard":
+                let parts = args.first?.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) } ?? []
+                guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, (1...n).contains(k) else {
+                    return fail("--shard needs K/N with 1 <= K <= N, such as 1/2, got '\(args.first ?? "")'")
+                }
+                args.removeFirst()
+                shard = (k, n)
             case "--tolerance", "--timeout":
                 guard let v = args.first.flatMap(Double.init), v.isFinite, a == "--tolerance" ? v >= 0 : v > 0 else {
                     return fail(a == "--tolerance" ? "--tolerance needs a relative tolerance such as 1e-6, got '\(args.first ?? "")'"
@@ -115,6 +127,7 @@ public struct GoldenRunner {
             else { writeStderr("mlp test: no such file or directory '\(p)'\n"); return 64 }
         }
         if files.isEmpty { writeStderr("mlp test: no .mlp files found\n"); return 64 }
+        if let shard { files = files.indices.filter { $0 % shard.n == shard.k - 1 }.map { files[$0] } }
         for f in files {
             let before = (failures.count, passed, skipped, runOnly)
             let t0 = clockSeconds(CLOCK_MONOTONIC)

@@ -55,6 +55,11 @@ final class ProductTests: XCTestCase {
 
     /// `run` for other test classes (HostileFileMemoryTests).
     static func execute(_ executable: String, _ args: [String], pinned: Bool = true, memoryKB: Int? = nil) throws -> (Int32, String) {
+        try capture(process(executable, args, pinned: pinned, memoryKB: memoryKB))
+    }
+
+    /// The release binary `executable` with `args`, set up as `run` describes, not started.
+    static func process(_ executable: String, _ args: [String], pinned: Bool = true, memoryKB: Int? = nil) throws -> Process {
         let exe = try ProductTests.releaseBinary(executable)
         let p = Process()
         if let memoryKB {
@@ -77,7 +82,33 @@ final class ProductTests: XCTestCase {
             env["OMP_NUM_THREADS"] = "2"
         }
         p.environment = env
-        return try capture(p)
+        return p
+    }
+
+    /// `mlp test ARGS` as one run split over the machine's cores: `--shard K/N` for
+    /// K = 1...N at once (N = the CPU count, 2 to 4), each shard's status and output.
+    /// The pinned runs use one product thread, so on 2 cores this halves them.
+    func runShards(_ args: [String], pinned: Bool = true) throws -> [(Int32, String)] {
+        let n = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-shards-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var shards: [(Process, FileHandle, URL)] = []
+        for k in 1...n {
+            let p = try ProductTests.process("mlp", ["test", "--shard", "\(k)/\(n)"] + args, pinned: pinned)
+            let log = dir.appendingPathComponent("shard-\(k).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            p.standardOutput = handle
+            p.standardError = handle
+            try p.run()
+            shards.append((p, handle, log))
+        }
+        return try shards.map { p, handle, log in
+            p.waitUntilExit()
+            try handle.close()
+            return (p.terminationStatus, try String(contentsOf: log, encoding: .utf8))
+        }
     }
 
     /// Runs `p` to its end; its exit status and its output, stdout and stderr together.
@@ -92,10 +123,10 @@ final class ProductTests: XCTestCase {
     }
 
     func testGoldenFiles() throws {
-        let (status, out) = try run("mlp", ["test", "Tests/golden"])
-        XCTAssertEqual(status, 0, out)
-        XCTAssertTrue(out.contains(" passed, 0 failed"), out)
-        XCTAssertFalse(out.contains("skipped"), "every golden file must carry expectations:\n\(out)")
+        for (status, out) in try runShards(["Tests/golden"]) {
+                XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+            XCTAssertFalse(out.contains("skipped"), "every golden file must carry expectations:\n\(out)")
+        }
     }
 
     /// Runs the release binary on a script and returns its exit status and its own
@@ -137,17 +168,20 @@ final class ProductTests: XCTestCase {
     }
 
     func testExamples() throws {
-        let (status, out) = try run("mlp", ["test", "examples"])
-        XCTAssertEqual(status, 0, out)
+        for (status, out) in try runShards(["examples"]) {
+            XCTAssertEqual(status, 0, out)
+            XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+        }
     }
 
     /// The sibling of the two runs above at the settings users have: two product
     /// threads and the CPU's own BLAS kernels, numbers compared within a relative
     /// tolerance (a wrong product on two threads shipped when every test ran on one).
     func testGoldenFilesAndExamplesOnTwoThreads() throws {
-        let (status, out) = try run("mlp", ["test", "--tolerance", "1e-6", "Tests/golden", "examples"], pinned: false)
-        XCTAssertEqual(status, 0, out)
-        XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+        for (status, out) in try runShards(["--tolerance", "1e-6", "Tests/golden", "examples"], pinned: false) {
+            XCTAssertEqual(status, 0, out)
+            XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+        }
     }
 
     /// docs/builtins.md is generated from the table; a stale copy fails here.

@@ -19,6 +19,21 @@ final class TeacherTestRunnerTests: XCTestCase {
         XCTAssertTrue(usage.contains("--timeout needs a positive number of seconds"), usage)
     }
 
+    /// `--shard K/N` runs every N-th file from the K-th, so N shards run each file once.
+    func testShardsSplitTheFilesBetweenThem() throws {
+        let files = [dir + "passes.mlp", dir + "wrong_line_in_out.mlp", dir + "plots_then_prints.mlp"]
+        let (first, one) = try mlp(["test", "-v", "--shard", "1/2"] + files)
+        XCTAssertEqual(first, 0, one)
+        XCTAssertTrue(one.contains("PASS \(dir)passes.mlp") && one.contains("PASS \(dir)plots_then_prints.mlp"), one)
+        XCTAssertTrue(one.contains("2 passed, 0 failed") && !one.contains("wrong_line_in_out.mlp ("), one)
+        let (second, two) = try mlp(["test", "-v", "--shard", "2/2"] + files)
+        XCTAssertEqual(second, 1, two)
+        XCTAssertTrue(two.contains("FAIL \(dir)wrong_line_in_out.mlp") && two.contains("0 passed, 1 failed"), two)
+        let (bad, usage) = try mlp(["test", "--shard", "3/2"] + files)
+        XCTAssertEqual(bad, 64)
+        XCTAssertTrue(usage.contains("--shard needs K/N with 1 <= K <= N, such as 1/2, got '3/2'"), usage)
+    }
+
     func testVerboseListsEachFileWithVerdictAndTime() throws {
         let (status, out) = try mlp(["test", "-v", dir + "passes.mlp", dir + "wrong_line_in_out.mlp"])
         XCTAssertEqual(status, 1, out)
