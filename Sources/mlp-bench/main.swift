@@ -13,6 +13,8 @@ let workloads: [(name: String, about: String, run: () throws -> Void)] = [
         + "small products, Swift loops against BLAS", benchTensorKernels),
     ("gemm", "W6: square products n = 1024 and 256, float64 and float32 (sgemm on float operands), GFLOP/s, "
         + "best of 5; bench/nn/gemm.sh compares NumPy in the same run", benchGemm),
+    ("gemm-serve", "W6's products on request: each stdin line 'float64|float32 N REPS' answers the batch's wall "
+        + "seconds (bench/nn/gemm_pairs.py alternates it with NumPy's)", benchGemmServe),
     ("conv", "the W5 conv net, batch 64: ms/step of training, forward only, each conv's forward and backward "
         + "(CPU time of this thread: run with OPENBLAS_NUM_THREADS=1); MLP_CONV_BLOCK=n sets the im2col block", benchConvNet),
     ("rnn", "the recurrent workloads W3, W2 and W4: training steps/s (CPU time of this thread: run with "
