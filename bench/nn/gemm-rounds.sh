@@ -4,7 +4,7 @@
 # NumPy (gemm.py), interleaved, with OPENBLAS_CORETYPE as the environment has it and
 # unset; one line per round and configuration with each ratio to NumPy and the steal
 # time during mlp's and NumPy's runs (1/100 s the hypervisor gave this machine's CPUs
-# to others), then the medians, least and most. gemm.sh prints medians only; this
+# to others), then the medians, least and most. gemm.sh prints medians of pairs; this
 # shows how the ratios spread from round to round.
 #
 # Environment: MLP_BENCH (default .build/release/mlp-bench), MLP_BASE, PEER_PYTHON,
