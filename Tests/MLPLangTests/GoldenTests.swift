@@ -124,7 +124,8 @@ final class ProductTests: XCTestCase {
 
     func testGoldenFiles() throws {
         for (status, out) in try runShards(["Tests/golden"]) {
-                XCTAssertTrue(out.contains(" passed, 0 failed"), out)
+            XCTAssertEqual(status, 0, out)
+            XCTAssertTrue(out.contains(" passed, 0 failed"), out)
             XCTAssertFalse(out.contains("skipped"), "every golden file must carry expectations:\n\(out)")
         }
     }
